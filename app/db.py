@@ -1,0 +1,261 @@
+"""Engine, sessions, one transaction per user action, change notifications and migrations.
+
+SQLite (the embedded default) is opened with WAL, synchronous=NORMAL, foreign keys and a busy
+timeout at every connect; write transactions start with BEGIN IMMEDIATE so two desktops never
+deadlock upgrading a read lock. PostgreSQL is the shared server: every committed write sends a
+NOTIFY with the tables it touched so other desktops refresh (see app.live).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import SystemClock
+from app.errors import DomainError
+from app.i18n import N_
+
+NOTIFY_CHANNEL = "importdesk_changes"
+ChangeListener = Callable[[frozenset[str], str], None]
+
+
+class DatabaseTooNew(DomainError):
+    msgid = N_("This database was upgraded by a newer ImportDesk (schema {revision}). "
+               "Install the newer version of ImportDesk to open it.")
+
+
+class Database:
+    """One database (a SQLite file or a PostgreSQL server) and everything needed to use it."""
+
+    def __init__(self, url: str, clock: Any = None, echo: bool = False, pool_size: int = 5) -> None:
+        self.url = make_url(url)
+        self.kind = "sqlite" if self.url.get_backend_name() == "sqlite" else "postgresql"
+        self.clock = clock or SystemClock()
+        #: identifies this process's commits in NOTIFY payloads, so it can skip its own echoes
+        self.origin = uuid.uuid4().hex[:12]
+        self._listeners: list[ChangeListener] = []
+        self._lock = threading.Lock()
+        if self.kind == "sqlite":
+            if self.url.database and self.url.database != ":memory:":
+                from pathlib import Path
+
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(self.url, echo=echo,
+                                        connect_args={"check_same_thread": False, "timeout": 30})
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
+                                        pool_size=pool_size, max_overflow=10)
+        self._writer = sessionmaker(bind=self.engine.execution_options(sqlite_immediate=True),
+                                    expire_on_commit=False, info={"db": self})
+        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
+                                    info={"db": self})
+
+    # -- description --------------------------------------------------------------------------
+    def describe(self) -> str:
+        if self.kind == "sqlite":
+            return f"SQLite: {self.url.database}"
+        port = f":{self.url.port}" if self.url.port else ""
+        return f"PostgreSQL: {self.url.host or 'localhost'}{port}/{self.url.database}"
+
+    # -- sessions -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One user action: commit if the block finishes, roll back if anything raises."""
+        session = self._writer()
+        session.info["touched"] = set()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            touched = frozenset(session.info.get("committed_tables", ()))
+            session.close()
+        if touched:
+            self._emit_local(touched)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only look; anything flushed by mistake is rolled back."""
+        session = self._reader()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- change notifications -------------------------------------------------------------------
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(tables, origin)`` after each commit made through this object."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+        return unsubscribe
+
+    def _emit_local(self, tables: frozenset[str]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(tables, self.origin)
+
+    def notify_payload(self, tables: set[str]) -> str:
+        return json.dumps({"o": self.origin, "t": sorted(tables)})
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        # We issue BEGIN ourselves (below): pysqlite's implicit transactions run SELECTs outside
+        # any transaction, which loses updates in read-modify-write.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Collect the tables each write transaction touches; PostgreSQL announces them at commit.
+
+@event.listens_for(Session, "after_flush")
+def _collect_flushed(session: Session, flush_context: Any) -> None:
+    touched = session.info.get("touched")
+    if touched is None:
+        return
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            touched.add(table)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_statements(state: Any) -> None:
+    touched = state.session.info.get("touched")
+    if touched is None or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None):
+        touched.add(table.name)
+
+
+@event.listens_for(Session, "before_commit")
+def _announce(session: Session) -> None:
+    touched = session.info.get("touched")
+    if not touched:
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    db: Database | None = session.info.get("db")
+    session.info["committed_tables"] = set(touched)
+    if db is not None and db.kind == "postgresql":
+        # Delivered by PostgreSQL only if and when this transaction commits.
+        session.execute(text("SELECT pg_notify(:c, :p)"),
+                        {"c": NOTIFY_CHANNEL, "p": db.notify_payload(touched)})
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop("committed_tables", None)
+    if "touched" in session.info:
+        session.info["touched"] = set()
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+def _alembic_config(db: Database, connection: Any = None) -> Any:
+    from alembic.config import Config
+
+    from app.paths import project_root
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(project_root() / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from app.paths import project_root
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(project_root() / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_not_newer(db: Database) -> None:
+    """Refuse a database whose schema revision this build does not know."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    from app.paths import project_root
+
+    rev = current_revision(db)
+    if rev is None:
+        return
+    cfg = Config()
+    cfg.set_main_option("script_location", str(project_root() / "migrations"))
+    try:
+        ScriptDirectory.from_config(cfg).get_revision(rev)
+    except (CommandError, KeyError):
+        raise DatabaseTooNew(revision=rev) from None
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; on PostgreSQL one desktop at a time (advisory lock)."""
+    from alembic import command
+
+    check_not_newer(db)
+    with db.engine.begin() as conn:
+        if db.kind == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7474011)"))
+        command.upgrade(_alembic_config(db, conn), revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    from alembic import command
+
+    with db.engine.begin() as conn:
+        command.downgrade(_alembic_config(db, conn), revision)
+
+
+def is_empty(db: Database) -> bool:
+    """True when no staff account exists yet (first run: ask for the company and an admin)."""
+    from sqlalchemy import func, select
+
+    from app.models import User
+
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(User)) == 0

@@ -1,0 +1,228 @@
+"""Translations and locale formatting: one gettext catalog for app/ and ui/, babel for numbers.
+
+Every user-visible string is written in English inside ``_()`` (or marked with ``N_()`` where it
+is declared and translated later, e.g. in tables). Catalogs live in
+``resources/locale/<lang>/LC_MESSAGES/importdesk.po``; the .mo beside it is compiled on demand.
+Money, numbers and dates always go through babel in the current language's locale.
+"""
+from __future__ import annotations
+
+import gettext as _gettext
+import threading
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.paths import resources_dir
+
+DOMAIN = "importdesk"
+DEFAULT_LANGUAGE = "vi"
+#: language code -> (name shown in its own script, babel locale)
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "vi": ("Tiếng Việt", "vi_VN"),
+    "en": ("English", "en_US"),
+    "zh_CN": ("简体中文", "zh_Hans_CN"),
+}
+
+_lock = threading.Lock()
+_catalogs: dict[str, _gettext.NullTranslations] = {}
+_current = {"lang": DEFAULT_LANGUAGE}
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return msgid
+
+
+class Lazy(str):
+    """A message id carried as a value (e.g. a status label inside an error message);
+    ``display()`` translates it when it is shown."""
+
+
+def locale_dir() -> Path:
+    return resources_dir() / "locale"
+
+
+def _load_catalog(lang: str) -> _gettext.NullTranslations:
+    """The compiled .mo if it is current, else the .po compiled now (and cached when writable)."""
+    import io
+
+    base = locale_dir() / lang / "LC_MESSAGES"
+    po, mo = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as f:
+            return _gettext.GNUTranslations(f)
+    if not po.exists():
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        compiled = read_po(f, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, compiled)
+    try:
+        mo.write_bytes(buf.getvalue())
+    except OSError:
+        pass  # a read-only install: use the in-memory catalog
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+def catalog(lang: str) -> _gettext.NullTranslations:
+    with _lock:
+        if lang not in _catalogs:
+            _catalogs[lang] = _gettext.NullTranslations() if lang == "en" else _load_catalog(lang)
+        return _catalogs[lang]
+
+
+def reload_catalogs() -> None:
+    with _lock:
+        _catalogs.clear()
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    _current["lang"] = lang
+
+
+def current_language() -> str:
+    return _current["lang"]
+
+
+def current_locale() -> str:
+    return LANGUAGES[_current["lang"]][1]
+
+
+def _(msgid: str) -> str:
+    return catalog(_current["lang"]).gettext(msgid)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return catalog(_current["lang"]).ngettext(singular, plural, n)
+
+
+def translate(msgid: str, lang: str) -> str:
+    """Translate into a given language (e.g. a customer's), whatever the UI language is."""
+    return catalog(lang).gettext(msgid)
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+def _locale(lang: str | None) -> str:
+    return LANGUAGES[lang or _current["lang"]][1]
+
+
+def fmt_money(money: Any, lang: str | None = None) -> str:
+    """1.234.567 ₫ / 1.234,50 CN¥ in Vietnamese; ₫1,234,567 / ¥1,234.50 in Chinese."""
+    from babel.numbers import format_currency
+
+    if money is None:
+        return ""
+    return format_currency(money.amount, money.currency, locale=_locale(lang))
+
+
+def fmt_decimal(value: Decimal | int | None, lang: str | None = None, digits: int | None = None) -> str:
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return ""
+    if digits is not None:
+        fmt = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=fmt, locale=_locale(lang))
+    return format_decimal(value, locale=_locale(lang))
+
+
+def fmt_percent(value: Decimal | None, lang: str | None = None) -> str:
+    if value is None:
+        return ""
+    return fmt_decimal(value, lang) + " %"
+
+
+def local_time(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone()
+
+
+#: four-digit years everywhere: a back office reads old records too
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "MMM d, yyyy", "zh_CN": "yyyy/MM/dd"}
+DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "MMM d, yyyy HH:mm", "zh_CN": "yyyy/MM/dd HH:mm"}
+
+
+def fmt_datetime(value: datetime | None, lang: str | None = None) -> str:
+    from babel.dates import format_datetime
+
+    if value is None:
+        return ""
+    lang = lang or _current["lang"]
+    return format_datetime(local_time(value), format=DATETIME_PATTERNS[lang], locale=_locale(lang))
+
+
+def fmt_date(value: date | datetime | None, lang: str | None = None) -> str:
+    from babel.dates import format_date
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local_time(value).date()
+    lang = lang or _current["lang"]
+    return format_date(value, format=DATE_PATTERNS[lang], locale=_locale(lang))
+
+
+def display(value: Any, lang: str | None = None) -> str:
+    """Any value a message or a table cell may hold, formatted for the user."""
+    from app.money import Money
+
+    if value is None:
+        return ""
+    if isinstance(value, Lazy):
+        return _(value)
+    if isinstance(value, Money):
+        return fmt_money(value, lang)
+    if isinstance(value, datetime):
+        return fmt_datetime(value, lang)
+    if isinstance(value, date):
+        return fmt_date(value, lang)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (Decimal, int)):
+        return fmt_decimal(value, lang)
+    return str(value)
+
+
+class NumberInputError(ValueError):
+    pass
+
+
+def parse_decimal(text: str, lang: str | None = None) -> Decimal:
+    """Parse what a user typed, strictly, in their locale.
+
+    babel's lenient parser reads "1.5" as 15 in Vietnamese; strict mode refuses it and suggests
+    the intended number, which is what the user should see instead of a silent 15.
+    A plain "1.5" or "1,5" without group separators is accepted as the decimal it obviously is.
+    """
+    from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol
+    from babel.numbers import parse_decimal as _parse
+
+    raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not raw:
+        raise NumberInputError(_("Enter a number."))
+    loc = _locale(lang)
+    dec, group = get_decimal_symbol(loc), get_group_symbol(loc)
+    # A single separator with one or two digits after it can only be a decimal point.
+    for sep in {".", ","}:
+        head, _sep, tail = raw.rpartition(sep)
+        if _sep and raw.count(sep) == 1 and (("." if sep == "," else ",") not in raw) \
+                and head.lstrip("-").isdigit() and tail.isdigit() and len(tail) != 3:
+            return Decimal(f"{head}.{tail}")
+    try:
+        return _parse(raw, locale=loc, strict=True)
+    except NumberFormatError as exc:
+        suggestion = getattr(exc, "suggestions", None)
+        hint = (" " + _("Did you mean {value}?").format(value=suggestion[0])) if suggestion else ""
+        raise NumberInputError(_("“{text}” is not a number here (decimal mark “{dec}”, "
+                                 "thousands “{group}”).").format(text=text, dec=dec, group=group)
+                               + hint) from exc

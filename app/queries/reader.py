@@ -1,0 +1,58 @@
+"""What screens call to read queues: permission check, the clock, one short read per call."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from app.db import Database
+from app.errors import NotFound
+from app.i18n import Lazy, N_
+from app.permissions import Actor, require
+from app.queries import paging
+from app.queries.paging import Context, Page, PageRequest, Queue
+from app.queries.queues import QUEUES
+
+
+def queues_for(actor: Actor) -> list[Queue]:
+    return [q for q in QUEUES.for_role(actor.role) if actor.can(q.perm)]
+
+
+def _queue(actor: Actor, name: str) -> Queue:
+    queue = QUEUES[name]
+    require(actor, queue.perm)
+    return queue
+
+
+def context(db: Database, actor: Actor) -> Context:
+    return Context(actor, db.clock.now())
+
+
+def queue_page(db: Database, actor: Actor, name: str, req: PageRequest) -> Page:
+    queue = _queue(actor, name)
+    with db.read() as s:
+        return paging.fetch_page(s, queue, context(db, actor), req)
+
+
+def queue_count(db: Database, actor: Actor, name: str, req: PageRequest) -> int:
+    queue = _queue(actor, name)
+    with db.read() as s:
+        return paging.count(s, queue, context(db, actor), req)
+
+
+def queue_row(db: Database, actor: Actor, name: str, row_id: int) -> Any:
+    """One row of a queue as the queue shows it (the generic detail view's content)."""
+    queue = _queue(actor, name)
+    with db.read() as s:
+        sel = queue.base(context(db, actor))
+        row = s.execute(sel.where(paging._expr(sel, "id") == row_id)).first()
+        if row is None:
+            raise NotFound(what=Lazy(N_("The record")))
+        return row
+
+
+@contextmanager
+def queue_rows(db: Database, actor: Actor, name: str, req: PageRequest) -> Iterator[Iterator[Any]]:
+    """All rows of the filtered queue, streamed in keyset chunks (for exports)."""
+    queue = _queue(actor, name)
+    with db.read() as s:
+        yield paging.iterate(s, queue, context(db, actor), req)

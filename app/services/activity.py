@@ -1,0 +1,105 @@
+"""The activity log (lịch sử thao tác): every service writes one event per change, in its transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.errors import StaleEdit
+from app.i18n import Lazy
+from app.models import ActivityEvent
+from app.money import Money
+from app.permissions import Actor, Perm, require
+
+
+def now(tx: Session) -> datetime:
+    """The current time by the database's clock (a settable clock in tests)."""
+    return tx.info["db"].clock.now()
+
+
+def jsonable(value: Any) -> Any:
+    """Values as the log stores them: money as "123.45 CNY", times as ISO text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def record(tx: Session, actor: Actor, entity: str, entity_id: int | None, action: str,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           note: str = "") -> ActivityEvent:
+    event = ActivityEvent(at=now(tx), actor_id=actor.user_id, actor_name=actor.name,
+                          role=str(actor.role), entity=entity, entity_id=entity_id, action=action,
+                          before=jsonable(before), after=jsonable(after), note=note or "")
+    tx.add(event)
+    return event
+
+
+def changes(obj: Any, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Set ``fields`` on ``obj`` and return (before, after) of only what really changed."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            before[name], after[name] = old, value
+            setattr(obj, name, value)
+    return before, after
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    id: int
+    at: datetime
+    actor_name: str
+    role: str
+    entity: str
+    entity_id: int | None
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str
+
+
+def history(db: Database, actor: Actor, entity: str, entity_id: int, limit: int = 500) -> list[ActivityLine]:
+    """The timeline of one record, oldest first."""
+    require(actor, Perm.VIEW_TASKS)
+    with db.read() as s:
+        rows = s.execute(
+            select(ActivityEvent).where(ActivityEvent.entity == entity,
+                                        ActivityEvent.entity_id == entity_id)
+            .order_by(ActivityEvent.id).limit(limit)).scalars()
+        return [ActivityLine(e.id, e.at, e.actor_name, e.role, e.entity, e.entity_id, e.action,
+                             e.before, e.after, e.note) for e in rows]
+
+
+def stale_edit(session: Session, entity: str, entity_id: int, what_msgid: str) -> StaleEdit:
+    """The refusal for a save based on an old version: names who changed the record last, and when."""
+    last = session.execute(select(ActivityEvent.actor_name, ActivityEvent.at)
+                           .where(ActivityEvent.entity == entity, ActivityEvent.entity_id == entity_id)
+                           .order_by(ActivityEvent.id.desc()).limit(1)).first()
+    who, when = (last.actor_name, last.at) if last else ("?", None)
+    return StaleEdit(what=Lazy(what_msgid), who=who, when=when)
+
+
+def stale_edit_after(db: Database, entity: str, entity_id: int, what_msgid: str) -> StaleEdit:
+    """As ``stale_edit``, for a conflict found at commit (the failed transaction is gone)."""
+    with db.read() as s:
+        return stale_edit(s, entity, entity_id, what_msgid)

@@ -1,0 +1,79 @@
+"""Reading and changing company settings: typed, validated, every change in the activity log."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.errors import ValidationFailed
+from app.models import SettingValue
+from app.permissions import Actor, Perm, require
+from app.services.activity import now, record
+from app.settings import SETTINGS
+
+
+def load(session: Session) -> dict[str, Any]:
+    """Every setting, typed: the stored value where one is valid, else the declared default."""
+    values = {k: s.default for k, s in SETTINGS.items()}
+    for row in session.scalars(select(SettingValue)):
+        decl = SETTINGS.get(row.key)
+        if decl is None:
+            continue
+        try:
+            values[row.key] = decl.parse(row.value)
+        except ValueError:
+            pass  # a value from an older version that no longer validates: the default applies
+    return values
+
+
+def get(session: Session, key: str) -> Any:
+    decl = SETTINGS[key]
+    raw = session.scalar(select(SettingValue.value).where(SettingValue.key == key))
+    if raw is None:
+        return decl.default
+    try:
+        return decl.parse(raw)
+    except ValueError:
+        return decl.default
+
+
+def read_all(db: Database) -> dict[str, Any]:
+    with db.read() as s:
+        return load(s)
+
+
+def update_settings(db: Database, actor: Actor, raw_values: dict[str, Any]) -> dict[str, Any]:
+    """Validate every value first; save all of them or none. Returns what changed (key → new)."""
+    require(actor, Perm.EDIT_SETTINGS)
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for key, raw in raw_values.items():
+        decl = SETTINGS.get(key)
+        if decl is None:
+            errors[key] = f"unknown setting {key}"
+            continue
+        try:
+            parsed[key] = decl.parse(raw)
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    changed: dict[str, Any] = {}
+    with db.transaction() as tx:
+        current = load(tx)
+        at = now(tx)
+        for key, value in parsed.items():
+            if current[key] == value:
+                continue
+            decl = SETTINGS[key]
+            row = tx.get(SettingValue, key)
+            if row is None:
+                tx.add(SettingValue(key=key, value=decl.to_text(value), updated_at=at,
+                                    updated_by_id=actor.user_id))
+            else:
+                row.value, row.updated_at, row.updated_by_id = decl.to_text(value), at, actor.user_id
+            record(tx, actor, "setting", None, key, {key: current[key]}, {key: value})
+            changed[key] = value
+    return changed

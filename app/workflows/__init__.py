@@ -1,0 +1,16 @@
+"""Status tables, one module per entity; the generic engine is in ``engine``.
+
+``FLOWS`` maps an entity name (as used in the activity log) to its workflow so the UI and the
+meta-tests can find every table in one place.
+"""
+from app.workflows.engine import Step, Workflow, step
+from app.workflows.tasks import TASK_FLOW
+from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW
+
+FLOWS: dict[str, Workflow] = {
+    "task": TASK_FLOW,
+    "order.purchase": PURCHASE_FLOW,
+    "order.consignment": CONSIGNMENT_FLOW,
+}
+
+__all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW"]
