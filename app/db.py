@@ -84,12 +84,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only look; anything flushed by mistake is rolled back."""
+        """A read-only look (no autoflush). Closing ends the transaction without expiring what
+        was loaded, so plain values can be read after the block."""
         session = self._reader()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def dispose(self) -> None:
@@ -182,6 +182,30 @@ def _forget(session: Session) -> None:
 
 
 # -- migrations ----------------------------------------------------------------------------------
+
+#: objects that exist on one database only and are written by hand in migrations: SQLite's
+#: FTS5 trigram tables (with their shadow tables) and PostgreSQL's pg_trgm indexes
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    if type_ == "table" and name and "_fts" in name:
+        return False
+    if type_ == "index" and name and name.startswith("ix_trgm_"):
+        return False
+    return True
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Autogenerate writes our exact-value column types as the plain types they store, so old
+    migrations never depend on today's app code."""
+    from sqlalchemy import DateTime
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        impl = obj.impl
+        if isinstance(impl, DateTime):
+            return "sa.DateTime(timezone=True)" if impl.timezone else "sa.DateTime()"
+        return f"sa.{type(impl).__name__}()"
+    return False
+
 
 def _alembic_config(db: Database, connection: Any = None) -> Any:
     from alembic.config import Config

@@ -43,3 +43,39 @@ def make_warehouses(db: Database) -> dict[str, int]:
                 tx.add(Warehouse(code=code, name=name, country=country, city=city))
     with db.read() as s:
         return {w.code: w.id for w in s.scalars(select(Warehouse))}
+
+
+def make_customer(db: Database, actor: Actor | None = None, name: str = "Nguyễn Thị Hằng",
+                  phone: str = "0912 345 678", care: Actor | None = None, language: str = "vi",
+                  email: str = "hang@example.com") -> int:
+    from app.services.customers import AddressInput, CustomerInput, create_customer
+
+    actor = actor or make_user(db, Role.CARE)
+    return create_customer(db, actor, CustomerInput(
+        name=name, phone=phone, email=email, language=language,
+        care_staff_id=care.user_id if care else None,
+        addresses=[AddressInput("Nguyễn Thị Hằng", "12 Phố Huế", district="Hai Bà Trưng", city="Hà Nội")]))
+
+
+def item(title: str = "女士连衣裙 夏季", qty: int = 2, price: str = "59.90", shop: str = "杭州女装旗舰店",
+         platform: str = "taobao", variant: str = "Màu đỏ / L"):
+    from decimal import Decimal
+
+    from app.services.orders import ItemInput
+
+    return ItemInput(shop_name=shop, platform=platform, product_url="https://item.taobao.com/item.htm?id=1",
+                     quantity=qty, unit_price_cny=Decimal(price), title=title, variant=variant)
+
+
+def make_order(db: Database, care: Actor, customer_id: int, kind: str = "purchase", items=None,
+               codes=None, services=()) -> int:
+    from app.services.orders import OrderInput, create_order
+
+    wh = make_warehouses(db)
+    if kind == "purchase":
+        data = OrderInput(kind, customer_id, wh["VN-HN"], wh["CN-GZ"], items=items or [item(), item("男士T恤", 3, "25")],
+                          services=list(services))
+    else:
+        data = OrderInput(kind, customer_id, wh["VN-HN"], wh["CN-GZ"], tracking_codes=codes or ["YT1234567890123"],
+                          goods_description="Quần áo, 2 kiện", services=list(services))
+    return create_order(db, care, data)

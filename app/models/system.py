@@ -60,6 +60,8 @@ class Task(Base):
     role: Mapped[str] = mapped_column(String(20))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(300))
+    #: the title folded for accent-insensitive search (app.text.fold)
+    search_text: Mapped[str] = mapped_column(String(300), default="")
     entity: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     due_at: Mapped[datetime | None]

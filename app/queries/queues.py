@@ -5,13 +5,14 @@ tests and benchmarks page through the very same declarations.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.i18n import N_
-from app.models import ActivityEvent, Task, User, Warehouse
+from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
 from app.permissions import ROLE_LABELS, STAFF_ROLES, Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, QueueRegistry, Search
+from app.workflows.orders import CLOSED, ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 from app.workflows.tasks import TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskStatus
 
 R = Role
@@ -51,7 +52,7 @@ _TASK_COLUMNS = (
 _TASK_FILTERS = (
     Filter("kind", N_("Task type"), _kind_options, lambda s, v: s.where(Task.kind == v)),
 )
-_TASK_SEARCH = Search(Task.title)
+_TASK_SEARCH = Search(Task.search_text)
 
 QUEUES.add(Queue(
     "tasks.role", N_("Tasks of my role"), "task",
@@ -75,6 +76,128 @@ QUEUES.add(Queue(
                             lambda s, v: s.where(Task.role == v)),),
     perm=Perm.ASSIGN_TASKS, flag=_overdue,
     hint=N_("Every open task of every role, to assign and to chase.")), [R.MANAGER])
+
+# -- orders ------------------------------------------------------------------------------------
+
+S = OrderStatus
+_care, _buyer = aliased(User), aliased(User)
+_OPEN_ORDER = [s.value for s in S if s not in CLOSED and s is not S.DRAFT]
+
+
+def _order_select() -> Select:
+    return (select(Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
+                   Order.status.label("status"), Customer.code.label("customer_code"),
+                   Customer.name.label("customer_name"), Order.item_count.label("item_count"),
+                   Order.goods_cny.label("goods_cny"), _care.full_name.label("care_staff"),
+                   _buyer.full_name.label("ordering_staff"), Order.created_at.label("created_at"),
+                   Order.updated_at.label("updated_at"),
+                   Order.awaiting_customer.label("awaiting_customer"))
+            .join(Customer, Customer.id == Order.customer_id)
+            .outerjoin(_care, _care.id == Order.care_staff_id)
+            .outerjoin(_buyer, _buyer.id == Order.ordering_staff_id))
+
+
+_ORDER_COLUMNS = (
+    Column("code", N_("Order"), sortable=True, width=110),
+    Column("kind", N_("Type"), "label", labels=ORDER_KIND_LABELS, width=120),
+    Column("status", N_("Status"), "label", labels=STATUS_LABELS, width=150),
+    Column("customer_code", N_("Customer code"), width=100),
+    Column("customer_name", N_("Customer"), width=180),
+    Column("item_count", N_("Qty"), "int", width=60),
+    Column("goods_cny", N_("Goods (CNY)"), "money", width=110),
+    Column("care_staff", N_("Customer care"), width=140),
+    Column("ordering_staff", N_("Ordering staff"), width=140),
+    Column("created_at", N_("Created"), "datetime", sortable=True, width=130),
+    Column("updated_at", N_("Last change"), "datetime", sortable=True, width=130),
+)
+_ORDER_SEARCH = Search(Order.search_text, "orders_fts")
+_ORDER_TABLES = frozenset({"orders", "customers", "users", "order_items"})
+
+
+def _status_options(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    return list(STATUS_LABELS.items())
+
+
+_ORDER_FILTERS = (
+    Filter("kind", N_("Type"), lambda s, a: list(ORDER_KIND_LABELS.items()),
+           lambda sel, v: sel.where(Order.kind == v)),
+    Filter("status", N_("Status"), _status_options, lambda sel, v: sel.where(Order.status == v)),
+)
+
+
+def _order_flag(row, ctx: Context) -> str | None:
+    if row.awaiting_customer:
+        return "warning"
+    if row.status in (S.CANCELLED, S.OUT_OF_STOCK, S.LOST, S.REFUSED):
+        return "done"
+    return None
+
+
+def _orders(name: str, title: str, where, roles, sort=("created_at", False), hint: str = "",
+            perm: Perm = Perm.VIEW_ORDERS) -> None:
+    QUEUES.add(Queue(name, title, "order", lambda ctx: _order_select().where(where(ctx)),
+                     _ORDER_COLUMNS, sort, _ORDER_TABLES, _ORDER_SEARCH, _ORDER_FILTERS, perm=perm,
+                     flag=_order_flag, hint=hint), roles)
+
+
+def _mine_or_free(column, ctx: Context):
+    return or_(column.is_(None), column == ctx.actor.user_id)
+
+
+_orders("orders.care_new", N_("New orders to handle"),
+        lambda ctx: and_(Order.status.in_([S.NEW.value, S.DEPOSITED.value]),
+                         _mine_or_free(Order.care_staff_id, ctx)), [R.CARE],
+        hint=N_("Submitted orders waiting for the deposit or for confirmation: yours and unassigned."))
+_orders("orders.care_mine", N_("My orders"),
+        lambda ctx: and_(Order.care_staff_id == ctx.actor.user_id, Order.status.in_(_OPEN_ORDER)),
+        [R.CARE], sort=("updated_at", True), hint=N_("Open orders you look after."))
+_orders("orders.care_waiting", N_("Waiting on the customer"),
+        lambda ctx: and_(or_(Order.status == S.NEW.value,
+                             and_(Order.awaiting_customer.is_(True), Order.status.in_(_OPEN_ORDER))),
+                         _mine_or_free(Order.care_staff_id, ctx)), [R.CARE],
+        hint=N_("Orders waiting for the customer's deposit or answer."))
+_orders("orders.carts", N_("Carts (drafts)"), lambda ctx: Order.status == S.DRAFT.value, [R.CARE],
+        hint=N_("Orders not submitted yet; they expire after the configured days."))
+_orders("orders.to_confirm", N_("Orders to confirm"),
+        lambda ctx: or_(and_(Order.status == S.DEPOSITED.value, Order.kind == OrderKind.PURCHASE.value),
+                        and_(Order.status == S.NEW.value, Order.kind == OrderKind.CONSIGNMENT.value)),
+        [R.MANAGER], hint=N_("Deposited purchase orders and new consignment orders: confirm and assign staff."))
+_orders("orders.unassigned", N_("Unassigned orders"),
+        lambda ctx: and_(Order.status.in_(_OPEN_ORDER),
+                         or_(Order.care_staff_id.is_(None),
+                             and_(Order.kind == OrderKind.PURCHASE.value, Order.ordering_staff_id.is_(None),
+                                  Order.status.notin_([S.NEW.value, S.DEPOSITED.value])))),
+        [R.MANAGER], hint=N_("Open orders missing a customer-care or ordering staff member."))
+_orders("orders.awaiting_approval", N_("Awaiting approval"),
+        lambda ctx: Order.status == S.AWAITING_APPROVAL.value, [R.MANAGER],
+        hint=N_("Orders whose chosen services need a manager's approval."))
+_orders("orders.to_buy", N_("Confirmed orders to buy"),
+        lambda ctx: and_(Order.status.in_([S.ACCEPTED.value, S.PURCHASING.value]),
+                         Order.kind == OrderKind.PURCHASE.value,
+                         _mine_or_free(Order.ordering_staff_id, ctx)), [R.ORDERING],
+        hint=N_("Accepted orders to place with the shops: yours and unclaimed."))
+_orders("orders.all", N_("All orders"), lambda ctx: Order.id.isnot(None),
+        [R.CARE, R.MANAGER, R.ORDERING, R.ACCOUNTANT, R.WAREHOUSE_VN], sort=("created_at", True),
+        hint=N_("Every order; search by order code, customer name, code or phone."))
+
+# -- customers ----------------------------------------------------------------------------------
+
+_cust_care = aliased(User)
+QUEUES.add(Queue(
+    "customers.all", N_("Customers"), "customer",
+    lambda ctx: select(Customer.id.label("id"), Customer.code.label("code"), Customer.name.label("name"),
+                       Customer.phone.label("phone"), Customer.email.label("email"),
+                       _cust_care.full_name.label("care_staff"), Customer.created_at.label("created_at"))
+    .outerjoin(_cust_care, _cust_care.id == Customer.care_staff_id),
+    (Column("code", N_("Code"), sortable=True, width=100),
+     Column("name", N_("Name"), sortable=True, width=200),
+     Column("phone", N_("Phone"), width=130),
+     Column("email", N_("E-mail"), width=180),
+     Column("care_staff", N_("Customer care"), width=150),
+     Column("created_at", N_("Created"), "datetime", sortable=True, width=130)),
+    ("created_at", True), frozenset({"customers", "users"}), Search(Customer.search_text, "customers_fts"),
+    perm=Perm.VIEW_CUSTOMERS, hint=N_("Search by name (with or without accents), code or phone.")),
+    [R.CARE, R.MANAGER, R.ACCOUNTANT])
 
 # -- administration ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from app.i18n import Lazy, N_
 from app.models import Task, User, UserRole
 from app.permissions import Actor, Perm, Role, require
 from app.services.activity import now, record
+from app.text import fold
 from app.workflows.tasks import TASK_FLOW, TaskKind, TaskStatus
 
 
@@ -33,6 +34,7 @@ def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
         return existing
     at = now(tx)
     task = Task(kind=str(kind), status=TaskStatus.OPEN.value, role=role.value, title=title[:300],
+                search_text=fold(title)[:300],
                 entity=entity, entity_id=entity_id, assignee_id=assignee_id,
                 due_at=due_at or (at + due_in if due_in else None), created_at=at,
                 created_by_id=actor.user_id, note=note)

@@ -47,6 +47,8 @@ class Workflow:
     steps: list[Step] = field(default_factory=list)
     #: statuses that end the flow (drawn apart from the main line)
     terminal: frozenset[str] = frozenset()
+    #: side steps only some records pass through (hidden from a tracker unless reached)
+    optional: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         known = set(self.statuses)

@@ -53,8 +53,8 @@ STATUS_LABELS: dict[str, str] = {
     S.DRAFT: N_("Cart (draft)"),
     S.NEW: N_("Waiting for deposit"),
     S.DEPOSITED: N_("Deposited"),
+    S.AWAITING_APPROVAL: N_("Awaiting approval"),   # before "accepted": approving moves forward
     S.ACCEPTED: N_("Accepted"),
-    S.AWAITING_APPROVAL: N_("Awaiting approval"),
     S.PURCHASING: N_("Purchasing"),
     S.PURCHASED: N_("Purchased"),
     S.SELLER_SHIPPED: N_("Seller shipped"),
@@ -156,6 +156,7 @@ def _shipping_tail(lost_from: set[str]) -> list:
 #:  from                        action            to                    who                         guard
 PURCHASE_FLOW = Workflow("order.purchase", dict(STATUS_LABELS), S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_items),
+    step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
     step(S.NEW,                   "deposit",        S.DEPOSITED,          {R.CARE, R.ACCOUNTANT, R.MANAGER, R.SYSTEM}, N_("Take deposit")),
     step(S.DEPOSITED,             "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), staffed_and_no_approval),
     step(S.DEPOSITED,             "accept",         S.AWAITING_APPROVAL,  {R.MANAGER},                N_("Confirm and assign"), staffed_and_approval),
@@ -170,7 +171,7 @@ PURCHASE_FLOW = Workflow("order.purchase", dict(STATUS_LABELS), S.DRAFT, [
     *_shipping_tail(_LOST_FROM),
     step({S.DRAFT, S.NEW, S.DEPOSITED, S.ACCEPTED, S.AWAITING_APPROVAL, S.PURCHASING},
          "cancel", S.CANCELLED, {R.CARE, R.MANAGER}, N_("Cancel order"), reason=True),
-], terminal=frozenset(EXITS))
+], terminal=frozenset(EXITS), optional=frozenset({S.AWAITING_APPROVAL}))
 
 _CONSIGNMENT_STATUSES = (S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT,
                          S.AWAITING_DELIVERY, S.DELIVERING, S.DELIVERED, S.RECEIVED, S.CANCELLED,
@@ -179,6 +180,7 @@ _CONSIGNMENT_STATUSES = (S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRA
 CONSIGNMENT_FLOW = Workflow("order.consignment", {s: STATUS_LABELS[s] for s in _CONSIGNMENT_STATUSES},
                             S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_tracking_codes),
+    step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
     step(S.NEW,                   "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), has_care_staff),
     step(S.NEW,                   "claim",          S.ACCEPTED,           {R.CARE},                   N_("Claim order")),
     step({S.NEW, S.ACCEPTED},     "arrive_cn",      S.IN_CN_WAREHOUSE,    {R.SYSTEM},                 N_("Arrived in the China warehouse")),

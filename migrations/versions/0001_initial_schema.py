@@ -5,7 +5,7 @@ columns get trigram indexes — FTS5 on SQLite, pg_trgm GIN on PostgreSQL.
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:40:00.546193
+Create Date: 2026-11-23 09:48:13.395126
 """
 from alembic import op
 import sqlalchemy as sa
@@ -158,6 +158,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('search_text', sa.String(length=300), nullable=False),
     sa.Column('entity', sa.String(length=40), nullable=True),
     sa.Column('entity_id', sa.Integer(), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),

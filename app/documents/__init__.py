@@ -1,0 +1,1 @@
+"""Printed documents and exports: PDFs on reportlab, workbooks on xlsxwriter (imported lazily)."""

@@ -1,0 +1,83 @@
+"""Telling people: in-app notifications to staff, and the customer outbox (sent by a transport).
+
+Both are rows written in the caller's transaction, so a notification exists exactly when the
+change it announces does. Customer messages are rendered in the customer's language.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.i18n import N_, display, translate
+from app.models import Customer, CustomerMessage, StaffNotification, User, UserRole
+from app.permissions import Role
+from app.services.activity import now
+
+#: event -> (subject, body) msgids; bodies use {code}, {name}, {status}, {reason}, {company}…
+CUSTOMER_TEMPLATES: dict[str, tuple[str, str]] = {
+    "order_confirmed": (N_("Order {code} confirmed"),
+                        N_("Dear {name}, your order {code} has been confirmed and is being handled by {care}.")),
+    "order_cancelled": (N_("Order {code} cancelled"),
+                        N_("Dear {name}, your order {code} was cancelled. Reason: {reason}")),
+    "order_purchased": (N_("Order {code} purchased"),
+                        N_("Dear {name}, the goods of order {code} have been bought from the shop.")),
+    "order_shipped": (N_("Order {code} shipped from China"),
+                      N_("Dear {name}, order {code} has left our China warehouse.")),
+    "order_arrived": (N_("Order {code} arrived in Vietnam"),
+                      N_("Dear {name}, order {code} has arrived in our Vietnam warehouse.")),
+    "order_delivered": (N_("Order {code} delivered"),
+                        N_("Dear {name}, order {code} has been delivered. Thank you!")),
+    "order_delayed": (N_("Order {code}: new estimated date"),
+                      N_("Dear {name}, the estimated date of order {code} changed to {date}. Reason: {reason}")),
+    "order_status": (N_("Order {code}: {status}"),
+                     N_("Dear {name}, order {code} is now: {status}.")),
+    "billed": (N_("Billing notice for order {code}"),
+               N_("Dear {name}, the charges of order {code} are {amount}.")),
+    "refund": (N_("Refund for order {code}"),
+               N_("Dear {name}, {amount} has been refunded to your wallet for order {code}. {reason}")),
+    "complaint_decided": (N_("Your complaint about order {code}"),
+                          N_("Dear {name}, we decided on your complaint about order {code}: {decision}")),
+}
+
+
+def notify_staff(tx: Session, user_ids: Iterable[int | None], title: str, body: str = "",
+                 entity: str | None = None, entity_id: int | None = None) -> int:
+    at = now(tx)
+    n = 0
+    for uid in {u for u in user_ids if u is not None}:
+        tx.add(StaffNotification(user_id=uid, title=title[:300], body=body, entity=entity,
+                                 entity_id=entity_id, created_at=at))
+        n += 1
+    return n
+
+
+def staff_ids_with_role(tx: Session, role: Role) -> list[int]:
+    return list(tx.scalars(select(UserRole.user_id).join(User).where(
+        UserRole.role == role.value, User.is_active.is_(True))))
+
+
+def notify_customer(tx: Session, customer: Customer, event: str, entity: str | None = None,
+                    entity_id: int | None = None, **params: Any) -> CustomerMessage:
+    """Queue a message to the customer in their language; the outbox sender delivers it."""
+    subject_id, body_id = CUSTOMER_TEMPLATES[event]
+    lang = customer.language or "vi"
+    values = {k: (translate(v, lang) if isinstance(v, str) and k == "status" else display(v, lang))
+              for k, v in params.items()}
+    values.setdefault("name", customer.name)
+    message = CustomerMessage(customer_id=customer.id, event=event, channel="email",
+                              to_address=customer.email or "", language=lang,
+                              subject=_fill(translate(subject_id, lang), values),
+                              body=_fill(translate(body_id, lang), values),
+                              entity=entity, entity_id=entity_id, status="pending",
+                              created_at=now(tx), next_attempt_at=now(tx))
+    tx.add(message)
+    return message
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template

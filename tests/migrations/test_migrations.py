@@ -1,0 +1,36 @@
+"""The models and the migrations agree, and every migration can be undone and redone."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from app import db as dbmod
+from app.models import Base
+
+
+def _diff(database):
+    with database.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_object": dbmod.include_object})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def test_models_and_migrations_agree(db):
+    assert _diff(db) == []
+
+
+def test_downgrade_to_nothing_and_upgrade_again(db):
+    dbmod.downgrade(db, "base")
+    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set()
+    dbmod.upgrade(db)
+    assert dbmod.current_revision(db) == dbmod.head_revision()
+    assert _diff(db) == []
+
+
+def test_a_database_from_a_newer_version_is_refused_with_a_clear_message(db):
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(dbmod.DatabaseTooNew) as err:
+        dbmod.upgrade(db)
+    assert "9999_from_the_future" in str(err.value)
