@@ -22,6 +22,9 @@ from app.errors import DomainError
 from app.i18n import N_
 
 NOTIFY_CHANNEL = "importdesk_changes"
+#: the newest migration this build ships (a test keeps it equal to Alembic's head); a database
+#: already there opens without importing Alembic at all, which saves a third of a second at start
+SCHEMA_HEAD = "0001"
 ChangeListener = Callable[[frozenset[str], str], None]
 
 
@@ -257,8 +260,20 @@ def check_not_newer(db: Database) -> None:
         raise DatabaseTooNew(revision=rev) from None
 
 
+def stored_revision(db: Database) -> str | None:
+    """The database's schema revision, read with plain SQL (None for a new, empty database)."""
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision``; on PostgreSQL one desktop at a time (advisory lock)."""
+    if revision == "head" and stored_revision(db) == SCHEMA_HEAD:
+        return
     from alembic import command
 
     check_not_newer(db)

@@ -34,3 +34,7 @@ def test_a_database_from_a_newer_version_is_refused_with_a_clear_message(db):
     with pytest.raises(dbmod.DatabaseTooNew) as err:
         dbmod.upgrade(db)
     assert "9999_from_the_future" in str(err.value)
+
+
+def test_the_builds_schema_head_constant_is_alembics_head():
+    assert dbmod.SCHEMA_HEAD == dbmod.head_revision()

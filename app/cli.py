@@ -1,0 +1,113 @@
+"""Command line: start the desktop app, or run a command without it (migrations, demo data…).
+
+    python main.py                        the app on the embedded SQLite database
+    python main.py --demo                 the app on a demo company (created on first use)
+    python main.py --url URL              the app on another database (or IMPORTDESK_DATABASE_URL)
+    python main.py db upgrade|current     run / show the schema migrations
+    python main.py demo-data --orders N   append N generated orders (benchmarks)
+    python main.py --version
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from app import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="importdesk", description="ImportDesk back office")
+    p.add_argument("--version", action="version", version=f"ImportDesk {__version__}")
+    p.add_argument("--url", help="database URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
+    p.add_argument("--demo", action="store_true", help="open (and on first use create) the demo company")
+    p.add_argument("--smoke", metavar="PNG", nargs="?", const="",
+                   help="start, paint the login window (and save it as PNG if given), then exit")
+    sub = p.add_subparsers(dest="command")
+    dbp = sub.add_parser("db", help="schema migrations")
+    dbp.add_argument("action", choices=["upgrade", "current"])
+    dbp.add_argument("--url")
+    demo = sub.add_parser("demo-data", help="append generated orders for benchmarks")
+    demo.add_argument("--orders", type=int, required=True)
+    demo.add_argument("--url")
+    from app.commands import register
+
+    register(sub)
+    return p
+
+
+def database_url(args: argparse.Namespace) -> str:
+    from app.paths import default_database_url, demo_database_url
+
+    url = getattr(args, "url", None)
+    if url:
+        return url
+    if getattr(args, "demo", False):
+        return demo_database_url()
+    return default_database_url()
+
+
+def open_database(url: str):
+    from app import db as dbmod
+
+    database = dbmod.Database(url)
+    dbmod.upgrade(database)
+    return database
+
+
+def ensure_demo(database) -> None:
+    """Create the demo company on first use and print its passwords once."""
+    from app import db as dbmod
+
+    if not dbmod.is_empty(database):
+        return
+    from app.demo import create_demo_company
+
+    print("Creating the demo company … (once)")
+    accounts = create_demo_company(database)
+    print("\nDemo accounts — the passwords are shown only now:\n")
+    for a in accounts:
+        roles = ", ".join(r.value for r in a.roles)
+        print(f"  {a.username:<10} {a.password:<16} {a.full_name} ({roles})")
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "db":
+        from app import db as dbmod
+
+        database = dbmod.Database(database_url(args))
+        if args.action == "upgrade":
+            dbmod.upgrade(database)
+        print(f"{database.describe()}: schema {dbmod.current_revision(database)} "
+              f"(this build knows up to {dbmod.head_revision()})")
+        return 0
+    if args.command == "demo-data":
+        from app.demo import generate_bulk
+
+        database = open_database(database_url(args))
+        ensure_demo(database)
+        result = generate_bulk(database, args.orders, progress=_PrintProgress())
+        print(f"\nadded {result['orders']:,} orders and {result['customers']:,} customers")
+        return 0
+    if args.command is not None:
+        return args.handler(args)
+    url = database_url(args)
+    if args.demo and not args.url:
+        os.environ.setdefault("IMPORTDESK_DEMO", "1")
+    from ui.app import run
+
+    return run(url, demo=args.demo, smoke=args.smoke)
+
+
+class _PrintProgress:
+    def __init__(self) -> None:
+        self._last = -1
+
+    def update(self, done: int, total: int | None = None, label: str | None = None) -> None:
+        if total:
+            pct = done * 100 // total
+            if pct != self._last:
+                self._last = pct
+                print(f"\r{label or ''} {pct}%", end="", file=sys.stderr, flush=True)

@@ -1,0 +1,68 @@
+"""UI tests drive real screens over a real (SQLite) database, by objectName, as a user would."""
+import pytest
+
+from app.permissions import Role
+from app.services.auth import login
+from tests.factories import PASSWORD, make_customer, make_order, make_user, make_warehouses
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qsettings(tmp_path, monkeypatch):
+    """Remembered window layout goes to a temporary folder, not the tester's home."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    yield
+
+
+@pytest.fixture
+def company(sqlite_db):
+    """A small company: a manager who is also care staff, an ordering staff, an admin; orders."""
+    db = sqlite_db
+    make_warehouses(db)
+    admin = make_user(db, Role.ADMIN, username="admin", full_name="Trần Quản Trị")
+    manager = make_user(db, Role.MANAGER, Role.CARE, username="quanly", full_name="Phạm Quốc Hùng")
+    care = make_user(db, Role.CARE, username="trang", full_name="Lê Thu Trang")
+    ordering = make_user(db, Role.ORDERING, username="duc", full_name="Vũ Minh Đức")
+    cid = make_customer(db, care, name="Nguyễn Thị Hằng", phone="0912 345 678")
+    other = make_customer(db, care, name="Trần Văn Đức", phone="0987 654 321")
+    orders = [make_order(db, care, cid), make_order(db, care, other), make_order(db, care, cid, "consignment")]
+    return {"db": db, "admin": admin, "manager": manager, "care": care, "ordering": ordering,
+            "customer": cid, "orders": orders}
+
+
+@pytest.fixture
+def open_main(qtbot):
+    """Sign in through the service and show the main window for that person."""
+    import ui.screens  # noqa: F401
+    from ui.main_window import MainWindow
+    from ui.session import Session
+
+    windows = []
+
+    def _open(db, username):
+        signed = login(db, username, PASSWORD)
+        window = MainWindow(Session(db, signed))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    return _open
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type like a person: QTest.keyClicks aborts on non-Latin-1 characters (Vietnamese, Chinese),
+    so those arrive as key events carrying their text, as an input method sends them."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ord(ch) < 128:
+            qtbot.keyClicks(widget, ch)
+            continue
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))

@@ -1,0 +1,123 @@
+"""Long work off the UI thread: progress after a short delay, Cancel, result back on the UI thread.
+
+``run_in_background(parent, fn, on_done, ...)`` calls ``fn(progress)`` on a worker thread;
+``progress.update(done, total, label)`` moves the dialog and raises ``Cancelled`` after Cancel.
+Quick work never flashes a dialog (it appears after 600 ms). The callbacks run on the UI thread.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
+
+from app.i18n import _
+from app.progress import CancellableProgress, Cancelled
+
+_running: set["BackgroundJob"] = set()  # keep jobs alive until they report back
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _QtProgress(CancellableProgress):
+    pass
+
+
+class BackgroundJob(QObject):
+    def __init__(self, parent: QWidget | None, fn: Callable[[CancellableProgress], Any],
+                 on_done: Callable[[Any], None], on_error: Callable[[BaseException], None] | None,
+                 label: str | None, show_progress: bool) -> None:
+        super().__init__(parent)
+        self.fn, self.on_done, self.on_error = fn, on_done, on_error
+        self.progress = _QtProgress()
+        self.signals = _Signals()
+        self.signals.finished.connect(self._finished)
+        self.signals.failed.connect(self._failed)
+        self.dialog: QProgressDialog | None = None
+        if show_progress:
+            self.dialog = QProgressDialog(label or _("Working…"), _("Cancel"), 0, 0, parent)
+            self.dialog.setObjectName("progress_dialog")
+            self.dialog.setAccessibleName("progress")
+            self.dialog.setMinimumDuration(600)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            self.dialog.canceled.connect(self.progress.cancel)
+            self._timer = QTimer(self)
+            self._timer.timeout.connect(self._tick)
+            self._timer.start(150)
+
+    def start(self) -> None:
+        _running.add(self)
+        job = self
+
+        class Runner(QRunnable):
+            def run(self) -> None:  # worker thread: never touch a widget here
+                try:
+                    result = job.fn(job.progress)
+                except BaseException as exc:  # reported on the UI thread
+                    job.signals.failed.emit(exc)
+                else:
+                    job.signals.finished.emit(result)
+
+        QThreadPool.globalInstance().start(Runner())
+
+    def _tick(self) -> None:
+        if self.dialog is None:
+            return
+        p = self.progress
+        if p.total:
+            self.dialog.setMaximum(p.total)
+            self.dialog.setValue(min(p.done, p.total))
+        if p.label:
+            self.dialog.setLabelText(p.label)
+
+    def _close(self) -> None:
+        if self.dialog is not None:
+            self._timer.stop()
+            self.dialog.reset()
+            self.dialog.hide()
+            self.dialog.deleteLater()
+        _running.discard(self)
+
+    def _gone(self) -> bool:
+        """The screen that asked for the work was closed meanwhile: drop the result."""
+        parent = self.parent()
+        return not isValid(self) or (parent is not None and not isValid(parent))
+
+    @Slot(object)
+    def _finished(self, result: Any) -> None:
+        if self._gone():
+            _running.discard(self)
+            return
+        self._close()
+        self.on_done(result)
+
+    @Slot(object)
+    def _failed(self, exc: BaseException) -> None:
+        if self._gone():
+            _running.discard(self)
+            return
+        self._close()
+        if self.on_error is not None:
+            self.on_error(exc)
+        elif not isinstance(exc, Cancelled):
+            from ui.common import report_error
+
+            report_error(self.parent(), exc)
+
+
+def run_in_background(parent: QWidget | None, fn: Callable[[CancellableProgress], Any],
+                      on_done: Callable[[Any], None],
+                      on_error: Callable[[BaseException], None] | None = None,
+                      label: str | None = None, show_progress: bool = True) -> BackgroundJob:
+    job = BackgroundJob(parent, fn, on_done, on_error, label, show_progress)
+    job.start()
+    return job
+
+
+def running_jobs() -> int:
+    return len(_running)

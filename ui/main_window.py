@@ -1,0 +1,349 @@
+"""The main window: role switcher, the role's queues on the left, the open queue in the centre."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QSplitter, QStackedWidget, QToolBar, QWidget)
+
+from app import __version__
+from app.i18n import LANGUAGES, _, current_language, fmt_decimal
+from app.permissions import ROLE_LABELS, Perm, Role
+from app.queries import reader
+from app.queries.paging import PageRequest
+from app.queries.queues import QUEUES
+from app.services import settings as settings_service
+from ui.background import run_in_background
+from ui.common import named, report_error
+from ui.session import Session, settings_store
+from ui.widgets.queue_view import QueueView
+from ui.windows import registry
+
+
+class MainWindow(QMainWindow):
+    signed_out = Signal()
+    language_chosen = Signal(str)
+    changes_arrived = Signal(object)   # frozenset of table names (empty = anything)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        named(self, "main_window", _("ImportDesk"))
+        self.session = session
+        self.settings = settings_service.read_all(session.db)
+        self.setWindowTitle(_("{company} — ImportDesk").format(company=self.settings["company.name"]))
+        self._views: dict[str, QueueView] = {}
+        self._windows: dict[tuple[str, int], QWidget] = {}
+        self._pending_tables: set[str] = set()
+        self._refresh_timer = QTimer(self, singleShot=True, interval=300)
+        self._refresh_timer.timeout.connect(self._apply_changes)
+        self.changes_arrived.connect(self._queue_changes)
+
+        self.nav = named(QListWidget(), "queue_nav", _("Queues"))
+        self.nav.setMinimumWidth(230)
+        self.nav.currentRowChanged.connect(self._show_queue)
+        self.stack = named(QStackedWidget(), "queue_stack")
+        split = named(QSplitter(Qt.Orientation.Horizontal), "main_splitter")
+        split.addWidget(self.nav)
+        split.addWidget(self.stack)
+        split.setStretchFactor(1, 1)
+        split.setSizes([260, 1000])
+        self.splitter = split
+        self.setCentralWidget(split)
+
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+        session.role_changed.connect(lambda _r: self._load_role())
+        self._restore_layout()
+        self._load_role()
+
+    # -- building --------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = named(QToolBar(_("Main")), "main_toolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        bar.addWidget(QLabel(" " + _("Role:") + " "))
+        self.role_box = named(QComboBox(), "role_switcher", _("Role"))
+        for role in self.session.signed.roles:
+            self.role_box.addItem(_(ROLE_LABELS[role]), role.value)
+        self.role_box.setCurrentIndex(self.role_box.findData(self.session.role.value))
+        self.role_box.currentIndexChanged.connect(
+            lambda _i: self.session.switch_role(Role(self.role_box.currentData())))
+        bar.addWidget(self.role_box)
+        bar.addSeparator()
+        self.create_actions: list[QAction] = []
+        for spec in registry.CREATE_ACTIONS:
+            act = QAction(_(spec.label), self)
+            act.setObjectName(spec.name)
+            act.setShortcut(QKeySequence(spec.shortcut))
+            act.triggered.connect(lambda _c=False, s=spec: self._run_create(s))
+            act.setData(spec.perm)
+            bar.addAction(act)
+            self.create_actions.append(act)
+        bar.addSeparator()
+        self.refresh_action = QAction(_("Refresh"), self)
+        self.refresh_action.setObjectName("action_refresh")
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.triggered.connect(self.refresh_all)
+        bar.addAction(self.refresh_action)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = named(menu.addMenu(_("&File")), "menu_file")
+        for act in self.create_actions:
+            file_menu.addAction(act)
+        if self.create_actions:
+            file_menu.addSeparator()
+        self._add(file_menu, "action_change_password", _("Change my password…"), "", self.change_password)
+        lang_menu = named(file_menu.addMenu(_("Language")), "menu_language")
+        group = QActionGroup(self)
+        for code, (name, _loc) in LANGUAGES.items():
+            act = self._add(lang_menu, f"action_language_{code}", name, "",
+                            lambda _c=False, c=code: self.language_chosen.emit(c))
+            act.setCheckable(True)
+            act.setChecked(code == current_language())
+            group.addAction(act)
+        file_menu.addSeparator()
+        self._add(file_menu, "action_sign_out", _("Sign out"), "Ctrl+Shift+Q", self.sign_out)
+        self._add(file_menu, "action_quit", _("Quit"), "Ctrl+Q", self.close)
+
+        view_menu = named(menu.addMenu(_("&View")), "menu_view")
+        view_menu.addAction(self.refresh_action)
+        self._add(view_menu, "action_search", _("Search in this queue"), "Ctrl+F", self._focus_search)
+        self._add(view_menu, "action_open", _("Open the selected row"), "Ctrl+O", self._open_selected)
+        self._add(view_menu, "action_next_queue", _("Next queue"), "Ctrl+PgDown", lambda: self._step_queue(1))
+        self._add(view_menu, "action_previous_queue", _("Previous queue"), "Ctrl+PgUp", lambda: self._step_queue(-1))
+        self._add(view_menu, "action_next_role", _("Next role"), "Ctrl+Shift+R", self._next_role)
+        self.admin_menu = named(menu.addMenu(_("&Administration")), "menu_admin")
+        self.users_action = self._add(self.admin_menu, "action_users", _("Users and warehouses…"),
+                                      "Ctrl+Shift+U", self.open_users)
+        self.settings_action = self._add(self.admin_menu, "action_settings", _("Settings…"), "Ctrl+,",
+                                         self.open_settings)
+        help_menu = named(menu.addMenu(_("&Help")), "menu_help")
+        self._add(help_menu, "action_shortcuts", _("Keyboard shortcuts"), "F1", self.show_shortcuts)
+        self._add(help_menu, "action_about", _("About ImportDesk"), "", self.show_about)
+
+    def _add(self, menu, name: str, text: str, shortcut: str, slot: Callable) -> QAction:
+        act = QAction(text, self)
+        act.setObjectName(name)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        self.addAction(act)   # shortcuts work even with the menu closed
+        return act
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_db = named(QLabel(self.session.db.describe()), "status_database")
+        self.status_user = named(QLabel(), "status_user")
+        self.status_role = named(QLabel(), "status_role")
+        self.status_live = named(QLabel(), "status_live")
+        for w in (self.status_db, self.status_user, self.status_role, self.status_live):
+            bar.addPermanentWidget(w)
+
+    # -- roles and queues -------------------------------------------------------------------------
+    def _load_role(self) -> None:
+        role = self.session.role
+        self.role_box.blockSignals(True)
+        self.role_box.setCurrentIndex(self.role_box.findData(role.value))
+        self.role_box.blockSignals(False)
+        self.status_user.setText(f"{self.session.signed.full_name} ({self.session.signed.username})")
+        self.status_role.setText(_("Role: {role}").format(role=_(ROLE_LABELS[role])))
+        self.admin_menu.menuAction().setVisible(self.session.can(Perm.MANAGE_USERS) or
+                                                self.session.can(Perm.VIEW_SETTINGS))
+        self.users_action.setVisible(self.session.can(Perm.MANAGE_USERS))
+        self.settings_action.setVisible(self.session.can(Perm.VIEW_SETTINGS))
+        for act in self.create_actions:
+            act.setVisible(self.session.can(act.data()))
+        self.queues = reader.queues_for(self.session.actor)
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for i, q in enumerate(self.queues):
+            item = QListWidgetItem(_(q.title))
+            item.setData(Qt.ItemDataRole.UserRole, q.name)
+            item.setToolTip(_(q.hint) if q.hint else "")
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        last = settings_store().value(f"{self.session.prefix()}/{role.value}/queue", "")
+        names = [q.name for q in self.queues]
+        self.nav.setCurrentRow(names.index(last) if last in names else 0)
+        self._show_queue(self.nav.currentRow())
+        self.update_counts()
+
+    def _view(self, name: str) -> QueueView:
+        key = f"{self.session.role.value}:{name}"
+        view = self._views.get(key)
+        if view is None:
+            view = QueueView(self.session, QUEUES[name], self.settings["ui.page_size"])
+            view.open_requested.connect(self.open_record)
+            view.count_changed.connect(self._set_count)
+            self._views[key] = view
+            self.stack.addWidget(view)
+            view.load()
+        return view
+
+    def _show_queue(self, row: int) -> None:
+        if not 0 <= row < len(self.queues):
+            return
+        name = self.queues[row].name
+        view = self._view(name)
+        self.stack.setCurrentWidget(view)
+        settings_store().setValue(f"{self.session.prefix()}/{self.session.role.value}/queue", name)
+        view.table.setFocus()
+
+    def current_view(self) -> QueueView | None:
+        w = self.stack.currentWidget()
+        return w if isinstance(w, QueueView) else None
+
+    def update_counts(self) -> None:
+        db, actor = self.session.db, self.session.actor
+        for q in self.queues:
+            run_in_background(self, lambda p, n=q.name: reader.queue_count(db, actor, n, PageRequest()),
+                              lambda total, n=q.name: self._set_count(n, total, from_nav=True),
+                              on_error=lambda exc: None, show_progress=False)
+
+    def _set_count(self, name: str, total: int, from_nav: bool = False) -> None:
+        view = self._views.get(f"{self.session.role.value}:{name}")
+        if not from_nav and view is not None and (view.model.search or any(
+                v is not None for v in view.model.filters.values())):
+            return  # a filtered count is not the queue's size
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                title = next(_(q.title) for q in self.queues if q.name == name)
+                item.setText(f"{title} ({fmt_decimal(total)})")
+
+    def _step_queue(self, delta: int) -> None:
+        if self.nav.count():
+            self.nav.setCurrentRow((self.nav.currentRow() + delta) % self.nav.count())
+
+    def _next_role(self) -> None:
+        if self.role_box.count() > 1:
+            self.role_box.setCurrentIndex((self.role_box.currentIndex() + 1) % self.role_box.count())
+
+    def _focus_search(self) -> None:
+        view = self.current_view()
+        if view:
+            view.focus_search()
+
+    def _open_selected(self) -> None:
+        view = self.current_view()
+        if view:
+            view.open_current()
+
+    # -- live updates -----------------------------------------------------------------------------
+    def _queue_changes(self, tables: frozenset) -> None:
+        self._pending_tables |= set(tables) or {"*"}
+        self._refresh_timer.start()
+
+    def _apply_changes(self) -> None:
+        tables, self._pending_tables = self._pending_tables, set()
+        for key, view in self._views.items():
+            if not key.startswith(self.session.role.value + ":"):
+                continue
+            if "*" in tables or tables & set(view.queue.tables):
+                if view is self.current_view():
+                    view.refresh()
+                else:
+                    view.model.reload(keep_loaded=False)
+        self.update_counts()
+        self.status_live.setText(_("Updated"))
+        QTimer.singleShot(1500, self.status_live.clear)
+
+    def refresh_all(self) -> None:
+        self._queue_changes(frozenset())
+        self._refresh_timer.stop()
+        self._apply_changes()
+
+    # -- opening records and dialogs -------------------------------------------------------------
+    def open_record(self, entity: str, entity_id: int) -> None:
+        key = (entity, entity_id)
+        existing = self._windows.get(key)
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            existing.activateWindow()
+            return
+        factory = registry.detail_factory(entity)
+        try:
+            if factory is not None:
+                window = factory(self.session, entity_id, self)
+            else:
+                from ui.windows.detail import GenericDetail
+
+                view = self.current_view()
+                window = GenericDetail(self.session, entity, entity_id, view.queue.name if view else "", self)
+        except Exception as exc:
+            report_error(self, exc)
+            return
+        self._windows[key] = window
+        window.show()
+
+    def _run_create(self, spec: registry.CreateAction) -> None:
+        try:
+            spec.run(self.session, self)
+        except Exception as exc:
+            report_error(self, exc)
+
+    def open_users(self) -> None:
+        from ui.dialogs.users import UsersDialog
+
+        UsersDialog(self.session, self).exec()
+        self.refresh_all()
+
+    def open_settings(self) -> None:
+        from ui.dialogs.settings import SettingsDialog
+
+        SettingsDialog(self.session, self).exec()
+        self.settings = settings_service.read_all(self.session.db)
+
+    def change_password(self) -> None:
+        from ui.dialogs.login import ChangePasswordDialog
+
+        ChangePasswordDialog(self.session.db, self.session.actor, parent=self).exec()
+
+    def sign_out(self) -> None:
+        self._save_layout()
+        self.signed_out.emit()
+
+    def show_shortcuts(self) -> None:
+        lines = []
+        for act in self.findChildren(QAction):
+            if act.shortcut().isEmpty() or not act.text():
+                continue
+            lines.append(f"{act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t{act.text().replace('&', '')}")
+        lines += [f"Enter\t{_('Open the selected row')}", f"Ctrl+F\t{_('Search in this queue')}"]
+        box = QMessageBox(QMessageBox.Icon.Information, _("Keyboard shortcuts"), "\n".join(sorted(set(lines))),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("shortcuts_box")
+        box.exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, _("About ImportDesk"),
+                          _("ImportDesk {version}\nDatabase: {db}").format(version=__version__,
+                                                                          db=self.session.db.describe()))
+
+    # -- remembered layout ---------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        store = settings_store()
+        geometry = store.value(f"{self.session.prefix()}/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 820)
+        split = store.value(f"{self.session.prefix()}/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    def _save_layout(self) -> None:
+        store = settings_store()
+        store.setValue(f"{self.session.prefix()}/geometry", self.saveGeometry())
+        store.setValue(f"{self.session.prefix()}/splitter", self.splitter.saveState())
+
+    def closeEvent(self, event) -> None:
+        self._save_layout()
+        for w in list(self._windows.values()):
+            w.close()
+        super().closeEvent(event)

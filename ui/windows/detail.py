@@ -1,0 +1,73 @@
+"""The generic detail view: a record as its queue shows it, and its activity timeline."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from app.i18n import _, display, fmt_datetime
+from app.permissions import ROLE_LABELS, Role
+from app.queries import reader
+from app.queries.queues import QUEUES
+from app.services import activity
+from ui.common import named
+from ui.format import cell_text
+from ui.session import Session
+
+
+def describe_change(before: dict | None, after: dict | None) -> str:
+    keys = list(dict.fromkeys(list((before or {}).keys()) + list((after or {}).keys())))
+    parts = []
+    for k in keys:
+        b, a = (before or {}).get(k), (after or {}).get(k)
+        parts.append(f"{k}: {display(b) if b is not None else '—'} → {display(a) if a is not None else '—'}")
+    return "; ".join(parts)
+
+
+class ActivityTimeline(QTreeWidget):
+    """When, who (and in which role), what, before → after: the record's history, oldest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "activity_timeline", _("Activity"))
+        self.setHeaderLabels([_("When"), _("Who"), _("Action"), _("Change"), _("Note")])
+        self.setRootIsDecorated(False)
+        self.setColumnWidth(0, 140)
+        self.setColumnWidth(1, 180)
+        self.setColumnWidth(2, 130)
+        self.setColumnWidth(3, 320)
+
+    def show_lines(self, lines: list[activity.ActivityLine]) -> None:
+        self.clear()
+        for line in lines:
+            try:
+                role = _(ROLE_LABELS[Role(line.role)])
+            except ValueError:
+                role = line.role
+            QTreeWidgetItem(self, [fmt_datetime(line.at), f"{line.actor_name} ({role})", line.action,
+                                   describe_change(line.before, line.after), line.note])
+
+
+class GenericDetail(QDialog):
+    def __init__(self, session: Session, entity: str, entity_id: int, queue_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "detail_window", _("Details"))
+        self.setWindowTitle(_("Details — {entity} {id}").format(entity=entity, id=entity_id))
+        queue = QUEUES[queue_name]
+        row = reader.queue_row(session.db, session.actor, queue_name, entity_id)
+        form = QFormLayout()
+        for col in queue.columns:
+            value = named(QLabel(cell_text(col, getattr(row, col.key))), f"detail_{col.key}")
+            value.setWordWrap(True)
+            form.addRow(_(col.title), value)
+        timeline = ActivityTimeline()
+        timeline.show_lines(activity.history(session.db, session.actor, entity, entity_id))
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(close.button(QDialogButtonBox.StandardButton.Close), "detail_close").setText(_("Close"))
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(_("Activity")))
+        layout.addWidget(timeline, 1)
+        layout.addWidget(close)
+        self.resize(720, 520)
