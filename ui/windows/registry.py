@@ -39,3 +39,48 @@ def register_create(action: CreateAction) -> None:
 
 def detail_factory(entity: str) -> DetailFactory | None:
     return _DETAILS.get(entity)
+
+
+# -- the order window's extension points -------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderTab:
+    """A tab other capabilities add to the order window (fees, shop orders, parcels, complaints).
+
+    ``factory(session, order_view, parent) -> QWidget``; the widget may define
+    ``refresh(order_view)`` to be called after every reload of the order."""
+
+    name: str            # objectName: "order_tab_fees"
+    title: str           # N_ msgid
+    perm: Perm
+    factory: Callable[..., QWidget]
+    order: int = 50      # position among the tabs
+
+
+@dataclass(frozen=True)
+class OrderCommand:
+    """An extra command in the order window's "More" menu (e.g. "Record shop order…").
+
+    ``run(session, order_view, parent) -> bool``: True when the order changed (window reloads);
+    ``available(order_view, actor) -> bool`` decides whether it shows."""
+
+    name: str
+    label: str           # N_ msgid
+    perm: Perm
+    run: Callable[..., bool]
+    available: Callable[..., bool] = lambda view, actor: True
+
+
+ORDER_TABS: list[OrderTab] = []
+ORDER_COMMANDS: list[OrderCommand] = []
+
+
+def register_order_tab(tab: OrderTab) -> None:
+    if all(t.name != tab.name for t in ORDER_TABS):
+        ORDER_TABS.append(tab)
+        ORDER_TABS.sort(key=lambda t: t.order)
+
+
+def register_order_command(command: OrderCommand) -> None:
+    if all(c.name != command.name for c in ORDER_COMMANDS):
+        ORDER_COMMANDS.append(command)
