@@ -2,13 +2,13 @@
 from app.models.base import Base
 from app.models.customers import Customer, CustomerAddress, VipLevel
 from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Parcel,
-                               Shop, StoredFile)
+                               Shop, ShopOrder, StoredFile)
 from app.models.people import User, UserRole, Warehouse
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
-    "OrderMessage", "OrderService", "Parcel", "Shop", "StoredFile", "User", "UserRole",
+    "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",
 ]

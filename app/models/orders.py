@@ -130,6 +130,7 @@ class OrderItem(Base):
     unit_price_cny: Mapped[Decimal] = mapped_column(Fixed(4), default=Decimal(0))
     note: Mapped[str] = mapped_column(Text, default="")
     tally_exempt: Mapped[bool] = mapped_column(default=False)
+    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_orders.id"))
 
     order: Mapped[Order] = relationship(back_populates="items")
     shop: Mapped[Shop | None] = relationship()
@@ -140,6 +141,37 @@ class OrderItem(Base):
     @property
     def line_total(self) -> Money:
         return Money(self.unit_price_cny * self.quantity, CNY)
+
+
+class ShopOrder(Base):
+    """One purchase placed with one Chinese shop for an order (đơn mua shop, 采购单).
+
+    The purchasing capability adds the money (goods, domestic shipping, discount, paying
+    account); the warehouse capability matches parcels to it and detects excess parcels.
+    """
+
+    __tablename__ = "shop_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    #: the seller's order number on the platform (mã đơn Taobao/1688)
+    platform_order_no: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(20), default="placed")
+    #: how many parcels the shop is expected to send (more is "excess", thừa)
+    expected_parcels: Mapped[int] = mapped_column(default=1)
+    ordering_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    order: Mapped[Order] = relationship()
+    shop: Mapped[Shop] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_shop_orders_order", "order_id", "id"),
+                      Index("ix_shop_orders_platform_no", "platform_order_no"),
+                      Index("ix_shop_orders_status", "status", "created_at", "id"))
 
 
 class Parcel(Base):
@@ -155,6 +187,7 @@ class Parcel(Base):
     tracking_code: Mapped[str] = mapped_column(String(60), unique=True)
     carrier: Mapped[str] = mapped_column(String(40), default="")
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_orders.id"))
     status: Mapped[str] = mapped_column(String(20), default="expected")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
@@ -162,8 +195,10 @@ class Parcel(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     order: Mapped[Order | None] = relationship(back_populates="parcels")
+    shop_order: Mapped[ShopOrder | None] = relationship()
 
     __table_args__ = (Index("ix_parcels_order", "order_id", "id"),
+                      Index("ix_parcels_shop_order", "shop_order_id", "id"),
                       Index("ix_parcels_status", "status", "created_at", "id"))
 
 

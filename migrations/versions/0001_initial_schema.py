@@ -5,7 +5,7 @@ columns get trigram indexes — FTS5 on SQLite, pg_trgm GIN on PostgreSQL.
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:48:13.395126
+Create Date: 2026-11-23 10:01:55.661673
 """
 from alembic import op
 import sqlalchemy as sa
@@ -296,30 +296,6 @@ def upgrade() -> None:
     with op.batch_alter_table('order_files', schema=None) as batch_op:
         batch_op.create_index('ix_order_files_order', ['order_id', 'id'], unique=False)
 
-    op.create_table('order_items',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('shop_id', sa.Integer(), nullable=True),
-    sa.Column('product_url', sa.String(length=1000), nullable=False),
-    sa.Column('title', sa.String(length=500), nullable=False),
-    sa.Column('variant', sa.String(length=300), nullable=False),
-    sa.Column('image_file_id', sa.Integer(), nullable=True),
-    sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('quantity_bought', sa.Integer(), nullable=True),
-    sa.Column('quantity_received', sa.Integer(), nullable=False),
-    sa.Column('unit_price_cny', sa.BigInteger(), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('tally_exempt', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['image_file_id'], ['stored_files.id'], name=op.f('fk_order_items_image_file_id_stored_files')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_order_items_shop_id_shops')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items'))
-    )
-    with op.batch_alter_table('order_items', schema=None) as batch_op:
-        batch_op.create_index('ix_order_items_order', ['order_id', 'position'], unique=False)
-        batch_op.create_index('ix_order_items_shop', ['shop_id', 'order_id'], unique=False)
-
     op.create_table('order_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -344,22 +320,72 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_services_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('order_id', 'code', name=op.f('pk_order_services'))
     )
+    op.create_table('shop_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('platform_order_no', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('expected_parcels', sa.Integer(), nullable=False),
+    sa.Column('ordering_staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_shop_orders_order_id_orders')),
+    sa.ForeignKeyConstraint(['ordering_staff_id'], ['users.id'], name=op.f('fk_shop_orders_ordering_staff_id_users')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_shop_orders_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shop_orders'))
+    )
+    with op.batch_alter_table('shop_orders', schema=None) as batch_op:
+        batch_op.create_index('ix_shop_orders_order', ['order_id', 'id'], unique=False)
+        batch_op.create_index('ix_shop_orders_platform_no', ['platform_order_no'], unique=False)
+        batch_op.create_index('ix_shop_orders_status', ['status', 'created_at', 'id'], unique=False)
+
+    op.create_table('order_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=True),
+    sa.Column('product_url', sa.String(length=1000), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('variant', sa.String(length=300), nullable=False),
+    sa.Column('image_file_id', sa.Integer(), nullable=True),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('quantity_bought', sa.Integer(), nullable=True),
+    sa.Column('quantity_received', sa.Integer(), nullable=False),
+    sa.Column('unit_price_cny', sa.BigInteger(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('tally_exempt', sa.Boolean(), nullable=False),
+    sa.Column('shop_order_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['image_file_id'], ['stored_files.id'], name=op.f('fk_order_items_image_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_order_items_shop_id_shops')),
+    sa.ForeignKeyConstraint(['shop_order_id'], ['shop_orders.id'], name=op.f('fk_order_items_shop_order_id_shop_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items'))
+    )
+    with op.batch_alter_table('order_items', schema=None) as batch_op:
+        batch_op.create_index('ix_order_items_order', ['order_id', 'position'], unique=False)
+        batch_op.create_index('ix_order_items_shop', ['shop_id', 'order_id'], unique=False)
+
     op.create_table('parcels',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tracking_code', sa.String(length=60), nullable=False),
     sa.Column('carrier', sa.String(length=40), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('shop_order_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_parcels_order_id_orders')),
+    sa.ForeignKeyConstraint(['shop_order_id'], ['shop_orders.id'], name=op.f('fk_parcels_shop_order_id_shop_orders')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_parcels')),
     sa.UniqueConstraint('tracking_code', name=op.f('uq_parcels_tracking_code'))
     )
     with op.batch_alter_table('parcels', schema=None) as batch_op:
         batch_op.create_index('ix_parcels_order', ['order_id', 'id'], unique=False)
+        batch_op.create_index('ix_parcels_shop_order', ['shop_order_id', 'id'], unique=False)
         batch_op.create_index('ix_parcels_status', ['status', 'created_at', 'id'], unique=False)
 
     # ### end Alembic commands ###
@@ -371,19 +397,26 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('parcels', schema=None) as batch_op:
         batch_op.drop_index('ix_parcels_status')
+        batch_op.drop_index('ix_parcels_shop_order')
         batch_op.drop_index('ix_parcels_order')
 
     op.drop_table('parcels')
-    op.drop_table('order_services')
-    with op.batch_alter_table('order_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_order_messages_thread')
-
-    op.drop_table('order_messages')
     with op.batch_alter_table('order_items', schema=None) as batch_op:
         batch_op.drop_index('ix_order_items_shop')
         batch_op.drop_index('ix_order_items_order')
 
     op.drop_table('order_items')
+    with op.batch_alter_table('shop_orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_shop_orders_status')
+        batch_op.drop_index('ix_shop_orders_platform_no')
+        batch_op.drop_index('ix_shop_orders_order')
+
+    op.drop_table('shop_orders')
+    op.drop_table('order_services')
+    with op.batch_alter_table('order_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_messages_thread')
+
+    op.drop_table('order_messages')
     with op.batch_alter_table('order_files', schema=None) as batch_op:
         batch_op.drop_index('ix_order_files_order')
 
