@@ -29,6 +29,7 @@ _CJK_RANGES: tuple[tuple[int, int], ...] = (
     (0x3200, 0x33FF),    # enclosed CJK letters, CJK compatibility
     (0x3400, 0x4DBF),    # CJK extension A
     (0x4E00, 0x9FFF),    # CJK unified ideographs
+    (0xAC00, 0xD7AF),    # Hangul syllables (Korean shop listings; DejaVu lacks them)
     (0xF900, 0xFAFF),    # CJK compatibility ideographs
     (0xFE30, 0xFE4F),    # CJK compatibility forms
     (0xFF00, 0xFFEF),    # halfwidth and fullwidth forms (，：（）！)
@@ -225,11 +226,13 @@ def wrap_text(text: str | None, size: float, max_width: float, bold: bool = Fals
                 line = token
         lines.append(line.rstrip())
     if max_lines is not None and len(lines) > max_lines:
-        kept = lines[:max_lines]
-        kept[-1] = fit_text(kept[-1] + ELLIPSIS * 2, size, max_width, bold)
-        if not kept[-1].endswith(ELLIPSIS):
-            kept[-1] = fit_text(kept[-1] + " " * 200, size, max_width, bold)
-        return kept
+        last = lines[max_lines - 1]
+        # The rest no longer fits, so fitting it again cuts it and adds the ellipsis.
+        rest = last + " " + " ".join(lines[max_lines:])
+        cut = fit_text(rest, size, max_width, bold)
+        if not cut.endswith(ELLIPSIS):
+            cut = fit_text(last + ELLIPSIS, size, max_width, bold)
+        return lines[: max_lines - 1] + [cut]
     return lines
 
 
