@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
             file_menu.addAction(act)
         if self.create_actions:
             file_menu.addSeparator()
+        self.export_action = self._add(file_menu, "action_export_view", _("Export this view to Excel…"),
+                                       "Ctrl+Shift+E", self.export_view)
+        file_menu.addSeparator()
         self._add(file_menu, "action_change_password", _("Change my password…"), "", self.change_password)
         lang_menu = named(file_menu.addMenu(_("Language")), "menu_language")
         group = QActionGroup(self)
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         self.settings_action.setVisible(self.session.can(Perm.VIEW_SETTINGS))
         for act in self.create_actions:
             act.setVisible(self.session.can(act.data()))
+        self.export_action.setEnabled(self.session.can(Perm.EXPORT_DATA))
         self.queues = reader.queues_for(self.session.actor)
         self.nav.blockSignals(True)
         self.nav.clear()
@@ -280,6 +284,37 @@ class MainWindow(QMainWindow):
             return
         self._windows[key] = window
         window.show()
+
+    def export_view(self, path: str | None = None) -> None:
+        """The open queue exactly as filtered and sorted on screen, every row, to XLSX."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from app.i18n import fmt_datetime
+        from app.services.order_export import queue_xlsx
+
+        view = self.current_view()
+        if view is None:
+            return
+        if path is None:
+            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), f"{_(view.queue.title)}.xlsx",
+                                                   "Excel (*.xlsx)")
+            if not path:
+                return
+        request = view.model.request(limit=2000)
+        parts = [_("Printed {when} by {who}").format(when=fmt_datetime(self.session.db.clock.now()),
+                                                     who=self.session.signed.full_name)]
+        if view.model.search:
+            parts.append(_("Search: {text}").format(text=view.model.search))
+        for key, box in view.filter_boxes.items():
+            if box.currentData() is not None:
+                parts.append(box.currentText())
+        db, actor, name = self.session.db, self.session.actor, view.queue.name
+        title = f"{self.settings['company.name']} — {_(view.queue.title)}"
+        self.statusBar().showMessage(_("Exporting…"))
+        run_in_background(self, lambda p: queue_xlsx(db, actor, name, request, path, title, " · ".join(parts), p),
+                          lambda n: self.statusBar().showMessage(
+                              _("Exported {n} rows to {path}").format(n=fmt_decimal(n), path=path), 8000),
+                          label=_("Exporting to Excel…"))
 
     def _run_create(self, spec: registry.CreateAction) -> None:
         try:

@@ -71,6 +71,18 @@ class OrderInput:
     goods_description: str = ""
 
 
+def platform_of(url: str) -> str:
+    """The platform a product link points to (the shop's platform when none was chosen)."""
+    host = re.sub(r"^https?://", "", (url or "").strip().lower()).split("/")[0]
+    if "1688" in host:
+        return "1688"
+    if "tmall" in host:
+        return "tmall"
+    if "taobao" in host or "tb.cn" in host:
+        return "taobao"
+    return "other"
+
+
 def parse_price(text: str | Decimal) -> Decimal:
     """A CNY unit price as typed: up to four decimals (1688 prices like ¥0.035 exist)."""
     if isinstance(text, Decimal):
@@ -90,8 +102,6 @@ def parse_price(text: str | Decimal) -> Decimal:
 def _validate_item(i: int, item: ItemInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     where = f"items.{i}"
-    if not item.shop_name.strip():
-        errors[f"{where}.shop_name"] = _("Item {n}: enter the shop's name.").format(n=i + 1)
     if item.platform not in PLATFORMS:
         errors[f"{where}.platform"] = _("Item {n}: choose Taobao, 1688, Tmall or Other.").format(n=i + 1)
     if not _URL.match(item.product_url.strip()):
@@ -169,7 +179,8 @@ def _write_items(tx: Session, order: Order, items: list[ItemInput]) -> None:
             row = OrderItem()
             order.items.append(row)
         row.position = pos
-        row.shop_id = _shop(tx, data.platform, data.shop_name).id
+        # A customer's pasted cart often names no shop yet; ordering staff fill it in.
+        row.shop_id = _shop(tx, data.platform, data.shop_name).id if data.shop_name.strip() else None
         row.product_url, row.title = data.product_url.strip(), data.title.strip()
         row.variant, row.note = data.variant.strip(), data.note.strip()
         row.quantity, row.unit_price_cny = data.quantity, parse_price(data.unit_price_cny)
@@ -208,6 +219,8 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         at = now(tx)
         customer = tx.get(Customer, data.customer_id)
         cart_days = settings_service.get(tx, "orders.cart_days")
+        if data.delivery_address_id is None:   # the customer's default address, if there is one
+            data.delivery_address_id = next((a.id for a in customer.addresses if a.is_default), None)
         order = Order(code=f"tmp-{at.timestamp()}", kind=data.kind, status=S.DRAFT.value,
                       customer_id=customer.id, care_staff_id=customer.care_staff_id,
                       destination_warehouse_id=data.destination_warehouse_id,
@@ -421,6 +434,14 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
         with db.transaction() as tx:
             order = _load(tx, order_id)
             _check_version(tx, order, seen_version)
+            if action == "accept":
+                # Confirming names the people who handle the order (the confirm dialog sends
+                # them); taking the step without them is refused.
+                from app.workflows.orders import has_staff
+
+                problem = has_staff(order, actor)
+                if problem:
+                    raise DomainError(problem)
             if action == "claim":
                 if order.kind == OrderKind.PURCHASE:
                     order.ordering_staff_id = actor.user_id

@@ -93,24 +93,12 @@ def has_staff(order: Any, actor: Actor) -> str | None:
     return None
 
 
-def has_care_staff(order: Any, actor: Actor) -> str | None:
-    return None if order.care_staff_id is not None else N_("Assign a customer-care staff member first.")
-
-
 def needs_approval(order: Any, actor: Actor) -> str | None:
     return None if order.needs_approval else N_("No chosen service needs approval.")
 
 
 def no_approval_needed(order: Any, actor: Actor) -> str | None:
     return None if not order.needs_approval else N_("A chosen service needs a manager's approval first.")
-
-
-def staffed_and_no_approval(order: Any, actor: Actor) -> str | None:
-    return has_staff(order, actor) or no_approval_needed(order, actor)
-
-
-def staffed_and_approval(order: Any, actor: Actor) -> str | None:
-    return has_staff(order, actor) or needs_approval(order, actor)
 
 
 def claim_no_approval(order: Any, actor: Actor) -> str | None:
@@ -158,8 +146,8 @@ PURCHASE_FLOW = Workflow("order.purchase", dict(STATUS_LABELS), S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_items),
     step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
     step(S.NEW,                   "deposit",        S.DEPOSITED,          {R.CARE, R.ACCOUNTANT, R.MANAGER, R.SYSTEM}, N_("Take deposit")),
-    step(S.DEPOSITED,             "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), staffed_and_no_approval),
-    step(S.DEPOSITED,             "accept",         S.AWAITING_APPROVAL,  {R.MANAGER},                N_("Confirm and assign"), staffed_and_approval),
+    step(S.DEPOSITED,             "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), no_approval_needed),
+    step(S.DEPOSITED,             "accept",         S.AWAITING_APPROVAL,  {R.MANAGER},                N_("Confirm and assign"), needs_approval),
     step(S.DEPOSITED,             "claim",          S.ACCEPTED,           {R.ORDERING},               N_("Claim order"), claim_no_approval),
     step(S.DEPOSITED,             "claim",          S.AWAITING_APPROVAL,  {R.ORDERING},               N_("Claim order"), claim_with_approval),
     step(S.AWAITING_APPROVAL,     "approve",        S.ACCEPTED,           {R.MANAGER},                N_("Approve services")),
@@ -181,7 +169,7 @@ CONSIGNMENT_FLOW = Workflow("order.consignment", {s: STATUS_LABELS[s] for s in _
                             S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_tracking_codes),
     step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
-    step(S.NEW,                   "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), has_care_staff),
+    step(S.NEW,                   "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign")),
     step(S.NEW,                   "claim",          S.ACCEPTED,           {R.CARE},                   N_("Claim order")),
     step({S.NEW, S.ACCEPTED},     "arrive_cn",      S.IN_CN_WAREHOUSE,    {R.SYSTEM},                 N_("Arrived in the China warehouse")),
     *_shipping_tail(_LOST_FROM - {S.SELLER_SHIPPED}),

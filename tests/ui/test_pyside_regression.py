@@ -15,4 +15,6 @@ def test_fifty_thousand_void_qt_calls_leave_none_alone(qtbot):
         for c in range(10):
             model.setItem(r, c, QStandardItem("x"))  # void, as when filling a table
     after = sys.getrefcount(None)
-    assert after >= before - 100   # a leaking build would be ~70,000 lower, then abort
+    # Ordinary object churn moves None's count by a few hundred either way; a leaking build
+    # loses one per call (~70,000 here) and aborts the process long before this line.
+    assert after >= before - 2_000

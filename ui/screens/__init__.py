@@ -1,1 +1,34 @@
 """Capability screens: importing this package lets each register its windows and "New …" actions."""
+from app.i18n import N_
+from app.permissions import Perm
+from ui.screens import customers as _customers
+from ui.screens import orders as _orders
+from ui.screens.customers import CustomerWindow, _open_in_main
+from ui.screens.order_editor import OrderEditor
+from ui.screens.orders import OrderWindow
+from ui.windows.registry import CreateAction, register_create, register_detail
+
+
+def _new_order(kind: str):
+    def run(session, parent) -> None:
+        editor = OrderEditor(session, kind, parent=parent)
+        editor.saved.connect(lambda oid: _open_in_main(parent, "order", oid))
+        editor.exec()
+    return run
+
+
+def _new_customer(session, parent) -> None:
+    window = CustomerWindow(session, None, parent)
+    window.exec()
+    if window.customer_id is not None:
+        _open_in_main(parent, "customer", window.customer_id)
+
+
+register_detail("order", OrderWindow)
+register_detail("customer", CustomerWindow)
+register_create(CreateAction("new_purchase_order", N_("New purchase order"), Perm.CREATE_ORDERS, "Ctrl+N",
+                             _new_order("purchase")))
+register_create(CreateAction("new_consignment_order", N_("New consignment order"), Perm.CREATE_ORDERS,
+                             "Ctrl+Shift+N", _new_order("consignment")))
+register_create(CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K",
+                             _new_customer))

@@ -1,0 +1,86 @@
+"""Screenshots of real screens on a demo company, for the README and for looking at our work.
+
+    python tools/screenshot.py OUT_DIR [--url sqlite:///demo.db --user quanly --password PW]
+
+Without --url a fresh demo company is created in a temporary folder. Run it under
+`xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb` to see the real window manager
+decorations, or offscreen.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--url")
+    p.add_argument("--user", default="quanly")
+    p.add_argument("--password")
+    p.add_argument("--language", default="vi")
+    args = p.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("IMPORTDESK_DATA_DIR", tempfile.mkdtemp(prefix="importdesk-shots-"))
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from app import db as dbmod
+    from app.demo import create_demo_company
+    from app.models import Order
+    from app.services.auth import login
+    from ui.app import apply_language, install_fonts
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    install_fonts(app)
+    url = args.url or f"sqlite:///{os.environ['IMPORTDESK_DATA_DIR']}/demo.db"
+    database = dbmod.Database(url)
+    dbmod.upgrade(database)
+    password = args.password
+    if dbmod.is_empty(database):
+        password = {a.username: a.password for a in create_demo_company(database)}[args.user]
+    apply_language(args.language)
+    import ui.screens  # noqa: F401
+    from ui.main_window import MainWindow
+    from ui.session import Session
+
+    signed = login(database, args.user, password)
+    session = Session(database, signed)
+    window = MainWindow(session)
+    window.resize(1440, 860)
+    window.show()
+
+    def pump(ms: int = 600) -> None:
+        QTimer.singleShot(ms, app.quit)
+        app.exec()
+
+    pump(1200)
+    window.grab().save(str(out / "main-window.png"))
+    names = [q.name for q in window.queues]
+    if "orders.all" in names:
+        window.nav.setCurrentRow(names.index("orders.all"))
+        pump()
+        window.grab().save(str(out / "orders-queue.png"))
+    with database.read() as s:
+        oid = s.scalar(select(Order.id).where(Order.status == "purchasing", Order.kind == "purchase").limit(1))
+    if oid:
+        window.open_record("order", oid)
+        pump()
+        order_window = window._windows[("order", oid)]
+        order_window.resize(1300, 820)
+        pump()
+        order_window.grab().save(str(out / "order-window.png"))
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,588 @@
+"""The order window: status tracker, dates, "Update status", items, files, two chats, activity."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
+                               QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMenu, QPlainTextEdit, QPushButton,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from app.errors import DomainError, StaleEdit
+from app.fees import SERVICES
+from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
+from app.permissions import Perm
+from app.services import activity, orders
+from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
+from ui.common import named, report_error
+from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
+from ui.session import Session
+from ui.windows import registry
+from ui.windows.detail import ActivityTimeline
+
+STATUS_COLOURS = {"current": "#1565c0", "passed": "#2e7d32", "ahead": "#9e9e9e", "exit": "#c62828"}
+
+
+class StatusTracker(QWidget):
+    """Every status of the order's line; passed ones with when and who, the current one marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "order_tracker", _("Status tracker"))
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 4, 0, 4)
+        self.grid.setHorizontalSpacing(2)
+
+    def show_steps(self, steps: tuple[orders.TrackerStep, ...]) -> None:
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w:
+                w.deleteLater()
+        for i, s in enumerate(steps):
+            if s.current:
+                state = "exit" if s.status in ("cancelled", "out_of_stock", "lost", "refused") else "current"
+            else:
+                state = "passed" if s.reached else "ahead"
+            colour = STATUS_COLOURS[state]
+            dot = QLabel("●" if s.reached or s.current else "○")
+            dot.setStyleSheet(f"color: {colour}; font-size: 16px;")
+            dot.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label = named(QLabel(_(s.label)), f"tracker_{s.status}")
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            weight = "bold" if s.current else "normal"
+            label.setStyleSheet(f"color: {colour}; font-weight: {weight}; font-size: 11px;")
+            when = QLabel(f"{fmt_datetime(s.at)}\n{s.who}" if s.at else "")
+            when.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            when.setStyleSheet("color: #666; font-size: 10px;")
+            if s.current:
+                label.setAccessibleName(_("Current status: {status}").format(status=_(s.label)))
+            self.grid.addWidget(dot, 0, i)
+            self.grid.addWidget(label, 1, i)
+            self.grid.addWidget(when, 2, i)
+
+
+class MessageEdit(QPlainTextEdit):
+    """A message box that sends on Ctrl+Enter (plain Enter makes a new line)."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatPanel(QWidget):
+    """One of the order's two conversations: internal (staff only) or with the customer."""
+
+    def __init__(self, window: "OrderWindow", channel: str) -> None:
+        super().__init__(window)
+        self.window, self.channel = window, channel
+        self.list = named(QListWidget(), f"chat_{channel}_list", _("Messages"))
+        self.list.setWordWrap(True)
+        self.input = named(MessageEdit(), f"chat_{channel}_input", _("Message"))
+        self.input.setMaximumHeight(80)
+        self.input.setPlaceholderText(_("Write a message… (Ctrl+Enter sends)"))
+        self.send_button = named(QPushButton(_("Send")), f"chat_{channel}_send")
+        self.send_button.clicked.connect(self.send)
+        self.input.submitted.connect(self.send)
+        self.from_customer = named(QCheckBox(_("Record the customer's reply (by phone, Zalo…)")),
+                                   f"chat_{channel}_from_customer")
+        self.from_customer.setVisible(channel == "customer")
+        row = QHBoxLayout()
+        row.addWidget(self.from_customer)
+        row.addStretch(1)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.input)
+        layout.addLayout(row)
+
+    def load(self) -> None:
+        s = self.window.session
+        self.list.clear()
+        for m in orders.list_messages(s.db, s.actor, self.window.order_id, self.channel):
+            who = m.author_name + (" " + _("(customer)") if m.from_customer else "")
+            item = QListWidgetItem(f"{fmt_datetime(m.created_at)} · {who}\n{m.body}")
+            if m.from_customer:
+                item.setBackground(Qt.GlobalColor.lightGray)
+            self.list.addItem(item)
+        self.list.scrollToBottom()
+
+    def send(self) -> None:
+        s = self.window.session
+        try:
+            orders.post_message(s.db, s.actor, self.window.order_id, self.channel, self.input.toPlainText(),
+                                from_customer=self.from_customer.isChecked())
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        self.input.clear()
+        self.from_customer.setChecked(False)
+        self.load()
+
+
+class FilesPanel(QWidget):
+    def __init__(self, window: "OrderWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.list = named(QListWidget(), "order_files_list", _("Files"))
+        self.list.setAcceptDrops(True)
+        self.list.itemActivated.connect(self.open_file)
+        self.kind = named(QComboBox(), "order_file_kind", _("Kind"))
+        for code, label in (("image", _("Image")), ("inspection", _("Inspection photo")),
+                            ("report", _("Report")), ("other", _("Other"))):
+            self.kind.addItem(label, code)
+        add = named(QPushButton(_("Add file…")), "order_add_file")
+        add.clicked.connect(self.choose)
+        open_ = named(QPushButton(_("Open")), "order_open_file")
+        open_.clicked.connect(lambda: self.open_file(self.list.currentItem()))
+        row = QHBoxLayout()
+        row.addWidget(self.kind)
+        row.addWidget(add)
+        row.addWidget(open_)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        self.setAcceptDrops(True)
+
+    def show_files(self, files: tuple[orders.FileView, ...]) -> None:
+        self.list.clear()
+        for f in files:
+            item = QListWidgetItem(f"{f.name} · {_(f.kind)} · {fmt_decimal(f.size // 1024 or 1)} KB · "
+                                   f"{fmt_datetime(f.uploaded_at)} · {f.uploaded_by}")
+            item.setData(Qt.ItemDataRole.UserRole, f.file_id)
+            self.list.addItem(item)
+
+    def choose(self) -> None:
+        paths, _f = QFileDialog.getOpenFileNames(self, _("Add files"), "",
+                                                 _("Images, PDF and Excel") + " (*.png *.jpg *.jpeg *.gif *.webp *.pdf *.xlsx)")
+        for p in paths:
+            self.add_path(p)
+
+    def add_path(self, path: str) -> bool:
+        s = self.window.session
+        try:
+            orders.attach_file(s.db, s.actor, self.window.order_id, Path(path).name, Path(path).read_bytes(),
+                               self.kind.currentData())
+        except (DomainError, OSError) as exc:
+            report_error(self, exc)
+            return False
+        self.window.reload()
+        return True
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.add_path(url.toLocalFile())
+
+    def open_file(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        s = self.window.session
+        mime, data = orders.read_file(s.db, s.actor, item.data(Qt.ItemDataRole.UserRole))
+        name = item.text().split(" · ")[0]
+        path = Path(tempfile.mkdtemp(prefix="importdesk-")) / name
+        path.write_bytes(data)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class OrderWindow(QDialog):
+    """One order, everything about it; only the steps the current role may take are offered."""
+
+    def __init__(self, session: Session, order_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "order_window", _("Order"))
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.session, self.order_id = session, order_id
+        self.view: orders.OrderView | None = None
+
+        self.code = named(QLabel(""), "order_code", _("Order code"))
+        self.code.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.kind = named(QLabel(""), "order_kind")
+        self.status = named(QLabel(""), "order_status", _("Status"))
+        self.status.setStyleSheet("font-size: 14px; font-weight: bold; color: #1565c0;")
+        self.update_button = named(QToolButton(), "order_update_status", _("Update status"))
+        self.update_button.setText(_("Update status"))
+        self.update_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.update_menu = QMenu(self.update_button)
+        self.update_menu.setObjectName("order_update_menu")
+        self.update_button.setMenu(self.update_menu)
+        self.more_button = named(QToolButton(), "order_more", _("More"))
+        self.more_button.setText(_("More ⋯"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_menu = QMenu(self.more_button)
+        self.more_menu.setObjectName("order_more_menu")
+        self.more_button.setMenu(self.more_menu)
+        top = QHBoxLayout()
+        top.addWidget(self.code)
+        top.addWidget(self.kind)
+        top.addStretch(1)
+        top.addWidget(self.status)
+        top.addSpacing(12)
+        top.addWidget(self.update_button)
+        top.addWidget(self.more_button)
+
+        self.people = named(QLabel(""), "order_people")
+        self.people.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dates = named(QLabel(""), "order_dates")
+        self.notice = named(QLabel(""), "order_notice")
+        self.notice.setStyleSheet("color: #b3261e;")
+        self.tracker = StatusTracker()
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+
+        self.tabs = named(QTabWidget(), "order_tabs")
+        self.items = named(QTableWidget(0, 10), "order_items_table", _("Items"))
+        self.items.setHorizontalHeaderLabels([_("Image"), _("Shop"), _("Title (Chinese)"), _("Variant"),
+                                              _("Qty"), _("Bought"), _("Received"), _("Unit price (CNY)"),
+                                              _("Amount"), _("Note")])
+        self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.items.horizontalHeader().setStretchLastSection(True)
+        self.items.setColumnWidth(2, 240)
+        self.items.cellDoubleClicked.connect(self._open_item_link)
+        self.items_total = named(QLabel(""), "order_items_total_view")
+        items_page = QWidget()
+        il = QVBoxLayout(items_page)
+        il.addWidget(self.items, 1)
+        il.addWidget(self.items_total)
+        self.codes = named(QListWidget(), "order_tracking_codes_view", _("Tracking codes"))
+        self.goods = named(QLabel(""), "order_goods_view")
+        codes_page = QWidget()
+        cl = QVBoxLayout(codes_page)
+        cl.addWidget(self.goods)
+        cl.addWidget(self.codes, 1)
+        self.files = FilesPanel(self)
+        self.chat_internal = ChatPanel(self, "internal")
+        self.chat_customer = ChatPanel(self, "customer")
+        self.timeline = ActivityTimeline()
+        self._items_page, self._codes_page = items_page, codes_page
+        self.extra_tabs: list[QWidget] = []
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.people)
+        layout.addWidget(self.dates)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.tracker)
+        layout.addWidget(line)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
+        QShortcut(QKeySequence("Ctrl+U"), self, activated=self.update_button.showMenu)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.edit)
+        self.resize(1240, 800)
+        self.reload(first=True)
+
+    # -- loading -----------------------------------------------------------------------------------
+    def reload(self, first: bool = False) -> None:
+        s = self.session
+        v = self.view = orders.get_order(s.db, s.actor, self.order_id)
+        self.setWindowTitle(_("Order {code} — {customer}").format(code=v.code, customer=v.customer_name))
+        self.code.setText(v.code)
+        self.kind.setText(_(ORDER_KIND_LABELS[OrderKind(v.kind)]))
+        self.status.setText(_(v.status_label))
+        services = ", ".join(_(SERVICES[c].label) for c in v.services if c in SERVICES) or _("none")
+        self.people.setText(
+            _("Customer: {code} {name} · {phone}").format(code=v.customer_code, name=v.customer_name, phone=v.customer_phone)
+            + "\n" + _("Customer care: {care} · Ordering staff: {buyer} · To: {dest} · From: {recv}").format(
+                care=v.care_staff_name or "—", buyer=v.ordering_staff_name or "—",
+                dest=v.destination_warehouse or "—", recv=v.receiving_warehouse or "—")
+            + "\n" + _("Delivery address: {address}").format(address=v.delivery_address or "—")
+            + "\n" + _("Extra services: {services}").format(services=services))
+        self.dates.setText(_("To be shipped by: {ship} (estimate {est_ship}) · To be delivered by: {deliver} "
+                             "(estimate {est_deliver}) · Last change: {changed} by {who}").format(
+            ship=fmt_date(v.committed_ship_by) or "—", est_ship=fmt_date(v.estimated_ship_at) or "—",
+            deliver=fmt_date(v.committed_deliver_by) or "—", est_deliver=fmt_date(v.estimated_deliver_at) or "—",
+            changed=fmt_datetime(v.updated_at), who=v.updated_by or "—"))
+        notices = []
+        if v.status_reason and v.status in ("cancelled", "out_of_stock", "lost", "refused"):
+            notices.append(_("Reason: {reason}").format(reason=v.status_reason))
+        if v.awaiting_customer:
+            notices.append(_("Waiting for the customer's answer."))
+        if v.needs_approval and v.status in ("deposited", "awaiting_approval"):
+            notices.append(_("A chosen service needs a manager's approval."))
+        if v.status == "draft" and v.expires_at:
+            notices.append(_("This cart expires on {date} unless it is submitted.").format(date=fmt_datetime(v.expires_at)))
+        self.notice.setText(" · ".join(notices))
+        self.notice.setVisible(bool(notices))
+        self.tracker.show_steps(v.tracker)
+        self._fill_items(v)
+        self.files.show_files(v.files)
+        self.timeline.show_lines(activity.history(s.db, s.actor, "order", v.id))
+        if first:
+            self._build_tabs(v)
+        for tab in self.extra_tabs:
+            if hasattr(tab, "refresh"):
+                tab.refresh(v)
+        if s.can(Perm.CHAT_INTERNAL):
+            self.chat_internal.load()
+        if s.can(Perm.CHAT_CUSTOMER):
+            self.chat_customer.load()
+        self._build_menus(v)
+
+    def _build_tabs(self, v: orders.OrderView) -> None:
+        s = self.session
+        if v.kind == OrderKind.PURCHASE:
+            self.tabs.addTab(self._items_page, _("Items ({n})").format(n=len(v.items)))
+        else:
+            self.tabs.addTab(self._codes_page, _("Tracking codes ({n})").format(n=len(v.tracking_codes)))
+        self.tabs.addTab(self.files, _("Files"))
+        if s.can(Perm.CHAT_INTERNAL):
+            self.tabs.addTab(self.chat_internal, _("Internal chat"))
+        if s.can(Perm.CHAT_CUSTOMER):
+            self.tabs.addTab(self.chat_customer, _("Chat with customer"))
+        for spec in registry.ORDER_TABS:
+            if s.can(spec.perm):
+                widget = spec.factory(s, v, self)
+                widget.setObjectName(spec.name)
+                self.extra_tabs.append(widget)
+                self.tabs.addTab(widget, _(spec.title))
+        self.tabs.addTab(self.timeline, _("Activity"))
+
+    def _fill_items(self, v: orders.OrderView) -> None:
+        if v.kind != OrderKind.PURCHASE:
+            self.goods.setText(_("Goods: {goods}").format(goods=v.goods_description or "—"))
+            self.codes.clear()
+            for code, status in v.tracking_codes:
+                self.codes.addItem(f"{code} · {_(status)}")
+            return
+        self.items.setRowCount(len(v.items))
+        for r, it in enumerate(v.items):
+            values = ["", f"{it.shop_name or _('(shop not known yet)')} · {it.platform}", it.title or it.product_url,
+                      it.variant, fmt_decimal(it.quantity),
+                      "" if it.quantity_bought is None else fmt_decimal(it.quantity_bought),
+                      fmt_decimal(it.quantity_received), fmt_decimal(it.unit_price_cny), fmt_money(it.line_total),
+                      it.note]
+            for c, text in enumerate(values):
+                cell = QTableWidgetItem(text)
+                if c in (4, 5, 6, 7, 8):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if c == 2:
+                    cell.setToolTip(it.product_url)
+                    cell.setData(Qt.ItemDataRole.UserRole, it.product_url)
+                self.items.setItem(r, c, cell)
+            if it.image_file_id:
+                _mime, data = orders.read_file(self.session.db, self.session.actor, it.image_file_id)
+                pix = QPixmap()
+                pix.loadFromData(QByteArray(data))
+                if not pix.isNull():
+                    self.items.item(r, 0).setData(Qt.ItemDataRole.DecorationRole,
+                                                  pix.scaled(56, 56, Qt.AspectRatioMode.KeepAspectRatio))
+                    self.items.setRowHeight(r, 60)
+        self.items_total.setText(_("{n} items · goods {amount}").format(n=fmt_decimal(v.item_count),
+                                                                         amount=fmt_money(v.goods_cny)))
+
+    def _open_item_link(self, row: int, column: int) -> None:
+        cell = self.items.item(row, 2)
+        if cell and cell.data(Qt.ItemDataRole.UserRole):
+            QDesktopServices.openUrl(QUrl(cell.data(Qt.ItemDataRole.UserRole)))
+
+    # -- menus -------------------------------------------------------------------------------------
+    def _build_menus(self, v: orders.OrderView) -> None:
+        self.update_menu.clear()
+        for a in v.actions:
+            act = self.update_menu.addAction(_(a.label))
+            act.setObjectName(f"action_{a.action}")
+            act.triggered.connect(lambda _c=False, a=a: self.take(a.action, a.needs_reason))
+        self.update_button.setEnabled(bool(v.actions))
+        if not v.actions:
+            self.update_button.setToolTip(_("Your role has no step to take on this order now."))
+        s = self.session
+        self.more_menu.clear()
+
+        def add(name: str, text: str, slot, enabled: bool = True) -> None:
+            act = self.more_menu.addAction(text)
+            act.setObjectName(name)
+            act.setEnabled(enabled)
+            act.triggered.connect(slot)
+
+        closed = v.status in ("received", "cancelled", "out_of_stock", "lost", "refused")
+        if s.can(Perm.EDIT_ORDERS):
+            add("order_edit", _("Edit order…"), self.edit, not closed)
+        if s.can(Perm.CONFIRM_ORDERS):
+            add("order_assign", _("Assign staff…"), self.assign, not closed)
+        if s.can(Perm.EDIT_ORDERS):
+            add("order_waiting", _("No longer waiting for the customer") if v.awaiting_customer
+                else _("Mark as waiting for the customer"), self.toggle_waiting, not closed)
+            add("order_estimates", _("Change estimated dates…"), self.change_estimates, not closed)
+        self.more_menu.addSeparator()
+        for spec in registry.ORDER_COMMANDS:
+            if s.can(spec.perm) and spec.available(v, s.actor):
+                add(spec.name, _(spec.label), lambda _c=False, spec=spec: self._run_command(spec))
+        self.more_menu.addSeparator()
+        add("order_export_pdf", _("Export to PDF…"), self.export_pdf)
+        add("order_export_xlsx", _("Export to Excel…"), self.export_xlsx)
+
+    # -- actions -------------------------------------------------------------------------------------
+    def take(self, action: str, needs_reason: bool, reason: str | None = None) -> bool:
+        v = self.view
+        if action == "accept":
+            dialog = ConfirmOrderDialog(self.session, v, self)
+            done = dialog.exec() == QDialog.DialogCode.Accepted
+            self.reload()
+            return done
+        if needs_reason and reason is None:
+            label = next((_(a.label) for a in v.actions if a.action == action), action)
+            reason, ok = QInputDialog.getMultiLineText(self, label, _("Reason (the customer may read it):"))
+            if not ok:
+                return False
+        try:
+            orders.apply_action(self.session.db, self.session.actor, v.id, action, reason, seen_version=v.version)
+        except StaleEdit as exc:
+            report_error(self, exc)
+            self.reload()
+            return False
+        except DomainError as exc:
+            report_error(self, exc)
+            return False
+        self.reload()
+        return True
+
+    def edit(self) -> None:
+        editor = OrderEditor(self.session, self.view.kind, self.view.id, parent=self)
+        if editor.exec() == QDialog.DialogCode.Accepted:
+            self.reload()
+
+    def assign(self) -> None:
+        from app.services import users
+        from app.permissions import Role
+
+        v = self.view
+        care = [(None, "—")] + users.staff_with_role(self.session.db, self.session.actor, Role.CARE)
+        buyers = [(None, "—")] + users.staff_with_role(self.session.db, self.session.actor, Role.ORDERING)
+        dialog = AssignDialog(care, buyers, v.care_staff_id, v.ordering_staff_id, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            orders.assign_staff(self.session.db, self.session.actor, v.id, dialog.care.currentData(),
+                                dialog.buyer.currentData(), seen_version=v.version)
+        except DomainError as exc:
+            report_error(self, exc)
+        self.reload()
+
+    def toggle_waiting(self) -> None:
+        try:
+            orders.set_awaiting_customer(self.session.db, self.session.actor, self.view.id,
+                                         not self.view.awaiting_customer)
+        except DomainError as exc:
+            report_error(self, exc)
+        self.reload()
+
+    def change_estimates(self) -> None:
+        dialog = EstimatesDialog(self.view, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            orders.update_estimates(self.session.db, self.session.actor, self.view.id, dialog.ship(),
+                                    dialog.deliver(), dialog.reason.toPlainText())
+        except DomainError as exc:
+            report_error(self, exc)
+        self.reload()
+
+    def _run_command(self, spec: registry.OrderCommand) -> None:
+        try:
+            changed = spec.run(self.session, self.view, self)
+        except Exception as exc:
+            report_error(self, exc)
+            return
+        if changed:
+            self.reload()
+
+    def export_pdf(self) -> None:
+        self._export("pdf")
+
+    def export_xlsx(self) -> None:
+        self._export("xlsx")
+
+    def _export(self, kind: str) -> None:
+        from app.services import order_export
+
+        path, _f = QFileDialog.getSaveFileName(self, _("Export order"), f"{self.view.code}.{kind}",
+                                               "PDF (*.pdf)" if kind == "pdf" else "Excel (*.xlsx)")
+        if not path:
+            return
+        try:
+            if kind == "pdf":
+                order_export.order_pdf(self.session.db, self.session.actor, self.view.id, path)
+            else:
+                order_export.order_xlsx(self.session.db, self.session.actor, self.view.id, path)
+        except Exception as exc:
+            report_error(self, exc)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+class AssignDialog(QDialog):
+    def __init__(self, care, buyers, care_id, buyer_id, parent=None) -> None:
+        super().__init__(parent)
+        named(self, "assign_dialog", _("Assign staff"))
+        self.setWindowTitle(_("Assign staff"))
+        self.care = named(QComboBox(), "assign_care_staff")
+        self.buyer = named(QComboBox(), "assign_ordering_staff")
+        for box, people, current in ((self.care, care, care_id), (self.buyer, buyers, buyer_id)):
+            for uid, name in people:
+                box.addItem(name, uid)
+            box.setCurrentIndex(max(0, box.findData(current)))
+        form = QFormLayout(self)
+        form.addRow(_("Customer care"), self.care)
+        form.addRow(_("Ordering staff"), self.buyer)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "assign_submit").setText(_("Assign"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+
+class EstimatesDialog(QDialog):
+    """New estimated dates: a reason is required, the customer is told."""
+
+    def __init__(self, view: orders.OrderView, parent=None) -> None:
+        super().__init__(parent)
+        named(self, "estimates_dialog", _("Estimated dates"))
+        self.setWindowTitle(_("Change estimated dates"))
+        from PySide6.QtCore import QDateTime
+
+        def editor(name: str, value):
+            w = named(QDateTimeEdit(), name)
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("dd/MM/yyyy HH:mm")
+            if value is not None:
+                w.setDateTime(QDateTime(value.astimezone()))
+            else:
+                w.setDateTime(QDateTime.currentDateTime())
+            return w
+
+        self.ship_edit = editor("estimates_ship", view.estimated_ship_at)
+        self.deliver_edit = editor("estimates_deliver", view.estimated_deliver_at)
+        self.reason = named(QPlainTextEdit(), "estimates_reason", _("Reason"))
+        form = QFormLayout(self)
+        form.addRow(_("Estimated shipping"), self.ship_edit)
+        form.addRow(_("Estimated delivery"), self.deliver_edit)
+        form.addRow(_("Reason (sent to the customer)"), self.reason)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "estimates_submit").setText(_("Save"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def ship(self):
+        return self.ship_edit.dateTime().toPython().astimezone()
+
+    def deliver(self):
+        return self.deliver_edit.dateTime().toPython().astimezone()
