@@ -4,6 +4,7 @@ workflow, assign staff, chats and files. Each public function is one user action
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -221,7 +222,7 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         cart_days = settings_service.get(tx, "orders.cart_days")
         if data.delivery_address_id is None:   # the customer's default address, if there is one
             data.delivery_address_id = next((a.id for a in customer.addresses if a.is_default), None)
-        order = Order(code=f"tmp-{at.timestamp()}", kind=data.kind, status=S.DRAFT.value,
+        order = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=data.kind, status=S.DRAFT.value,
                       customer_id=customer.id, care_staff_id=customer.care_staff_id,
                       destination_warehouse_id=data.destination_warehouse_id,
                       receiving_warehouse_id=data.receiving_warehouse_id,
