@@ -6,9 +6,11 @@ from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderS
 from app.models.people import User, UserRole, Warehouse
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
+from app.models.notify import Secret, StageDuration
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",
+    "Secret", "StageDuration",
 ]

@@ -63,6 +63,12 @@ class Order(Base):
     committed_deliver_by: Mapped[datetime | None]
     estimated_ship_at: Mapped[datetime | None]
     estimated_deliver_at: Mapped[datetime | None]
+    #: delay flags kept by app.services.delays: "" (on time), "expecting" (expecting delay) or
+    #: "delayed"; the reason code says which date; forecasts are the stages left at usual speed
+    delay_state: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    delay_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    forecast_ship_at: Mapped[datetime | None]
+    forecast_deliver_at: Mapped[datetime | None]
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
