@@ -138,3 +138,95 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
 
 def default_values() -> dict[str, Any]:
     return {k: s.default for k, s in SETTINGS.items()}
+
+
+# -- tasks, delays and notifications (app.services.tasks, .delays, .outbox) ----------------------
+
+G_TASKS, G_DELAYS = N_("Tasks"), N_("Delays")
+
+
+def _hours(key: str, label: str, default: int, group: str = G_TASKS, maximum: int = 2160) -> Setting:
+    return Setting(key, group, label, int, default, minimum=1, maximum=maximum)
+
+
+#: task kind -> the setting giving its due time in hours after the task opens (placing a shop
+#: order keeps its older setting, the purchase deadline)
+TASK_DUE_SETTINGS: dict[str, str] = {
+    "handle_order": "tasks.due_hours.handle_order",
+    "handle_consignment": "tasks.due_hours.handle_consignment",
+    "take_deposit": "tasks.due_hours.take_deposit",
+    "place_order": "orders.purchase_deadline_hours",
+    "chase_shop": "tasks.due_hours.chase_shop",
+    "complaint_ordering": "tasks.due_hours.complaint_ordering",
+    "complaint_care": "tasks.due_hours.complaint_care",
+    "check_parcel": "tasks.due_hours.check_parcel",
+    "receive_warehouse": "tasks.due_hours.receive_warehouse",
+    "match_parcel": "tasks.due_hours.match_parcel",
+    "lost_parcel": "tasks.due_hours.lost_parcel",
+    "deliver": "tasks.due_hours.deliver",
+    "approve": "tasks.due_hours.approve",
+    "other": "tasks.due_hours.other",
+}
+
+#: status -> the setting giving the usual hours an order spends in it, until the company's own
+#: history has enough orders to measure it (consignment orders wait for their parcels instead
+#: of a purchase while "accepted")
+STAGE_HOURS_SETTINGS: dict[str, str] = {
+    "awaiting_approval": "delays.hours.awaiting_approval",
+    "accepted": "delays.hours.accepted",
+    "purchasing": "delays.hours.purchasing",
+    "purchased": "delays.hours.purchased",
+    "seller_shipped": "delays.hours.seller_shipped",
+    "in_cn_warehouse": "delays.hours.in_cn_warehouse",
+    "in_transit": "delays.hours.in_transit",
+    "awaiting_delivery": "delays.hours.awaiting_delivery",
+    "delivering": "delays.hours.delivering",
+    "consignment:accepted": "delays.hours.consignment_accepted",
+}
+
+for _setting in (
+    _hours("tasks.due_hours.handle_order", N_("Hours to confirm a deposited order"), 24),
+    _hours("tasks.due_hours.handle_consignment", N_("Hours to confirm a new consignment order"), 24),
+    _hours("tasks.due_hours.take_deposit", N_("Hours to collect a deposit"), 24),
+    _hours("tasks.due_hours.chase_shop", N_("Hours to get a tracking code from a shop"), 24),
+    _hours("tasks.due_hours.complaint_ordering", N_("Hours for ordering staff to act on a complaint"), 24),
+    _hours("tasks.due_hours.complaint_care", N_("Hours for customer care to act on a complaint"), 24),
+    _hours("tasks.due_hours.check_parcel", N_("Hours to check a parcel"), 24),
+    _hours("tasks.due_hours.receive_warehouse", N_("Hours to receive goods into a warehouse"), 12),
+    _hours("tasks.due_hours.match_parcel", N_("Hours to match an ownerless parcel"), 48),
+    _hours("tasks.due_hours.lost_parcel", N_("Hours to look for a lost parcel"), 72),
+    _hours("tasks.due_hours.deliver", N_("Hours to deliver goods that are ready"), 48),
+    _hours("tasks.due_hours.approve", N_("Hours for a manager to approve"), 24),
+    _hours("tasks.due_hours.other", N_("Hours for other tasks given without a due time"), 48),
+    Setting("tasks.escalate_after_hours", G_TASKS,
+            N_("Tell managers about an overdue task after (hours past due)"), int, 0, minimum=0,
+            maximum=720),
+    Setting("delays.history_days", G_DELAYS, N_("Measure usual stage durations over the last (days)"),
+            int, 90, minimum=7, maximum=730),
+    Setting("delays.min_samples", G_DELAYS,
+            N_("Orders needed before a measured duration replaces the default"), int, 5, minimum=1,
+            maximum=1000),
+    _hours("delays.hours.awaiting_approval", N_("Usual hours awaiting a manager's approval"), 24, G_DELAYS),
+    _hours("delays.hours.accepted", N_("Usual hours from acceptance until purchasing starts"), 12, G_DELAYS),
+    _hours("delays.hours.purchasing", N_("Usual hours purchasing from the shop"), 12, G_DELAYS),
+    _hours("delays.hours.purchased", N_("Usual hours until the seller ships"), 48, G_DELAYS),
+    _hours("delays.hours.seller_shipped", N_("Usual hours from the seller to the China warehouse"), 48,
+           G_DELAYS),
+    _hours("delays.hours.in_cn_warehouse", N_("Usual hours in the China warehouse"), 36, G_DELAYS),
+    _hours("delays.hours.in_transit", N_("Usual hours of international transit"), 96, G_DELAYS),
+    _hours("delays.hours.awaiting_delivery", N_("Usual hours in the Vietnam warehouse before delivery"),
+           24, G_DELAYS),
+    _hours("delays.hours.delivering", N_("Usual hours out for delivery"), 24, G_DELAYS),
+    _hours("delays.hours.consignment_accepted",
+           N_("Usual hours until a consignment's parcels reach the China warehouse"), 72, G_DELAYS),
+    Setting("mail.retry_first_minutes", G_MAIL, N_("Minutes before retrying an e-mail that failed"), int,
+            1, minimum=1, maximum=1440),
+    Setting("mail.retry_max_minutes", G_MAIL, N_("Longest wait between retries (minutes)"), int, 60,
+            minimum=1, maximum=1440),
+    Setting("mail.send_interval_seconds", G_MAIL, N_("Look for e-mails to send every (seconds)"), int,
+            30, minimum=5, maximum=3600),
+    Setting("mail.timeout_seconds", G_MAIL, N_("Give up on an unresponsive mail server after (seconds)"),
+            int, 20, minimum=3, maximum=300),
+):
+    SETTINGS[_setting.key] = _setting
+del _setting

@@ -360,16 +360,14 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         order.expires_at = None
         if order.kind == OrderKind.PURCHASE:
             open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
-                      due_in=timedelta(hours=24), assignee_id=order.care_staff_id)
+                      assignee_id=order.care_staff_id)
         else:
-            open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id,
-                      due_in=timedelta(hours=24))
+            open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id)
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _("New consignment order {code} to confirm").format(code=order.code),
                          entity="order", entity_id=order.id)
     elif action == "deposit":
         close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
-        open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id,
-                  due_in=timedelta(hours=24))
+        open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER),
                      _("Order {code} is deposited and waits for confirmation").format(code=order.code),
                      entity="order", entity_id=order.id)
@@ -378,14 +376,16 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         close_tasks(tx, actor, "order", order.id, {TaskKind.HANDLE_ORDER, TaskKind.HANDLE_CONSIGNMENT})
         _set_commitments(tx, order)
         care_title = _("Look after order {code} for {customer}").format(code=order.code, customer=customer.name)
+        # Looking after the order lasts its whole life: due when it should be complete.
+        look_after_until = order.committed_deliver_by + timedelta(
+            days=settings_service.get(tx, "orders.feedback_days"))
         open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT if order.kind == OrderKind.CONSIGNMENT
                   else TaskKind.HANDLE_ORDER, Role.CARE, care_title, "order", order.id,
-                  due_in=timedelta(hours=48), assignee_id=order.care_staff_id)
+                  due_at=look_after_until, assignee_id=order.care_staff_id)
         if order.kind == OrderKind.PURCHASE and order.status == S.ACCEPTED:
             _open_purchase_task(tx, actor, order, title)
         if order.status == S.AWAITING_APPROVAL:
-            open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "order", order.id,
-                      due_in=timedelta(hours=24))
+            open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "order", order.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + [order.care_staff_id, order.ordering_staff_id],
                      _("Order {code} confirmed").format(code=order.code), entity="order", entity_id=order.id)
         care = tx.get(User, order.care_staff_id) if order.care_staff_id else None

@@ -1,30 +1,46 @@
 """Tasks: the work each role's queue shows. Owners open and close them inside their own actions.
 
 ``open_task`` and ``close_tasks`` take the caller's transaction (they are steps of a bigger user
-action); ``assign_task``, ``claim_task``, ``complete_task`` and ``cancel_task`` are user actions.
+action); ``assign_task``, ``claim_task``, ``complete_task``, ``cancel_task`` and
+``reschedule_task`` are user actions; ``escalate_overdue`` is the timer that hands overdue work
+to the managers. A task's due time comes from the company's setting for its kind unless the
+owner gives one.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.errors import DomainError, NotFound
-from app.i18n import Lazy, N_
-from app.models import Task, User, UserRole
-from app.permissions import Actor, Perm, Role, require
+from app.errors import DomainError, NotFound, ValidationFailed
+from app.i18n import Lazy, N_, _
+from app.models import Order, Task, User, UserRole
+from app.permissions import ROLE_LABELS, SYSTEM_ACTOR, Actor, Perm, Role, require
+from app.services import settings as settings_service
 from app.services.activity import now, record
+from app.services.notifications import staff_ids_with_role
+from app.services.staff_inbox import tell_staff
+from app.settings import TASK_DUE_SETTINGS
 from app.text import fold
-from app.workflows.tasks import TASK_FLOW, TaskKind, TaskStatus
+from app.workflows.tasks import TASK_FLOW, TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskKind, TaskStatus
+
+
+def default_due_in(tx: Session, kind: TaskKind | str) -> timedelta | None:
+    """How long a task of this kind may wait, from the company's settings (None: no due time)."""
+    key = TASK_DUE_SETTINGS.get(str(kind))
+    return timedelta(hours=settings_service.get(tx, key)) if key else None
 
 
 def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str,
               entity: str | None = None, entity_id: int | None = None,
               due_in: timedelta | None = None, due_at: datetime | None = None,
               assignee_id: int | None = None, note: str = "") -> Task:
-    """Put a task in ``role``'s queue (and on ``assignee_id``'s list), unless the same one is open."""
+    """Put a task in ``role``'s queue (and on ``assignee_id``'s list), unless the same one is open.
+
+    Without ``due_in`` or ``due_at`` the task is due after the hours set for its kind."""
     existing = tx.scalar(select(Task).where(Task.kind == str(kind), Task.entity == entity,
                                             Task.entity_id == entity_id, Task.role == role.value,
                                             Task.status == TaskStatus.OPEN))
@@ -33,6 +49,8 @@ def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
             existing.assignee_id = assignee_id
         return existing
     at = now(tx)
+    if due_in is None and due_at is None:
+        due_in = default_due_in(tx, kind)
     task = Task(kind=str(kind), status=TaskStatus.OPEN.value, role=role.value, title=title[:300],
                 search_text=fold(title)[:300],
                 entity=entity, entity_id=entity_id, assignee_id=assignee_id,
@@ -85,6 +103,10 @@ def assign_task(db: Database, actor: Actor, task_id: int, user_id: int | None) -
         before = task.assignee_id
         task.assignee_id = user_id
         record(tx, actor, "task", task.id, "assigned", {"assignee_id": before}, {"assignee_id": user_id})
+        if user_id is not None and user_id != actor.user_id and user_id != before:
+            tell_staff(tx, [user_id], N_("{who} gave you a task: {title}"),
+                       N_("Due {due}.") if task.due_at else "", "task", task.id, who=actor.name,
+                       title=task.title, due=task.due_at)
 
 
 def claim_task(db: Database, actor: Actor, task_id: int) -> None:
@@ -135,3 +157,119 @@ def create_manual_task(db: Database, actor: Actor, role: Role, title: str,
     with db.transaction() as tx:
         return open_task(tx, actor, TaskKind.OTHER, role, title.strip(), entity, entity_id,
                          due_at=due_at, assignee_id=assignee_id).id
+
+
+def reschedule_task(db: Database, actor: Actor, task_id: int, due_at: datetime | None, reason: str) -> None:
+    """A manager moves a task's due time (with a reason); a later due time may escalate again."""
+    require(actor, Perm.ASSIGN_TASKS)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": _("Say why the due time changes.")})
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValueError("naive datetime")
+    with db.transaction() as tx:
+        task = _load(tx, task_id)
+        if task.status != TaskStatus.OPEN:
+            raise DomainError(N_("Only open tasks can be rescheduled."))
+        before = {"due_at": task.due_at, "escalated_at": task.escalated_at}
+        task.due_at = due_at
+        if due_at is None or due_at > now(tx):
+            task.escalated_at = None
+        record(tx, actor, "task", task.id, "rescheduled", before,
+               {"due_at": due_at, "escalated_at": task.escalated_at}, reason.strip())
+        if task.assignee_id not in (None, actor.user_id):
+            tell_staff(tx, [task.assignee_id], N_("New due time for your task: {title}"),
+                       N_("Due {due}. Reason: {reason}") if due_at else N_("No due time. Reason: {reason}"),
+                       "task", task.id, title=task.title, due=due_at, reason=reason.strip())
+
+
+def escalate_overdue(db: Database, batch: int = 200) -> int:
+    """Overdue open tasks go up to the managers, each exactly once (the timer calls this).
+
+    An escalated task is stamped ``escalated_at`` — which puts it in the managers' "Overdue
+    tasks" queue — and the managers and its assignee are told. Rows are claimed with
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's write transactions are serial), so two
+    desktops running the timer at once never tell anyone twice. Returns how many escalated.
+    """
+    total = 0
+    while True:
+        with db.transaction() as tx:
+            at = now(tx)
+            cutoff = at - timedelta(hours=settings_service.get(tx, "tasks.escalate_after_hours"))
+            due = list(tx.scalars(
+                select(Task).where(Task.status == TaskStatus.OPEN.value, Task.escalated_at.is_(None),
+                                   Task.due_at < cutoff)
+                .order_by(Task.due_at, Task.id).limit(batch).with_for_update(skip_locked=True)))
+            managers = staff_ids_with_role(tx, Role.MANAGER) if due else []
+            for task in due:
+                task.escalated_at = at
+                record(tx, SYSTEM_ACTOR, "task", task.id, "escalated", {"escalated_at": None},
+                       {"escalated_at": at, "due_at": task.due_at, "assignee_id": task.assignee_id})
+                kind = Lazy(TASK_KIND_LABELS.get(task.kind, N_("Other")))
+                tell_staff(tx, managers, N_("Overdue: {kind} — {title}"),
+                           N_("Due {due}, still open in the queue of {role}."), "task", task.id,
+                           kind=kind, title=task.title, due=task.due_at,
+                           role=Lazy(ROLE_LABELS[Role(task.role)]))
+                if task.assignee_id is not None and task.assignee_id not in managers:
+                    tell_staff(tx, [task.assignee_id], N_("Your task is overdue: {title}"),
+                               N_("It was due {due}; the managers have been told."), "task", task.id,
+                               title=task.title, due=task.due_at)
+        total += len(due)
+        if len(due) < batch:
+            return total
+
+
+# -- the task window ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    kind: str
+    kind_label: str            # N_ msgid
+    status: str
+    status_label: str          # N_ msgid
+    role: str
+    title: str
+    note: str
+    assignee_id: int | None
+    assignee_name: str
+    created_at: datetime
+    created_by: str
+    due_at: datetime | None
+    escalated_at: datetime | None
+    closed_at: datetime | None
+    entity: str | None
+    entity_id: int | None
+    subject: str               # what the task is about, as staff name it (an order code…)
+    overdue: bool
+    can_claim: bool
+    can_assign: bool
+    can_complete: bool
+    can_cancel: bool
+
+
+def get_task(db: Database, actor: Actor, task_id: int) -> TaskView:
+    require(actor, Perm.VIEW_TASKS)
+    with db.read() as s:
+        t = s.get(Task, task_id)
+        if t is None:
+            raise NotFound(what=Lazy(N_("The task")))
+        names = {u.id: u.full_name for u in s.scalars(select(User).where(
+            User.id.in_([x for x in (t.assignee_id, t.created_by_id) if x])))}
+        subject = ""
+        if t.entity == "order" and t.entity_id is not None:
+            subject = s.scalar(select(Order.code).where(Order.id == t.entity_id)) or ""
+        at = db.clock.now()
+        is_open = t.status == TaskStatus.OPEN
+        mine_to_work = t.role == actor.role.value or actor.role is Role.MANAGER
+        return TaskView(
+            t.id, t.kind, TASK_KIND_LABELS.get(t.kind, N_("Other")), t.status,
+            TASK_STATUS_LABELS.get(t.status, t.status), t.role, t.title, t.note, t.assignee_id,
+            names.get(t.assignee_id, ""), t.created_at, names.get(t.created_by_id, ""), t.due_at,
+            t.escalated_at, t.closed_at, t.entity, t.entity_id, subject,
+            is_open and t.due_at is not None and t.due_at < at,
+            can_claim=is_open and actor.can(Perm.WORK_TASKS) and t.role == actor.role.value
+            and t.assignee_id is None,
+            can_assign=is_open and actor.can(Perm.ASSIGN_TASKS),
+            can_complete=is_open and actor.can(Perm.WORK_TASKS) and mine_to_work,
+            can_cancel=is_open and actor.can(Perm.ASSIGN_TASKS),
+        )
