@@ -26,6 +26,7 @@ from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import files as file_store
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
+from app.services.delays import refresh_order_delay
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
 from app.text import search_blob
@@ -408,6 +409,7 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
                         status=STATUS_LABELS[order.status])
     elif action == "confirm_received":
         close_tasks(tx, actor, "order", order.id)
+    refresh_order_delay(tx, actor, order)
 
 
 def _open_purchase_task(tx: Session, actor: Actor, order: Order, title: str) -> None:
@@ -550,6 +552,7 @@ def update_estimates(db: Database, actor: Actor, order_id: int, estimated_ship_a
         record(tx, actor, "order", order.id, "estimates", before, after, reason.strip())
         notify_customer(tx, _customer(tx, order), "order_delayed", "order", order.id, code=order.code,
                         date=estimated_deliver_at or estimated_ship_at, reason=reason.strip())
+        refresh_order_delay(tx, actor, order)
 
 
 def expire_carts(db: Database) -> int:

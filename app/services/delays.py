@@ -1,0 +1,328 @@
+"""Delays (đơn trễ): usual stage durations measured from history, the flags kept on each order,
+and the upcoming-shipments calendar.
+
+* ``measure_stage_durations`` reads recent status changes from the activity log and stores the
+  median time orders of each kind spend in each status (``stage_durations``).
+* ``usual_durations`` gives those medians where there are enough samples, else the settings.
+* ``refresh_order_delay`` recomputes one order's flags inside the caller's transaction (the
+  order service calls it after every status move and estimate change); ``refresh_delay_flags``
+  recomputes every tracked order (the timer; dates pass without anyone touching the order).
+When an order becomes delayed or expecting delay, its care staff (and, when delayed, the
+managers) are told, so the estimate is updated and the customer hears about it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.delays import (DELAYED, DELAY_REASON_LABELS, EXPECTING, NOT_TRACKED, ON_TIME,
+                        DelayAssessment, OrderDates, assess, median, time_in_status)
+from app.errors import NotFound
+from app.i18n import Lazy, N_
+from app.models import ActivityEvent, Customer, Order, StageDuration, User
+from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
+from app.progress import Progress
+from app.services import settings as settings_service
+from app.services.activity import now, record
+from app.services.notifications import staff_ids_with_role
+from app.services.staff_inbox import tell_staff
+from app.settings import STAGE_HOURS_SETTINGS
+from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderKind, OrderStatus
+
+S = OrderStatus
+#: the activity-log actions that move an order from one status to another
+STATUS_ACTIONS = frozenset(PURCHASE_FLOW.actions) | frozenset(CONSIGNMENT_FLOW.actions)
+#: accepted, not yet left China: what the shipments calendar shows
+NOT_SHIPPED = (S.AWAITING_APPROVAL.value, S.ACCEPTED.value, S.PURCHASING.value, S.PURCHASED.value,
+               S.SELLER_SHIPPED.value, S.IN_CN_WAREHOUSE.value)
+#: statuses whose orders carry delay flags (committed, not delivered yet)
+TRACKED = NOT_SHIPPED + (S.IN_TRANSIT.value, S.AWAITING_DELIVERY.value, S.DELIVERING.value)
+#: the most recent status changes read when measuring (bounded work at any company size)
+MAX_EVENTS = 50_000
+
+
+# -- usual durations --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UsualDuration:
+    kind: str
+    status: str
+    duration: timedelta
+    samples: int
+    measured: bool       # True: the company's own median; False: the setting
+
+
+class UsualDurations:
+    """(kind, status) -> usual time in that status: measured where history suffices."""
+
+    def __init__(self, measured: dict[tuple[str, str], tuple[timedelta, int]],
+                 fallback_hours: dict[str, int], min_samples: int) -> None:
+        self.measured, self.fallback_hours, self.min_samples = measured, fallback_hours, min_samples
+
+    def detail(self, kind: str, status: str) -> UsualDuration:
+        found = self.measured.get((kind, status))
+        if found is not None and found[1] >= self.min_samples:
+            return UsualDuration(kind, status, found[0], found[1], True)
+        hours = self.fallback_hours.get(f"{kind}:{status}", self.fallback_hours.get(status, 0))
+        return UsualDuration(kind, status, timedelta(hours=hours), found[1] if found else 0, False)
+
+    def __call__(self, kind: str, status: str) -> timedelta:
+        return self.detail(kind, status).duration
+
+
+def usual_durations(session: Session) -> UsualDurations:
+    values = settings_service.load(session)
+    fallback = {status: values[key] for status, key in STAGE_HOURS_SETTINGS.items()}
+    measured = {(r.kind, r.status): (timedelta(seconds=r.median_seconds), r.samples)
+                for r in session.scalars(select(StageDuration))}
+    return UsualDurations(measured, fallback, values["delays.min_samples"])
+
+
+def measure_stage_durations(db: Database) -> dict[tuple[str, str], tuple[timedelta, int]]:
+    """Median time in each status per kind of order, over the recent status changes."""
+    with db.read() as s:
+        since = db.clock.now() - timedelta(days=settings_service.get(s, "delays.history_days"))
+        rows = s.execute(
+            select(ActivityEvent.entity_id, ActivityEvent.id, ActivityEvent.at, ActivityEvent.after,
+                   Order.kind)
+            .join(Order, Order.id == ActivityEvent.entity_id)
+            .where(ActivityEvent.entity == "order", ActivityEvent.action.in_(sorted(STATUS_ACTIONS)),
+                   ActivityEvent.at >= since)
+            .order_by(ActivityEvent.id.desc()).limit(MAX_EVENTS)).all()
+    per_order: dict[int, list[tuple[int, datetime, str]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    for order_id, event_id, at, after, kind in rows:
+        status = (after or {}).get("status")
+        if status:
+            per_order[order_id].append((event_id, at, status))
+            kinds[order_id] = kind
+    samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for order_id, events in per_order.items():
+        events.sort()
+        for status, spent in time_in_status([(at, st) for _id, at, st in events]):
+            samples[(kinds[order_id], status)].append(spent.total_seconds())
+    result = {key: (timedelta(seconds=round(median(v))), len(v)) for key, v in samples.items()}
+    with db.transaction() as tx:
+        at = now(tx)
+        tx.execute(delete(StageDuration))
+        for (kind, status), (duration, n) in sorted(result.items()):
+            tx.add(StageDuration(kind=kind, status=status, median_seconds=int(duration.total_seconds()),
+                                 samples=n, measured_at=at))
+    return result
+
+
+# -- the flags on each order ---------------------------------------------------------------------------
+
+def _dates(o: Any) -> OrderDates:
+    return OrderDates(o.kind, o.status, o.status_changed_at, o.committed_ship_by, o.committed_deliver_by,
+                      o.estimated_ship_at, o.estimated_deliver_at)
+
+
+def _values(a: DelayAssessment) -> dict[str, Any]:
+    return {"delay_state": a.state, "delay_reason": a.reason, "forecast_ship_at": a.forecast_ship_at,
+            "forecast_deliver_at": a.forecast_deliver_at}
+
+
+def _differs(o: Any, values: dict[str, Any]) -> bool:
+    return any(getattr(o, k) != v for k, v in values.items())
+
+
+def _announce(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment) -> None:
+    """A changed flag goes in the order's history; a new delay is told to the people on it."""
+    if a.state == before:
+        return
+    record(tx, actor, "order", o.id, "delay_flag", {"delay": before or "on_time"},
+           {"delay": a.state or "on_time", "reason": a.reason,
+            "forecast_deliver_at": a.forecast_deliver_at})
+    if a.state == ON_TIME:
+        return
+    reason = Lazy(DELAY_REASON_LABELS[a.reason])
+    if a.state == DELAYED:
+        people = [o.care_staff_id, o.ordering_staff_id] + staff_ids_with_role(tx, Role.MANAGER)
+        title = N_("Order {code} is delayed: {reason}")
+    else:
+        people = [o.care_staff_id]
+        if o.status in (S.ACCEPTED, S.PURCHASING, S.PURCHASED, S.SELLER_SHIPPED):
+            people.append(o.ordering_staff_id)
+        if not any(people):
+            people = staff_ids_with_role(tx, Role.MANAGER)
+        title = N_("Order {code} is expecting a delay: {reason}")
+    tell_staff(tx, [p for p in people if p != actor.user_id], title,
+               N_("To be delivered by {committed}; at the usual pace it arrives {forecast}. "
+                  "Change the estimated dates to tell the customer."),
+               "order", o.id, code=o.code, reason=reason, committed=o.committed_deliver_by,
+               forecast=a.forecast_deliver_at)
+
+
+def refresh_order_delay(tx: Session, actor: Actor, order: Order,
+                        usual: UsualDurations | None = None) -> DelayAssessment:
+    """Recompute one order's flags in the caller's transaction (after a move or a new estimate)."""
+    a = assess(_dates(order), now(tx), usual or usual_durations(tx)) if order.status in TRACKED \
+        else NOT_TRACKED
+    values = _values(a)
+    if _differs(order, values):
+        before = order.delay_state
+        for k, v in values.items():
+            setattr(order, k, v)
+        _announce(tx, actor, order, before, a)
+    return a
+
+
+def refresh_delay_flags(db: Database, progress: Progress | None = None, chunk: int = 500) -> int:
+    """Recompute the flags of every order that may carry one; returns how many changed.
+
+    Time passing is enough to make an order late, so the timer runs this. Flags are written with
+    a plain UPDATE that leaves the order's version alone: a background recomputation must not
+    make a person's open edit of the order look stale.
+    """
+    with db.read() as s:
+        usual = usual_durations(s)
+    changed = 0
+    after_id = 0
+    done = 0
+    while True:
+        with db.transaction() as tx:
+            rows = list(tx.scalars(
+                select(Order).where(Order.id > after_id,
+                                    or_(Order.status.in_(TRACKED), Order.delay_state != ON_TIME))
+                .order_by(Order.id).limit(chunk).with_for_update(skip_locked=True)))
+            at = now(tx)
+            for o in rows:
+                a = assess(_dates(o), at, usual) if o.status in TRACKED else NOT_TRACKED
+                values = _values(a)
+                if _differs(o, values):
+                    before = o.delay_state
+                    tx.execute(update(Order).where(Order.id == o.id).values(**values)
+                               .execution_options(synchronize_session=False))
+                    _announce(tx, SYSTEM_ACTOR, o, before, a)
+                    changed += 1
+        done += len(rows)
+        if progress is not None:
+            progress.update(done, None, None)
+        if len(rows) < chunk:
+            return changed
+        after_id = rows[-1].id
+
+
+# -- what the screens show -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StageView:
+    status: str
+    usual: timedelta
+    ends_at: datetime
+    measured: bool
+    samples: int
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    order_id: int
+    code: str
+    status: str
+    state: str
+    reason: str
+    committed_ship_by: datetime | None
+    committed_deliver_by: datetime | None
+    estimated_ship_at: datetime | None
+    estimated_deliver_at: datetime | None
+    forecast_ship_at: datetime | None
+    forecast_deliver_at: datetime | None
+    stages: tuple[StageView, ...]
+
+
+def order_schedule(db: Database, actor: Actor, order_id: int) -> ScheduleView:
+    """An order's dates, its flag and the stages left with their usual durations."""
+    require(actor, Perm.VIEW_ORDERS)
+    with db.read() as s:
+        o = s.get(Order, order_id)
+        if o is None:
+            raise NotFound(what=Lazy(N_("The order")))
+        usual = usual_durations(s)
+        a = assess(_dates(o), db.clock.now(), usual) if o.status in TRACKED else NOT_TRACKED
+        stages = tuple(StageView(st.status, st.usual, st.ends_at, usual.detail(o.kind, st.status).measured,
+                                 usual.detail(o.kind, st.status).samples) for st in a.stages)
+        return ScheduleView(o.id, o.code, o.status, a.state, a.reason, o.committed_ship_by,
+                            o.committed_deliver_by, o.estimated_ship_at, o.estimated_deliver_at,
+                            a.forecast_ship_at, a.forecast_deliver_at, stages)
+
+
+def stage_table(db: Database, actor: Actor) -> list[UsualDuration]:
+    """Every tracked status of both kinds with its usual duration and where it comes from."""
+    require(actor, Perm.VIEW_ORDERS)
+    from app.delays import stages_left
+
+    with db.read() as s:
+        usual = usual_durations(s)
+    out = []
+    for kind, first in ((OrderKind.PURCHASE.value, S.AWAITING_APPROVAL.value),
+                        (OrderKind.CONSIGNMENT.value, S.ACCEPTED.value)):
+        out += [usual.detail(kind, st) for st in stages_left(kind, first)]
+    return out
+
+
+@dataclass(frozen=True)
+class DayCount:
+    total: int
+    delayed: int
+    expecting: int
+
+
+@dataclass(frozen=True)
+class ShipmentRow:
+    id: int
+    code: str
+    kind: str
+    status: str
+    customer: str
+    care_staff: str
+    committed_ship_by: datetime | None
+    estimated_ship_at: datetime
+    delay_state: str
+    delay_reason: str
+
+
+def _day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def shipment_counts(db: Database, actor: Actor, first: date, last: date, tz: tzinfo) -> dict[date, DayCount]:
+    """Orders not yet shipped from China, by the (local) day they are planned to ship."""
+    require(actor, Perm.VIEW_ORDERS)
+    start, _ = _day_bounds(first, tz)
+    _, end = _day_bounds(last, tz)
+    counts: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    with db.read() as s:
+        rows = s.execute(select(Order.estimated_ship_at, Order.delay_state).where(
+            Order.status.in_(NOT_SHIPPED), Order.estimated_ship_at >= start, Order.estimated_ship_at < end))
+        for when, state in rows:
+            c = counts[when.astimezone(tz).date()]
+            c[0] += 1
+            c[1] += state == DELAYED
+            c[2] += state == EXPECTING
+    return {d: DayCount(*c) for d, c in counts.items()}
+
+
+def shipments_on(db: Database, actor: Actor, day: date, tz: tzinfo, limit: int = 5000) -> list[ShipmentRow]:
+    """The orders planned to leave China on one (local) day, delayed ones first."""
+    require(actor, Perm.VIEW_ORDERS)
+    start, end = _day_bounds(day, tz)
+    with db.read() as s:
+        rows = s.execute(
+            select(Order.id, Order.code, Order.kind, Order.status, Customer.name, User.full_name,
+                   Order.committed_ship_by, Order.estimated_ship_at, Order.delay_state, Order.delay_reason)
+            .join(Customer, Customer.id == Order.customer_id)
+            .outerjoin(User, User.id == Order.care_staff_id)
+            .where(and_(Order.status.in_(NOT_SHIPPED), Order.estimated_ship_at >= start,
+                        Order.estimated_ship_at < end))
+            .order_by(Order.estimated_ship_at, Order.id).limit(limit))
+        out = [ShipmentRow(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], r[9]) for r in rows]
+    rank = {DELAYED: 0, EXPECTING: 1}
+    return sorted(out, key=lambda r: rank.get(r.delay_state, 2))
