@@ -10,4 +10,24 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Called by app.cli.build_parser with the argparse sub-parsers."""
+    register_notify(sub)
     return None
+
+
+def register_notify(sub: Any) -> None:
+    """``housekeeping`` (escalations, delay flags, feedback windows) for a server without a
+    desktop running, e.g. from cron."""
+    house = sub.add_parser("housekeeping", help="escalate overdue tasks, refresh delay flags, "
+                                                "complete orders whose feedback window closed")
+    house.add_argument("--url")
+    house.set_defaults(handler=_housekeeping)
+
+
+def _housekeeping(args: Any) -> int:
+    from app.cli import database_url, open_database
+    from app.services.housekeeping import run_housekeeping
+
+    results = run_housekeeping(open_database(database_url(args)))
+    for name, value in results.items():
+        print(f"{name}: {value}")
+    return 1 if any(isinstance(v, Exception) for v in results.values()) else 0
