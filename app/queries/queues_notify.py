@@ -4,15 +4,17 @@ Each filter/sort pair has its composite index in app/models/notify.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from app.delays import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
 from app.i18n import N_
-from app.models import Customer, Order, Task, User
+from app.models import Customer, CustomerMessage, Order, Task, User
 from app.permissions import Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue
 from app.queries.queues import (_TASK_COLUMNS, _TASK_FILTERS, _TASK_SEARCH, QUEUES, _task_select)
+from app.services.outbox import (CUSTOMER_EVENT_LABELS, FAILED, NO_EMAIL, OUTBOX_STATUS_LABELS, PENDING,
+                                 PHONED, SENT)
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS
 from app.workflows.tasks import TaskStatus
 
@@ -79,3 +81,71 @@ QUEUES.add(Queue(
     hint=N_("Delayed orders (red) and orders expecting a delay (yellow), the earliest promise first. "
             "Change the estimated dates to tell the customer.")),
     [R.MANAGER, R.CARE])
+
+# -- the customer outbox -------------------------------------------------------------------------------------
+
+_msg_customer = aliased(Customer)
+
+
+def _outbox_select(ctx: Context) -> Select:
+    return (select(CustomerMessage.id.label("id"), CustomerMessage.created_at.label("created_at"),
+                   _msg_customer.code.label("customer_code"), _msg_customer.name.label("customer_name"),
+                   _msg_customer.phone.label("customer_phone"), CustomerMessage.event.label("event"),
+                   CustomerMessage.to_address.label("to_address"), CustomerMessage.subject.label("subject"),
+                   CustomerMessage.status.label("status"), CustomerMessage.attempts.label("attempts"),
+                   CustomerMessage.next_attempt_at.label("next_attempt_at"),
+                   CustomerMessage.last_error.label("last_error"), CustomerMessage.sent_at.label("sent_at"))
+            .join(_msg_customer, _msg_customer.id == CustomerMessage.customer_id))
+
+
+def _outbox_flag(row, ctx: Context) -> str | None:
+    if row.status in (FAILED, NO_EMAIL):
+        return "overdue"
+    if row.status == PENDING and row.attempts:
+        return "warning"   # the server was unreachable: retrying
+    if row.status in (SENT, PHONED):
+        return "done"
+    return None
+
+
+_OUTBOX_COLUMNS = (
+    Column("id", N_("No."), "int", sortable=True, width=70),
+    Column("created_at", N_("Queued"), "datetime", width=130),
+    Column("status", N_("Status"), "label", labels=OUTBOX_STATUS_LABELS, width=200),
+    Column("customer_code", N_("Customer code"), width=100),
+    Column("customer_name", N_("Customer"), width=160),
+    Column("customer_phone", N_("Phone"), width=110),
+    Column("event", N_("About"), "label", labels=CUSTOMER_EVENT_LABELS, width=150),
+    Column("subject", N_("Subject"), width=260),
+    Column("to_address", N_("E-mail"), width=170),
+    Column("attempts", N_("Attempts"), "int", width=70),
+    Column("next_attempt_at", N_("Next attempt"), "datetime", width=130),
+    Column("sent_at", N_("Sent"), "datetime", width=130),
+    Column("last_error", N_("Last error"), width=260),
+)
+_OUTBOX_TABLES = frozenset({"customer_messages", "customers"})
+
+QUEUES.add(Queue(
+    "outbox.messages", N_("Customer outbox"), "customer_message", _outbox_select, _OUTBOX_COLUMNS,
+    ("id", True), _OUTBOX_TABLES,
+    filters=(Filter("status", N_("Status"), lambda s, a: list(OUTBOX_STATUS_LABELS.items()),
+                    lambda sel, v: sel.where(CustomerMessage.status == v)),),
+    perm=Perm.VIEW_CUSTOMERS, flag=_outbox_flag,
+    hint=N_("Every message to customers, newest first: red ones did not go out, yellow ones are being "
+            "retried.")),
+    [R.MANAGER, R.ADMIN])
+
+def _to_phone_select(ctx: Context) -> Select:
+    sel = _outbox_select(ctx).where(CustomerMessage.status.in_([NO_EMAIL, FAILED]))
+    if ctx.actor.role is R.CARE:   # care staff: their customers, and customers nobody looks after
+        sel = sel.where(or_(_msg_customer.care_staff_id == ctx.actor.user_id,
+                            _msg_customer.care_staff_id.is_(None)))
+    return sel
+
+
+QUEUES.add(Queue(
+    "outbox.to_phone", N_("Customers to phone"), "customer_message", _to_phone_select,
+    _OUTBOX_COLUMNS, ("id", True), _OUTBOX_TABLES, perm=Perm.VIEW_CUSTOMERS, flag=_outbox_flag,
+    hint=N_("Messages that could not be e-mailed (no address, or refused): phone the customer, "
+            "then mark the message as told by phone.")),
+    [R.CARE, R.MANAGER])

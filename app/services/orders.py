@@ -409,6 +409,9 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
                         status=STATUS_LABELS[order.status])
     elif action == "confirm_received":
         close_tasks(tx, actor, "order", order.id)
+    elif action in ("depart_cn", "arrive_vn", "deliver"):
+        event = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
+        notify_customer(tx, customer, event[action], "order", order.id, code=order.code)
     refresh_order_delay(tx, actor, order)
 
 

@@ -1,0 +1,492 @@
+"""The customer outbox (hộp thư đi): sending queued messages by SMTP, retrying, never losing one.
+
+Services queue messages with app.services.notifications.notify_customer (rendered in the
+customer's language, in the same transaction as the change they announce). ``send_due`` —
+run by a background thread on every desktop (``OutboxWorker``) or by ``main.py send-mail`` —
+takes the messages that are due, sends them and marks them:
+
+* **claimed** first, in a short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+  SQLite's ``BEGIN IMMEDIATE`` write transaction elsewhere; a claimed row is "sending" with a
+  lease (``next_attempt_at``), so two desktops never send the same message. A desktop that dies
+  mid-send leaves its claim to expire and the message goes out later: at least once, never lost;
+* **sent** as soon as the server accepted it (its own transaction);
+* on a passing failure (server down, timeout, 4xx) back to "pending" with exponential backoff
+  (``attempts``, ``next_attempt_at``, ``last_error``); a permanent refusal (5xx for the recipient
+  or the content) is "failed" and waits for a person ("Retry now");
+* a customer without an e-mail address: "no_email" — kept, listed for staff to phone them.
+
+The SMTP password is a secret (table ``secrets``), not a setting: settings screens read their
+table whole, and setting changes are logged with old and new values.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any, Callable, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.errors import DomainError, NotFound, ValidationFailed
+from app.i18n import Lazy, N_, _
+from app.models import Customer, CustomerMessage, Order, Secret
+from app.permissions import Actor, Perm, require
+from app.services import settings as settings_service
+from app.services.activity import now, record
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT, FAILED, NO_EMAIL, PHONED = (
+    "pending", "sending", "sent", "failed", "no_email", "phoned")
+OUTBOX_STATUS_LABELS = {
+    PENDING: N_("Waiting to be sent"),
+    SENDING: N_("Sending"),
+    SENT: N_("Sent"),
+    FAILED: N_("Refused by the mail server"),
+    NO_EMAIL: N_("No e-mail address: phone the customer"),
+    PHONED: N_("Told by phone"),
+}
+CUSTOMER_EVENT_LABELS = {
+    "order_confirmed": N_("Order confirmed"),
+    "order_cancelled": N_("Order cancelled"),
+    "order_purchased": N_("Goods purchased"),
+    "order_shipped": N_("Shipped from China"),
+    "order_arrived": N_("Arrived in Vietnam"),
+    "order_delivered": N_("Delivered"),
+    "order_delayed": N_("New estimated date"),
+    "order_status": N_("Status changed"),
+    "billed": N_("Billing notice"),
+    "refund": N_("Refund"),
+    "complaint_decided": N_("Complaint decided"),
+}
+SMTP_PASSWORD = "mail.smtp_password"
+#: how long a desktop may hold a claimed message before another desktop may take it over
+CLAIM_LEASE = timedelta(minutes=15)
+#: SMTP has no language header of its own; mail clients read Content-Language
+_CONTENT_LANGUAGE = {"vi": "vi", "en": "en", "zh_CN": "zh-CN"}
+
+
+# -- the password: written by the mail-server dialog, never shown --------------------------------------
+
+def set_smtp_password(db: Database, actor: Actor, password: str) -> None:
+    """Store (or, with an empty value, remove) the SMTP password; the log says only that it changed."""
+    require(actor, Perm.EDIT_SETTINGS)
+    with db.transaction() as tx:
+        row = tx.get(Secret, SMTP_PASSWORD)
+        had = row is not None
+        if password:
+            if row is None:
+                tx.add(Secret(key=SMTP_PASSWORD, value=password, updated_at=now(tx),
+                              updated_by_id=actor.user_id))
+            else:
+                row.value, row.updated_at, row.updated_by_id = password, now(tx), actor.user_id
+        elif row is not None:
+            tx.delete(row)
+        record(tx, actor, "setting", None, SMTP_PASSWORD, {SMTP_PASSWORD: "set" if had else "not set"},
+               {SMTP_PASSWORD: "changed" if password else "removed"})
+
+
+def smtp_password_is_set(db: Database, actor: Actor) -> bool:
+    require(actor, Perm.VIEW_SETTINGS)
+    with db.read() as s:
+        return s.get(Secret, SMTP_PASSWORD) is not None
+
+
+# -- the transport ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MailConfig:
+    host: str
+    port: int
+    user: str
+    password: str
+    starttls: bool
+    sender: str
+    sender_name: str
+    timeout: int
+    retry_first: timedelta
+    retry_max: timedelta
+
+    def __repr__(self) -> str:   # never print the password into a log
+        return f"MailConfig({self.host}:{self.port}, user={self.user!r}, sender={self.sender!r})"
+
+
+def mail_config(session: Session) -> MailConfig | None:
+    """The configured mail server, or None while no server or sender address is set."""
+    v = settings_service.load(session)
+    if not v["mail.smtp_host"] or not v["mail.sender"]:
+        return None
+    secret = session.get(Secret, SMTP_PASSWORD)
+    return MailConfig(v["mail.smtp_host"], v["mail.smtp_port"], v["mail.smtp_user"],
+                      secret.value if secret else "", v["mail.smtp_starttls"], v["mail.sender"],
+                      v["company.name"], v["mail.timeout_seconds"],
+                      timedelta(minutes=v["mail.retry_first_minutes"]),
+                      timedelta(minutes=v["mail.retry_max_minutes"]))
+
+
+class Connection(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+    def close(self) -> None: ...
+
+
+class SmtpConnection:
+    """One SMTP session (stdlib smtplib): STARTTLS and login as configured; port 465 is TLS."""
+
+    def __init__(self, config: MailConfig) -> None:
+        context = ssl.create_default_context()
+        if config.port == 465:
+            self.smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                                       context=context)
+        else:
+            self.smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        try:
+            self.smtp.ehlo()
+            if config.starttls and config.port != 465:
+                self.smtp.starttls(context=context)
+                self.smtp.ehlo()
+            if config.user:
+                self._login(config.user, config.password)
+        except BaseException:
+            self.close()
+            raise
+
+    def _login(self, user: str, password: str) -> None:
+        try:
+            self.smtp.login(user, password)
+        except UnicodeEncodeError:
+            # smtplib encodes credentials as ASCII; SASL PLAIN is UTF-8 (RFC 4616), and a
+            # Vietnamese password is not unusual.
+            token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+            code, reply = self.smtp.docmd("AUTH", "PLAIN " + token)
+            if code != 235:
+                raise smtplib.SMTPAuthenticationError(code, reply) from None
+
+    def send(self, message: EmailMessage) -> None:
+        self.smtp.send_message(message)
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except Exception:
+            self.smtp.close()
+
+
+Connect = Callable[[MailConfig], Connection]
+
+
+def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = formataddr((config.sender_name, config.sender))
+    email["To"] = m.to_address
+    email["Subject"] = m.subject
+    email["Date"] = format_datetime(at)
+    # The same id on every attempt: a mail client shows a rare duplicate delivery once.
+    email["Message-ID"] = f"<importdesk.{m.id}.{int(m.created_at.timestamp())}@{config.sender.split('@')[-1]}>"
+    email.set_content(m.body)
+    email["Content-Language"] = _CONTENT_LANGUAGE.get(m.language, m.language)   # after: set_content
+    return email                                                                  # drops Content-*
+
+
+def backoff(attempts: int, first: timedelta, longest: timedelta) -> timedelta:
+    """1st failure waits ``first``, then twice as long each time, never more than ``longest``."""
+    return min(first * (2 ** max(attempts - 1, 0)), longest)
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A refusal of this recipient or this content: trying again will not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return isinstance(exc, (ValueError, UnicodeError))   # an address no header can carry
+
+
+def _about_this_message(exc: BaseException) -> bool:
+    """False when the server or the connection failed: every other message would fail too."""
+    return isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, ValueError, UnicodeError))
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+                         for rcpt, (code, msg) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return f"{exc.smtp_code} {msg}"
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+# -- sending -----------------------------------------------------------------------------------------------
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    no_email: int = 0
+    configured: bool = True
+    error: str = ""
+
+
+def _resolve_addresses(tx: Session, at: datetime) -> int:
+    """Due messages queued without an address: take the customer's address if they have one
+    now, else mark them for a phone call."""
+    rows = list(tx.scalars(select(CustomerMessage).where(
+        CustomerMessage.status == PENDING, CustomerMessage.to_address == "",
+        CustomerMessage.next_attempt_at <= at).with_for_update(skip_locked=True)))
+    marked = 0
+    for m in rows:
+        email = tx.scalar(select(Customer.email).where(Customer.id == m.customer_id)) or ""
+        if email.strip():
+            m.to_address = email.strip()
+        else:
+            m.status, m.last_error = NO_EMAIL, "no e-mail address"
+            marked += 1
+    return marked
+
+
+def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMessage], int]:
+    with db.transaction() as tx:
+        at = now(tx)
+        no_email = _resolve_addresses(tx, at)
+        config = mail_config(tx)
+        if config is None:
+            return None, [], no_email
+        rows = list(tx.scalars(
+            select(CustomerMessage)
+            .where(CustomerMessage.status.in_((PENDING, SENDING)), CustomerMessage.next_attempt_at <= at,
+                   CustomerMessage.to_address != "")
+            .order_by(CustomerMessage.next_attempt_at, CustomerMessage.id).limit(batch)
+            .with_for_update(skip_locked=True)))
+        for m in rows:
+            m.status, m.attempts, m.next_attempt_at = SENDING, m.attempts + 1, at + CLAIM_LEASE
+        tx.flush()
+        tx.expunge_all()
+        return config, rows, no_email
+
+
+def _settle(db: Database, message_id: int, attempt: int, config: MailConfig,
+            exc: BaseException | None) -> str:
+    """Write one message's outcome; only if it is still our claim (same attempt, "sending")."""
+    with db.transaction() as tx:
+        m = tx.get(CustomerMessage, message_id, with_for_update=True)
+        if m is None or m.status != SENDING or m.attempts != attempt:
+            return ""
+        at = now(tx)
+        if exc is None:
+            m.status, m.sent_at, m.last_error, m.next_attempt_at = SENT, at, "", None
+        elif _permanent(exc):
+            m.status, m.last_error, m.next_attempt_at = FAILED, _error_text(exc), None
+        else:
+            m.status, m.last_error = PENDING, _error_text(exc)
+            m.next_attempt_at = at + backoff(m.attempts, config.retry_first, config.retry_max)
+        return m.status
+
+
+def send_due(db: Database, connect: Connect | None = None, batch: int = 10,
+             most: int = 500) -> SendReport:
+    """Send what is due now (up to ``most`` messages), one SMTP session for the whole run."""
+    connect = connect or SmtpConnection
+    report = SendReport()
+    conn: Connection | None = None
+    try:
+        while report.sent + report.retrying + report.failed < most:
+            config, claimed, no_email = _claim(db, batch)
+            report.no_email += no_email
+            if config is None:
+                report.configured = False
+                return report
+            if not claimed:
+                return report
+            broken: BaseException | None = None
+            for m in claimed:
+                exc: BaseException | None = broken
+                if exc is None and conn is None:
+                    try:
+                        conn = connect(config)
+                    except Exception as e:   # noqa: BLE001 — server down, wrong password, TLS…
+                        exc = broken = e     # the rest of the claim waits too
+                if exc is None:
+                    try:
+                        conn.send(build_email(config, m, db.clock.now()))
+                    except Exception as e:   # noqa: BLE001 — every failure is recorded on the message
+                        exc = e
+                        if not _about_this_message(e):
+                            broken = e   # the server went away: the rest of the claim waits too
+                outcome = _settle(db, m.id, m.attempts, config, exc)
+                if outcome == SENT:
+                    report.sent += 1
+                elif outcome == FAILED:
+                    report.failed += 1
+                elif outcome == PENDING:
+                    report.retrying += 1
+            if broken is not None:
+                report.error = _error_text(broken)
+                return report
+        return report
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def send_test_email(db: Database, actor: Actor, to_address: str, connect: Connect | None = None) -> None:
+    """Send one message now to check the server settings; raises a DomainError saying what failed."""
+    require(actor, Perm.EDIT_SETTINGS)
+    if "@" not in (to_address or ""):
+        raise ValidationFailed({"to": _("Enter an e-mail address such as name@example.com.")})
+    with db.read() as s:
+        config = mail_config(s)
+    if config is None:
+        raise DomainError(N_("Set the SMTP server and the sender address first."))
+    email = EmailMessage()
+    email["From"] = formataddr((config.sender_name, config.sender))
+    email["To"] = to_address.strip()
+    email["Subject"] = _("ImportDesk test message")
+    email["Date"] = format_datetime(db.clock.now())
+    email.set_content(_("The mail server settings of {company} work.").format(company=config.sender_name))
+    conn = None
+    try:
+        conn = (connect or SmtpConnection)(config)
+        conn.send(email)
+    except Exception as exc:  # noqa: BLE001 — shown to the person testing the settings
+        raise DomainError(N_("The test message could not be sent: {error}"), error=_error_text(exc)) from None
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+# -- what staff do in the outbox screens --------------------------------------------------------------------
+
+def _load(tx: Session, message_id: int) -> CustomerMessage:
+    m = tx.get(CustomerMessage, message_id, with_for_update=True)
+    if m is None:
+        raise NotFound(what=Lazy(N_("The message")))
+    return m
+
+
+def retry_now(db: Database, actor: Actor, message_id: int) -> None:
+    """Send again at the next run: a refused, waiting or unaddressed message (the customer's
+    current e-mail address is taken, in case it was corrected)."""
+    require(actor, Perm.CHAT_CUSTOMER)
+    with db.transaction() as tx:
+        m = _load(tx, message_id)
+        if m.status in (SENT, SENDING, PHONED):
+            raise DomainError(N_("This message is already sent or being sent."))
+        email = (tx.scalar(select(Customer.email).where(Customer.id == m.customer_id)) or "").strip()
+        before = {"status": m.status, "to_address": m.to_address}
+        m.to_address = email or m.to_address
+        m.status, m.next_attempt_at = PENDING, now(tx)
+        record(tx, actor, "customer_message", m.id, "retry", before,
+               {"status": m.status, "to_address": m.to_address})
+
+
+def mark_phoned(db: Database, actor: Actor, message_id: int, note: str = "") -> None:
+    """Staff told the customer by phone what the message says (no e-mail address, or refused)."""
+    require(actor, Perm.CHAT_CUSTOMER)
+    with db.transaction() as tx:
+        m = _load(tx, message_id)
+        if m.status not in (NO_EMAIL, FAILED, PENDING):
+            raise DomainError(N_("Only a message that did not go out can be marked as told by phone."))
+        before = m.status
+        m.status, m.next_attempt_at = PHONED, None
+        record(tx, actor, "customer_message", m.id, "phoned", {"status": before}, {"status": PHONED},
+               note.strip())
+
+
+@dataclass(frozen=True)
+class OutboxMessageView:
+    id: int
+    status: str
+    event: str
+    customer_id: int
+    customer_code: str
+    customer_name: str
+    customer_phone: str
+    to_address: str
+    language: str
+    subject: str
+    body: str
+    entity: str | None
+    entity_id: int | None
+    entity_code: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def get_message(db: Database, actor: Actor, message_id: int) -> OutboxMessageView:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    with db.read() as s:
+        m = s.get(CustomerMessage, message_id)
+        if m is None:
+            raise NotFound(what=Lazy(N_("The message")))
+        c = s.get(Customer, m.customer_id)
+        code = ""
+        if m.entity == "order" and m.entity_id is not None:
+            code = s.scalar(select(Order.code).where(Order.id == m.entity_id)) or ""
+        return OutboxMessageView(m.id, m.status, m.event, c.id, c.code, c.name, c.phone, m.to_address,
+                                 m.language, m.subject, m.body, m.entity, m.entity_id, code, m.attempts,
+                                 m.next_attempt_at, m.last_error, m.created_at, m.sent_at)
+
+
+def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    with db.read() as s:
+        return dict(s.execute(select(CustomerMessage.status, func.count())
+                              .group_by(CustomerMessage.status)).all())
+
+
+def is_configured(db: Database) -> bool:
+    with db.read() as s:
+        return mail_config(s) is not None
+
+
+# -- the background sender -------------------------------------------------------------------------------------
+
+class OutboxWorker:
+    """Runs ``send_due`` on a daemon thread every few seconds, and at once when woken (a new
+    message was queued). Never touches the UI; failures are logged and retried."""
+
+    def __init__(self, db: Database, connect: Connect | None = None,
+                 on_report: Callable[[SendReport], None] | None = None) -> None:
+        self.db, self.connect, self.on_report = db, connect, on_report
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="importdesk-outbox", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            interval = 30.0
+            try:
+                with self.db.read() as s:
+                    interval = float(settings_service.get(s, "mail.send_interval_seconds"))
+                report = send_due(self.db, self.connect)
+                if self.on_report is not None:
+                    self.on_report(report)
+            except Exception:  # noqa: BLE001 — the database may be briefly unreachable; try later
+                log.exception("outbox: sending failed; will try again")
+            self._wake.wait(interval)
+            self._wake.clear()
