@@ -64,6 +64,11 @@ class AppController(QObject):
         self.unsubscribe = None
         self._timer = QTimer(self, interval=10 * 60 * 1000)
         self._timer.timeout.connect(self._housekeeping)
+        # Overdue tasks are looked for every minute (cheap, indexed); the customer outbox is sent
+        # by its own thread, woken whenever a message is queued.
+        self._minute_timer = QTimer(self, interval=60 * 1000)
+        self._minute_timer.timeout.connect(self._escalate)
+        self.outbox = None
 
     def start(self) -> bool:
         settings = settings_service.read_all(self.db)
@@ -112,6 +117,8 @@ class AppController(QObject):
         self.window.show()
         self._start_live()
         self._timer.start()
+        self._minute_timer.start()
+        self._start_outbox()
         QTimer.singleShot(0, self._housekeeping)
         if os.environ.get("IMPORTDESK_REPORT_READY"):
             QTimer.singleShot(0, lambda: print(f"ready {time.perf_counter() - _START:.3f}", flush=True))
@@ -120,9 +127,15 @@ class AppController(QObject):
     def _start_live(self) -> None:
         self._stop_live()
         window = self.window
-        self.watcher = ChangeWatcher(self.db, lambda tables, origin: window.changes_arrived.emit(tables))
+
+        def arrived(tables, origin) -> None:
+            window.changes_arrived.emit(tables)
+            if self.outbox is not None and (not tables or "customer_messages" in tables):
+                self.outbox.wake()   # a message was queued (here or on another desktop): send it now
+
+        self.watcher = ChangeWatcher(self.db, arrived)
         self.watcher.start()
-        self.unsubscribe = self.db.subscribe(lambda tables, origin: window.changes_arrived.emit(tables))
+        self.unsubscribe = self.db.subscribe(arrived)
 
     def _stop_live(self) -> None:
         if self.watcher is not None:
@@ -133,15 +146,40 @@ class AppController(QObject):
             self.unsubscribe = None
 
     def _housekeeping(self) -> None:
+        from app.services.housekeeping import run_housekeeping
         from app.services.orders import expire_carts
         from ui.background import run_in_background
 
         run_in_background(None, lambda p: expire_carts(self.db), lambda n: None,
                           on_error=lambda exc: None, show_progress=False)
+        # escalations, usual stage durations, delay flags, feedback windows (each job logs its
+        # own failure; the next run tries again)
+        run_in_background(None, lambda p: run_housekeeping(self.db), lambda r: None,
+                          on_error=lambda exc: None, show_progress=False)
+
+    def _escalate(self) -> None:
+        from app.services.tasks import escalate_overdue
+        from ui.background import run_in_background
+
+        run_in_background(None, lambda p: escalate_overdue(self.db), lambda n: None,
+                          on_error=lambda exc: None, show_progress=False)
+
+    def _start_outbox(self) -> None:
+        from app.services.outbox import OutboxWorker
+
+        if self.outbox is None:
+            self.outbox = OutboxWorker(self.db)
+            self.outbox.start()
+
+    def _stop_outbox(self) -> None:
+        if self.outbox is not None:
+            self.outbox.stop()
+            self.outbox = None
 
     def _signed_out(self) -> None:
         self._stop_live()
         self._timer.stop()
+        self._minute_timer.stop()
         if self.window is not None:
             self.window.close()
             self.window.deleteLater()
@@ -165,6 +203,8 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         self._stop_live()
+        self._minute_timer.stop()
+        self._stop_outbox()
 
 
 def run(url: str, demo: bool = False, smoke: str | None = None) -> int:

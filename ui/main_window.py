@@ -18,6 +18,7 @@ from app.services import settings as settings_service
 from ui.background import run_in_background
 from ui.common import named, report_error
 from ui.session import Session, settings_store
+from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
 from ui.windows import registry
 
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         session.role_changed.connect(lambda _r: self._load_role())
         self._restore_layout()
         self._load_role()
+        install_notify_shell(self)   # notification centre, task/outbox row actions, calendar
 
     # -- building --------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:

@@ -73,7 +73,7 @@ def test_searching_a_queue_without_accents_finds_the_customer_and_enter_opens_it
     assert opened == [("order", view.model.row_id(0))]
 
 
-def test_a_double_click_on_a_task_opens_the_generic_detail_with_its_history(qtbot, company, open_main):
+def test_a_double_click_on_a_task_opens_the_task_window_with_its_history(qtbot, company, open_main):
     window = open_main(company["db"], "quanly")
     window.session.switch_role(window.session.signed.roles[1])  # care: tasks of the role
     from app.services import orders as order_service
@@ -83,10 +83,10 @@ def test_a_double_click_on_a_task_opens_the_generic_detail_with_its_history(qtbo
     assert view.queue.name == "tasks.role"
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     window.open_record(view.queue.entity, view.model.row_id(0))
-    from ui.windows.detail import GenericDetail
-    detail = next(w for w in window._windows.values() if isinstance(w, GenericDetail))
+    from ui.screens.task_window import TaskWindow
+    detail = next(w for w in window._windows.values() if isinstance(w, TaskWindow))
     qtbot.addWidget(detail)
-    assert detail.findChild(QLabel, "detail_title").text().startswith("DH")
+    assert " — DH" in detail.findChild(QLabel, "task_heading").text()
     from PySide6.QtWidgets import QTreeWidget
     timeline = detail.findChild(QTreeWidget, "activity_timeline")
     assert timeline.topLevelItemCount() == 1 and timeline.topLevelItem(0).text(2) == "opened"

@@ -32,3 +32,5 @@ register_create(CreateAction("new_consignment_order", N_("New consignment order"
                              "Ctrl+Shift+N", _new_order("consignment")))
 register_create(CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K",
                              _new_customer))
+
+from ui.screens import notify as _notify  # noqa: E402,F401  (tasks, delays, outbox)

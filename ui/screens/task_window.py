@@ -1,0 +1,234 @@
+"""The task window (nhiệm vụ) and the small dialogs to assign, reschedule and cancel a task.
+
+Only what the person may do now is enabled; the services check again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QHBoxLayout, QInputDialog, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from app.errors import DomainError
+from app.i18n import _, fmt_datetime
+from app.permissions import ROLE_LABELS, Perm, Role
+from app.services import activity, tasks, users
+from ui.common import named, report_error
+from ui.session import Session
+from ui.windows.detail import ActivityTimeline
+
+
+class AssignTaskDialog(QDialog):
+    """Choose who does the task: someone holding the task's role, or back to the whole queue."""
+
+    def __init__(self, session: Session, view: tasks.TaskView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "task_assign_dialog", _("Assign task"))
+        self.setWindowTitle(_("Assign task"))
+        self.person = named(QComboBox(), "task_assign_person", _("Assignee"))
+        self.person.addItem(_("— anyone in the queue —"), None)
+        for uid, name in users.staff_with_role(session.db, session.actor, Role(view.role)):
+            self.person.addItem(name, uid)
+        self.person.setCurrentIndex(max(0, self.person.findData(view.assignee_id)))
+        form = QFormLayout(self)
+        title = QLabel(view.title)
+        title.setWordWrap(True)
+        form.addRow(_("Task"), title)
+        form.addRow(_("Queue"), QLabel(_(ROLE_LABELS[Role(view.role)])))
+        form.addRow(_("Assign to"), self.person)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "task_assign_submit").setText(_("Assign"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def chosen(self) -> int | None:
+        return self.person.currentData()
+
+
+class RescheduleDialog(QDialog):
+    def __init__(self, view: tasks.TaskView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "task_reschedule_dialog", _("New due time"))
+        self.setWindowTitle(_("New due time"))
+        self.due = named(QDateTimeEdit(), "task_reschedule_due", _("Due"))
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
+        start = view.due_at.astimezone() if view.due_at else datetime.now().astimezone()
+        self.due.setDateTime(QDateTime(start))
+        self.reason = named(QPlainTextEdit(), "task_reschedule_reason", _("Reason"))
+        self.reason.setMaximumHeight(80)
+        form = QFormLayout(self)
+        form.addRow(_("Due"), self.due)
+        form.addRow(_("Reason"), self.reason)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "task_reschedule_submit").setText(_("Save"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def due_at(self) -> datetime:
+        return self.due.dateTime().toPython().astimezone()
+
+
+# -- the actions, shared by the window and the main window's queue bar ---------------------------------
+
+def claim(session: Session, task_id: int, parent: QWidget) -> bool:
+    try:
+        tasks.claim_task(session.db, session.actor, task_id)
+    except DomainError as exc:
+        report_error(parent, exc)
+        return False
+    return True
+
+
+def assign(session: Session, task_id: int, parent: QWidget) -> bool:
+    try:
+        view = tasks.get_task(session.db, session.actor, task_id)
+        dialog = AssignTaskDialog(session, view, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        tasks.assign_task(session.db, session.actor, task_id, dialog.chosen())
+    except DomainError as exc:
+        report_error(parent, exc)
+        return False
+    return True
+
+
+def complete(session: Session, task_id: int, parent: QWidget) -> bool:
+    try:
+        tasks.complete_task(session.db, session.actor, task_id)
+    except DomainError as exc:
+        report_error(parent, exc)
+        return False
+    return True
+
+
+def reschedule(session: Session, task_id: int, parent: QWidget) -> bool:
+    try:
+        view = tasks.get_task(session.db, session.actor, task_id)
+        dialog = RescheduleDialog(view, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        tasks.reschedule_task(session.db, session.actor, task_id, dialog.due_at(), dialog.reason.toPlainText())
+    except DomainError as exc:
+        report_error(parent, exc)
+        return False
+    return True
+
+
+def cancel(session: Session, task_id: int, parent: QWidget) -> bool:
+    reason, ok = QInputDialog.getMultiLineText(parent, _("Cancel task"), _("Why is this task no longer needed?"))
+    if not ok:
+        return False
+    try:
+        tasks.cancel_task(session.db, session.actor, task_id, reason)
+    except DomainError as exc:
+        report_error(parent, exc)
+        return False
+    return True
+
+
+class TaskWindow(QDialog):
+    """One task: what, whose, due when, what it is about, its history — and what to do with it."""
+
+    changed = Signal()
+
+    def __init__(self, session: Session, task_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "task_window", _("Task"))
+        self.session, self.task_id, self.main = session, task_id, parent
+        self.view: tasks.TaskView | None = None
+        self.heading = named(QLabel(""), "task_heading")
+        self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.heading.setWordWrap(True)
+        self.status = named(QLabel(""), "task_status")
+        self.queue = named(QLabel(""), "task_queue")
+        self.assignee = named(QLabel(""), "task_assignee")
+        self.due = named(QLabel(""), "task_due")
+        self.created = named(QLabel(""), "task_created")
+        self.note = named(QLabel(""), "task_note")
+        self.note.setWordWrap(True)
+        self.subject = named(QPushButton(""), "task_open_subject")
+        self.subject.clicked.connect(self.open_subject)
+        form = QFormLayout()
+        form.addRow(_("Status"), self.status)
+        form.addRow(_("Queue"), self.queue)
+        form.addRow(_("Assignee"), self.assignee)
+        form.addRow(_("Due"), self.due)
+        form.addRow(_("Created"), self.created)
+        about = QHBoxLayout()
+        about.addWidget(self.subject)
+        about.addStretch(1)
+        form.addRow(_("About"), about)
+        form.addRow(_("Note"), self.note)
+
+        self.claim_button = named(QPushButton(_("Claim")), "task_window_claim")
+        self.claim_button.setToolTip(_("Take this task: it moves to My tasks"))
+        self.assign_button = named(QPushButton(_("Assign…")), "task_window_assign")
+        self.reschedule_button = named(QPushButton(_("New due time…")), "task_window_reschedule")
+        self.done_button = named(QPushButton(_("Mark done")), "task_window_done")
+        self.cancel_button = named(QPushButton(_("Cancel task…")), "task_window_cancel")
+        close = named(QPushButton(_("Close")), "task_window_close")
+        close.clicked.connect(self.accept)
+        for button, action in ((self.claim_button, claim), (self.assign_button, assign),
+                               (self.reschedule_button, reschedule), (self.done_button, complete),
+                               (self.cancel_button, cancel)):
+            button.clicked.connect(lambda _c=False, a=action: self._run(a))
+        buttons = QHBoxLayout()
+        for b in (self.claim_button, self.assign_button, self.reschedule_button, self.done_button,
+                  self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        self.timeline = ActivityTimeline()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel(_("Activity")))
+        layout.addWidget(self.timeline, 1)
+        self.resize(760, 560)
+        self.reload()
+
+    def reload(self) -> None:
+        s = self.session
+        v = self.view = tasks.get_task(s.db, s.actor, self.task_id)
+        self.setWindowTitle(_("Task {id} — {title}").format(id=v.id, title=v.title))
+        self.heading.setText(f"{_(v.kind_label)} — {v.title}")
+        self.status.setText(_(v.status_label) + (" · " + _("escalated to the managers {when}").format(
+            when=fmt_datetime(v.escalated_at)) if v.escalated_at else ""))
+        self.queue.setText(_(ROLE_LABELS[Role(v.role)]))
+        self.assignee.setText(v.assignee_name or _("nobody yet — anyone in the queue may claim it"))
+        due = fmt_datetime(v.due_at) if v.due_at else _("no due time")
+        self.due.setText(due + (" · " + _("overdue") if v.overdue else ""))
+        self.due.setStyleSheet("color: #b3261e; font-weight: bold;" if v.overdue else "")
+        self.created.setText(_("{when} by {who}").format(when=fmt_datetime(v.created_at), who=v.created_by or "—"))
+        self.note.setText(v.note or "—")
+        if v.entity == "order" and v.entity_id is not None:
+            self.subject.setText(_("Open order {code}").format(code=v.subject or v.entity_id))
+        elif v.entity and v.entity_id is not None:
+            self.subject.setText(_("Open {entity} {id}").format(entity=v.entity, id=v.entity_id))
+        self.subject.setVisible(bool(v.entity and v.entity_id is not None))
+        self.claim_button.setEnabled(v.can_claim)
+        self.done_button.setEnabled(v.can_complete)
+        for b in (self.assign_button, self.reschedule_button, self.cancel_button):
+            b.setVisible(s.can(Perm.ASSIGN_TASKS))
+            b.setEnabled(v.can_assign)
+        self.timeline.show_lines(activity.history(s.db, s.actor, "task", v.id))
+
+    def _run(self, action) -> None:
+        if action(self.session, self.task_id, self):
+            self.reload()
+            self.changed.emit()
+            if self.main is not None and hasattr(self.main, "refresh_all"):
+                self.main.refresh_all()
+
+    def open_subject(self) -> None:
+        v = self.view
+        if v and v.entity and v.entity_id is not None and self.main is not None and hasattr(self.main, "open_record"):
+            self.main.open_record(v.entity, v.entity_id)
