@@ -108,3 +108,16 @@ def test_the_notification_centre_counts_lists_newest_first_and_marks_read(db, st
     assert staff_inbox.mark_all_read(db, care) == 3
     assert staff_inbox.unread_count(db, care) == 0 and staff_inbox.unread_count(db, manager) == 1
 
+
+def test_staff_are_told_in_their_own_language(db, staff):
+    from app.i18n import translate
+    from app.services import users
+
+    users.set_own_language(db, staff["care"], "zh_CN")
+    with db.transaction() as tx:
+        staff_inbox.tell_staff(tx, [staff["care"].user_id, staff["manager"].user_id],
+                               "Your task is overdue: {title}", title="Gọi khách")
+    got = {u: staff_inbox.inbox(db, staff[u])[0].title for u in ("care", "manager")}
+    assert got["care"] == translate("Your task is overdue: {title}", "zh_CN").format(title="Gọi khách")
+    assert got["manager"] == translate("Your task is overdue: {title}", "vi").format(title="Gọi khách")
+    assert got["care"] != got["manager"]
