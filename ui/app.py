@@ -69,6 +69,7 @@ class AppController(QObject):
         self._minute_timer = QTimer(self, interval=60 * 1000)
         self._minute_timer.timeout.connect(self._escalate)
         self.outbox = None
+        self._window_token = 0
 
     def start(self) -> bool:
         settings = settings_service.read_all(self.db)
@@ -114,6 +115,10 @@ class AppController(QObject):
         self.window = MainWindow(self.session)
         self.window.signed_out.connect(self._signed_out)
         self.window.language_chosen.connect(self._language)
+        self._window_token += 1
+        token = self._window_token
+        # The background threads live as long as the current main window, however it goes.
+        self.window.destroyed.connect(lambda *_a: self._window_gone(token))
         self.window.show()
         self._start_live()
         self._timer.start()
@@ -201,8 +206,13 @@ class AppController(QObject):
         self._open(signed)
         self.session.switch_role(role)
 
+    def _window_gone(self, token: int) -> None:
+        if token == self._window_token:   # not an older window replaced by a newer one
+            self.shutdown()
+
     def shutdown(self) -> None:
         self._stop_live()
+        self._timer.stop()
         self._minute_timer.stop()
         self._stop_outbox()
 

@@ -305,3 +305,31 @@ def test_the_mail_server_dialog_keeps_the_password_secret(qtbot, company, open_m
     qtbot.addWidget(settings)
     shown = [w.text() for w in settings.findChildren(QLineEdit)]
     assert "mật khẩu bí mật" not in shown and "smtp.hangnga.vn" in shown
+
+
+def test_the_app_sends_customer_mail_off_the_ui_thread_and_stops_with_its_window(qtbot, company):
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from tests.services.test_outbox_smtp import MailServer, configure
+    from ui.app import AppController
+
+    db = company["db"]
+    server = MailServer().start()
+    controller = AppController(db)
+    try:
+        configure(db, company["admin"], server.port)
+        controller._open(login(db, "quanly", PASSWORD))
+        window = controller.window
+        assert controller.outbox is not None
+        with db.transaction() as tx:   # any action that tells the customer something
+            notify_customer(tx, tx.get(Customer, company["customer"]), "order_status", "order",
+                            company["orders"][0], code="DH0000001", status="Purchased")
+        # the UI thread stays free (this loop is it) while the sender delivers
+        qtbot.waitUntil(lambda: len(server.messages) == 1, timeout=10_000)
+        assert server.messages[0]["To"] == "hang@example.com"
+        window.close()
+        window.deleteLater()
+        qtbot.waitUntil(lambda: controller.outbox is None and controller.watcher is None)
+    finally:
+        controller.shutdown()
+        server.stop()
