@@ -109,7 +109,8 @@ def _reached(kind: str, status: str, milestone: str) -> bool:
 def assess(order: OrderDates, now: datetime, usual: UsualDuration) -> DelayAssessment:
     """Delayed, expecting delay or on time — with the forecast dates and the stages left."""
     if order.status in CLOSED or order.status in NOT_COMMITTED or (
-            order.committed_ship_by is None and order.committed_deliver_by is None):
+            order.committed_ship_by is None and order.committed_deliver_by is None) or \
+            order.status not in flow_for(order.kind).statuses:   # a status this kind never has
         return NOT_TRACKED
     shipped = _reached(order.kind, order.status, SHIPPED_AT)
     delivered = _reached(order.kind, order.status, DELIVERED_AT)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -48,11 +48,17 @@ class StageDuration(Base):
 
 # -- indexes for this capability's queues and timers --------------------------------------------
 
-#: "Delayed orders" (managers): delay_state IN (…) ORDER BY committed_deliver_by
-Index("ix_orders_delay_queue", Order.delay_state, Order.committed_deliver_by, Order.id)
+#: an order carries a delay flag ("" is on time). The WHERE of the partial indexes below, as text
+#: like migration 0004 writes it; the queue and the timer filter with this very SQL
+#: (app.services.delays.FLAGGED) so both planners match it.
+FLAGGED_SQL = "delay_state != ''"
+#: "Delayed orders" (managers): flagged ORDER BY committed_deliver_by. Partial: only the flagged
+#: orders (a few among a million), in the queue's order.
+Index("ix_orders_delay_queue", Order.committed_deliver_by, Order.id,
+      sqlite_where=text(FLAGGED_SQL), postgresql_where=text(FLAGGED_SQL))
 #: "Delayed orders" (care staff: their own)
-Index("ix_orders_care_delay_queue", Order.care_staff_id, Order.delay_state,
-      Order.committed_deliver_by, Order.id)
+Index("ix_orders_care_delay_queue", Order.care_staff_id, Order.committed_deliver_by, Order.id,
+      sqlite_where=text(FLAGGED_SQL), postgresql_where=text(FLAGGED_SQL))
 #: the upcoming-shipments calendar: not yet shipped statuses, by planned ship date
 Index("ix_orders_ship_plan", Order.status, Order.estimated_ship_at, Order.id)
 #: the feedback window: delivered orders by the time they were delivered

@@ -13,6 +13,7 @@ from app.models import Customer, CustomerMessage, Order, Task, User
 from app.permissions import Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue
 from app.queries.queues import (_TASK_COLUMNS, _TASK_FILTERS, _TASK_SEARCH, QUEUES, _task_select)
+from app.services.delays import FLAGGED
 from app.services.outbox import (CUSTOMER_EVENT_LABELS, FAILED, NO_EMAIL, OUTBOX_STATUS_LABELS, PENDING,
                                  PHONED, SENT)
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS
@@ -49,7 +50,7 @@ def _delayed_select(ctx: Context) -> Select:
                   Order.forecast_deliver_at.label("forecast_deliver_at"))
            .join(Customer, Customer.id == Order.customer_id)
            .outerjoin(_care, _care.id == Order.care_staff_id)
-           .where(Order.delay_state.in_([DELAYED, EXPECTING])))
+           .where(FLAGGED))     # exactly the partial indexes' WHERE (app/models/notify.py)
     if ctx.actor.role is R.CARE:   # care staff: the orders they look after
         sel = sel.where(Order.care_staff_id == ctx.actor.user_id)
     return sel

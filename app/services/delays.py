@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -43,6 +43,9 @@ NOT_SHIPPED = (S.AWAITING_APPROVAL.value, S.ACCEPTED.value, S.PURCHASING.value, 
                S.SELLER_SHIPPED.value, S.IN_CN_WAREHOUSE.value)
 #: statuses whose orders carry delay flags (committed, not delivered yet)
 TRACKED = NOT_SHIPPED + (S.IN_TRANSIT.value, S.AWAITING_DELIVERY.value, S.DELIVERING.value)
+#: "carries a delay flag": the partial indexes' WHERE (app/models/notify.py) written out as SQL,
+#: not with a bound parameter, so both planners can prove a query implies it and use them
+FLAGGED = Order.delay_state != literal_column("''")
 #: the most recent status changes read when measuring (bounded work at any company size)
 MAX_EVENTS = 50_000
 
@@ -129,12 +132,42 @@ def _values(a: DelayAssessment) -> dict[str, Any]:
             "forecast_deliver_at": a.forecast_deliver_at}
 
 
+#: forecasts of an order stuck past its usual pace creep forward with the clock; rewriting them
+#: on every run would touch every late order every ten minutes for nothing
+FORECAST_TOLERANCE = timedelta(hours=6)
+#: more new flags than this for one person in one write of the timer (a run normally writes all its
+#: changes at once): one summary per state instead of a flood
+SUMMARY_AFTER = 5
+
+
 def _differs(o: Any, values: dict[str, Any]) -> bool:
-    return any(getattr(o, k) != v for k, v in values.items())
+    for k, v in values.items():
+        old = getattr(o, k)
+        if k.startswith("forecast_") and old is not None and v is not None:
+            if abs(old - v) > FORECAST_TOLERANCE:
+                return True
+        elif old != v:
+            return True
+    return False
 
 
-def _announce(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment) -> None:
-    """A changed flag goes in the order's history; a new delay is told to the people on it."""
+@dataclass
+class _News:
+    """Who is to hear about which order's new flag (collected per transaction)."""
+
+    people: list[int | None]
+    state: str
+    code: str
+    order_id: int
+    reason: str
+    committed: datetime | None
+    forecast: datetime | None
+
+
+def _announce(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment,
+              news: list[_News] | None = None) -> None:
+    """A changed flag goes in the order's history; a new delay is told to the people on it
+    (at once, or collected in ``news`` for ``_tell`` to send per person)."""
     if a.state == before:
         return
     record(tx, actor, "order", o.id, "delay_flag", {"delay": before or "on_time"},
@@ -142,22 +175,44 @@ def _announce(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment
             "forecast_deliver_at": a.forecast_deliver_at})
     if a.state == ON_TIME:
         return
-    reason = Lazy(DELAY_REASON_LABELS[a.reason])
+    if "managers" not in tx.info:   # once per transaction: a run may flag thousands of orders
+        tx.info["managers"] = staff_ids_with_role(tx, Role.MANAGER)
     if a.state == DELAYED:
-        people = [o.care_staff_id, o.ordering_staff_id] + staff_ids_with_role(tx, Role.MANAGER)
-        title = N_("Order {code} is delayed: {reason}")
+        people = [o.care_staff_id, o.ordering_staff_id] + tx.info["managers"]
     else:
         people = [o.care_staff_id]
         if o.status in (S.ACCEPTED, S.PURCHASING, S.PURCHASED, S.SELLER_SHIPPED):
             people.append(o.ordering_staff_id)
         if not any(people):
-            people = staff_ids_with_role(tx, Role.MANAGER)
-        title = N_("Order {code} is expecting a delay: {reason}")
-    tell_staff(tx, [p for p in people if p != actor.user_id], title,
-               N_("To be delivered by {committed}; at the usual pace it arrives {forecast}. "
-                  "Change the estimated dates to tell the customer."),
-               "order", o.id, code=o.code, reason=reason, committed=o.committed_deliver_by,
-               forecast=a.forecast_deliver_at)
+            people = tx.info["managers"]
+    item = _News([p for p in people if p is not None and p != actor.user_id], a.state, o.code, o.id,
+                 a.reason, o.committed_deliver_by, a.forecast_deliver_at)
+    if news is None:
+        _tell(tx, [item])
+    else:
+        news.append(item)
+
+
+def _tell(tx: Session, news: list[_News]) -> None:
+    per_person: dict[int, list[_News]] = defaultdict(list)
+    for item in news:
+        for person in dict.fromkeys(item.people):
+            per_person[person].append(item)
+    for person, items in per_person.items():
+        if len(items) > SUMMARY_AFTER:
+            for state, title in ((DELAYED, N_("Orders newly delayed: {n}")),
+                                 (EXPECTING, N_("Orders newly expecting a delay: {n}"))):
+                n = sum(i.state == state for i in items)
+                if n:
+                    tell_staff(tx, [person], title, N_("See the queue “Delayed orders”."), n=n)
+            continue
+        for i in items:
+            tell_staff(tx, [person], N_("Order {code} is delayed: {reason}") if i.state == DELAYED
+                       else N_("Order {code} is expecting a delay: {reason}"),
+                       N_("To be delivered by {committed}; at the usual pace it arrives {forecast}. "
+                          "Change the estimated dates to tell the customer."),
+                       "order", i.order_id, code=i.code, reason=Lazy(DELAY_REASON_LABELS[i.reason]),
+                       committed=i.committed, forecast=i.forecast)
 
 
 def refresh_order_delay(tx: Session, actor: Actor, order: Order,
@@ -174,40 +229,73 @@ def refresh_order_delay(tx: Session, actor: Actor, order: Order,
     return a
 
 
-def refresh_delay_flags(db: Database, progress: Progress | None = None, chunk: int = 500) -> int:
+_orders = Order.__table__
+#: one statement for a whole batch (executemany), on the table: the ORM would bump the order's
+#: version, which must stay a person's edit counter
+_SET_FLAGS = (_orders.update().where(_orders.c.id == bindparam("oid"))
+              .values({c: bindparam(c) for c in ("delay_state", "delay_reason", "forecast_ship_at",
+                                                 "forecast_deliver_at")}))
+#: the columns the rule reads and the flags it compares with (no whole ORM objects while scanning)
+_SCAN_COLUMNS = (Order.id, Order.kind, Order.status, Order.status_changed_at, Order.committed_ship_by,
+                 Order.committed_deliver_by, Order.estimated_ship_at, Order.estimated_deliver_at,
+                 Order.delay_state, Order.delay_reason, Order.forecast_ship_at, Order.forecast_deliver_at)
+#: orders that may need a write: tracked with a commitment (assess's own condition), or flagged
+#: (a flag left on an order that moved on is cleared)
+_MAY_CARRY = or_(and_(Order.status.in_(TRACKED),
+                      or_(Order.committed_ship_by.isnot(None), Order.committed_deliver_by.isnot(None))),
+                 FLAGGED)
+
+
+def refresh_delay_flags(db: Database, progress: Progress | None = None, chunk: int = 2000) -> int:
     """Recompute the flags of every order that may carry one; returns how many changed.
 
-    Time passing is enough to make an order late, so the timer runs this. Flags are written with
-    a plain UPDATE that leaves the order's version alone: a background recomputation must not
-    make a person's open edit of the order look stale.
+    Time passing is enough to make an order late, so the timer runs this. First every order
+    that may carry a flag is read in keyset chunks, without locks, to find the few whose flags
+    are out of date. Those are then locked (skipping any a person holds right now — the next run
+    takes them), assessed again and written in batches of ``chunk``, with a plain UPDATE that
+    leaves the order's version alone: a background recomputation must not make a person's open
+    edit of the order look stale. The people on the newly flagged orders are told in the same
+    transaction as the flag; a person with more than SUMMARY_AFTER new flags in it gets one
+    summary per state instead (a run normally writes a single batch).
     """
     with db.read() as s:
         usual = usual_durations(s)
-    changed = 0
-    after_id = 0
-    done = 0
+    stale: list[int] = []
+    done, after_id = 0, 0
     while True:
-        with db.transaction() as tx:
-            rows = list(tx.scalars(
-                select(Order).where(Order.id > after_id,
-                                    or_(Order.status.in_(TRACKED), Order.delay_state != ON_TIME))
-                .order_by(Order.id).limit(chunk).with_for_update(skip_locked=True)))
-            at = now(tx)
-            for o in rows:
-                a = assess(_dates(o), at, usual) if o.status in TRACKED else NOT_TRACKED
-                values = _values(a)
-                if _differs(o, values):
-                    before = o.delay_state
-                    tx.execute(update(Order).where(Order.id == o.id).values(**values)
-                               .execution_options(synchronize_session=False))
-                    _announce(tx, SYSTEM_ACTOR, o, before, a)
-                    changed += 1
+        with db.read() as s:
+            at = db.clock.now()
+            rows = s.execute(select(*_SCAN_COLUMNS).where(Order.id > after_id, _MAY_CARRY)
+                             .order_by(Order.id).limit(chunk)).all()
+        stale += [r.id for r in rows if _differs(r, _values(_assess(r, at, usual)))]
         done += len(rows)
         if progress is not None:
             progress.update(done, None, None)
         if len(rows) < chunk:
-            return changed
+            break
         after_id = rows[-1].id
+    changed = 0
+    for start in range(0, len(stale), chunk):
+        with db.transaction() as tx:
+            at, news, moved = now(tx), [], []
+            for o in tx.scalars(select(Order).where(Order.id.in_(stale[start:start + chunk]))
+                                .order_by(Order.id).with_for_update(skip_locked=True)):
+                a = _assess(o, at, usual)
+                if _differs(o, _values(a)):
+                    moved.append((o, o.delay_state, a))
+            if moved:
+                tx.execute(_SET_FLAGS, [{"oid": o.id, **_values(a)} for o, _before, a in moved])
+            for o, before, a in moved:
+                _announce(tx, SYSTEM_ACTOR, o, before, a, news)
+            _tell(tx, news)
+            changed += len(moved)
+        if progress is not None:
+            progress.update(done, None, None)
+    return changed
+
+
+def _assess(o: Any, at: datetime, usual: UsualDurations) -> DelayAssessment:
+    return assess(_dates(o), at, usual) if o.status in TRACKED else NOT_TRACKED
 
 
 # -- what the screens show -------------------------------------------------------------------------------

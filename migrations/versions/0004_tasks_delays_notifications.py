@@ -41,8 +41,13 @@ def upgrade() -> None:
     op.add_column('orders', sa.Column('delay_reason', sa.String(length=30), server_default='', nullable=False))
     op.add_column('orders', sa.Column('forecast_ship_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('orders', sa.Column('forecast_deliver_at', sa.DateTime(timezone=True), nullable=True))
-    op.create_index('ix_orders_care_delay_queue', 'orders', ['care_staff_id', 'delay_state', 'committed_deliver_by', 'id'], unique=False)
-    op.create_index('ix_orders_delay_queue', 'orders', ['delay_state', 'committed_deliver_by', 'id'], unique=False)
+    # partial: only flagged orders, in the delayed-orders queue's order (the WHERE written by
+    # hand as app.models.notify.FLAGGED_SQL; the queue filters with this very SQL)
+    flagged = sa.text("delay_state != ''")
+    op.create_index('ix_orders_care_delay_queue', 'orders', ['care_staff_id', 'committed_deliver_by', 'id'],
+                    unique=False, sqlite_where=flagged, postgresql_where=flagged)
+    op.create_index('ix_orders_delay_queue', 'orders', ['committed_deliver_by', 'id'], unique=False,
+                    sqlite_where=flagged, postgresql_where=flagged)
     op.create_index('ix_orders_ship_plan', 'orders', ['status', 'estimated_ship_at', 'id'], unique=False)
     op.create_index('ix_orders_status_changed', 'orders', ['status', 'status_changed_at', 'id'], unique=False)
     op.create_index('ix_tasks_escalation', 'tasks', ['status', 'escalated_at', 'due_at', 'id'], unique=False)

@@ -213,3 +213,86 @@ def test_an_orders_schedule_shows_its_stages_left_with_where_each_duration_comes
     assert not any(s.measured for s in view.stages)
     table = delays.stage_table(db, staff["manager"])
     assert ("consignment", "accepted", timedelta(hours=72)) in [(u.kind, u.status, u.duration) for u in table]
+
+
+def test_many_new_delays_for_one_person_in_a_run_come_as_one_summary(db, staff, clock, monkeypatch):
+    monkeypatch.setattr(delays, "SUMMARY_AFTER", 2)
+    mine = [accepted(db, staff, "care") for _ in range(3)]          # one more than SUMMARY_AFTER
+    theirs = accepted(db, staff, "care2")
+    clock.advance(days=7, hours=1)                                   # all four promised to ship by now
+    seen = {who: len(_inbox(db, staff[who])) for who in staff}
+    assert delays.refresh_delay_flags(db) == 4
+    summary = translate("Orders newly delayed: {n}", "vi")
+    one_by_one = translate("Order {code} is delayed: {reason}", "vi").format(
+        code=_order(db, theirs).code, reason=translate("The committed shipping date has passed", "vi"))
+
+    def new(who):
+        return _inbox(db, staff[who])[seen[who]:]
+
+    assert new("care") == [summary.format(n=3)]                      # not three notifications
+    assert new("care2") == [one_by_one]                              # below the threshold: as before
+    assert new("manager") == [summary.format(n=4)]                   # managers hear of every delay
+    assert {_order(db, oid).delay_state for oid in mine + [theirs]} == {"delayed"}
+    with db.read() as s:
+        body = s.scalars(select(StaffNotification.body).where(
+            StaffNotification.user_id == staff["care"].user_id).order_by(StaffNotification.id.desc())).first()
+    assert body == translate("See the queue “Delayed orders”.", "vi")
+    assert delays.refresh_delay_flags(db) == 0 and len(new("manager")) == 1
+
+
+def test_the_timer_leaves_a_late_orders_creeping_forecast_alone_within_the_tolerance(db, staff, clock):
+    oid = accepted(db, staff)
+    clock.advance(days=7, hours=1)                   # stuck in "accepted" long past its usual time
+    assert delays.refresh_delay_flags(db) == 1
+    told = _inbox(db, staff["care"])
+    written = _order(db, oid).forecast_deliver_at
+    clock.advance(hours=1)                           # the forecast moved an hour with the clock…
+    assert delays.order_schedule(db, staff["care"], oid).forecast_deliver_at == written + timedelta(hours=1)
+    assert delays.refresh_delay_flags(db) == 0       # …not worth a write
+    clock.advance(hours=6)
+    assert delays.refresh_delay_flags(db) == 1       # beyond FORECAST_TOLERANCE: rewritten
+    assert _order(db, oid).forecast_deliver_at == written + timedelta(hours=7)
+    assert _inbox(db, staff["care"]) == told         # the flag did not change: nobody told again
+
+
+def _generic_plan(db, actor, req: PageRequest) -> str:
+    """The plan of the delayed-orders page with its parameters bound, not written in: PostgreSQL
+    forced to a generic plan (as for a statement prepared once and reused)."""
+    from sqlalchemy.dialects import postgresql
+
+    from app.queries import paging
+
+    queue = QUEUES["orders.delayed"]
+    with db.read() as s:
+        conn = s.connection()
+        sel = paging._filtered(queue, reader.context(db, actor), req, conn.dialect.name)
+        key, desc = queue.sort
+        sort_expr, id_expr = paging._expr(sel, key), paging._expr(sel, "id")
+        sel = sel.order_by(sort_expr.desc() if desc else sort_expr, id_expr.desc() if desc else id_expr).limit(100)
+        if conn.dialect.name == "sqlite":
+            compiled = sel.compile(dialect=conn.dialect)
+            params = tuple(compiled.params[k] for k in compiled.positiontup)
+            return "\n".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params))
+        compiled = sel.compile(dialect=postgresql.dialect(paramstyle="numeric_dollar"))
+        args = ", ".join(repr(compiled.params[k]) for k in compiled.positiontup)
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql(f"PREPARE delayed_page AS {compiled}")
+        try:
+            return "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE delayed_page({args})"))
+        finally:
+            conn.exec_driver_sql("DEALLOCATE delayed_page")
+
+
+@pytest.mark.parametrize("who, index", [("manager", "ix_orders_delay_queue"),
+                                        ("care", "ix_orders_care_delay_queue")])
+def test_the_delayed_orders_queue_pages_along_its_partial_index(db, staff, clock, who, index):
+    for _ in range(2):
+        accepted(db, staff)
+    clock.advance(days=8)
+    delays.refresh_delay_flags(db)
+    for req in (PageRequest(), PageRequest(filters={"delay_state": "delayed"})):
+        plan = _generic_plan(db, staff[who], req)
+        assert index in plan, plan
+        if db.kind == "sqlite":
+            assert "TEMP B-TREE" not in plan, plan         # read in the queue's order, no sort
