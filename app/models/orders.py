@@ -174,34 +174,6 @@ class ShopOrder(Base):
                       Index("ix_shop_orders_status", "status", "created_at", "id"))
 
 
-class Parcel(Base):
-    """A parcel / bill of lading (kiện hàng / mã vận đơn, 包裹 / 快递单号).
-
-    Orders declare the tracking codes they expect; the warehouse capability receives, weighs,
-    packs and ships them. ``tracking_code`` is stored normalised (see app.services.parcels).
-    """
-
-    __tablename__ = "parcels"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_code: Mapped[str] = mapped_column(String(60), unique=True)
-    carrier: Mapped[str] = mapped_column(String(40), default="")
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
-    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_orders.id"))
-    status: Mapped[str] = mapped_column(String(20), default="expected")
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    version: Mapped[int] = mapped_column(default=1)
-
-    order: Mapped[Order | None] = relationship(back_populates="parcels")
-    shop_order: Mapped[ShopOrder | None] = relationship()
-
-    __table_args__ = (Index("ix_parcels_order", "order_id", "id"),
-                      Index("ix_parcels_shop_order", "shop_order_id", "id"),
-                      Index("ix_parcels_status", "status", "created_at", "id"))
-
-
 class StoredFile(Base):
     """File content stored once by its SHA-256 (the same photo on ten orders is one row)."""
 
