@@ -454,6 +454,31 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
 
 
+#: what the customer is told when their goods reach each point (steps the parcels drive)
+_PARCEL_NOTICES = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
+
+
+def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str]) -> list[str]:
+    """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
+    arrive_vn, start_delivery, deliver — in that order) that the order's workflow offers
+    ``actor`` from its status at that moment; steps already passed are skipped. Part of the
+    warehouse action's transaction. Returns the actions taken."""
+    order = _load(tx, order_id)
+    flow = flow_for(order.kind)
+    taken: list[str] = []
+    for action in actions:
+        if not any(order.status in st.sources and actor.role in st.roles
+                   for st in flow.steps if st.action == action):
+            continue
+        _set_status(tx, actor, order, action)
+        _after_move(tx, actor, order, action, None)
+        event = _PARCEL_NOTICES.get(action)
+        if event:
+            notify_customer(tx, _customer(tx, order), event, "order", order.id, code=order.code)
+        taken.append(action)
+    return taken
+
+
 def _holds(tx: Session, user_id: int | None, role: Role) -> bool:
     if user_id is None:
         return True
