@@ -81,7 +81,8 @@ PARCEL_FLOW = Workflow("parcel", dict(PARCEL_STATUS_LABELS), P.EXPECTED, [
     step(P.PACKED,                           "unpack",         P.RECEIVED_CN,     {R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Take out of the shipment")),
     step(P.PACKED,                           "depart",         P.IN_TRANSIT,      _CN,        N_("Leave China")),
     # a parcel put into the wrong sack unscanned still arrives: received as "extra"
-    step({P.IN_TRANSIT, P.PACKED, P.RECEIVED_CN}, "receive_vn", P.RECEIVED_VN,    _VN,        N_("Receive in Vietnam")),
+    # (even one never scanned in China: it is in the sack, so it is here)
+    step({P.IN_TRANSIT, P.PACKED, P.RECEIVED_CN, P.EXPECTED, P.LOST}, "receive_vn", P.RECEIVED_VN, _VN, N_("Receive in Vietnam")),
     step(P.RECEIVED_VN,                      "mark_ready",     P.READY,           _VN_STORE,  N_("Ready for delivery")),
     step({P.RECEIVED_VN, P.READY},           "hand_over",      P.OUT_FOR_DELIVERY, {R.WAREHOUSE_VN, R.SYSTEM}, N_("Hand over for delivery")),
     step(P.OUT_FOR_DELIVERY,                 "back_to_stock",  P.READY,           {R.WAREHOUSE_VN, R.SYSTEM}, N_("Back from a failed delivery"), reason=True),
