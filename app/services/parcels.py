@@ -179,25 +179,33 @@ def receive_cn(db: Database, actor: Actor, warehouse_id: int, raw_code: str,
         return refused(raw_code)
     m = check_measurements(measurements) if not measurements.empty else measurements
     with db.transaction() as tx:
-        row = core(tx).execute(_LOOKUP_CN, {"code": code, "wid": warehouse_id}).first()
-        if row is None or row.wh_country != "CN":
-            raise DomainError(N_("Choose a warehouse in China to receive into."))
-        if row.alerts:
-            alerts = open_alerts(tx, Stage.RECEIVE_CN, code, row.order_id)
-            if alerts:
-                return _alert_result(code, row, alerts)
-        divisor = _divisor(row.divisor)
-        if row.id is None:
-            result = _receive_unknown(tx, actor, warehouse_id, code, raw_code, m, divisor)
-        elif row.status in (P.EXPECTED, P.LOST):
-            result = _receive_known(tx, actor, warehouse_id, code, row, m, divisor)
-        else:
-            result = None
-        if result is None:
-            # already received (or just now by another desktop: re-read what it recorded)
-            row = core(tx).execute(_LOOKUP_CN, {"code": code, "wid": warehouse_id}).first()
-            result = _already(tx, actor, warehouse_id, code, row, m, divisor)
-        return result
+        return receive_in_transaction(tx, actor, warehouse_id, code, raw_code, m)
+
+
+def receive_in_transaction(tx: Session, actor: Actor, warehouse_id: int, code: str, raw_code: str,
+                           m: Measurements, stop_on_alerts: bool = True) -> ScanResult:
+    """The receipt itself, inside the caller's transaction (the scan, or a partner import whose
+    goods were received elsewhere, so alert notes do not stop it). ``code`` is normalised."""
+    conn = core(tx)
+    row = conn.execute(_LOOKUP_CN, {"code": code, "wid": warehouse_id}).first()
+    if row is None or row.wh_country != "CN":
+        raise DomainError(N_("Choose a warehouse in China to receive into."))
+    if row.alerts and stop_on_alerts:
+        alerts = open_alerts(tx, Stage.RECEIVE_CN, code, row.order_id)
+        if alerts:
+            return _alert_result(code, row, alerts)
+    divisor = _divisor(row.divisor)
+    if row.id is None:
+        result = _receive_unknown(tx, actor, warehouse_id, code, raw_code, m, divisor)
+    elif row.status in (P.EXPECTED, P.LOST):
+        result = _receive_known(tx, actor, warehouse_id, code, row, m, divisor)
+    else:
+        result = None
+    if result is None:
+        # already received (or just now by another desktop: re-read what it recorded)
+        row = conn.execute(_LOOKUP_CN, {"code": code, "wid": warehouse_id}).first()
+        result = _already(tx, actor, warehouse_id, code, row, m, divisor)
+    return result
 
 
 def _alert_result(code: str, row, alerts: tuple[AlertView, ...]) -> ScanResult:
@@ -267,9 +275,7 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
 
 def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, raw: str,
                      m: Measurements, divisor: int) -> ScanResult | None:
-    alerts = open_alerts(tx, Stage.RECEIVE_CN, code, None)
-    if alerts:
-        return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts), alerts=alerts)
+    # (alert notes pinned to this code were counted by the lookup and have stopped the scan)
     at = now(tx)
     charge = chargeable_kg(m.weight_kg, m.dims, divisor)
     conn = core(tx, "parcels")
