@@ -411,3 +411,13 @@ def get_delivery(db: Database, actor: Actor, delivery_id: int) -> DeliveryView:
 
 def weight_text(view: DeliveryView) -> str:
     return _("{kg} kg").format(kg=fmt_kg(view.total_weight_kg))
+
+
+def write_delivery_note(db: Database, actor: Actor, delivery_id: int, path):
+    """The packing slip / delivery note PDF: page one inside the box, then a label per box."""
+    from app.documents.delivery_note import write_delivery_note_pdf
+    from app.services import settings as settings_service
+
+    view = get_delivery(db, actor, delivery_id)
+    company = settings_service.read_all(db)["company.name"]
+    return write_delivery_note_pdf(view, path, company, db.clock.now())

@@ -18,7 +18,10 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from pathlib import Path
+
 from app.db import Database
+from app.documents.labels import Label
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _, fmt_datetime, fmt_decimal
 from app.models import (AlertNote, Customer, Order, OrderItem, Parcel, SettingValue, Shop,
@@ -707,23 +710,7 @@ def mark_parcel_lost(db: Database, actor: Actor, parcel_id: int, reason: str) ->
 
 # -- labels ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class LabelData:
-    tracking_code: str
-    customer_code: str
-    customer_name: str
-    order_code: str
-    destination: str
-    destination_name: str
-    shelf: str
-    weight_kg: Decimal | None
-    chargeable_kg: Decimal | None
-    dims: str
-    received_at: datetime | None
-    warehouse: str
-
-
-def label_data(db: Database, actor: Actor, parcel_ids: list[int]) -> list[LabelData]:
+def label_data(db: Database, actor: Actor, parcel_ids: list[int]) -> list[Label]:
     """What each parcel's label prints: the parcel code as Code128, customer code, destination."""
     if not (actor.can(Perm.RECEIVE_CN) or actor.can(Perm.RECEIVE_VN) or actor.can(Perm.MATCH_PARCELS)):
         require(actor, Perm.RECEIVE_CN)
@@ -735,7 +722,18 @@ def label_data(db: Database, actor: Actor, parcel_ids: list[int]) -> list[LabelD
                          .outerjoin(dest, dest.id == Parcel.destination_warehouse_id)
                          .outerjoin(wh, wh.id == Parcel.warehouse_id)
                          .where(Parcel.id.in_(parcel_ids)))
-        by_id = {p.id: LabelData(p.tracking_code, cc or "", cn or "", oc or "", dc or "", dn or "",
+        by_id = {p.id: Label(p.tracking_code, cc or "", cn or "", oc or "", dc or "", dn or "",
                                  p.shelf, p.weight_kg, p.chargeable_kg, _dims(p), p.received_cn_at, wc or "")
                  for p, cc, cn, oc, dc, dn, wc in rows}
     return [by_id[i] for i in parcel_ids if i in by_id]
+
+
+def write_labels(db: Database, actor: Actor, parcel_ids: list[int], path) -> Path:
+    """The parcels' labels as a PDF (one 100 × 75 mm label per page) at ``path``."""
+    from app.documents.labels import write_labels_pdf
+
+    labels = label_data(db, actor, parcel_ids)
+    if not labels:
+        raise NotFound(what=Lazy(N_("The parcel")))
+    company = settings_service.read_all(db)["company.name"]
+    return write_labels_pdf(labels, path, company)

@@ -644,3 +644,14 @@ def warehouses(db: Database, actor: Actor, country: str | None = None) -> list[t
             q = q.where(Warehouse.country == country)
         return [tuple(r) for r in s.execute(q)]
 
+
+
+def write_manifest(db: Database, actor: Actor, shipment_id: int, path, kind: str = "pdf"):
+    """The shipment's manifest as PDF (travels with the sack) or XLSX (for partners)."""
+    from app.documents.manifest import write_manifest_pdf, write_manifest_xlsx
+
+    view = get_shipment(db, actor, shipment_id)
+    company = settings_service.read_all(db)["company.name"]
+    if kind == "xlsx":
+        return write_manifest_xlsx(view, path, company)
+    return write_manifest_pdf(view, path, company, db.clock.now())
