@@ -74,7 +74,7 @@ def write_manifest_pdf(view, path: str | os.PathLike, company_name: str,
     rows = [(n, ln.tracking_code, f"{ln.customer_code} {ln.customer_name}".strip(), ln.order_code,
              ln.weight_kg, ln.dims, ln.chargeable_kg) + ((_arrival(ln),) if arrived else ())
             for n, ln in enumerate(view.lines, start=1)]
-    fixed = [7 * MM, 33 * MM, None, 22 * MM, 15 * MM, 21 * MM, 19 * MM] + ([27 * MM] if arrived else [])
+    fixed = [7 * MM, 33 * MM, None, 22 * MM, 15 * MM, 19 * MM, 22 * MM] + ([27 * MM] if arrived else [])
     flexible = width - sum(w for w in fixed if w)
     y = draw_table(c, left, y, _columns(arrived), rows, [w or flexible for w in fixed], 8)
     total_kg = sum((ln.weight_kg for ln in view.lines if ln.weight_kg is not None), start=0)
