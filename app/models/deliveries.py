@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
 from app.models.types import MoneyType
 from app.money import VND, Money
+
+
+#: requests still in the warehouse's hands: the open-deliveries queue and its partial index
+ACTIVE = "status IN ('requested', 'slip_issued', 'handed_over')"
 
 
 class DeliveryRequest(Base):
@@ -50,7 +54,8 @@ class DeliveryRequest(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_delivery_requests_status", "status", "created_at", "id"),
+        Index("ix_delivery_requests_active", "created_at", "id",
+              sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
         Index("ix_delivery_requests_customer", "customer_id", "created_at", "id"),
     )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base
 from app.models.types import Fixed, MoneyType
 from app.money import CNY, Money
+
+if TYPE_CHECKING:
+    from app.models.parcels import Parcel  # its own module: the warehouse capability's
 
 
 class Shop(Base):

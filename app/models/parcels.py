@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -186,3 +186,10 @@ class ParcelImport(Base):
     ownerless: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+@event.listens_for(Parcel, "before_insert")
+def _searchable(mapper, connection, parcel: Parcel) -> None:
+    """A parcel declared by an order is found by its code in the queues' search."""
+    if not parcel.search_text:
+        parcel.search_text = (parcel.tracking_code or "").lower()

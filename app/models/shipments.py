@@ -10,11 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
 from app.models.types import Fixed
+
+
+#: the conditions of the outgoing and incoming queues, written once for the indexes and the queries
+OUTGOING = "status IN ('open', 'sealed')"
+INCOMING = "status IN ('departed', 'arrived')"
+
+
+def _where(condition: str) -> dict:
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 class Shipment(Base):
@@ -50,8 +59,9 @@ class Shipment(Base):
     destination = relationship("Warehouse", foreign_keys=[destination_warehouse_id])
 
     __table_args__ = (
-        Index("ix_shipments_status", "status", "created_at", "id"),
-        Index("ix_shipments_incoming", "status", "departed_at", "id"),
+        # partial, on the queues' exact conditions (app.queries.queues_warehouse)
+        Index("ix_shipments_outgoing", "created_at", "id", **_where(OUTGOING)),
+        Index("ix_shipments_incoming", "departed_at", "id", **_where(INCOMING)),
         Index("ix_shipments_created", "created_at", "id"),
     )
 

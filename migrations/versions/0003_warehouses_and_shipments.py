@@ -66,8 +66,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         batch_op.create_index('ix_shipments_created', ['created_at', 'id'], unique=False)
-        batch_op.create_index('ix_shipments_incoming', ['status', 'departed_at', 'id'], unique=False)
-        batch_op.create_index('ix_shipments_status', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_shipments_incoming', ['departed_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('departed', 'arrived')"), postgresql_where=sa.text("status IN ('departed', 'arrived')"))
+        batch_op.create_index('ix_shipments_outgoing', ['created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('open', 'sealed')"), postgresql_where=sa.text("status IN ('open', 'sealed')"))
 
     op.create_table('stocktakes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -127,7 +127,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('delivery_requests', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_requests_customer', ['customer_id', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_delivery_requests_status', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_delivery_requests_active', ['created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('requested', 'slip_issued', 'handed_over')"), postgresql_where=sa.text("status IN ('requested', 'slip_issued', 'handed_over')"))
 
     op.create_table('alert_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -336,7 +336,7 @@ def downgrade() -> None:
 
     op.drop_table('alert_notes')
     with op.batch_alter_table('delivery_requests', schema=None) as batch_op:
-        batch_op.drop_index('ix_delivery_requests_status')
+        batch_op.drop_index('ix_delivery_requests_active')
         batch_op.drop_index('ix_delivery_requests_customer')
 
     op.drop_table('delivery_requests')
@@ -346,7 +346,7 @@ def downgrade() -> None:
 
     op.drop_table('stocktakes')
     with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.drop_index('ix_shipments_status')
+        batch_op.drop_index('ix_shipments_outgoing')
         batch_op.drop_index('ix_shipments_incoming')
         batch_op.drop_index('ix_shipments_created')
 
