@@ -158,7 +158,8 @@ class ReceiveStation(FieldDialog):
         dims = parse_dims(text) if weight is None else None
         if weight is None and dims is None:
             return None
-        if weight is not None and self.last_parcel is not None and not self.last_weighed:
+        pending = any(w.text().strip() for w in (self.weight, self.length, self.width, self.height))
+        if weight is not None and self.last_parcel is not None and not self.last_weighed and not pending:
             s = self.session
             r = parcels.record_measurements(s.db, s.actor, self.last_parcel, Measurements(weight))
             self.last_weighed = True
@@ -280,6 +281,7 @@ class ParcelWindow(FieldDialog):
         match.clicked.connect(self.match_selected)
         self.order_code = named(QLineEdit(), "ownerless_order_code", _("Order code"))
         self.order_code.setPlaceholderText(_("or type an order code, e.g. DH0000123"))
+        self.order_code.setMinimumWidth(260)
         by_code = named(QPushButton(_("Match to this order")), "ownerless_match_code")
         by_code.clicked.connect(self.match_code)
         row = QHBoxLayout()
@@ -312,7 +314,7 @@ class ParcelWindow(FieldDialog):
                 wh=ln.warehouse or "—", shelf=ln.shelf or "—", shipment=ln.shipment_code or "—"),
             _("Weight: {w} kg · Size: {dims} cm · Chargeable: {c} kg · Weight in Vietnam: {vn} kg").format(
                 w=kg(ln.weight_kg), dims=ln.dims or "—", c=kg(ln.chargeable_kg), vn=kg(ln.vn_weight_kg)),
-            _("Expected since {created} · Received in China {cn} · Received in Vietnam {vn}").format(
+            _("Known since {created} · Received in China {cn} · Received in Vietnam {vn}").format(
                 created=fmt_datetime(v.created_at), cn=fmt_datetime(ln.received_cn_at) or "—",
                 vn=fmt_datetime(ln.received_vn_at) or "—"),
         ]))
@@ -344,7 +346,9 @@ class ParcelWindow(FieldDialog):
             for col, text in enumerate((c.order_code, f"{c.customer_code} {c.customer_name}",
                                         _(STATUS_LABELS.get(c.status, c.status)), str(c.score),
                                         "; ".join(c.evidence))):
-                self.candidates.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip("\n".join(c.evidence))
+                self.candidates.setItem(row, col, item)
         if self.found:
             self.candidates.selectRow(0)
         self.candidates.resizeColumnsToContents()

@@ -194,8 +194,10 @@ class ScanPanel(QWidget):
 
     def run(self, text: str) -> ScanResult:
         start = time.perf_counter()
+        intercepted = False
         try:
             result = self.intercept(text) if self.intercept else None
+            intercepted = result is not None
             if result is None:
                 result = self.handler(text)
         except DomainError as exc:
@@ -204,10 +206,10 @@ class ScanPanel(QWidget):
             traceback.print_exc(file=sys.stderr)
             result = ScanResult(Outcome.WRONG, text.strip()[:60], _("Something went wrong — nothing was saved"),
                                 str(exc))
-        self.show_result(result, (time.perf_counter() - start) * 1000)
+        self.show_result(result, (time.perf_counter() - start) * 1000, counted=not intercepted)
         return result
 
-    def show_result(self, r: ScanResult, ms: float | None = None) -> None:
+    def show_result(self, r: ScanResult, ms: float | None = None, counted: bool = True) -> None:
         self.last = r
         self._paint(r.tone)
         self.title.setText(r.title)
@@ -217,7 +219,7 @@ class ScanPanel(QWidget):
         self.shelf.setText(r.shelf)
         self.ack_button.setVisible(bool(r.alerts) and self.on_acknowledge is not None)
         self.sounds.play(r.tone)
-        if r.outcome is not Outcome.SHIPMENT:
+        if counted and r.outcome is not Outcome.SHIPMENT:     # parcels scanned, not weights typed
             self.counts[r.tone] = self.counts.get(r.tone, 0) + 1
         self.counters.setText(self._count_text())
         if ms is not None:
@@ -228,7 +230,8 @@ class ScanPanel(QWidget):
 
     def show_message(self, tone: str, title: str, detail: str = "") -> None:
         """A station's own message in the banner (a weight taken, a shipment chosen…)."""
-        self.show_result(ScanResult(Outcome.RECEIVED if tone == "ok" else Outcome.WRONG, "", title, detail))
+        self.show_result(ScanResult(Outcome.RECEIVED if tone == "ok" else Outcome.WRONG, "", title, detail),
+                         counted=False)
 
     def _count_text(self) -> str:
         names = {"ok": _("OK"), "again": _("again"), "unknown": _("ownerless"), "warn": _("warnings"),
