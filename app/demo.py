@@ -99,7 +99,7 @@ def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
         warehouses = _warehouse_ids(db)
         targets = ([(OrderKind.PURCHASE, s) for s in _purchase_targets()] +
                    [(OrderKind.CONSIGNMENT, s) for s in _consignment_targets()])
-        for round_ in range(3):
+        for _round in range(3):
             for kind, target in targets:
                 # Each order starts somewhere in the last three weeks and moves on for a few days.
                 clock.set(start + timedelta(hours=rng.uniform(2, 18 * 24)))

@@ -739,11 +739,10 @@ def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
     """
     flow = flow_for(order.kind)
     reached: dict[str, tuple[datetime | None, str]] = {S.DRAFT.value: (order.created_at, "")}
-    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.action,
-                              ActivityEvent.after)
+    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.after)
                        .where(ActivityEvent.entity == "order", ActivityEvent.entity_id == order.id)
                        .order_by(ActivityEvent.id))
-    for at, who, action, after in events:
+    for at, who, after in events:
         if after and "status" in after:
             reached[after["status"]] = (at, who)
     exit_status = order.status if order.status in flow.terminal else None
