@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.entities import ENTITY_LABELS
 from app.i18n import N_
 from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
 from app.permissions import ROLE_LABELS, STAFF_ROLES, Actor, Perm, Role
@@ -231,14 +232,13 @@ QUEUES.add(Queue(
      Column("at", N_("When"), "datetime", width=140),
      Column("actor_name", N_("Who"), width=160),
      Column("role", N_("Role"), "label", labels={r.value: l for r, l in ROLE_LABELS.items()}, width=130),
-     Column("entity", N_("Record"), width=100),
+     Column("entity", N_("Record"), "label", labels=ENTITY_LABELS, width=100),
      Column("entity_id", N_("Record no."), "int", width=90),
      Column("action", N_("Action"), width=140),
      Column("note", N_("Note"), width=240)),
     ("id", True), frozenset({"activity_events"}), Search(ActivityEvent.action),
     filters=(Filter("entity", N_("Record type"),
-                    lambda s, a: [(e, e) for e in ("order", "customer", "user", "task", "setting",
-                                                   "warehouse", "parcel", "shipment", "complaint")],
+                    lambda s, a: list(ENTITY_LABELS.items()),
                     lambda s, v: s.where(ActivityEvent.entity == v)),),
     perm=Perm.VIEW_ACTIVITY), [R.ADMIN, R.MANAGER])
 

@@ -779,7 +779,7 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
                                i.quantity_received, i.unit_price_cny, i.line_total, i.note,
                                i.image_file_id) for i in o.items)
         return OrderView(
-            o.id, o.code, o.kind, o.status, STATUS_LABELS[o.status], o.status_reason, o.version,
+            o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
             c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),
             o.ordering_staff_id, names.get(o.ordering_staff_id, ""),
             o.destination_warehouse_id, o.destination_warehouse.name if o.destination_warehouse else "",
