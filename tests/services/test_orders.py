@@ -302,3 +302,9 @@ def test_both_chats_keep_their_own_lines(db, staff):
     assert [(m.author_name, m.from_customer) for m in customer] == [("Lê Thu Trang", False), ("Nguyễn Thị Hằng", True)]
     with pytest.raises(ValidationFailed):
         orders.post_message(db, care, oid, "internal", "   ")
+
+
+def test_a_new_order_goes_to_the_customers_default_address(db, staff):
+    care = staff["care"]
+    oid = make_order(db, care, make_customer(db, care))
+    assert orders.get_order(db, care, oid).delivery_address == "12 Phố Huế, Hai Bà Trưng, Hà Nội"
