@@ -206,10 +206,6 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
             order.parcels.append(Parcel(tracking_code=code, status="expected", created_at=at, updated_at=at))
 
 
-def _search_text(order: Order, customer: Customer) -> str:
-    return search_blob(order.code, customer.code, customer.name, customer.phone)
-
-
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
     """A new order in the cart (draft) state; it expires unless submitted within the cart days."""
     require(actor, Perm.CREATE_ORDERS)
@@ -241,7 +237,6 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         if data.kind == OrderKind.CONSIGNMENT:
             _write_codes(tx, order, data.tracking_codes)
         order.code = f"{'DH' if data.kind == OrderKind.PURCHASE else 'KG'}{order.id:07d}"
-        order.search_text = _search_text(order, customer)
         record(tx, actor, "order", order.id, "created",
                after={"code": order.code, "kind": order.kind, "status": order.status,
                       "customer": customer.code, "items": len(order.items),
@@ -306,8 +301,6 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
             if not after:
                 return
             order.updated_at, order.updated_by_id = now(tx), actor.user_id
-            customer = tx.get(Customer, order.customer_id)
-            order.search_text = _search_text(order, customer)
             record(tx, actor, "order", order.id, "edited", before, after)
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
