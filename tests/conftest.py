@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

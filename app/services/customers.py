@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def create_customer(db: Database, actor: Actor, data: CustomerInput) -> int:
         if errors:
             raise ValidationFailed(errors)
         at = now(tx)
-        c = Customer(code=f"tmp-{at.timestamp()}", name=data.name.strip(), phone=data.phone.strip(),
+        c = Customer(code=f"~{uuid.uuid4().hex[:16]}", name=data.name.strip(), phone=data.phone.strip(),
                      phone2=data.phone2.strip(), email=data.email.strip(), language=data.language,
                      vip_level_id=data.vip_level_id,
                      care_staff_id=data.care_staff_id or (actor.user_id if actor.role is Role.CARE else None),
