@@ -135,8 +135,14 @@ class DiscountUse(Base):
 
 class LedgerAccount(Base):
     """An account of the ledger: a customer's wallet, a company VND bank/cash or CNY account,
-    a revenue or cost account. ``balance`` is the sum of its lines (debit positive, minor
-    units), kept by atomic UPDATEs in the posting transaction."""
+    a revenue or cost account.
+
+    ``balance`` (debit positive, minor units) is kept — by atomic UPDATEs in the posting
+    transaction — for the accounts that need it at once: wallets (the credit-limit check) and
+    the company's cash accounts (the money books' running balance). Revenue, cost and the
+    receivable are summed from their lines when asked; keeping a balance on them would make
+    every posting in the company queue behind one row.
+    """
 
     __tablename__ = "ledger_accounts"
 
@@ -155,6 +161,11 @@ class LedgerAccount(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_ledger_accounts_book", "book", "code"),)
+
+    @property
+    def tracked(self) -> bool:
+        """Whether ``balance`` and the lines' ``balance_after`` are kept for this account."""
+        return self.customer_id is not None or self.book is not None
 
     @property
     def credit_normal(self) -> bool:
@@ -211,8 +222,8 @@ class JournalEntry(Base):
 
 
 class JournalLine(Base):
-    """One side of an entry on one account: signed minor units (debit +, credit −) and the
-    account's balance right after it (the running balance money books show)."""
+    """One side of an entry on one account: signed minor units (debit +, credit −) and, for a
+    wallet or cash account, its balance right after it (the running balance books show)."""
 
     __tablename__ = "journal_lines"
 
@@ -221,7 +232,7 @@ class JournalLine(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
-    balance_after: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int | None] = mapped_column(BigInteger)
     #: the VND value of a CNY line at the entry's rate (money books show both)
     amount_vnd: Mapped[int | None] = mapped_column(BigInteger)
     #: copied from the entry and the account so books and statements page on one index

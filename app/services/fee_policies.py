@@ -82,7 +82,7 @@ def policy_for(tx: Session, vip_level_id: int | None, at: datetime | None = None
 
 def _policy_view(tx: Session, p: FeePolicy, at: datetime, names: dict[int, str]) -> PolicyView:
     in_force = policy_for(tx, p.vip_level_id, at).id == p.id
-    return PolicyView(p.id, p.name, p.vip_level_id, names.get(p.vip_level_id, _("Every customer")) if p.vip_level_id
+    return PolicyView(p.id, _(p.name), p.vip_level_id, names.get(p.vip_level_id, _("Every customer")) if p.vip_level_id
                       else _("Every customer"), p.version, p.effective_from, p.created_by_name, p.created_at,
                       p.note, p.rules, p.effective_from > at, in_force, p.version_id)
 

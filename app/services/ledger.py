@@ -99,13 +99,19 @@ def _insert_ignore(tx: Session, model: Any, values: dict[str, Any]) -> None:
     tx.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
+def account_name(acc: LedgerAccount) -> str:
+    """A system account's name in the viewer's language; others as their owners named them."""
+    known = SYSTEM_ACCOUNTS.get(acc.code)
+    return _(known[2]) if known else acc.name
+
+
 def account(tx: Session, code: str) -> LedgerAccount:
     """A system account by code, created the first time it is needed."""
     acc = tx.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
     if acc is not None:
         return acc
     kind, currency, name = SYSTEM_ACCOUNTS[code]
-    _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), kind=kind, currency=currency,
+    _insert_ignore(tx, LedgerAccount, dict(code=code, name=name, kind=kind, currency=currency,
                                            balance=0, is_active=True, created_at=now(tx)))
     return tx.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
 
@@ -204,8 +210,9 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
         deltas[l.account_id] += l.amount.minor
     after: dict[int, int] = {}
     for acc_id in sorted(deltas):
-        new = _move_balance(tx, accounts[acc_id], deltas[acc_id], allow_credit)
-        after[acc_id] = new - deltas[acc_id]          # the balance before this entry
+        if accounts[acc_id].tracked:
+            new = _move_balance(tx, accounts[acc_id], deltas[acc_id], allow_credit)
+            after[acc_id] = new - deltas[acc_id]      # the balance before this entry
     at = now(tx)
     entry = JournalEntry(at=at, value_date=value_date, kind=kind, memo=memo[:2000], reference=reference[:120],
                          counterpart=counterpart[:200], actor_id=actor.user_id, actor_name=actor.name,
@@ -216,9 +223,10 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
     receivable_id = None
     for l in lines:
         acc = accounts[l.account_id]
-        after[acc.id] += l.amount.minor
+        if acc.tracked:
+            after[acc.id] += l.amount.minor
         tx.add(JournalLine(entry_id=entry.id, account_id=acc.id, currency=l.amount.currency,
-                           amount=l.amount.minor, balance_after=after[acc.id],
+                           amount=l.amount.minor, balance_after=after.get(acc.id),
                            amount_vnd=l.amount_vnd.minor if l.amount_vnd is not None else None,
                            at=at, book=acc.book, order_id=l.order_id if l.order_id is not None else order_id))
         if acc.code == "receivable":
@@ -342,7 +350,7 @@ class LineView:
     account_name: str
     amount: Money
     amount_vnd: Money | None
-    balance_after: Money
+    balance_after: Money | None
 
 
 @dataclass(frozen=True)
@@ -375,10 +383,10 @@ def get_entry(db: Database, actor: Actor, entry_id: int) -> EntryView:
             raise NotFound(what=Lazy(N_("The journal entry")))
         code = s.scalar(select(Order.code).where(Order.id == e.order_id)) if e.order_id else ""
         rev = s.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == e.id))
-        lines = tuple(LineView(l.account.code, l.account.name, l.money,
+        lines = tuple(LineView(l.account.code, account_name(l.account), l.money,
                                Money.from_minor(l.amount_vnd, VND) if l.amount_vnd is not None else None,
-                               Money.from_minor(-l.balance_after if l.account.credit_normal else l.balance_after,
-                                                l.currency))
+                               None if l.balance_after is None else Money.from_minor(
+                                   -l.balance_after if l.account.credit_normal else l.balance_after, l.currency))
                       for l in e.lines)
         return EntryView(e.id, e.at, e.value_date, e.kind, e.memo, e.reference, e.counterpart, e.actor_name,
                          e.order_id, code or "", e.customer_id, e.reverses_id, rev, lines)

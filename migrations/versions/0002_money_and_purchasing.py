@@ -231,7 +231,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.Column('balance_after', sa.BigInteger(), nullable=False),
+    sa.Column('balance_after', sa.BigInteger(), nullable=True),
     sa.Column('amount_vnd', sa.BigInteger(), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('book', sa.String(length=2), nullable=True),
@@ -301,6 +301,7 @@ def upgrade() -> None:
             op.add_column('shop_orders', sa.Column(column, sa.Integer(), nullable=True))
             op.create_foreign_key(fk, 'shop_orders', target, [column], ['id'])
 
+    _seed()
     _hand_made_up()
     # ### end Alembic commands ###
 
@@ -375,6 +376,57 @@ def downgrade() -> None:
 
     op.drop_table('exchange_rates')
     # ### end Alembic commands ###
+
+
+#: the ledger's own accounts (names are shown translated by their code) — created here, before
+#: any desktop needs one, so two first postings never queue on inserting the same account
+SYSTEM_ACCOUNTS = [
+    ('receivable', 'asset', 'VND', 'Customer receivables (orders)'),
+    ('fx_margin', 'revenue', 'VND', 'FX margin'),
+    ('bargaining_profit', 'revenue', 'VND', 'Bargaining profit'),
+    ('goods_recharged', 'revenue', 'VND', 'Goods recharged to customers at the buying rate'),
+    ('purchase_cost', 'expense', 'CNY', 'Purchase cost (paid to shops)'),
+    ('freight_cost', 'expense', 'VND', 'Freight cost'),
+    ('freight_payable', 'liability', 'VND', 'Freight payable to carriers'),
+    ('unrecovered_cost', 'expense', 'VND', 'Unrecovered costs'),
+    ('compensation', 'expense', 'VND', 'Compensation expense'),
+    ('commission_expense', 'expense', 'VND', 'Commissions'),
+    ('commissions_payable', 'liability', 'VND', 'Commissions payable'),
+    ('currency_exchange', 'exchange', '*', 'Currency exchange (CNY bought with VND)'),
+    ('revenue:purchasing_fee', 'revenue', 'VND', 'Purchasing service fee'),
+    ('revenue:freight', 'revenue', 'VND', 'International freight'),
+    ('revenue:inspection', 'revenue', 'VND', 'Tally / inspection (kiểm đếm)'),
+    ('revenue:special_packaging', 'revenue', 'VND', 'Wooden crate (đóng gỗ)'),
+    ('revenue:bubble_wrapping', 'revenue', 'VND', 'Bubble wrapping'),
+    ('revenue:cargo_insurance', 'revenue', 'VND', 'Cargo insurance'),
+    ('revenue:vn_delivery', 'revenue', 'VND', 'Delivery in Vietnam'),
+]
+#: the first fee policy set, for every customer: the trade's typical tariff (DESIGN §6), as it
+#: stood when this migration was written
+STANDARD_TARIFF = '{"service_fee": {"bands": [{"from_cny": "0", "percent": "3"}, {"from_cny": "5000", "percent": "2.5"}, {"from_cny": "20000", "percent": "2"}], "minimum_vnd": "10000"}, "freight": [{"line": "normal", "destination": "*", "divisor": 6000, "tiers": [{"from_kg": "0", "price_vnd": "29000", "cost_vnd": "18000"}, {"from_kg": "10", "price_vnd": "25000", "cost_vnd": "17000"}, {"from_kg": "50", "price_vnd": "22000", "cost_vnd": "16000"}, {"from_kg": "100", "price_vnd": "19000", "cost_vnd": "15000"}], "per_m3_vnd": null, "cost_per_m3_vnd": null}, {"line": "normal", "destination": "VN-SG", "divisor": 6000, "tiers": [{"from_kg": "0", "price_vnd": "33000", "cost_vnd": "21000"}, {"from_kg": "10", "price_vnd": "29000", "cost_vnd": "20000"}, {"from_kg": "50", "price_vnd": "26000", "cost_vnd": "19000"}, {"from_kg": "100", "price_vnd": "23000", "cost_vnd": "18000"}], "per_m3_vnd": null, "cost_per_m3_vnd": null}, {"line": "express", "destination": "*", "divisor": 6000, "tiers": [{"from_kg": "0", "price_vnd": "39000", "cost_vnd": "26000"}, {"from_kg": "30", "price_vnd": "35000", "cost_vnd": "24000"}], "per_m3_vnd": null, "cost_per_m3_vnd": null}, {"line": "ecommerce", "destination": "*", "divisor": 7000, "tiers": [{"from_kg": "0", "price_vnd": "24000", "cost_vnd": "16000"}, {"from_kg": "50", "price_vnd": "20000", "cost_vnd": "14000"}], "per_m3_vnd": null, "cost_per_m3_vnd": null}], "tally": {"expensive_from_cny": "100", "tiers": [{"from_qty": 1, "price_vnd": "5000", "expensive_price_vnd": "10000"}, {"from_qty": 6, "price_vnd": "3500", "expensive_price_vnd": "7000"}, {"from_qty": 21, "price_vnd": "2000", "expensive_price_vnd": "5000"}, {"from_qty": 101, "price_vnd": "1500", "expensive_price_vnd": "3000"}]}, "crate": {"first_kg_cny": "20", "next_kg_cny": "0.8"}, "bubble": {"first_kg_cny": "10", "next_kg_cny": "0.5"}, "insurance_percent": "1.5", "vn_delivery": {"base_vnd": "30000", "included_kg": "3", "per_kg_vnd": "5000"}, "discounts": {}}'
+
+
+def _seed() -> None:
+    import json
+    from datetime import datetime, timezone
+
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    start = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    if sqlite:
+        start = start.replace(tzinfo=None)       # the app keeps naive UTC text on SQLite
+    accounts = sa.table('ledger_accounts', sa.column('code', sa.String), sa.column('name', sa.String),
+                        sa.column('kind', sa.String), sa.column('currency', sa.String),
+                        sa.column('balance', sa.BigInteger), sa.column('is_active', sa.Boolean),
+                        sa.column('created_at', sa.DateTime))
+    op.bulk_insert(accounts, [dict(code=c, name=n, kind=k, currency=cur, balance=0, is_active=True, created_at=start)
+                              for c, k, cur, n in SYSTEM_ACCOUNTS])
+    policies = sa.table('fee_policies', sa.column('name', sa.String), sa.column('version', sa.Integer),
+                        sa.column('effective_from', sa.DateTime), sa.column('rules', sa.JSON),
+                        sa.column('created_by_name', sa.String), sa.column('created_at', sa.DateTime),
+                        sa.column('note', sa.Text), sa.column('version_id', sa.Integer))
+    op.bulk_insert(policies, [dict(name='Standard fees', version=1, effective_from=start,
+                                   rules=json.loads(STANDARD_TARIFF), created_by_name='system', created_at=start,
+                                   note='', version_id=1)])
 
 
 APPEND_ONLY = ("journal_entries", "journal_lines")
