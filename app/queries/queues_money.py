@@ -86,16 +86,13 @@ QUEUES.add(Queue(
 _book_order = aliased(Order)
 
 
-def _month_options(session: Session, actor: Actor) -> list[tuple[str, str]]:
-    """The months that have movements, newest first (values "2026-11")."""
-    first = session.scalar(select(JournalLine.at).order_by(JournalLine.id).limit(1))
-    if first is None:
-        return []
-    today = session.info["db"].clock.now().astimezone()
+def _month_options(session: Session | None, actor: Actor) -> list[tuple[str, str]]:
+    """The last 24 months, newest first (values "2026-11"); filter options are built without
+    a database session, so they come from this computer's calendar."""
+    today = datetime.now().astimezone()
     y, m = today.year, today.month
     out = []
-    start = first.astimezone()
-    while (y, m) >= (start.year, start.month) and len(out) < 120:
+    for _i in range(24):
         out.append((f"{y:04d}-{m:02d}", f"{m:02d}/{y:04d}"))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return out
@@ -136,10 +133,6 @@ def _book(book: str) -> Queue:
                 .outerjoin(_book_order, _book_order.id == JournalEntry.order_id)
                 .where(JournalLine.book == book))
 
-    def accounts(session: Session, actor: Actor) -> list[tuple[int, str]]:
-        return [(a.id, a.name) for a in session.scalars(select(LedgerAccount).where(LedgerAccount.book == book)
-                                                        .order_by(LedgerAccount.name))]
-
     columns = (
         Column("id", N_("No."), "int", sortable=True, width=70),
         Column("at", N_("Date"), "datetime", width=130),
@@ -157,12 +150,11 @@ def _book(book: str) -> Queue:
     title = N_("VN money book (VND)") if book == "vn" else N_("China money book (CNY)")
     return Queue(f"money.{book}_book", title, "journal_line", base, columns, ("id", False),
                  frozenset({"journal_lines", "journal_entries"}), Search(JournalEntry.reference),
-                 filters=(Filter("account", N_("Account"), accounts,
-                                 lambda sel, v: sel.where(JournalLine.account_id == v)),
-                          Filter("month", N_("Month"), _month_options, _in_month)),
+                 filters=(Filter("month", N_("Month"), _month_options, _in_month),),
                  perm=Perm.VIEW_MONEY,
                  hint=N_("Every movement of the company's accounts in posting order, with the "
-                         "account's balance after it; filter by account and month."))
+                         "account's balance after it. File → Money books… for one account, a "
+                         "period's opening and closing balance, and Excel."))
 
 
 QUEUES.add(_book("vn"), [R.ACCOUNTANT, R.MANAGER])

@@ -26,7 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import FEE_LABELS
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, N_, _, fmt_decimal, fmt_money
 from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         User, Wallet)
 from app.money import CNY, VND, Money
@@ -332,6 +332,40 @@ def create_cash_account(db: Database, actor: Actor, name: str, book: str) -> int
         return acc.id
 
 
+def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amount: Decimal,
+                        vnd_account_id: int, vnd_amount: Decimal, reference: str, value_date: date,
+                        note: str = "") -> int:
+    """CNY bought for a CNY account (Alipay…) with VND from a company account: in the China book,
+    out of the VN book, through the currency-exchange account (each currency balances)."""
+    require(actor, Perm.RECORD_PAYMENTS)
+    errors: dict[str, str] = {}
+    for key, value, places in (("cny_amount", cny_amount, Decimal("0.01")), ("vnd_amount", vnd_amount, Decimal(1))):
+        if isinstance(value, float) or not isinstance(value, Decimal) or not value.is_finite() or value <= 0 \
+                or value != value.quantize(places):
+            errors[key] = _("Enter an amount above zero.") if places == 1 or not isinstance(value, Decimal) \
+                or value <= 0 else _("An amount in CNY has at most two decimals.")
+    if not (reference or "").strip():
+        errors["reference"] = _("Enter the bank or exchange reference.")
+    with db.transaction() as tx:
+        cny_acc, vnd_acc = tx.get(LedgerAccount, cny_account_id), tx.get(LedgerAccount, vnd_account_id)
+        if cny_acc is None or cny_acc.book != "cn":
+            errors["cny_account_id"] = _("Choose the CNY account that received the yuan.")
+        if vnd_acc is None or vnd_acc.book != "vn":
+            errors["vnd_account_id"] = _("Choose the VND account that paid.")
+        if errors:
+            raise ValidationFailed(errors)
+        cny, vnd = Money(cny_amount, CNY), Money(vnd_amount, VND)
+        exchange = account(tx, "currency_exchange").id
+        entry = post(tx, actor, "cny_funding", [
+            debit(cny_acc.id, cny, amount_vnd=vnd), credit(exchange, cny),
+            debit(exchange, vnd), credit(vnd_acc.id, vnd)],
+            memo=(note or "").strip() or _("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)").format(
+                cny=fmt_money(cny), vnd=fmt_money(vnd), rate=fmt_decimal((vnd_amount / cny_amount).quantize(Decimal("0.01")))),
+            reference=reference.strip(), counterpart=cny_acc.name, value_date=value_date,
+            rate=(vnd_amount / cny_amount).quantize(Decimal("0.000001")))
+        return entry.id
+
+
 def ensure_default_accounts(tx: Session) -> None:
     """A first VND bank account and a first CNY account, so a new company can start at once."""
     at = now(tx)
@@ -390,6 +424,16 @@ def get_entry(db: Database, actor: Actor, entry_id: int) -> EntryView:
                       for l in e.lines)
         return EntryView(e.id, e.at, e.value_date, e.kind, e.memo, e.reference, e.counterpart, e.actor_name,
                          e.order_id, code or "", e.customer_id, e.reverses_id, rev, lines)
+
+
+def entry_of_line(db: Database, actor: Actor, line_id: int) -> int:
+    """The entry a money-book line belongs to (books list lines; people open entries)."""
+    require(actor, Perm.VIEW_MONEY)
+    with db.read() as s:
+        entry_id = s.scalar(select(JournalLine.entry_id).where(JournalLine.id == line_id))
+        if entry_id is None:
+            raise NotFound(what=Lazy(N_("The journal entry")))
+        return entry_id
 
 
 def reverse_entry(db: Database, actor: Actor, entry_id: int, reason: str) -> int:

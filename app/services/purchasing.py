@@ -304,6 +304,15 @@ def purchasing_view(db: Database, actor: Actor, order_id: int) -> PurchasingView
                               tuple(_so_view(s, so, by_so.get(so.id, []), actor) for so in sos), tuple(unassigned))
 
 
+def order_of_shop_order(db: Database, actor: Actor, shop_order_id: int) -> int:
+    require(actor, Perm.VIEW_ORDERS)
+    with db.read() as s:
+        order_id = s.scalar(select(ShopOrder.order_id).where(ShopOrder.id == shop_order_id))
+        if order_id is None:
+            raise NotFound(what=Lazy(N_("The shop order")))
+        return order_id
+
+
 def _check_buyer(order: Order, actor: Actor) -> None:
     require(actor, Perm.PURCHASE)
     if order.kind != OrderKind.PURCHASE:
