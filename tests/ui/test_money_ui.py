@@ -166,7 +166,7 @@ def test_a_top_up_recorded_from_the_file_menu_shows_in_the_customers_statement(q
     table = window.findChild(QTableWidget, "wallet_statement")
     assert table.rowCount() == 1
     row = [table.item(0, col).text() for col in range(table.columnCount())]
-    assert "VCB 2611 778899" in row and "1.500.000" in row[5] and "1.500.000" in row[7]
+    assert "VCB 2611 778899" in row and "1.500.000" in row[4] and "1.500.000" in row[6]
     assert "1.500.000" in window.findChild(QLabel, "wallet_figures").text()
 
 

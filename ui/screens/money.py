@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_datetime, fmt_decimal, fmt_money
@@ -60,9 +60,7 @@ class OrderMoneyTab(QWidget):
             _("Date"), _("Type"), _("Charged (+) / paid (−)"), _("Description")])
         for col, width in enumerate((130, 150, 150)):
             self.entries.setColumnWidth(col, width)
-        self.entries.setMaximumHeight(170)
         self.bills = readonly_table("money_bills", _("Bills"), [_("Bill"), _("Status"), _("Amount"), _("Date")])
-        self.bills.setMaximumHeight(110)
         self.bills.cellDoubleClicked.connect(self._open_bill)
         self.code_edit = named(QLineEdit(), "money_discount_code", _("Discount code"))
         self.code_edit.setPlaceholderText(_("Discount code"))
@@ -92,17 +90,29 @@ class OrderMoneyTab(QWidget):
         for b in (self.bill_button, self.supplement_button, self.settle_button, self.wallet_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        # Fees on top; what was booked below, in tabs, so the fees keep the room they need.
+        self.entries.setMaximumHeight(16777215)
+        self.bills.setMaximumHeight(16777215)
+        self.books = named(QTabWidget(), "money_books_tabs")
+        self.books.addTab(self.entries, _("Charges and payments"))
+        self.books.addTab(self.bills, _("Bills"))
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.terms)
+        tl.addWidget(self.fees, 1)
+        tl.addWidget(self.totals)
+        tl.addWidget(self.account)
+        split = named(QSplitter(Qt.Orientation.Vertical), "money_splitter")
+        split.addWidget(top)
+        split.addWidget(self.books)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.terms)
-        layout.addWidget(self.fees, 2)
-        layout.addWidget(self.totals)
-        layout.addWidget(self.account)
+        layout.addWidget(split, 1)
         layout.addLayout(code_row)
         layout.addWidget(self.code_error)
         layout.addWidget(self.profit_box)
-        layout.addWidget(QLabel(_("Charges and payments")))
-        layout.addWidget(self.entries, 1)
-        layout.addWidget(self.bills)
         layout.addLayout(buttons)
         self.refresh(view)
 
@@ -155,7 +165,7 @@ class OrderMoneyTab(QWidget):
                             for e in m.entries], right={2})
         fill(self.bills, [[f"{_(BILL_KIND_LABELS[b.kind])} {b.id}", _(BILL_LABELS[b.status]), b.amount,
                            fmt_datetime(b.created_at)] for b in m.bills], right={2})
-        self.bills.setVisible(bool(m.bills))
+        self.books.setTabText(1, _("Bills ({n})").format(n=len(m.bills)))
         self.bill_button.setVisible(_any(s, Perm.RECORD_PAYMENTS, Perm.APPROVE_BILLS))
         self.bill_button.setEnabled(not m.billed and m.status in BILLABLE and
                                     not (m.kind == OrderKind.PURCHASE and m.status == "accepted"))

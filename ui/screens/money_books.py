@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
@@ -130,6 +130,9 @@ class MoneyBookDialog(QDialog):
                            l.money_in, l.money_out, l.balance, l.amount_vnd if book == "cn" else None, l.memo]
                           for l in self.lines], right={0, 8, 9, 10, 11})
         self.table.setColumnHidden(11, book != "cn")
+        for r, l in enumerate(self.lines):
+            if l.balance.is_negative():                 # a book below zero: something is not recorded
+                self.table.item(r, 10).setForeground(Qt.GlobalColor.red)
         self.more.setEnabled(len(page) == PAGE)
         self.status.setText(_("{n} movements shown").format(n=len(self.lines)))
 

@@ -281,7 +281,9 @@ class ShopOrdersDialog(QDialog):
                                    for i in so.items), CNY)
             estimate = ""
             m = self.money
-            if m is not None and m.rate and m.deposit_percent is not None:
+            if so.status == ShopOrderStatus.PAID:
+                estimate = " " + _("The deposit taken for them went back to the wallet.")
+            elif m is not None and m.rate and m.deposit_percent is not None:
                 back = min(to_vnd(missing, m.rate).percent(m.deposit_percent), m.deposit_held)
                 estimate = " " + _("→ {amount} of the deposit goes back to the wallet").format(amount=fmt_money(back))
             parts.append(_("{n} item(s) short ({missing}).").format(n=short, missing=fmt_money(missing)) + estimate)

@@ -63,6 +63,7 @@ def _editable_table(name: str, accessible: str, headers: list[str]) -> QTableWid
 
 
 def _row_buttons(table: QTableWidget, prefix: str, add_row) -> QHBoxLayout:
+    """Add / Remove row under a table; they follow the table's enabled state."""
     add = named(QPushButton(_("Add row")), f"{prefix}_add_row")
     add.clicked.connect(add_row)
     remove = named(QPushButton(_("Remove row")), f"{prefix}_remove_row")
@@ -71,6 +72,7 @@ def _row_buttons(table: QTableWidget, prefix: str, add_row) -> QHBoxLayout:
     row.addWidget(add)
     row.addWidget(remove)
     row.addStretch(1)
+    table._row_buttons = (add, remove)     # keep Python references for enabling with the table
     return row
 
 
@@ -112,6 +114,8 @@ class ExchangeRateDialog(QDialog):
                                            [_("Customer group"), _("From order value (CNY)"), _("Adjustment (₫ per ¥)")])
         self.adjustments.setColumnWidth(0, 180)
         self.adjustments.setColumnWidth(1, 170)
+        self.adjustments.setMinimumHeight(90)
+        self.adjustments.setMaximumHeight(130)
         self.adjust_box = QGroupBox(_("Adjustments by customer group and order value (optional)"))
         al = QVBoxLayout(self.adjust_box)
         al.addWidget(self.adjustments)
@@ -139,7 +143,7 @@ class ExchangeRateDialog(QDialog):
         setter.setVisible(session.can(Perm.SET_EXCHANGE_RATES))
         self.history = readonly_table("rates_history", _("History"), [
             _("Rate"), _("VND per CNY"), _("In force from"), _("Set by"), _("Set at"), _("Adjustments"), _("Note")])
-        for col, width in enumerate((200, 100, 130, 150, 130, 260)):
+        for col, width in enumerate((290, 100, 130, 150, 130, 220)):
             self.history.setColumnWidth(col, width)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         named(close.button(QDialogButtonBox.StandardButton.Close), "rates_close").setText(_("Close"))
@@ -243,9 +247,15 @@ class PolicyEditor(QWidget):
         self.freight = _editable_table("policy_freight", _("Freight"), [
             _("Line"), _("Destination"), _("Divisor (cm³/kg)"), _("From kg"), _("Price per kg (VND)"),
             _("Cost per kg (VND)")])
-        self.freight.setColumnWidth(0, 150)
+        for col, width in enumerate((150, 110, 130, 90, 150)):
+            self.freight.setColumnWidth(col, width)
+        self.freight.setMinimumHeight(230)
+        self.bands.setColumnWidth(0, 200)
+        self.bands.setMinimumHeight(130)
         self.tally = _editable_table("policy_tally", _("Tally"), [_("From items"), _("Price per item (VND)"),
                                                                   _("Dear item (VND)")])
+        self.tally.setColumnWidth(0, 120)
+        self.tally.setColumnWidth(1, 180)
         self.tally_expensive = amount_edit("policy_tally_expensive", _("Dear from unit price (CNY)"))
         self.crate_first = amount_edit("policy_crate_first", _("Wooden crate first kg (CNY)"))
         self.crate_next = amount_edit("policy_crate_next", _("Wooden crate each further kg (CNY)"))
@@ -353,6 +363,8 @@ class PolicyEditor(QWidget):
                   self.insurance, self.delivery_base, self.delivery_included, self.delivery_per_kg,
                   *self.discounts.values()]:
             w.setEnabled(editable)
+            for b in getattr(w, "_row_buttons", ()):
+                b.setEnabled(editable)
         show_field_errors(self.errors, {})
 
     def rules(self) -> tuple[dict | None, dict[str, str]]:
@@ -647,7 +659,12 @@ class DiscountCodesTab(QWidget):
         self.fee_boxes = {c: named(QCheckBox(_(FEE_LABELS[c])), f"discount_fee_{c}") for c in DISCOUNTABLE}
         self.valid_from = _datetime_edit("discount_valid_from", _("Valid from"), session.db.clock.now())
         self.has_end = named(QCheckBox(_("Ends")), "discount_has_end")
-        self.valid_until = _datetime_edit("discount_valid_until", _("Valid until"), None)
+        from datetime import timedelta
+
+        self.valid_until = _datetime_edit("discount_valid_until", _("Valid until"),
+                                          session.db.clock.now() + timedelta(days=30))
+        self.valid_until.setEnabled(False)
+        self.has_end.toggled.connect(self.valid_until.setEnabled)
         self.max_uses = named(QLineEdit(), "discount_max_uses", _("Uses in all"))
         self.max_uses.setPlaceholderText(_("no limit"))
         self.per_customer = named(QLineEdit(), "discount_max_uses_per_customer", _("Uses per customer"))

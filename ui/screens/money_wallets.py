@@ -9,7 +9,7 @@ from decimal import Decimal
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_date, fmt_datetime, fmt_money
@@ -44,7 +44,10 @@ class PaymentDialog(QDialog):
             self.picker.set_customer(customer_id, customer_text)
             self.picker.search.hide()
         self.picker.chosen.connect(lambda _c: self._show_wallet())
+        self.picker.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.wallet = named(QLabel(""), "payment_wallet")
+        self.wallet.setWordWrap(True)
+        self.wallet.setStyleSheet("color: #555;")
         self.amount = amount_edit("payment_amount", _("Amount (VND)"), placeholder="1.000.000")
         self.reference = named(QLineEdit(), "payment_reference", _("Bank reference"))
         self.reference.setPlaceholderText(_("e.g. FT24327001234 or the cash receipt number"))
@@ -87,9 +90,10 @@ class PaymentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint)
+        layout.addStretch(1)
         layout.addWidget(box)
-        self.resize(520, 480)
         self._show_wallet()
+        self.resize(560, self.sizeHint().height())
 
     def _show_wallet(self) -> None:
         cid = self.picker.customer_id
@@ -175,12 +179,14 @@ class WalletWindow(QDialog):
         self.pending = named(QLabel(""), "wallet_pending")
         self.pending.setStyleSheet("color: #8a5a00;")
         self.statement = readonly_table("wallet_statement", _("Statement"), [
-            _("Date"), _("Type"), _("Reference"), _("Order"), _("Description"), _("In"), _("Out"), _("Balance")])
-        for col, width in enumerate((130, 130, 130, 100, 320, 110, 110, 120)):
+            _("Date"), _("Type"), _("Reference"), _("Order"), _("In"), _("Out"), _("Balance"), _("Description")])
+        for col, width in enumerate((130, 130, 130, 100, 120, 120, 130)):
             self.statement.setColumnWidth(col, width)
         self.orders = readonly_table("wallet_orders", _("Orders"), [
             _("Order"), _("Charged"), _("Owed"), _("Owed since")])
-        self.orders.setMaximumHeight(150)
+        for col, width in enumerate((120, 130, 130)):
+            self.orders.setColumnWidth(col, width)
+        self.orders.setMaximumHeight(130)
         buttons = QHBoxLayout()
         self.topup = named(QPushButton(_("Record top-up…")), "wallet_topup")
         self.topup.clicked.connect(lambda: self._payment("topup"))
@@ -223,8 +229,8 @@ class WalletWindow(QDialog):
         self.pending.setVisible(bool(v.pending))
         lines = ledger.statement(s.db, s.actor, self.customer_id)
         fill(self.statement, [[fmt_datetime(l.at), _(ENTRY_KIND_LABELS.get(l.kind, l.kind)), l.reference,
-                               l.order_code, l.memo, l.money_in, l.money_out, l.balance] for l in lines],
-             right={5, 6, 7})
+                               l.order_code, l.money_in, l.money_out, l.balance, l.memo] for l in lines],
+             right={4, 5, 6})
         self.statement.scrollToBottom()
         fill(self.orders, [[o.code, o.charged, o.balance_due, fmt_datetime(o.due_since)] for o in v.orders
                            if not o.balance_due.is_zero()], right={1, 2})
