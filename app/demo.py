@@ -101,7 +101,7 @@ def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
         _money(db, actors, funded)
         targets = ([(OrderKind.PURCHASE, s) for s in _purchase_targets()] +
                    [(OrderKind.CONSIGNMENT, s) for s in _consignment_targets()])
-        for round_ in range(3):
+        for _round in range(3):
             for kind, target in targets:
                 # Each order starts somewhere in the last three weeks and moves on for a few days.
                 clock.set(start + timedelta(hours=rng.uniform(2, 18 * 24)))
@@ -318,9 +318,6 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
             tx.execute(insert(Customer), rows)
         progress.update(start, n_customers + n_orders, "customers")
     step = timedelta(days=720) / max(n_orders, 1)
-    with db.read() as s:
-        people = {r.id: (r.name, r.phone) for r in s.execute(select(Customer.id, Customer.name, Customer.phone)
-                  .where(Customer.id >= first_customer, Customer.id < first_customer + n_customers))}
     for start in range(0, n_orders, batch):
         order_rows, item_rows = [], []
         for i in range(start, min(n_orders, start + batch)):
@@ -346,8 +343,7 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
                 destination_warehouse_id=rng.choice(warehouses), needs_approval=False,
                 awaiting_customer=rng.random() < 0.03, goods_description="", note="", customer_note="",
                 status_reason="", item_count=4, goods_cny=Money(goods, CNY), created_at=at,
-                updated_at=at, status_changed_at=at,
-                search_text=search_blob(code, f"KH{cid:06d}", *people[cid]), version=1))
+                updated_at=at, status_changed_at=at, version=1))
         with db.transaction() as tx:
             tx.execute(insert(Order), order_rows)
             tx.execute(insert(OrderItem), item_rows)

@@ -29,8 +29,8 @@ class Service:
 
 SERVICES: dict[str, Service] = {s.code: s for s in (
     Service("purchasing_fee", N_("Purchasing service"), choosable=False),
-    Service("inspection", N_("Tally / inspection (kiểm đếm)")),
-    Service("special_packaging", N_("Wooden crate (đóng gỗ)"), excludes=frozenset({"bubble_wrapping"})),
+    Service("inspection", N_("Tally / inspection")),                    # kiểm đếm
+    Service("special_packaging", N_("Wooden crate"), excludes=frozenset({"bubble_wrapping"})),  # đóng gỗ
     Service("bubble_wrapping", N_("Bubble wrapping"), excludes=frozenset({"special_packaging"})),
     Service("cargo_insurance", N_("Cargo insurance"), needs_approval=True),
     Service("express_shipping", N_("Express shipping"), excludes=frozenset({"ecommerce_shipping"})),

@@ -17,7 +17,7 @@ import sys
 import time
 import tracemalloc
 
-from _common import ROOT, Targets, percentile
+from _common import ROOT, Targets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")

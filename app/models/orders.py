@@ -63,7 +63,6 @@ class Order(Base):
     committed_deliver_by: Mapped[datetime | None]
     estimated_ship_at: Mapped[datetime | None]
     estimated_deliver_at: Mapped[datetime | None]
-    search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
     customer = relationship("Customer")

@@ -207,10 +207,6 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
             order.parcels.append(Parcel(tracking_code=code, status="expected", created_at=at, updated_at=at))
 
 
-def _search_text(order: Order, customer: Customer) -> str:
-    return search_blob(order.code, customer.code, customer.name, customer.phone)
-
-
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
     """A new order in the cart (draft) state; it expires unless submitted within the cart days."""
     require(actor, Perm.CREATE_ORDERS)
@@ -242,7 +238,6 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         if data.kind == OrderKind.CONSIGNMENT:
             _write_codes(tx, order, data.tracking_codes)
         order.code = f"{'DH' if data.kind == OrderKind.PURCHASE else 'KG'}{order.id:07d}"
-        order.search_text = _search_text(order, customer)
         record(tx, actor, "order", order.id, "created",
                after={"code": order.code, "kind": order.kind, "status": order.status,
                       "customer": customer.code, "items": len(order.items),
@@ -307,8 +302,6 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
             if not after:
                 return
             order.updated_at, order.updated_by_id = now(tx), actor.user_id
-            customer = tx.get(Customer, order.customer_id)
-            order.search_text = _search_text(order, customer)
             record(tx, actor, "order", order.id, "edited", before, after)
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
@@ -751,11 +744,10 @@ def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
     """
     flow = flow_for(order.kind)
     reached: dict[str, tuple[datetime | None, str]] = {S.DRAFT.value: (order.created_at, "")}
-    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.action,
-                              ActivityEvent.after)
+    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.after)
                        .where(ActivityEvent.entity == "order", ActivityEvent.entity_id == order.id)
                        .order_by(ActivityEvent.id))
-    for at, who, action, after in events:
+    for at, who, after in events:
         if after and "status" in after:
             reached[after["status"]] = (at, who)
     exit_status = order.status if order.status in flow.terminal else None
@@ -792,7 +784,7 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
                                i.quantity_received, i.unit_price_cny, i.line_total, i.note,
                                i.image_file_id) for i in o.items)
         return OrderView(
-            o.id, o.code, o.kind, o.status, STATUS_LABELS[o.status], o.status_reason, o.version,
+            o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
             c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),
             o.ordering_staff_id, names.get(o.ordering_staff_id, ""),
             o.destination_warehouse_id, o.destination_warehouse.name if o.destination_warehouse else "",

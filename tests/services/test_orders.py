@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.i18n import translate
 from app.errors import DomainError, PermissionDenied, StaleEdit, TransitionRefused, ValidationFailed
 from app.models import ActivityEvent, CustomerMessage, Order, StaffNotification, StoredFile, Task
 from app.money import CNY, Money
@@ -153,7 +154,10 @@ def test_confirming_assigns_staff_opens_their_tasks_and_tells_manager_and_custom
         told = set(s.scalars(select(StaffNotification.user_id).where(StaffNotification.entity_id == oid)))
         assert manager.user_id in told
         msg = s.scalar(select(CustomerMessage).where(CustomerMessage.event == "order_confirmed"))
-        assert msg.language == "vi" and "đã được xác nhận" in msg.body or msg.subject
+        code = s.get(Order, oid).code
+        assert msg.language == "vi"
+        assert msg.subject == translate("Order {code} confirmed", "vi").format(code=code) != f"Order {code} confirmed"
+        assert "Lê Thu Trang" in msg.body
     ids = [r.id for r in reader.queue_page(db, ordering, "orders.to_buy", PageRequest()).rows]
     assert oid in ids
 
@@ -305,3 +309,9 @@ def test_both_chats_keep_their_own_lines(db, staff):
     assert [(m.author_name, m.from_customer) for m in customer] == [("Lê Thu Trang", False), ("Nguyễn Thị Hằng", True)]
     with pytest.raises(ValidationFailed):
         orders.post_message(db, care, oid, "internal", "   ")
+
+
+def test_a_new_order_goes_to_the_customers_default_address(db, staff):
+    care = staff["care"]
+    oid = make_order(db, care, make_customer(db, care))
+    assert orders.get_order(db, care, oid).delivery_address == "12 Phố Huế, Hai Bà Trưng, Hà Nội"

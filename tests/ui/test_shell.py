@@ -173,3 +173,25 @@ def test_queue_pages_load_as_the_user_scrolls_not_all_at_once(qtbot, company, op
     view.table.scrollToBottom()
     qtbot.waitUntil(lambda: view.model.rowCount() >= 200)
     assert view.model.rowCount() < 450
+
+
+def test_switching_language_rebuilds_the_window_in_that_language_and_remembers_it(qtbot, company):
+    from app.i18n import current_language, translate
+    from app.services.auth import login as do_login
+    from ui.app import AppController
+
+    controller = AppController(company["db"])
+    controller._open(do_login(company["db"], "quanly", PASSWORD))
+    first = controller.window
+    qtbot.addWidget(first)
+    title_vi = first.findChild(QListWidget, "queue_nav").item(0).text()
+    first.findChild(type(first.findChildren(type(first.export_action))[0]), "action_language_zh_CN").trigger()
+    second = controller.window
+    qtbot.addWidget(second)
+    assert second is not first and current_language() == "zh_CN"
+    title_zh = second.findChild(QListWidget, "queue_nav").item(0).text()
+    assert title_zh.startswith(translate("Tasks of my role", "zh_CN"))
+    assert title_vi.startswith(translate("Tasks of my role", "vi")) and title_zh != title_vi
+    assert second.session.role.value == "manager"
+    assert do_login(company["db"], "quanly", PASSWORD).language == "zh_CN"
+    controller.shutdown()

@@ -1,8 +1,6 @@
 """Capability screens: importing this package lets each register its windows and "New …" actions."""
 from app.i18n import N_
 from app.permissions import Perm
-from ui.screens import customers as _customers
-from ui.screens import orders as _orders
 from ui.screens.customers import CustomerWindow, _open_in_main
 from ui.screens.order_editor import OrderEditor
 from ui.screens.orders import OrderWindow
