@@ -50,8 +50,8 @@ def needs_approval(codes: set[str]) -> bool:
 FEE_LABELS: dict[str, str] = {
     "purchasing_fee": N_("Purchasing service fee"),
     "freight": N_("International freight"),
-    "inspection": N_("Tally / inspection (kiểm đếm)"),
-    "special_packaging": N_("Wooden crate (đóng gỗ)"),
+    "inspection": N_("Tally / inspection"),          # kiểm đếm
+    "special_packaging": N_("Wooden crate"),          # đóng gỗ
     "bubble_wrapping": N_("Bubble wrapping"),
     "cargo_insurance": N_("Cargo insurance"),
     "domestic_shipping": N_("China domestic shipping"),

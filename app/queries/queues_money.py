@@ -21,7 +21,8 @@ from app.models.types import MoneyType
 from app.money import CNY, VND
 from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
-from app.queries.queues import QUEUES
+from app.entities import ENTITY_LABELS
+from app.queries.queues import CUSTOMER_SEARCH, QUEUES
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LABELS, PAYMENT_LABELS,
                                  BillStatus, PaymentStatus)
@@ -30,6 +31,16 @@ from app.workflows.tasks import TaskKind, TaskStatus
 
 R = Role
 S = OrderStatus
+#: orders are found as the orders queues find them: by code, or through their customer
+ORDER_SEARCH = QUEUES["orders.all"].search
+
+# The records this capability writes to the activity log, named for its "Record type" filter.
+for _entity, _label in (("journal_entry", N_("Journal entry")), ("payment", N_("Payment")),
+                        ("bill", N_("Bill")), ("exchange_rate", N_("Exchange rate")),
+                        ("fee_policy", N_("Fee policy set")), ("vip_level", N_("VIP level")),
+                        ("discount_code", N_("Discount code")), ("ledger_account", N_("Company account")),
+                        ("order_money", N_("Order money"))):
+    ENTITY_LABELS.setdefault(_entity, _label)
 #: a debt owed longer than this is painted as overdue in the debts queue
 DEBT_OVERDUE_DAYS = 30
 
@@ -185,7 +196,7 @@ QUEUES.add(Queue(
      Column("credit_limit", N_("Credit limit"), "money", width=120),
      Column("available", N_("Available"), "money", width=130)),
     ("code", False), frozenset({"ledger_accounts", "wallets", "customers"}),
-    Search(Customer.search_text, "customers_fts"),
+    CUSTOMER_SEARCH,
     filters=(Filter("state", N_("Show"), lambda s, a: [("overdrawn", N_("Below zero")),
                                                        ("credit", N_("With a credit limit"))],
                     lambda sel, v: sel.where(_wallet_acc.balance > 0) if v == "overdrawn"
@@ -214,7 +225,7 @@ QUEUES.add(Queue(
      Column("paid", N_("Paid"), "money", width=130),
      Column("due", N_("Owed"), "money", width=130),
      Column("due_since", N_("Owed since"), "datetime", sortable=True, width=130)),
-    ("due_since", False), frozenset({"order_money", "orders", "customers"}), Search(Order.search_text, "orders_fts"),
+    ("due_since", False), frozenset({"order_money", "orders", "customers"}), ORDER_SEARCH,
     perm=Perm.VIEW_MONEY,
     flag=lambda row, ctx: "overdue" if row.due_since < ctx.now - timedelta(days=DEBT_OVERDUE_DAYS) else None,
     hint=N_("What customers owe, order by order, oldest first; red when owed more than 30 days.")),
@@ -325,7 +336,7 @@ QUEUES.add(Queue(
      Column("ordering_staff", N_("Ordering staff"), width=150),
      Column("purchase_due_at", N_("Buy by"), "datetime", width=130),
      Column("created_at", N_("Created"), "datetime", sortable=True, width=130)),
-    ("created_at", False), frozenset({"orders", "tasks", "shop_orders"}), Search(Order.search_text, "orders_fts"),
+    ("created_at", False), frozenset({"orders", "tasks", "shop_orders"}), ORDER_SEARCH,
     perm=Perm.PURCHASE, flag=overdue_purchase,
     hint=N_("Accepted orders to place with the shops, yours and unclaimed; red when the purchase "
             "deadline has passed. Open one, then More ⋯ → Shop orders.")), [R.ORDERING])
