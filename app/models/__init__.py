@@ -1,6 +1,9 @@
 """SQLAlchemy mapped classes, one module per aggregate; importing this package maps them all."""
 from app.models.base import Base
 from app.models.customers import Customer, CustomerAddress, VipLevel
+from app.models.money import (Bill, DiscountCode, DiscountUse, ExchangeRate, FeePolicy,
+                              JournalEntry, JournalLine, LedgerAccount, OrderMoney, Payment,
+                              RateAdjustment, Wallet)
 from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Shop,
                                ShopOrder, StoredFile)
 from app.models.parcels import AlertNote, Parcel, ParcelImport, Stocktake, StocktakeLine
@@ -16,4 +19,6 @@ __all__ = [
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",
     "AlertNote", "ParcelImport", "Stocktake", "StocktakeLine", "Shipment", "ShipmentParcel",
     "DeliveryParcel", "DeliveryRequest",
+    "Bill", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry", "JournalLine",
+    "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
 ]

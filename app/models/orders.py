@@ -167,6 +167,23 @@ class ShopOrder(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # -- purchasing money (app.services.purchasing): set when the shop order is recorded as paid
+    #: what the shop charged for the goods, its domestic shipping, and its discount (CNY)
+    goods_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    domestic_shipping_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    shop_discount_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    #: paid = goods + domestic shipping − discount; charged = items bought at the customer's
+    #: prices + domestic shipping; bargaining profit = charged − paid
+    paid_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    charged_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    bargain_profit_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    #: negative, or above the configured percent of the goods: managers are alerted
+    bargain_alert: Mapped[bool] = mapped_column(default=False)
+    paying_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"))
+    buying_rate: Mapped[Decimal | None] = mapped_column(Fixed(6))
+    paid_at: Mapped[datetime | None]
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[Order] = relationship()
     shop: Mapped[Shop] = relationship()
@@ -174,7 +191,9 @@ class ShopOrder(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_shop_orders_order", "order_id", "id"),
                       Index("ix_shop_orders_platform_no", "platform_order_no"),
-                      Index("ix_shop_orders_status", "status", "created_at", "id"))
+                      Index("ix_shop_orders_status", "status", "created_at", "id"),
+                      Index("ix_shop_orders_paid", "status", "paid_at", "id"),
+                      Index("ix_shop_orders_bargain", "bargain_alert", "paid_at", "id"))
 
 
 class StoredFile(Base):

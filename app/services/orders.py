@@ -24,6 +24,7 @@ from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFi
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import files as file_store
+from app.services import purchasing
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
@@ -352,14 +353,22 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         order.submitted_at = now(tx)
         order.expires_at = None
         if order.kind == OrderKind.PURCHASE:
-            open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
-                      due_in=timedelta(hours=24), assignee_id=order.care_staff_id)
+            # Money: the deposit is taken from the wallet now if it can pay; else care staff chase it.
+            outcome = purchasing.take_deposit(tx, actor, order)
+            if outcome.taken:
+                _set_status(tx, actor, order, "deposit")
+                _after_move(tx, actor, order, "deposit", None)
+            else:
+                open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
+                          due_in=timedelta(hours=24), assignee_id=order.care_staff_id, note=outcome.why)
         else:
             open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id,
                       due_in=timedelta(hours=24))
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _("New consignment order {code} to confirm").format(code=order.code),
                          entity="order", entity_id=order.id)
     elif action == "deposit":
+        if order.kind == OrderKind.PURCHASE:
+            purchasing.take_deposit(tx, actor, order, required=True)   # refused unless the wallet pays
         close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
         open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id,
                   due_in=timedelta(hours=24))
@@ -392,9 +401,12 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         if order.ordering_staff_id is None:
             order.ordering_staff_id = actor.user_id
     elif action == "mark_purchased":
+        purchasing.book_service_fee(tx, actor, order)
         close_tasks(tx, actor, "order", order.id, {TaskKind.PLACE_ORDER})
         notify_customer(tx, customer, "order_purchased", "order", order.id, code=order.code)
     elif action in ("cancel", "out_of_stock", "mark_lost", "refuse"):
+        if action in ("cancel", "out_of_stock"):
+            purchasing.refund_deposit(tx, actor, order, reason or "")
         close_tasks(tx, actor, "order", order.id, status=TaskStatus.CANCELLED)
         notify_customer(tx, customer, "order_cancelled" if action == "cancel" else "order_status",
                         "order", order.id, code=order.code, reason=reason or "",

@@ -9,6 +9,7 @@ from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW
 from app.workflows.parcels import PARCEL_FLOW
 from app.workflows.shipments import SHIPMENT_FLOW
 from app.workflows.deliveries import DELIVERY_FLOW
+from app.workflows.money import BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
 
 FLOWS: dict[str, Workflow] = {
     "task": TASK_FLOW,
@@ -17,6 +18,9 @@ FLOWS: dict[str, Workflow] = {
     "parcel": PARCEL_FLOW,
     "shipment": SHIPMENT_FLOW,
     "delivery": DELIVERY_FLOW,
+    "shop_order": SHOP_ORDER_FLOW,
+    "payment": PAYMENT_FLOW,
+    "bill": BILL_FLOW,
 }
 
 __all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW",

@@ -6,7 +6,7 @@ get their owner and destination from their order. Parcels' folded search column 
 index like orders and customers (FTS5 on SQLite, pg_trgm GIN on PostgreSQL).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 10:17:30.752300
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
