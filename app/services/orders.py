@@ -204,7 +204,9 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
     have = {p.tracking_code for p in order.parcels}
     for code in wanted:
         if code not in have:
-            order.parcels.append(Parcel(tracking_code=code, status="expected", created_at=at, updated_at=at))
+            order.parcels.append(Parcel(tracking_code=code, status="expected", customer_id=order.customer_id,
+                                        destination_warehouse_id=order.destination_warehouse_id,
+                                        created_at=at, updated_at=at))
 
 
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -623,8 +623,12 @@ def _add_codes(tx: Session, actor: Actor, order: Order, so: ShopOrder, codes: li
     at = now(tx)
     for c in codes:
         tx.add(Parcel(tracking_code=c, order_id=order.id, shop_order_id=so.id, status="expected",
+                      customer_id=order.customer_id, destination_warehouse_id=order.destination_warehouse_id,
                       created_at=at, updated_at=at))
     tx.flush()
+    # each code the shop declares is a parcel it sends; only parcels beyond that are excess
+    declared = tx.scalar(select(func.count()).select_from(Parcel).where(Parcel.shop_order_id == so.id))
+    so.expected_parcels = max(so.expected_parcels or 1, declared)
     record(tx, actor, "shop_order", so.id, "tracking_codes", after={"added": codes})
     close_tasks(tx, actor, "shop_order", so.id, {TaskKind.CHASE_SHOP})
     if order.status == S.PURCHASED:

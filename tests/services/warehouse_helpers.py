@@ -10,10 +10,10 @@ from sqlalchemy import select
 from app.db import Database
 from app.models import Order, Parcel, ShopOrder
 from app.permissions import SYSTEM_ACTOR, Actor, Role
-from app.services import orders
-from app.services.activity import now
+from app.services import orders, purchasing
 from app.services.scanning import Measurements
-from tests.factories import make_customer, make_order, make_user, make_warehouses
+from tests.factories import item, make_customer, make_order, make_user, make_warehouses
+from tests.money_helpers import accounts, fund
 
 
 @dataclass
@@ -42,34 +42,32 @@ def make_staff(db: Database) -> Staff:
                  make_user(db, Role.ACCOUNTANT))
 
 
-def purchase_order(db: Database, st: Staff, codes: list[str], expected_parcels: int = 1,
+_seller_numbers = iter(range(1, 10**9))
+
+
+def purchase_order(db: Database, st: Staff, codes: list[str], expected_parcels: int | None = None,
                    customer_id: int | None = None, seller_order_no: str = "") -> tuple[int, int]:
-    """A purchase order bought and shipped by the seller, whose shop order expects
-    ``expected_parcels`` and has declared ``codes`` (what the purchasing capability records).
+    """A purchase order bought the way ordering staff buy it (deposit, confirmation, one shop order
+    recorded with the seller's tracking ``codes``) and shipped by the seller. ``expected_parcels``
+    overrides how many parcels the shop said it sends (by default one per declared code).
     Returns (order id, shop order id)."""
     cid = customer_id or make_customer(db, st.care)
-    oid = make_order(db, st.care, cid)
+    oid = make_order(db, st.care, cid, items=[item("女士连衣裙 夏季", 2, "45.50")])
+    fund(db, cid)
     orders.apply_action(db, st.care, oid, "submit")
-    orders.apply_action(db, st.care, oid, "deposit")
     orders.confirm_order(db, st.manager, oid, st.care.user_id, st.ordering.user_id)
-    orders.apply_action(db, st.ordering, oid, "start_purchase")
-    with db.transaction() as tx:
-        order = tx.get(Order, oid)
-        for it in order.items:
-            it.quantity_bought = it.quantity
-        at = now(tx)
-        so = ShopOrder(order_id=oid, shop_id=order.items[0].shop_id, platform_order_no=seller_order_no,
-                       expected_parcels=expected_parcels, created_at=at, updated_at=at)
-        tx.add(so)
-        tx.flush()
-        for code in codes:
-            tx.add(Parcel(tracking_code=code, order_id=oid, shop_order_id=so.id, customer_id=cid,
-                          destination_warehouse_id=order.destination_warehouse_id, status="expected",
-                          search_text=code.lower(), created_at=at, updated_at=at))
-        so_id = so.id
-    orders.apply_action(db, st.ordering, oid, "mark_purchased")
-    orders.apply_action(db, st.ordering, oid, "seller_ship")
-    return oid, so_id
+    purchasing.prepare_shop_orders(db, st.ordering, oid)
+    so = purchasing.purchasing_view(db, st.ordering, oid).shop_orders[0]
+    number = seller_order_no or f"TB-{next(_seller_numbers):010d}"
+    purchasing.record_shop_order(db, st.ordering, so.id, purchasing.ShopOrderInput(
+        number, so.items_value.amount, Decimal("0"), Decimal("0"), accounts(db)[1],
+        {i.id: i.quantity for i in so.items}, tracking_codes=list(codes)))
+    if expected_parcels is not None:
+        with db.transaction() as tx:
+            tx.get(ShopOrder, so.id).expected_parcels = expected_parcels
+    if order_status(db, oid) == "purchased":
+        orders.apply_action(db, st.ordering, oid, "seller_ship")
+    return oid, so.id
 
 
 def consignment_order(db: Database, st: Staff, codes: list[str], customer_id: int | None = None) -> int:
