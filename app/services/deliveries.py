@@ -2,9 +2,8 @@
 packed box by box (each parcel scanned into its box), the export slip (phiếu xuất) printed,
 the hand-over to the customer or courier, and the signed slip; the orders become delivered.
 
-Money: a request is refused while the customer owes more than allowed, and the slip's COD adds
-what the customer owes. Both questions go through the two functions below, which the money
-capability wires to wallets (see their docstrings); this capability never reads money itself.
+Money: what the customer's orders owe is paid from their wallet first; a request is then refused
+while the customer still owes more than their credit limit, and the slip's COD adds what they owe.
 """
 from __future__ import annotations
 
@@ -12,17 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
-from app.models import (Customer, CustomerAddress, DeliveryParcel, DeliveryRequest, Order, Parcel,
-                        User, Warehouse)
+from app.models import (Customer, CustomerAddress, DeliveryParcel, DeliveryRequest, Order, OrderMoney,
+                        Parcel, User, Warehouse)
 from app.money import VND, Money
 from app.permissions import Actor, Perm, require
 from app.services import files as file_store
+from app.services import ledger, purchasing, wallets
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
@@ -42,17 +42,30 @@ MAX_BOXES = 99
 
 def customer_debt_allows_delivery(tx: Session, customer_id: int) -> bool:
     """May this customer's goods leave the warehouse? False while the customer owes more than the
-    allowed debt (their credit limit). Wired by the money capability to the customer's wallet
-    (balance and approved credit limit); until it is merged, nobody is held back — there is no
-    wallet to read on this branch."""
-    return True
+    allowed debt: the credit limit a manager granted on the wallet (none: nothing may be owed)."""
+    _held, limit = ledger.wallet_money(tx, customer_id)
+    return customer_debt(tx, customer_id).amount <= limit.amount
 
 
 def customer_debt(tx: Session, customer_id: int) -> Money:
-    """What the customer owes now (a negative wallet balance, as a positive amount), which the
-    export slip collects on delivery (COD = VN delivery fee + this). Wired by the money
-    capability; zero until then."""
-    return Money.zero(VND)
+    """What the customer owes now: the orders' balances due plus any overdraft of the wallet.
+    The export slip collects it on delivery (COD = VN delivery fee + this)."""
+    held, _limit = ledger.wallet_money(tx, customer_id)
+    minor = type_coerce(OrderMoney.balance_due, BigInteger)     # stored in đồng
+    owed = tx.scalar(select(func.coalesce(func.sum(minor), 0))
+                     .where(OrderMoney.customer_id == customer_id, minor > 0))
+    overdraft = -held if held.is_negative() else Money.zero(VND)
+    return Money.from_minor(int(owed), VND) + overdraft
+
+
+def _settle_from_wallet(tx: Session, actor: Actor, customer_id: int) -> None:
+    """Before asking whether the customer owes too much, pay what their orders owe from the
+    money already in their wallet (as far as it goes)."""
+    minor = type_coerce(OrderMoney.balance_due, BigInteger)
+    due = tx.scalars(select(OrderMoney.order_id).where(OrderMoney.customer_id == customer_id, minor > 0)
+                     .order_by(OrderMoney.order_id))
+    for order_id in list(due):
+        wallets.settle(tx, actor, purchasing.lock_order(tx, order_id))
 
 
 class DebtTooHigh(DomainError):
@@ -119,6 +132,7 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
             raise NotFound(what=Lazy(N_("The customer")))
         if wh is None or wh.country != "VN":
             raise ValidationFailed({"warehouse": _("Choose a warehouse in Vietnam.")})
+        _settle_from_wallet(tx, actor, customer.id)
         if not customer_debt_allows_delivery(tx, customer.id):
             raise DebtTooHigh(customer=f"{customer.code} {customer.name}")
         rows = list(tx.scalars(select(Parcel).where(Parcel.id.in_(set(data.parcel_ids)))

@@ -77,19 +77,44 @@ def test_a_delivery_request_is_packed_slipped_handed_over_and_signed_and_the_ord
         assert s.get(StoredFile, v.signed_slip_file_id).size == 72
 
 
-def test_a_customer_owing_too_much_is_refused_a_delivery(db, st, monkeypatch):
+def _owe(db, st, order_id, amount):
+    """A supplementary bill the manager approved: the order owes ``amount`` đồng."""
+    from app.services import billing
+
+    bill = billing.propose_supplementary_bill(db, st.manager, order_id, [billing.BillLineInput(
+        "vn_delivery", Decimal(amount), "Giao tận nơi")], "Giao hàng ngoài nội thành")
+    billing.approve_bill(db, st.manager, bill)
+
+
+def test_a_customer_owing_more_than_the_credit_limit_is_refused_until_the_wallet_pays(db, st):
+    from app.services import wallets
+
     cid = make_customer(db, st.care)
-    _in_hanoi(db, st, [["SF3100000001"]], cid)
+    (oid,) = _in_hanoi(db, st, [["SF3100000001"]], cid)
+    _owe(db, st, oid, "250000")
     ids = [p.id for p in deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])]
-    monkeypatch.setattr(deliveries, "customer_debt_allows_delivery", lambda tx, customer_id: False)
     with pytest.raises(deliveries.DebtTooHigh) as err:
         deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], ids))
     assert "Nguyễn Thị Hằng" in str(err.value)
-    monkeypatch.setattr(deliveries, "customer_debt", lambda tx, customer_id: Money.of("250000", VND))
-    monkeypatch.setattr(deliveries, "customer_debt_allows_delivery", lambda tx, customer_id: True)
+    wallets.grant_credit(db, st.manager, cid, Decimal("300000"), "Khách quen")
     did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], ids, "pickup",
                                                                  delivery_fee=Money.of("0", VND)))
     assert deliveries.get_delivery(db, st.store, did).cod == Money.of("250000", VND)   # COD collects the debt
+
+
+def test_money_in_the_wallet_pays_what_is_owed_before_the_delivery_is_judged(db, st):
+    from tests.money_helpers import fund
+
+    cid = make_customer(db, st.care)
+    (oid,) = _in_hanoi(db, st, [["SF3200000001"]], cid)
+    _owe(db, st, oid, "180000")
+    fund(db, cid, "200000")            # a top-up retries only deposits; the bill is paid at delivery
+    ids = [p.id for p in deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])]
+    did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], ids, "pickup",
+                                                                 delivery_fee=Money.of("0", VND)))
+    assert deliveries.get_delivery(db, st.store, did).cod == Money.of("0", VND)
+    with db.read() as s:
+        assert deliveries.customer_debt(s, cid) == Money.of("0", VND)
 
 
 def test_only_the_customers_parcels_on_the_shelves_and_only_warehouse_staff(db, st):
