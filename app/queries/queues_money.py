@@ -26,7 +26,7 @@ from app.queries.queues import CUSTOMER_SEARCH, QUEUES
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LABELS, PAYMENT_LABELS,
                                  BillStatus, PaymentStatus)
-from app.workflows.orders import STATUS_LABELS, OrderKind, OrderStatus
+from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
 R = Role
@@ -340,3 +340,34 @@ QUEUES.add(Queue(
     perm=Perm.PURCHASE, flag=overdue_purchase,
     hint=N_("Accepted orders to place with the shops, yours and unclaimed; red when the purchase "
             "deadline has passed. Open one, then More ⋯ → Shop orders.")), [R.ORDERING])
+
+# -- billing -------------------------------------------------------------------------------------------
+
+#: the goods have left China weighed and measured: freight can be charged
+_WEIGHED = (S.IN_TRANSIT.value, S.AWAITING_DELIVERY.value)
+
+
+def _to_bill(ctx: Context) -> Select:
+    return (select(Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
+                   Order.status.label("status"), Customer.code.label("customer_code"),
+                   Customer.name.label("customer_name"), OrderMoney.charged.label("charged"),
+                   Order.created_at.label("created_at"))
+            .join(Customer, Customer.id == Order.customer_id)
+            .outerjoin(OrderMoney, OrderMoney.order_id == Order.id)
+            .where(Order.status.in_(_WEIGHED), OrderMoney.billed_at.is_(None)))
+
+
+QUEUES.add(Queue(
+    "money.to_bill", N_("Orders to bill"), "order", _to_bill,
+    (Column("code", N_("Order"), sortable=True, width=110),
+     Column("kind", N_("Type"), "label", labels=ORDER_KIND_LABELS, width=110),
+     Column("status", N_("Status"), "label", labels=STATUS_LABELS, width=140),
+     Column("customer_code", N_("Customer code"), width=100),
+     Column("customer_name", N_("Customer"), width=180),
+     Column("charged", N_("Charged so far"), "money", width=130),
+     Column("created_at", N_("Created"), "datetime", sortable=True, width=130)),
+    ("created_at", False), frozenset({"orders", "order_money", "parcels"}), ORDER_SEARCH,
+    perm=Perm.RECORD_PAYMENTS,
+    hint=N_("Orders whose parcels left China weighed and measured and have no billing notice yet. "
+            "Open one, then Money → Billing notice: the parcels' weights are filled in.")),
+    [R.ACCOUNTANT, R.MANAGER])

@@ -18,7 +18,7 @@ from app.fees import (DISCOUNTABLE, FeeLine, FeeQuote, ItemFact, OrderFacts, Pac
                       quote)
 from app.i18n import Lazy, N_, _, fmt_money
 from app.models import (Bill, Customer, FeePolicy, JournalEntry, JournalLine, LedgerAccount, Order,
-                        OrderMoney, ShopOrder, VipLevel, Warehouse)
+                        OrderMoney, Parcel, ShopOrder, VipLevel, Warehouse)
 from app.money import CNY, VND, Money
 from app.permissions import Actor, Perm, Role, require
 from app.services import fee_policies, ledger, rates
@@ -297,6 +297,25 @@ def parse_packages(packages: list[PackageInput]) -> tuple[Package, ...]:
     if errors:
         raise ValidationFailed(errors)
     return tuple(out)
+
+
+def measured_packages(db: Database, actor: Actor, order_id: int) -> list[PackageInput]:
+    """The order's parcels as the China warehouse weighed and measured them (the Vietnam re-weigh
+    where China recorded no weight), for the billing notice to start from."""
+    _need(actor, Perm.RECORD_PAYMENTS, Perm.APPROVE_BILLS)
+    with db.read() as s:
+        rows = s.execute(select(Parcel.weight_kg, Parcel.vn_weight_kg, Parcel.length_cm, Parcel.width_cm,
+                                Parcel.height_cm)
+                         .where(Parcel.order_id == order_id, Parcel.status != "lost")
+                         .order_by(Parcel.id)).all()
+    out = []
+    for r in rows:
+        weight = r.weight_kg if r.weight_kg is not None else r.vn_weight_kg
+        if weight is None:
+            continue
+        dims = (r.length_cm, r.width_cm, r.height_cm)
+        out.append(PackageInput(weight, *(dims if all(d is not None for d in dims) else (Decimal(0),) * 3)))
+    return out
 
 
 def preview_billing(db: Database, actor: Actor, order_id: int, packages: list[PackageInput],

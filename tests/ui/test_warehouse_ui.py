@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QApplication, QCheckBox, QLabel, QLineEdit, QPushButton, QTableWidget,
-                               QTabWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QLabel, QLineEdit, QListWidget, QPushButton,
+                               QTableWidget, QTabWidget)
 from sqlalchemy import func, select
 
 from app.models import ActivityEvent, Parcel
@@ -399,3 +399,35 @@ def test_the_order_window_lists_the_orders_parcels(qtbot, depot, open_main):
 
 from app.services.scanning import Measurements  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
+
+
+def test_the_accountant_bills_an_order_from_its_queue_with_the_weighed_parcels_filled_in(qtbot, depot, open_main):
+    from app.services import billing
+    from app.services.scanning import Measurements
+    from ui.screens.money_bills import BillingNoticeDialog
+
+    db, st = depot["db"], depot["st"]
+    make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Trần Kế Toán")
+    oid, _so = purchase_order(db, st, ["YT7300000000001"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "YT7300000000001",
+                       Measurements(Decimal("3.2"), Decimal("50"), Decimal("40"), Decimal("30")))
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, sid, "YT7300000000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("4"), "H8")
+    shipments.depart_shipment(db, st.cn, sid)
+    main = open_main(db, "ketoan")
+    nav = main.findChild(QListWidget, "queue_nav")
+    nav.setCurrentRow([q.name for q in main.queues].index("money.to_bill"))
+    view = main.current_view()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    assert view.model.raw_row(0).code == f"DH{oid:07d}"
+    dialog = BillingNoticeDialog(main.session, oid, f"DH{oid:07d}", main)
+    qtbot.addWidget(dialog)
+    table = dialog.findChild(QTableWidget, "billing_packages")
+    assert table.rowCount() == 1
+    assert [table.item(0, c).text() for c in range(4)] == ["3,2", "50", "40", "30"]   # Vietnamese decimals
+    dialog.findChild(QPushButton, "billing_preview_button").click()
+    preview = dialog.findChild(QTableWidget, "billing_preview")
+    assert any("50×40×30/6000 = 10 kg" in preview.item(r, 2).text() for r in range(preview.rowCount()))
+    dialog.findChild(QPushButton, "billing_issue").click()
+    assert billing.order_money_view(db, st.accountant, oid).billed

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QInpu
 
 from app.errors import DomainError, ValidationFailed
 from app.fees import DISCOUNTABLE, FEE_LABELS
-from app.i18n import NumberInputError, _, fmt_datetime, fmt_money, parse_decimal
+from app.i18n import NumberInputError, _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
 from app.money import VND, Money
 from app.permissions import Perm
 from app.services import billing
@@ -88,6 +88,23 @@ class BillingNoticeDialog(QDialog):
         layout.addWidget(self.total)
         layout.addLayout(buttons)
         self.resize(900, 560)
+        self._prefill()
+
+    def _prefill(self) -> None:
+        """Start from the parcels as the warehouse weighed and measured them."""
+        try:
+            measured = billing.measured_packages(self.session.db, self.session.actor, self.order_id)
+        except DomainError:
+            return
+        if not measured:
+            return
+        self.packages.setRowCount(0)
+        for p in measured:
+            r = self.packages.rowCount()
+            self.packages.insertRow(r)
+            for c, value in enumerate((p.actual_kg, p.length_cm, p.width_cm, p.height_cm)):
+                text = "" if value == 0 and c else fmt_decimal(value)
+                self.packages.setItem(r, c, QTableWidgetItem(text))
 
     def _add_row(self) -> None:
         r = self.packages.rowCount()
