@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from _common import ROOT, Targets, percentile
+from _common import ROOT, Targets, percentile, with_postgresql
 
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
 
@@ -36,7 +36,7 @@ SPREAD = (("delivered", 0.70), ("ready", 0.06), ("received_vn", 0.04), ("in_tran
 
 def build(database) -> None:
     """Demo company + ORDERS bulk orders + N parcels spread over them (bulk inserts)."""
-    from sqlalchemy import func, insert, select, text
+    from sqlalchemy import func, insert, select
 
     from app import db as dbmod
     from app.demo import create_demo_company, generate_bulk
@@ -48,7 +48,7 @@ def build(database) -> None:
     t0 = time.perf_counter()
     generate_bulk(database, ORDERS, batch=10000)
     with database.read() as s:
-        lo, hi = s.execute(select(func.min(Order.id), func.max(Order.id))).one()
+        hi = s.scalar(select(func.max(Order.id)))
         customers = dict(s.execute(select(Order.id, Order.customer_id).where(Order.id >= hi - ORDERS)).all())
         cn = s.scalar(select(Warehouse.id).where(Warehouse.code == "CN-GZ"))
         vn = [w for w in s.scalars(select(Warehouse.id).where(Warehouse.country == "VN"))]
@@ -220,7 +220,6 @@ def measure(label: str, database, t: Targets, limit: float) -> None:
 
 def main() -> int:
     from app import db as dbmod
-    from tests import pg_server
 
     CACHE.mkdir(exist_ok=True)
     t = Targets(f"scan station at {N:,} parcels")
@@ -234,25 +233,12 @@ def main() -> int:
     measure("SQLite", database, t, 5)
     database.dispose()
 
-    ok, why = pg_server.available()
-    if not ok:
-        print(f"PostgreSQL skipped: {why}")
-        return t.finish()
-    server = pg_server.PgServer().start()
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
-        database = dbmod.Database(server.url_for("bench"))
+    def on_postgresql(database) -> None:
         print("building the PostgreSQL database …")
         build(database)
         measure("PostgreSQL (loopback)", database, t, 10)
-        database.dispose()
-    finally:
-        server.stop()
+
+    with_postgresql(on_postgresql)
     return t.finish()
 
 
