@@ -94,15 +94,16 @@ def _analyze(database) -> None:
             c.commit()
 
 
-def targets(database, run: str) -> tuple[list[str], list[str]]:
+def targets(database, run: str) -> tuple[list[str], list[str], list[tuple[int, str]]]:
     """2 × SCANS fresh expected parcels on orders waiting for them (consignment orders accepted,
-    purchase orders the seller shipped): one half for the service, one for the raw driver."""
+    purchase orders the seller shipped): one half for the service, one for the raw driver; and
+    the orders' statuses, to put back afterwards so the cached database serves the next run."""
     from sqlalchemy import insert, or_, select
 
     from app.models import Order, Parcel
 
     with database.read() as s:
-        waiting = s.execute(select(Order.id, Order.customer_id, Order.destination_warehouse_id)
+        waiting = s.execute(select(Order.id, Order.customer_id, Order.destination_warehouse_id, Order.status)
                             .where(or_((Order.kind == "consignment") & (Order.status == "accepted"),
                                        (Order.kind == "purchase") & (Order.status == "seller_shipped")))
                             .limit(2 * SCANS)).all()
@@ -112,14 +113,24 @@ def targets(database, run: str) -> tuple[list[str], list[str]]:
     codes = [f"SF{run}{i:06d}" for i in range(2 * SCANS)]
     rows = []
     for i, code in enumerate(codes):
-        oid, cid, dest = waiting[i % len(waiting)]
+        oid, cid, dest, _status = waiting[i % len(waiting)]
         rows.append(dict(tracking_code=code, carrier="sf", order_id=oid, customer_id=cid, status="expected",
                          ownerless=False, excess=False, destination_warehouse_id=dest, shelf="", label_name="",
                          label_shop="", seller_order_no="", note="", search_text=code.lower(),
                          created_at=at, updated_at=at, version=1))
     with database.transaction() as tx:
         tx.execute(insert(Parcel), rows)
-    return codes[:SCANS], codes[SCANS:]
+    return codes[:SCANS], codes[SCANS:], [(w.id, w.status) for w in waiting]
+
+
+def put_back(database, statuses: list[tuple[int, str]]) -> None:
+    from sqlalchemy import bindparam, update
+
+    from app.models import Order
+
+    with database.transaction() as tx:
+        tx.connection().execute(update(Order.__table__).where(Order.__table__.c.id == bindparam("oid"))
+                                .values(status=bindparam("st")), [{"oid": i, "st": s} for i, s in statuses])
 
 
 def service_scans(database, codes: list[str]) -> list[float]:
@@ -201,11 +212,12 @@ def measure(label: str, database, t: Targets, limit: float) -> None:
     with database.read() as s:
         n = s.scalar(select(func.count()).select_from(Parcel))
     run = f"{int(time.time()) % 10**6:06d}"
-    mine, raw = targets(database, run)
+    mine, raw, statuses = targets(database, run)
     print(f"-- {label}: {n:,} parcels, {SCANS:,} scans each way")
     service_scans(database, mine[:50])              # warm-up: imports, statement caches
     svc = service_scans(database, mine[50:])
     bare = raw_scans(database, raw)
+    put_back(database, statuses)
     p50, p99 = percentile(svc, 50), percentile(svc, 99)
     t.info(f"{label}: service scan p50", p50, "ms")
     t.check(f"{label}: service scan p99 (whole call, committed)", p99, limit)

@@ -369,5 +369,5 @@ QUEUES.add(Queue(
     ("created_at", False), frozenset({"orders", "order_money", "parcels"}), ORDER_SEARCH,
     perm=Perm.RECORD_PAYMENTS,
     hint=N_("Orders whose parcels left China weighed and measured and have no billing notice yet. "
-            "Open one, then Money → Billing notice: the parcels' weights are filled in.")),
+            "Open one, then Money → Billing notice…: the parcels' weights are filled in.")),
     [R.ACCOUNTANT, R.MANAGER])
