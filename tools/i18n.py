@@ -36,7 +36,7 @@ def extract() -> dict[str, tuple[str, ...] | None]:
     method_map = [("**.py", "python")]
     sources = [ROOT / "app", ROOT / "ui"]
     for src in sources:
-        for filename, lineno, message, comments, context in extract_from_dir(
+        for _file, _line, message, _comments, _context in extract_from_dir(
                 str(src), method_map=method_map, keywords=KEYWORDS, strip_comment_tags=True):
             _add(found, message)
     main = ROOT / "main.py"
@@ -44,7 +44,7 @@ def extract() -> dict[str, tuple[str, ...] | None]:
         from babel.messages.extract import extract as _extract
 
         with main.open("rb") as f:
-            for lineno, message, comments, context in _extract("python", f, keywords=KEYWORDS):
+            for _line, message, _comments, _context in _extract("python", f, keywords=KEYWORDS):
                 _add(found, message)
     return dict(sorted(found.items(), key=lambda kv: kv[0]))
 

@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self.queues = reader.queues_for(self.session.actor)
         self.nav.blockSignals(True)
         self.nav.clear()
-        for i, q in enumerate(self.queues):
+        for q in self.queues:
             item = QListWidgetItem(_(q.title))
             item.setData(Qt.ItemDataRole.UserRole, q.name)
             item.setToolTip(_(q.hint) if q.hint else "")
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
                                                      who=self.session.signed.full_name)]
         if view.model.search:
             parts.append(_("Search: {text}").format(text=view.model.search))
-        for key, box in view.filter_boxes.items():
+        for box in view.filter_boxes.values():
             if box.currentData() is not None:
                 parts.append(box.currentText())
         db, actor, name = self.session.db, self.session.actor, view.queue.name

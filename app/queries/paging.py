@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import Select, and_, func, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, Label
 
@@ -39,10 +39,13 @@ class Filter:
 
 @dataclass(frozen=True)
 class Search:
-    """A folded text column to search in; on SQLite, the FTS5 trigram table that indexes it."""
+    """A folded text column to search in; on SQLite, the FTS5 trigram table that indexes it.
+    ``clause(term, dialect)`` replaces the column search where a queue finds rows another way
+    (orders are found through their customer and by code)."""
 
-    column: ColumnElement
+    column: ColumnElement | None = None
     fts_table: str | None = None
+    clause: Callable[[str, str], ColumnElement | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def _like_pattern(word: str, dialect: str) -> str:
 
 def search_clause(search: Search, id_expr: ColumnElement, term: str, dialect: str) -> ColumnElement | None:
     """Every word must occur (accent- and case-insensitive). Trigram indexes on both databases."""
+    if search.clause is not None:
+        return search.clause(term, dialect)
     words = [w for w in fold(term).split(" ") if w]
     if not words:
         return None

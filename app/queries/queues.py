@@ -5,13 +5,17 @@ tests and benchmarks page through the very same declarations.
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.entities import ENTITY_LABELS
 from app.i18n import N_
 from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
 from app.permissions import ROLE_LABELS, STAFF_ROLES, Actor, Perm, Role
-from app.queries.paging import Column, Context, Filter, Queue, QueueRegistry, Search
+from app.queries.paging import Column, Context, Filter, Queue, QueueRegistry, Search, search_clause
+from app.text import fold
 from app.workflows.orders import CLOSED, ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 from app.workflows.tasks import TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskStatus
 
@@ -110,7 +114,28 @@ _ORDER_COLUMNS = (
     Column("created_at", N_("Created"), "datetime", sortable=True, width=130),
     Column("updated_at", N_("Last change"), "datetime", sortable=True, width=130),
 )
-_ORDER_SEARCH = Search(Order.search_text, "orders_fts")
+_CODE_WORD = re.compile(r"^(dh|kg)\d{1,7}$")
+CUSTOMER_SEARCH = Search(Customer.search_text, "customers_fts")
+
+
+def _order_search(term: str, dialect: str):
+    """Order codes by their unique index; every other word through the customer (name with or
+    without accents, customer code, phone) — the customers' trigram index, 5× smaller than
+    the orders and fast even for a name a third of the customers share."""
+    words = [w for w in fold(term).split(" ") if w]
+    clauses = []
+    for w in [w for w in words if _CODE_WORD.match(w)]:
+        low = w.upper()
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        clauses.append(and_(Order.code >= low, Order.code < high))
+    rest = " ".join(w for w in words if not _CODE_WORD.match(w))
+    if rest:
+        matching = search_clause(CUSTOMER_SEARCH, Customer.id, rest, dialect)
+        clauses.append(Order.customer_id.in_(select(Customer.id).where(matching)))
+    return and_(*clauses) if clauses else None
+
+
+_ORDER_SEARCH = Search(clause=_order_search)
 _ORDER_TABLES = frozenset({"orders", "customers", "users", "order_items"})
 
 
@@ -195,7 +220,7 @@ QUEUES.add(Queue(
      Column("email", N_("E-mail"), width=180),
      Column("care_staff", N_("Customer care"), width=150),
      Column("created_at", N_("Created"), "datetime", sortable=True, width=130)),
-    ("created_at", True), frozenset({"customers", "users"}), Search(Customer.search_text, "customers_fts"),
+    ("created_at", True), frozenset({"customers", "users"}), CUSTOMER_SEARCH,
     perm=Perm.VIEW_CUSTOMERS, hint=N_("Search by name (with or without accents), code or phone.")),
     [R.CARE, R.MANAGER, R.ACCOUNTANT])
 
@@ -231,17 +256,18 @@ QUEUES.add(Queue(
      Column("at", N_("When"), "datetime", width=140),
      Column("actor_name", N_("Who"), width=160),
      Column("role", N_("Role"), "label", labels={r.value: l for r, l in ROLE_LABELS.items()}, width=130),
-     Column("entity", N_("Record"), width=100),
+     Column("entity", N_("Record"), "label", labels=ENTITY_LABELS, width=100),
      Column("entity_id", N_("Record no."), "int", width=90),
      Column("action", N_("Action"), width=140),
      Column("note", N_("Note"), width=240)),
     ("id", True), frozenset({"activity_events"}), Search(ActivityEvent.action),
     filters=(Filter("entity", N_("Record type"),
-                    lambda s, a: [(e, e) for e in ("order", "customer", "user", "task", "setting",
-                                                   "warehouse", "parcel", "shipment", "complaint")],
+                    lambda s, a: list(ENTITY_LABELS.items()),
                     lambda s, v: s.where(ActivityEvent.entity == v)),),
     perm=Perm.VIEW_ACTIVITY), [R.ADMIN, R.MANAGER])
 
 TASK_STATUS = TASK_STATUS_LABELS
 
+from app.queries import queues_warehouse as _queues_warehouse  # noqa: E402,F401  (registers its queues)
+from app.queries import queues_money as _queues_money  # noqa: E402,F401  (money and purchasing)
 from app.queries import queues_notify as _queues_notify  # noqa: E402,F401  (tasks, delays, outbox)

@@ -8,6 +8,7 @@ IMPORTDESK_ARGON2_PROFILE=cheapest selects the library's cheapest profile for te
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -173,8 +174,8 @@ def first_run_setup(db: Database, company_name: str, username: str, full_name: s
     name = (username or "").strip().lower()
     if not company:
         errors["company_name"] = _("Enter the company name.")
-    if not name or not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        errors["username"] = _("A user name uses letters, digits, dot, dash or underscore.")
+    if not re.match(r"^[a-z0-9._-]{2,60}$", name):
+        errors["username"] = _("A user name is 2–60 lower-case letters, digits, dot, dash or underscore.")
     if not (full_name or "").strip():
         errors["full_name"] = _("Enter the administrator's full name.")
     problem = password_problem(password or "", name)

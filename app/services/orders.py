@@ -24,6 +24,7 @@ from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFi
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import files as file_store
+from app.services import purchasing
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.delays import refresh_order_delay
@@ -204,11 +205,9 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
     have = {p.tracking_code for p in order.parcels}
     for code in wanted:
         if code not in have:
-            order.parcels.append(Parcel(tracking_code=code, status="expected", created_at=at, updated_at=at))
-
-
-def _search_text(order: Order, customer: Customer) -> str:
-    return search_blob(order.code, customer.code, customer.name, customer.phone)
+            order.parcels.append(Parcel(tracking_code=code, status="expected", customer_id=order.customer_id,
+                                        destination_warehouse_id=order.destination_warehouse_id,
+                                        created_at=at, updated_at=at))
 
 
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
@@ -242,7 +241,6 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         if data.kind == OrderKind.CONSIGNMENT:
             _write_codes(tx, order, data.tracking_codes)
         order.code = f"{'DH' if data.kind == OrderKind.PURCHASE else 'KG'}{order.id:07d}"
-        order.search_text = _search_text(order, customer)
         record(tx, actor, "order", order.id, "created",
                after={"code": order.code, "kind": order.kind, "status": order.status,
                       "customer": customer.code, "items": len(order.items),
@@ -307,8 +305,6 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
             if not after:
                 return
             order.updated_at, order.updated_by_id = now(tx), actor.user_id
-            customer = tx.get(Customer, order.customer_id)
-            order.search_text = _search_text(order, customer)
             record(tx, actor, "order", order.id, "edited", before, after)
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
@@ -360,13 +356,21 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         order.submitted_at = now(tx)
         order.expires_at = None
         if order.kind == OrderKind.PURCHASE:
-            open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
-                      assignee_id=order.care_staff_id)
+            # Money: the deposit is taken from the wallet now if it can pay; else care staff chase it.
+            outcome = purchasing.take_deposit(tx, actor, order)
+            if outcome.taken:
+                _set_status(tx, actor, order, "deposit")
+                _after_move(tx, actor, order, "deposit", None)
+            else:
+                open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
+                          assignee_id=order.care_staff_id, note=outcome.why)
         else:
             open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id)
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _("New consignment order {code} to confirm").format(code=order.code),
                          entity="order", entity_id=order.id)
     elif action == "deposit":
+        if order.kind == OrderKind.PURCHASE:
+            purchasing.take_deposit(tx, actor, order, required=True)   # refused unless the wallet pays
         close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
         open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER),
@@ -400,9 +404,12 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         if order.ordering_staff_id is None:
             order.ordering_staff_id = actor.user_id
     elif action == "mark_purchased":
+        purchasing.book_service_fee(tx, actor, order)
         close_tasks(tx, actor, "order", order.id, {TaskKind.PLACE_ORDER})
         notify_customer(tx, customer, "order_purchased", "order", order.id, code=order.code)
     elif action in ("cancel", "out_of_stock", "mark_lost", "refuse"):
+        if action in ("cancel", "out_of_stock"):
+            purchasing.refund_deposit(tx, actor, order, reason or "")
         close_tasks(tx, actor, "order", order.id, status=TaskStatus.CANCELLED)
         notify_customer(tx, customer, "order_cancelled" if action == "cancel" else "order_status",
                         "order", order.id, code=order.code, reason=reason or "",
@@ -458,6 +465,25 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
             return order.status
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
+
+
+def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str]) -> list[str]:
+    """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
+    arrive_vn, start_delivery, deliver — in that order) that the order's workflow offers
+    ``actor`` from its status at that moment; steps already passed are skipped. Part of the
+    warehouse action's transaction; each step has the effects of the same step taken by hand
+    (``_after_move``: tasks, the customer told, delay flags). Returns the actions taken."""
+    order = _load(tx, order_id)
+    flow = flow_for(order.kind)
+    taken: list[str] = []
+    for action in actions:
+        if not any(order.status in st.sources and actor.role in st.roles
+                   for st in flow.steps if st.action == action):
+            continue
+        _set_status(tx, actor, order, action)
+        _after_move(tx, actor, order, action, None)
+        taken.append(action)
+    return taken
 
 
 def _holds(tx: Session, user_id: int | None, role: Role) -> bool:
@@ -745,11 +771,10 @@ def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
     """
     flow = flow_for(order.kind)
     reached: dict[str, tuple[datetime | None, str]] = {S.DRAFT.value: (order.created_at, "")}
-    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.action,
-                              ActivityEvent.after)
+    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.after)
                        .where(ActivityEvent.entity == "order", ActivityEvent.entity_id == order.id)
                        .order_by(ActivityEvent.id))
-    for at, who, action, after in events:
+    for at, who, after in events:
         if after and "status" in after:
             reached[after["status"]] = (at, who)
     exit_status = order.status if order.status in flow.terminal else None
@@ -786,7 +811,7 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
                                i.quantity_received, i.unit_price_cny, i.line_total, i.note,
                                i.image_file_id) for i in o.items)
         return OrderView(
-            o.id, o.code, o.kind, o.status, STATUS_LABELS[o.status], o.status_reason, o.version,
+            o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
             c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),
             o.ordering_staff_id, names.get(o.ordering_staff_id, ""),
             o.destination_warehouse_id, o.destination_warehouse.name if o.destination_warehouse else "",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import Database
-from app.errors import NotFound, StaleEdit, ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.i18n import LANGUAGES, Lazy, N_, _
 from app.models import User, UserRole, Warehouse
 from app.permissions import STAFF_ROLES, Actor, Perm, Role, require

@@ -51,7 +51,7 @@ S = OrderStatus
 
 STATUS_LABELS: dict[str, str] = {
     S.DRAFT: N_("Cart (draft)"),
-    S.NEW: N_("Waiting for deposit"),
+    S.NEW: N_("Submitted"),
     S.DEPOSITED: N_("Deposited"),
     S.AWAITING_APPROVAL: N_("Awaiting approval"),   # before "accepted": approving moves forward
     S.ACCEPTED: N_("Accepted"),
@@ -142,7 +142,7 @@ def _shipping_tail(lost_from: set[str]) -> list:
     ]
 
 #:  from                        action            to                    who                         guard
-PURCHASE_FLOW = Workflow("order.purchase", dict(STATUS_LABELS), S.DRAFT, [
+PURCHASE_FLOW = Workflow("order.purchase", {**STATUS_LABELS, S.NEW: N_("Waiting for deposit")}, S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_items),
     step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
     step(S.NEW,                   "deposit",        S.DEPOSITED,          {R.CARE, R.ACCOUNTANT, R.MANAGER, R.SYSTEM}, N_("Take deposit")),
@@ -165,7 +165,8 @@ _CONSIGNMENT_STATUSES = (S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRA
                          S.AWAITING_DELIVERY, S.DELIVERING, S.DELIVERED, S.RECEIVED, S.CANCELLED,
                          S.LOST, S.REFUSED)
 
-CONSIGNMENT_FLOW = Workflow("order.consignment", {s: STATUS_LABELS[s] for s in _CONSIGNMENT_STATUSES},
+CONSIGNMENT_FLOW = Workflow("order.consignment", {s: STATUS_LABELS[s] for s in _CONSIGNMENT_STATUSES}
+                            | {S.NEW: N_("Waiting for confirmation")},
                             S.DRAFT, [
     step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_tracking_codes),
     step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),

@@ -40,7 +40,7 @@ class TaskKind(StrEnum):
 TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.HANDLE_ORDER: N_("Handle order"),
     TaskKind.HANDLE_CONSIGNMENT: N_("Handle consignment order"),
-    TaskKind.TAKE_DEPOSIT: N_("Collect deposit"),
+    TaskKind.TAKE_DEPOSIT: N_("Take deposit"),
     TaskKind.PLACE_ORDER: N_("Place order with shop"),
     TaskKind.CHASE_SHOP: N_("Chase shop for tracking code"),
     TaskKind.COMPLAINT_ORDERING: N_("Complaint – ordering"),

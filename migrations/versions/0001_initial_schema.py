@@ -1,11 +1,12 @@
 """Initial schema: staff, settings, activity log, tasks, notifications, customers, orders.
 
-Besides the tables: the activity log refuses UPDATE/DELETE (triggers), and the folded search
-columns get trigram indexes — FTS5 on SQLite, pg_trgm GIN on PostgreSQL.
+Besides the tables: the activity log refuses UPDATE/DELETE (triggers), and the customers' folded
+search column gets a trigram index — FTS5 on SQLite, pg_trgm GIN on PostgreSQL. Orders are
+searched through their customer (and by code), so they need no text index of their own.
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:01:55.661673
+Create Date: 2026-11-23 10:33:31.927433
 """
 from alembic import op
 import sqlalchemy as sa
@@ -258,7 +259,6 @@ def upgrade() -> None:
     sa.Column('committed_deliver_by', sa.DateTime(timezone=True), nullable=True),
     sa.Column('estimated_ship_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('estimated_deliver_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['care_staff_id'], ['users.id'], name=op.f('fk_orders_care_staff_id_users')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_orders_created_by_id_users')),
@@ -474,7 +474,7 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-SEARCHED = ("customers", "orders")
+SEARCHED = ("customers",)
 
 
 def _hand_made_up() -> None:

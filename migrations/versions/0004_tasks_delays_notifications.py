@@ -2,12 +2,12 @@
 and the indexes behind the new queues and timers.
 
 Generated with autogenerate against a fresh SQLite database, then reviewed: the operations are
-plain (not batch) so SQLite never rebuilds ``orders`` — a rebuild would drop the FTS5 triggers
-that keep order search current, and with foreign keys on, dropping the old table would cascade
-into order items. SQLite ≥ 3.35 adds and drops these columns in place.
+plain (not batch) so SQLite never rebuilds ``orders`` — with foreign keys on, dropping the old
+table would cascade into the rows that point at it (items, parcels, money). SQLite ≥ 3.35 adds
+and drops these columns in place. The partial indexes' WHERE is written by hand.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-23 10:25:13.492245
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,14 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, StaleEdit, ValidationFailed
-from app.i18n import LANGUAGES, _
+from app.i18n import LANGUAGES, N_, _
 from app.permissions import Perm, Role
 from app.services import customers, users
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 
 ADDRESS_FIELDS = ("recipient", "phone", "line", "district", "city", "label")
-ADDRESS_TITLES = ("Recipient", "Phone", "Street address", "District", "City", "Label")
+ADDRESS_TITLES = (N_("Recipient"), N_("Phone"), N_("Street address"), N_("District"), N_("City"), N_("Label"))
 
 
 class CustomerWindow(QDialog):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import CHOOSABLE, SERVICES
-from app.i18n import NumberInputError, _, fmt_decimal, parse_decimal
+from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
 from app.permissions import Role
 from app.services import cart_import, customers, orders, users
 from app.workflows.orders import OrderKind
@@ -22,9 +22,9 @@ from ui.session import Session
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
                 "unit_price_cny", "note", "image")
-ITEM_TITLES = {"shop_name": "Shop", "platform": "Platform", "product_url": "Product link",
-               "title": "Title (Chinese)", "variant": "Variant", "quantity": "Qty",
-               "unit_price_cny": "Unit price (CNY)", "note": "Note", "image": "Image"}
+ITEM_TITLES = {"shop_name": N_("Shop"), "platform": N_("Platform"), "product_url": N_("Product link"),
+               "title": N_("Title (Chinese)"), "variant": N_("Variant"), "quantity": N_("Qty"),
+               "unit_price_cny": N_("Unit price (CNY)"), "note": N_("Note"), "image": N_("Image")}
 BAD = QColor("#fde2e1")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -514,8 +514,8 @@ class CartPreviewDialog(QDialog):
     until every remaining row is good: fix the cell or drop the row."""
 
     FIELDS = ("link", "variant", "quantity", "price", "note", "title", "shop")
-    TITLES = {"link": "Product link", "variant": "Variant", "quantity": "Qty", "price": "Unit price (CNY)",
-              "note": "Note", "title": "Title (Chinese)", "shop": "Shop"}
+    TITLES = {"link": N_("Product link"), "variant": N_("Variant"), "quantity": N_("Qty"),
+              "price": N_("Unit price (CNY)"), "note": N_("Note"), "title": N_("Title (Chinese)"), "shop": N_("Shop")}
 
     def __init__(self, rows: list[cart_import.CartRow], parent: QWidget | None = None) -> None:
         super().__init__(parent)

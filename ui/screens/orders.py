@@ -8,14 +8,14 @@ from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
-                               QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QListWidget, QListWidgetItem, QMenu, QPlainTextEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
 
 from app.errors import DomainError, StaleEdit
 from app.fees import SERVICES
-from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
+from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
@@ -25,7 +25,17 @@ from ui.session import Session
 from ui.windows import registry
 from ui.windows.detail import ActivityTimeline
 
+FILE_KINDS = {"image": N_("Image"), "inspection": N_("Inspection photo"), "report": N_("Report"),
+              "other": N_("Other")}
 STATUS_COLOURS = {"current": "#1565c0", "passed": "#2e7d32", "ahead": "#9e9e9e", "exit": "#c62828"}
+
+
+def parcel_status_label(status: str) -> str:
+    """A parcel's status in words, from the parcel workflow when one is declared."""
+    from app.workflows import FLOWS
+
+    flow = FLOWS.get("parcel")
+    return _(flow.label(status)) if flow is not None else status
 
 
 class StatusTracker(QWidget):
@@ -138,12 +148,11 @@ class FilesPanel(QWidget):
         self.list.setAcceptDrops(True)
         self.list.itemActivated.connect(self.open_file)
         self.kind = named(QComboBox(), "order_file_kind", _("Kind"))
-        for code, label in (("image", _("Image")), ("inspection", _("Inspection photo")),
-                            ("report", _("Report")), ("other", _("Other"))):
-            self.kind.addItem(label, code)
+        for code, label in FILE_KINDS.items():
+            self.kind.addItem(_(label), code)
         add = named(QPushButton(_("Add file…")), "order_add_file")
         add.clicked.connect(self.choose)
-        open_ = named(QPushButton(_("Open")), "order_open_file")
+        open_ = named(QPushButton(_("Open file")), "order_open_file")
         open_.clicked.connect(lambda: self.open_file(self.list.currentItem()))
         row = QHBoxLayout()
         row.addWidget(self.kind)
@@ -158,7 +167,7 @@ class FilesPanel(QWidget):
     def show_files(self, files: tuple[orders.FileView, ...]) -> None:
         self.list.clear()
         for f in files:
-            item = QListWidgetItem(f"{f.name} · {_(f.kind)} · {fmt_decimal(f.size // 1024 or 1)} KB · "
+            item = QListWidgetItem(f"{f.name} · {_(FILE_KINDS.get(f.kind, f.kind))} · {fmt_decimal(f.size // 1024 or 1)} KB · "
                                    f"{fmt_datetime(f.uploaded_at)} · {f.uploaded_by}")
             item.setData(Qt.ItemDataRole.UserRole, f.file_id)
             self.list.addItem(item)
@@ -248,7 +257,7 @@ class OrderWindow(QDialog):
         self.tabs = named(QTabWidget(), "order_tabs")
         self.items = named(QTableWidget(0, 10), "order_items_table", _("Items"))
         self.items.setHorizontalHeaderLabels([_("Image"), _("Shop"), _("Title (Chinese)"), _("Variant"),
-                                              _("Qty"), _("Bought"), _("Received"), _("Unit price (CNY)"),
+                                              _("Qty"), _("Qty bought"), _("Qty received"), _("Unit price (CNY)"),
                                               _("Amount"), _("Note")])
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -298,7 +307,7 @@ class OrderWindow(QDialog):
         services = ", ".join(_(SERVICES[c].label) for c in v.services if c in SERVICES) or _("none")
         self.people.setText(
             _("Customer: {code} {name} · {phone}").format(code=v.customer_code, name=v.customer_name, phone=v.customer_phone)
-            + "\n" + _("Customer care: {care} · Ordering staff: {buyer} · To: {dest} · From: {recv}").format(
+            + "\n" + _("Customer care: {care} · Ordering staff: {buyer} · VN warehouse: {dest} · CN warehouse: {recv}").format(
                 care=v.care_staff_name or "—", buyer=v.ordering_staff_name or "—",
                 dest=v.destination_warehouse or "—", recv=v.receiving_warehouse or "—")
             + "\n" + _("Delivery address: {address}").format(address=v.delivery_address or "—")
@@ -358,7 +367,7 @@ class OrderWindow(QDialog):
             self.goods.setText(_("Goods: {goods}").format(goods=v.goods_description or "—"))
             self.codes.clear()
             for code, status in v.tracking_codes:
-                self.codes.addItem(f"{code} · {_(status)}")
+                self.codes.addItem(f"{code} · {parcel_status_label(status)}")
             return
         self.items.setRowCount(len(v.items))
         for r, it in enumerate(v.items):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.entities import ENTITY_LABELS
 from app.i18n import _, display, fmt_datetime
 from app.permissions import ROLE_LABELS, Role
 from app.queries import reader
@@ -52,7 +53,8 @@ class GenericDetail(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "detail_window", _("Details"))
-        self.setWindowTitle(_("Details — {entity} {id}").format(entity=entity, id=entity_id))
+        self.setWindowTitle(_("Details — {entity} {id}").format(
+            entity=_(ENTITY_LABELS.get(entity, entity)), id=entity_id))
         queue = QUEUES[queue_name]
         row = reader.queue_row(session.db, session.actor, queue_name, entity_id)
         form = QFormLayout()
