@@ -14,6 +14,7 @@ from app.queries.queues import QUEUES
 from app.services import delays, orders
 from app.services import settings as settings_service
 from tests.factories import make_customer, make_order, make_user
+from tests.money_helpers import fund
 
 VN = timezone(timedelta(hours=7))
 
@@ -33,9 +34,9 @@ def accepted(db, staff, care="care", kind="purchase"):
     """An order confirmed now (committed: ship in 7 days, deliver in 15)."""
     cid = make_customer(db, staff[care], care=staff[care])
     oid = make_order(db, staff[care], cid, kind)
-    orders.apply_action(db, staff[care], oid, "submit")
     if kind == "purchase":
-        orders.apply_action(db, staff[care], oid, "deposit")
+        fund(db, cid)                               # submitting takes the deposit from the wallet
+    orders.apply_action(db, staff[care], oid, "submit")
     orders.confirm_order(db, staff["manager"], oid, staff[care].user_id,
                          staff["ordering"].user_id if kind == "purchase" else None)
     return oid

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app import db as dbmod
+from app.i18n import translate
 from app.models import ActivityEvent, Order, Task
 from app.permissions import SYSTEM_ACTOR, Role
 from app.services import feedback, orders, staff_inbox
@@ -98,8 +99,8 @@ def test_the_notification_centre_counts_lists_newest_first_and_marks_read(db, st
         staff_inbox.tell_staff(tx, [manager.user_id], "Order {code} confirmed", code="DH0000009")
     assert staff_inbox.unread_count(db, care) == 5
     page = staff_inbox.inbox(db, care, limit=3)
-    assert [n.title for n in page] == ["Order DH0000004 confirmed", "Order DH0000003 confirmed",
-                                       "Order DH0000002 confirmed"]
+    confirmed = translate("Order {code} confirmed", "vi")               # staff read it in their language
+    assert [n.title for n in page] == [confirmed.format(code=f"DH000000{i}") for i in (4, 3, 2)]
     assert [n.entity_id for n in staff_inbox.inbox(db, care, before_id=page[-1].id)] == [1, 0]
     assert staff_inbox.mark_read(db, care, [page[0].id, page[1].id]) == 2
     assert staff_inbox.mark_read(db, manager, [page[2].id]) == 0          # not theirs
@@ -110,7 +111,6 @@ def test_the_notification_centre_counts_lists_newest_first_and_marks_read(db, st
 
 
 def test_staff_are_told_in_their_own_language(db, staff):
-    from app.i18n import translate
     from app.services import users
 
     users.set_own_language(db, staff["care"], "zh_CN")

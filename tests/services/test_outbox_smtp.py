@@ -25,6 +25,7 @@ from app.services import orders, outbox
 from app.services import settings as settings_service
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from tests.factories import make_customer, make_order, make_user
+from tests.money_helpers import fund
 
 
 class MailServer:
@@ -124,8 +125,8 @@ def test_every_customer_event_arrives_in_the_customers_language(db, staff, serve
         cid = make_customer(db, staff["care"], care=staff["care"], language=lang, email=email,
                             name="Nguyễn Thị Hằng" if lang == "vi" else "王芳")
         oid = make_order(db, staff["care"], cid)
-        for action in ("submit", "deposit"):
-            orders.apply_action(db, staff["care"], oid, action)
+        fund(db, cid)                                  # submitting takes the deposit from the wallet
+        orders.apply_action(db, staff["care"], oid, "submit")
         orders.confirm_order(db, staff["manager"], oid, staff["care"].user_id, staff["ordering"].user_id)
         orders.apply_action(db, staff["ordering"], oid, "start_purchase")
         with db.transaction() as tx:
@@ -147,10 +148,12 @@ def test_every_customer_event_arrives_in_the_customers_language(db, staff, serve
             notify_customer(tx, c, "complaint_decided", "order", oid, code=code, decision="Hoàn 50.000 ₫")
         results[lang] = (email, code, new_date)
     report = outbox.send_due(db)
-    assert (report.sent, report.retrying, report.failed) == (16, 0, 0)
+    assert (report.sent, report.retrying, report.failed) == (18, 0, 0)    # 8 about the order, 1 top-up each
+    topups = {m.subject for m in _messages(db) if m.event == "wallet_topup"}
     got = server.by_to()
     for lang, (email, code, new_date) in results.items():
-        mails = got[email]
+        assert got[email][0]["Subject"] in topups                        # the wallet paid the deposit
+        mails = got[email][1:]
         name = "Nguyễn Thị Hằng" if lang == "vi" else "王芳"
         expected = [
             _expected("order_confirmed", lang, code=code, name=name, care="Lê Thu Trang"),
@@ -165,9 +168,9 @@ def test_every_customer_event_arrives_in_the_customers_language(db, staff, serve
         assert [(m["Subject"], m.get_content().strip()) for m in mails] == expected
         assert {m["Content-Language"] for m in mails} == {"vi" if lang == "vi" else "zh-CN"}
         assert mails[0]["From"] == "Hằng Nga Logistics <cskh@hangnga.vn>"
-    # the date inside the message is written the way each customer reads dates
-    assert results["vi"][2].astimezone().strftime("%d/%m/%Y") in got["hang@example.com"][4].get_content()
-    assert results["zh_CN"][2].astimezone().strftime("%Y/%m/%d") in got["wang@example.cn"][4].get_content()
+    # the date inside the message is written the way each customer reads dates (after the top-up)
+    assert results["vi"][2].astimezone().strftime("%d/%m/%Y") in got["hang@example.com"][5].get_content()
+    assert results["zh_CN"][2].astimezone().strftime("%Y/%m/%d") in got["wang@example.cn"][5].get_content()
     assert {m.status for m in _messages(db)} == {"sent"}
     assert outbox.send_due(db).sent == 0                               # nothing twice
 

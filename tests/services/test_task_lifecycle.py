@@ -17,6 +17,7 @@ from app.services import orders, tasks
 from app.services import settings as settings_service
 from app.workflows.tasks import TaskKind
 from tests.factories import make_customer, make_order, make_user
+from tests.money_helpers import fund, set_rates
 
 
 @pytest.fixture
@@ -57,26 +58,35 @@ def _inbox(db, user):
             StaffNotification.user_id == user.user_id).order_by(StaffNotification.id))]
 
 
-def _purchase(db, staff, services=()):
+def _purchase(db, staff, services=(), funded=True):
+    """A purchase order in a cart. Funded: submitting takes the deposit from the wallet at once;
+    else the rates are set but the wallet cannot pay, so submitting leaves the deposit to chase."""
     cid = make_customer(db, staff["care"], care=staff["care"])
-    return make_order(db, staff["care"], cid, services=services)
+    oid = make_order(db, staff["care"], cid, services=services)
+    if funded:
+        fund(db, cid)
+    else:
+        set_rates(db, manager=staff["manager"])
+    return oid, cid
 
 
 def test_take_deposit_is_opened_by_submitting_and_closed_by_the_deposit(db, staff, clock):
-    oid = _purchase(db, staff)
+    oid, cid = _purchase(db, staff, funded=False)
     orders.apply_action(db, staff["care"], oid, "submit")
     deposit = _task(db, TaskKind.TAKE_DEPOSIT, oid)
     assert (deposit.role, deposit.status, deposit.assignee_id) == ("care", "open", staff["care"].user_id)
     assert deposit.due_at == clock.now() + timedelta(hours=24)      # tasks.due_hours.take_deposit
-    orders.apply_action(db, staff["care"], oid, "deposit")
+    assert deposit.note                                              # why the wallet could not pay
+    with pytest.raises(DomainError):
+        orders.apply_action(db, staff["care"], oid, "deposit")       # not while the wallet cannot pay
+    fund(db, cid)                                                    # the top-up pays the deposit
     assert _task(db, TaskKind.TAKE_DEPOSIT, oid).status == "done"
     assert _open(db, oid) == {("handle_order", "manager")}
 
 
 def test_handle_order_is_the_managers_until_confirmed_then_care_looks_after_it_to_the_end(db, staff, clock):
-    oid = _purchase(db, staff)
-    orders.apply_action(db, staff["care"], oid, "submit")
-    orders.apply_action(db, staff["care"], oid, "deposit")
+    oid, _cid = _purchase(db, staff)
+    orders.apply_action(db, staff["care"], oid, "submit")            # takes the deposit too
     orders.confirm_order(db, staff["manager"], oid, staff["care"].user_id, staff["ordering"].user_id)
     kinds = _tasks(db, oid)
     assert ("handle_order", "manager", "done", None) in kinds
@@ -90,9 +100,8 @@ def test_handle_order_is_the_managers_until_confirmed_then_care_looks_after_it_t
 
 
 def test_place_order_is_due_by_the_purchase_deadline_and_closed_by_marking_purchased(db, staff, clock):
-    oid = _purchase(db, staff)
-    for action in ("submit", "deposit"):
-        orders.apply_action(db, staff["care"], oid, action)
+    oid, _cid = _purchase(db, staff)
+    orders.apply_action(db, staff["care"], oid, "submit")            # takes the deposit too
     orders.confirm_order(db, staff["manager"], oid, staff["care"].user_id, staff["ordering"].user_id)
     place = _task(db, TaskKind.PLACE_ORDER, oid)
     assert place.due_at == clock.now() + timedelta(hours=24) and place.assignee_id == staff["ordering"].user_id
@@ -106,9 +115,8 @@ def test_place_order_is_due_by_the_purchase_deadline_and_closed_by_marking_purch
 
 
 def test_approve_is_opened_for_a_service_needing_approval_and_closed_by_approving(db, staff):
-    oid = _purchase(db, staff, services=("cargo_insurance",))
-    for action in ("submit", "deposit"):
-        orders.apply_action(db, staff["care"], oid, action)
+    oid, _cid = _purchase(db, staff, services=("cargo_insurance",))
+    orders.apply_action(db, staff["care"], oid, "submit")            # takes the deposit too
     orders.confirm_order(db, staff["manager"], oid, staff["care"].user_id, staff["ordering"].user_id)
     assert ("approve", "manager") in _open(db, oid) and ("place_order", "ordering") not in _open(db, oid)
     orders.apply_action(db, staff["manager"], oid, "approve")
@@ -132,11 +140,11 @@ def test_handle_consignment_waits_on_managers_then_on_care_until_the_customer_ha
 def test_due_times_come_from_the_company_settings_per_task_kind(db, staff, clock):
     settings_service.update_settings(db, staff["admin"], {"tasks.due_hours.take_deposit": "6",
                                                           "tasks.due_hours.handle_order": "2"})
-    oid = _purchase(db, staff)
+    oid, cid = _purchase(db, staff, funded=False)
     orders.apply_action(db, staff["care"], oid, "submit")
     assert _task(db, TaskKind.TAKE_DEPOSIT, oid).due_at == clock.now() + timedelta(hours=6)
     clock.advance(hours=1)
-    orders.apply_action(db, staff["care"], oid, "deposit")
+    fund(db, cid)                                                    # the top-up pays the deposit
     assert _task(db, TaskKind.HANDLE_ORDER, oid).due_at == clock.now() + timedelta(hours=2)
     with db.transaction() as tx:   # an owner that names its own due time keeps it
         t = tasks.open_task(tx, staff["manager"], TaskKind.OTHER, Role.CARE, "Gọi khách", due_in=timedelta(hours=3))

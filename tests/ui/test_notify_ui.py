@@ -17,6 +17,7 @@ from app.services import delays, orders, outbox, tasks
 from app.services import settings as settings_service
 from app.services.notifications import notify_customer
 from app.workflows.tasks import TaskKind
+from tests.money_helpers import fund
 from tests.ui.conftest import type_text
 
 
@@ -46,8 +47,9 @@ def _when_modal(handler, delay=100):
 
 def _confirmed(company, index=0):
     db, oid = company["db"], company["orders"][index]
+    with db.read() as s:
+        fund(db, s.get(Order, oid).customer_id)     # submitting takes the deposit from the wallet
     orders.apply_action(db, company["care"], oid, "submit")
-    orders.apply_action(db, company["care"], oid, "deposit")
     orders.confirm_order(db, company["manager"], oid, company["care"].user_id, company["ordering"].user_id)
     return oid
 
