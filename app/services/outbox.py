@@ -66,6 +66,12 @@ CUSTOMER_EVENT_LABELS = {
     "billed": N_("Billing notice"),
     "refund": N_("Refund"),
     "complaint_decided": N_("Complaint decided"),
+    # the money capability's messages (their templates: app.services.purchasing, .wallets, .billing)
+    "deposit_needed": N_("Deposit needed"),
+    "shortage_refund": N_("Refund for items not bought"),
+    "wallet_topup": N_("Top-up"),
+    "wallet_payout": N_("Refund paid out"),
+    "supplementary_bill": N_("Supplementary bill"),
 }
 SMTP_PASSWORD = "mail.smtp_password"
 #: how long a desktop may hold a claimed message before another desktop may take it over

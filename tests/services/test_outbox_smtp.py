@@ -322,3 +322,15 @@ def test_the_background_sender_sends_soon_after_being_woken(db, staff, server, c
     finally:
         worker.stop()
     assert len(server.messages) == 1 and _messages(db)[0].status == "sent"
+
+
+def test_every_kind_of_customer_message_has_a_name_in_the_outbox():
+    """Capabilities add their own templates; the outbox's "About" column names each kind."""
+    import importlib
+    import pkgutil
+
+    import app.services
+
+    for module in pkgutil.iter_modules(app.services.__path__):
+        importlib.import_module(f"app.services.{module.name}")
+    assert set(CUSTOMER_TEMPLATES) - set(outbox.CUSTOMER_EVENT_LABELS) == set()
