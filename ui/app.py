@@ -152,13 +152,10 @@ class AppController(QObject):
 
     def _housekeeping(self) -> None:
         from app.services.housekeeping import run_housekeeping
-        from app.services.orders import expire_carts
         from ui.background import run_in_background
 
-        run_in_background(None, lambda p: expire_carts(self.db), lambda n: None,
-                          on_error=lambda exc: None, show_progress=False)
-        # escalations, usual stage durations, delay flags, feedback windows (each job logs its
-        # own failure; the next run tries again)
+        # expired carts, lost parcels, shops to chase, escalations, usual stage durations, delay
+        # flags, feedback windows (each job logs its own failure; the next run tries again)
         run_in_background(None, lambda p: run_housekeeping(self.db), lambda r: None,
                           on_error=lambda exc: None, show_progress=False)
 

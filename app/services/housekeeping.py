@@ -2,7 +2,7 @@
 
 Each job is safe to run on several desktops at once and to repeat; one failing does not stop
 the others. Time passing is what these react to: overdue tasks, dates that slipped, feedback
-windows that closed.
+windows that closed, carts left too long, parcels that never came, shops that never shipped.
 """
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from typing import Callable
 from app.db import Database
 from app.services.delays import measure_stage_durations, refresh_delay_flags
 from app.services.feedback import complete_after_feedback_window
+from app.services.orders import expire_carts
+from app.services.parcels import flag_lost_parcels
+from app.services.purchasing import chase_missing_tracking_codes
 from app.services.tasks import escalate_overdue
 
 log = logging.getLogger(__name__)
 
 #: (name, job) in the order they run: durations before the flags that use them
 JOBS: tuple[tuple[str, Callable[[Database], object]], ...] = (
+    ("carts_expired", expire_carts),
+    ("parcels_lost", flag_lost_parcels),
+    ("shops_chased", chase_missing_tracking_codes),
     ("escalated_tasks", escalate_overdue),
     ("stage_durations", lambda db: len(measure_stage_durations(db))),
     ("delay_flags_changed", refresh_delay_flags),

@@ -252,7 +252,7 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
         title = f"{row.order_code} · {code}"
         open_task(tx, actor, TaskKind.CHECK_PARCEL, Role.ORDERING,
                   _("Excess parcel for {order}: the shop sent more parcels than expected").format(
-                      order=row.order_code), "parcel", row.id, due_in=timedelta(hours=24),
+                      order=row.order_code), "parcel", row.id,
                   assignee_id=row.ordering_staff_id, note=title)
         notify_staff(tx, [row.ordering_staff_id],
                      _("Excess parcel {code} for order {order}").format(code=code, order=row.order_code),
@@ -683,7 +683,7 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
                 title = _("Lost parcel {code} of order {order}: not received after {n} days").format(
                     code=parcel.tracking_code, order=order.code if order else "—", n=days)
                 open_task(tx, actor, TaskKind.LOST_PARCEL, Role.ORDERING if purchase else Role.CARE,
-                          title, "parcel", parcel.id, due_in=timedelta(days=2), assignee_id=assignee)
+                          title, "parcel", parcel.id, assignee_id=assignee)
                 notify_staff(tx, [assignee], title, entity="parcel", entity_id=parcel.id)
                 order_ids.append(parcel.order_id)
             tx.flush()

@@ -684,7 +684,7 @@ def chase_missing_tracking_codes(db: Database) -> int:
             title = _("{code} · chase {shop} ({no}) for a tracking code").format(
                 code=order.code, shop=so.shop.name, no=so.platform_order_no or "—")
             open_task(tx, SYSTEM_ACTOR, TaskKind.CHASE_SHOP, Role.ORDERING, title, "shop_order", so.id,
-                      due_in=timedelta(hours=24), assignee_id=so.ordering_staff_id or order.ordering_staff_id,
+                      assignee_id=so.ordering_staff_id or order.ordering_staff_id,
                       note=_("Paid {days} days ago without a tracking code.").format(days=days))
             opened += 1
     return opened

@@ -7,7 +7,7 @@ scanned into a ``to_cn`` shipment in Vietnam and received back in China.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -487,14 +487,14 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
             open_task(tx, actor, TaskKind.LOST_PARCEL, origin_team,
                       _("Parcel {code} left in {shipment} but did not arrive").format(
                           code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
-                      due_in=timedelta(days=2), note=sh.code)
+                      note=sh.code)
             log_event(tx, actor, at, "parcel", line.parcel_id, "missing_on_arrival", None,
                       {"shipment": sh.code})
         for line in recon.extra:
             open_task(tx, actor, TaskKind.CHECK_PARCEL, origin_team,
                       _("Parcel {code} arrived in {shipment} without being on its manifest").format(
                           code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
-                      due_in=timedelta(days=2), note=sh.code)
+                      note=sh.code)
         if direction is Direction.TO_VN:
             for line in recon.received + recon.extra:
                 p = tx.get(Parcel, line.parcel_id, with_for_update=True)

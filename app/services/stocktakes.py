@@ -7,7 +7,7 @@ what should be there and was not found (missing) and what was found but should n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
@@ -164,8 +164,7 @@ def close_stocktake(db: Database, actor: Actor, stocktake_id: int) -> StocktakeV
             team = Role.FORWARDER_CN if wh.country == "CN" else Role.WAREHOUSE_VN
             title = _("Stocktake of {warehouse}: {missing} missing, {excess} should not be there").format(
                 warehouse=wh.name, missing=st.missing_count, excess=st.excess_count)
-            open_task(tx, actor, TaskKind.CHECK_PARCEL, team, title, "stocktake", st.id,
-                      due_in=timedelta(days=1))
+            open_task(tx, actor, TaskKind.CHECK_PARCEL, team, title, "stocktake", st.id)
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), title, entity="stocktake", entity_id=st.id)
     return get_stocktake(db, actor, stocktake_id)
 

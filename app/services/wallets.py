@@ -113,7 +113,7 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
             title = _("Approve {kind} of {amount} for {customer} ({reference})").format(
                 kind=_("top-up") if kind == "topup" else _("refund"), amount=fmt_money(money),
                 customer=customer.name, reference=reference)
-            open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "payment", p.id, due_in=timedelta(hours=8))
+            open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "payment", p.id)
             notify_staff(tx, [u for u in staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, Role.ACCOUNTANT)
                               if u != actor.user_id], title, entity="payment", entity_id=p.id)
             return PaymentResult(p.id, p.status, None)

@@ -46,10 +46,11 @@ _seller_numbers = iter(range(1, 10**9))
 
 
 def purchase_order(db: Database, st: Staff, codes: list[str], expected_parcels: int | None = None,
-                   customer_id: int | None = None, seller_order_no: str = "") -> tuple[int, int]:
+                   customer_id: int | None = None, seller_order_no: str = "", shipped: bool = True) -> tuple[int, int]:
     """A purchase order bought the way ordering staff buy it (deposit, confirmation, one shop order
     recorded with the seller's tracking ``codes``) and shipped by the seller. ``expected_parcels``
-    overrides how many parcels the shop said it sends (by default one per declared code).
+    overrides how many parcels the shop said it sends (by default one per declared code); without
+    ``shipped`` an order with no codes stays purchased (the shop has not shipped yet).
     Returns (order id, shop order id)."""
     cid = customer_id or make_customer(db, st.care)
     oid = make_order(db, st.care, cid, items=[item("女士连衣裙 夏季", 2, "45.50")])
@@ -65,7 +66,7 @@ def purchase_order(db: Database, st: Staff, codes: list[str], expected_parcels: 
     if expected_parcels is not None:
         with db.transaction() as tx:
             tx.get(ShopOrder, so.id).expected_parcels = expected_parcels
-    if order_status(db, oid) == "purchased":
+    if shipped and order_status(db, oid) == "purchased":
         orders.apply_action(db, st.ordering, oid, "seller_ship")
     return oid, so.id
 
