@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Task
+from app.permissions import Role
 from app.services import settings as settings_service
 from app.services.housekeeping import run_housekeeping
 from tests.factories import make_user
-from app.permissions import Role
 from tests.services.warehouse_helpers import make_staff, parcel, purchase_order
 
 
