@@ -4,11 +4,15 @@
                                            main.py into every resources/locale/<lang>/…/importdesk.po
     python tools/i18n.py missing LANG      print untranslated msgids as JSON {msgid: ""}
     python tools/i18n.py apply LANG FILE   merge a JSON {msgid: translation} file into LANG's catalog
+    python tools/i18n.py export LANG       print LANG's translations as JSON {msgid: translation}
     python tools/i18n.py check             exit 1 if any msgid lacks a translation or a
                                            placeholder ({name}) differs between msgid and msgstr
     python tools/i18n.py compile           write the .mo files
 
 English is the source language. Catalogs are kept sorted by msgid so merges stay readable.
+Merging branches: git does not merge .po files line by line (a union merge pairs translations
+with the wrong msgids); on a conflict keep one side's catalogs, run `update`, then `apply` the
+other side's `export`.
 """
 from __future__ import annotations
 
@@ -153,6 +157,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps({m: "" for m in missing(argv[2])}, ensure_ascii=False, indent=1))
     elif cmd == "apply":
         apply(argv[2], argv[3])
+    elif cmd == "export":
+        cat = load(argv[2])
+        print(json.dumps({m.id: m.string for m in cat if m.id and not isinstance(m.id, tuple) and m.string},
+                         ensure_ascii=False, indent=1))
     elif cmd == "compile":
         compile_all()
     elif cmd == "check":
