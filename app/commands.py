@@ -10,4 +10,6 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Called by app.cli.build_parser with the argparse sub-parsers."""
-    return None
+    from app.reports.cli import register_export
+
+    register_export(sub)
