@@ -38,8 +38,9 @@ def register_export(sub: Any) -> None:
 class StderrProgress:
     """"Orders over time: 12,000/40,000 rows (30 %)" on one line, redrawn at most 5× a second."""
 
-    def __init__(self, out: TextIO = sys.stderr) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stderr
+        self.shown = False
         self._shown = 0.0
         self._label: str | None = None
         self.done = 0
@@ -56,10 +57,13 @@ class StderrProgress:
             text = f"{label or ''}"
         self.out.write("\r" + text[:110].ljust(110))
         self.out.flush()
+        self.shown = True
 
     def close(self) -> None:
-        self.out.write("\n")
-        self.out.flush()
+        if self.shown:
+            self.out.write("\n")
+            self.out.flush()
+            self.shown = False
 
 
 def _day(text: str | None, flag: str) -> date:

@@ -36,7 +36,8 @@ def _top(ranked, ctx: ReportContext):
 
 # -- top customers ----------------------------------------------------------------------------------
 
-CUSTOMER_RANK = Param("rank_by", N_("Rank by"), (("goods", N_("Goods value")), ("orders", N_("Number of orders"))),
+#: "count" is the number of orders for customers and of items for shops, so one choice fits both
+CUSTOMER_RANK = Param("rank_by", N_("Rank by"), (("goods", N_("Goods value")), ("count", N_("Number of orders"))),
                       "goods")
 _care = aliased(User, name="customer_care")
 
@@ -53,7 +54,7 @@ def _customer_figures(ctx: ReportContext):
 
 def _top_customers(ctx: ReportContext):
     f = _customer_figures(ctx)
-    if ctx["rank_by"] == "orders":
+    if ctx["rank_by"] == "count":
         order = (f.c.orders.desc(), f.c.goods_cny.desc(), f.c.customer_id)
     else:
         order = (f.c.goods_cny.desc(), f.c.orders.desc(), f.c.customer_id)
@@ -96,7 +97,7 @@ REPORTS.add(Report(
 
 # -- top shops --------------------------------------------------------------------------------------
 
-SHOP_RANK = Param("rank_by", N_("Rank by"), (("goods", N_("Goods value")), ("quantity", N_("Items bought"))),
+SHOP_RANK = Param("rank_by", N_("Rank by"), (("goods", N_("Goods value")), ("count", N_("Items bought"))),
                   "goods")
 #: a line's goods value in fen, rounded half up as Money rounds an order's line total
 _LINE_FEN = (type_coerce(OrderItem.unit_price_cny, BigInteger) * OrderItem.quantity + 50) // 100
@@ -115,7 +116,7 @@ def _shop_figures(ctx: ReportContext):
 
 def _top_shops(ctx: ReportContext):
     f = _shop_figures(ctx)
-    if ctx["rank_by"] == "quantity":
+    if ctx["rank_by"] == "count":
         order = (f.c.quantity.desc(), f.c.goods_fen.desc(), f.c.shop_key)
     else:
         order = (f.c.goods_fen.desc(), f.c.quantity.desc(), f.c.shop_key)

@@ -236,7 +236,7 @@ def test_top_customers_and_shops_rank_by_goods_or_count_and_shops_add_up_to_the_
         (1, "Nguyễn Thị Hằng", 1, Money.of("840.00", CNY)),
         (2, "Trần Văn Đức", 3, Money.of("60.03", CNY))]             # 3 × (0.105 → 0.11 + 19.90)
     assert totals == {"customers": 2, "orders": 4, "goods_cny": Money.of("900.03", CNY)}
-    by_count, _t = rows(db, manager, "customers.top", rank_by="orders")
+    by_count, _t = rows(db, manager, "customers.top", rank_by="count")
     assert [r[2] for r in by_count] == ["Trần Văn Đức", "Nguyễn Thị Hằng"]
     assert len(rows(db, manager, "customers.top", top="10", kind="consignment")[0]) == 0
 
@@ -247,7 +247,7 @@ def test_top_customers_and_shops_rank_by_goods_or_count_and_shops_add_up_to_the_
         (3, "Taobao", "义乌小商品批发", 3, 9, Money.of("0.33", CNY))]  # each line 0.105 → 0.11
     by_status_totals = rows(db, manager, "orders.by_status")[1]
     assert shop_totals["goods_cny"] == by_status_totals["goods_cny"] == totals["goods_cny"]
-    by_items, _t = rows(db, manager, "shops.top", rank_by="quantity", top="10")
+    by_items, _t = rows(db, manager, "shops.top", rank_by="count", top="10")
     assert [r[2] for r in by_items][0] == "义乌小商品批发"
 
 
