@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
