@@ -97,13 +97,17 @@ def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
             care_staff_id=actors[rng.choice(["cskh1", "cskh2"])].user_id,
             addresses=[_address(rng)])) for i in range(40)]
         warehouses = _warehouse_ids(db)
+        funded, unfunded = cust_ids[:-4], cust_ids[-4:]   # the last ones' orders wait for a deposit
+        _money(db, actors, funded)
         targets = ([(OrderKind.PURCHASE, s) for s in _purchase_targets()] +
                    [(OrderKind.CONSIGNMENT, s) for s in _consignment_targets()])
         for _round in range(3):
             for kind, target in targets:
                 # Each order starts somewhere in the last three weeks and moves on for a few days.
                 clock.set(start + timedelta(hours=rng.uniform(2, 18 * 24)))
-                _demo_order(db, rng, actors, warehouses, rng.choice(cust_ids), kind, target, clock)
+                waits = kind == OrderKind.PURCHASE and target in (S.NEW, S.CANCELLED)
+                _demo_order(db, rng, actors, warehouses, rng.choice(unfunded if waits else funded),
+                            kind, target, clock)
         clock.set(real_clock.now() - timedelta(hours=1))
         with db.transaction() as tx:
             tasks.open_task(tx, actors["quanly"], TaskKind.OTHER, Role.FORWARDER_CN,
@@ -146,6 +150,27 @@ def _vip_levels(db: Database) -> None:
             tx.add(VipLevel(code=code, name=name, rank=rank, min_spend=Money.of(spend, VND),
                             deposit_percent=Decimal(deposit) if deposit else None,
                             service_fee_discount_percent=Decimal(discount)))
+
+
+def _money(db: Database, actors: dict[str, Actor], funded: list[int]) -> None:
+    """Today's exchange rates, the company's accounts, and money in most customers' wallets."""
+    from datetime import date
+
+    from app.services import ledger, rates, wallets
+
+    boss = actors["quanly"]
+    manager = Actor(boss.user_id, boss.name, Role.MANAGER, boss.roles)
+    rates.set_rate(db, manager, rates.BUYING, Decimal("3580"))
+    rates.set_rate(db, manager, rates.SELLING, Decimal("3650"))
+    with db.transaction() as tx:
+        ledger.ensure_default_accounts(tx)
+    accountant = actors["ketoan"]
+    bank = ledger.cash_accounts(db, accountant, "vn")[0].id
+    for n, cid in enumerate(funded):
+        done = wallets.record_payment(db, accountant, "topup", cid, Decimal(150_000_000), f"FT26{n + 1:07d}",
+                                      db.clock.now().date(), bank)
+        if done.entry_id is None:           # above the approval limit: the manager approves
+            wallets.approve_payment(db, manager, done.payment_id)
 
 
 def _address(rng: random.Random) -> customers.AddressInput:
@@ -218,6 +243,8 @@ def _demo_order(db: Database, rng: random.Random, actors: dict[str, Actor], wh: 
     exit_ = _EXITS.get(target)
     stop_at = exit_[0] if exit_ else target
     for role, action in path:
+        if action == "deposit" and status != S.NEW:
+            continue                        # the wallet paid it on submit
         clock.advance(hours=rng.uniform(1, 7))
         actor = who[role]
         if action == "accept":

@@ -42,3 +42,31 @@ class Targets:
 
 
 median = statistics.median
+
+
+def with_postgresql(run) -> bool:
+    """Start a throw-away PostgreSQL server, create an empty database and call ``run(database)``
+    with it; False (and why, printed) where this machine has no PostgreSQL binaries."""
+    from sqlalchemy import create_engine, text
+
+    from app import db as dbmod
+    from tests import pg_server
+
+    ok, why = pg_server.available()
+    if not ok:
+        print(f"PostgreSQL skipped: {why}")
+        return False
+    server = pg_server.PgServer().start()
+    try:
+        admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        database = dbmod.Database(server.url_for("bench"))
+        try:
+            run(database)
+        finally:
+            database.dispose()
+    finally:
+        server.stop()
+    return True

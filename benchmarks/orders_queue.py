@@ -17,7 +17,7 @@ import sys
 import time
 import tracemalloc
 
-from _common import ROOT, Targets
+from _common import ROOT, Targets, with_postgresql
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
@@ -159,7 +159,6 @@ def model_memory(session) -> tuple[int, int]:
 
 def main() -> int:
     from app import db as dbmod
-    from tests import pg_server
 
     CACHE.mkdir(exist_ok=True)
     t = Targets(f"orders queues at {N:,} orders / {N // 5:,} customers")
@@ -175,25 +174,12 @@ def main() -> int:
         database.dispose()
     t.check(f"queue model memory at {N:,} vs 10,000 orders (ratio)", memory[N] / max(memory[10000], 1), 1.5, "x")
 
-    ok, why = pg_server.available()
-    if not ok:
-        print(f"PostgreSQL skipped: {why}")
-        return t.finish()
-    server = pg_server.PgServer().start()
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
-        database = dbmod.Database(server.url_for("bench"))
+    def on_postgresql(database) -> None:
         print("building the PostgreSQL database …")
         build(database, N)
         measure(f"PostgreSQL {N:,}", database, t)
-        database.dispose()
-    finally:
-        server.stop()
+
+    with_postgresql(on_postgresql)
     return t.finish()
 
 

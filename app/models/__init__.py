@@ -1,8 +1,14 @@
 """SQLAlchemy mapped classes, one module per aggregate; importing this package maps them all."""
 from app.models.base import Base
 from app.models.customers import Customer, CustomerAddress, VipLevel
-from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Parcel,
-                               Shop, ShopOrder, StoredFile)
+from app.models.money import (Bill, DiscountCode, DiscountUse, ExchangeRate, FeePolicy,
+                              JournalEntry, JournalLine, LedgerAccount, OrderMoney, Payment,
+                              RateAdjustment, Wallet)
+from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Shop,
+                               ShopOrder, StoredFile)
+from app.models.parcels import AlertNote, Parcel, ParcelImport, Stocktake, StocktakeLine
+from app.models.shipments import Shipment, ShipmentParcel
+from app.models.deliveries import DeliveryParcel, DeliveryRequest
 from app.models.people import User, UserRole, Warehouse
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
@@ -11,4 +17,8 @@ __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",
+    "AlertNote", "ParcelImport", "Stocktake", "StocktakeLine", "Shipment", "ShipmentParcel",
+    "DeliveryParcel", "DeliveryRequest",
+    "Bill", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry", "JournalLine",
+    "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
 ]

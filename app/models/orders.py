@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base
 from app.models.types import Fixed, MoneyType
 from app.money import CNY, Money
+
+if TYPE_CHECKING:
+    from app.models.parcels import Parcel  # its own module: the warehouse capability's
 
 
 class Shop(Base):
@@ -163,6 +167,23 @@ class ShopOrder(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # -- purchasing money (app.services.purchasing): set when the shop order is recorded as paid
+    #: what the shop charged for the goods, its domestic shipping, and its discount (CNY)
+    goods_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    domestic_shipping_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    shop_discount_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    #: paid = goods + domestic shipping − discount; charged = items bought at the customer's
+    #: prices + domestic shipping; bargaining profit = charged − paid
+    paid_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    charged_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    bargain_profit_cny: Mapped[Money | None] = mapped_column(MoneyType(CNY))
+    #: negative, or above the configured percent of the goods: managers are alerted
+    bargain_alert: Mapped[bool] = mapped_column(default=False)
+    paying_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"))
+    buying_rate: Mapped[Decimal | None] = mapped_column(Fixed(6))
+    paid_at: Mapped[datetime | None]
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[Order] = relationship()
     shop: Mapped[Shop] = relationship()
@@ -170,35 +191,9 @@ class ShopOrder(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_shop_orders_order", "order_id", "id"),
                       Index("ix_shop_orders_platform_no", "platform_order_no"),
-                      Index("ix_shop_orders_status", "status", "created_at", "id"))
-
-
-class Parcel(Base):
-    """A parcel / bill of lading (kiện hàng / mã vận đơn, 包裹 / 快递单号).
-
-    Orders declare the tracking codes they expect; the warehouse capability receives, weighs,
-    packs and ships them. ``tracking_code`` is stored normalised (see app.services.parcels).
-    """
-
-    __tablename__ = "parcels"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_code: Mapped[str] = mapped_column(String(60), unique=True)
-    carrier: Mapped[str] = mapped_column(String(40), default="")
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
-    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_orders.id"))
-    status: Mapped[str] = mapped_column(String(20), default="expected")
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    version: Mapped[int] = mapped_column(default=1)
-
-    order: Mapped[Order | None] = relationship(back_populates="parcels")
-    shop_order: Mapped[ShopOrder | None] = relationship()
-
-    __table_args__ = (Index("ix_parcels_order", "order_id", "id"),
-                      Index("ix_parcels_shop_order", "shop_order_id", "id"),
-                      Index("ix_parcels_status", "status", "created_at", "id"))
+                      Index("ix_shop_orders_status", "status", "created_at", "id"),
+                      Index("ix_shop_orders_paid", "status", "paid_at", "id"),
+                      Index("ix_shop_orders_bargain", "bargain_alert", "paid_at", "id"))
 
 
 class StoredFile(Base):

@@ -267,3 +267,6 @@ QUEUES.add(Queue(
     perm=Perm.VIEW_ACTIVITY), [R.ADMIN, R.MANAGER])
 
 TASK_STATUS = TASK_STATUS_LABELS
+
+from app.queries import queues_warehouse as _queues_warehouse  # noqa: E402,F401  (registers its queues)
+from app.queries import queues_money as _queues_money  # noqa: E402,F401  (money and purchasing)

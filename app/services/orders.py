@@ -24,6 +24,7 @@ from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFi
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import files as file_store
+from app.services import purchasing
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
@@ -203,7 +204,9 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
     have = {p.tracking_code for p in order.parcels}
     for code in wanted:
         if code not in have:
-            order.parcels.append(Parcel(tracking_code=code, status="expected", created_at=at, updated_at=at))
+            order.parcels.append(Parcel(tracking_code=code, status="expected", customer_id=order.customer_id,
+                                        destination_warehouse_id=order.destination_warehouse_id,
+                                        created_at=at, updated_at=at))
 
 
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
@@ -352,14 +355,22 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         order.submitted_at = now(tx)
         order.expires_at = None
         if order.kind == OrderKind.PURCHASE:
-            open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
-                      due_in=timedelta(hours=24), assignee_id=order.care_staff_id)
+            # Money: the deposit is taken from the wallet now if it can pay; else care staff chase it.
+            outcome = purchasing.take_deposit(tx, actor, order)
+            if outcome.taken:
+                _set_status(tx, actor, order, "deposit")
+                _after_move(tx, actor, order, "deposit", None)
+            else:
+                open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
+                          due_in=timedelta(hours=24), assignee_id=order.care_staff_id, note=outcome.why)
         else:
             open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id,
                       due_in=timedelta(hours=24))
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _("New consignment order {code} to confirm").format(code=order.code),
                          entity="order", entity_id=order.id)
     elif action == "deposit":
+        if order.kind == OrderKind.PURCHASE:
+            purchasing.take_deposit(tx, actor, order, required=True)   # refused unless the wallet pays
         close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
         open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id,
                   due_in=timedelta(hours=24))
@@ -392,9 +403,12 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         if order.ordering_staff_id is None:
             order.ordering_staff_id = actor.user_id
     elif action == "mark_purchased":
+        purchasing.book_service_fee(tx, actor, order)
         close_tasks(tx, actor, "order", order.id, {TaskKind.PLACE_ORDER})
         notify_customer(tx, customer, "order_purchased", "order", order.id, code=order.code)
     elif action in ("cancel", "out_of_stock", "mark_lost", "refuse"):
+        if action in ("cancel", "out_of_stock"):
+            purchasing.refund_deposit(tx, actor, order, reason or "")
         close_tasks(tx, actor, "order", order.id, status=TaskStatus.CANCELLED)
         notify_customer(tx, customer, "order_cancelled" if action == "cancel" else "order_status",
                         "order", order.id, code=order.code, reason=reason or "",
@@ -446,6 +460,31 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
             return order.status
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
+
+
+#: what the customer is told when their goods reach each point (steps the parcels drive)
+_PARCEL_NOTICES = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
+
+
+def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str]) -> list[str]:
+    """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
+    arrive_vn, start_delivery, deliver — in that order) that the order's workflow offers
+    ``actor`` from its status at that moment; steps already passed are skipped. Part of the
+    warehouse action's transaction. Returns the actions taken."""
+    order = _load(tx, order_id)
+    flow = flow_for(order.kind)
+    taken: list[str] = []
+    for action in actions:
+        if not any(order.status in st.sources and actor.role in st.roles
+                   for st in flow.steps if st.action == action):
+            continue
+        _set_status(tx, actor, order, action)
+        _after_move(tx, actor, order, action, None)
+        event = _PARCEL_NOTICES.get(action)
+        if event:
+            notify_customer(tx, _customer(tx, order), event, "order", order.id, code=order.code)
+        taken.append(action)
+    return taken
 
 
 def _holds(tx: Session, user_id: int | None, role: Role) -> bool:

@@ -6,11 +6,22 @@ meta-tests can find every table in one place.
 from app.workflows.engine import Step, Workflow, step
 from app.workflows.tasks import TASK_FLOW
 from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW
+from app.workflows.parcels import PARCEL_FLOW
+from app.workflows.shipments import SHIPMENT_FLOW
+from app.workflows.deliveries import DELIVERY_FLOW
+from app.workflows.money import BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
 
 FLOWS: dict[str, Workflow] = {
     "task": TASK_FLOW,
     "order.purchase": PURCHASE_FLOW,
     "order.consignment": CONSIGNMENT_FLOW,
+    "parcel": PARCEL_FLOW,
+    "shipment": SHIPMENT_FLOW,
+    "delivery": DELIVERY_FLOW,
+    "shop_order": SHOP_ORDER_FLOW,
+    "payment": PAYMENT_FLOW,
+    "bill": BILL_FLOW,
 }
 
-__all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW"]
+__all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW",
+           "PARCEL_FLOW", "SHIPMENT_FLOW", "DELIVERY_FLOW"]

@@ -14,6 +14,7 @@ from app.queries.paging import PageRequest
 from app.services import orders
 from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderStatus as S
 from tests.factories import item, make_customer, make_order, make_user
+from tests.money_helpers import fund
 
 
 @pytest.fixture
@@ -48,8 +49,8 @@ def test_a_purchase_order_walks_every_step_to_received(db, staff):
     view = orders.get_order(db, care, oid)
     assert view.code == f"DH{oid:07d}" and view.status == S.DRAFT
     assert view.goods_cny == Money.of("194.80", CNY)   # 2 × 59.90 + 3 × 25
+    fund(db, cid)                                      # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
     assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == S.ACCEPTED
     orders.apply_action(db, ordering, oid, "start_purchase")
     with db.transaction() as tx:                       # what the purchasing capability records
@@ -118,15 +119,16 @@ def test_every_action_is_refused_from_every_status_it_does_not_start_from(flow):
 
 def test_forbidden_steps_through_the_service_change_nothing(db, staff):
     care, ordering, forwarder = staff["care"], staff["ordering"], staff["forwarder"]
-    oid = make_order(db, care, make_customer(db, care))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
     with pytest.raises(TransitionRefused):
         orders.apply_action(db, care, oid, "deposit")            # a cart is not submitted yet
     with pytest.raises(PermissionDenied):
         orders.apply_action(db, ordering, oid, "submit")         # ordering staff do not submit
     with pytest.raises(PermissionDenied):
         orders.apply_action(db, forwarder, oid, "cancel", "x")
-    orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")                 # takes the deposit too
     with pytest.raises(PermissionDenied):
         orders.confirm_order(db, care, oid, care.user_id, ordering.user_id)  # only managers confirm
     assert _status(db, oid) == S.DEPOSITED
@@ -135,9 +137,10 @@ def test_forbidden_steps_through_the_service_change_nothing(db, staff):
 
 def test_confirming_assigns_staff_opens_their_tasks_and_tells_manager_and_customer(db, staff):
     care, manager, ordering = staff["care"], staff["manager"], staff["ordering"]
-    oid = make_order(db, care, make_customer(db, care))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)                                   # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
     with pytest.raises(ValidationFailed) as err:
         orders.confirm_order(db, manager, oid, care.user_id, None)
     assert "ordering_staff_id" in err.value.field_errors
@@ -161,9 +164,10 @@ def test_confirming_assigns_staff_opens_their_tasks_and_tells_manager_and_custom
 
 def test_an_order_needing_approval_waits_for_the_manager(db, staff):
     care, manager, ordering = staff["care"], staff["manager"], staff["ordering"]
-    oid = make_order(db, care, make_customer(db, care), services=["cargo_insurance"])
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid, services=["cargo_insurance"])
+    fund(db, cid)                                   # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
     assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == S.AWAITING_APPROVAL
     with pytest.raises(TransitionRefused):
         orders.apply_action(db, ordering, oid, "start_purchase")
@@ -187,9 +191,10 @@ def test_cancel_needs_a_reason_and_closes_the_orders_tasks(db, staff):
 
 def test_an_ordering_staff_claims_a_deposited_order(db, staff):
     care, ordering = staff["care"], staff["ordering"]
-    oid = make_order(db, care, make_customer(db, care))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)                                   # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
     orders.apply_action(db, ordering, oid, "claim")
     view = orders.get_order(db, ordering, oid)
     assert view.status == S.ACCEPTED and view.ordering_staff_id == ordering.user_id
@@ -197,11 +202,12 @@ def test_an_ordering_staff_claims_a_deposited_order(db, staff):
 
 def test_the_window_offers_only_what_the_role_may_do_now(db, staff):
     care, manager, ordering = staff["care"], staff["manager"], staff["ordering"]
-    oid = make_order(db, care, make_customer(db, care))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
     assert {a.action for a in orders.get_order(db, care, oid).actions} == {"submit", "cancel"}
     assert {a.action for a in orders.get_order(db, ordering, oid).actions} == set()
-    orders.apply_action(db, care, oid, "submit")
-    orders.apply_action(db, care, oid, "deposit")
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")       # takes the deposit from the wallet
     assert {a.action for a in orders.get_order(db, ordering, oid).actions} == {"claim"}
     assert {a.action for a in orders.get_order(db, manager, oid).actions} == {"accept", "cancel"}
     with pytest.raises(DomainError):     # the step itself needs the staff the confirm dialog names
@@ -238,9 +244,10 @@ def test_two_desktops_saving_the_same_order_the_second_is_refused_naming_the_fir
 
 def test_items_are_locked_once_purchasing_starts(db, staff):
     care, manager, ordering = staff["care"], staff["manager"], staff["ordering"]
-    oid = make_order(db, care, make_customer(db, care))
-    for actor, action in ((care, "submit"), (care, "deposit")):
-        orders.apply_action(db, actor, oid, action)
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")       # takes the deposit from the wallet
     orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id)
     orders.apply_action(db, ordering, oid, "start_purchase")
     v = orders.get_order(db, care, oid)

@@ -1,6 +1,7 @@
 """Capability screens: importing this package lets each register its windows and "New …" actions."""
 from app.i18n import N_
 from app.permissions import Perm
+from ui.screens import warehouse as _warehouse  # noqa: F401  (registers the warehouse screens)
 from ui.screens.customers import CustomerWindow, _open_in_main
 from ui.screens.order_editor import OrderEditor
 from ui.screens.orders import OrderWindow
@@ -31,3 +32,4 @@ register_create(CreateAction("new_consignment_order", N_("New consignment order"
                              "Ctrl+Shift+N", _new_order("consignment")))
 register_create(CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K",
                              _new_customer))
+from ui.screens import money as _money  # noqa: E402,F401  (money and purchasing)

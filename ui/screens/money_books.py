@@ -1,0 +1,266 @@
+"""The money books: the VN book (VND bank/cash accounts) and the China book (CNY accounts), every
+movement with its running balance, a period's opening and closing, and the export to Excel.
+Also where accountants name a new company account and record CNY bought with VND."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from app.errors import DomainError, ValidationFailed
+from app.i18n import _, fmt_date, fmt_datetime, fmt_money
+from app.permissions import Perm
+from app.services import ledger
+from app.services.ledger import ENTRY_KIND_LABELS
+from ui.background import run_in_background
+from ui.common import error_label, named, report_error, show_field_errors
+from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
+from ui.session import Session
+
+PAGE = 500
+
+
+def _date_edit(name: str, accessible: str, value: date) -> QDateEdit:
+    w = named(QDateEdit(), name, accessible)
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("dd/MM/yyyy")
+    w.setDate(QDate(value.year, value.month, value.day))
+    return w
+
+
+def _day(edit: QDateEdit) -> date:
+    d = edit.date()
+    return date(d.year(), d.month(), d.day())
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of that day on this computer, as an aware time."""
+    return datetime.combine(day, time()).astimezone()
+
+
+class MoneyBookDialog(QDialog):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "book_dialog", _("Money books"))
+        self.setWindowTitle(_("Money books"))
+        self.session = session
+        self.lines: list[ledger.BookLine] = []
+        self.book = named(QComboBox(), "book_kind", _("Book"))
+        self.book.addItem(_("VN money book (VND)"), "vn")
+        self.book.addItem(_("China money book (CNY)"), "cn")
+        self.book.currentIndexChanged.connect(lambda _i: self._accounts())
+        self.account = named(QComboBox(), "book_account", _("Account"))
+        today = session.db.clock.now().astimezone().date()
+        self.start = _date_edit("book_from", _("From"), today.replace(day=1))
+        self.end = _date_edit("book_to", _("To"), today)
+        show = named(QPushButton(_("Show")), "book_show")
+        show.clicked.connect(self.load)
+        self.summary = named(QLabel(""), "book_summary")
+        self.summary.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.table = readonly_table("book_table", _("Movements"), [
+            _("No."), _("Date"), _("Bank date"), _("Account"), _("Type"), _("Reference"), _("Counterpart"),
+            _("Order"), _("In"), _("Out"), _("Balance"), _("In VND"), _("Description")])
+        for col, width in enumerate((60, 130, 90, 150, 120, 130, 170, 90, 110, 110, 120, 110)):
+            self.table.setColumnWidth(col, width)
+        self.table.cellDoubleClicked.connect(self._open)
+        self.more = named(QPushButton(_("Load more")), "book_more")
+        self.more.clicked.connect(lambda: self.load(more=True))
+        export = named(QPushButton(_("Export to Excel…")), "book_export")
+        export.clicked.connect(lambda: self.export())
+        export.setVisible(session.can(Perm.EXPORT_DATA))
+        new_account = named(QPushButton(_("New account…")), "book_new_account")
+        new_account.clicked.connect(self._new_account)
+        cny = named(QPushButton(_("Record CNY bought…")), "book_cny_purchase")
+        cny.clicked.connect(self._cny_purchase)
+        for b in (new_account, cny):
+            b.setVisible(session.can(Perm.RECORD_PAYMENTS))
+        self.status = named(QLabel(""), "book_status")
+        filters = QHBoxLayout()
+        for label, w in ((_("Book"), self.book), (_("Account"), self.account), (_("From"), self.start),
+                         (_("To"), self.end)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(w)
+        filters.addWidget(show)
+        filters.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.more)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(new_account)
+        buttons.addWidget(cny)
+        buttons.addWidget(export)
+        close = named(QPushButton(_("Close")), "book_close")
+        close.clicked.connect(self.reject)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(1320, 720)
+        self._accounts()
+
+    def _accounts(self) -> None:
+        self.account.blockSignals(True)
+        self.account.clear()
+        self.account.addItem(_("All accounts"), None)
+        for a in ledger.cash_accounts(self.session.db, self.session.actor, self.book.currentData(), active_only=False):
+            self.account.addItem(f"{a.name} ({fmt_money(a.balance)})", a.id)
+        self.account.blockSignals(False)
+        self.load()
+
+    def _period(self) -> tuple[datetime, datetime]:
+        return _start_of(_day(self.start)), _start_of(_day(self.end) + timedelta(days=1))
+
+    def load(self, more: bool = False) -> None:
+        s = self.session
+        start, end = self._period()
+        book, account = self.book.currentData(), self.account.currentData()
+        after = self.lines[-1].id if more and self.lines else None
+        page = ledger.book_lines(s.db, s.actor, book, account, start, end, after, PAGE)
+        self.lines = (self.lines if more else []) + page
+        summary = ledger.book_summary(s.db, s.actor, book, account, start, end)
+        self.summary.setText(_("Opening {opening} · in {money_in} · out {money_out} · closing {closing}").format(
+            opening=fmt_money(summary.opening), money_in=fmt_money(summary.money_in),
+            money_out=fmt_money(summary.money_out), closing=fmt_money(summary.closing)))
+        fill(self.table, [[l.id, fmt_datetime(l.at), fmt_date(l.value_date), l.account_name,
+                           _(ENTRY_KIND_LABELS.get(l.kind, l.kind)), l.reference, l.counterpart, l.order_code,
+                           l.money_in, l.money_out, l.balance, l.amount_vnd if book == "cn" else None, l.memo]
+                          for l in self.lines], right={0, 8, 9, 10, 11})
+        self.table.setColumnHidden(11, book != "cn")
+        for r, l in enumerate(self.lines):
+            if l.balance.is_negative():                 # a book below zero: something is not recorded
+                self.table.item(r, 10).setForeground(Qt.GlobalColor.red)
+        self.more.setEnabled(len(page) == PAGE)
+        self.status.setText(_("{n} movements shown").format(n=len(self.lines)))
+
+    def export(self, path: str | None = None) -> None:
+        if path is None:
+            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), f"{self.book.currentText()}.xlsx",
+                                                   "Excel (*.xlsx)")
+            if not path:
+                return
+        s = self.session
+        start, end = self._period()
+        book, account = self.book.currentData(), self.account.currentData()
+        title = f"{self.book.currentText()} — {self.account.currentText()}"
+        subtitle = _("From {start} to {end} · printed {when} by {who}").format(
+            start=fmt_date(_day(self.start)), end=fmt_date(_day(self.end)), when=fmt_datetime(s.db.clock.now()),
+            who=s.signed.full_name)
+        run_in_background(self, lambda p: ledger.export_book_xlsx(s.db, s.actor, book, path, account, start, end,
+                                                                  title, subtitle, p),
+                          lambda n: self.status.setText(_("Exported {n} movements to {path}").format(n=n, path=path)),
+                          on_error=lambda exc: report_error(self, exc), label=_("Exporting to Excel…"))
+
+    def _open(self, row: int, _col: int) -> None:
+        from ui.screens.money_wallets import EntryWindow
+
+        EntryWindow(self.session, self.lines[row].entry_id, self).exec()
+        self.load()
+
+    def _new_account(self) -> None:
+        if NewAccountDialog(self.session, self.book.currentData(), self).exec() == QDialog.DialogCode.Accepted:
+            self._accounts()
+
+    def _cny_purchase(self) -> None:
+        if CnyPurchaseDialog(self.session, self).exec() == QDialog.DialogCode.Accepted:
+            self._accounts()
+
+
+class NewAccountDialog(QDialog):
+    def __init__(self, session: Session, book: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "account_dialog", _("New account"))
+        self.setWindowTitle(_("New company account"))
+        self.session = session
+        self.name = named(QLineEdit(), "account_name", _("Name"))
+        self.name.setPlaceholderText(_("e.g. Vietcombank 0451 or Alipay Quảng Châu"))
+        self.book = named(QComboBox(), "account_book", _("Currency"))
+        self.book.addItem(_("VND (VN money book)"), "vn")
+        self.book.addItem(_("CNY (China money book)"), "cn")
+        self.book.setCurrentIndex(self.book.findData(book))
+        self.errors = {k: error_label(f"account_{k}_error") for k in ("name", "book")}
+        form = QFormLayout(self)
+        form.addRow(_("Name"), self.name)
+        form.addRow("", self.errors["name"])
+        form.addRow(_("Currency"), self.book)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "account_submit").setText(_("Create"))
+        named(box.button(QDialogButtonBox.StandardButton.Cancel), "account_cancel").setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def accept(self) -> None:
+        try:
+            ledger.create_cash_account(self.session.db, self.session.actor, self.name.text(), self.book.currentData())
+        except ValidationFailed as exc:
+            show_field_errors(self.errors, exc.field_errors)
+            return
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        super().accept()
+
+
+class CnyPurchaseDialog(QDialog):
+    """Yuan bought with đồng: in to a CNY account, out of a VND account."""
+
+    FIELDS = ("cny_account_id", "cny_amount", "vnd_account_id", "vnd_amount", "reference")
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "cny_purchase_dialog", _("CNY bought"))
+        self.setWindowTitle(_("Record CNY bought with VND"))
+        self.session = session
+        self.cny_account = named(QComboBox(), "cny_purchase_cny_account", _("Into CNY account"))
+        for a in ledger.cash_accounts(session.db, session.actor, "cn"):
+            self.cny_account.addItem(a.name, a.id)
+        self.cny_amount = amount_edit("cny_purchase_cny_amount", _("Yuan received"))
+        self.vnd_account = named(QComboBox(), "cny_purchase_vnd_account", _("Paid from VND account"))
+        for a in ledger.cash_accounts(session.db, session.actor, "vn"):
+            self.vnd_account.addItem(a.name, a.id)
+        self.vnd_amount = amount_edit("cny_purchase_vnd_amount", _("Đồng paid"))
+        self.reference = named(QLineEdit(), "cny_purchase_reference", _("Reference"))
+        today = session.db.clock.now().astimezone().date()
+        self.date = _date_edit("cny_purchase_date", _("Date"), today)
+        self.note = named(QLineEdit(), "cny_purchase_note", _("Note"))
+        self.errors = {k: error_label(f"cny_purchase_{k}_error") for k in self.FIELDS}
+        form = QFormLayout(self)
+        for label, w, key in ((_("Into CNY account"), self.cny_account, "cny_account_id"),
+                              (_("Yuan received"), self.cny_amount, "cny_amount"),
+                              (_("Paid from VND account"), self.vnd_account, "vnd_account_id"),
+                              (_("Đồng paid"), self.vnd_amount, "vnd_amount"),
+                              (_("Reference"), self.reference, "reference")):
+            form.addRow(label, w)
+            form.addRow("", self.errors[key])
+        form.addRow(_("Date"), self.date)
+        form.addRow(_("Note"), self.note)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "cny_purchase_submit").setText(_("Record"))
+        named(box.button(QDialogButtonBox.StandardButton.Cancel), "cny_purchase_cancel").setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def accept(self) -> None:
+        errors: dict[str, str] = {}
+        cny = read_decimal(self.cny_amount, errors, "cny_amount", empty=None)
+        vnd = read_decimal(self.vnd_amount, errors, "vnd_amount", empty=None)
+        if errors:
+            show_field_errors(self.errors, errors)
+            return
+        try:
+            ledger.record_cny_purchase(self.session.db, self.session.actor, self.cny_account.currentData(), cny,
+                                       self.vnd_account.currentData(), vnd, self.reference.text(), _day(self.date),
+                                       self.note.text())
+        except ValidationFailed as exc:
+            show_field_errors(self.errors, exc.field_errors)
+            return
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        super().accept()
+

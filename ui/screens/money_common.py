@@ -1,0 +1,86 @@
+"""Small pieces the money screens share: amount fields read strictly, right-aligned cells,
+error labels per field, and a read-only table filler."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableWidget,
+                               QTableWidgetItem, QWidget)
+
+from app.i18n import NumberInputError, _, display, fmt_decimal, parse_decimal
+from app.money import Money
+from ui.common import error_label, named
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def amount_edit(name: str, accessible: str, value: Decimal | Money | None = None,
+                placeholder: str = "") -> QLineEdit:
+    """A line edit for an amount or a number, right-aligned; read it with ``read_decimal``."""
+    w = named(QLineEdit(), name, accessible)
+    w.setAlignment(RIGHT)
+    if placeholder:
+        w.setPlaceholderText(placeholder)
+    if value is not None:
+        w.setText(fmt_decimal(value.amount if isinstance(value, Money) else value))
+    return w
+
+
+def read_decimal(edit: QLineEdit, errors: dict[str, str], key: str, empty: Decimal | None = Decimal(0)) -> Decimal | None:
+    """What the user typed, parsed strictly in their language (1.234.567,5 in Vietnamese);
+    an unreadable number goes to ``errors[key]`` instead of being guessed."""
+    text = edit.text().strip()
+    if not text:
+        if empty is None:
+            errors[key] = _("Enter a number.")
+        return empty
+    try:
+        return parse_decimal(text)
+    except NumberInputError as exc:
+        errors[key] = str(exc)
+        return None
+
+
+def errors_for(prefix: str, keys: Iterable[str]) -> dict[str, QLabel]:
+    return {k: error_label(f"{prefix}_{k.replace('.', '_')}_error") for k in keys}
+
+
+def cell(value: Any, right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if value is None else (value if isinstance(value, str) else display(value)))
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if right:
+        item.setTextAlignment(RIGHT)
+    return item
+
+
+def readonly_table(name: str, accessible: str, headers: list[str], stretch_last: bool = True) -> QTableWidget:
+    t = named(QTableWidget(0, len(headers)), name, accessible)
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setStretchLastSection(stretch_last)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return t
+
+
+def fill(table: QTableWidget, rows: list[list[Any]], right: set[int] = frozenset()) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, v in enumerate(values):
+            table.setItem(r, c, cell(v, c in right))
+
+
+def bold(label: QLabel) -> QLabel:
+    label.setStyleSheet("font-weight: bold;")
+    return label
+
+
+def heading(text: str, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setStyleSheet("font-size: 15px; font-weight: bold;")
+    return label

@@ -1,0 +1,394 @@
+"""Shipment screens: open a shipment, pack it by scanning, seal and send it; at the other end the
+receiving station (scan the sack's code, then its parcels, re-weighed) and the reconciliation."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ValidationFailed
+from app.i18n import _, fmt_decimal
+from app.permissions import Role
+from app.services import alerts, shipments
+from app.services.scanning import Outcome, ScanResult, parse_weight
+from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
+from ui.common import named, report_error
+from ui.screens.warehouse_common import (
+    FieldDialog,
+    ask_save_path,
+    button,
+    parse_kg,
+    print_or_open,
+    temp_pdf,
+    warehouse_box,
+)
+from ui.session import Session
+from ui.widgets.scan_panel import ScanPanel
+
+SH = ShipmentStatus
+
+
+class NewShipmentDialog(QDialog):
+    """Choose the route: China → Vietnam, or Vietnam → China for goods going back (say why)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "new_shipment_dialog", _("New shipment"))
+        self.setWindowTitle(_("New shipment"))
+        self.session = session
+        self.shipment_id: int | None = None
+        back = session.role in (Role.FORWARDER_VN, Role.WAREHOUSE_VN)
+        self.origin = warehouse_box(session, "shipment_origin", "VN" if back else "CN")
+        self.destination = named(QComboBox(), "shipment_destination", _("Destination"))
+        for wid, code, name, _c in shipments.warehouses(session.db, session.actor, "CN" if back else "VN"):
+            self.destination.addItem(f"{code} · {name}", wid)
+        self.transport = named(QLineEdit(), "shipment_transport", _("Transport"))
+        self.transport.setPlaceholderText(_("truck, plate, driver…"))
+        self.note = named(QPlainTextEdit(), "shipment_note", _("Note"))
+        self.note.setMaximumHeight(70)
+        if back:
+            self.note.setPlaceholderText(_("Why these goods go back to China (the complaint)"))
+        self.error = named(QLabel(""), "shipment_error")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(_("From:"), self.origin)
+        form.addRow(_("To:"), self.destination)
+        form.addRow(_("Transport:"), self.transport)
+        form.addRow(_("Note:"), self.note)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "shipment_create").setText(_("Open the shipment"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.save)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(box)
+
+    def save(self) -> None:
+        s = self.session
+        try:
+            self.shipment_id = shipments.open_shipment(s.db, s.actor, self.origin.currentData(),
+                                                       self.destination.currentData(), self.note.toPlainText(),
+                                                       self.transport.text())
+        except ValidationFailed as exc:
+            self.error.setText(str(exc))
+            return
+        except Exception as exc:
+            report_error(self, exc)
+            return
+        self.accept()
+
+
+class SealDialog(QDialog):
+    def __init__(self, view, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "seal_dialog", _("Seal the shipment"))
+        self.setWindowTitle(_("Seal shipment {code}").format(code=view.code))
+        self.gross = named(QLineEdit(), "seal_gross_weight", _("Gross weight (kg)"))
+        self.seal_no = named(QLineEdit(), "seal_number", _("Seal number"))
+        self.error = named(QLabel(""), "seal_error")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(QLabel(_("{n} parcels, {kg} kg inside. Weigh the closed sack.").format(
+            n=view.parcel_count, kg=fmt_decimal(view.net_weight_kg))))
+        form.addRow(_("Gross weight (kg):"), self.gross)
+        form.addRow(_("Seal number:"), self.seal_no)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "seal_save").setText(_("Seal"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(box)
+
+
+class ReconciliationDialog(QDialog):
+    """What the closed shipment brought: received, missing, extra, weight differences."""
+
+    def __init__(self, recon: shipments.Reconciliation, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "reconciliation_dialog", _("Reconciliation"))
+        self.setWindowTitle(_("Reconciliation of {code}").format(code=recon.shipment_code))
+        layout = QVBoxLayout(self)
+        for name, title, lines in (("received", _("Received ({n})"), recon.received),
+                                   ("missing", _("Missing ({n}) — a task was opened to find each"), recon.missing),
+                                   ("extra", _("Extra ({n}) — not on the manifest"), recon.extra),
+                                   ("weights", _("Weight differences ({n})"), recon.weight_warnings),
+                                   ("elsewhere", _("Arrived with another shipment ({n})"), recon.elsewhere)):
+            if not lines and name in ("elsewhere", "weights"):
+                continue
+            layout.addWidget(QLabel(f"<b>{title.format(n=len(lines))}</b>"))
+            lst = named(QListWidget(), f"reconciliation_{name}")
+            for ln in lines:
+                weights = ""
+                if ln.weight_kg is not None or ln.vn_weight_kg is not None:
+                    weights = f" · {fmt_decimal(ln.weight_kg) or '—'} → {fmt_decimal(ln.vn_weight_kg) or '—'} kg"
+                lst.addItem(f"{ln.tracking_code} · {ln.customer_code} {ln.order_code}{weights} {ln.note}".strip())
+            lst.setMaximumHeight(130)
+            layout.addWidget(lst)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.resize(640, 560)
+
+
+class ShipmentWindow(FieldDialog):
+    """One shipment, packed or received by scanning. Without a shipment yet (the receiving
+    station), the first code scanned must be a sack's: it is marked arrived and opened here."""
+
+    def __init__(self, session: Session, shipment_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "shipment_window", _("Shipment"))
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.session, self.shipment_id = session, shipment_id
+        self.view = None
+        self.code = named(QLabel(""), "shipment_code")
+        self.code.setStyleSheet("font-size: 22px; font-weight: bold;")
+        self.state = named(QLabel(""), "shipment_state")
+        self.state.setStyleSheet("font-size: 15px; font-weight: bold; color: #1565c0;")
+        self.facts = named(QLabel(""), "shipment_facts")
+        self.facts.setWordWrap(True)
+        self.weight = named(QLineEdit(), "shipment_receive_weight", _("Weight on arrival (kg)"))
+        self.weight.setMaximumWidth(100)
+        self.weight.returnPressed.connect(lambda: self.panel.focus_field())
+        self.weight_label = QLabel(_("Re-weighed (kg):"))
+        self.panel = ScanPanel(self._scan, self._intercept, self._acknowledge, self._placeholder())
+        self.table = named(QTableWidget(0, 8), "shipment_lines", _("Manifest"))
+        self.table.setHorizontalHeaderLabels([_("Tracking code"), _("Customer"), _("Order"), _("Weight (kg)"),
+                                              _("Size (cm)"), _("Chargeable (kg)"), _("On arrival (kg)"), _("State")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.buttons = {
+            "seal": button(_("Seal…"), "shipment_seal", self.seal),
+            "reopen": button(_("Reopen…"), "shipment_reopen", self.reopen),
+            "depart": button(_("Mark departed"), "shipment_depart", self.depart),
+            "reconcile": button(_("Close and reconcile"), "shipment_reconcile", self.reconcile),
+            "cancel": button(_("Cancel shipment"), "shipment_cancel", self.cancel),
+        }
+        self.remove_button = button(_("Take the selected parcel out…"), "shipment_unpack", self.unpack)
+        docs = QHBoxLayout()
+        docs.addWidget(button(_("Print manifest"), "shipment_print_manifest", self.print_manifest))
+        docs.addWidget(button(_("Save manifest PDF…"), "shipment_save_pdf", lambda: self.save_manifest("pdf")))
+        docs.addWidget(button(_("Save manifest XLSX…"), "shipment_save_xlsx", lambda: self.save_manifest("xlsx")))
+        docs.addStretch(1)
+        docs.addWidget(self.remove_button)
+        for b in self.buttons.values():
+            docs.addWidget(b)
+        top = QHBoxLayout()
+        top.addWidget(self.code)
+        top.addSpacing(12)
+        top.addWidget(self.state)
+        top.addStretch(1)
+        top.addWidget(self.weight_label)
+        top.addWidget(self.weight)
+        self.status_line = named(QLabel(""), "shipment_status_line")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.panel, 3)
+        layout.addWidget(self.table, 2)
+        layout.addLayout(docs)
+        layout.addWidget(self.status_line)
+        self.resize(1180, 860)
+        self.reload()
+
+    def _placeholder(self) -> str:
+        if self.shipment_id is None:
+            return _("Scan the shipment's code (on the sack), then its parcels")
+        return _("Scan a tracking code, then Enter")
+
+    # -- state -----------------------------------------------------------------------------------
+    def _mode(self) -> str:
+        """pack, receive or view, from the shipment's status and the person's role."""
+        v, role = self.view, self.session.role
+        if v is None:
+            return "receive"
+        direction = Direction(v.direction)
+        if v.status == SH.OPEN and role in PACKERS[direction]:
+            return "pack"
+        if v.status in (SH.DEPARTED, SH.ARRIVED) and role in RECEIVERS[direction]:
+            return "receive"
+        return "view"
+
+    def reload(self) -> None:
+        s = self.session
+        if self.shipment_id is not None:
+            self.view = shipments.get_shipment(s.db, s.actor, self.shipment_id)
+        v = self.view
+        mode = self._mode()
+        self.weight.setVisible(mode == "receive")
+        self.weight_label.setVisible(mode == "receive")
+        self.panel.field.setEnabled(mode != "view")
+        if v is None:
+            self.setWindowTitle(_("Receive shipments"))
+            self.code.setText(_("Receive shipments"))
+            self.state.setText("")
+            self.facts.setText(_("Scan the code on the sack to start."))
+            for b in self.buttons.values():
+                b.hide()
+            self.remove_button.hide()
+            self.table.setRowCount(0)
+            return
+        self.setWindowTitle(_("Shipment {code}").format(code=v.code))
+        self.code.setText(v.code)
+        self.state.setText(f"{_(v.status_label)} · {_(v.direction_label)}")
+        seal = _("seal {seal}, gross {kg} kg").format(seal=v.seal_no, kg=fmt_decimal(v.gross_weight_kg)) if v.seal_no else ""
+        self.facts.setText(" · ".join(p for p in (
+            f"{v.origin} {v.origin_name} → {v.destination} {v.destination_name}",
+            _("{n} parcels, {kg} kg").format(n=v.parcel_count, kg=fmt_decimal(v.net_weight_kg)),
+            _("received {r} of {n}").format(r=v.received_count, n=v.parcel_count) if v.arrived_at else "",
+            _("extra {n}").format(n=v.extra_count) if v.extra_count else "",
+            _("missing {n}").format(n=v.missing_count) if v.missing_count else "",
+            seal, v.transport, v.note) if p))
+        actions = {a for a, _l, _r in v.actions}
+        for name, b in self.buttons.items():
+            b.setVisible(name in actions)
+        self.remove_button.setVisible(mode == "pack")
+        self.table.setRowCount(len(v.lines))
+        for row, ln in enumerate(v.lines):
+            state = (_("extra") if ln.extra else _("missing") if ln.missing else
+                     (_("received") + (" ⚠" if ln.weight_warning else "")) if ln.received_at else
+                     _("packed"))
+            for col, text in enumerate((ln.tracking_code, f"{ln.customer_code} {ln.customer_name}".strip(),
+                                        ln.order_code, fmt_decimal(ln.weight_kg), ln.dims,
+                                        fmt_decimal(ln.chargeable_kg), fmt_decimal(ln.vn_weight_kg), state)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+
+    # -- scanning --------------------------------------------------------------------------------
+    def _scan(self, text: str) -> ScanResult:
+        s = self.session
+        if shipments.looks_like_shipment(text):
+            r = shipments.arrive_scan(s.db, s.actor, text)
+            if r.outcome is Outcome.SHIPMENT:
+                self.shipment_id = r.facts["shipment_id"]
+            QTimer.singleShot(0, self.reload)
+            return r
+        if self.shipment_id is None:
+            return ScanResult(Outcome.WRONG, text.strip(), _("Scan the shipment's code first"),
+                              _("The code on the sack tells which shipment these parcels came in."))
+        mode = self._mode()
+        if mode == "pack":
+            r = shipments.pack_scan(s.db, s.actor, self.shipment_id, text)
+        elif mode == "receive":
+            weight = parse_kg(self.weight.text(), "weight_kg")
+            r = shipments.receive_scan(s.db, s.actor, self.shipment_id, text, weight)
+            if r.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
+                self.weight.clear()
+        else:
+            r = ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
+                           _("It is {status}.").format(status=_(self.view.status_label).lower()))
+        QTimer.singleShot(0, self.reload)
+        return r
+
+    def _intercept(self, text: str) -> ScanResult | None:
+        weight = parse_weight(text)
+        if weight is None or self._mode() != "receive":
+            return None
+        self.weight.setText(str(weight))
+        return ScanResult(Outcome.SHIPMENT, "", _("Weight {kg} kg taken").format(kg=fmt_decimal(weight)),
+                          _("It is recorded with the next parcel scanned."))
+
+    def _acknowledge(self, r: ScanResult) -> None:
+        alerts.acknowledge_alerts(self.session.db, self.session.actor, [a.id for a in r.alerts])
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _do(self, fn, *args) -> bool:
+        try:
+            fn(self.session.db, self.session.actor, self.shipment_id, *args)
+        except Exception as exc:
+            report_error(self, exc)
+            return False
+        finally:
+            self.reload()
+            self.panel.focus_field()
+        return True
+
+    def seal(self, gross: str | None = None, seal_no: str | None = None) -> bool:
+        if gross is not None:
+            return self._do(shipments.seal_shipment, parse_kg(gross, "gross_weight_kg"), seal_no or "")
+        dialog = SealDialog(self.view, self)
+        while dialog.exec():
+            try:
+                shipments.seal_shipment(self.session.db, self.session.actor, self.shipment_id,
+                                        parse_kg(dialog.gross.text(), "gross_weight_kg") or 0, dialog.seal_no.text())
+            except ValidationFailed as exc:
+                dialog.error.setText(str(exc))
+                continue
+            except Exception as exc:
+                report_error(self, exc)
+            break
+        self.reload()
+        return self.view.status == SH.SEALED
+
+    def reopen(self) -> None:
+        reason, ok = QInputDialog.getText(self, _("Reopen"), _("Why must the sealed shipment be reopened?"))
+        if ok:
+            self._do(shipments.reopen_shipment, reason)
+
+    def depart(self) -> None:
+        if self._do(shipments.depart_shipment):
+            self.status_line.setText(_("Shipment {code} has left.").format(code=self.view.code))
+
+    def cancel(self) -> None:
+        self._do(shipments.cancel_shipment)
+
+    def unpack(self) -> None:
+        row = self.table.currentRow()
+        if self.view is None or not 0 <= row < len(self.view.lines):
+            return
+        reason, ok = QInputDialog.getText(self, _("Take out of the shipment"), _("Why does it come out?"))
+        if ok:
+            self._do(shipments.unpack, self.view.lines[row].parcel_id, reason)
+
+    def reconcile(self, show: bool = True) -> shipments.Reconciliation | None:
+        try:
+            recon = shipments.close_shipment(self.session.db, self.session.actor, self.shipment_id)
+        except Exception as exc:
+            report_error(self, exc)
+            return None
+        self.reload()
+        if show:
+            ReconciliationDialog(recon, self).exec()
+        return recon
+
+    def print_manifest(self) -> None:
+        try:
+            path = shipments.write_manifest(self.session.db, self.session.actor, self.shipment_id, temp_pdf("manifest"))
+            self.status_line.setText(print_or_open(path, self))
+        except Exception as exc:
+            report_error(self, exc)
+
+    def save_manifest(self, kind: str, path: str | None = None) -> None:
+        pattern = "Excel (*.xlsx)" if kind == "xlsx" else "PDF (*.pdf)"
+        path = path or ask_save_path(self, _("Save the manifest"), f"{self.view.code}.{kind}", pattern)
+        if path:
+            try:
+                shipments.write_manifest(self.session.db, self.session.actor, self.shipment_id, path, kind)
+                self.status_line.setText(_("Saved to {path}").format(path=path))
+            except Exception as exc:
+                report_error(self, exc)
+
