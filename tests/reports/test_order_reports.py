@@ -15,6 +15,7 @@ from app.reports import Period, reader
 from app.reports.base import BadParameter, BadPeriod
 from app.services import orders
 from tests.factories import item, make_customer, make_order, make_user, make_warehouses
+from tests.money_helpers import accounts, set_rates
 
 UTC = timezone.utc
 HANOI = 420
@@ -31,6 +32,19 @@ def staff(db):
         "duc": make_user(db, Role.ORDERING, username="duc", full_name="Vũ Minh Đức"),
         "bao": make_user(db, Role.ORDERING, username="bao", full_name="Hoàng Gia Bảo"),
     }
+
+
+def paying_customer(db, staff) -> int:
+    """A customer whose wallet pays deposits on submission (rates set by the staff's manager and
+    the money received on 1 November, before any order of these tests)."""
+    from app.services import wallets
+
+    at(db, datetime(2026, 11, 1, tzinfo=UTC))
+    set_rates(db, manager=staff["manager"])
+    cid = make_customer(db, staff["care"])
+    wallets.record_payment(db, make_user(db, Role.ACCOUNTANT), "topup", cid, Decimal(10_000_000), "FT0001",
+                           date(2026, 11, 1), accounts(db)[0])
+    return cid
 
 
 def at(db, when: datetime) -> None:
@@ -136,11 +150,10 @@ def test_funnel_counts_each_order_at_every_step_it_reached_even_after_leaving_th
     from app.permissions import SYSTEM_ACTOR
 
     care, manager, duc = staff["care"], staff["manager"], staff["duc"]
-    cid = make_customer(db, care)
+    cid = paying_customer(db, staff)
     at(db, datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
     full = make_order(db, care, cid)
-    for action in ("submit", "deposit"):
-        step(db, care, full, action)
+    step(db, care, full, "submit")                                  # the wallet pays the deposit
     orders.confirm_order(db, manager, full, care.user_id, duc.user_id)
     for action in ("start_purchase", "mark_purchased", "seller_ship"):
         step(db, duc, full, action)
@@ -148,8 +161,7 @@ def test_funnel_counts_each_order_at_every_step_it_reached_even_after_leaving_th
         step(db, SYSTEM_ACTOR, full, action)
     step(db, care, full, "confirm_received")
     gone = make_order(db, care, cid)
-    for action in ("submit", "deposit"):
-        step(db, care, gone, action)
+    step(db, care, gone, "submit")
     orders.confirm_order(db, manager, gone, care.user_id, duc.user_id)
     step(db, duc, gone, "start_purchase")
     step(db, duc, gone, "out_of_stock", reason="Shop hết hàng")
@@ -176,14 +188,13 @@ def test_funnel_counts_each_order_at_every_step_it_reached_even_after_leaving_th
 
 def test_staff_kpis_time_to_confirm_and_to_buy_with_averages_and_medians(db, staff):
     care, manager, duc, bao = staff["care"], staff["manager"], staff["duc"], staff["bao"]
-    cid = make_customer(db, care)
+    cid = paying_customer(db, staff)
     t0 = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
     ids = []
     for _n in range(3):
         at(db, t0 - timedelta(hours=1))
         oid = make_order(db, care, cid)
-        step(db, care, oid, "submit", t0)
-        step(db, care, oid, "deposit", t0 + timedelta(hours=1))
+        step(db, care, oid, "submit", t0)                           # and the deposit, from the wallet
         ids.append(oid)
     o1, o2, o3 = ids
     at(db, t0 + timedelta(hours=2))
