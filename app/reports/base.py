@@ -12,7 +12,7 @@ in a module of this package, imported at the bottom of ``app/reports/__init__.py
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
@@ -213,13 +213,15 @@ class Param:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What a row source needs: who asks, the period, the chosen parameters, now, the database."""
+    """What a row source needs: who asks, the period, the chosen parameters, now, the database,
+    and the company's settings as they are at this read (commission rates…)."""
 
     actor: Actor
     period: Period
     params: Mapping[str, str]
     now: datetime
     dialect: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def start_utc(self) -> datetime:

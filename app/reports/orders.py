@@ -58,13 +58,14 @@ def _status_column(key: str = "status", title: str = N_("Status")) -> Column:
 
 
 TYPE_COLUMN = Column("kind", N_("Type"), labels=ORDER_KIND_LABELS, width=130)
-_care, _buyer = aliased(User, name="care_staff"), aliased(User, name="ordering_staff")
+CARE_STAFF, ORDERING_STAFF = aliased(User, name="care_staff"), aliased(User, name="ordering_staff")
 
 
-def _with_people(sel):
+def with_people(sel):
+    """The order's customer, customer care and ordering staff, for their names."""
     return (sel.join(Customer, Customer.id == Order.customer_id)
-            .outerjoin(_care, _care.id == Order.care_staff_id)
-            .outerjoin(_buyer, _buyer.id == Order.ordering_staff_id))
+            .outerjoin(CARE_STAFF, CARE_STAFF.id == Order.care_staff_id)
+            .outerjoin(ORDERING_STAFF, ORDERING_STAFF.id == Order.ordering_staff_id))
 
 
 def _one(session: Session, sel) -> Any:
@@ -81,11 +82,11 @@ def _register_where(ctx: ReportContext) -> list:
 
 
 def _register(ctx: ReportContext):
-    return _with_people(select(
+    return with_people(select(
         Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
         Order.status.label("status"), Customer.code.label("customer_code"),
-        Customer.name.label("customer_name"), _care.full_name.label("care_staff"),
-        _buyer.full_name.label("ordering_staff"), Order.created_at.label("created_at"),
+        Customer.name.label("customer_name"), CARE_STAFF.full_name.label("care_staff"),
+        ORDERING_STAFF.full_name.label("ordering_staff"), Order.created_at.label("created_at"),
         Order.item_count.label("item_count"), Order.goods_cny.label("goods_cny"),
     )).where(*_register_where(ctx))
 
@@ -160,19 +161,22 @@ REPORTS.add(Report(
 
 # -- completed (received) orders ---------------------------------------------------------------------
 
-def _received_where(ctx: ReportContext) -> list:
-    return [Order.status == S.RECEIVED.value, in_period(Order.status_changed_at, ctx), kind_is(ctx)]
+def received_where(ctx: ReportContext, of_kind: bool = True) -> list:
+    """Completed orders of the period: received (by the customer or the feedback window) in it;
+    of the chosen type, for reports that have the "Type" parameter."""
+    where = [Order.status == S.RECEIVED.value, in_period(Order.status_changed_at, ctx)]
+    return where + [kind_is(ctx)] if of_kind else where
 
 
 def _received(ctx: ReportContext):
-    return _with_people(select(
+    return with_people(select(
         Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
         Customer.code.label("customer_code"), Customer.name.label("customer_name"),
-        _care.full_name.label("care_staff"), _buyer.full_name.label("ordering_staff"),
+        CARE_STAFF.full_name.label("care_staff"), ORDERING_STAFF.full_name.label("ordering_staff"),
         Order.submitted_at.label("submitted_at"), Order.status_changed_at.label("received_at"),
         seconds_between(Order.submitted_at, Order.status_changed_at, ctx.dialect).label("seconds"),
         Order.item_count.label("item_count"), Order.goods_cny.label("goods_cny"),
-    )).where(*_received_where(ctx))
+    )).where(*received_where(ctx))
 
 
 def _received_totals(session: Session, ctx: ReportContext) -> Any:
@@ -180,7 +184,7 @@ def _received_totals(session: Session, ctx: ReportContext) -> Any:
     return _one(session, select(func.count().label("orders"),
                                 func.coalesce(func.sum(Order.goods_cny), 0).label("goods_cny"),
                                 func.sum(secs).label("seconds"), func.count(secs).label("timed"))
-                .where(*_received_where(ctx)))
+                .where(*received_where(ctx)))
 
 
 REPORTS.add(Report(
@@ -240,7 +244,7 @@ def _over_time_totals(session: Session, ctx: ReportContext) -> Any:
         func.coalesce(func.sum(case((Order.kind == PURCHASE, 1), else_=0)), 0).label("purchase"),
         func.coalesce(func.sum(case((Order.kind == CONSIGNMENT, 1), else_=0)), 0).label("consignment"),
         func.coalesce(func.sum(Order.goods_cny), 0).label("goods_cny")).where(*_placed_in(ctx)))
-    received = session.scalar(select(func.count()).where(*_received_where(ctx)))
+    received = session.scalar(select(func.count()).where(*received_where(ctx)))
     left = session.scalar(select(func.count()).where(
         Order.status.in_(exits), placed(), in_period(Order.status_changed_at, ctx), kind_is(ctx)))
     return SimpleNamespace(purchase=created.purchase, consignment=created.consignment,
@@ -368,10 +372,10 @@ def _due(ctx: ReportContext):
     delivered = (select(func.min(E.at)).where(E.entity == "order", E.entity_id == Order.id,
                                               event_status() == S.DELIVERED.value)
                  .correlate(Order).scalar_subquery())
-    inner = _with_people(select(
+    inner = with_people(select(
         Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
         Order.status.label("status"), Customer.code.label("customer_code"),
-        Customer.name.label("customer_name"), _care.full_name.label("care_staff"),
+        Customer.name.label("customer_name"), CARE_STAFF.full_name.label("care_staff"),
         Order.committed_deliver_by.label("promised"), Order.estimated_deliver_at.label("estimated"),
         delivered.label("delivered_at"),
     )).where(in_period(Order.committed_deliver_by, ctx), Order.status.notin_(_NOT_DUE),

@@ -49,9 +49,11 @@ def report(actor: Actor, name: str) -> Report:
 
 def context(db: Database, session: Session, actor: Actor, rep: Report, period: Period,
             params: Mapping[str, Any] | None) -> ReportContext:
+    from app.services import settings as settings_service
+
     resolved = resolve_params(rep, params)
     check_params(rep, resolved, session)
-    return ReportContext(actor, period, resolved, db.clock.now(), db.kind)
+    return ReportContext(actor, period, resolved, db.clock.now(), db.kind, settings_service.load(session))
 
 
 # -- inside one read (the dashboard and the export reuse these) -----------------------------------
