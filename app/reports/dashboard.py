@@ -2,9 +2,9 @@
 
 Every figure is a total of a declared report and every chart is a report's rows, read through
 the same functions the reports screen and the export use — so the dashboard, the report and
-the workbook show the same number. Capabilities add figures with ``FIGURES.append(Figure(...))``
-(e.g. revenue by fee type from a money report); a figure whose report the person may not see
-(profit for a care manager without VIEW_PROFIT) is simply left out.
+the workbook show the same number. Capabilities add figures with ``FIGURES.append(Figure(...))``;
+a figure or chart whose report the person may not see (an accountant sees money, not orders
+statistics they lack the permission for) is simply left out.
 """
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ from app.i18n import N_, _
 from app.permissions import Actor, Perm, require
 from app.progress import NullProgress, Progress
 from app.reports import reader
+from app.fees import FEE_LABELS
 from app.reports.base import REPORTS, Column, Period, TotalValue, auto_grain
+from app.reports.money import FEE_CODES
 
 CHART_ROWS = 1000   # a chart with more points would not be readable anyway
+
+
+ORDERS, MONEY, FEES = N_("Orders"), N_("Money"), N_("Revenue by fee type")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Figure:
     report: str
     total: str                                    # the key of one of the report's totals
     params: Mapping[str, str] = field(default_factory=dict)
+    group: str = ORDERS                           # N_ msgid: the row of tiles it sits in
 
 
 FIGURES: list[Figure] = [
@@ -43,13 +49,31 @@ FIGURES: list[Figure] = [
     Figure("confirm_median", N_("Time to confirm, median (h)"), "staff.kpi", "confirm_median"),
     Figure("buy_avg", N_("Time to buy, average (h)"), "staff.kpi", "buy_avg"),
     Figure("buy_median", N_("Time to buy, median (h)"), "staff.kpi", "buy_median"),
+    # money: the period's books, and what the orders completed in it earned
+    Figure("fees", N_("Fee revenue"), "money.revenue", "fees", group=MONEY),
+    Figure("net_profit", N_("Net profit of completed orders"), "money.net_profit", "net_profit", group=MONEY),
+    Figure("profit_per_order", N_("Net profit per order"), "money.net_profit", "per_order", group=MONEY),
+    Figure("fx_margin", N_("FX margin"), "money.revenue", "fx_margin", group=MONEY),
+    Figure("bargaining", N_("Bargaining profit"), "money.revenue", "bargaining", group=MONEY),
+    Figure("freight_cost", N_("Freight cost"), "money.revenue", "freight_cost", group=MONEY),
+    Figure("result", N_("Net result of the period"), "money.revenue", "result", group=MONEY),
+    Figure("debts", N_("Customers owe now"), "money.debts", "due", group=MONEY),
+    *[Figure(f"fee_{code}", FEE_LABELS[code], "money.revenue", f"fee_{code}", group=FEES) for code in FEE_CODES],
 ]
 
+
+@dataclass(frozen=True)
+class Chart:
+    report: str
+    params: Mapping[str, str] = field(default_factory=dict)   # over the period bar's "Group by"
+
+
 #: chart name -> the report whose rows it draws (and whose table sits beside it)
-CHARTS: dict[str, str] = {
-    "volumes": "orders.over_time",
-    "funnel": "orders.funnel",
-    "types": "orders.by_status",
+CHARTS: dict[str, Chart] = {
+    "volumes": Chart("orders.over_time"),
+    "funnel": Chart("orders.funnel"),
+    "types": Chart("orders.by_status"),
+    "profit": Chart("money.profit_over_time", {"by": "month"}),
 }
 
 
@@ -60,6 +84,7 @@ class FigureValue:
     value: Any
     kind: str
     report: str
+    group: str                                    # translated
 
 
 @dataclass(frozen=True)
@@ -92,7 +117,7 @@ def dashboard(db: Database, actor: Actor, period: Period, by: str = "auto",
     grain = auto_grain(period) if by == "auto" else by
     visible = {r.name for r in reader.reports_for(actor)}
     figures_wanted = [f for f in FIGURES if f.report in visible]
-    charts_wanted = {k: v for k, v in CHARTS.items() if v in visible}
+    charts_wanted = {k: v for k, v in CHARTS.items() if v.report in visible}
     steps = len(figures_wanted) + len(charts_wanted)
     done = 0
     figures: list[FigureValue] = []
@@ -110,15 +135,15 @@ def dashboard(db: Database, actor: Actor, period: Period, by: str = "auto",
         for f in figures_wanted:
             progress.update(done, steps, _("Reading figures…"))
             value = next(t for t in totals(f.report, f.params) if t.key == f.total)
-            figures.append(FigureValue(f.key, _(f.title), value.value, value.kind, f.report))
+            figures.append(FigureValue(f.key, _(f.title), value.value, value.kind, f.report, _(f.group)))
             done += 1
-        for chart, name in charts_wanted.items():
+        for chart, spec in charts_wanted.items():
             progress.update(done, steps, _("Reading figures…"))
-            rep = REPORTS[name]
-            ctx = reader.context(db, s, actor, rep, period, {"by": grain})
+            rep = REPORTS[spec.report]
+            ctx = reader.context(db, s, actor, rep, period, {"by": grain, **spec.params})
             page = reader.page_in(s, rep, ctx, None, CHART_ROWS)
-            charts[chart] = ReportData(name, _(rep.title), rep.columns, dict(ctx.params), page.rows,
-                                       totals(name, {}), page.exhausted)
+            charts[chart] = ReportData(spec.report, _(rep.title), rep.columns, dict(ctx.params), page.rows,
+                                       totals(spec.report, dict(spec.params)), page.exhausted)
             done += 1
     progress.update(steps, steps, _("Reading figures…"))
     return Dashboard(period, grain, figures, charts)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView,
+from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView,
                               QHorizontalBarSeries, QLineSeries, QPieSeries, QStackedBarSeries,
                               QValueAxis)
 from PySide6.QtCore import QAbstractTableModel, QDate, QMargins, QModelIndex, Qt, QTimer, Signal
@@ -260,6 +260,39 @@ def funnel_chart(data: ReportData, kind_label: str) -> QChart:
     return chart
 
 
+def profit_chart(data: ReportData, grain: str) -> QChart:
+    """Per month of completion: the fees earned and the net profit (bars), in thousands of đồng —
+    a drawing needs coordinates; the exact figures are in the table beside it."""
+    chart = _chart(_("Profit by month (thousand ₫)"))
+    keys = [c.key for c in data.columns]
+    col = {k: keys.index(k) for k in ("bucket", "fees", "net_profit")}
+    fees, profit = QBarSet(_("Fees")), QBarSet(_("Net profit"))
+    fees.setColor(BLUE)
+    profit.setColor(GREEN)
+    categories, low, high = [], 0, 0
+    for row in data.rows:
+        categories.append(_bucket_label(row[col["bucket"]], grain))
+        for bar_set, key in ((fees, "fees"), (profit, "net_profit")):
+            thousands = int(row[col[key]].amount // 1000)
+            bar_set.append(thousands)
+            low, high = min(low, thousands), max(high, thousands)
+    bars = QBarSeries()
+    bars.append(fees)
+    bars.append(profit)
+    chart.addSeries(bars)
+    x = QBarCategoryAxis()
+    x.append(categories)
+    x.setTruncateLabels(False)
+    y = _value_axis(high)
+    y.setMin(low)
+    y.applyNiceNumbers()
+    chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+    bars.attachAxis(x)
+    bars.attachAxis(y)
+    return chart
+
+
 def types_chart(data: ReportData) -> QChart:
     """Purchase vs consignment orders of the period (the report's totals), as a pie."""
     chart = _chart(_("Orders by type"))
@@ -345,7 +378,13 @@ class DashboardTab(QScrollArea):
 
         self.volumes = _chart_view("stats_chart_volumes", _("Orders over time"))
         self.volumes_table = _small_table("stats_table_volumes", _("Orders over time"))
-        layout.addWidget(self._pair(self.volumes, self.volumes_table))
+        self.volumes_box = self._pair(self.volumes, self.volumes_table)
+        layout.addWidget(self.volumes_box)
+
+        self.profit = _chart_view("stats_chart_profit", _("Profit by month"))
+        self.profit_table = _small_table("stats_table_profit", _("Profit by month"))
+        self.profit_box = self._pair(self.profit, self.profit_table)
+        layout.addWidget(self.profit_box)
 
         funnel_bar = QHBoxLayout()
         funnel_bar.addWidget(QLabel(_("Funnel of:")))
@@ -380,9 +419,15 @@ class DashboardTab(QScrollArea):
         for fig in board.figures:
             self.figure_labels[fig.key].setText(cell_text(fig.kind, fig.value) or "—")
         volumes = board.charts.get("volumes")
+        self.volumes_box.setVisible(volumes is not None)
         if volumes is not None:
             _set_chart(self.volumes, volumes_chart(volumes, board.grain))
             _fill_table(self.volumes_table, volumes.columns, volumes.rows)
+        profit = board.charts.get("profit")
+        self.profit_box.setVisible(profit is not None)
+        if profit is not None:
+            _set_chart(self.profit, profit_chart(profit, profit.params.get("by", "month")))
+            _fill_table(self.profit_table, profit.columns, profit.rows)
         types = board.charts.get("types")
         if types is not None:
             _set_chart(self.types, types_chart(types))
@@ -411,7 +456,17 @@ class DashboardTab(QScrollArea):
                 w.setParent(None)
                 w.deleteLater()
         self.figure_labels.clear()
-        for i, fig in enumerate(board.figures):
+        row, col, group = -1, 4, None
+        for fig in board.figures:
+            if fig.group != group:
+                group = fig.group
+                row += 1
+                heading = QLabel(group)
+                heading.setStyleSheet("font-size: 13px; font-weight: bold; color: #1f3a5a; margin-top: 6px;")
+                self.figures_box.addWidget(heading, row, 0, 1, 4)
+                col = 4
+            if col == 4:
+                row, col = row + 1, 0
             card = QFrame()
             card.setFrameShape(QFrame.Shape.StyledPanel)
             card.setStyleSheet("QFrame { background: #f6f8fb; border-radius: 6px; }")
@@ -424,7 +479,8 @@ class DashboardTab(QScrollArea):
             value.setToolTip(_("From the report “{report}”").format(report=_(REPORTS[fig.report].title)))
             box.addWidget(title)
             box.addWidget(value)
-            self.figures_box.addWidget(card, i // 4, i % 4)
+            self.figures_box.addWidget(card, row, col)
+            col += 1
             self.figure_labels[fig.key] = value
 
     def _draw_funnel(self) -> None:
