@@ -20,6 +20,8 @@ from app.progress import Cancelled
 from app.reports import Period, reader
 from app.reports.export import ExportResult
 from tests.reports.business import END, generate
+from tests.reports.workbooks import same_cell
+from ui.screens.statistics import cell_text
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +73,6 @@ def figure(window, key: str) -> str:
 
 
 def shown_total(db, actor, report, key, period, **params) -> str:
-    from ui.screens.statistics import cell_text
-
     total = next(t for t in reader.report_totals(db, actor, report, period, params) if t.key == key)
     return cell_text(total.kind, total.value) or "—"
 
@@ -84,9 +84,20 @@ def test_a_manager_chooses_a_period_and_the_figures_and_charts_follow(qtbot, bus
     november = Period.this_month(END)
     for key, report, total in (("orders", "orders.by_status", "orders"), ("goods_cny", "orders.by_status", "goods_cny"),
                                ("received", "orders.received", "orders"), ("delayed", "orders.delayed", "delayed"),
-                               ("confirm_avg", "staff.kpi", "confirm_avg")):
+                               ("confirm_avg", "staff.kpi", "confirm_avg"), ("fees", "money.revenue", "fees"),
+                               ("fee_freight", "money.revenue", "fee_freight"),
+                               ("net_profit", "money.net_profit", "net_profit"),
+                               ("profit_per_order", "money.net_profit", "per_order"),
+                               ("fx_margin", "money.revenue", "fx_margin"),
+                               ("freight_cost", "money.revenue", "freight_cost")):
         assert figure(window, key) == shown_total(business, actor, report, total, november)
+    assert figure(window, "net_profit").endswith("₫") and figure(window, "net_profit") != "0 ₫"
     november_orders = figure(window, "orders")
+    profit = window.findChild(QChartView, "stats_chart_profit").chart()
+    months = next(a for a in profit.axes() if isinstance(a, QBarCategoryAxis)).categories()
+    assert months == ["11/2026"]
+    profit_table = window.findChild(QTableWidget, "stats_table_profit")
+    assert profit_table.rowCount() == 1 and profit_table.item(0, 1).text() == figure(window, "received")
 
     # the volumes chart has a bar per day of November, with Vietnamese dates; its table too
     volumes = window.findChild(QChartView, "stats_chart_volumes").chart()
@@ -127,14 +138,64 @@ def test_a_manager_chooses_a_period_and_the_figures_and_charts_follow(qtbot, bus
     assert image.height() > 900 and len(colours) > 8                # charts drawn, not a blank page
 
 
-def test_the_statistics_entry_is_only_for_managers(qtbot, business, open_main):
-    for username in ("trang", "duc"):
+def test_the_statistics_entry_is_only_for_managers_and_accountants(qtbot, business, open_main):
+    for username in ("trang", "duc", "xiaoming", "lan"):
         main = open_main(business, username)
         action = next(a for a in main.create_actions if a.objectName() == "open_statistics")
         assert not action.isVisible()
     main = open_main(business, "quanly")
     main.role_box.setCurrentIndex(main.role_box.findData(Role.CARE.value))
     assert not next(a for a in main.create_actions if a.objectName() == "open_statistics").isVisible()
+
+
+def test_an_accountant_reads_the_china_money_book_and_exports_it(qtbot, business, open_main, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.services import ledger
+
+    main = open_main(business, "ketoan")
+    action = next(a for a in main.create_actions if a.objectName() == "open_statistics")
+    assert action.isVisible()
+    action.trigger()
+    window = main._statistics_window
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dashboard.board is not None, timeout=15000)
+    assert figure(window, "debts") != "—"
+    choose_period(qtbot, window, date(2026, 10, 1), date(2026, 11, 30))
+    window.tabs.setCurrentIndex(1)
+    reports = window.findChild(QListWidget, "stats_report_list")
+    names = [reports.item(i).text() for i in range(reports.count())]
+    assert _("Net profit per order") in names and _("Commissions of forwarders") in names
+    reports.setCurrentRow(names.index(_("China money book")))
+    model = window.findChild(QTableView, "stats_report_table").model()
+    qtbot.waitUntil(lambda: model.name == "money.book_cn", timeout=15000)
+    actor = window.session.actor
+    whole = Period(date(2026, 10, 1), date(2026, 11, 30))
+    book = ledger.book_lines(business, actor, "cn", None, whole.start_utc, whole.end_utc, limit=model.page_size)
+    balance = [c.key for c in model.columns].index("balance")
+    assert [model.data(model.index(i, balance)) for i in range(len(book))] == [cell_text("money_cny", l.balance)
+                                                                               for l in book]
+    summary = ledger.book_summary(business, actor, "cn", None, whole.start_utc, whole.end_utc)
+    totals = window.findChild(QLabel, "stats_report_totals").text()
+    assert f"{_('Closing balance')}: {cell_text('money_cny', summary.closing)}" in totals
+
+    account = window.findChild(QComboBox, "stats_param_account")
+    alipay = next(a for a in ledger.cash_accounts(business, actor, "cn") if a.code == "cny:1")
+    account.setCurrentIndex(account.findData(str(alipay.id)))
+    qtbot.waitUntil(lambda: model.params.get("account") == str(alipay.id), timeout=15000)
+    column = [c.key for c in model.columns].index("account_name")
+    assert {model.data(model.index(i, column)) for i in range(model.rowCount())} == {alipay.name}
+
+    path = tmp_path / "so-quy-tq.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), "Excel (*.xlsx)"))
+    with qtbot.waitSignal(window.exported, timeout=60000) as finished:
+        window.findChild(QPushButton, "stats_export").click()
+    assert isinstance(finished.args[0], ExportResult)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.title == _("China money book")
+    assert alipay.name in sheet["A2"].value                          # the account chosen, on the sheet
+    closing = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] == _("Closing balance")}
+    assert same_cell(closing[_("Closing balance")], alipay.balance, "money_cny")
 
 
 def test_a_report_is_read_page_by_page_and_filtered(qtbot, business, open_main):
@@ -157,15 +218,16 @@ def test_a_report_is_read_page_by_page_and_filtered(qtbot, business, open_main):
                     and model.rowCount() == 20, timeout=15000)
     total = reader.report_count(business, window.session.actor, "orders.list",
                                 Period(date(2026, 10, 1), date(2026, 11, 30)))
-    assert total == 40
+    assert total == 60
     count = window.findChild(QLabel, "stats_report_count")
-    assert count.text() == _("{shown} of {total} rows").format(shown=20, total=40)
-    table.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() == 40, timeout=15000)
-    assert count.text() == _("{shown} of {total} rows").format(shown=40, total=40)
-    codes = [model.rows[i][0] for i in range(40)]
-    assert len(set(codes)) == 40                                     # no page read twice
-    assert _("Orders") + ": 40" in window.findChild(QLabel, "stats_report_totals").text()
+    assert count.text() == _("{shown} of {total} rows").format(shown=20, total=60)
+    for shown in (40, 60):                                           # a page more each time the end shows
+        table.scrollToBottom()
+        qtbot.waitUntil(lambda n=shown: model.rowCount() == n, timeout=15000)
+        assert count.text() == _("{shown} of {total} rows").format(shown=shown, total=60)
+    codes = [model.rows[i][0] for i in range(60)]
+    assert len(set(codes)) == 60                                     # no page read twice
+    assert _("Orders") + ": 60" in window.findChild(QLabel, "stats_report_totals").text()
 
     kind = window.findChild(QComboBox, "stats_param_kind")
     kind.setCurrentIndex(kind.findData("consignment"))
