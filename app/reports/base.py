@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, Label
 
@@ -333,7 +333,9 @@ class SqlSource:
     def page(self, session: Session, ctx: ReportContext, after: tuple | None, limit: int) -> RowPage:
         sel, keys = self._parts(ctx)
         if after is not None:
-            left, right = tuple_(*keys), tuple_(*after)
+            # each value bound as its key column's type: a Money key (debts, biggest first) is
+            # stored as minor units, a time as the database keeps it
+            left, right = tuple_(*keys), tuple_(*[literal(v, k.type) for v, k in zip(after, keys)])
             sel = sel.where(left < right if self.desc else left > right)
         rows = list(session.execute(self._ordered(sel, keys).limit(limit)))
         last = tuple(getattr(rows[-1], k) for k in self.key) if rows else after
