@@ -313,3 +313,37 @@ def test_an_export_shows_progress_keeps_the_window_alive_can_be_cancelled_and_ex
     assert window.running_jobs() == []
     assert not chosen["path"].exists()
     assert sorted(p.name for p in folder.iterdir()) == ["thong-ke.xlsx"]
+
+
+def test_an_admin_sets_the_commission_rates_in_the_settings_dialog(qtbot, company, open_main):
+    from decimal import Decimal
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QTabWidget
+
+    from app.services import settings as settings_service
+    from tests.ui.conftest import type_text
+    from ui.dialogs.settings import SettingsDialog
+
+    window = open_main(company["db"], "admin")
+    dialog = SettingsDialog(window.session, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    tabs = dialog.findChild(QTabWidget, "settings_tabs")
+    assert _("Commissions") in [tabs.tabText(i) for i in range(tabs.count())]
+    care = dialog.findChild(QLineEdit, "setting_commission.care_percent")
+    per_kg = dialog.findChild(QLineEdit, "setting_commission.forwarder_cn_vnd_per_kg")
+    care.clear()
+    type_text(qtbot, care, "1,255")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "settings_save"), Qt.MouseButton.LeftButton)
+    error = dialog.findChild(QLabel, "setting_commission.care_percent_error")
+    assert error.isVisible() and error.text() == _("At most two decimals, e.g. 1.25.")
+    assert settings_service.read_all(company["db"])["commission.care_percent"] == Decimal("1.00")
+    care.clear()
+    type_text(qtbot, care, "2,5")
+    per_kg.clear()
+    type_text(qtbot, per_kg, "450")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "settings_save"), Qt.MouseButton.LeftButton)
+    assert not error.isVisible()
+    saved = settings_service.read_all(company["db"])
+    assert saved["commission.care_percent"] == Decimal("2.5") and saved["commission.forwarder_cn_vnd_per_kg"] == 450
