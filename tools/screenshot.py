@@ -89,7 +89,7 @@ def main() -> int:
 
 
 def _statistics(session, main_window, out: Path, pump) -> None:
-    """The statistics window: the dashboard (as seen, and its whole scrolled height) and a report."""
+    """The statistics window: the dashboard (as seen, and its whole scrolled height) and reports."""
     from ui.screens.statistics import open_statistics
 
     open_statistics(session, main_window)
@@ -104,7 +104,8 @@ def _statistics(session, main_window, out: Path, pump) -> None:
     stats.dashboard.widget().grab().save(str(out / "statistics-dashboard-full.png"))
     stats.tabs.setCurrentIndex(1)
     names = [stats.reports.list.item(i).data(256) for i in range(stats.reports.list.count())]
-    for name in ("orders.by_status", "orders.list"):
+    for name in ("orders.by_status", "orders.list", "money.net_profit", "money.book_cn", "money.debts",
+                 "commissions.forwarders"):
         if name in names:
             stats.reports.list.setCurrentRow(names.index(name))
             for _ in range(50):
