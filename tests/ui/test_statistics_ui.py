@@ -272,6 +272,8 @@ def test_an_export_shows_progress_keeps_the_window_alive_can_be_cancelled_and_ex
         qtbot.waitUntil(lambda: exporting_dialog() is not None, timeout=20000)   # rows being written
         dialog = exporting_dialog()
         assert dialog.maximum() > 20000 and dialog.value() < dialog.maximum()
+        qtbot.wait(500)                                              # the window lives while rows are written
+        assert dialog.isVisible() and dialog.value() < dialog.maximum()
         cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == _("Cancel"))
         cancel.click()
     heartbeat.stop()
