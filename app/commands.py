@@ -10,6 +10,9 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Called by app.cli.build_parser with the argparse sub-parsers."""
+    from app.reports.cli import register_export
+
+    register_export(sub)
     register_notify(sub)
     register_imports(sub)
 

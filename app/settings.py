@@ -88,10 +88,16 @@ def _email(value: str) -> str | None:
     return None
 
 
+def _cents(value: Decimal) -> str | None:
+    if value != value.quantize(Decimal("0.01")):
+        return N_("At most two decimals, e.g. 1.25.")
+    return None
+
+
 D = Decimal
-G_COMPANY, G_ORDERS, G_WAREHOUSE, G_MONEY, G_DISPLAY, G_MAIL, G_COMPLAINTS = (
+G_COMPANY, G_ORDERS, G_WAREHOUSE, G_MONEY, G_DISPLAY, G_MAIL, G_COMPLAINTS, G_COMMISSIONS = (
     N_("Company"), N_("Orders"), N_("Warehouses"), N_("Money"), N_("Display"), N_("E-mail"),
-    N_("Complaints"))
+    N_("Complaints"), N_("Commissions"))
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("company.name", G_COMPANY, N_("Company name"), str, "ImportDesk", maximum=120),
@@ -127,6 +133,18 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("money.bargain_alert_percent", G_MONEY,
             N_("Alert when bargaining profit exceeds (% of goods)"), D, D("15"), minimum=D(0),
             maximum=D(100)),
+    Setting("commission.care_percent", G_COMMISSIONS,
+            N_("Customer care: % of the service fee of their completed orders"), D, D("1.00"),
+            minimum=D(0), maximum=D(100), check=_cents),
+    Setting("commission.ordering_percent", G_COMMISSIONS,
+            N_("Ordering staff: % of the service fee of the orders they bought, once completed"), D,
+            D("1.50"), minimum=D(0), maximum=D(100), check=_cents),
+    Setting("commission.forwarder_cn_vnd_per_kg", G_COMMISSIONS,
+            N_("Forwarders in China: VND per kg they received into a warehouse"), int, 300,
+            minimum=0, maximum=100_000),
+    Setting("commission.forwarder_vn_vnd_per_kg", G_COMMISSIONS,
+            N_("Forwarders in Vietnam: VND per kg they received into a warehouse"), int, 300,
+            minimum=0, maximum=100_000),
     Setting("mail.smtp_host", G_MAIL, N_("SMTP server"), str, "", maximum=200, required=False),
     Setting("mail.smtp_port", G_MAIL, N_("SMTP port"), int, 587, minimum=1, maximum=65535),
     Setting("mail.smtp_user", G_MAIL, N_("SMTP user name"), str, "", maximum=200, required=False),

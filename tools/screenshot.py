@@ -29,13 +29,14 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("IMPORTDESK_DATA_DIR", tempfile.mkdtemp(prefix="importdesk-shots-"))
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
     from app import db as dbmod
     from app.demo import create_demo_company
     from app.models import Order
+    from app.permissions import Perm
     from app.services.auth import login
     from ui.app import apply_language, install_fonts
 
@@ -59,8 +60,11 @@ def main() -> int:
     window.show()
 
     def pump(ms: int = 600) -> None:
-        QTimer.singleShot(ms, app.quit)
-        app.exec()
+        # a local loop: QApplication.quit() would also close every window (Qt 6), and the
+        # statistics window cancels its reads when closed
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
 
     pump(1200)
     window.grab().save(str(out / "main-window.png"))
@@ -78,8 +82,37 @@ def main() -> int:
         order_window.resize(1300, 820)
         pump()
         order_window.grab().save(str(out / "order-window.png"))
+    if session.can(Perm.VIEW_STATISTICS):
+        _statistics(session, window, out, pump)
     print(f"screenshots in {out}")
     return 0
+
+
+def _statistics(session, main_window, out: Path, pump) -> None:
+    """The statistics window: the dashboard (as seen, and its whole scrolled height) and reports."""
+    from ui.screens.statistics import open_statistics
+
+    open_statistics(session, main_window)
+    stats = main_window._statistics_window
+    stats.resize(1500, 950)
+    for _ in range(50):
+        pump(200)
+        if stats.dashboard.board is not None and not stats.running_jobs():
+            break
+    pump()
+    stats.grab().save(str(out / "statistics-dashboard.png"))
+    stats.dashboard.widget().grab().save(str(out / "statistics-dashboard-full.png"))
+    stats.tabs.setCurrentIndex(1)
+    names = [stats.reports.list.item(i).data(256) for i in range(stats.reports.list.count())]
+    for name in ("orders.by_status", "orders.list", "money.net_profit", "money.book_cn", "money.debts",
+                 "commissions.forwarders"):
+        if name in names:
+            stats.reports.list.setCurrentRow(names.index(name))
+            for _ in range(50):
+                pump(200)
+                if stats.reports.model.name == name and not stats.running_jobs():
+                    break
+            stats.grab().save(str(out / f"statistics-report-{name.replace('.', '-')}.png"))
 
 
 if __name__ == "__main__":

@@ -157,10 +157,10 @@ class Sheet:
                 self._ws.write_string(self._row, col, str(text)[:MAX_TEXT], fmt)
         self._row += 1
 
-    def _write_pair(self, col: int, label: str, value: Any) -> None:
+    def _write_pair(self, col: int, label: str, value: Any, kind: str | None = None) -> None:
         self._ws.write_string(self._row, col, label, self._fmt.label)
         self._widths_note(col, label)
-        kind = _infer_kind(value)
+        kind = kind or _infer_kind(value)
         shown = self._write_cell(col + 1, value, kind)
         if shown and kind != "text":
             # Text spills into the empty cells beside it; a number or date too wide shows "###".
@@ -244,12 +244,15 @@ class Sheet:
         for values in rows:
             self.write_row(values)
 
-    def write_pairs(self, pairs: Iterable[tuple[str, Any]], label_col: int = 0) -> None:
-        """After the data: a blank row, then label/value rows (totals), outside the filter range."""
+    def write_pairs(self, pairs: Iterable[tuple[str, Any] | tuple[str, Any, str]], label_col: int = 0) -> None:
+        """After the data: a blank row, then label/value rows (totals), outside the filter range.
+        A pair may name its kind as a third element (a percentage is a Decimal like any other)."""
         self._close_table()
         self._row += 1
-        for label, value in pairs:
-            self._write_pair(label_col, label, value)
+        for label, value, *kind in pairs:
+            if kind and kind[0] not in KINDS:
+                raise ValueError(f"unknown kind {kind[0]!r} for {label!r}")
+            self._write_pair(label_col, label, value, kind[0] if kind else None)
 
     # -- finishing -------------------------------------------------------------------------
     def _close_table(self) -> None:

@@ -185,24 +185,47 @@ def _billed_quote(order: Order, q: FeeQuote, notice: Bill | None) -> FeeQuote:
     return FeeQuote(q.goods_cny, q.goods_vnd, tuple(lines))
 
 
+#: every fee's revenue account is "revenue:<fee code>" (app.services.ledger.SYSTEM_ACCOUNTS)
+FEE_ACCOUNT_PREFIX = "revenue:"
+#: each part of net profit (a NetProfit field): the ledger accounts whose VND lines it sums, and
+#: the side it is read on — +1 a revenue (credit side), −1 a cost (debit side). "fees" sums every
+#: fee revenue account. Statistics read the same table, so a report's figures are the order's.
+PROFIT_PARTS: dict[str, tuple[tuple[str, ...], int]] = {
+    "fees": ((), +1),
+    "bargaining": (("bargaining_profit",), +1),
+    "fx_margin": (("fx_margin",), +1),
+    "freight_cost": (("freight_cost",), -1),
+    "unrecovered": (("unrecovered_cost",), -1),
+    "compensation": (("compensation",), -1),
+    "commissions": (("commission_expense",), -1),
+}
+
+
+def profit_part(account_code: str) -> str | None:
+    """The part of net profit an account's lines count in (None: they are not part of it)."""
+    if account_code.startswith(FEE_ACCOUNT_PREFIX):
+        return "fees"
+    return next((part for part, (codes, _side) in PROFIT_PARTS.items() if account_code in codes), None)
+
+
+def net_profit_from_sums(sums: dict[str, int]) -> NetProfit:
+    """Net profit from the signed (debit +) minor-unit sums of each part's lines."""
+    return NetProfit(**{part: Money.from_minor(int(sums.get(part) or 0) * -side, VND)
+                        for part, (_codes, side) in PROFIT_PARTS.items()})
+
+
 def net_profit_of(s: Session, order_id: int) -> NetProfit:
     """From the order's ledger lines: every figure is what was booked, so later setting changes
     never rewrite it."""
-    sums = dict(s.execute(select(LedgerAccount.code, func.sum(JournalLine.amount))
-                          .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-                          .where(JournalLine.order_id == order_id, JournalLine.currency == VND)
-                          .group_by(LedgerAccount.code)).all())
-
-    def credit_side(*codes: str) -> Money:
-        return Money.from_minor(-int(sum(int(v or 0) for k, v in sums.items() if k in codes)), VND)
-
-    def debit_side(code: str) -> Money:
-        return Money.from_minor(int(sums.get(code) or 0), VND)
-
-    fee_codes = [k for k in sums if k.startswith("revenue:")]
-    return NetProfit(credit_side(*fee_codes), credit_side("bargaining_profit"), credit_side("fx_margin"),
-                     debit_side("freight_cost"), debit_side("unrecovered_cost"), debit_side("compensation"),
-                     debit_side("commission_expense"))
+    sums: dict[str, int] = {}
+    for code, total in s.execute(select(LedgerAccount.code, func.sum(JournalLine.amount))
+                                 .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+                                 .where(JournalLine.order_id == order_id, JournalLine.currency == VND)
+                                 .group_by(LedgerAccount.code)):
+        part = profit_part(code)
+        if part is not None:
+            sums[part] = sums.get(part, 0) + int(total or 0)
+    return net_profit_from_sums(sums)
 
 
 def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyView:

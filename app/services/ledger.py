@@ -527,6 +527,19 @@ def _book_accounts(s: Session, book: str, account_id: int | None) -> list[Ledger
     return list(s.scalars(q))
 
 
+def book_where(book: str, account_id: int | None = None, start: datetime | None = None,
+               end: datetime | None = None) -> list:
+    """Which lines a money book shows: the book's (or one account's) lines of the period."""
+    where = [JournalLine.account_id == account_id] if account_id is not None else [JournalLine.book == book]
+    return _period(where, start, end)
+
+
+def book_rows(s: Session, book: str, account_id: int | None = None, start: datetime | None = None,
+              end: datetime | None = None, after_id: int | None = None, limit: int | None = 200) -> list[BookLine]:
+    """A page of the money book inside an open read (the statistics export streams it)."""
+    return _line_rows(s, book_where(book, account_id, start, end), after_id, limit, credit_normal=False)
+
+
 def book_lines(db: Database, actor: Actor, book: str, account_id: int | None = None,
                start: datetime | None = None, end: datetime | None = None,
                after_id: int | None = None, limit: int | None = 200) -> list[BookLine]:
@@ -534,8 +547,7 @@ def book_lines(db: Database, actor: Actor, book: str, account_id: int | None = N
     posting order, with in, out and the account's running balance; a page after ``after_id``."""
     require(actor, Perm.VIEW_MONEY)
     with db.read() as s:
-        where = [JournalLine.account_id == account_id] if account_id is not None else [JournalLine.book == book]
-        return _line_rows(s, _period(where, start, end), after_id, limit, credit_normal=False)
+        return book_rows(s, book, account_id, start, end, after_id, limit)
 
 
 def _balance_before(s: Session, account_id: int, when: datetime | None) -> int:
@@ -549,17 +561,23 @@ def book_summary(db: Database, actor: Actor, book: str, account_id: int | None =
                  start: datetime | None = None, end: datetime | None = None) -> BookSummary:
     """Opening balance, money in, money out and closing balance of a book over a period."""
     require(actor, Perm.VIEW_MONEY)
-    currency = VND if book == "vn" else CNY
     with db.read() as s:
-        accounts = _book_accounts(s, book, account_id)
-        opening = sum(_balance_before(s, a.id, start) for a in accounts) if start is not None else 0
-        closing = sum(_balance_before(s, a.id, end) for a in accounts)
-        ids = [a.id for a in accounts] or [-1]
-        where = _period([JournalLine.account_id.in_(ids)], start, end)
-        got_in = s.scalar(select(func.coalesce(func.sum(JournalLine.amount), 0)).where(*where, JournalLine.amount > 0))
-        got_out = s.scalar(select(func.coalesce(func.sum(JournalLine.amount), 0)).where(*where, JournalLine.amount < 0))
-        return BookSummary(currency, Money.from_minor(opening, currency), Money.from_minor(int(got_in), currency),
-                           Money.from_minor(-int(got_out), currency), Money.from_minor(closing, currency))
+        return book_summary_in(s, book, account_id, start, end)
+
+
+def book_summary_in(s: Session, book: str, account_id: int | None = None, start: datetime | None = None,
+                    end: datetime | None = None) -> BookSummary:
+    """``book_summary`` inside an open read."""
+    currency = VND if book == "vn" else CNY
+    accounts = _book_accounts(s, book, account_id)
+    opening = sum(_balance_before(s, a.id, start) for a in accounts) if start is not None else 0
+    closing = sum(_balance_before(s, a.id, end) for a in accounts)
+    ids = [a.id for a in accounts] or [-1]
+    where = _period([JournalLine.account_id.in_(ids)], start, end)
+    got_in = s.scalar(select(func.coalesce(func.sum(JournalLine.amount), 0)).where(*where, JournalLine.amount > 0))
+    got_out = s.scalar(select(func.coalesce(func.sum(JournalLine.amount), 0)).where(*where, JournalLine.amount < 0))
+    return BookSummary(currency, Money.from_minor(opening, currency), Money.from_minor(int(got_in), currency),
+                       Money.from_minor(-int(got_out), currency), Money.from_minor(closing, currency))
 
 
 def statement(db: Database, actor: Actor, customer_id: int, start: datetime | None = None,

@@ -5,6 +5,7 @@ from ui.screens import warehouse as _warehouse  # noqa: F401  (registers the war
 from ui.screens.customers import CustomerWindow, _open_in_main
 from ui.screens.order_editor import OrderEditor
 from ui.screens.orders import OrderWindow
+from ui.screens import statistics  # noqa: F401  (registers the Statistics window)
 from ui.windows.registry import CreateAction, register_create, register_detail
 
 
