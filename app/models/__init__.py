@@ -10,6 +10,8 @@ from app.models.parcels import AlertNote, Parcel, ParcelImport, Stocktake, Stock
 from app.models.shipments import Shipment, ShipmentParcel
 from app.models.deliveries import DeliveryParcel, DeliveryRequest
 from app.models.people import User, UserRole, Warehouse
+from app.models.complaints import (Complaint, ComplaintContact, ComplaintFile, ComplaintLine,
+                                     ComplaintPlan, ComplaintRemedy, Inspection, SellerComplaint)
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
 
@@ -21,4 +23,6 @@ __all__ = [
     "DeliveryParcel", "DeliveryRequest",
     "Bill", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry", "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
+    "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
+    "Inspection", "SellerComplaint",
 ]
