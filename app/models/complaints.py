@@ -64,11 +64,11 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_order", "order_id", "id"),
         Index("ix_complaints_opened", "opened_at", "id"),
+        Index("ix_complaints_status", "status", "opened_at", "id"),
         # the care and ordering queues: active complaints of one person (partial: closed ones
         # leave the index)
         Index("ix_complaints_care", "care_staff_id", "opened_at", "id", **_where(ACTIVE)),
         Index("ix_complaints_ordering", "ordering_staff_id", "opened_at", "id", **_where(ACTIVE)),
-        Index("ix_complaints_proposed", "proposed_at", "id", **_where("status = 'proposed'")),
     )
 
 

@@ -55,7 +55,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_complaints_opened', ['opened_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_order', ['order_id', 'id'], unique=False)
         batch_op.create_index('ix_complaints_ordering', ['ordering_staff_id', 'opened_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('open', 'investigating', 'proposed', 'approved')"), postgresql_where=sa.text("status IN ('open', 'investigating', 'proposed', 'approved')"))
-        batch_op.create_index('ix_complaints_proposed', ['proposed_at', 'id'], unique=False, sqlite_where=sa.text("status = 'proposed'"), postgresql_where=sa.text("status = 'proposed'"))
+        batch_op.create_index('ix_complaints_status', ['status', 'opened_at', 'id'], unique=False)
 
     op.create_table('complaint_contacts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -259,7 +259,7 @@ def downgrade() -> None:
 
     op.drop_table('complaint_contacts')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
-        batch_op.drop_index('ix_complaints_proposed', sqlite_where=sa.text("status = 'proposed'"), postgresql_where=sa.text("status = 'proposed'"))
+        batch_op.drop_index('ix_complaints_status')
         batch_op.drop_index('ix_complaints_ordering', sqlite_where=sa.text("status IN ('open', 'investigating', 'proposed', 'approved')"), postgresql_where=sa.text("status IN ('open', 'investigating', 'proposed', 'approved')"))
         batch_op.drop_index('ix_complaints_order')
         batch_op.drop_index('ix_complaints_opened')

@@ -13,7 +13,7 @@ from app.models import (AlertNote, CustomerMessage, DiscountCode, JournalEntry, 
                         OrderMoney, Shipment, Task)
 from app.money import CNY, VND, Money
 from app.permissions import Role
-from app.services import complaints, orders, purchasing, shipments
+from app.services import complaints, purchasing, shipments
 from app.services.complaints import ComplaintInput, InspectionInput, LineInput, RemedyInput
 from app.services.scanning import Outcome
 from tests.factories import make_user
