@@ -134,10 +134,14 @@ class AppController(QObject):
 
     def _housekeeping(self) -> None:
         from app.services.orders import expire_carts
+        from app.services.seller_complaints import warn_seller_deadlines
         from ui.background import run_in_background
 
-        run_in_background(None, lambda p: expire_carts(self.db), lambda n: None,
-                          on_error=lambda exc: None, show_progress=False)
+        def work(progress) -> None:
+            expire_carts(self.db)
+            warn_seller_deadlines(self.db)
+
+        run_in_background(None, work, lambda n: None, on_error=lambda exc: None, show_progress=False)
 
     def _signed_out(self) -> None:
         self._stop_live()

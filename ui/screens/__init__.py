@@ -32,3 +32,4 @@ register_create(CreateAction("new_consignment_order", N_("New consignment order"
 register_create(CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K",
                              _new_customer))
 from ui.screens import money as _money  # noqa: E402,F401  (money and purchasing)
+from ui.screens import complaints as _complaints  # noqa: E402,F401  (complaints and seller claims)
