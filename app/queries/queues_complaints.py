@@ -128,7 +128,7 @@ def _seller_select() -> Select:
 _SELLER_COLUMNS = (
     Column("code", N_("Claim"), width=110),
     Column("status", N_("Status"), "label", labels=SELLER_STATUS_LABELS, width=180),
-    Column("deadline_at", N_("After-sale closes"), "datetime", sortable=True, width=140),
+    Column("deadline_at", N_("After-sale closes"), "datetime", width=140),
     Column("shop", N_("Shop"), width=170),
     Column("platform_order_no", N_("Seller order no."), width=150),
     Column("order_code", N_("Order"), width=110),
@@ -136,7 +136,9 @@ _SELLER_COLUMNS = (
     Column("claimed_cny", N_("Claimed (CNY)"), "money", width=110),
     Column("recovered_cny", N_("Recovered (CNY)"), "money", width=120),
     Column("ordering_staff", N_("Ordering staff"), width=140),
-    Column("opened_at", N_("Opened"), "datetime", sortable=True, width=130),
+    # not sortable: each queue pages along its own index only (the active claims by deadline,
+    # the archive by opening time)
+    Column("opened_at", N_("Opened"), "datetime", width=130),
 )
 _SELLER_SEARCH = Search(SellerComplaint.search_text)
 _SELLER_TABLES = frozenset({"seller_complaints"})
