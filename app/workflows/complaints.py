@@ -98,9 +98,9 @@ class RemedyKind(StrEnum):
 
 
 REMEDY_LABELS: dict[str, str] = {
-    RemedyKind.REFUND: N_("Refund"),
+    RemedyKind.REFUND: N_("Refund to the customer"),
     RemedyKind.RESHIP: N_("Reship"),
-    RemedyKind.RETURN_CN: N_("Return to China"),
+    RemedyKind.RETURN_CN: N_("Send back to China"),
     RemedyKind.DISCOUNT: N_("Discount on a later order"),
     RemedyKind.COMPENSATION: N_("Compensation"),
 }

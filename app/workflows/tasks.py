@@ -52,7 +52,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.MATCH_PARCEL: N_("Match ownerless parcel"),
     TaskKind.LOST_PARCEL: N_("Find lost parcel"),
     TaskKind.DELIVER: N_("Deliver"),
-    TaskKind.RETURN_TO_CHINA: N_("Return to China"),
+    TaskKind.RETURN_TO_CHINA: N_("Pack a return to China"),
     TaskKind.SELLER_COMPLAINT: N_("Complaint to a seller"),
     TaskKind.APPROVE: N_("Approve"),
     TaskKind.OTHER: N_("Other"),

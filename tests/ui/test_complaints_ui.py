@@ -4,7 +4,7 @@ carry it out. A claim against a seller from the shop order, with its countdown, 
 recovered; the customer's inspection opening a complaint."""
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QListWidget, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton,
                                QSpinBox, QTableWidget, QTabWidget, QWidget)
 from sqlalchemy import select
 
@@ -196,3 +196,49 @@ def test_a_rejecting_inspection_opens_a_complaint_window(qtbot, sqlite_db, world
     window = opened(main, "complaint", c.id)
     assert window.view.kind == "wrong_item" and window.view.stage == "after_receipt"
     assert "Hàng không đúng mẫu" in window.findChild(QLabel, "complaint_description_view").text()
+
+
+def _unnamed(root) -> list[str]:
+    """Interactive widgets under ``root`` without an objectName or an accessibleName (Qt's own
+    parts of a widget — a combo box's list, a spin box's editor, headers, scroll bars — aside)."""
+    from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QHeaderView,
+                                   QScrollBar, QTabBar)
+
+    interactive = (QAbstractButton, QLineEdit, QComboBox, QPlainTextEdit, QAbstractSpinBox, QAbstractItemView,
+                   QTabWidget)
+    inner = (QComboBox, QAbstractSpinBox, QTabBar, QHeaderView, QScrollBar)
+    out = []
+    for w in root.findChildren(QWidget):
+        if not isinstance(w, interactive) or isinstance(w, (QHeaderView, QScrollBar)):
+            continue
+        parent, internal = w.parentWidget(), False
+        while parent is not None and parent is not root:
+            internal = internal or isinstance(parent, inner)
+            parent = parent.parentWidget()
+        if internal or w.objectName().startswith("qt_"):
+            continue
+        if not w.objectName() or not w.accessibleName():
+            out.append(f"{type(w).__name__} {w.objectName()!r} {getattr(w, 'text', lambda: '')()!r}")
+    return out
+
+
+def test_every_interactive_widget_of_the_complaint_screens_has_a_name(qtbot, sqlite_db, world, open_main):
+    from ui.screens.complaints import (ComplaintWindow, InspectionDialog, OpenComplaintDialog, OrderComplaintsTab,
+                                       PlanDialog, RecoveryDialog, SellerComplaintDialog, SellerComplaintWindow)
+    from app.services import orders
+
+    db, st = sqlite_db, world
+    oid, so_id, _codes = in_vietnam(db, st)
+    done, _so2, _c2 = delivered(db, st)
+    cid = complaints.open_complaint(db, st.care, complaints.ComplaintInput(oid, "late", "Chậm", []))
+    sc = seller_complaints.open_seller_complaint(db, st.ordering, seller_complaints.SellerComplaintInput(
+        so_id, "defective", "Rách", "10.00"))
+    main = sign_in(open_main, db, st, st.manager)
+    s = main.session
+    screens = [OpenComplaintDialog(s, oid), ComplaintWindow(s, cid), PlanDialog(s, complaints.get_complaint(db, s.actor, cid)),
+               InspectionDialog(s, done), SellerComplaintDialog(s, oid), SellerComplaintWindow(s, sc),
+               RecoveryDialog(s, seller_complaints.get_seller_complaint(db, s.actor, sc)),
+               OrderComplaintsTab(s, orders.get_order(db, s.actor, oid))]
+    for screen in screens:
+        qtbot.addWidget(screen)
+        assert _unnamed(screen) == [], type(screen).__name__
