@@ -27,7 +27,6 @@ from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LAB
 
 R = Role
 ENTITY_LABELS.setdefault("seller_complaint", N_("Seller complaint"))
-ENTITY_LABELS.setdefault("inspection", N_("Inspection"))
 
 # -- customer complaints ----------------------------------------------------------------------------------
 
