@@ -10,6 +10,8 @@ from app.models.parcels import AlertNote, Parcel, ParcelImport, Stocktake, Stock
 from app.models.shipments import Shipment, ShipmentParcel
 from app.models.deliveries import DeliveryParcel, DeliveryRequest
 from app.models.people import User, UserRole, Warehouse
+from app.models.complaints import (Complaint, ComplaintContact, ComplaintFile, ComplaintLine,
+                                     ComplaintPlan, ComplaintRemedy, Inspection, SellerComplaint)
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
 from app.models.notify import Secret, StageDuration
@@ -23,4 +25,6 @@ __all__ = [
     "Bill", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry", "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
     "Secret", "StageDuration",
+    "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
+    "Inspection", "SellerComplaint",
 ]

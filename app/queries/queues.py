@@ -271,3 +271,4 @@ TASK_STATUS = TASK_STATUS_LABELS
 from app.queries import queues_warehouse as _queues_warehouse  # noqa: E402,F401  (registers its queues)
 from app.queries import queues_money as _queues_money  # noqa: E402,F401  (money and purchasing)
 from app.queries import queues_notify as _queues_notify  # noqa: E402,F401  (tasks, delays, outbox)
+from app.queries import queues_complaints as _queues_complaints  # noqa: E402,F401  (complaints)

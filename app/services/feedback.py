@@ -19,13 +19,12 @@ from app.workflows.orders import OrderStatus
 
 
 def has_open_complaint(tx: Session, order_id: int) -> bool:
-    """PLACEHOLDER until the complaints capability exists: always False (no complaints yet).
+    """Is a complaint on this order still waiting on someone? Read inside the transaction that
+    completes the order, so a complaint opened at the same moment either blocks the completion or
+    comes after it — never half of each."""
+    from app.services import complaints
 
-    The complaints work replaces this body with "is there a complaint on this order that is not
-    closed?". It is read inside the transaction that completes the order, so a complaint opened
-    at the same moment either blocks the completion or comes after it — never half of each.
-    """
-    return False
+    return complaints.has_open_complaint(tx, order_id)
 
 
 def complete_after_feedback_window(db: Database, batch: int = 200) -> int:

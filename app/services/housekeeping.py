@@ -2,7 +2,7 @@
 
 Each job is safe to run on several desktops at once and to repeat; one failing does not stop
 the others. Time passing is what these react to: overdue tasks, dates that slipped, feedback
-windows that closed, carts left too long, parcels that never came, shops that never shipped.
+windows that closed, carts left too long, parcels that never came, shops that never shipped, sellers' after-sale windows closing.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.services.feedback import complete_after_feedback_window
 from app.services.orders import expire_carts
 from app.services.parcels import flag_lost_parcels
 from app.services.purchasing import chase_missing_tracking_codes
+from app.services.seller_complaints import warn_seller_deadlines
 from app.services.tasks import escalate_overdue
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ JOBS: tuple[tuple[str, Callable[[Database], object]], ...] = (
     ("carts_expired", expire_carts),
     ("parcels_lost", flag_lost_parcels),
     ("shops_chased", chase_missing_tracking_codes),
+    ("seller_deadlines", warn_seller_deadlines),
     ("escalated_tasks", escalate_overdue),
     ("stage_durations", lambda db: len(measure_stage_durations(db))),
     ("delay_flags_changed", refresh_delay_flags),

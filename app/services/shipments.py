@@ -25,7 +25,7 @@ from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.parcels import OWNERLESS_SHELF, shelf_for
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements,
                                    fmt_kg, follow_orders, log_event, refused)
-from app.services.tasks import open_task
+from app.services.tasks import close_tasks, open_task
 from app.text import search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
@@ -92,18 +92,24 @@ def open_shipment(db: Database, actor: Actor, origin_warehouse_id: int, destinat
 
             raise PermissionDenied(role=Lazy(ROLE_LABELS[actor.role]),
                                    what=Lazy(N_("pack and send this shipment")))
-        at = now(tx)
-        sh = Shipment(code=f"tmp-{at.timestamp()}-{actor.user_id}", direction=direction.value,
-                      origin_warehouse_id=origin.id, destination_warehouse_id=dest.id,
-                      status=SH.OPEN.value, note=note.strip(), transport=transport.strip()[:200],
-                      created_at=at, created_by_id=actor.user_id, updated_at=at)
-        tx.add(sh)
-        tx.flush()
-        sh.code = f"{'BH' if direction is Direction.TO_VN else 'HT'}{sh.id:07d}"
-        record(tx, actor, "shipment", sh.id, "opened",
-               after={"code": sh.code, "route": f"{origin.code} → {dest.code}", "direction": direction.value},
-               note=sh.note)
-        return sh.id
+        return new_shipment(tx, actor, origin, dest, direction, note, transport).id
+
+
+def new_shipment(tx: Session, actor: Actor, origin: Warehouse, dest: Warehouse, direction: Direction,
+                 note: str = "", transport: str = "") -> Shipment:
+    """An open shipment, in the caller's transaction (a complaint's plan opens its return)."""
+    at = now(tx)
+    sh = Shipment(code=f"tmp-{at.timestamp()}-{actor.user_id}", direction=direction.value,
+                  origin_warehouse_id=origin.id, destination_warehouse_id=dest.id,
+                  status=SH.OPEN.value, note=note.strip(), transport=transport.strip()[:200],
+                  created_at=at, created_by_id=actor.user_id, updated_at=at)
+    tx.add(sh)
+    tx.flush()
+    sh.code = f"{'BH' if direction is Direction.TO_VN else 'HT'}{sh.id:07d}"
+    record(tx, actor, "shipment", sh.id, "opened",
+           after={"code": sh.code, "route": f"{origin.code} → {dest.code}", "direction": direction.value},
+           note=sh.note)
+    return sh
 
 
 def _facts(sh: Shipment) -> dict:
@@ -150,6 +156,20 @@ def pack_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str) -> Sc
             other = tx.get(Shipment, p.shipment_id)
             return wrong(_("Already packed in {code}").format(code=other.code if other else "?"),
                          _("Take it out of that shipment first if it must travel in this one."))
+        if direction is Direction.TO_CN:
+            # A complaint's return carries its own parcels only; goods the customer already had
+            # come back over the counter and are packed on the same scan.
+            from app.services.complaints import return_parcels
+
+            listed = return_parcels(tx, sh.id)
+            if listed is not None and p.id not in listed:
+                return wrong(_("Not part of this return"),
+                             _("Shipment {code} carries only the parcels of its complaint.").format(code=sh.code))
+            if listed is not None and p.status == P.DELIVERED:
+                PARCEL_FLOW.apply(p, "take_back", actor, _("Returned by the customer for a complaint"))
+                p.warehouse_id, p.shelf = sh.origin_warehouse_id, RETURN_SHELF
+                log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": P.DELIVERED.value},
+                          {"status": p.status, "shipment": sh.code})
         packable = _PACKABLE[direction]
         if p.status not in (packable if isinstance(packable, tuple) else (packable,)):
             return wrong(_("Cannot pack: the parcel is {status}").format(
@@ -279,6 +299,8 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
                       {"status": p.status, "shipment": sh.code})
         record(tx, actor, "shipment", sh.id, "depart", {"status": SH.SEALED.value},
                {"status": sh.status, "parcels": len(rows)})
+        if direction is Direction.TO_CN:
+            close_tasks(tx, actor, "shipment", sh.id, {TaskKind.RETURN_TO_CHINA})
         tx.flush()
         follow_orders(tx, actor, [p.order_id for p in rows])
         receivers = RECEIVERS[direction]

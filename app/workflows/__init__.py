@@ -10,6 +10,7 @@ from app.workflows.parcels import PARCEL_FLOW
 from app.workflows.shipments import SHIPMENT_FLOW
 from app.workflows.deliveries import DELIVERY_FLOW
 from app.workflows.money import BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
+from app.workflows.complaints import COMPLAINT_FLOW, SELLER_COMPLAINT_FLOW
 
 FLOWS: dict[str, Workflow] = {
     "task": TASK_FLOW,
@@ -21,6 +22,8 @@ FLOWS: dict[str, Workflow] = {
     "shop_order": SHOP_ORDER_FLOW,
     "payment": PAYMENT_FLOW,
     "bill": BILL_FLOW,
+    "complaint": COMPLAINT_FLOW,
+    "seller_complaint": SELLER_COMPLAINT_FLOW,
 }
 
 __all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW",

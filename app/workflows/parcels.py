@@ -1,5 +1,5 @@
 """Parcel status table (kiện hàng / mã vận đơn): from expected to delivered, with the side
-states lost and returned to China.
+states lost and returned to China (also after delivery, when a complaint sends goods back).
 
 Most moves happen by scanning (the scan services call ``PARCEL_FLOW.check`` with the scanning
 person), a few by the system (a lost-parcel sweep, a shipment departing, a delivery signed for).
@@ -91,4 +91,6 @@ PARCEL_FLOW = Workflow("parcel", dict(PARCEL_STATUS_LABELS), P.EXPECTED, [
     step({P.RECEIVED_VN, P.READY},           "pack_return",    P.RETURNING,       {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Pack to return to China")),
     step(P.RETURNING,                        "unpack_return",  P.RECEIVED_VN,     {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Take out of the return shipment")),
     step(P.RETURNING,                        "receive_return", P.RETURNED,        _CN,        N_("Receive back in China")),
-], terminal=frozenset({P.DELIVERED, P.RETURNED}), optional=frozenset({P.LOST, P.RETURNING, P.RETURNED}))
+    # a complaint sends delivered goods back to China: the customer brings them to the warehouse
+    step(P.DELIVERED,                        "take_back",      P.RECEIVED_VN,     {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Taken back from the customer"), reason=True),
+], terminal=frozenset({P.RETURNED}), optional=frozenset({P.LOST, P.RETURNING, P.RETURNED}))

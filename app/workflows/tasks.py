@@ -33,6 +33,8 @@ class TaskKind(StrEnum):
     MATCH_PARCEL = "match_parcel"                  # vận đơn vô chủ
     LOST_PARCEL = "lost_parcel"                    # thất lạc
     DELIVER = "deliver"                            # giao hàng
+    RETURN_TO_CHINA = "return_to_china"            # trả hàng về Trung Quốc (a complaint)
+    SELLER_COMPLAINT = "seller_complaint"          # khiếu nại người bán
     APPROVE = "approve"                            # duyệt (manager)
     OTHER = "other"
 
@@ -50,6 +52,8 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.MATCH_PARCEL: N_("Match ownerless parcel"),
     TaskKind.LOST_PARCEL: N_("Find lost parcel"),
     TaskKind.DELIVER: N_("Deliver"),
+    TaskKind.RETURN_TO_CHINA: N_("Pack a return to China"),
+    TaskKind.SELLER_COMPLAINT: N_("Complaint to a seller"),
     TaskKind.APPROVE: N_("Approve"),
     TaskKind.OTHER: N_("Other"),
 }

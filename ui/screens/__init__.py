@@ -34,3 +34,4 @@ register_create(CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTO
                              _new_customer))
 from ui.screens import money as _money  # noqa: E402,F401  (money and purchasing)
 from ui.screens import notify as _notify  # noqa: E402,F401  (tasks, delays, outbox)
+from ui.screens import complaints as _complaints  # noqa: E402,F401  (complaints and seller claims)

@@ -119,10 +119,16 @@ class ShopOrdersDialog(QDialog):
         self.record_button.clicked.connect(self.record)
         self.add_codes_button = named(QPushButton(_("Add tracking codes")), "shop_order_add_codes")
         self.add_codes_button.clicked.connect(self.add_codes)
+        self.claim_button = named(QPushButton(_("Claim from the seller…")), "shop_order_claim",
+                                  _("Claim from the seller"))
+        self.claim_button.setToolTip(_("A complaint to the shop (khiếu nại người bán), before the platform's "
+                                       "after-sale window closes."))
+        self.claim_button.clicked.connect(self.claim)
         self.result = named(QLabel(""), "shop_order_result")
         self.result.setWordWrap(True)
         self.result.setStyleSheet("color: #2e7d32;")
         buttons = QHBoxLayout()
+        buttons.addWidget(self.claim_button)
         buttons.addStretch(1)
         buttons.addWidget(self.add_codes_button)
         buttons.addWidget(self.place_button)
@@ -241,6 +247,7 @@ class ShopOrdersDialog(QDialog):
         self.place_button.setVisible(not paid and so.status == ShopOrderStatus.DRAFT)
         self.record_button.setVisible(not paid)
         self.add_codes_button.setVisible(paid and self.session.can(Perm.PURCHASE))
+        self.claim_button.setVisible(so.status == ShopOrderStatus.PAID and self.session.can(Perm.SELLER_COMPLAINTS))
         self.codes.setEnabled(self.session.can(Perm.PURCHASE))
         if paid:
             self.codes.clear()
@@ -379,6 +386,13 @@ class ShopOrdersDialog(QDialog):
         self.changed = True
         self.reload(keep=so.id)
         self.result.setText(_("{n} tracking code(s) added.").format(n=n))
+
+
+    def claim(self) -> None:
+        from ui.screens.complaints import seller_complaint_dialog
+
+        if self.current is not None and seller_complaint_dialog(self.session, self.order_id, self, self.current.id):
+            self.changed = True
 
 
 def price_text(price: Decimal) -> str:
