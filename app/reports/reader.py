@@ -33,15 +33,24 @@ class ParamView:
     default: str
 
 
+#: what lets a person open statistics at all: the whole of it, or only the shop KPIs (ordering staff)
+OPENING_PERMS = (Perm.VIEW_STATISTICS, Perm.VIEW_VENDOR_KPIS)
+
+
+def may_open(actor: Actor) -> bool:
+    return any(actor.can(p) for p in OPENING_PERMS)
+
+
 def reports_for(actor: Actor) -> list[Report]:
     """The reports this person may open, in the order the reports screen lists them."""
-    if not actor.can(Perm.VIEW_STATISTICS):
+    if not may_open(actor):
         return []
     return [r for r in REPORTS.all() if actor.can(r.perm)]
 
 
 def report(actor: Actor, name: str) -> Report:
-    require(actor, Perm.VIEW_STATISTICS)
+    if not may_open(actor):
+        require(actor, Perm.VIEW_STATISTICS)
     found = REPORTS[name]
     require(actor, found.perm)
     return found

@@ -13,7 +13,7 @@ from app.reports.export import ReportRequest, export_all, export_reports
 from tests.factories import make_user
 from tests.reports.business import NOVEMBER
 
-REFUSED = [Role.CARE, Role.ORDERING, Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.ADMIN]
+REFUSED = [Role.CARE, Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.ADMIN]
 MONEY_REPORTS = {"money.revenue", "money.net_profit", "money.profit_over_time", "money.book_vn", "money.book_cn",
                  "money.debts", "money.debt_orders", "commissions.staff", "commissions.forwarders"}
 
@@ -23,6 +23,14 @@ def test_only_managers_and_accountants_see_statistics(db, role, tmp_path):
     actor = make_user(db, role)
     assert reader.reports_for(actor) == []
     for name in ("orders.by_status", "money.net_profit", "money.book_vn", "commissions.staff"):
+        _refused_everywhere(db, actor, name, tmp_path)
+
+
+def test_ordering_staff_see_the_shop_kpis_and_nothing_else(db, tmp_path):
+    actor = make_user(db, Role.ORDERING)
+    assert [r.name for r in reader.reports_for(actor)] == ["shops.kpis"]
+    assert reader.report_count(db, actor, "shops.kpis", NOVEMBER) == 0
+    for name in ("orders.by_status", "money.net_profit", "staff.kpi", "commissions.staff"):
         _refused_everywhere(db, actor, name, tmp_path)
 
 

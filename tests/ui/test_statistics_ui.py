@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QChartView
-from PySide6.QtCore import QDate, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QListWidget, QProgressDialog, QPushButton, QTableView, QTableWidget
 
 from app import db as dbmod
@@ -349,3 +349,24 @@ def test_an_admin_sets_the_commission_rates_in_the_settings_dialog(qtbot, compan
     assert not error.isVisible()
     saved = settings_service.read_all(company["db"])
     assert saved["commission.care_percent"] == Decimal("2.5") and saved["commission.forwarder_cn_vnd_per_kg"] == 450
+
+
+def test_ordering_staff_open_the_shop_kpis_without_the_dashboard(qtbot, business, open_main):
+    main = open_main(business, "duc")
+    assert not next(a for a in main.create_actions if a.objectName() == "open_statistics").isVisible()
+    action = next(a for a in main.create_actions if a.objectName() == "open_shop_kpis")
+    assert action.isVisible()
+    action.trigger()
+    window = main._statistics_window
+    qtbot.addWidget(window)
+    reports = window.findChild(QListWidget, "stats_report_list")
+    assert [reports.item(i).text() for i in range(reports.count())] == [_("Shop KPIs")]
+    assert not window.tabs.isTabVisible(0) and window.tabs.currentWidget() is window.reports
+    assert not window.findChild(QPushButton, "stats_export_all").isVisible()
+    table = window.findChild(QTableView, "stats_report_table")
+    qtbot.waitUntil(lambda: table.model() is not None and table.model().rowCount() > 0, timeout=15000)
+    headers = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.model().columnCount())]
+    assert _("Shipped on time (%)") in headers and _("Items short (%)") in headers
+    for username in ("xiaoming", "lan"):
+        assert not next(a for a in open_main(business, username).create_actions
+                        if a.objectName() == "open_shop_kpis").isVisible()

@@ -744,6 +744,12 @@ class StatisticsWindow(QWidget):
         self.reports = ReportsTab(session, settings["ui.page_size"], start=self.start_job)
         self.tabs.addTab(self.dashboard, _("Dashboard"))
         self.tabs.addTab(self.reports, _("Reports"))
+        #: ordering staff open statistics for the shop KPIs only: no dashboard for them
+        self.whole = session.can(Perm.VIEW_STATISTICS)
+        self.tabs.setTabVisible(0, self.whole)
+        self.export_all_button.setVisible(self.whole)
+        if not self.whole:
+            self.tabs.setCurrentWidget(self.reports)
         layout.addWidget(self.tabs, 1)
         self.status = named(QLabel(""), "stats_status")
         layout.addWidget(self.status)
@@ -784,6 +790,9 @@ class StatisticsWindow(QWidget):
         if period is None:
             return
         db, actor, by = self.session.db, self.session.actor, self.period_bar.by()
+        if not self.whole:
+            self.reload_report()
+            return
         self._run("dashboard", lambda p: dashboard(db, actor, period, by, p), self.dashboard.show_board,
                   _("Reading figures…"))
         self.reload_report()
@@ -859,8 +868,16 @@ class StatisticsWindow(QWidget):
         self.start_job(self, lambda p: export_reports(db, actor, requests, period, path, p), finish, finish,
                        label=_("Exporting to Excel…"))
 
+    def show_report(self, name: str) -> None:
+        """Bring the reports tab forward on one report."""
+        for row in range(self.reports.list.count()):
+            if self.reports.list.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                self.tabs.setCurrentWidget(self.reports)
+                self.reports.list.setCurrentRow(row)
+                return
+
     def _role_changed(self, _role) -> None:
-        if not self.session.can(Perm.VIEW_STATISTICS):
+        if not self.session.can(Perm.VIEW_STATISTICS) and not self.session.can(Perm.VIEW_VENDOR_KPIS):
             self.close()
 
     def start_job(self, parent: QWidget, fn: Callable, done: Callable, failed: Callable, **options: Any) -> BackgroundJob:
@@ -918,3 +935,15 @@ def open_statistics(session: Session, parent: QWidget | None) -> None:
 
 register_create(CreateAction("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S",
                              open_statistics))
+
+
+def open_shop_kpis(session: Session, parent: QWidget | None) -> None:
+    """Ordering staff's way in: the statistics window on the shop KPIs."""
+    open_statistics(session, parent)
+    window = getattr(parent, "_statistics_window", None) if parent is not None else None
+    if window is not None:
+        window.show_report("shops.kpis")
+
+
+register_create(CreateAction("open_shop_kpis", N_("Shop KPIs"), Perm.VIEW_VENDOR_KPIS, "Ctrl+Shift+V",
+                             open_shop_kpis))
