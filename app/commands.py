@@ -18,10 +18,11 @@ def register(sub: Any) -> None:
 
 
 def register_notify(sub: Any) -> None:
-    """``housekeeping`` (escalations, delay flags, feedback windows) and ``send-mail`` (the outbox)
+    """``housekeeping`` (every job of app.services.housekeeping) and ``send-mail`` (the outbox)
     for a server without a desktop running, e.g. from cron."""
-    house = sub.add_parser("housekeeping", help="escalate overdue tasks, refresh delay flags, "
-                                                "complete orders whose feedback window closed")
+    house = sub.add_parser("housekeeping", help="the desktop timer's jobs once: expired carts, lost parcels, "
+                                                "shops to chase, sellers' after-sale deadlines, overdue tasks, "
+                                                "delay flags, feedback windows")
     house.add_argument("--url")
     house.set_defaults(handler=_housekeeping)
     mail = sub.add_parser("send-mail", help="send the customer e-mails that are due")
