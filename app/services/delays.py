@@ -79,12 +79,23 @@ class UsualDurations:
         return self.detail(kind, status).duration
 
 
+_USUAL_KEYS = (*STAGE_HOURS_SETTINGS.values(), "delays.min_samples")
+_MEASURED = select(StageDuration.kind, StageDuration.status, StageDuration.median_seconds,
+                   StageDuration.samples)
+
+
 def usual_durations(session: Session) -> UsualDurations:
-    values = settings_service.load(session)
+    """Read once per transaction (a scan that moves an order asks on the station's hot path)."""
+    cached = session.info.get("usual_durations")
+    if cached is not None:
+        return cached
+    values = settings_service.load_keys(session, _USUAL_KEYS)
     fallback = {status: values[key] for status, key in STAGE_HOURS_SETTINGS.items()}
-    measured = {(r.kind, r.status): (timedelta(seconds=r.median_seconds), r.samples)
-                for r in session.scalars(select(StageDuration))}
-    return UsualDurations(measured, fallback, values["delays.min_samples"])
+    measured = {(kind, status): (timedelta(seconds=seconds), n)
+                for kind, status, seconds, n in session.execute(_MEASURED)}
+    usual = UsualDurations(measured, fallback, values["delays.min_samples"])
+    session.info["usual_durations"] = usual
+    return usual
 
 
 def measure_stage_durations(db: Database) -> dict[tuple[str, str], tuple[timedelta, int]]:

@@ -348,8 +348,17 @@ def _customer(tx: Session, order: Order) -> Customer:
     return tx.get(Customer, order.customer_id)
 
 
+#: steps with no effect in ``_after_move`` but the delay flags (keep in step with its branches)
+_QUIET_STEPS = frozenset({"arrive_cn", "start_delivery"})
+
+
 def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: str | None) -> None:
     """What each step sets off: tasks opened and closed, people told."""
+    if action in _QUIET_STEPS:
+        # a warehouse scan moving the order (arrive_cn, start_delivery): nobody to tell, nothing
+        # to open — only the delay flags; no customer read on the scan station's path
+        refresh_order_delay(tx, actor, order)
+        return
     customer = _customer(tx, order)
     title = f"{order.code} · {customer.code} {customer.name}"
     if action == "submit":

@@ -28,6 +28,23 @@ def load(session: Session) -> dict[str, Any]:
     return values
 
 
+_ALL_RAW = select(SettingValue.key, SettingValue.value)
+
+
+def load_keys(session: Session, keys: tuple[str, ...]) -> dict[str, Any]:
+    """Just these settings, typed (one query; what ``load`` gives for them)."""
+    values = {k: SETTINGS[k].default for k in keys}
+    # the table is a few dozen rows: reading them all beats an IN list compiled on every call
+    for key, raw in session.execute(_ALL_RAW):
+        if key not in values:
+            continue
+        try:
+            values[key] = SETTINGS[key].parse(raw)
+        except ValueError:
+            pass  # an older value that no longer validates: the default applies
+    return values
+
+
 def get(session: Session, key: str) -> Any:
     decl = SETTINGS[key]
     raw = session.scalar(select(SettingValue.value).where(SettingValue.key == key))
