@@ -12,6 +12,8 @@ managers) are told, so the estimate is updated and the customer hears about it.
 """
 from __future__ import annotations
 
+import time as clock_time
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -84,17 +86,43 @@ _MEASURED = select(StageDuration.kind, StageDuration.status, StageDuration.media
                    StageDuration.samples)
 
 
+#: how long a desktop reuses the usual durations it read: every scan that moves an order asks for
+#: them. This desktop's own change of the settings or the measurements drops them at once;
+#: another desktop's change is seen within this many seconds.
+USUAL_TTL_SECONDS = 60.0
+_SOURCES = frozenset({"settings", "stage_durations"})
+_usual_cache: weakref.WeakKeyDictionary[Database, tuple[float, UsualDurations]] = \
+    weakref.WeakKeyDictionary()
+_watched: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_usual(db: Database) -> None:
+    if db in _watched:
+        return
+    _watched.add(db)
+
+    def listener(tables: frozenset[str], origin: str) -> None:
+        if tables & _SOURCES:
+            _usual_cache.pop(db, None)
+    db.subscribe(listener)
+
+
 def usual_durations(session: Session) -> UsualDurations:
-    """Read once per transaction (a scan that moves an order asks on the station's hot path)."""
-    cached = session.info.get("usual_durations")
-    if cached is not None:
-        return cached
+    db: Database | None = session.info.get("db")
+    touched = session.info.get("touched") or ()
+    fresh = db is not None and not (_SOURCES & set(touched))   # nothing uncommitted of ours in it
+    if fresh:
+        hit = _usual_cache.get(db)
+        if hit is not None and clock_time.monotonic() - hit[0] < USUAL_TTL_SECONDS:
+            return hit[1]
     values = settings_service.load_keys(session, _USUAL_KEYS)
     fallback = {status: values[key] for status, key in STAGE_HOURS_SETTINGS.items()}
     measured = {(kind, status): (timedelta(seconds=seconds), n)
                 for kind, status, seconds, n in session.execute(_MEASURED)}
     usual = UsualDurations(measured, fallback, values["delays.min_samples"])
-    session.info["usual_durations"] = usual
+    if fresh:
+        _forget_usual(db)
+        _usual_cache[db] = (clock_time.monotonic(), usual)
     return usual
 
 
@@ -224,6 +252,28 @@ def _tell(tx: Session, news: list[_News]) -> None:
                           "Change the estimated dates to tell the customer."),
                        "order", i.order_id, code=i.code, reason=Lazy(DELAY_REASON_LABELS[i.reason]),
                        committed=i.committed, forecast=i.forecast)
+
+
+#: what the delay rule reads of an order besides its identity, status and people (the receiving
+#: scan reads them with the parcel and passes them to orders.follow_parcels as ``seen``)
+ORDER_DELAY_COLUMNS = ("status_changed_at", "committed_ship_by", "committed_deliver_by",
+                       "estimated_ship_at", "estimated_deliver_at", "delay_state", "delay_reason",
+                       "forecast_ship_at", "forecast_deliver_at")
+
+
+def delay_flags_after_move(tx: Session, o: Any) -> tuple[dict[str, Any], DelayAssessment]:
+    """The flag columns to write for an order read as plain columns (``_SCAN_COLUMNS`` and the
+    people on it, its status already the new one) — empty when they stand — and the
+    assessment, for ``announce_delay`` once they are written."""
+    a = assess(_dates(o), now(tx), usual_durations(tx)) if o.status in TRACKED else NOT_TRACKED
+    values = _values(a)
+    return (values if _differs(o, values) else {}), a
+
+
+def announce_delay(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment) -> None:
+    """A changed flag written by ``delay_flags_after_move``'s caller: told as
+    ``refresh_order_delay`` tells it."""
+    _announce(tx, actor, o, before, a)
 
 
 def refresh_order_delay(tx: Session, actor: Actor, order: Order,

@@ -10,8 +10,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import Database
@@ -27,7 +30,8 @@ from app.services import files as file_store
 from app.services import purchasing
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
-from app.services.delays import refresh_order_delay
+from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flags_after_move,
+                                 refresh_order_delay)
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
 from app.text import search_blob
@@ -476,12 +480,17 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
 
 
-def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str]) -> list[str]:
+def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str],
+                   seen: dict[str, Any] | None = None) -> list[str]:
     """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
     arrive_vn, start_delivery, deliver — in that order) that the order's workflow offers
     ``actor`` from its status at that moment; steps already passed are skipped. Part of the
     warehouse action's transaction; each step has the effects of the same step taken by hand
-    (``_after_move``: tasks, the customer told, delay flags). Returns the actions taken."""
+    (``_after_move``: tasks, the customer told, delay flags). ``seen``: the order's columns as
+    the caller just read them (``_QUIET_COLUMNS`` by name), which spares reading them again.
+    Returns the actions taken."""
+    if _QUIET_STEPS.issuperset(actions) and identity_key(Order, order_id) not in tx.identity_map:
+        return _follow_quietly(tx, actor, order_id, actions, seen)
     order = _load(tx, order_id)
     flow = flow_for(order.kind)
     taken: list[str] = []
@@ -493,6 +502,71 @@ def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str])
         _after_move(tx, actor, order, action, None)
         taken.append(action)
     return taken
+
+
+_orders = Order.__table__
+#: what the workflow and the delay rule read of an order the scan station moves
+_QUIET_COLUMNS = (Order.id, Order.code, Order.kind, Order.status, Order.care_staff_id,
+                  Order.ordering_staff_id, *(getattr(Order, c) for c in ORDER_DELAY_COLUMNS))
+#: built once: building a statement costs more than running it on the scan path
+_QUIET_SELECT = select(*_QUIET_COLUMNS).where(Order.id == bindparam("oid")).with_for_update()
+_MOVE_COLUMNS = ("status", "status_changed_at", "updated_at", "updated_by_id")
+_FLAG_COLUMNS = ("delay_state", "delay_reason", "forecast_ship_at", "forecast_deliver_at")
+#: the move, only if the order is still where it was read (another desktop may have moved it)
+_QUIET_MOVE = {flags: _orders.update()
+               .where(_orders.c.id == bindparam("oid"), _orders.c.status == bindparam("was"))
+               .values({**{c: bindparam(c) for c in _MOVE_COLUMNS + (_FLAG_COLUMNS if flags else ())},
+                        "version": _orders.c.version + 1}) for flags in (False, True)}
+
+
+def _follow_quietly(tx: Session, actor: Actor, order_id: int, actions: list[str],
+                    seen: dict[str, Any] | None) -> list[str]:
+    """``follow_parcels`` for steps whose only effect is the delay flags (a parcel received in
+    China moving its order): the same status, activity event and flags, written with Core
+    statements — the scan station's hot path, where loading and flushing the ORM order cost
+    more than the scan itself. Only used when the order is not in the session already. The
+    order as ``seen`` is moved only if it has not moved since; else it is read again, locked."""
+    from app.services.scanning import core, log_event
+
+    conn = core(tx, "orders")
+    while True:
+        if seen is None:
+            row = conn.execute(_QUIET_SELECT, {"oid": order_id}).first()
+            if row is None:
+                raise NotFound(what=Lazy(N_("The order")))
+            seen = dict(row._mapping)
+            locked = True
+        else:
+            locked = False
+        order = SimpleNamespace(**seen)
+        was = order.status
+        flow = flow_for(order.kind)
+        moves: list[tuple[str, str, str]] = []
+        for action in actions:
+            if not any(order.status in st.sources and actor.role in st.roles
+                       for st in flow.steps if st.action == action):
+                continue
+            before = order.status
+            flow.apply(order, action, actor)
+            moves.append((action, before, order.status))
+        if not moves:
+            return []
+        at = now(tx)
+        order.status_changed_at = at
+        flags, assessment = delay_flags_after_move(tx, order)
+        done = conn.execute(_QUIET_MOVE[bool(flags)], {
+            "oid": order_id, "was": was, "status": order.status, "status_changed_at": at,
+            "updated_at": at, "updated_by_id": actor.user_id, **flags})
+        if done.rowcount == 1:
+            break
+        if locked:      # cannot happen under the row lock; never loop on it
+            raise NotFound(what=Lazy(N_("The order")))
+        seen = None     # moved meanwhile by another desktop: read it again, locked
+    for action, before, after in moves:
+        log_event(tx, actor, at, "order", order_id, action, {"status": before}, {"status": after})
+    if flags:
+        announce_delay(tx, actor, order, order.delay_state, assessment)
+    return [action for action, _before, _after in moves]
 
 
 def _holds(tx: Session, user_id: int | None, role: Role) -> bool:

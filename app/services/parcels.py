@@ -30,10 +30,12 @@ from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
+from app.services.delays import ORDER_DELAY_COLUMNS
 from app.services.notifications import notify_staff
 from app.services.scanning import (NO_MEASUREMENTS, AlertView, Measurements, Outcome,
                                    ScanResult, check_measurements, chargeable_kg, core, fmt_kg,
-                                   follow_orders, log_event, refused, system_actor_for)
+                                   events_together, follow_orders, log_event, refused,
+                                   system_actor_for)
 from app.services.tasks import close_tasks, open_task
 from app.settings import SETTINGS
 from app.text import fold, search_blob
@@ -81,6 +83,8 @@ _LOOKUP_CN = (
            _T.c.height_cm, _T.c.chargeable_kg,
            _O.c.code.label("order_code"), _O.c.status.label("order_status"),
            _O.c.kind.label("order_kind"), _O.c.ordering_staff_id, _O.c.care_staff_id,
+           # what the order's move needs (delays.ORDER_DELAY_COLUMNS), so it is not read again
+           *(_O.c[c].label(f"order_{c}") for c in ORDER_DELAY_COLUMNS),
            _C.c.id.label("customer_id"), _C.c.code.label("customer_code"),
            _C.c.name.label("customer_name"),
            _dest.c.id.label("dest_id"), _dest.c.code.label("dest_code"),
@@ -94,7 +98,9 @@ _LOOKUP_CN = (
     .where(_wh.c.id == bindparam("wid")))
 
 _RECEIVE = (update(_T)
-            .where(_T.c.id == bindparam("pid"), _T.c.status.in_((P.EXPECTED.value, P.LOST.value)))
+            # (two comparisons, not IN: an IN list is re-rendered on every execution)
+            .where(_T.c.id == bindparam("pid"),
+                   or_(_T.c.status == P.EXPECTED.value, _T.c.status == P.LOST.value))
             .values(status=P.RECEIVED_CN.value, warehouse_id=bindparam("wid"),
                     customer_id=bindparam("cid"), destination_warehouse_id=bindparam("did"),
                     shelf=bindparam("shelf"), excess=bindparam("excess"),
@@ -242,25 +248,30 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
         after["chargeable_kg"] = charge
     if excess:
         after["excess"] = True
-    log_event(tx, actor, at, "parcel", row.id, "received_cn", {"status": row.status}, after)
-    if row.status == P.LOST:
-        close_tasks(tx, actor, "parcel", row.id, {TaskKind.LOST_PARCEL})
-        notify_staff(tx, [row.care_staff_id, row.ordering_staff_id],
-                     _("Parcel {code} of order {order}, flagged lost, has arrived").format(
-                         code=code, order=row.order_code or "—"), entity="parcel", entity_id=row.id)
-    if excess:
-        title = f"{row.order_code} · {code}"
-        open_task(tx, actor, TaskKind.CHECK_PARCEL, Role.ORDERING,
-                  _("Excess parcel for {order}: the shop sent more parcels than expected").format(
-                      order=row.order_code), "parcel", row.id,
-                  assignee_id=row.ordering_staff_id, note=title)
-        notify_staff(tx, [row.ordering_staff_id],
-                     _("Excess parcel {code} for order {order}").format(code=code, order=row.order_code),
-                     entity="parcel", entity_id=row.id)
-    if row.order_id is not None and row.order_status in _ARRIVE_CN_FROM.get(row.order_kind, ()):
-        from app.services.orders import follow_parcels
+    with events_together(tx):    # this event and the order's: one statement
+        log_event(tx, actor, at, "parcel", row.id, "received_cn", {"status": row.status}, after)
+        if row.status == P.LOST:
+            close_tasks(tx, actor, "parcel", row.id, {TaskKind.LOST_PARCEL})
+            notify_staff(tx, [row.care_staff_id, row.ordering_staff_id],
+                         _("Parcel {code} of order {order}, flagged lost, has arrived").format(
+                             code=code, order=row.order_code or "—"), entity="parcel", entity_id=row.id)
+        if excess:
+            title = f"{row.order_code} · {code}"
+            open_task(tx, actor, TaskKind.CHECK_PARCEL, Role.ORDERING,
+                      _("Excess parcel for {order}: the shop sent more parcels than expected").format(
+                          order=row.order_code), "parcel", row.id,
+                      assignee_id=row.ordering_staff_id, note=title)
+            notify_staff(tx, [row.ordering_staff_id],
+                         _("Excess parcel {code} for order {order}").format(code=code, order=row.order_code),
+                         entity="parcel", entity_id=row.id)
+        if row.order_id is not None and row.order_status in _ARRIVE_CN_FROM.get(row.order_kind, ()):
+            from app.services.orders import follow_parcels
 
-        follow_parcels(tx, system_actor_for(actor), row.order_id, ["arrive_cn"])
+            seen = {"id": row.order_id, "code": row.order_code, "kind": row.order_kind,
+                    "status": row.order_status, "care_staff_id": row.care_staff_id,
+                    "ordering_staff_id": row.ordering_staff_id,
+                    **{c: row._mapping[f"order_{c}"] for c in ORDER_DELAY_COLUMNS}}
+            follow_parcels(tx, system_actor_for(actor), row.order_id, ["arrive_cn"], seen=seen)
     who = f"{row.customer_code} · {row.order_code}" if row.order_code else (row.customer_code or "")
     detail = _("Order {order} · {customer} · shelf {shelf} · {weights}").format(
         order=row.order_code or "—", customer=row.customer_name or "—", shelf=shelf,

@@ -7,11 +7,12 @@ building a SQLAlchemy statement per call costs about half a millisecond (measure
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -210,7 +211,10 @@ def core(tx: Session, *writes: str):
     touched = tx.info.get("touched")
     if touched is not None and writes:
         touched.update(writes)
-    return tx.connection()
+    conn = tx.info.get("core_connection")       # asking the session each time costs ~0.1 ms
+    if conn is None:
+        conn = tx.info["core_connection"] = tx.connection()
+    return conn
 
 
 def log_event(tx: Session, actor: Actor, at: datetime, entity: str, entity_id: int | None,
@@ -218,10 +222,31 @@ def log_event(tx: Session, actor: Actor, at: datetime, entity: str, entity_id: i
               note: str = "") -> None:
     """The activity event of a scan, written with a prebuilt Core insert (same row as
     app.services.activity.record writes, without the ORM unit of work)."""
-    core(tx, "activity_events").execute(_EVENTS, {"at": at, "actor_id": actor.user_id, "actor_name": actor.name,
-                         "role": str(actor.role), "entity": entity, "entity_id": entity_id,
-                         "action": action, "before": jsonable(before), "after": jsonable(after),
-                         "note": note or ""})
+    values = {"at": at, "actor_id": actor.user_id, "actor_name": actor.name, "role": str(actor.role),
+              "entity": entity, "entity_id": entity_id, "action": action,
+              "before": jsonable(before), "after": jsonable(after), "note": note or ""}
+    batch = tx.info.get("event_batch")
+    if batch is not None:
+        batch.append(values)
+    else:
+        core(tx, "activity_events").execute(_EVENTS, values)
+
+
+@contextmanager
+def events_together(tx: Session) -> Iterator[None]:
+    """Activity events ``log_event`` writes inside the block go to the database together at its
+    end, in one statement (one round trip to PostgreSQL instead of one each), in their order."""
+    if "event_batch" in tx.info:        # inside another batch: that one writes them
+        yield
+        return
+    batch: list[dict] = []
+    tx.info["event_batch"] = batch
+    try:
+        yield
+    finally:
+        del tx.info["event_batch"]
+    if batch:
+        core(tx, "activity_events").execute(_EVENTS, batch)
 
 
 def system_actor_for(actor: Actor) -> Actor:

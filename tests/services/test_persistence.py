@@ -73,3 +73,33 @@ def test_search_is_accent_and_case_insensitive(db):
         assert [r.title for r in got.rows] == ["Gọi chị Nguyễn Thị Hằng"], term
     assert [r.title for r in reader.queue_page(db, care, "tasks.role", PageRequest(search="duc")).rows] == [
         "Gọi anh Trần Văn Đức"]
+
+
+def test_sqlite_commits_never_wait_for_a_wal_checkpoint_the_background_thread_does_it(sqlite_db):
+    """A scan's commit must not be the one that copies the WAL into the file: the writers'
+    own checkpoint is pushed far out, and a background thread checkpoints soon after commits."""
+    import sqlite3
+    import time
+
+    from app.db import WAL_AUTOCHECKPOINT_PAGES
+    from app.models import SettingValue
+
+    with sqlite_db.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_AUTOCHECKPOINT_PAGES
+    for i in range(30):
+        with sqlite_db.transaction() as tx:
+            tx.merge(SettingValue(key="company.name", value=f"Công ty {i}",
+                                  updated_at=sqlite_db.clock.now()))
+    deadline = time.monotonic() + 10
+    while sqlite_db._checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sqlite_db._checkpointer.checkpoints >= 1
+    # everything committed so far is in the database file: a passive checkpoint finds nothing left
+    probe = sqlite3.connect(sqlite_db.url.database)
+    try:
+        busy, log_frames, done = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert (busy, log_frames) == (0, done)
+    finally:
+        probe.close()
+    sqlite_db.dispose()
+    assert not sqlite_db._checkpointer._thread.is_alive()

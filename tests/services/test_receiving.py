@@ -42,6 +42,56 @@ def test_a_declared_parcel_is_received_with_customer_order_and_shelf_and_the_ord
     assert len(ev) == 1 and ev[0].actor_name == "王小明" and ev[0].after["weight_kg"] == "1.250"
 
 
+def test_the_order_moved_by_a_scan_shows_the_step_in_its_history_like_any_other(db, st, clock):
+    """The scan station moves the order without loading it (the hot path); its status tracker and
+    a person's edit check must not be able to tell the difference."""
+    from app.models import Order
+
+    oid, _so = purchase_order(db, st, ["YT1234567890124"])
+    with db.read() as s:
+        before = s.get(Order, oid)
+    clock.advance(hours=3)
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "YT1234567890124", kg("1.0"))
+    with db.read() as s:
+        after = s.get(Order, oid)
+        steps = list(s.scalars(select(ActivityEvent).where(
+            ActivityEvent.entity == "order", ActivityEvent.entity_id == oid,
+            ActivityEvent.action == "arrive_cn")))
+    assert after.status == "in_cn_warehouse" and after.status_changed_at == clock.now()
+    assert after.version == before.version + 1                       # a person's open editor is stale now
+    assert after.updated_by_id == st.cn.user_id
+    assert [(e.before, e.after, e.actor_name, e.role) for e in steps] == [
+        ({"status": "seller_shipped"}, {"status": "in_cn_warehouse"}, "王小明", "system")]
+    assert after.forecast_deliver_at != before.forecast_deliver_at   # the delay rule ran for the new stage
+
+
+def test_an_order_another_desktop_moved_after_the_scan_read_it_is_moved_from_where_it_is(db, st):
+    """The receiving scan moves the order from what its lookup read, only if the order has not
+    moved since; otherwise it reads the order again (locked) and takes the step from there."""
+    from app.models import Order
+    from app.services import orders
+    from app.services.delays import ORDER_DELAY_COLUMNS
+    from app.services.scanning import system_actor_for
+
+    oid, _so = purchase_order(db, st, ["YT1234567890125"])
+    with db.read() as s:
+        o = s.get(Order, oid)
+        stale = {"id": o.id, "code": o.code, "kind": o.kind, "status": "purchased",
+                 "care_staff_id": o.care_staff_id, "ordering_staff_id": o.ordering_staff_id,
+                 **{c: getattr(o, c) for c in ORDER_DELAY_COLUMNS}}
+    robot = system_actor_for(st.cn)
+    with db.transaction() as tx:     # read as "purchased"; it is "seller_shipped" by now
+        assert orders.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == ["arrive_cn"]
+    with db.transaction() as tx:     # read before it arrived; it is in the warehouse already
+        assert orders.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == []
+    with db.read() as s:
+        steps = [(e.before, e.after) for e in s.scalars(select(ActivityEvent).where(
+            ActivityEvent.entity == "order", ActivityEvent.entity_id == oid,
+            ActivityEvent.action == "arrive_cn"))]
+    assert order_status(db, oid) == "in_cn_warehouse"
+    assert steps == [({"status": "seller_shipped"}, {"status": "in_cn_warehouse"})]
+
+
 def test_the_same_code_scanned_twice_in_a_row_counts_once(db, st):
     consignment_order(db, st, ["SF1400000001"])
     first = parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF1400000001")
