@@ -40,12 +40,13 @@ class Filter:
 @dataclass(frozen=True)
 class Search:
     """A folded text column to search in; on SQLite, the FTS5 trigram table that indexes it.
-    ``clause(term, dialect)`` replaces the column search where a queue finds rows another way
-    (orders are found through their customer and by code)."""
+    ``clause(term, dialect, session)`` replaces the column search where a queue finds rows
+    another way (orders are found through their customer and by code); the session lets it
+    look at the data to choose how (None where there is none to ask)."""
 
     column: ColumnElement | None = None
     fts_table: str | None = None
-    clause: Callable[[str, str], ColumnElement | None] | None = None
+    clause: Callable[[str, str, Session | None], ColumnElement | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,11 @@ def _like_pattern(word: str, dialect: str) -> str:
     return f"%{escaped}%"
 
 
-def search_clause(search: Search, id_expr: ColumnElement, term: str, dialect: str) -> ColumnElement | None:
+def search_clause(search: Search, id_expr: ColumnElement, term: str, dialect: str,
+                  session: Session | None = None) -> ColumnElement | None:
     """Every word must occur (accent- and case-insensitive). Trigram indexes on both databases."""
     if search.clause is not None:
-        return search.clause(term, dialect)
+        return search.clause(term, dialect, session)
     words = [w for w in fold(term).split(" ") if w]
     if not words:
         return None
@@ -120,10 +122,11 @@ def search_clause(search: Search, id_expr: ColumnElement, term: str, dialect: st
     return and_(*clauses)
 
 
-def _filtered(queue: Queue, ctx: Context, req: PageRequest, dialect: str) -> Select:
+def _filtered(queue: Queue, ctx: Context, req: PageRequest, dialect: str,
+              session: Session | None = None) -> Select:
     sel = queue.base(ctx)
     if req.search and queue.search is not None:
-        clause = search_clause(queue.search, _expr(sel, "id"), req.search, dialect)
+        clause = search_clause(queue.search, _expr(sel, "id"), req.search, dialect, session)
         if clause is not None:
             sel = sel.where(clause)
     by_key = {f.key: f for f in queue.filters}
@@ -141,7 +144,7 @@ def _sort(queue: Queue, req: PageRequest) -> tuple[str, bool]:
 
 def fetch_page(session: Session, queue: Queue, ctx: Context, req: PageRequest) -> Page:
     dialect = session.get_bind().dialect.name
-    sel = _filtered(queue, ctx, req, dialect)
+    sel = _filtered(queue, ctx, req, dialect, session)
     key, desc = _sort(queue, req)
     sort_expr, id_expr = _expr(sel, key), _expr(sel, "id")
     if req.after is not None:
@@ -155,7 +158,7 @@ def fetch_page(session: Session, queue: Queue, ctx: Context, req: PageRequest) -
 
 def count(session: Session, queue: Queue, ctx: Context, req: PageRequest) -> int:
     dialect = session.get_bind().dialect.name
-    sel = _filtered(queue, ctx, req, dialect)
+    sel = _filtered(queue, ctx, req, dialect, session)
     return session.scalar(select(func.count()).select_from(sel.order_by(None).subquery())) or 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.entities import ENTITY_LABELS
@@ -118,7 +118,14 @@ _CODE_WORD = re.compile(r"^(dh|kg)\d{1,7}$")
 CUSTOMER_SEARCH = Search(Customer.search_text, "customers_fts")
 
 
-def _order_search(term: str, dialect: str):
+#: on SQLite, when at least this many customers match the words their orders are everywhere:
+#: walking the queue's own sort index and keeping the rows of a matching customer finds a page
+#: at once, where gathering every order of every match and sorting them reads tens of thousands
+#: (a 1,000,000-order benchmark: "hằng" matched 9,000 customers, 45,000 orders, 200 ms)
+DENSE_CUSTOMER_MATCHES = 1000
+
+
+def _order_search(term: str, dialect: str, session: Session | None = None):
     """Order codes by their unique index; every other word through the customer (name with or
     without accents, customer code, phone) — the customers' trigram index, 5× smaller than
     the orders and fast even for a name a third of the customers share."""
@@ -131,7 +138,13 @@ def _order_search(term: str, dialect: str):
     rest = " ".join(w for w in words if not _CODE_WORD.match(w))
     if rest:
         matching = search_clause(CUSTOMER_SEARCH, Customer.id, rest, dialect)
-        clauses.append(Order.customer_id.in_(select(Customer.id).where(matching)))
+        customers = select(Customer.id).where(matching)
+        owner = Order.customer_id
+        if dialect == "sqlite" and session is not None and session.scalar(
+                select(func.count()).select_from(customers.limit(DENSE_CUSTOMER_MATCHES).subquery())
+        ) >= DENSE_CUSTOMER_MATCHES:
+            owner = Order.customer_id + 0       # SQLite: not by the customer index, by the sort's
+        clauses.append(owner.in_(customers))
     return and_(*clauses) if clauses else None
 
 

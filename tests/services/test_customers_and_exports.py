@@ -96,3 +96,23 @@ def test_exports_need_the_export_permission(db, people, tmp_path):
     forwarder = make_user(db, Role.FORWARDER_VN)
     with pytest.raises(PermissionDenied):
         order_export.queue_xlsx(db, forwarder, "orders.all", PageRequest(), tmp_path / "q.xlsx", "x")
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_the_orders_queue_finds_a_customers_orders_however_many_customers_share_the_name(
+        db, people, monkeypatch, dense):
+    """A name many customers share is searched along the queue's own order (SQLite), a rare one
+    through the customer's orders: the same page either way, newest first."""
+    from app.queries import queues, reader
+
+    care, ids = people
+    manager = make_user(db, Role.MANAGER)
+    other = make_customer(db, care, name="Lê Thị Hằng", phone="0913 000 111")
+    made = [make_order(db, care, ids["hang"]), make_order(db, care, ids["duc"]),
+            make_order(db, care, other, "consignment"), make_order(db, care, ids["hang"])]
+    monkeypatch.setattr(queues, "DENSE_CUSTOMER_MATCHES", 2 if dense else 1000)
+    page = reader.queue_page(db, manager, "orders.all", PageRequest(search="hằng"))
+    assert [r.id for r in page.rows] == [made[3], made[2], made[0]]
+    assert reader.queue_count(db, manager, "orders.all", PageRequest(search="hằng")) == 3
+    page = reader.queue_page(db, manager, "orders.all", PageRequest(search="le thi hang"))
+    assert [r.id for r in page.rows] == [made[2]]
