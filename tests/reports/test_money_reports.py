@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.i18n import _
@@ -18,13 +18,12 @@ from app.models import (JournalLine, LedgerAccount, Order, OrderMoney, Parcel, S
 from app.money import CNY, VND, Money
 from app.permissions import Role
 from app.reports import Period, reader
-from app.services import billing, ledger, orders, parcels, purchasing, shipments, wallets
-from app.services.scanning import Measurements
+from app.services import billing, ledger, orders, purchasing, wallets
 from app.services.settings import update_settings
 from tests.factories import item, make_customer, make_order, make_user
 from tests.money_helpers import accounts, set_rates
 from tests.reports.business import NOVEMBER, OCTOBER, WHOLE
-from tests.services.warehouse_helpers import make_staff
+from tests.services.warehouse_helpers import carried_and_billed, make_staff
 
 UTC = timezone.utc
 HANOI = 420
@@ -72,21 +71,6 @@ def _bought(db, st, alipay, customer, items, goods, shipping, code):
     return oid
 
 
-def _carried(db, st, oid, code, cn_kg, vn_kg):
-    """Received in Guangzhou, shipped, received in Hanoi, billed from China's weight."""
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], code, Measurements(Decimal(cn_kg)))
-    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
-    shipments.pack_scan(db, st.cn, sid, code)
-    shipments.seal_shipment(db, st.cn, sid, Decimal(cn_kg) + Decimal("0.2"), f"S{oid}")
-    shipments.depart_shipment(db, st.cn, sid)
-    with db.read() as s:
-        from app.models import Shipment
-
-        shipments.arrive_scan(db, st.vn, s.get(Shipment, sid).code)
-    shipments.receive_scan(db, st.vn, sid, code, Decimal(vn_kg))
-    billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
-
-
 def _completed(db, st, oid):
     orders.apply_action(db, st.store, oid, "start_delivery")
     orders.apply_action(db, st.store, oid, "deliver")
@@ -107,8 +91,8 @@ def test_net_profit_revenue_books_debts_and_commissions_of_two_orders_to_the_don
     # paid ¥100 → bargaining ¥8 = 29 200 ₫, FX 100 × 50 = 5 000 ₫.
     b = _bought(db, st, alipay, lan, [item("真皮女包", 1, "100.00")], "92.00", "8", "YT8800000000002")
     db.clock.advance(days=2)
-    _carried(db, st, a, "YT8800000000001", "2.500", "2.600")
-    _carried(db, st, b, "YT8800000000002", "1.000", "1.000")
+    carried_and_billed(db, st, a, "YT8800000000001", "2.500", "2.600")
+    carried_and_billed(db, st, b, "YT8800000000002", "1.000", "1.000")
     db.clock.advance(days=1)
     _completed(db, st, a)
     _completed(db, st, b)

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.models import ActivityEvent, CommissionAccrual, JournalEntry, Order, Shipment
+from app.models import ActivityEvent, CommissionAccrual, JournalEntry, Order
 from app.money import VND, Money
 from app.permissions import SYSTEM_ACTOR, Role
-from app.services import billing, commissions, feedback, ledger, orders, parcels, shipments
+from app.services import billing, commissions, feedback, ledger, orders
 from app.services.settings import update_settings
 from tests.factories import make_user
-from tests.services.warehouse_helpers import consignment_order, kg, make_staff, purchase_order
+from tests.services.warehouse_helpers import carried_and_billed, consignment_order, make_staff, purchase_order
 
 CODE = "YT8800000000001"
 
@@ -34,15 +34,7 @@ def st(db):
 
 def delivered(db, st, oid, code=CODE, cn_kg="2.500", vn_kg="2.600"):
     """Received in Guangzhou, shipped, received in Hanoi (re-weighed), billed and delivered."""
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], code, kg(cn_kg))
-    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
-    shipments.pack_scan(db, st.cn, sid, code)
-    shipments.seal_shipment(db, st.cn, sid, Decimal(cn_kg) + Decimal("0.2"), f"S{oid}")
-    shipments.depart_shipment(db, st.cn, sid)
-    with db.read() as s:
-        shipments.arrive_scan(db, st.vn, s.get(Shipment, sid).code)
-    shipments.receive_scan(db, st.vn, sid, code, Decimal(vn_kg))
-    billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
+    carried_and_billed(db, st, oid, code, cn_kg, vn_kg)
     orders.apply_action(db, st.store, oid, "start_delivery")
     orders.apply_action(db, st.store, oid, "deliver")
     return oid
