@@ -121,8 +121,7 @@ def accrue_for_completed_order(tx: Session, actor: Actor, order: Order) -> Money
     entry = ledger.post(tx, actor, "commission", [
         ledger.debit(ledger.account(tx, "commission_expense").id, total, order_id=order.id),
         ledger.credit(ledger.account(tx, "commissions_payable").id, total)],
-        memo=_("Commissions of order {code}").format(code=order.code), order_id=order.id,
-        customer_id=order.customer_id)
+        memo=_("Commissions of order {code}").format(code=order.code), order_id=order.id)
     for r in rows:
         r.entry_id = entry.id
     tx.add_all(rows)
