@@ -1,8 +1,8 @@
 """SQLAlchemy mapped classes, one module per aggregate; importing this package maps them all."""
 from app.models.base import Base
 from app.models.customers import Customer, CustomerAddress, VipLevel
-from app.models.money import (Bill, DiscountCode, DiscountUse, ExchangeRate, FeePolicy,
-                              JournalEntry, JournalLine, LedgerAccount, OrderMoney, Payment,
+from app.models.money import (Bill, CommissionAccrual, DiscountCode, DiscountUse, ExchangeRate,
+                              FeePolicy, JournalEntry, JournalLine, LedgerAccount, OrderMoney, Payment,
                               RateAdjustment, Wallet)
 from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Shop,
                                ShopOrder, StoredFile)
@@ -22,7 +22,8 @@ __all__ = [
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",
     "AlertNote", "ParcelImport", "Stocktake", "StocktakeLine", "Shipment", "ShipmentParcel",
     "DeliveryParcel", "DeliveryRequest",
-    "Bill", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry", "JournalLine",
+    "Bill", "CommissionAccrual", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry",
+    "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
     "Secret", "StageDuration",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",

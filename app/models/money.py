@@ -347,3 +347,36 @@ class OrderMoney(Base):
     __table_args__ = (Index("ix_order_money_debts", "due_since", "order_id"),
                       Index("ix_order_money_customer", "customer_id", "order_id"))
 
+
+
+class CommissionAccrual(Base):
+    """A commission earned on a completed order (hoa hồng): one row per person and role — the
+    order's customer care and ordering staff, and each forwarder per warehouse they received the
+    order's parcels into — at the rates in the settings when the order completed. Written once,
+    with the journal entry that books them (commission_expense / commissions_payable), and never
+    edited: a later change of rates does not touch what was earned.
+
+    ``role``: "care", "ordering" (``fee`` is the order's service fee, ``rate`` a percentage:
+    2.50 means 2.5 %), or "forwarder_cn", "forwarder_vn" (``kg`` is the weight received,
+    ``parcels`` how many, ``warehouse_id`` where, ``rate`` VND per kg: 300.00 means 300 ₫/kg).
+    ``amount`` is the commission, rounded to the đồng once per row by the money rule.
+    """
+
+    __tablename__ = "commission_accruals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    parcels: Mapped[int] = mapped_column(default=0)
+    fee: Mapped[Money] = mapped_column(MoneyType(VND), default=Money.zero(VND))
+    kg: Mapped[Decimal] = mapped_column(Fixed(3), default=Decimal(0))
+    rate: Mapped[Decimal] = mapped_column(Fixed(2))
+    amount: Mapped[Money] = mapped_column(MoneyType(VND))
+    #: when the order completed (its "received" step)
+    at: Mapped[datetime]
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+
+    __table_args__ = (Index("ix_commission_accruals_at", "at", "id"),
+                      Index("ix_commission_accruals_order", "order_id", "id"))

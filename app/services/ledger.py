@@ -64,6 +64,7 @@ ENTRY_KIND_LABELS: dict[str, str] = {
     "supplementary": N_("Supplementary bill"),
     "settlement": N_("Paid from wallet"),
     "cny_funding": N_("CNY bought"),
+    "commission": N_("Commissions accrued"),
     "reversal": N_("Reversal"),
 }
 

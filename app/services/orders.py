@@ -26,6 +26,7 @@ from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFi
                         Warehouse)
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
+from app.services import commissions
 from app.services import files as file_store
 from app.services import purchasing
 from app.services import settings as settings_service
@@ -429,6 +430,7 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
                         status=STATUS_LABELS[order.status])
     elif action == "confirm_received":
         close_tasks(tx, actor, "order", order.id)
+        commissions.accrue_for_completed_order(tx, actor, order)
     elif action in ("depart_cn", "arrive_vn", "deliver"):
         event = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
         notify_customer(tx, customer, event[action], "order", order.id, code=order.code)

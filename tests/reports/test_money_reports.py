@@ -4,26 +4,26 @@ and the same reports on the generated two months agree with the money services (
 window's net profit, the money book screen, customer debts), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.i18n import _
-from app.models import JournalLine, LedgerAccount, Order, OrderMoney, Parcel, ShopOrder
+from app.models import (JournalLine, LedgerAccount, Order, OrderMoney, Parcel, Shipment, ShipmentParcel, ShopOrder,
+                        User, Warehouse)
 from app.money import CNY, VND, Money
 from app.permissions import Role
 from app.reports import Period, reader
-from app.services import billing, ledger, orders, parcels, purchasing, shipments, wallets
-from app.services.scanning import Measurements
+from app.services import billing, ledger, orders, purchasing, wallets
 from app.services.settings import update_settings
 from tests.factories import item, make_customer, make_order, make_user
 from tests.money_helpers import accounts, set_rates
 from tests.reports.business import NOVEMBER, OCTOBER, WHOLE
-from tests.services.warehouse_helpers import make_staff
+from tests.services.warehouse_helpers import carried_and_billed, make_staff
 
 UTC = timezone.utc
 HANOI = 420
@@ -71,21 +71,6 @@ def _bought(db, st, alipay, customer, items, goods, shipping, code):
     return oid
 
 
-def _carried(db, st, oid, code, cn_kg, vn_kg):
-    """Received in Guangzhou, shipped, received in Hanoi, billed from China's weight."""
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], code, Measurements(Decimal(cn_kg)))
-    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
-    shipments.pack_scan(db, st.cn, sid, code)
-    shipments.seal_shipment(db, st.cn, sid, Decimal(cn_kg) + Decimal("0.2"), f"S{oid}")
-    shipments.depart_shipment(db, st.cn, sid)
-    with db.read() as s:
-        from app.models import Shipment
-
-        shipments.arrive_scan(db, st.vn, s.get(Shipment, sid).code)
-    shipments.receive_scan(db, st.vn, sid, code, Decimal(vn_kg))
-    billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
-
-
 def _completed(db, st, oid):
     orders.apply_action(db, st.store, oid, "start_delivery")
     orders.apply_action(db, st.store, oid, "deliver")
@@ -106,8 +91,8 @@ def test_net_profit_revenue_books_debts_and_commissions_of_two_orders_to_the_don
     # paid ¥100 → bargaining ¥8 = 29 200 ₫, FX 100 × 50 = 5 000 ₫.
     b = _bought(db, st, alipay, lan, [item("真皮女包", 1, "100.00")], "92.00", "8", "YT8800000000002")
     db.clock.advance(days=2)
-    _carried(db, st, a, "YT8800000000001", "2.500", "2.600")
-    _carried(db, st, b, "YT8800000000002", "1.000", "1.000")
+    carried_and_billed(db, st, a, "YT8800000000001", "2.500", "2.600")
+    carried_and_billed(db, st, b, "YT8800000000002", "1.000", "1.000")
     db.clock.advance(days=1)
     _completed(db, st, a)
     _completed(db, st, b)
@@ -169,19 +154,39 @@ def test_net_profit_revenue_books_debts_and_commissions_of_two_orders_to_the_don
     assert [(r["order_code"], r["due"], r["age_days"], r["age"]) for r in per_order] == [
         (orders.get_order(db, st.care, b).code, due_b, 13, _("8–30 days"))]
 
-    # commissions at the rates set above: 2 % (care) and 3.5 % (ordering) of the service fees,
-    # 500 ₫/kg received in China, 400 ₫/kg received in Vietnam
+    # commissions accrue when each order completes, at the rates set above: 2 % (care) and 3.5 %
+    # (ordering) of its service fee, 500 ₫/kg it had received in China, 400 ₫/kg in Vietnam —
+    # each rounded to the đồng by the money rule.
+    # A: care 2 % × 10 000 = 200, ordering 3.5 % × 10 000 = 350, China 2.5 kg × 500 = 1 250,
+    #    Vietnam 2.6 kg × 400 = 1 040: 2 840 ₫
+    # B: care 2 % × 10 950 = 219, ordering 3.5 % × 10 950 = 383.25 → 383, China 1 kg × 500 = 500,
+    #    Vietnam 1 kg × 400 = 400: 1 502 ₫
+    assert window[a].commissions == vnd(2840) and window[b].commissions == vnd(1502)
+    for oid, accrued in ((a, vnd(2840)), (b, vnd(1502))):
+        without = replace(window[oid], commissions=vnd(0))
+        assert window[oid].total == without.total - accrued
+        assert by_code[orders.get_order(db, st.care, oid).code]["commissions"] == accrued
     staff_rows, staff_totals = rows(db, st.manager, "commissions.staff", LATE_NOVEMBER)
     fee = fees[a]["purchasing_fee"] + fees[b]["purchasing_fee"]
-    assert [(r["staff"], r["orders"], r["fee"], r["rate"], r["commission"]) for r in staff_rows] == [
-        ("Lê Thu Trang", 2, fee, Decimal("2.00"), fee.percent(2)),
-        ("Vũ Minh Đức", 2, fee, Decimal("3.50"), fee.percent(Decimal("3.5")))]
-    assert staff_totals["commission"] == fee.percent(2) + fee.percent(Decimal("3.5"))
+    assert [(r["staff"], r["role"], r["orders"], r["fee"], r["rate"], r["commission"]) for r in staff_rows] == [
+        ("Lê Thu Trang", _("Customer care"), 2, vnd(20950), Decimal("2.00"), vnd(419)),
+        ("Vũ Minh Đức", _("Ordering staff"), 2, vnd(20950), Decimal("3.50"), vnd(733))]
+    assert staff_totals == {"orders": 2, "fee": fee, "care": vnd(419), "ordering": vnd(733),
+                            "commission": vnd(1152)}
     forwarders, fw_totals = rows(db, st.manager, "commissions.forwarders", LATE_NOVEMBER)
     assert [(r["staff"], r["parcels"], r["kg"], r["rate"], r["commission"]) for r in forwarders] == [
         ("Đỗ Văn Nam", 2, Decimal("3.600"), vnd(400), vnd(1440)),
         ("王小明", 2, Decimal("3.500"), vnd(500), vnd(1750))]
     assert fw_totals == {"parcels": 4, "kg": Decimal("7.100"), "commission": vnd(3190)}
+    # one figure everywhere: the orders' net profit, the books of the period, the commission sheets
+    assert totals["commissions"] == booked["commissions"] == vnd(4342)
+    assert totals["commissions"] == staff_totals["commission"] + fw_totals["commission"]
+    # changing the rates now changes nothing already earned
+    update_settings(db, make_user(db, Role.ADMIN), {"commission.care_percent": "9.00",
+                                                    "commission.forwarder_cn_vnd_per_kg": "9000"})
+    assert rows(db, st.manager, "commissions.staff", LATE_NOVEMBER)[1]["commission"] == vnd(1152)
+    assert rows(db, st.manager, "commissions.forwarders", LATE_NOVEMBER)[1]["commission"] == vnd(3190)
+    assert billing.net_profit(db, st.manager, a) == window[a]
 
 
 def _fee_lines(db, oid):
@@ -299,35 +304,73 @@ def test_debts_are_customer_debts_aged_by_the_same_buckets(business_db, manager_
     assert [r["due"] for r in per_customer] == sorted((r["due"] for r in per_customer), reverse=True)
 
 
+def _completed_in(s, period):
+    return list(s.scalars(select(Order).where(Order.status == "received",
+                                              Order.status_changed_at >= period.start_utc,
+                                              Order.status_changed_at < period.end_utc).order_by(Order.id)))
+
+
 def test_commissions_from_the_settings_and_what_each_person_handled(business_db, manager_of):
+    """Worked out from the orders completed in the period, independently of the accrual rows: the
+    settings' default rates (1 % care, 1.5 % ordering, 300 ₫/kg each side), each order's service
+    fee and the parcels of those orders each forwarder received — rounded once per order and
+    person, rows that earn nothing left out."""
     db, manager = business_db, manager_of(business_db)
     table, totals = rows(db, manager, "commissions.staff", NOVEMBER)
+    pct = {"care": Decimal("1.00"), "ordering": Decimal("1.50")}          # the settings' defaults
     with db.read() as s:
-        done = list(s.scalars(select(Order).where(Order.status == "received",
-                                                  Order.status_changed_at >= NOVEMBER.start_utc,
-                                                  Order.status_changed_at < NOVEMBER.end_utc)))
+        done = _completed_in(s, NOVEMBER)
         fee = {o.id: dict(_fee_lines(db, o.id)).get("purchasing_fee", vnd(0)) for o in done}
-        expected = {}
+        expected, earning = {}, set()
         for o in done:
             for role, uid in (("care", o.care_staff_id), ("ordering", o.ordering_staff_id)):
-                if uid is not None:
-                    n, f = expected.get((role, uid), (0, vnd(0)))
-                    expected[(role, uid)] = (n + 1, f + fee[o.id])
-    pct = {"care": Decimal("1.00"), "ordering": Decimal("1.50")}          # the settings' defaults
-    assert sorted((r["orders"], r["fee"], r["commission"]) for r in table) == sorted(
-        (n, f, f.percent(pct[role])) for (role, _uid), (n, f) in expected.items())
-    assert totals["orders"] == len(done) and totals["fee"] == Money.total(fee.values(), VND)
+                if uid is not None and not fee[o.id].percent(pct[role]).is_zero():
+                    n, f, c = expected.get((role, uid), (0, vnd(0), vnd(0)))
+                    expected[(role, uid)] = (n + 1, f + fee[o.id], c + fee[o.id].percent(pct[role]))
+                    earning.add(o.id)
+    assert sorted((r["orders"], r["fee"], r["rate"], r["commission"]) for r in table) == sorted(
+        (n, f, pct[role], c) for (role, _uid), (n, f, c) in expected.items())
+    assert 0 < totals["orders"] == len(earning) < len(done)           # consignment orders earn no fee
+    assert totals["fee"] == Money.total((fee[oid] for oid in earning), VND)
     assert totals["commission"] == Money.total((r["commission"] for r in table), VND) > vnd(0)
+    assert totals["care"] + totals["ordering"] == totals["commission"]
 
     forwarders, fw = rows(db, manager, "commissions.forwarders", WHOLE)
     with db.read() as s:
-        received_cn = s.scalar(select(func.count()).select_from(Parcel).where(Parcel.received_cn_at.isnot(None)))
-        received_vn = s.scalar(select(func.count()).select_from(Parcel).where(Parcel.received_vn_at.isnot(None)))
-    assert fw["parcels"] == received_cn + received_vn == sum(r["parcels"] for r in forwarders)
+        names = dict(s.execute(select(User.id, User.full_name)).all())
+        warehouses = dict(s.execute(select(Warehouse.id, Warehouse.name)).all())
+        handled = {}
+        for o in _completed_in(s, WHOLE):
+            for p in s.scalars(select(Parcel).where(Parcel.order_id == o.id)):
+                legs = [(sp.received_by_id, sh.destination_warehouse_id,
+                         sp.vn_weight_kg if sp.vn_weight_kg is not None else p.weight_kg)
+                        for sp, sh in s.execute(select(ShipmentParcel, Shipment)
+                                                .join(Shipment, Shipment.id == ShipmentParcel.shipment_id)
+                                                .where(ShipmentParcel.parcel_id == p.id,
+                                                       Shipment.direction == "to_vn",
+                                                       ShipmentParcel.received_by_id.isnot(None)))]
+                if p.received_cn_by_id is not None:      # China: where the to-Vietnam sack left from
+                    origin = s.scalar(select(Shipment.origin_warehouse_id)
+                                      .join(ShipmentParcel, ShipmentParcel.shipment_id == Shipment.id)
+                                      .where(ShipmentParcel.parcel_id == p.id, Shipment.direction == "to_vn"))
+                    legs.append((p.received_cn_by_id, origin, p.weight_kg))
+                for uid, wid, kg in legs:
+                    key = (names[uid], warehouses[wid])
+                    n, total_kg = handled.get(key, (0, Decimal(0)))
+                    handled[key] = (n + 1, total_kg + kg)
+    rate = vnd(300)                                                          # the default
+    assert sorted((r["staff"], r["warehouse"], r["parcels"], r["kg"], r["rate"], r["commission"]) for r in forwarders) \
+        == sorted((who, where, n, kg, rate, Money(kg * rate.amount, VND)) for (who, where), (n, kg) in handled.items())
     assert {r["warehouse"] for r in forwarders} >= {"Kho Quảng Châu 广州仓", "Kho Bằng Tường 凭祥仓", "Kho Hà Nội"}
-    for r in forwarders:
-        assert r["commission"] == Money(r["kg"] * r["rate"].amount, VND)
-        assert r["rate"] == vnd(300)                                         # the default
+    assert fw["parcels"] == sum(r["parcels"] for r in forwarders) > 0
+    assert fw["commission"] == Money.total((r["commission"] for r in forwarders), VND)
+
+    # net profit's commissions of the orders completed in a period are the two sheets' totals
+    for period in (OCTOBER, NOVEMBER, WHOLE):
+        _t, profit = rows(db, manager, "money.net_profit", period)
+        staff_total = rows(db, manager, "commissions.staff", period)[1]["commission"]
+        forwarder_total = rows(db, manager, "commissions.forwarders", period)[1]["commission"]
+        assert profit["commissions"] == staff_total + forwarder_total > vnd(0)
 
 
 def test_every_money_report_pages_one_row_at_a_time_as_it_streams(business_db, manager_of):

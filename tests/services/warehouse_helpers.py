@@ -83,6 +83,23 @@ def kg(text: str) -> Measurements:
     return Measurements(Decimal(text))
 
 
+def carried_and_billed(db: Database, st: Staff, oid: int, code: str, cn_kg: str, vn_kg: str) -> None:
+    """The order's parcel ``code`` received in Guangzhou (weighed ``cn_kg``), shipped in a sack of
+    its own, received in Hanoi (re-weighed ``vn_kg``), and the order billed from the weights."""
+    from app.models import Shipment
+    from app.services import billing, parcels, shipments
+
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], code, kg(cn_kg))
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, sid, code)
+    shipments.seal_shipment(db, st.cn, sid, Decimal(cn_kg) + Decimal("0.2"), f"S{oid}")
+    shipments.depart_shipment(db, st.cn, sid)
+    with db.read() as s:
+        shipments.arrive_scan(db, st.vn, s.get(Shipment, sid).code)
+    shipments.receive_scan(db, st.vn, sid, code, Decimal(vn_kg))
+    billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
+
+
 def parcel(db: Database, code: str) -> Parcel:
     with db.read() as s:
         return s.scalar(select(Parcel).where(Parcel.tracking_code == code))
@@ -93,5 +110,5 @@ def order_status(db: Database, oid: int) -> str:
         return s.get(Order, oid).status
 
 
-__all__ = ["Staff", "make_staff", "purchase_order", "consignment_order", "kg", "parcel",
+__all__ = ["Staff", "make_staff", "purchase_order", "consignment_order", "kg", "carried_and_billed", "parcel",
            "order_status", "SYSTEM_ACTOR", "timedelta"]
