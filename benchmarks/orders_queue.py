@@ -172,6 +172,8 @@ def main() -> int:
         if fresh:
             print(f"building {path.name} (once) …")
             build(database, n)
+        else:
+            dbmod.upgrade(database)         # a cached database from an older schema
         memory[n] = measure(f"SQLite {n:,}", database, t) if n == N else _memory_only(database)
         database.dispose()
     if memory:

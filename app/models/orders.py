@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -107,6 +107,16 @@ class Order(Base):
     def declared_codes(self) -> list[str]:
         return [p.tracking_code for p in self.parcels]
 
+
+
+#: the orders a manager is to confirm: deposited purchase orders and new consignment orders. The
+#: WHERE of the partial index below, as migration 0007 writes it; the "Orders to confirm" queue
+#: filters with the same literal values (app.queries.queues.TO_CONFIRM) so both planners match
+#: it. Without it, tens of thousands of orders in those two statuses were sorted for a first
+#: page (3 s on 1,000,000 orders).
+TO_CONFIRM_SQL = "(status = 'deposited' AND kind = 'purchase') OR (status = 'new' AND kind = 'consignment')"
+Index("ix_orders_to_confirm", Order.created_at, Order.id,
+      sqlite_where=text(TO_CONFIRM_SQL), postgresql_where=text(TO_CONFIRM_SQL))
 
 class OrderService(Base):
     """An extra service chosen on an order (kiểm đếm, đóng gỗ, bảo hiểm…), by its fee code."""

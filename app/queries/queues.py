@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.entities import ENTITY_LABELS
@@ -196,9 +196,12 @@ _orders("orders.care_waiting", N_("Waiting on the customer"),
         hint=N_("Orders waiting for the customer's deposit or answer."))
 _orders("orders.carts", N_("Carts (drafts)"), lambda ctx: Order.status == S.DRAFT.value, [R.CARE],
         hint=N_("Orders not submitted yet; they expire after the configured days."))
-_orders("orders.to_confirm", N_("Orders to confirm"),
-        lambda ctx: or_(and_(Order.status == S.DEPOSITED.value, Order.kind == OrderKind.PURCHASE.value),
-                        and_(Order.status == S.NEW.value, Order.kind == OrderKind.CONSIGNMENT.value)),
+#: app.models.orders.TO_CONFIRM_SQL with its literal values (not bound parameters), so both
+#: planners see that the partial index ix_orders_to_confirm holds exactly these orders
+TO_CONFIRM = or_(*(and_(Order.status == literal_column(f"'{status.value}'"),
+                        Order.kind == literal_column(f"'{kind.value}'"))
+                   for status, kind in ((S.DEPOSITED, OrderKind.PURCHASE), (S.NEW, OrderKind.CONSIGNMENT))))
+_orders("orders.to_confirm", N_("Orders to confirm"), lambda ctx: TO_CONFIRM,
         [R.MANAGER], hint=N_("Deposited purchase orders and new consignment orders: confirm and assign staff."))
 _orders("orders.unassigned", N_("Unassigned orders"),
         lambda ctx: and_(Order.status.in_(_OPEN_ORDER),
