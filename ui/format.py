@@ -27,4 +27,9 @@ def cell_text(column: Column, value: Any) -> str:
     return display(value)
 
 
+def row_cell_text(column: Column, row: Any) -> str:
+    """The text of ``column`` for a queue row."""
+    return column.text(row) if column.text is not None else cell_text(column, getattr(row, column.key))
+
+
 NUMERIC_KINDS = {"money", "int", "decimal"}

@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 from app.i18n import _
 from app.queries import reader
 from app.queries.paging import PageRequest, Queue
-from ui.format import NUMERIC_KINDS, cell_text
+from ui.format import NUMERIC_KINDS, row_cell_text
 from ui.session import Session
 
 FLAG_BACKGROUND = {"overdue": QColor("#fde2e1"), "warning": QColor("#fff4d6")}
@@ -169,5 +169,5 @@ class QueueModel(QAbstractTableModel):
         columns = self.queue.columns
         for row in rows:
             self._rows.append(row)
-            self._cells.append([cell_text(c, getattr(row, c.key)) for c in columns])
+            self._cells.append([row_cell_text(c, row) for c in columns])
             self._flags.append(self.queue.flag(row, ctx) if self.queue.flag else None)

@@ -27,6 +27,8 @@ class Column:
     sortable: bool = False
     width: int | None = None
     labels: dict[str, str] | None = None  # kind="label": stored value -> N_ label
+    #: the text shown for a row where it needs more than the column's own value (translated)
+    text: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

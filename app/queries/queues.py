@@ -10,6 +10,7 @@ import re
 from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.activity_labels import action_label
 from app.entities import ENTITY_LABELS
 from app.i18n import N_
 from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
@@ -274,7 +275,7 @@ QUEUES.add(Queue(
      Column("role", N_("Role"), "label", labels={r.value: l for r, l in ROLE_LABELS.items()}, width=130),
      Column("entity", N_("Record"), "label", labels=ENTITY_LABELS, width=100),
      Column("entity_id", N_("Record no."), "int", width=90),
-     Column("action", N_("Action"), width=140),
+     Column("action", N_("Action"), width=160, text=lambda row: action_label(row.entity, row.action)),
      Column("note", N_("Note"), width=240)),
     ("id", True), frozenset({"activity_events"}), Search(ActivityEvent.action),
     filters=(Filter("entity", N_("Record type"),

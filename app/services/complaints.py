@@ -65,9 +65,6 @@ PARTIES = {"customer": N_("Customer"), "shop": N_("Shop"), "internal": N_("Inter
 CHANNELS = {"phone": N_("Phone"), "zalo": N_("Zalo"), "wangwang": N_("Platform chat (Wangwang)"),
             "email": N_("E-mail"), "other": N_("Other")}
 
-ledger.ENTRY_KIND_LABELS.setdefault("complaint_refund", N_("Complaint refund"))
-ledger.ENTRY_KIND_LABELS.setdefault("compensation", N_("Compensation"))
-
 
 # -- input ------------------------------------------------------------------------------------------
 

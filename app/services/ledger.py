@@ -65,6 +65,9 @@ ENTRY_KIND_LABELS: dict[str, str] = {
     "settlement": N_("Paid from wallet"),
     "cny_funding": N_("CNY bought"),
     "commission": N_("Commissions accrued"),
+    "complaint_refund": N_("Complaint refund"),
+    "compensation": N_("Compensation"),
+    "seller_recovery": N_("Recovered from a seller"),
     "reversal": N_("Reversal"),
 }
 

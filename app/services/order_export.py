@@ -78,7 +78,9 @@ def queue_xlsx(db: Database, actor: Actor, queue_name: str, request: PageRequest
             values: list[Any] = []
             for c in queue.columns:
                 v = getattr(row, c.key)
-                if c.kind == "label" and v is not None:
+                if c.text is not None:
+                    v = c.text(row)
+                elif c.kind == "label" and v is not None:
                     v = _((c.labels or {}).get(v, v))
                 elif c.kind == "bool":
                     v = display(v)

@@ -45,8 +45,6 @@ CNY_STEP = Decimal("0.01")
 #: platforms with their own after-sale settings; any other uses complaints.other_*
 DEADLINE_PLATFORMS = ("taobao", "tmall", "1688")
 
-ledger.ENTRY_KIND_LABELS.setdefault("seller_recovery", N_("Recovered from a seller"))
-
 
 @dataclass
 class SellerComplaintInput:

@@ -186,7 +186,7 @@ def test_the_second_desktop_saving_a_stale_order_is_told_who_saved_first_and_kee
     assert orders.get_order(db, company["care"], company["orders"][0]).note == "Giao giờ hành chính"
 
 
-def test_the_activity_tab_shows_each_status_change(qtbot, company, open_main):
+def test_the_activity_tab_shows_each_status_change_in_words(qtbot, company, open_main):
     from ui.screens.orders import OrderWindow
 
     db = company["db"]
@@ -196,7 +196,7 @@ def test_the_activity_tab_shows_each_status_change(qtbot, company, open_main):
     qtbot.addWidget(order)
     timeline = order.findChild(QTreeWidget, "activity_timeline")
     actions = [timeline.topLevelItem(i).text(2) for i in range(timeline.topLevelItemCount())]
-    assert actions == ["created", "submit"]
+    assert actions == ["Đã tạo mới", "Gửi đơn"]       # not the codes "created", "submit"
     assert "draft → new" in timeline.topLevelItem(1).text(3)
     current = order.findChild(QLabel, "tracker_new")
     assert current.accessibleName().endswith(_("Waiting for deposit"))

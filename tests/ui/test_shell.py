@@ -89,8 +89,23 @@ def test_a_double_click_on_a_task_opens_the_task_window_with_its_history(qtbot, 
     assert " — DH" in detail.findChild(QLabel, "task_heading").text()
     from PySide6.QtWidgets import QTreeWidget
     timeline = detail.findChild(QTreeWidget, "activity_timeline")
-    assert timeline.topLevelItemCount() == 1 and timeline.topLevelItem(0).text(2) == "opened"
+    assert timeline.topLevelItemCount() == 1 and timeline.topLevelItem(0).text(2) == "Đã tạo nhiệm vụ"
 
+
+
+def test_the_activity_log_names_each_action_in_words_not_its_code(qtbot, company, open_main):
+    from app.services import orders as order_service
+
+    order_service.apply_action(company["db"], company["care"], company["orders"][0], "submit")
+    window = open_main(company["db"], "admin")
+    view = _select_queue(qtbot, window, _("Activity log"))
+    assert view.queue.name == "admin.activity"
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0)
+    column = [c.key for c in view.queue.columns].index("action")
+    shown = {(row.entity, row.action): view.model.data(view.model.index(r, column))
+             for r, row in enumerate(view.model._rows)}
+    assert shown[("order", "submit")] == "Gửi đơn"
+    assert shown[("order", "created")] == "Đã tạo mới"
 
 def test_a_bad_setting_shows_its_message_and_saves_nothing_then_a_good_one_saves(qtbot, company, open_main):
     from ui.dialogs.settings import SettingsDialog

@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.activity_labels import action_label
 from app.entities import ENTITY_LABELS
 from app.i18n import _, display, fmt_datetime
 from app.permissions import ROLE_LABELS, Role
@@ -11,7 +12,7 @@ from app.queries import reader
 from app.queries.queues import QUEUES
 from app.services import activity
 from ui.common import named
-from ui.format import cell_text
+from ui.format import row_cell_text
 from ui.session import Session
 
 
@@ -44,7 +45,8 @@ class ActivityTimeline(QTreeWidget):
                 role = _(ROLE_LABELS[Role(line.role)])
             except ValueError:
                 role = line.role
-            QTreeWidgetItem(self, [fmt_datetime(line.at), f"{line.actor_name} ({role})", line.action,
+            QTreeWidgetItem(self, [fmt_datetime(line.at), f"{line.actor_name} ({role})",
+                                   action_label(line.entity, line.action),
                                    describe_change(line.before, line.after), line.note])
 
 
@@ -59,7 +61,7 @@ class GenericDetail(QDialog):
         row = reader.queue_row(session.db, session.actor, queue_name, entity_id)
         form = QFormLayout()
         for col in queue.columns:
-            value = named(QLabel(cell_text(col, getattr(row, col.key))), f"detail_{col.key}")
+            value = named(QLabel(row_cell_text(col, row)), f"detail_{col.key}")
             value.setWordWrap(True)
             form.addRow(_(col.title), value)
         timeline = ActivityTimeline()

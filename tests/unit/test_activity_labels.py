@@ -1,0 +1,113 @@
+"""Every activity code the services record reads as words in the history, in the user's language."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from app.activity_labels import LABELS, STEP_LABELS, action_label, declared_label
+from app.i18n import set_language
+from app.services.ledger import ENTRY_KIND_LABELS
+from app.workflows import FLOWS
+from app.workflows.money import PAYMENT_KIND_LABELS
+
+APP = Path(__file__).resolve().parents[2] / "app"
+#: function -> (position of entity, position of action) in its arguments
+LOGGERS = {"record": (2, 4), "log_event": (3, 5)}
+#: entities whose recorded action may be a variable: a workflow step, an entry kind, a setting key
+VARIABLE_ACTIONS = {"order", "parcel", "complaint", "seller_complaint", "journal_entry", "setting"}
+
+
+def _calls(name: str):
+    for path in sorted(APP.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
+                yield path, node
+
+
+def _literals(node: ast.expr | None) -> list[str] | None:
+    """The strings an argument can be: a literal, or either literal branch of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _literals(node.body), _literals(node.orelse)
+        return body + orelse if body is not None and orelse is not None else None
+    return None
+
+
+def _recorded() -> tuple[set[tuple[str, str]], set[str]]:
+    """(entity, action) pairs logged with literal codes, and the entities logged with a variable one."""
+    pairs, variable = set(), set()
+    for name, (at_entity, at_action) in LOGGERS.items():
+        for path, call in _calls(name):
+            if len(call.args) <= at_action:
+                continue
+            entities = _literals(call.args[at_entity])
+            assert entities is not None, f"{path.name}:{call.lineno}: the entity is not a literal"
+            actions = _literals(call.args[at_action])
+            if actions is None:
+                variable.update(entities)
+            else:
+                pairs.update((e, a) for e in entities for a in actions)
+    return pairs, variable
+
+
+def test_the_scan_finds_the_services_calls():
+    pairs, variable = _recorded()
+    assert {("order", "delay_flag"), ("parcel", "received_cn"), ("user", "login"), ("task", "closed"),
+            ("task", "cancelled")} <= pairs
+    assert variable == VARIABLE_ACTIONS
+
+
+def test_every_recorded_action_has_a_declared_label():
+    pairs, variable = _recorded()
+    missing = sorted(p for p in pairs if declared_label(*p) is None)
+    assert missing == []
+    assert variable <= VARIABLE_ACTIONS, "a new kind of record logs a variable action: declare its labels"
+
+
+def test_every_workflow_step_reads_as_its_step_label():
+    steps: dict[tuple[str, str], set[str]] = {}     # where two flows of an entity differ, either
+    for name, flow in FLOWS.items():
+        for s in flow.steps:
+            steps.setdefault((name.split(".")[0], s.action), set()).add(s.label)
+    wrong = {key: declared_label(*key) for key, labels in steps.items() if declared_label(*key) not in labels}
+    assert wrong == {}
+    assert declared_label("order", "arrive_cn") == "Arrived in the China warehouse"
+    assert declared_label("parcel", "take_back") == "Taken back from the customer"
+
+
+def test_the_declared_table_does_not_shadow_a_workflow_step():
+    shadowed = [key for key in LABELS if isinstance(key, tuple) and key[1] in STEP_LABELS.get(key[0], {})]
+    assert shadowed == []
+
+
+def test_every_journal_entry_kind_posted_has_a_label():
+    kinds = set(PAYMENT_KIND_LABELS) | {"reversal"}
+    for _path, call in _calls("post"):
+        if len(call.args) > 2 and (found := _literals(call.args[2])) is not None:
+            kinds.update(found)
+    assert {"deposit", "commission", "complaint_refund", "seller_recovery", "topup"} <= kinds
+    assert sorted(k for k in kinds if k not in ENTRY_KIND_LABELS) == []
+    assert all(declared_label("journal_entry", k) == ENTRY_KIND_LABELS[k] for k in kinds)
+
+
+@pytest.mark.parametrize("entity,action,vietnamese", [
+    ("parcel", "received_cn", "Đã nhận ở kho Trung Quốc"),
+    ("order", "delay_flag", "Cờ trễ hạn thay đổi"),
+    ("order", "arrive_cn", "Hàng về kho TQ"),
+    ("order", "commissions_accrued", "Ghi nhận hoa hồng"),
+    ("complaint", "opened", "Đã tạo khiếu nại"),
+    ("journal_entry", "deposit", "Thu tiền cọc"),
+    ("setting", "warehouse.weight_warning_kg", "Thay đổi cấu hình"),
+])
+def test_labels_come_out_in_the_users_language(entity, action, vietnamese):
+    set_language("vi")
+    assert action_label(entity, action) == vietnamese
+    set_language("en")
+    assert action_label(entity, action) != vietnamese and "_" not in action_label(entity, action)
+
+
+def test_an_unknown_code_reads_as_its_words():
+    assert action_label("order", "some_new_thing") == "some new thing"
+    assert action_label("no_such_entity", "x") == "x"
+    assert action_label("journal_entry", "odd_kind") == "odd kind"
