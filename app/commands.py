@@ -9,12 +9,35 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    """Called by app.cli.build_parser with the argparse sub-parsers."""
-    from app.reports.cli import register_export
-
+    """Called by app.cli.build_parser with the argparse sub-parsers (on every start of the app:
+    nothing heavy is imported here, only in the handlers)."""
     register_export(sub)
     register_notify(sub)
     register_imports(sub)
+
+
+def register_export(sub: Any) -> None:
+    p = sub.add_parser("export", help="export statistics reports to an Excel workbook (one sheet per report)",
+                       description="Export statistics reports to an Excel workbook, one sheet per report.")
+    p.add_argument("report", nargs="?", help="the report's name, e.g. orders.by_status (see --list)")
+    p.add_argument("--all", action="store_true", help="every report, one sheet each")
+    p.add_argument("--list", action="store_true", help="list the reports and their parameters, then exit")
+    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day of the period")
+    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day of the period (included)")
+    p.add_argument("-o", "--output", metavar="FILE.xlsx", help="the workbook to write")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a report parameter, e.g. kind=purchase, by=week, top=50 (repeatable; "
+                        "applies to every report that has it)")
+    p.add_argument("--lang", choices=["vi", "en", "zh_CN"], help="language of the workbook "
+                   "(default: the company's default language)")
+    p.add_argument("--url", help="database URL (default: the embedded database)")
+    p.set_defaults(handler=_export)
+
+
+def _export(args: Any) -> int:
+    from app.reports.cli import run_export
+
+    return run_export(args)
 
 
 def register_notify(sub: Any) -> None:

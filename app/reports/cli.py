@@ -4,7 +4,8 @@
     python main.py export --all --from 2026-11-01 --to 2026-11-30 -o thang-11.xlsx -p kind=purchase
     python main.py export --list
 
-The same code path as the reports screen's "Export to Excel" (app.reports.export); progress goes
+The parser is declared in app.commands (importing this package loads every report, which the
+app's start must not pay for); ``run_export`` is its handler. The same code path as the reports screen's "Export to Excel" (app.reports.export); progress goes
 to stderr, Ctrl+C cancels and leaves no file behind. It runs as the system (whoever can reach
 the database can read it all anyway); the sheets say "Printed … by system".
 """
@@ -15,24 +16,6 @@ import sys
 import time
 from datetime import date
 from typing import Any, TextIO
-
-
-def register_export(sub: Any) -> None:
-    p = sub.add_parser("export", help="export statistics reports to an Excel workbook (one sheet per report)",
-                       description="Export statistics reports to an Excel workbook, one sheet per report.")
-    p.add_argument("report", nargs="?", help="the report's name, e.g. orders.by_status (see --list)")
-    p.add_argument("--all", action="store_true", help="every report, one sheet each")
-    p.add_argument("--list", action="store_true", help="list the reports and their parameters, then exit")
-    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day of the period")
-    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day of the period (included)")
-    p.add_argument("-o", "--output", metavar="FILE.xlsx", help="the workbook to write")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="a report parameter, e.g. kind=purchase, by=week, top=50 (repeatable; "
-                        "applies to every report that has it)")
-    p.add_argument("--lang", choices=["vi", "en", "zh_CN"], help="language of the workbook "
-                   "(default: the company's default language)")
-    p.add_argument("--url", help="database URL (default: the embedded database)")
-    p.set_defaults(handler=run_export)
 
 
 class StderrProgress:
