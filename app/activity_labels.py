@@ -1,16 +1,28 @@
-"""What an activity event's action code says to people: ``action_label(entity, action)``.
+"""What an activity event says to people: ``action_label(entity, action)`` and
+``describe_change(entity, before, after, names)``.
 
 Services log short codes (``arrive_cn``, ``delay_flag``, a journal entry's kind…); the history
 tab shows them in the user's language. A workflow step's code reads as the step's own label
 (``app.workflows.FLOWS``); every other code is declared in ``LABELS`` below, by (entity, action)
 or, where it means the same for every record, by action alone. A code nobody declared is shown
 with its underscores as spaces rather than failing.
+
+The before/after values read the same way: field keys by ``FIELD_LABELS``, a status by the
+entity's workflow, ids of people and warehouses by the names the history looked up.
 """
 from __future__ import annotations
 
-from app.i18n import N_, _
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.i18n import N_, _, display, fmt_date, fmt_datetime, fmt_decimal, fmt_money, ngettext
+from app.money import Money
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows import FLOWS
+from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS as ORDER_STATUS_LABELS
 
 
 def _step_labels() -> dict[str, dict[str, str]]:
@@ -124,3 +136,173 @@ def action_label(entity: str, action: str) -> str:
     """The action as people read it, in the current language (an unknown code: its words)."""
     msgid = declared_label(entity, action)
     return _(msgid) if msgid is not None else action.replace("_", " ")
+
+
+# -- the change: before → after, field by field ---------------------------------------------
+
+#: key a service writes in before/after -> N_ label (a key nobody declared reads as its words)
+FIELD_LABELS: dict[str, str] = {
+    "status": N_("Status"),
+    "kind": N_("Type"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "full_name": N_("Full name"),
+    "phone": N_("Phone"),
+    "language": N_("Language"),
+    "care_staff_id": N_("Customer care"),
+    "ordering_staff_id": N_("Ordering staff"),
+    "customer_id": N_("Customer"),
+    "customer": N_("Customer"),
+    "warehouse_id": N_("Warehouse"),
+    "warehouse": N_("Warehouse"),
+    "home_warehouse_id": N_("Home warehouse"),
+    "destination_warehouse_id": N_("Destination warehouse"),
+    "receiving_warehouse_id": N_("Receiving warehouse (China)"),
+    "delivery_address_id": N_("Delivery address"),
+    "goods_description": N_("Goods description"),
+    "shelf": N_("Shelf"),
+    "weight_kg": N_("Weight (kg)"),
+    "chargeable_kg": N_("Chargeable weight"),
+    "net_weight_kg": N_("Net weight (kg)"),
+    "gross_weight_kg": N_("Gross weight (kg)"),
+    "difference_kg": N_("Weight difference"),
+    "dims_cm": N_("Dimensions (cm)"),
+    "size": N_("Dimensions (cm)"),
+    "excess": N_("Excess"),
+    "ownerless": N_("Ownerless"),
+    "delay": N_("Delay"),
+    "reason": N_("Reason"),
+    "forecast_deliver_at": N_("Forecast delivery"),
+    "estimated_deliver_at": N_("Estimated delivery"),
+    "estimated_ship_at": N_("Estimated shipping"),
+    "total": N_("Total"),
+    "amount": N_("Amount"),
+    "goods_cny": N_("Goods (CNY)"),
+    "paid_cny": N_("Paid (CNY)"),
+    "note": N_("Note"),
+    "customer_note": N_("Customer note"),
+    "title": N_("Title"),
+    "assignee_id": N_("Assignee"),
+    "due_at": N_("Due"),
+    "deadline_at": N_("Deadline"),
+    "role": N_("Role"),
+    "roles": N_("Roles"),
+    "version": N_("Version"),
+    "credit_limit": N_("Credit limit"),
+    "vip_level_id": N_("VIP level"),
+    "discount_code": N_("Discount code"),
+    "tracking_code": N_("Tracking code"),
+    "tracking_codes": N_("Tracking codes"),
+    "shop": N_("Shop"),
+    "courier": N_("Courier"),
+    "stage": N_("Stage"),
+    "plan": N_("Plan"),
+    "result": N_("Result"),
+    "remedies": N_("Remedies"),
+    "route": N_("Route"),
+    "box": N_("Box"),
+    "boxes": N_("Boxes"),
+    "signed_by": N_("Signed by"),
+    "reference": N_("Reference"),
+    "valid_until": N_("Valid until"),
+    "value": N_("Value"),
+    "shipment": N_("Shipment"),
+    "order": N_("Order"),
+    "items": N_("Items"),
+    "fees": N_("Fees"),
+    "rows": N_("Rows"),
+    "entries": N_("Entries"),
+    "account": N_("Account"),
+    "services": N_("Services"),
+    "addresses": N_("Addresses"),
+    "locked": N_("Locked"),
+}
+
+#: entity -> its status table (N_ labels); orders read by their kind's flow when it is known
+STATUS_TABLES: dict[str, dict[str, str]] = {
+    **{name: dict(flow.statuses) for name, flow in FLOWS.items()},
+    "order": dict(ORDER_STATUS_LABELS),
+}
+
+#: what an id key names: ("user", id) or ("warehouse", id) in the ``names`` mapping
+_ID_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_staff_id", "user"), ("assignee_id", "user"), ("user_id", "user"),
+    ("warehouse_id", "warehouse"), ("customer_id", "customer"))
+
+_MONEY = re.compile(r"^-?\d+(\.\d+)? [A-Z]{3}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^-?\d+\.\d+$")
+#: how many items of a list are shown before "…"
+_LIST_SHOWN = 3
+
+
+def field_label(key: str) -> str:
+    msgid = FIELD_LABELS.get(key)
+    return _(msgid) if msgid is not None else key.replace("_", " ")
+
+
+def id_kind(key: str) -> str | None:
+    """Which ``names`` table an id key refers to ("user", "warehouse", "customer"), if any."""
+    for suffix, kind in _ID_SUFFIXES:
+        if key.endswith(suffix):
+            return kind
+    return None
+
+
+def _text(value: Any) -> str:
+    """A stored (JSON) value formatted for the user: money, times and numbers as the locale writes them."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        return display(value)
+    if _MONEY.match(value):
+        amount, currency = value.split(" ")
+        try:
+            return fmt_money(Money(Decimal(amount), currency))
+        except (ValueError, InvalidOperation):
+            return value
+    try:
+        if _DATETIME.match(value):
+            return fmt_datetime(datetime.fromisoformat(value))
+        if _DATE.match(value):
+            return fmt_date(date.fromisoformat(value))
+        if _NUMBER.match(value):
+            return fmt_decimal(Decimal(value))
+    except (ValueError, InvalidOperation):
+        return value
+    return value
+
+
+def _value(entity: str, key: str, value: Any, names: Mapping[tuple[str, int], str]) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if key == "status" and isinstance(value, str):
+        table = STATUS_TABLES.get(entity) or STATUS_TABLES.get(entity.split(".")[0], {})
+        return _(table[value]) if value in table else value
+    if key == "kind" and entity.split(".")[0] == "order" and value in ORDER_KIND_LABELS:
+        return _(ORDER_KIND_LABELS[value])
+    kind = id_kind(key)
+    if kind is not None and isinstance(value, int) and not isinstance(value, bool):
+        return names.get((kind, value), str(value))
+    if isinstance(value, dict):
+        return ngettext("{n} field", "{n} fields", len(value)).format(n=len(value))
+    if isinstance(value, list):
+        if all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            shown = ", ".join(_text(v) for v in value[:_LIST_SHOWN])
+            return shown + (", …" if len(value) > _LIST_SHOWN else "")
+        return ngettext("{n} line", "{n} lines", len(value)).format(n=len(value))
+    return _text(value)
+
+
+def describe_change(entity: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+                    names: Mapping[tuple[str, int], str] | None = None) -> str:
+    """"Status: Cart (draft) → Waiting for deposit; Ordering staff: — → Vũ Minh Đức" in the
+    current language. ``entity`` is the logged entity, or an order's flow ("order.purchase")
+    where the kind is known; ``names`` maps ("user" | "warehouse" | "customer", id) to a name."""
+    before, after, names = before or {}, after or {}, names or {}
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return ""
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = _value(entity, key, before.get(key), names), _value(entity, key, after.get(key), names)
+        parts.append(f"{field_label(key)}: {old} → {new}")
+    return "; ".join(parts)
