@@ -20,6 +20,7 @@ from typing import Any
 
 from app.i18n import N_, _, display, fmt_date, fmt_datetime, fmt_decimal, fmt_money, ngettext
 from app.money import Money
+from app.services.activity import id_kind
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows import FLOWS
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS as ORDER_STATUS_LABELS
@@ -224,11 +225,6 @@ STATUS_TABLES: dict[str, dict[str, str]] = {
     "order": dict(ORDER_STATUS_LABELS),
 }
 
-#: what an id key names: ("user", id) or ("warehouse", id) in the ``names`` mapping
-_ID_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_staff_id", "user"), ("assignee_id", "user"), ("user_id", "user"),
-    ("warehouse_id", "warehouse"), ("customer_id", "customer"))
-
 _MONEY = re.compile(r"^-?\d+(\.\d+)? [A-Z]{3}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -240,14 +236,6 @@ _LIST_SHOWN = 3
 def field_label(key: str) -> str:
     msgid = FIELD_LABELS.get(key)
     return _(msgid) if msgid is not None else key.replace("_", " ")
-
-
-def id_kind(key: str) -> str | None:
-    """Which ``names`` table an id key refers to ("user", "warehouse", "customer"), if any."""
-    for suffix, kind in _ID_SUFFIXES:
-        if key.endswith(suffix):
-            return kind
-    return None
 
 
 def _text(value: Any) -> str:
@@ -276,8 +264,10 @@ def _value(entity: str, key: str, value: Any, names: Mapping[tuple[str, int], st
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if key == "status" and isinstance(value, str):
-        table = STATUS_TABLES.get(entity) or STATUS_TABLES.get(entity.split(".")[0], {})
-        return _(table[value]) if value in table else value
+        for table in (STATUS_TABLES.get(entity, {}), STATUS_TABLES.get(entity.split(".")[0], {})):
+            if value in table:
+                return _(table[value])
+        return value
     if key == "kind" and entity.split(".")[0] == "order" and value in ORDER_KIND_LABELS:
         return _(ORDER_KIND_LABELS[value])
     kind = id_kind(key)

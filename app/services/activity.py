@@ -1,7 +1,7 @@
 """The activity log (lịch sử thao tác): every service writes one event per change, in its transaction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import StaleEdit
 from app.i18n import Lazy
-from app.models import ActivityEvent
+from app.models import ActivityEvent, Customer, Order, User, Warehouse
 from app.money import Money
 from app.permissions import Actor, Perm, require
 
@@ -76,18 +76,63 @@ class ActivityLine:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     note: str
+    #: the workflow the record follows ("order.purchase" for a purchase order; else the entity)
+    flow: str = ""
+    #: ("user" | "warehouse" | "customer", id) -> name, for the ids the timeline's changes mention
+    names: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+#: what an id key names: ("user", id), ("warehouse", id) or ("customer", id) in a names mapping
+_ID_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_staff_id", "user"), ("assignee_id", "user"), ("user_id", "user"),
+    ("warehouse_id", "warehouse"), ("customer_id", "customer"))
+
+
+def id_kind(key: str) -> str | None:
+    """Which kind of record an id key of a before/after dict refers to, if any."""
+    for suffix, kind in _ID_SUFFIXES:
+        if key.endswith(suffix):
+            return kind
+    return None
+
+
+#: kind of id -> (model, the column that names it)
+_NAMED = {"user": (User, User.full_name), "warehouse": (Warehouse, Warehouse.name),
+          "customer": (Customer, Customer.name)}
+
+
+def referenced_names(session: Session, changes: list[dict[str, Any] | None]) -> dict[tuple[str, int], str]:
+    """The names of the people, warehouses and customers the before/after dicts refer to by id:
+    one query per kind, for only the ids present."""
+    ids: dict[str, set[int]] = {}
+    for change in changes:
+        for key, value in (change or {}).items():
+            kind = id_kind(key)
+            if kind is not None and isinstance(value, int) and not isinstance(value, bool):
+                ids.setdefault(kind, set()).add(value)
+    names: dict[tuple[str, int], str] = {}
+    for kind, wanted in ids.items():
+        model, column = _NAMED[kind]
+        for row_id, name in session.execute(select(model.id, column).where(model.id.in_(wanted))):
+            names[(kind, row_id)] = name
+    return names
 
 
 def history(db: Database, actor: Actor, entity: str, entity_id: int, limit: int = 500) -> list[ActivityLine]:
-    """The timeline of one record, oldest first."""
+    """The timeline of one record, oldest first; each line carries the names its changes mention."""
     require(actor, Perm.VIEW_TASKS)
     with db.read() as s:
-        rows = s.execute(
+        events = list(s.execute(
             select(ActivityEvent).where(ActivityEvent.entity == entity,
                                         ActivityEvent.entity_id == entity_id)
-            .order_by(ActivityEvent.id).limit(limit)).scalars()
+            .order_by(ActivityEvent.id).limit(limit)).scalars())
+        names = referenced_names(s, [c for e in events for c in (e.before, e.after)])
+        flow = entity
+        if entity == "order":
+            kind = s.execute(select(Order.kind).where(Order.id == entity_id)).scalar_one_or_none()
+            flow = f"order.{kind}" if kind else entity
         return [ActivityLine(e.id, e.at, e.actor_name, e.role, e.entity, e.entity_id, e.action,
-                             e.before, e.after, e.note) for e in rows]
+                             e.before, e.after, e.note, flow, names) for e in events]
 
 
 def stale_edit(session: Session, entity: str, entity_id: int, what_msgid: str) -> StaleEdit:

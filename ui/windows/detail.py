@@ -4,9 +4,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from app.activity_labels import action_label
+from app.activity_labels import action_label, describe_change
 from app.entities import ENTITY_LABELS
-from app.i18n import _, display, fmt_datetime
+from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Role
 from app.queries import reader
 from app.queries.queues import QUEUES
@@ -14,15 +14,6 @@ from app.services import activity
 from ui.common import named
 from ui.format import row_cell_text
 from ui.session import Session
-
-
-def describe_change(before: dict | None, after: dict | None) -> str:
-    keys = list(dict.fromkeys(list((before or {}).keys()) + list((after or {}).keys())))
-    parts = []
-    for k in keys:
-        b, a = (before or {}).get(k), (after or {}).get(k)
-        parts.append(f"{k}: {display(b) if b is not None else '—'} → {display(a) if a is not None else '—'}")
-    return "; ".join(parts)
 
 
 class ActivityTimeline(QTreeWidget):
@@ -47,7 +38,8 @@ class ActivityTimeline(QTreeWidget):
                 role = line.role
             QTreeWidgetItem(self, [fmt_datetime(line.at), f"{line.actor_name} ({role})",
                                    action_label(line.entity, line.action),
-                                   describe_change(line.before, line.after), line.note])
+                                   describe_change(line.flow or line.entity, line.before, line.after,
+                                                   line.names), line.note])
 
 
 class GenericDetail(QDialog):
