@@ -191,12 +191,17 @@ def test_the_activity_tab_shows_each_status_change_in_words(qtbot, company, open
 
     db = company["db"]
     orders.apply_action(db, company["care"], company["orders"][0], "submit")
+    orders.assign_staff(db, company["manager"], company["orders"][0], company["care"].user_id,
+                        company["ordering"].user_id)
     window = open_main(db, "trang")
     order = OrderWindow(window.session, company["orders"][0], window)
     qtbot.addWidget(order)
     timeline = order.findChild(QTreeWidget, "activity_timeline")
     actions = [timeline.topLevelItem(i).text(2) for i in range(timeline.topLevelItemCount())]
-    assert actions == ["Đã tạo mới", "Gửi đơn"]       # not the codes "created", "submit"
-    assert "draft → new" in timeline.topLevelItem(1).text(3)
+    assert actions == ["Đã tạo mới", "Gửi đơn", "Đã phân công nhân viên"]   # not "created", "submit"…
+    changes = [timeline.topLevelItem(i).text(3) for i in range(timeline.topLevelItemCount())]
+    assert "Loại: — → Đơn order hộ" in changes[0]                # not "kind: — → purchase"
+    assert changes[1] == "Trạng thái: Giỏ hàng (nháp) → Chờ đặt cọc"   # not "status: draft → new"
+    assert "Nhân viên đặt hàng: — → Vũ Minh Đức" in changes[2]   # not "ordering_staff_id: — → 5"
     current = order.findChild(QLabel, "tracker_new")
     assert current.accessibleName().endswith(_("Waiting for deposit"))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.activity_labels import LABELS, STEP_LABELS, action_label, declared_label
+from app.activity_labels import FIELD_LABELS, LABELS, STEP_LABELS, action_label, declared_label, describe_change
 from app.i18n import set_language
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows import FLOWS
@@ -111,3 +111,54 @@ def test_an_unknown_code_reads_as_its_words():
     assert action_label("order", "some_new_thing") == "some new thing"
     assert action_label("no_such_entity", "x") == "x"
     assert action_label("journal_entry", "odd_kind") == "odd kind"
+
+
+@pytest.fixture
+def vietnamese():
+    set_language("vi")
+    yield
+    set_language("en")
+
+
+@pytest.mark.parametrize("entity,before,after,vietnamese_text", [
+    ("order.purchase", "draft", "new", "Trạng thái: Giỏ hàng (nháp) → Chờ đặt cọc"),
+    ("order.consignment", "draft", "new", "Trạng thái: Giỏ hàng (nháp) → Chờ xác nhận"),
+    ("order", "draft", "new", "Trạng thái: Giỏ hàng (nháp) → Đã gửi đơn"),
+    ("parcel", "expected", "received_cn", "Trạng thái: Chờ nhận → Đã nhập kho TQ"),
+    ("task", "open", "done", "Trạng thái: Mở → Đã xong"),
+])
+def test_a_status_reads_as_the_entitys_status_label(vietnamese, entity, before, after, vietnamese_text):
+    assert describe_change(entity, {"status": before}, {"status": after}) == vietnamese_text
+
+
+def test_ids_of_people_and_warehouses_read_as_names(vietnamese):
+    names = {("user", 5): "Vũ Minh Đức", ("warehouse", 2): "Kho Hà Nội"}
+    text = describe_change("order", {"ordering_staff_id": None, "destination_warehouse_id": 1},
+                           {"ordering_staff_id": 5, "destination_warehouse_id": 2}, names)
+    assert text == "Nhân viên đặt hàng: — → Vũ Minh Đức; Kho đích: 1 → Kho Hà Nội"
+    # without names the number stays readable
+    assert describe_change("task", None, {"assignee_id": 7}) == "Người phụ trách: — → 7"
+
+
+def test_an_order_kind_and_booleans_read_as_words(vietnamese):
+    text = describe_change("order", None, {"code": "DH0000006", "kind": "purchase"})
+    assert text == "Mã: — → DH0000006; Loại: — → Đơn order hộ"
+    assert describe_change("parcel", {"ownerless": True}, {"ownerless": False}) == "Vô chủ: Có → Không"
+
+
+def test_an_unknown_key_reads_as_its_words_and_odd_values_do_not_fail():
+    set_language("en")
+    assert describe_change("order", {"some_new_field": 1}, {"some_new_field": 2}) == "some new field: 1 → 2"
+    text = describe_change("order", None, {"rows": [{"user": 1, "cny": "1.00"}, {"user": 2}],
+                                           "codes": ["A", "B", "C", "D"], "extra": {"a": 1},
+                                           "total": "12.50 CNY", "due_at": "2026-01-02T03:04:05+00:00",
+                                           "weight_kg": "1.500"})
+    assert "Rows: — → 2 lines" in text
+    assert "codes: — → A, B, C, …" in text
+    assert "extra: — → 1 field" in text
+    assert "12.50 CNY" not in text and "T03:04" not in text and "1.500" not in text
+    assert describe_change("order", None, None) == ""
+
+
+def test_every_field_label_is_a_message_with_no_code_in_it():
+    assert all("_" not in msgid for msgid in FIELD_LABELS.values())
