@@ -7,15 +7,15 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, InternalError
 
 from app.errors import DomainError, PermissionDenied, ValidationFailed
-from app.models import ActivityEvent, Task
+from app.models import ActivityEvent, Task, Warehouse
 from app.permissions import Role
 from app.queries import reader
 from app.queries.paging import PageRequest
 from app.services import settings as settings_service
 from app.services import tasks
-from app.services.activity import record
+from app.services.activity import history, record
 from app.workflows.tasks import TaskKind
-from tests.factories import make_user
+from tests.factories import make_user, make_warehouses
 
 
 def test_a_bad_setting_is_reported_next_to_its_field_and_nothing_is_saved(db):
@@ -44,6 +44,23 @@ def test_only_admins_edit_settings(db):
     manager = make_user(db, Role.MANAGER)
     with pytest.raises(PermissionDenied):
         settings_service.update_settings(db, manager, {"ui.page_size": "50"})
+
+
+def test_the_history_names_the_people_and_warehouses_its_changes_mention(db):
+    admin = make_user(db, Role.ADMIN)
+    ordering = make_user(db, Role.ORDERING, full_name="Vũ Minh Đức")
+    warehouses = make_warehouses(db)
+    hanoi = next(iter(warehouses.values()))
+    with db.transaction() as tx:
+        record(tx, admin, "task", 1, "assigned", {"assignee_id": None}, {"assignee_id": ordering.user_id})
+        record(tx, admin, "task", 1, "edited", {"warehouse_id": hanoi, "note": "a"},
+               {"warehouse_id": 999_999, "note": "b"})
+        record(tx, admin, "task", 2, "assigned", {"assignee_id": admin.user_id}, {"assignee_id": None})
+    lines = history(db, admin, "task", 1)
+    with db.read() as s:
+        hanoi_name = s.get(Warehouse, hanoi).name
+    assert lines[0].names == {("user", ordering.user_id): "Vũ Minh Đức", ("warehouse", hanoi): hanoi_name}
+    assert [line.flow for line in lines] == ["task", "task"]
 
 
 def test_the_activity_log_refuses_updates_and_deletes(db):
