@@ -82,6 +82,9 @@ def main() -> int:
         order_window.resize(1300, 820)
         pump()
         order_window.grab().save(str(out / "order-window.png"))
+        order_window.tabs.setCurrentWidget(order_window.timeline)
+        pump(300)
+        order_window.grab().save(str(out / "order-activity.png"))
     if session.can(Perm.VIEW_STATISTICS):
         _statistics(session, window, out, pump)
     print(f"screenshots in {out}")
