@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton,
-                               QTableWidget, QToolButton, QTreeWidget)
+                               QTabWidget, QTableWidget, QToolButton, QTreeWidget)
 
 from app.i18n import _
 from app.money import CNY, Money
@@ -197,6 +197,9 @@ def test_the_activity_tab_shows_each_status_change_in_words(qtbot, company, open
     order = OrderWindow(window.session, company["orders"][0], window)
     qtbot.addWidget(order)
     timeline = order.findChild(QTreeWidget, "activity_timeline")
+    assert timeline.topLevelItemCount() == 0                        # read when its tab is shown
+    tabs = order.findChild(QTabWidget, "order_tabs")
+    tabs.setCurrentIndex(tabs.indexOf(timeline))                    # the user opens "Activity"
     actions = [timeline.topLevelItem(i).text(2) for i in range(timeline.topLevelItemCount())]
     assert actions == ["Đã tạo mới", "Gửi đơn", "Đã phân công nhân viên"]   # not "created", "submit"…
     changes = [timeline.topLevelItem(i).text(3) for i in range(timeline.topLevelItemCount())]

@@ -279,6 +279,10 @@ class OrderWindow(QDialog):
         self.chat_internal = ChatPanel(self, "internal")
         self.chat_customer = ChatPanel(self, "customer")
         self.timeline = ActivityTimeline()
+        # The history is read when its tab is shown (and again on each reload while it is):
+        # most people open an order for its items, money or chats, not its history.
+        self._history_stale = True
+        self.tabs.currentChanged.connect(lambda _i: self._show_history_if_current())
         self._items_page, self._codes_page = items_page, codes_page
         self.extra_tabs: list[QWidget] = []
 
@@ -331,7 +335,8 @@ class OrderWindow(QDialog):
         self.tracker.show_steps(v.tracker)
         self._fill_items(v)
         self.files.show_files(v.files)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "order", v.id))
+        self._history_stale = True
+        self._show_history_if_current()
         if first:
             self._build_tabs(v)
         for tab in self.extra_tabs:
@@ -342,6 +347,12 @@ class OrderWindow(QDialog):
         if s.can(Perm.CHAT_CUSTOMER):
             self.chat_customer.load()
         self._build_menus(v)
+
+    def _show_history_if_current(self) -> None:
+        if self._history_stale and self.tabs.currentWidget() is self.timeline:
+            s = self.session
+            self.timeline.show_lines(activity.history(s.db, s.actor, "order", self.order_id))
+            self._history_stale = False
 
     def _build_tabs(self, v: orders.OrderView) -> None:
         s = self.session
