@@ -338,10 +338,11 @@ class OrderWindow(QDialog):
         self._history_stale = True
         self._show_history_if_current()
         if first:
-            self._build_tabs(v)
-        for tab in self.extra_tabs:
-            if hasattr(tab, "refresh"):
-                tab.refresh(v)
+            self._build_tabs(v)         # each capability's tab fills itself as it is built
+        else:
+            for tab in self.extra_tabs:
+                if hasattr(tab, "refresh"):
+                    tab.refresh(v)
         if s.can(Perm.CHAT_INTERNAL):
             self.chat_internal.load()
         if s.can(Perm.CHAT_CUSTOMER):

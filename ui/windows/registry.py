@@ -47,8 +47,8 @@ def detail_factory(entity: str) -> DetailFactory | None:
 class OrderTab:
     """A tab other capabilities add to the order window (fees, shop orders, parcels, complaints).
 
-    ``factory(session, order_view, parent) -> QWidget``; the widget may define
-    ``refresh(order_view)`` to be called after every reload of the order."""
+    ``factory(session, order_view, parent) -> QWidget`` builds it already showing ``order_view``;
+    the widget may define ``refresh(order_view)``, called after every later reload of the order."""
 
     name: str            # objectName: "order_tab_fees"
     title: str           # N_ msgid
