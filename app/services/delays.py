@@ -261,11 +261,12 @@ ORDER_DELAY_COLUMNS = ("status_changed_at", "committed_ship_by", "committed_deli
                        "forecast_ship_at", "forecast_deliver_at")
 
 
-def delay_flags_after_move(tx: Session, o: Any) -> tuple[dict[str, Any], DelayAssessment]:
+def delay_flags_after_move(tx: Session, o: Any,
+                           usual: UsualDurations | None = None) -> tuple[dict[str, Any], DelayAssessment]:
     """The flag columns to write for an order read as plain columns (``_SCAN_COLUMNS`` and the
     people on it, its status already the new one) — empty when they stand — and the
     assessment, for ``announce_delay`` once they are written."""
-    a = assess(_dates(o), now(tx), usual_durations(tx)) if o.status in TRACKED else NOT_TRACKED
+    a = assess(_dates(o), now(tx), usual or usual_durations(tx)) if o.status in TRACKED else NOT_TRACKED
     values = _values(a)
     return (values if _differs(o, values) else {}), a
 
@@ -279,12 +280,10 @@ def announce_delay(tx: Session, actor: Actor, o: Any, before: str, a: DelayAsses
 def refresh_order_delay(tx: Session, actor: Actor, order: Order,
                         usual: UsualDurations | None = None) -> DelayAssessment:
     """Recompute one order's flags in the caller's transaction (after a move or a new estimate)."""
-    a = assess(_dates(order), now(tx), usual or usual_durations(tx)) if order.status in TRACKED \
-        else NOT_TRACKED
-    values = _values(a)
-    if _differs(order, values):
+    flags, a = delay_flags_after_move(tx, order, usual)
+    if flags:
         before = order.delay_state
-        for k, v in values.items():
+        for k, v in flags.items():
             setattr(order, k, v)
         _announce(tx, actor, order, before, a)
     return a

@@ -482,6 +482,12 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
 
 
+def _offered(flow: Any, status: str, actor: Actor, action: str) -> bool:
+    """The workflow offers ``action`` to ``actor``'s role from ``status`` (orders following their
+    parcels skip a step already passed rather than refuse it)."""
+    return any(status in st.sources and actor.role in st.roles for st in flow.steps if st.action == action)
+
+
 def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str],
                    seen: dict[str, Any] | None = None) -> list[str]:
     """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
@@ -497,8 +503,7 @@ def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str],
     flow = flow_for(order.kind)
     taken: list[str] = []
     for action in actions:
-        if not any(order.status in st.sources and actor.role in st.roles
-                   for st in flow.steps if st.action == action):
+        if not _offered(flow, order.status, actor, action):
             continue
         _set_status(tx, actor, order, action)
         _after_move(tx, actor, order, action, None)
@@ -545,8 +550,7 @@ def _follow_quietly(tx: Session, actor: Actor, order_id: int, actions: list[str]
         flow = flow_for(order.kind)
         moves: list[tuple[str, str, str]] = []
         for action in actions:
-            if not any(order.status in st.sources and actor.role in st.roles
-                       for st in flow.steps if st.action == action):
+            if not _offered(flow, order.status, actor, action):
                 continue
             before = order.status
             flow.apply(order, action, actor)

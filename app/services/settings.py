@@ -14,20 +14,6 @@ from app.services.activity import now, record
 from app.settings import SETTINGS
 
 
-def load(session: Session) -> dict[str, Any]:
-    """Every setting, typed: the stored value where one is valid, else the declared default."""
-    values = {k: s.default for k, s in SETTINGS.items()}
-    for row in session.scalars(select(SettingValue)):
-        decl = SETTINGS.get(row.key)
-        if decl is None:
-            continue
-        try:
-            values[row.key] = decl.parse(row.value)
-        except ValueError:
-            pass  # a value from an older version that no longer validates: the default applies
-    return values
-
-
 _ALL_RAW = select(SettingValue.key, SettingValue.value)
 
 
@@ -43,6 +29,11 @@ def load_keys(session: Session, keys: tuple[str, ...]) -> dict[str, Any]:
         except ValueError:
             pass  # an older value that no longer validates: the default applies
     return values
+
+
+def load(session: Session) -> dict[str, Any]:
+    """Every setting, typed: the stored value where one is valid, else the declared default."""
+    return load_keys(session, tuple(SETTINGS))
 
 
 def get(session: Session, key: str) -> Any:
