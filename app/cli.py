@@ -74,6 +74,10 @@ def ensure_demo(database) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is not None:
+        import gc
+
+        gc.enable()   # main.py held it back for the window's start-up only
     if args.command == "db":
         from app import db as dbmod
 

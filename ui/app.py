@@ -1,6 +1,7 @@
 """Starting the desktop app: fonts, language, database, first run, sign-in, the main window."""
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -33,6 +34,17 @@ def install_fonts(app: QApplication) -> None:
 
 
 _qt_translator: QTranslator | None = None
+_frozen = False
+
+
+def collect_garbage_again() -> None:
+    """Start-up is over (main.py and ``_open`` held the collector back while it ran): what it
+    built stays for the app's life, so freeze it once, out of every later collection's way."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+    gc.enable()
 
 
 def apply_language(lang: str) -> None:
@@ -77,6 +89,7 @@ class AppController(QObject):
         if dbmod.is_empty(self.db):
             from ui.dialogs.login import FirstRunDialog
 
+            collect_garbage_again()
             dialog = FirstRunDialog(self.db)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
@@ -93,6 +106,7 @@ class AppController(QObject):
             signed = auth.login(self.db, auto_user, os.environ.get("IMPORTDESK_AUTOLOGIN_PASSWORD", ""))
         else:
             company = settings_service.read_all(self.db)["company.name"]
+            collect_garbage_again()
             dialog = LoginDialog(self.db, company)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
@@ -105,17 +119,18 @@ class AppController(QObject):
         return self._open(signed)
 
     def _open(self, signed) -> bool:
+        gc.disable()   # until the window is up (collect_garbage_again)
         from ui.main_window import MainWindow
         from ui.session import Session
 
-        import ui.screens  # noqa: F401  (capabilities register their windows and actions)
+        import ui.screens  # noqa: F401  (capabilities declare their windows and actions)
 
         apply_language(signed.language)
         self.session = Session(self.db, signed)
         self.window = MainWindow(self.session)
         self.window.signed_out.connect(self._signed_out)
         self.window.language_chosen.connect(self._language)
-        self._window_token += 1
+        self._window_token = max(self._window_token, 0) + 1
         token = self._window_token
         # The background threads live as long as the current main window, however it goes.
         self.window.destroyed.connect(lambda *_a: self._window_gone(token))
@@ -124,10 +139,23 @@ class AppController(QObject):
         self._timer.start()
         self._minute_timer.start()
         self._start_outbox()
-        QTimer.singleShot(0, self._housekeeping)
         if os.environ.get("IMPORTDESK_REPORT_READY"):
             QTimer.singleShot(0, lambda: print(f"ready {time.perf_counter() - _START:.3f}", flush=True))
+        QTimer.singleShot(0, collect_garbage_again)
+        QTimer.singleShot(200, self._load_capabilities)
         return True
+
+    def _load_capabilities(self) -> None:
+        """The capability screens, one module per turn of the event loop once the window is up,
+        so the first record opened does not wait for them (see ui.windows.registry)."""
+        from ui.windows.registry import load_next_capability
+
+        if self.window is None:
+            return
+        if load_next_capability():
+            QTimer.singleShot(0, self._load_capabilities)
+        else:
+            self._housekeeping()   # its first run, now that start-up is over
 
     def _start_live(self) -> None:
         self._stop_live()
@@ -208,6 +236,9 @@ class AppController(QObject):
             self.shutdown()
 
     def shutdown(self) -> None:
+        if self._window_token < 0:
+            return   # already shut down (the window's destruction at exit calls again)
+        self._window_token = -1
         self._stop_live()
         self._timer.stop()
         self._minute_timer.stop()
@@ -254,6 +285,7 @@ def _smoke(database: dbmod.Database, png: str) -> int:
         widget = LoginDialog(database, settings["company.name"])
         widget.show()
     QApplication.processEvents()
+    collect_garbage_again()
     QTimer.singleShot(800, QApplication.instance().quit)
     QApplication.instance().exec()
     if png:

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self._views: dict[str, QueueView] = {}
         self._windows: dict[tuple[str, int], QWidget] = {}
         self._pending_tables: set[str] = set()
+        self._counting = self._recount = False
         self._refresh_timer = QTimer(self, singleShot=True, interval=300)
         self._refresh_timer.timeout.connect(self._apply_changes)
         self.changes_arrived.connect(self._queue_changes)
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
         names = [q.name for q in self.queues]
         self.nav.setCurrentRow(names.index(last) if last in names else 0)
         self._show_queue(self.nav.currentRow())
-        self.update_counts()
+        QTimer.singleShot(0, self.update_counts)   # after the open queue is painted
 
     def _view(self, name: str) -> QueueView:
         key = f"{self.session.role.value}:{name}"
@@ -205,22 +206,36 @@ class MainWindow(QMainWindow):
         return w if isinstance(w, QueueView) else None
 
     def update_counts(self) -> None:
-        db, actor = self.session.db, self.session.actor
-        for q in self.queues:
-            run_in_background(self, lambda p, n=q.name: reader.queue_count(db, actor, n, PageRequest()),
-                              lambda total, n=q.name: self._set_count(n, total, from_nav=True),
-                              on_error=lambda exc: None, show_progress=False)
+        """Count every queue of the role on one background thread (not one thread per queue: a
+        manager has thirty); a request while a count runs is served once it is over."""
+        if self._counting:
+            self._recount = True
+            return
+        self._counting, self._recount = True, False
+        db, actor, names = self.session.db, self.session.actor, [q.name for q in self.queues]
+
+        def count(progress) -> dict[str, int]:
+            return {n: reader.queue_count(db, actor, n, PageRequest()) for n in names}
+
+        def done(totals: dict[str, int] | None) -> None:
+            self._counting = False
+            for name, total in (totals or {}).items():
+                self._set_count(name, total, from_nav=True)
+            if self._recount:
+                self.update_counts()
+
+        run_in_background(self, count, done, on_error=lambda exc: done(None), show_progress=False)
 
     def _set_count(self, name: str, total: int, from_nav: bool = False) -> None:
         view = self._views.get(f"{self.session.role.value}:{name}")
         if not from_nav and view is not None and (view.model.search or any(
                 v is not None for v in view.model.filters.values())):
             return  # a filtered count is not the queue's size
+        titles = {q.name: _(q.title) for q in self.queues}
         for i in range(self.nav.count()):
             item = self.nav.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) == name:
-                title = next(_(q.title) for q in self.queues if q.name == name)
-                item.setText(f"{title} ({fmt_decimal(total)})")
+            if item.data(Qt.ItemDataRole.UserRole) == name and name in titles:   # still this role's
+                item.setText(f"{titles[name]} ({fmt_decimal(total)})")
 
     def _step_queue(self, delta: int) -> None:
         if self.nav.count():
@@ -320,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def _run_create(self, spec: registry.CreateAction) -> None:
         try:
-            spec.run(self.session, self)
+            spec.runner()(self.session, self)
         except Exception as exc:
             report_error(self, exc)
 

@@ -210,3 +210,56 @@ def test_switching_language_rebuilds_the_window_in_that_language_and_remembers_i
     assert second.session.role.value == "manager"
     assert do_login(company["db"], "quanly", PASSWORD).language == "zh_CN"
     controller.shutdown()
+
+
+def test_no_shortcut_of_the_main_window_means_two_things_in_any_role(qtbot, company, open_main):
+    """Qt fires neither action of an ambiguous shortcut: the key would simply do nothing."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from app.permissions import Role
+    from tests.factories import make_user
+
+    make_user(company["db"], *Role, username="tatca", full_name="Người Giữ Mọi Vai")
+    window = open_main(company["db"], "tatca")
+    switcher = window.findChild(QComboBox, "role_switcher")
+    assert switcher.count() == len(Role)
+    for i in range(switcher.count()):
+        switcher.setCurrentIndex(i)
+        seen: dict[str, str] = {}
+        for act in window.findChildren(QAction):
+            if act.shortcut().isEmpty() or not act.isVisible():
+                continue
+            key = act.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
+            assert key not in seen, f"{key}: {seen[key]} and {act.objectName()} ({switcher.currentText()})"
+            seen[key] = act.objectName()
+        if switcher.itemData(i) == "manager":   # statistics and the shipments calendar, both
+            assert seen["Ctrl+Shift+S"] == "open_statistics" and seen["Ctrl+Shift+G"] == "action_shipments"
+
+
+def test_the_main_window_comes_up_before_the_capability_screens_and_each_action_reaches_its_screen():
+    """Start-up does not wait for the order, warehouse, money… screens; every "New …" action
+    and every record kind still finds its window (a misspelt name would fail only on click)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import sys
+import ui.app, ui.main_window, ui.screens
+from ui.windows import registry
+early = [m for m in registry._CAPABILITIES if m in sys.modules]
+assert not early, early
+for spec in registry.CREATE_ACTIONS:
+    assert callable(spec.runner()), spec.name
+for entity in ("order", "customer", "parcel", "shipment", "delivery", "wallet", "bill", "task",
+               "complaint", "seller_complaint", "customer_message", "stocktake"):
+    assert registry.detail_factory(entity) is not None, entity
+assert all(m in sys.modules for m in registry._CAPABILITIES)
+print(len(registry.CREATE_ACTIONS), len(registry.order_tabs()), len(registry.order_commands()))
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    actions, tabs, commands = map(int, out.stdout.split())
+    assert actions >= 17 and tabs >= 4 and commands >= 7

@@ -11,6 +11,7 @@ from app.permissions import Perm, Role
 from app.services import customers, users
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
+from ui.windows.registry import register_detail
 
 ADDRESS_FIELDS = ("recipient", "phone", "line", "district", "city", "label")
 ADDRESS_TITLES = (N_("Recipient"), N_("Phone"), N_("Street address"), N_("District"), N_("City"), N_("Label"))
@@ -178,3 +179,13 @@ def _open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
         w = w.parentWidget()
     if w is not None:
         w.open_record(entity, entity_id)
+
+
+def new_customer(session: Session, parent: QWidget) -> None:
+    window = CustomerWindow(session, None, parent)
+    window.exec()
+    if window.customer_id is not None:
+        _open_in_main(parent, "customer", window.customer_id)
+
+
+register_detail("customer", CustomerWindow)

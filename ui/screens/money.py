@@ -21,7 +21,7 @@ from ui.screens.money_common import fill, readonly_table
 from ui.screens.money_purchasing import ShopOrdersDialog, open_shop_orders
 from ui.screens.money_wallets import EntryWindow, PaymentDialog, PaymentWindow, WalletWindow, entry_of_line
 from ui.session import Session
-from ui.windows.registry import (CreateAction, OrderCommand, OrderTab, register_create, register_detail,
+from ui.windows.registry import (OrderCommand, OrderTab, register_detail,
                                  register_order_command, register_order_tab)
 
 #: purchase-order statuses in which the ordering staff work on shop orders
@@ -246,7 +246,7 @@ def _supplement_command(session: Session, view, parent: QWidget | None = None) -
     return SupplementaryBillDialog(session, view.id, view.code, parent).exec() == QDialog.DialogCode.Accepted
 
 
-def _record_topup(session: Session, parent: QWidget | None = None) -> None:
+def record_topup(session: Session, parent: QWidget | None = None) -> None:
     dialog = PaymentDialog(session, "topup", parent=parent)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_value and parent is not None \
             and hasattr(parent, "statusBar"):
@@ -255,19 +255,19 @@ def _record_topup(session: Session, parent: QWidget | None = None) -> None:
                                        else _("Top-up recorded; it waits for a second person's approval."), 8000)
 
 
-def _exchange_rates(session: Session, parent: QWidget | None = None) -> None:
+def open_exchange_rates(session: Session, parent: QWidget | None = None) -> None:
     from ui.screens.money_settings import ExchangeRateDialog
 
     ExchangeRateDialog(session, parent).exec()
 
 
-def _money_books(session: Session, parent: QWidget | None = None) -> None:
+def open_money_books(session: Session, parent: QWidget | None = None) -> None:
     from ui.screens.money_books import MoneyBookDialog
 
     MoneyBookDialog(session, parent).exec()
 
 
-def _fees(session: Session, parent: QWidget | None = None) -> None:
+def open_fees(session: Session, parent: QWidget | None = None) -> None:
     from ui.screens.money_settings import FeesDialog
 
     FeesDialog(session, parent).exec()
@@ -295,10 +295,3 @@ register_detail("journal_entry", EntryWindow)
 register_detail("journal_line", entry_of_line)
 register_detail("bill", BillWindow)
 register_detail("shop_order", _shop_order_window)
-register_create(CreateAction("money_record_topup", N_("Record top-up…"), Perm.RECORD_PAYMENTS, "Ctrl+Shift+T",
-                             _record_topup))
-register_create(CreateAction("money_exchange_rates", N_("Exchange rates…"), Perm.VIEW_MONEY, "Ctrl+Shift+X",
-                             _exchange_rates))
-register_create(CreateAction("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", _money_books))
-register_create(CreateAction("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES,
-                             "Ctrl+Shift+F", _fees))

@@ -366,7 +366,7 @@ class OrderWindow(QDialog):
             self.tabs.addTab(self.chat_internal, _("Internal chat"))
         if s.can(Perm.CHAT_CUSTOMER):
             self.tabs.addTab(self.chat_customer, _("Chat with customer"))
-        for spec in registry.ORDER_TABS:
+        for spec in registry.order_tabs():
             if s.can(spec.perm):
                 widget = spec.factory(s, v, self)
                 widget.setObjectName(spec.name)
@@ -441,7 +441,7 @@ class OrderWindow(QDialog):
                 else _("Mark as waiting for the customer"), self.toggle_waiting, not closed)
             add("order_estimates", _("Change estimated dates…"), self.change_estimates, not closed)
         self.more_menu.addSeparator()
-        for spec in registry.ORDER_COMMANDS:
+        for spec in registry.order_commands():
             if s.can(spec.perm) and spec.available(v, s.actor):
                 add(spec.name, _(spec.label), lambda _c=False, spec=spec: self._run_command(spec))
         self.more_menu.addSeparator()
@@ -607,3 +607,22 @@ class EstimatesDialog(QDialog):
 
     def deliver(self):
         return self.deliver_edit.dateTime().toPython().astimezone()
+
+
+def new_purchase_order(session: Session, parent: QWidget) -> None:
+    _new_order(session, "purchase", parent)
+
+
+def new_consignment_order(session: Session, parent: QWidget) -> None:
+    _new_order(session, "consignment", parent)
+
+
+def _new_order(session: Session, kind: str, parent: QWidget) -> None:
+    from ui.screens.customers import _open_in_main
+
+    editor = OrderEditor(session, kind, parent=parent)
+    editor.saved.connect(lambda oid: _open_in_main(parent, "order", oid))
+    editor.exec()
+
+
+registry.register_detail("order", OrderWindow)

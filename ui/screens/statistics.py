@@ -37,7 +37,6 @@ from app.services import settings as settings_service
 from ui.background import BackgroundJob, run_in_background
 from ui.common import named, report_error
 from ui.session import Session
-from ui.windows.registry import CreateAction, register_create
 
 PERIODS = (("this_month", N_("This month")), ("last_month", N_("Last month")),
            ("this_year", N_("This year")), ("custom", N_("Custom period")))
@@ -933,9 +932,6 @@ def open_statistics(session: Session, parent: QWidget | None) -> None:
     window.show()
 
 
-register_create(CreateAction("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S",
-                             open_statistics))
-
 
 def open_shop_kpis(session: Session, parent: QWidget | None) -> None:
     """Ordering staff's way in: the statistics window on the shop KPIs."""
@@ -944,6 +940,3 @@ def open_shop_kpis(session: Session, parent: QWidget | None) -> None:
     if window is not None:
         window.show_report("shops.kpis")
 
-
-register_create(CreateAction("open_shop_kpis", N_("Shop KPIs"), Perm.VIEW_VENDOR_KPIS, "Ctrl+Shift+V",
-                             open_shop_kpis))

@@ -759,7 +759,7 @@ def _station(key: str, factory):
     return run
 
 
-def _new_shipment(session: Session, parent: QWidget) -> None:
+def new_shipment(session: Session, parent: QWidget) -> None:
     from ui.screens.shipment_screens import NewShipmentDialog
 
     dialog = NewShipmentDialog(session, parent)
@@ -767,7 +767,7 @@ def _new_shipment(session: Session, parent: QWidget) -> None:
         open_in_main(parent, "shipment", dialog.shipment_id)
 
 
-def _new_delivery(session: Session, parent: QWidget) -> None:
+def new_delivery(session: Session, parent: QWidget) -> None:
     from ui.screens.delivery_screens import NewDeliveryDialog
 
     dialog = NewDeliveryDialog(session, parent)
@@ -775,45 +775,42 @@ def _new_delivery(session: Session, parent: QWidget) -> None:
         open_in_main(parent, "delivery", dialog.delivery_id)
 
 
-def _import(session: Session, parent: QWidget) -> None:
+def import_tracking_list(session: Session, parent: QWidget) -> None:
     ImportDialog(session, parent).exec()
 
 
-def _pin(session: Session, parent: QWidget) -> None:
+def pin_alert(session: Session, parent: QWidget) -> None:
     PinAlertDialog(session, parent=parent).exec()
+
+
+open_receive_cn = _station("receive_cn", ReceiveStation)
+
+
+def open_receive_shipments(session: Session, parent: QWidget) -> None:
+    from ui.screens.shipment_screens import ShipmentWindow
+
+    _station("receive_shipments", lambda s, p: ShipmentWindow(s, None, p))(session, parent)
+
+
+def open_receive_returns(session: Session, parent: QWidget) -> None:
+    from ui.screens.shipment_screens import ShipmentWindow
+
+    _station("receive_returns", lambda s, p: ShipmentWindow(s, None, p))(session, parent)
+
+
+open_stocktake = _station("stocktake", lambda s, p: StocktakeWindow(s, None, p))
 
 
 def _register() -> None:
     from app.i18n import N_
     from ui.screens.delivery_screens import DeliveryWindow
     from ui.screens.shipment_screens import ShipmentWindow
-    from ui.windows.registry import (
-        CreateAction,
-        OrderTab,
-        register_create,
-        register_detail,
-        register_order_tab,
-    )
+    from ui.windows.registry import OrderTab, register_detail, register_order_tab
 
     register_detail("parcel", ParcelWindow)
     register_detail("shipment", ShipmentWindow)
     register_detail("delivery", DeliveryWindow)
     register_detail("stocktake", StocktakeWindow)
-    for action in (
-        CreateAction("station_receive_cn", N_("Receiving station (China)"), Perm.RECEIVE_CN, "F2",
-                     _station("receive_cn", ReceiveStation)),
-        CreateAction("new_shipment", N_("New shipment"), Perm.PACK_SHIPMENTS, "F4", _new_shipment),
-        CreateAction("station_receive_shipments", N_("Receive shipments"), Perm.RECEIVE_VN, "F3",
-                     _station("receive_shipments", lambda s, p: ShipmentWindow(s, None, p))),
-        CreateAction("station_receive_returns", N_("Receive returned shipments"), Perm.RECEIVE_CN, "Ctrl+F3",
-                     _station("receive_returns", lambda s, p: ShipmentWindow(s, None, p))),
-        CreateAction("new_delivery", N_("New delivery request"), Perm.DELIVER, "F7", _new_delivery),
-        CreateAction("station_stocktake", N_("Stocktake"), Perm.STOCKTAKE, "F6",
-                     _station("stocktake", lambda s, p: StocktakeWindow(s, None, p))),
-        CreateAction("import_parcels", N_("Import a tracking list…"), Perm.IMPORT_PARCELS, "Ctrl+Shift+I", _import),
-        CreateAction("pin_alert", N_("Pin an alert note…"), Perm.PIN_ALERTS, "Ctrl+Shift+L", _pin),
-    ):
-        register_create(action)
     register_order_tab(OrderTab("order_tab_parcels", N_("Parcels"), Perm.VIEW_ORDERS,
                                 lambda session, view, parent: OrderParcelsTab(session, view, parent), order=30))
 

@@ -30,7 +30,7 @@ def install(main) -> None:
     view_menu.addAction(notifications)
     shipments = QAction(_("Upcoming shipments…"), main)
     shipments.setObjectName("action_shipments")
-    shipments.setShortcut(QKeySequence("Ctrl+Shift+S"))
+    shipments.setShortcut(QKeySequence("Ctrl+Shift+G"))   # Ctrl+Shift+S is Statistics
     shipments.triggered.connect(lambda: open_shipments(main))
     view_menu.addAction(shipments)
     main.addAction(shipments)

@@ -2,11 +2,18 @@
 
 Capabilities register here (``register_detail("order", OrderWindow)``); anything unregistered
 opens in the generic detail view. Keeps the main window free of per-entity knowledge.
+
+The capability screens are heavy to import (a quarter of a second together), so the main window
+does not wait for them: ``ui.screens`` declares which modules they are and what "New …" actions
+they offer (by "module:function" name), and a module is imported the first time something needs
+it — a record of its kind opened, an order window built, its action triggered — or, in the app,
+one by one once the main window has been painted (``load_next_capability``).
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Union
 
 from PySide6.QtWidgets import QWidget
 
@@ -22,10 +29,45 @@ class CreateAction:
     label: str           # N_ msgid
     perm: Perm
     shortcut: str
-    run: Callable[..., None]   # (session, parent) -> None
+    run: Union[Callable[..., None], str]   # (session, parent) -> None, or its "module:function"
+
+    def runner(self) -> Callable[..., None]:
+        return resolve(self.run)
 
 
 CREATE_ACTIONS: list[CreateAction] = []
+_CAPABILITIES: list[str] = []   # modules that register their windows, order tabs and commands
+
+
+def resolve(target: Union[Callable, str]) -> Callable:
+    """A callable, or the one a "package.module:function" string names (imported now)."""
+    if not isinstance(target, str):
+        return target
+    module, _sep, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def declare_capabilities(*modules: str) -> None:
+    for module in modules:
+        if module not in _CAPABILITIES:
+            _CAPABILITIES.append(module)
+
+
+def load_capabilities() -> None:
+    """Import every declared capability module (each registers itself on import)."""
+    for module in _CAPABILITIES:
+        importlib.import_module(module)
+
+
+def load_next_capability() -> bool:
+    """Import the next capability module not imported yet; False when none is left."""
+    import sys
+
+    for module in _CAPABILITIES:
+        if module not in sys.modules:
+            importlib.import_module(module)
+            return True
+    return False
 
 
 def register_detail(entity: str, factory: DetailFactory) -> None:
@@ -38,6 +80,8 @@ def register_create(action: CreateAction) -> None:
 
 
 def detail_factory(entity: str) -> DetailFactory | None:
+    if entity not in _DETAILS:
+        load_capabilities()   # its window may be in a module not imported yet
     return _DETAILS.get(entity)
 
 
@@ -84,3 +128,13 @@ def register_order_tab(tab: OrderTab) -> None:
 def register_order_command(command: OrderCommand) -> None:
     if all(c.name != command.name for c in ORDER_COMMANDS):
         ORDER_COMMANDS.append(command)
+
+
+def order_tabs() -> list[OrderTab]:
+    load_capabilities()
+    return list(ORDER_TABS)   # every capability's, in their order
+
+
+def order_commands() -> list[OrderCommand]:
+    load_capabilities()
+    return list(ORDER_COMMANDS)
