@@ -286,6 +286,10 @@ def _smoke(database: dbmod.Database, png: str) -> int:
         widget.show()
     QApplication.processEvents()
     collect_garbage_again()
+    import ui.screens  # noqa: F401
+    from ui.windows.registry import load_capabilities
+
+    load_capabilities()   # a build missing a screen's module fails here, not on someone's first click
     QTimer.singleShot(800, QApplication.instance().quit)
     QApplication.instance().exec()
     if png:

@@ -67,9 +67,13 @@ class BackgroundJob(QObject):
                 try:
                     result = job.fn(job.progress)
                 except BaseException as exc:  # reported on the UI thread
-                    job.signals.failed.emit(exc)
+                    outcome, value = job.signals.failed, exc
                 else:
-                    job.signals.finished.emit(result)
+                    outcome, value = job.signals.finished, result
+                try:
+                    outcome.emit(value)
+                except RuntimeError:   # the app is closing and took the receiver with it
+                    pass
 
         QThreadPool.globalInstance().start(Runner())
 
