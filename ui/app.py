@@ -119,7 +119,8 @@ class AppController(QObject):
         return self._open(signed)
 
     def _open(self, signed) -> bool:
-        gc.disable()   # until the window is up (collect_garbage_again)
+        gc.disable()   # until the window is up: the first turn of the event loop re-enables it,
+        QTimer.singleShot(0, collect_garbage_again)   # even if building the window fails
         from ui.main_window import MainWindow
         from ui.session import Session
 
@@ -141,7 +142,6 @@ class AppController(QObject):
         self._start_outbox()
         if os.environ.get("IMPORTDESK_REPORT_READY"):
             QTimer.singleShot(0, lambda: print(f"ready {time.perf_counter() - _START:.3f}", flush=True))
-        QTimer.singleShot(0, collect_garbage_again)
         QTimer.singleShot(200, self._load_capabilities)
         return True
 
