@@ -12,6 +12,15 @@ from app.i18n import _
 W = TypeVar("W", bound=QWidget)
 
 
+def open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
+    """Open a record through the main window, which keeps track of open windows."""
+    w = widget
+    while w is not None and not hasattr(w, "open_record"):
+        w = w.parentWidget()
+    if w is not None:
+        w.open_record(entity, entity_id)
+
+
 def named(widget: W, name: str, accessible: str | None = None) -> W:
     """Give a widget the objectName tests find it by and the accessibleName screen readers read."""
     widget.setObjectName(name)

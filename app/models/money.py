@@ -348,7 +348,6 @@ class OrderMoney(Base):
                       Index("ix_order_money_customer", "customer_id", "order_id"))
 
 
-
 class CommissionAccrual(Base):
     """A commission earned on a completed order (hoa hồng): one row per person and role — the
     order's customer care and ordering staff, and each forwarder per warehouse they received the

@@ -108,7 +108,6 @@ class Order(Base):
         return [p.tracking_code for p in self.parcels]
 
 
-
 #: the orders a manager is to confirm: deposited purchase orders and new consignment orders. The
 #: WHERE of the partial index below, as migration 0007 writes it; the "Orders to confirm" queue
 #: filters with the same literal values (app.queries.queues.TO_CONFIRM) so both planners match
@@ -117,6 +116,7 @@ class Order(Base):
 TO_CONFIRM_SQL = "(status = 'deposited' AND kind = 'purchase') OR (status = 'new' AND kind = 'consignment')"
 Index("ix_orders_to_confirm", Order.created_at, Order.id,
       sqlite_where=text(TO_CONFIRM_SQL), postgresql_where=text(TO_CONFIRM_SQL))
+
 
 class OrderService(Base):
     """An extra service chosen on an order (kiểm đếm, đóng gỗ, bảo hiểm…), by its fee code."""

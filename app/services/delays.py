@@ -203,8 +203,8 @@ class _News:
     forecast: datetime | None
 
 
-def _announce(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment,
-              news: list[_News] | None = None) -> None:
+def announce_delay(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment,
+                   news: list[_News] | None = None) -> None:
     """A changed flag goes in the order's history; a new delay is told to the people on it
     (at once, or collected in ``news`` for ``_tell`` to send per person)."""
     if a.state == before:
@@ -271,12 +271,6 @@ def delay_flags_after_move(tx: Session, o: Any,
     return (values if _differs(o, values) else {}), a
 
 
-def announce_delay(tx: Session, actor: Actor, o: Any, before: str, a: DelayAssessment) -> None:
-    """A changed flag written by ``delay_flags_after_move``'s caller: told as
-    ``refresh_order_delay`` tells it."""
-    _announce(tx, actor, o, before, a)
-
-
 def refresh_order_delay(tx: Session, actor: Actor, order: Order,
                         usual: UsualDurations | None = None) -> DelayAssessment:
     """Recompute one order's flags in the caller's transaction (after a move or a new estimate)."""
@@ -285,7 +279,7 @@ def refresh_order_delay(tx: Session, actor: Actor, order: Order,
         before = order.delay_state
         for k, v in flags.items():
             setattr(order, k, v)
-        _announce(tx, actor, order, before, a)
+        announce_delay(tx, actor, order, before, a)
     return a
 
 
@@ -346,7 +340,7 @@ def refresh_delay_flags(db: Database, progress: Progress | None = None, chunk: i
             if moved:
                 tx.execute(_SET_FLAGS, [{"oid": o.id, **_values(a)} for o, _before, a in moved])
             for o, before, a in moved:
-                _announce(tx, SYSTEM_ACTOR, o, before, a, news)
+                announce_delay(tx, SYSTEM_ACTOR, o, before, a, news)
             _tell(tx, news)
             changed += len(moved)
         if progress is not None:

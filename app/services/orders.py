@@ -8,9 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session

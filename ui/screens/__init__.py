@@ -20,36 +20,30 @@ declare_capabilities(
     "ui.screens.statistics",
 )
 
-for _action in (
-    CreateAction("new_purchase_order", N_("New purchase order"), Perm.CREATE_ORDERS, "Ctrl+N",
-                 "ui.screens.orders:new_purchase_order"),
-    CreateAction("new_consignment_order", N_("New consignment order"), Perm.CREATE_ORDERS, "Ctrl+Shift+N",
-                 "ui.screens.orders:new_consignment_order"),
-    CreateAction("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K",
-                 "ui.screens.customers:new_customer"),
-    CreateAction("station_receive_cn", N_("Receiving station (China)"), Perm.RECEIVE_CN, "F2",
-                 "ui.screens.warehouse:open_receive_cn"),
-    CreateAction("new_shipment", N_("New shipment"), Perm.PACK_SHIPMENTS, "F4", "ui.screens.warehouse:new_shipment"),
-    CreateAction("station_receive_shipments", N_("Receive shipments"), Perm.RECEIVE_VN, "F3",
-                 "ui.screens.warehouse:open_receive_shipments"),
-    CreateAction("station_receive_returns", N_("Receive returned shipments"), Perm.RECEIVE_CN, "Ctrl+F3",
-                 "ui.screens.warehouse:open_receive_returns"),
-    CreateAction("new_delivery", N_("New delivery request"), Perm.DELIVER, "F7", "ui.screens.warehouse:new_delivery"),
-    CreateAction("station_stocktake", N_("Stocktake"), Perm.STOCKTAKE, "F6", "ui.screens.warehouse:open_stocktake"),
-    CreateAction("import_parcels", N_("Import a tracking list…"), Perm.IMPORT_PARCELS, "Ctrl+Shift+I",
-                 "ui.screens.warehouse:import_tracking_list"),
-    CreateAction("pin_alert", N_("Pin an alert note…"), Perm.PIN_ALERTS, "Ctrl+Shift+L",
-                 "ui.screens.warehouse:pin_alert"),
-    CreateAction("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S",
-                 "ui.screens.statistics:open_statistics"),
-    CreateAction("open_shop_kpis", N_("Shop KPIs"), Perm.VIEW_VENDOR_KPIS, "Ctrl+Shift+V",
-                 "ui.screens.statistics:open_shop_kpis"),
-    CreateAction("money_record_topup", N_("Record top-up…"), Perm.RECORD_PAYMENTS, "Ctrl+Shift+T",
-                 "ui.screens.money:record_topup"),
-    CreateAction("money_exchange_rates", N_("Exchange rates…"), Perm.VIEW_MONEY, "Ctrl+Shift+X",
-                 "ui.screens.money:open_exchange_rates"),
-    CreateAction("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "ui.screens.money:open_money_books"),
-    CreateAction("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F",
-                 "ui.screens.money:open_fees"),
-):
-    register_create(_action)
+#: the toolbar's and File menu's "New …" actions: objectName, label, permission, shortcut, and
+#: the "module:function" under ui.screens that runs it (session, parent)
+ACTIONS = (
+    ("new_purchase_order", N_("New purchase order"), Perm.CREATE_ORDERS, "Ctrl+N", "orders:new_purchase_order"),
+    ("new_consignment_order", N_("New consignment order"), Perm.CREATE_ORDERS, "Ctrl+Shift+N",
+     "orders:new_consignment_order"),
+    ("new_customer", N_("New customer"), Perm.EDIT_CUSTOMERS, "Ctrl+Shift+K", "customers:new_customer"),
+    ("station_receive_cn", N_("Receiving station (China)"), Perm.RECEIVE_CN, "F2", "warehouse:open_receive_cn"),
+    ("new_shipment", N_("New shipment"), Perm.PACK_SHIPMENTS, "F4", "warehouse:new_shipment"),
+    ("station_receive_shipments", N_("Receive shipments"), Perm.RECEIVE_VN, "F3",
+     "warehouse:open_receive_shipments"),
+    ("station_receive_returns", N_("Receive returned shipments"), Perm.RECEIVE_CN, "Ctrl+F3",
+     "warehouse:open_receive_returns"),
+    ("new_delivery", N_("New delivery request"), Perm.DELIVER, "F7", "warehouse:new_delivery"),
+    ("station_stocktake", N_("Stocktake"), Perm.STOCKTAKE, "F6", "warehouse:open_stocktake"),
+    ("import_parcels", N_("Import a tracking list…"), Perm.IMPORT_PARCELS, "Ctrl+Shift+I",
+     "warehouse:import_tracking_list"),
+    ("pin_alert", N_("Pin an alert note…"), Perm.PIN_ALERTS, "Ctrl+Shift+L", "warehouse:pin_alert"),
+    ("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S", "statistics:open_statistics"),
+    ("open_shop_kpis", N_("Shop KPIs"), Perm.VIEW_VENDOR_KPIS, "Ctrl+Shift+V", "statistics:open_shop_kpis"),
+    ("money_record_topup", N_("Record top-up…"), Perm.RECORD_PAYMENTS, "Ctrl+Shift+T", "money:record_topup"),
+    ("money_exchange_rates", N_("Exchange rates…"), Perm.VIEW_MONEY, "Ctrl+Shift+X", "money:open_exchange_rates"),
+    ("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "money:open_money_books"),
+    ("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F", "money:open_fees"),
+)
+for _name, _label, _perm, _key, _target in ACTIONS:
+    register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}"))

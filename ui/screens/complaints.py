@@ -31,7 +31,7 @@ from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LAB
                                       SELLER_REASON_LABELS, InspectionResult, RemedyKind)
 from app.workflows.orders import OrderKind
 from app.workflows.parcels import PARCEL_STATUS_LABELS
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, named, open_in_main, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, heading, read_decimal, readonly_table
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
@@ -43,12 +43,6 @@ NOT_COMPLAINABLE = {"draft", "new", "cancelled", "out_of_stock"}
 #: purchase-order statuses from which a shop order may be claimed from its seller
 CLAIMABLE = {"purchased", "seller_shipped", "in_cn_warehouse", "in_transit", "awaiting_delivery",
              "delivering", "delivered", "received"}
-
-
-def open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
-    from ui.screens.customers import _open_in_main
-
-    _open_in_main(widget, entity, entity_id)
 
 
 def dialog_buttons(prefix: str, ok_text: str) -> QDialogButtonBox:

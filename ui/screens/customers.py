@@ -9,7 +9,7 @@ from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.i18n import LANGUAGES, N_, _
 from app.permissions import Perm, Role
 from app.services import customers, users
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, named, open_in_main, report_error, show_field_errors
 from ui.session import Session
 from ui.windows.registry import register_detail
 
@@ -168,24 +168,15 @@ class CustomerWindow(QDialog):
         from ui.screens.order_editor import OrderEditor
 
         editor = OrderEditor(self.session, "purchase", customer_id=self.customer_id, parent=self)
-        editor.saved.connect(lambda oid: _open_in_main(self, "order", oid))
+        editor.saved.connect(lambda oid: open_in_main(self, "order", oid))
         editor.exec()
-
-
-def _open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
-    """Open a record through the main window, which keeps track of open windows."""
-    w = widget
-    while w is not None and not hasattr(w, "open_record"):
-        w = w.parentWidget()
-    if w is not None:
-        w.open_record(entity, entity_id)
 
 
 def new_customer(session: Session, parent: QWidget) -> None:
     window = CustomerWindow(session, None, parent)
     window.exec()
     if window.customer_id is not None:
-        _open_in_main(parent, "customer", window.customer_id)
+        open_in_main(parent, "customer", window.customer_id)
 
 
 register_detail("customer", CustomerWindow)

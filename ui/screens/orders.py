@@ -19,7 +19,7 @@ from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
-from ui.common import named, report_error
+from ui.common import named, open_in_main, report_error
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
@@ -618,10 +618,8 @@ def new_consignment_order(session: Session, parent: QWidget) -> None:
 
 
 def _new_order(session: Session, kind: str, parent: QWidget) -> None:
-    from ui.screens.customers import _open_in_main
-
     editor = OrderEditor(session, kind, parent=parent)
-    editor.saved.connect(lambda oid: _open_in_main(parent, "order", oid))
+    editor.saved.connect(lambda oid: open_in_main(parent, "order", oid))
     editor.exec()
 
 

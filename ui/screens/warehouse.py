@@ -44,13 +44,12 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage
-from ui.common import named, report_error
+from ui.common import named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
     button,
     keep_window,
-    open_in_main,
     parse_kg,
     print_or_open,
     temp_pdf,

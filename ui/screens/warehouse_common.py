@@ -78,12 +78,6 @@ def ask_save_path(parent: QWidget, title: str, suggested: str, pattern: str) -> 
     return path or None
 
 
-def open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
-    from ui.screens.customers import _open_in_main
-
-    _open_in_main(widget, entity, entity_id)
-
-
 def keep_window(parent: QWidget | None, key: str, factory):
     """Stations are non-modal and stay open all day: one of each per main window."""
     holder = parent if parent is not None else QWidget()

@@ -12,15 +12,12 @@ from app.i18n import _
 from app.permissions import Perm
 from app.services import outbox
 from ui.common import named
+from ui.windows.registry import resolve
 
 
-def _screen(module: str, name: str) -> Callable:
-    """The task and outbox screens are imported when a button is first used, not with the window."""
-    def run(*args):
-        import importlib
-
-        return getattr(importlib.import_module(f"ui.screens.{module}"), name)(*args)
-    return run
+def _screen(target: str) -> Callable:
+    """The task and outbox screens' "module:function", imported when a button is first used."""
+    return lambda *args: resolve(f"ui.screens.{target}")(*args)
 
 
 class QueueActionsBar(QToolBar):
@@ -31,13 +28,13 @@ class QueueActionsBar(QToolBar):
         self.setMovable(False)
         self._view = None
         self.task_actions = [
-            self._action("task_claim", _("Claim"), "Ctrl+Shift+C", _screen("task_window", "claim"),
+            self._action("task_claim", _("Claim"), "Ctrl+Shift+C", _screen("task_window:claim"),
                          _("Take the selected task: it moves to My tasks")),
-            self._action("task_assign", _("Assign…"), "Ctrl+Shift+A", _screen("task_window", "assign"),
+            self._action("task_assign", _("Assign…"), "Ctrl+Shift+A", _screen("task_window:assign"),
                          _("Give the selected task to someone who holds its role"), Perm.ASSIGN_TASKS),
-            self._action("task_reschedule", _("New due time…"), "", _screen("task_window", "reschedule"),
+            self._action("task_reschedule", _("New due time…"), "", _screen("task_window:reschedule"),
                          _("Move the due time of the selected task (with a reason)"), Perm.ASSIGN_TASKS),
-            self._action("task_done", _("Mark done"), "Ctrl+Shift+D", _screen("task_window", "complete"),
+            self._action("task_done", _("Mark done"), "Ctrl+Shift+D", _screen("task_window:complete"),
                          _("The selected task is finished")),
         ]
         self.open_subject = QAction(_("Open what it is about"), self)
@@ -48,15 +45,15 @@ class QueueActionsBar(QToolBar):
         self.task_actions.append(self.open_subject)
         self.addSeparator()
         self.outbox_actions = [
-            self._action("outbox_retry", _("Retry now"), "Ctrl+Shift+Y", _screen("outbox", "retry"),
+            self._action("outbox_retry", _("Retry now"), "Ctrl+Shift+Y", _screen("outbox:retry"),
                          _("Send the selected message again at once"), Perm.CHAT_CUSTOMER),
-            self._action("outbox_phoned", _("Told by phone…"), "", _screen("outbox", "phoned"),
+            self._action("outbox_phoned", _("Told by phone…"), "", _screen("outbox:phoned"),
                          _("You phoned the customer about the selected message"), Perm.CHAT_CUSTOMER),
         ]
         self.mail_server = QAction(_("Mail server…"), self)
         self.mail_server.setObjectName("outbox_mail_server")
         self.mail_server.setData(Perm.EDIT_SETTINGS)
-        self.mail_server.triggered.connect(lambda: _screen("outbox", "MailServerDialog")(main.session, main).exec())
+        self.mail_server.triggered.connect(lambda: _screen("outbox:MailServerDialog")(main.session, main).exec())
         self.addAction(self.mail_server)
         self.outbox_actions.append(self.mail_server)
         self.outbox_state = named(QLabel(""), "outbox_state")
