@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem)
 
 from app.money import VND, Money
@@ -150,7 +150,8 @@ def test_a_top_up_recorded_from_the_file_menu_shows_in_the_customers_statement(q
     def fill_in(dialog):
         search = dialog.findChild(QLineEdit, "payment_customer_search")
         type_text(qtbot, search, "hang")
-        qtbot.keyClick(search, Qt.Key.Key_Return)
+        qtbot.keyClick(search, Qt.Key.Key_Return)             # a part of a name: the list opens
+        qtbot.keyClick(dialog.findChild(QListWidget, "order_customer_results"), Qt.Key.Key_Return)
         typed(qtbot, dialog, "payment_amount", "1.500.000")
         typed(qtbot, dialog, "payment_reference", "VCB 2611 778899")
         click(qtbot, dialog, "payment_submit")

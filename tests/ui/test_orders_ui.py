@@ -41,6 +41,8 @@ def test_care_creates_a_purchase_order_with_two_items_a_manager_confirms_it_and_
     search = editor.findChild(QLineEdit, "order_customer_search")
     type_text(qtbot, search, "hang")
     qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert editor.findChild(QLabel, "order_customer_chosen").text().find("Nguyễn Thị Hằng") < 0   # only listed
+    qtbot.keyClick(editor.findChild(QListWidget, "order_customer_results"), Qt.Key.Key_Return)
     assert "Nguyễn Thị Hằng" in editor.findChild(QLabel, "order_customer_chosen").text()
     table = editor.findChild(QTableWidget, "order_items_editor")
     _fill_item(qtbot, table, 0, {"shop_name": "杭州女装旗舰店", "product_url": "https://item.taobao.com/item.htm?id=11",

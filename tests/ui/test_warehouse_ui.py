@@ -344,7 +344,9 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     qtbot.addWidget(new)
     new.show()
     type_text(qtbot, new.search, "thu")
-    qtbot.keyClick(new.search, Qt.Key.Key_Return)
+    qtbot.keyClick(new.search, Qt.Key.Key_Return)               # opens the list; nobody is chosen yet
+    assert new.customer_id is None
+    qtbot.keyClick(new.hits, Qt.Key.Key_Return)
     table = new.findChild(QTableWidget, "delivery_parcels")
     assert table.rowCount() == 2
     type_text(qtbot, new.fee, "30000")

@@ -2,6 +2,7 @@
 delivery window — scan parcels into boxes, issue and print the slip, hand over, signed slip."""
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -18,8 +19,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -29,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ValidationFailed
-from app.i18n import _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
+from app.i18n import _, fmt_datetime, fmt_decimal, fmt_money
 from app.money import VND, Money
-from app.services import alerts, customers, deliveries
+from app.services import alerts, deliveries
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
@@ -45,6 +44,8 @@ from ui.screens.warehouse_common import (
     warehouse_box,
 )
 from ui.session import Session
+from ui.widgets.amount_edit import AmountEdit
+from ui.widgets.customer_picker import CustomerPicker
 from ui.widgets.scan_panel import ScanPanel
 
 
@@ -58,12 +59,12 @@ class NewDeliveryDialog(FieldDialog):
         self.session = session
         self.delivery_id: int | None = None
         self.customer_id: int | None = None
-        self.search = named(QLineEdit(), "delivery_customer_search", _("Customer"))
-        self.search.setPlaceholderText(_("Customer code, name or phone, then Enter"))
-        self.search.returnPressed.connect(self.find)
-        self.hits = named(QListWidget(), "delivery_customer_hits")
-        self.hits.setMaximumHeight(90)
-        self.hits.currentRowChanged.connect(self._choose)
+        self.picker = CustomerPicker(session, self)
+        self.search = named(self.picker.search, "delivery_customer_search", _("Customer"))
+        self.hits = named(self.picker.results, "delivery_customer_hits", _("Matching customers"))
+        named(self.picker.label, "delivery_customer_chosen")
+        self.picker.chosen.connect(self._choose)
+        self.picker.cleared.connect(lambda: self._choose(None))
         self.warehouse = warehouse_box(session, "delivery_warehouse", "VN")
         self.warehouse.currentIndexChanged.connect(lambda _i: self._load_parcels())
         self.parcels = named(QTableWidget(0, 5), "delivery_parcels", _("Parcels"))
@@ -74,7 +75,8 @@ class NewDeliveryDialog(FieldDialog):
         self.method = named(QComboBox(), "delivery_method", _("Delivery by"))
         for key, label in DELIVERY_METHOD_LABELS.items():
             self.method.addItem(_(label), key)
-        self.fee = named(QLineEdit("0"), "delivery_fee", _("Delivery fee (VND)"))
+        self.fee = AmountEdit("delivery_fee", _("Delivery fee (VND)"), currency="VND")
+        self.fee.set_value(Decimal(0))
         self.recipient = named(QLineEdit(), "delivery_recipient", _("Recipient"))
         self.phone = named(QLineEdit(), "delivery_phone", _("Phone"))
         self.address = named(QLineEdit(), "delivery_address", _("Address"))
@@ -85,8 +87,7 @@ class NewDeliveryDialog(FieldDialog):
         self.error.setStyleSheet("color: #b3261e;")
         self.error.setWordWrap(True)
         form = QFormLayout()
-        form.addRow(_("Customer:"), self.search)
-        form.addRow("", self.hits)
+        form.addRow(_("Customer:"), self.picker)
         form.addRow(_("From warehouse:"), self.warehouse)
         form.addRow(_("Parcels on the shelves:"), self.parcels)
         form.addRow(_("Delivery by:"), self.method)
@@ -110,17 +111,8 @@ class NewDeliveryDialog(FieldDialog):
         layout.addLayout(row)
         self.resize(760, 680)
 
-    def find(self) -> None:
-        s = self.session
-        self.found = customers.find_customers(s.db, s.actor, self.search.text())
-        self.hits.clear()
-        for c in self.found:
-            self.hits.addItem(QListWidgetItem(f"{c.code} · {c.name} · {c.phone}"))
-        if self.found:
-            self.hits.setCurrentRow(0)
-
-    def _choose(self, row: int) -> None:
-        self.customer_id = self.found[row].id if 0 <= row < len(getattr(self, "found", [])) else None
+    def _choose(self, customer_id: int | None) -> None:
+        self.customer_id = customer_id
         self._load_parcels()
 
     def _load_parcels(self) -> None:
@@ -146,8 +138,11 @@ class NewDeliveryDialog(FieldDialog):
         if self.customer_id is None:
             self.error.setText(_("Find and choose the customer first."))
             return
+        if self.fee.text().strip() and not self.fee.check():
+            self.error.setText(self.fee.problem())
+            return
         try:
-            fee = Money(parse_decimal(self.fee.text() or "0"), VND)
+            fee = Money(self.fee.value() or Decimal(0), VND)
             self.delivery_id = deliveries.create_delivery(s.db, s.actor, DeliveryInput(
                 self.customer_id, self.warehouse.currentData(), self.chosen(), self.method.currentData(),
                 self.recipient.text(), self.phone.text(), self.address.text(), fee, self.note.text()))

@@ -9,22 +9,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableWidget,
                                QTableWidgetItem, QWidget)
 
-from app.i18n import NumberInputError, _, display, fmt_decimal, parse_decimal
+from app.i18n import NumberInputError, _, display, parse_decimal
 from app.money import Money
 from ui.common import error_label, named
+from ui.widgets.amount_edit import AmountEdit
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def amount_edit(name: str, accessible: str, value: Decimal | Money | None = None,
-                placeholder: str = "") -> QLineEdit:
-    """A line edit for an amount or a number, right-aligned; read it with ``read_decimal``."""
-    w = named(QLineEdit(), name, accessible)
-    w.setAlignment(RIGHT)
-    if placeholder:
-        w.setPlaceholderText(placeholder)
+                placeholder: str = "", currency: str | None = None) -> AmountEdit:
+    """An amount or number field grouped as it is typed; read it with ``read_decimal`` (or its
+    ``value()``/``check()`` with an error label attached for live messages)."""
+    if isinstance(value, Money):
+        currency = currency or value.currency
+    w = AmountEdit(name, accessible, currency=currency, placeholder=placeholder)
     if value is not None:
-        w.setText(fmt_decimal(value.amount if isinstance(value, Money) else value))
+        w.set_value(value.amount if isinstance(value, Money) else value)
     return w
 
 

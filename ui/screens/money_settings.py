@@ -669,7 +669,7 @@ class DiscountCodesTab(QWidget):
         self.max_uses.setPlaceholderText(_("no limit"))
         self.per_customer = named(QLineEdit(), "discount_max_uses_per_customer", _("Uses per customer"))
         self.per_customer.setPlaceholderText(_("no limit"))
-        from ui.screens.order_editor import CustomerPicker
+        from ui.widgets.customer_picker import CustomerPicker
 
         self.customer = CustomerPicker(session, self)
         named(self.customer.search, "discount_customer_search", _("Only for customer"))

@@ -12,15 +12,16 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, ValidationFailed
-from app.i18n import _, fmt_date, fmt_datetime, fmt_money
+from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.money import VND, Money
 from app.permissions import Perm
 from app.services import ledger, wallets
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import PAYMENT_KIND_LABELS, PAYMENT_LABELS
 from ui.common import error_label, named, report_error, show_field_errors
-from ui.screens.money_common import amount_edit, fill, heading, read_decimal, readonly_table
+from ui.screens.money_common import amount_edit, fill, heading, readonly_table
 from ui.session import Session
+from ui.widgets.amount_edit import AmountEdit
 
 
 class PaymentDialog(QDialog):
@@ -35,7 +36,7 @@ class PaymentDialog(QDialog):
         self.session, self.kind = session, kind
         self.result_value: wallets.PaymentResult | None = None
         self.setWindowTitle(_("Record a top-up") if kind == "topup" else _("Record a refund paid out"))
-        from ui.screens.order_editor import CustomerPicker
+        from ui.widgets.customer_picker import CustomerPicker
 
         self.picker = CustomerPicker(session, self)
         named(self.picker.search, "payment_customer_search", _("Customer"))
@@ -44,11 +45,13 @@ class PaymentDialog(QDialog):
             self.picker.set_customer(customer_id, customer_text)
             self.picker.search.hide()
         self.picker.chosen.connect(lambda _c: self._show_wallet())
+        self.picker.cleared.connect(self._show_wallet)
         self.picker.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.wallet = named(QLabel(""), "payment_wallet")
         self.wallet.setWordWrap(True)
         self.wallet.setStyleSheet("color: #555;")
-        self.amount = amount_edit("payment_amount", _("Amount (VND)"), placeholder="1.000.000")
+        self.amount = AmountEdit("payment_amount", _("Amount (VND)"), currency="VND",
+                                 placeholder=fmt_decimal(1_000_000), maximum=wallets.MAX_AMOUNT)
         self.reference = named(QLineEdit(), "payment_reference", _("Bank reference"))
         self.reference.setPlaceholderText(_("e.g. FT24327001234 or the cash receipt number"))
         self.date = named(QDateEdit(), "payment_date", _("Date the money moved"))
@@ -62,6 +65,12 @@ class PaymentDialog(QDialog):
         self.note = named(QPlainTextEdit(), "payment_note", _("Note"))
         self.note.setMaximumHeight(60)
         self.errors = {k: error_label(f"payment_{k}_error") for k in self.FIELDS}
+        self.amount.attach_error(self.errors["amount"])
+        self.amount.textEdited.connect(self._show_total)
+        self.picker.chosen.connect(lambda _c: show_field_errors({"customer_id": self.errors["customer_id"]}, {}))
+        for key, signal in (("bank_reference", self.reference.textEdited), ("received_on", self.date.dateChanged),
+                            ("cash_account_id", self.account.currentIndexChanged)):
+            signal.connect(lambda *_a, k=key: show_field_errors({k: self.errors[k]}, {}))
         from app.services import settings as settings_service
 
         limit = settings_service.read_all(session.db)["money.approval_limit_vnd"]
@@ -93,24 +102,41 @@ class PaymentDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(box)
         self._show_wallet()
-        self.resize(560, self.sizeHint().height())
+        self.resize(600, self.sizeHint().height())
 
     def _show_wallet(self) -> None:
         cid = self.picker.customer_id
+        self.view = None
         if cid is None:
             self.wallet.clear()
+            self._show_total()
             return
-        v = wallets.wallet_view(self.session.db, self.session.actor, cid)
-        self.wallet.setText(_("Wallet now: {balance} · credit limit {limit} · owed on orders {owed}").format(
+        v = self.view = wallets.wallet_view(self.session.db, self.session.actor, cid)
+        self.picker.set_extra(_("Wallet now: {balance} · credit limit {limit} · owed on orders {owed}").format(
             balance=fmt_money(v.balance), limit=fmt_money(v.credit_limit), owed=fmt_money(v.owed_on_orders)))
+        self._show_total()
+
+    def _show_total(self, *_a) -> None:
+        """What the wallet will hold once this is posted, beside the customer it goes to."""
+        amount = self.amount.value()
+        if self.view is None or amount is None:
+            self.wallet.clear()
+            return
+        sign = 1 if self.kind == "topup" else -1
+        after = self.view.balance + Money(sign * amount, VND)
+        self.wallet.setText(_("After this {kind}: {balance} in the wallet of {customer}.").format(
+            kind=_("top-up") if self.kind == "topup" else _("refund"), balance=fmt_money(after),
+            customer=f"{self.view.customer_code} — {self.view.customer_name}"))
 
     def accept(self) -> None:
         errors: dict[str, str] = {}
-        amount = read_decimal(self.amount, errors, "amount", empty=None)
+        amount_ok = self.amount.check()
+        amount = self.amount.value()
         if self.picker.customer_id is None:
-            errors["customer_id"] = _("Choose the customer.")
-        if errors:
-            show_field_errors(self.errors, errors)
+            errors["customer_id"] = _("Choose the customer from the list.")
+        if not amount_ok or errors:
+            show_field_errors({"customer_id": self.errors["customer_id"]}, errors)
+            (self.picker.search if errors else self.amount).setFocus()
             return
         d = self.date.date()
         try:
@@ -128,15 +154,22 @@ class PaymentDialog(QDialog):
 
 
 class CreditDialog(QDialog):
-    def __init__(self, session: Session, customer_id: int, current, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, customer_id: int, current, parent: QWidget | None = None,
+                 customer_text: str = "") -> None:
         super().__init__(parent)
         named(self, "credit_dialog", _("Credit limit"))
         self.setWindowTitle(_("Credit limit"))
         self.session, self.customer_id = session, customer_id
-        self.limit = amount_edit("credit_limit", _("Credit limit (VND)"), current)
+        self.limit = amount_edit("credit_limit", _("Credit limit (VND)"), current, currency="VND")
         self.note = named(QLineEdit(), "credit_note", _("Why"))
         self.errors = {k: error_label(f"credit_{k}_error") for k in ("credit_limit", "note")}
+        self.limit.attach_error(self.errors["credit_limit"])
+        self.note.textEdited.connect(lambda _t: show_field_errors({"note": self.errors["note"]}, {}))
         form = QFormLayout(self)
+        if customer_text:
+            who = named(QLabel(customer_text), "credit_customer")
+            who.setStyleSheet("font-size: 15pt; font-weight: 600;")
+            form.addRow(who)
         form.addRow(QLabel(_("The wallet may go below zero down to minus this amount.")))
         form.addRow(_("Credit limit (VND)"), self.limit)
         form.addRow("", self.errors["credit_limit"])
@@ -150,11 +183,9 @@ class CreditDialog(QDialog):
         form.addRow(box)
 
     def accept(self) -> None:
-        errors: dict[str, str] = {}
-        value = read_decimal(self.limit, errors, "credit_limit")
-        if errors:
-            show_field_errors(self.errors, errors)
+        if not self.limit.check():
             return
+        value = self.limit.value()
         try:
             wallets.grant_credit(self.session.db, self.session.actor, self.customer_id, value, self.note.text())
         except ValidationFailed as exc:
@@ -242,7 +273,8 @@ class WalletWindow(QDialog):
             self.reload()
 
     def _credit(self) -> None:
-        if CreditDialog(self.session, self.customer_id, self.view.credit_limit, self).exec() == QDialog.DialogCode.Accepted:
+        if CreditDialog(self.session, self.customer_id, self.view.credit_limit, self,
+                        f"{self.view.customer_code} — {self.view.customer_name}").exec() == QDialog.DialogCode.Accepted:
             self.reload()
 
 

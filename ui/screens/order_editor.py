@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, StaleEdit, ValidationFailed
@@ -19,6 +19,7 @@ from app.services import cart_import, customers, orders, users
 from app.workflows.orders import OrderKind
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
+from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor's customer field)
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
                 "unit_price_cny", "note", "image")
@@ -27,61 +28,6 @@ ITEM_TITLES = {"shop_name": N_("Shop"), "platform": N_("Platform"), "product_url
                "unit_price_cny": N_("Unit price (CNY)"), "note": N_("Note"), "image": N_("Image")}
 BAD = QColor("#fde2e1")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-
-
-class CustomerPicker(QWidget):
-    """Type part of a name (accents optional), a code or a phone fragment; Enter takes the first."""
-
-    chosen = Signal(int)
-
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
-        self.customer_id: int | None = None
-        self.search = named(QLineEdit(), "order_customer_search", _("Customer"))
-        self.search.setPlaceholderText(_("Name, code or phone…"))
-        self.results = named(QListWidget(), "order_customer_results")
-        self.results.setMaximumHeight(120)
-        self.results.hide()
-        self.label = named(QLabel(_("No customer chosen")), "order_customer_chosen")
-        self._timer = QTimer(self, singleShot=True, interval=200)
-        self._timer.timeout.connect(self._lookup)
-        self.search.textEdited.connect(lambda _t: self._timer.start())
-        self.search.returnPressed.connect(self._take_first)
-        self.results.itemActivated.connect(self._take)
-        self.results.itemClicked.connect(self._take)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results)
-        layout.addWidget(self.label)
-
-    def _lookup(self) -> None:
-        term = self.search.text().strip()
-        self.results.clear()
-        if len(term) < 2:
-            self.results.hide()
-            return
-        for hit in customers.find_customers(self.session.db, self.session.actor, term, limit=15):
-            item = QListWidgetItem(f"{hit.code} — {hit.name} — {hit.phone}")
-            item.setData(Qt.ItemDataRole.UserRole, hit.id)
-            self.results.addItem(item)
-        self.results.setVisible(self.results.count() > 0)
-
-    def _take_first(self) -> None:
-        self._timer.stop()
-        self._lookup()
-        if self.results.count():
-            self._take(self.results.item(0))
-
-    def _take(self, item: QListWidgetItem) -> None:
-        self.set_customer(item.data(Qt.ItemDataRole.UserRole), item.text())
-        self.results.hide()
-
-    def set_customer(self, customer_id: int, text: str) -> None:
-        self.customer_id = customer_id
-        self.label.setText(text)
-        self.chosen.emit(customer_id)
 
 
 def image_bytes(image: QImage) -> bytes:
