@@ -69,5 +69,12 @@ class ValidationFailed(DomainError):
         return head + "\n" + "\n".join(f"• {m}" for m in self.field_errors.values())
 
 
+class UnweighedParcels(DomainError):
+    """Sealing a shipment some of whose parcels were never weighed: the user must confirm."""
+
+    msgid = N_("{n} parcels in this shipment were never weighed ({codes}). Their customers cannot be "
+               "billed by weight until they are. Seal it anyway?")
+
+
 class TransitionRefused(DomainError):
     msgid = N_("“{action}” is not possible while the status is “{status}”.")

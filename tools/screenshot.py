@@ -24,6 +24,7 @@ def main() -> int:
     p.add_argument("--user", default="quanly")
     p.add_argument("--password")
     p.add_argument("--language", default="vi")
+    p.add_argument("--size", default="1366x768", help="the screen to fit, WIDTHxHEIGHT (an office laptop)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,8 @@ def main() -> int:
     signed = login(database, args.user, password)
     session = Session(database, signed)
     window = MainWindow(session)
-    window.resize(1440, 860)
+    width, height = (int(n) for n in args.size.split("x"))
+    window.resize(width, height - 40)          # the taskbar takes its share of a laptop screen
     window.show()
 
     def pump(ms: int = 600) -> None:
@@ -79,7 +81,7 @@ def main() -> int:
         window.open_record("order", oid)
         pump()
         order_window = window._windows[("order", oid)]
-        order_window.resize(1300, 820)
+        order_window.resize(min(1300, width), height - 40)
         pump()
         order_window.grab().save(str(out / "order-window.png"))
         order_window.tabs.setCurrentWidget(order_window.timeline)

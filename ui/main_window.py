@@ -6,7 +6,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QSplitter, QStackedWidget, QToolBar, QWidget)
+                               QMenu, QMessageBox, QSplitter, QStackedWidget, QToolBar, QToolButton, QWidget)
 
 from app import __version__
 from app.i18n import LANGUAGES, _, current_language, fmt_decimal
@@ -77,14 +77,24 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.role_box)
         bar.addSeparator()
         self.create_actions: list[QAction] = []
+        self.toolbar_groups: dict[str, tuple[QToolButton, QAction, QMenu, list[QAction]]] = {}
         for spec in registry.CREATE_ACTIONS:
             act = QAction(_(spec.label), self)
             act.setObjectName(spec.name)
             act.setShortcut(QKeySequence(spec.shortcut))
             act.triggered.connect(lambda _c=False, s=spec: self._run_create(s))
             act.setData(spec.perm)
-            bar.addAction(act)
             self.create_actions.append(act)
+            if not spec.group:
+                bar.addAction(act)
+                continue
+            if spec.group not in self.toolbar_groups:
+                button = named(QToolButton(), f"toolbar_group_{spec.group}")
+                button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+                self.toolbar_groups[spec.group] = (button, bar.addWidget(button), QMenu(button), [])
+            _button, _holder, menu, members = self.toolbar_groups[spec.group]
+            menu.addAction(act)
+            members.append(act)
         bar.addSeparator()
         self.refresh_action = QAction(_("Refresh"), self)
         self.refresh_action.setObjectName("action_refresh")
@@ -164,6 +174,12 @@ class MainWindow(QMainWindow):
         self.settings_action.setVisible(self.session.can(Perm.VIEW_SETTINGS))
         for act in self.create_actions:
             act.setVisible(self.session.can(act.data()))
+        for button, holder, menu, members in self.toolbar_groups.values():
+            shown = [a for a in members if a.isVisible()]
+            holder.setVisible(bool(shown))
+            if shown:   # the role's first action of the kind on the button, the others under its arrow
+                button.setDefaultAction(shown[0])
+                button.setMenu(menu if len(shown) > 1 else None)
         self.export_action.setEnabled(self.session.can(Perm.EXPORT_DATA))
         self.queues = reader.queues_for(self.session.actor)
         self.nav.blockSignals(True)

@@ -46,7 +46,7 @@ def _kind_options(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 
 _TASK_COLUMNS = (
-    Column("id", N_("No."), "int", sortable=True, width=70),
+    Column("id", N_("ID"), "int", sortable=True, width=70),
     Column("kind", N_("Task"), "label", labels=TASK_KIND_LABELS, width=180),
     Column("title", N_("Subject"), width=340),
     Column("assignee", N_("Assignee"), width=160),
@@ -269,7 +269,7 @@ QUEUES.add(Queue(
                        ActivityEvent.actor_name.label("actor_name"), ActivityEvent.role.label("role"),
                        ActivityEvent.entity.label("entity"), ActivityEvent.entity_id.label("entity_id"),
                        ActivityEvent.action.label("action"), ActivityEvent.note.label("note")),
-    (Column("id", N_("No."), "int", sortable=True, width=80),
+    (Column("id", N_("ID"), "int", sortable=True, width=80),
      Column("at", N_("When"), "datetime", width=140),
      Column("actor_name", N_("Who"), width=160),
      Column("role", N_("Role"), "label", labels={r.value: l for r, l in ROLE_LABELS.items()}, width=130),

@@ -60,7 +60,7 @@ def _payment_select() -> Select:
 
 
 _PAYMENT_COLUMNS = (
-    Column("id", N_("No."), "int", sortable=True, width=70),
+    Column("id", N_("ID"), "int", sortable=True, width=70),
     Column("kind", N_("Type"), "label", labels=PAYMENT_KIND_LABELS, width=120),
     Column("status", N_("Status"), "label", labels=PAYMENT_LABELS, width=160),
     Column("customer_code", N_("Customer code"), width=100),
@@ -145,7 +145,7 @@ def _book(book: str) -> Queue:
                 .where(JournalLine.book == book))
 
     columns = (
-        Column("id", N_("No."), "int", sortable=True, width=70),
+        Column("id", N_("ID"), "int", sortable=True, width=70),
         Column("at", N_("Date"), "datetime", width=130),
         Column("account", N_("Account"), width=170),
         Column("kind", N_("Type"), "label", labels=ENTRY_KIND_LABELS, width=140),
@@ -246,7 +246,7 @@ def _bill_select() -> Select:
 
 
 _BILL_COLUMNS = (
-    Column("id", N_("No."), "int", sortable=True, width=70),
+    Column("id", N_("ID"), "int", sortable=True, width=70),
     Column("kind", N_("Type"), "label", labels=BILL_KIND_LABELS, width=150),
     Column("status", N_("Status"), "label", labels=BILL_LABELS, width=130),
     Column("order_code", N_("Order"), width=110),

@@ -110,7 +110,7 @@ def _outbox_flag(row, ctx: Context) -> str | None:
 
 
 _OUTBOX_COLUMNS = (
-    Column("id", N_("No."), "int", sortable=True, width=70),
+    Column("id", N_("ID"), "int", sortable=True, width=70),
     Column("created_at", N_("Queued"), "datetime", width=130),
     Column("status", N_("Status"), "label", labels=OUTBOX_STATUS_LABELS, width=200),
     Column("customer_code", N_("Customer code"), width=100),

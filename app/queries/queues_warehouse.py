@@ -234,7 +234,7 @@ QUEUES.add(Queue(
                         Stocktake.missing_count.label("missing_count"), Stocktake.excess_count.label("excess_count"))
                  .join(_st_wh, _st_wh.id == Stocktake.warehouse_id)
                  .outerjoin(_st_by, _st_by.id == Stocktake.started_by_id)),
-    (Column("id", N_("No."), "int", width=60),
+    (Column("id", N_("ID"), "int", width=60),
      Column("warehouse", N_("Warehouse"), width=90),
      Column("status", N_("Status"), "label", labels={"open": N_("Counting"), "closed": N_("Closed")}, width=90),
      Column("started_at", N_("Started"), "datetime", sortable=True, width=140),

@@ -78,15 +78,23 @@ class OrderInput:
     goods_description: str = ""
 
 
+#: a link's host (its domain, or any sub-domain of it) -> platform; desktop, mobile and share links
+_PLATFORM_DOMAINS = (("1688.com", "1688"), ("tmall.com", "tmall"), ("tmall.hk", "tmall"),
+                     ("taobao.com", "taobao"), ("tb.cn", "taobao"), ("taobao.hk", "taobao"))
+_LINK = re.compile(r"(?:https?://)?([a-z0-9.-]+\.[a-z]{2,})(?=[/:?#]|$)", re.IGNORECASE)
+
+
 def platform_of(url: str) -> str:
-    """The platform a product link points to (the shop's platform when none was chosen)."""
-    host = re.sub(r"^https?://", "", (url or "").strip().lower()).split("/")[0]
-    if "1688" in host:
-        return "1688"
-    if "tmall" in host:
-        return "tmall"
-    if "taobao" in host or "tb.cn" in host:
-        return "taobao"
+    """The platform a product link points to: detail.1688.com, m.1688.com, detail.tmall.com,
+    item.taobao.com, h5.m.taobao.com, the m.tb.cn share links (also inside the text a phone's
+    share button copies: "【淘宝】https://m.tb.cn/h.x …"); "other" for anything else."""
+    text = (url or "").strip()
+    found = re.search(r"https?://\S+", text)
+    match = _LINK.match(found.group(0) if found else text)
+    host = match.group(1).lower() if match else ""
+    for domain, platform in _PLATFORM_DOMAINS:
+        if host == domain or host.endswith("." + domain):
+            return platform
     return "other"
 
 
@@ -187,7 +195,10 @@ def _write_items(tx: Session, order: Order, items: list[ItemInput]) -> None:
             order.items.append(row)
         row.position = pos
         # A customer's pasted cart often names no shop yet; ordering staff fill it in.
-        row.shop_id = _shop(tx, data.platform, data.shop_name).id if data.shop_name.strip() else None
+        # The link says which platform the shop is on; the chosen one counts for links it does not name.
+        platform = platform_of(data.product_url)
+        platform = data.platform if platform == "other" else platform
+        row.shop_id = _shop(tx, platform, data.shop_name).id if data.shop_name.strip() else None
         row.product_url, row.title = data.product_url.strip(), data.title.strip()
         row.variant, row.note = data.variant.strip(), data.note.strip()
         row.quantity, row.unit_price_cny = data.quantity, parse_price(data.unit_price_cny)

@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     EXCESS = "excess"                # more parcels than the shop order expects / not expected here
     EXTRA = "extra"                  # arrived with a shipment that did not list it
     WEIGHT_WARNING = "weight_warning"  # Vietnam weight differs from the China weight
+    UNWEIGHED = "unweighed"          # packed, but it was never weighed (billing needs its weight)
     ALERT = "alert"                  # an alert note stops the scan until acknowledged
     WRONG = "wrong"                  # refused by a rule (other destination, not received yet…)
     REFUSED = "refused"              # not a plausible tracking code
@@ -50,6 +51,7 @@ TONE = {
     Outcome.RECEIVED: "ok", Outcome.PACKED: "ok", Outcome.FOUND: "ok", Outcome.SHIPMENT: "ok",
     Outcome.ALREADY: "again", Outcome.OWNERLESS: "unknown",
     Outcome.EXCESS: "warn", Outcome.EXTRA: "warn", Outcome.WEIGHT_WARNING: "warn",
+    Outcome.UNWEIGHED: "warn",
     Outcome.ALERT: "alert", Outcome.WRONG: "error", Outcome.REFUSED: "error",
 }
 

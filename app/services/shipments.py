@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.errors import DomainError, NotFound, UnweighedParcels, ValidationFailed
 from app.i18n import Lazy, N_, _
 from app.models import Customer, Order, Parcel, Shipment, ShipmentParcel, User, Warehouse
 from app.permissions import Actor, Perm, Role, require
@@ -192,16 +192,23 @@ def pack_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str) -> Sc
         PARCEL_FLOW.apply(p, _PACK_ACTION[direction], actor)
         p.shipment_id, p.packed_at, p.updated_at = sh.id, at, at
         p.version += 1
+        weight = p.weight_kg if direction is Direction.TO_VN else (p.vn_weight_kg or p.weight_kg)
         tx.add(ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, packed_at=at, packed_by_id=actor.user_id,
-                              weight_kg=p.weight_kg if direction is Direction.TO_VN else (p.vn_weight_kg or p.weight_kg)))
+                              weight_kg=weight))
         sh.parcel_count += 1
         sh.net_weight_kg = sh.net_weight_kg + (p.weight_kg or Decimal(0))
         sh.updated_at = at
         log_event(tx, actor, at, "parcel", p.id, _PACK_ACTION[direction], {"status": before},
                   {"status": p.status, "shipment": sh.code})
-        return ScanResult(Outcome.PACKED, code, _("Packed — {who}").format(who=" · ".join(x for x in (ccode, ocode) if x)),
-                          _("{n} parcels in {code}, {kg} kg.").format(n=sh.parcel_count, code=sh.code,
-                                                                      kg=fmt_kg(sh.net_weight_kg)),
+        counts = _("{n} parcels in {code}, {kg} kg.").format(n=sh.parcel_count, code=sh.code,
+                                                             kg=fmt_kg(sh.net_weight_kg))
+        who = " · ".join(x for x in (ccode, ocode) if x)
+        if weight is None:      # packed all the same: the sack is not held up, but nobody misses it
+            return ScanResult(Outcome.UNWEIGHED, code, _("Packed, but never weighed — {who}").format(who=who),
+                              _("Weigh it before the shipment is sealed: its customer is billed by weight.") +
+                              "\n" + counts, p.id, ccode, ocode, p.shelf, facts=_facts(sh))
+        return ScanResult(Outcome.PACKED, code, _("Packed — {who}").format(who=who),
+                          counts,
                           p.id, ccode, ocode, p.shelf, weight_kg=p.weight_kg,
                           chargeable_kg=p.chargeable_kg, facts=_facts(sh))
 
@@ -230,8 +237,12 @@ def unpack(db: Database, actor: Actor, shipment_id: int, parcel_id: int, reason:
                {"status": p.status}, reason.strip())
 
 
-def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg: Decimal, seal_no: str) -> None:
-    """Freeze the manifest: the sack's gross weight and the seal's number are recorded."""
+def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg: Decimal, seal_no: str,
+                  unweighed_ok: bool = False) -> None:
+    """Freeze the manifest: the sack's gross weight and the seal's number are recorded.
+
+    Parcels never weighed stop it with ``UnweighedParcels`` unless the user confirmed
+    (``unweighed_ok``); the confirmation is kept in the shipment's history."""
     errors: dict[str, str] = {}
     seal = (seal_no or "").strip().upper()
     if not seal or len(seal) > 40:
@@ -250,12 +261,20 @@ def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg:
                 gross=fmt_kg(gross), net=fmt_kg(sh.net_weight_kg))
         if errors:
             raise ValidationFailed(errors)
+        unweighed = list(tx.scalars(select(Parcel.tracking_code).join(
+            ShipmentParcel, ShipmentParcel.parcel_id == Parcel.id).where(
+            ShipmentParcel.shipment_id == sh.id, ShipmentParcel.weight_kg.is_(None)).order_by(Parcel.tracking_code)))
+        if unweighed and not unweighed_ok:
+            shown = ", ".join(unweighed[:5]) + (" …" if len(unweighed) > 5 else "")
+            raise UnweighedParcels(n=len(unweighed), codes=shown)
         SHIPMENT_FLOW.apply(sh, "seal", actor)
         at = now(tx)
         sh.gross_weight_kg, sh.seal_no, sh.sealed_at, sh.updated_at = gross, seal, at, at
-        record(tx, actor, "shipment", sh.id, "seal", {"status": SH.OPEN.value},
-               {"status": sh.status, "gross_weight_kg": gross, "seal_no": seal,
-                "parcels": sh.parcel_count, "net_weight_kg": sh.net_weight_kg})
+        after = {"status": sh.status, "gross_weight_kg": gross, "seal_no": seal,
+                 "parcels": sh.parcel_count, "net_weight_kg": sh.net_weight_kg}
+        if unweighed:
+            after["unweighed"] = len(unweighed)
+        record(tx, actor, "shipment", sh.id, "seal", {"status": SH.OPEN.value}, after)
 
 
 def reopen_shipment(db: Database, actor: Actor, shipment_id: int, reason: str) -> None:

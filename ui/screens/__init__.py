@@ -45,5 +45,13 @@ ACTIONS = (
     ("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "money:open_money_books"),
     ("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F", "money:open_fees"),
 )
+#: the toolbar shows one button per kind of action (its first action for the role, the others
+#: under its arrow), so a role holding many still fits a 1366-pixel screen
+GROUPS = {"new_purchase_order": "new", "new_consignment_order": "new", "new_customer": "new",
+          "pin_alert": "new", "station_receive_cn": "warehouse", "new_shipment": "warehouse",
+          "station_receive_shipments": "warehouse", "station_receive_returns": "warehouse",
+          "new_delivery": "warehouse", "station_stocktake": "warehouse", "import_parcels": "warehouse",
+          "open_statistics": "reports", "open_shop_kpis": "reports", "money_record_topup": "money",
+          "money_exchange_rates": "money", "money_books": "money", "money_fees": "money"}
 for _name, _label, _perm, _key, _target in ACTIONS:
-    register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}"))
+    register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}", GROUPS.get(_name, "")))

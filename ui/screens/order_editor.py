@@ -45,8 +45,9 @@ class ItemsTable(QTableWidget):
         named(self, "order_items_editor", _("Items"))
         self.setHorizontalHeaderLabels([_(ITEM_TITLES[c]) for c in ITEM_COLUMNS])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for i, w in enumerate((150, 90, 220, 180, 120, 50, 110, 140, 70)):
-            self.setColumnWidth(i, w)
+        metrics = self.horizontalHeader().fontMetrics()
+        for i, w in enumerate((150, 90, 220, 180, 120, 50, 110, 140, 70)):   # never narrower than its title
+            self.setColumnWidth(i, max(w, metrics.horizontalAdvance(_(ITEM_TITLES[ITEM_COLUMNS[i]])) + 24))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
@@ -55,6 +56,16 @@ class ItemsTable(QTableWidget):
         self.item_ids: dict[int, int] = {}                 # row -> existing item id
         QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste_image,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.itemChanged.connect(self._link_changed)
+
+    def _link_changed(self, cell: QTableWidgetItem) -> None:
+        """The platform follows the product link (a 1688 link is a 1688 item)."""
+        if cell.column() != ITEM_COLUMNS.index("product_url"):
+            return
+        platform = orders.platform_of(cell.text())
+        box = self.cellWidget(cell.row(), ITEM_COLUMNS.index("platform"))
+        if platform != "other" and box is not None:
+            box.setCurrentIndex(max(0, box.findData(platform)))
 
     def add_row(self, values: dict | None = None, item_id: int | None = None) -> int:
         self.blockSignals(True)   # a half-built row must not be read as an item

@@ -46,7 +46,7 @@ class StatusTracker(QWidget):
         named(self, "order_tracker", _("Status tracker"))
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 4, 0, 4)
-        self.grid.setHorizontalSpacing(2)
+        self.grid.setHorizontalSpacing(8)     # a step's name never runs into the next one's
 
     def show_steps(self, steps: tuple[orders.TrackerStep, ...]) -> None:
         while self.grid.count():
@@ -72,6 +72,7 @@ class StatusTracker(QWidget):
             when.setStyleSheet("color: #666; font-size: 10px;")
             if s.current:
                 label.setAccessibleName(_("Current status: {status}").format(status=_(s.label)))
+            self.grid.setColumnStretch(i, 1)     # equal columns: a long name wraps inside its own
             self.grid.addWidget(dot, 0, i)
             self.grid.addWidget(label, 1, i)
             self.grid.addWidget(when, 2, i)
@@ -258,7 +259,7 @@ class OrderWindow(QDialog):
         self.items = named(QTableWidget(0, 10), "order_items_table", _("Items"))
         self.items.setHorizontalHeaderLabels([_("Image"), _("Shop"), _("Title (Chinese)"), _("Variant"),
                                               _("Qty"), _("Qty bought"), _("Qty received"), _("Unit price (CNY)"),
-                                              _("Amount"), _("Note")])
+                                              _("Amount (CNY)"), _("Note")])
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.items.horizontalHeader().setStretchLastSection(True)
@@ -386,7 +387,8 @@ class OrderWindow(QDialog):
             values = ["", f"{it.shop_name or _('(shop not known yet)')} · {it.platform}", it.title or it.product_url,
                       it.variant, fmt_decimal(it.quantity),
                       "" if it.quantity_bought is None else fmt_decimal(it.quantity_bought),
-                      fmt_decimal(it.quantity_received), fmt_decimal(it.unit_price_cny), fmt_money(it.line_total),
+                      fmt_decimal(it.quantity_received), fmt_decimal(it.unit_price_cny, digits=2),
+                      fmt_decimal(it.line_total.amount, digits=2),
                       it.note]
             for c, text in enumerate(values):
                 cell = QTableWidgetItem(text)
@@ -404,6 +406,11 @@ class OrderWindow(QDialog):
                     self.items.item(r, 0).setData(Qt.ItemDataRole.DecorationRole,
                                                   pix.scaled(56, 56, Qt.AspectRatioMode.KeepAspectRatio))
                     self.items.setRowHeight(r, 60)
+        # the image column only when an item has one; the others as wide as what they show
+        self.items.setColumnHidden(0, not any(it.image_file_id for it in v.items))
+        for c in range(1, self.items.columnCount() - 1):
+            self.items.resizeColumnToContents(c)
+            self.items.setColumnWidth(c, min(self.items.columnWidth(c), 260))
         self.items_total.setText(_("{n} items · goods {amount}").format(n=fmt_decimal(v.item_count),
                                                                          amount=fmt_money(v.goods_cny)))
 

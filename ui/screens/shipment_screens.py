@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ValidationFailed
+from app.errors import UnweighedParcels, ValidationFailed
 from app.i18n import _, fmt_decimal
 from app.permissions import Role
 from app.services import alerts, shipments
 from app.services.scanning import Outcome, ScanResult, parse_weight
 from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
-from ui.common import named, report_error
+from ui.common import confirm, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -329,12 +329,12 @@ class ShipmentWindow(FieldDialog):
 
     def seal(self, gross: str | None = None, seal_no: str | None = None) -> bool:
         if gross is not None:
-            return self._do(shipments.seal_shipment, parse_kg(gross, "gross_weight_kg"), seal_no or "")
+            return self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg"), seal_no or "")
         dialog = SealDialog(self.view, self)
         while dialog.exec():
             try:
-                shipments.seal_shipment(self.session.db, self.session.actor, self.shipment_id,
-                                        parse_kg(dialog.gross.text(), "gross_weight_kg") or 0, dialog.seal_no.text())
+                self._seal_confirming(self.session.db, self.session.actor, self.shipment_id,
+                                      parse_kg(dialog.gross.text(), "gross_weight_kg") or 0, dialog.seal_no.text())
             except ValidationFailed as exc:
                 dialog.error.setText(str(exc))
                 continue
@@ -343,6 +343,14 @@ class ShipmentWindow(FieldDialog):
             break
         self.reload()
         return self.view.status == SH.SEALED
+
+    def _seal_confirming(self, db, actor, shipment_id, gross, seal_no) -> None:
+        """Seal; parcels never weighed are named and sealed only if the user says so."""
+        try:
+            shipments.seal_shipment(db, actor, shipment_id, gross, seal_no)
+        except UnweighedParcels as exc:
+            if confirm(self, str(exc), _("Parcels not weighed")):
+                shipments.seal_shipment(db, actor, shipment_id, gross, seal_no, unweighed_ok=True)
 
     def reopen(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Reopen"), _("Why must the sealed shipment be reopened?"))

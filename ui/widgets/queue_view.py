@@ -89,7 +89,7 @@ class QueueView(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
-        self._restore_header()
+        self._fitted = self._restore_header()
         self.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self._save_header())
 
     # -- loading -----------------------------------------------------------------------------------
@@ -110,7 +110,24 @@ class QueueView(QWidget):
     def _apply(self, change) -> None:
         self.error.hide()
         change()
+        if not self._fitted:
+            self._fit_columns()
         self.update_count()
+
+    def _fit_columns(self) -> None:
+        """On the first page, widen each column to its title and what it shows (capped), so
+        nothing is cut beside a column left wide and empty; the user's own widths are kept after."""
+        if self.model.rowCount() == 0:
+            return
+        self._fitted = True
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        metrics = header.fontMetrics()
+        for i, col in enumerate(self.queue.columns[:-1]):
+            title = self.model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or ""
+            wanted = max(metrics.horizontalAdvance(str(title)) + 28, min(self.table.sizeHintForColumn(i), 320))
+            self.table.setColumnWidth(i, max(wanted, 48))
+        header.blockSignals(False)
 
     def update_count(self) -> None:
         """The total runs in the background: on big queues it is the slow part, never the page."""
@@ -167,7 +184,7 @@ class QueueView(QWidget):
     def _save_header(self) -> None:
         settings_store().setValue(self._header_key(), self.table.horizontalHeader().saveState())
 
-    def _restore_header(self) -> None:
+    def _restore_header(self) -> bool:
         state = settings_store().value(self._header_key())
         if state is not None:  # widths and order only: the sort starts from the queue's default
             header = self.table.horizontalHeader()
@@ -177,6 +194,7 @@ class QueueView(QWidget):
             header.setSortIndicator(section, order)
             header.blockSignals(False)
         self.table.horizontalHeader().sectionResized.connect(lambda *_: self._save_header())
+        return state is not None
 
     def filter_values(self) -> dict[str, Any]:
         return dict(self.model.filters)

@@ -30,6 +30,7 @@ class CreateAction:
     perm: Perm
     shortcut: str
     run: Union[Callable[..., None], str]   # (session, parent) -> None, or its "module:function"
+    group: str = ""      # the toolbar button it shares with its kind ("new", "warehouse", "reports", "money")
 
     def runner(self) -> Callable[..., None]:
         return resolve(self.run)
