@@ -99,7 +99,7 @@ def _statistics(session, main_window, out: Path, pump) -> None:
 
     open_statistics(session, main_window)
     stats = main_window._statistics_window
-    stats.resize(1500, 950)
+    stats.resize(1366, 728)
     for _ in range(50):
         pump(200)
         if stats.dashboard.board is not None and not stats.running_jobs():

@@ -21,6 +21,7 @@ from ui.session import Session, settings_store
 from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
 from ui.windows import registry
+from ui.widgets.fit_screen import resize_to_fit
 
 
 class MainWindow(QMainWindow):
@@ -400,7 +401,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 820)
+            resize_to_fit(self, 1360, 820)
         split = store.value(f"{self.session.prefix()}/splitter")
         if split is not None:
             self.splitter.restoreState(split)

@@ -86,3 +86,24 @@ def test_the_item_platform_follows_the_product_link(qtbot, company, open_main):
     for c in range(table.columnCount()):
         title = table.horizontalHeaderItem(c).text()
         assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(title), title
+
+
+def test_a_window_asking_for_more_than_a_laptop_offers_gets_what_fits():
+    from ui.widgets.fit_screen import fitted_size
+
+    assert fitted_size(1320, 900, 1366, 728) == (1320, 688)      # the statistics window's 900 px
+    assert fitted_size(1500, 600, 1366, 728) == (1350, 600)
+    assert fitted_size(800, 500, 1920, 1040) == (800, 500)       # a big screen changes nothing
+
+
+def test_the_statistics_window_fits_the_screen_it_opens_on(qtbot, company, open_main):
+    from PySide6.QtGui import QGuiApplication
+
+    from ui.screens.statistics import StatisticsWindow
+
+    window = open_main(company["db"], "quanly")
+    window.session.switch_role(Role.MANAGER)
+    stats = StatisticsWindow(window.session, window)
+    qtbot.addWidget(stats)
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    assert stats.height() <= area.height() and stats.width() <= area.width()

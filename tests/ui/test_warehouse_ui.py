@@ -330,7 +330,7 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     oid = consignment_order(db, st, ["SF9920000001", "SF9920000002"], customer_id=cid)
     sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
     for c in ("SF9920000001", "SF9920000002"):
-        parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c)
+        parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c, Measurements(Decimal("0.4")))
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, Decimal("1"), "D1")
     shipments.depart_shipment(db, st.cn, sid)
@@ -433,3 +433,31 @@ def test_the_accountant_bills_an_order_from_its_queue_with_the_weighed_parcels_f
     assert any("50×40×30/6000 = 10 kg" in preview.item(r, 2).text() for r in range(preview.rowCount()))
     dialog.findChild(QPushButton, "billing_issue").click()
     assert billing.order_money_view(db, st.accountant, oid).billed
+
+
+def test_sealing_a_sack_with_an_unweighed_parcel_asks_first(qtbot, depot, monkeypatch):
+    import ui.screens.shipment_screens as screens
+    from app.models import User
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from ui.screens.shipment_screens import ShipmentWindow
+    from ui.session import Session
+
+    db, st = depot["db"], depot["st"]
+    consignment_order(db, st, ["SF9940000001"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF9940000001")          # the scale was not used
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    assert shipments.pack_scan(db, st.cn, sid, "SF9940000001").tone == "warn"
+    asked = []
+    answers = iter([False, True])
+    monkeypatch.setattr(screens, "confirm", lambda parent, text, title=None: asked.append(text) or next(answers))
+    with db.read() as s:
+        username = s.get(User, st.cn.user_id).username
+    session = Session(db, login(db, username, PASSWORD))
+    station = ShipmentWindow(session, sid)
+    qtbot.addWidget(station)
+    assert not station.seal("1,5", "S-9")                                   # "No": still open
+    assert "SF9940000001" in asked[0]
+    assert shipments.get_shipment(db, st.cn, sid).status == "open"
+    assert station.seal("1,5", "S-9")                                       # "Yes": sealed
+    assert shipments.get_shipment(db, st.cn, sid).status == "sealed"

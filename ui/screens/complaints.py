@@ -35,6 +35,7 @@ from ui.common import error_label, named, open_in_main, report_error, show_field
 from ui.screens.money_common import amount_edit, cell, heading, read_decimal, readonly_table
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
+from ui.widgets.fit_screen import resize_to_fit
 
 PHOTO_FILTER = N_("Images") + " (*.png *.jpg *.jpeg *.gif *.webp)"
 #: order statuses in which the customer inspects what was delivered
@@ -496,7 +497,7 @@ class ComplaintWindow(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
-        self.resize(1100, 740)
+        resize_to_fit(self, 1100, 740)
         self.reload()
         if self.view.active and self.view.status in ("proposed", "approved"):
             self.tabs.setCurrentIndex(2)

@@ -47,6 +47,7 @@ from ui.session import Session
 from ui.widgets.amount_edit import AmountEdit
 from ui.widgets.customer_picker import CustomerPicker
 from ui.widgets.scan_panel import ScanPanel
+from ui.widgets.fit_screen import resize_to_fit
 
 
 class NewDeliveryDialog(FieldDialog):
@@ -262,7 +263,7 @@ class DeliveryWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(row)
         layout.addWidget(self.status_line)
-        self.resize(1100, 820)
+        resize_to_fit(self, 1100, 820)
         self.reload()
 
     def reload(self) -> None:

@@ -19,6 +19,7 @@ from ui.background import run_in_background
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
+from ui.widgets.fit_screen import resize_to_fit
 
 PAGE = 500
 
@@ -99,7 +100,7 @@ class MoneyBookDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(1320, 720)
+        resize_to_fit(self, 1320, 720)
         self._accounts()
 
     def _accounts(self) -> None:

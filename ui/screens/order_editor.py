@@ -20,6 +20,7 @@ from app.workflows.orders import OrderKind
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor's customer field)
+from ui.widgets.fit_screen import resize_to_fit
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
                 "unit_price_cny", "note", "image")
@@ -286,7 +287,7 @@ class OrderEditor(QDialog):
         box.accepted.connect(self.save)
         box.rejected.connect(self.reject)
         body.addWidget(box)
-        self.resize(1180, 720)
+        resize_to_fit(self, 1180, 720)
         if self.view is not None:
             self._fill(self.view)
         else:

@@ -24,6 +24,7 @@ from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
 from ui.windows.detail import ActivityTimeline
+from ui.widgets.fit_screen import resize_to_fit
 
 FILE_KINDS = {"image": N_("Image"), "inspection": N_("Inspection photo"), "report": N_("Report"),
               "other": N_("Other")}
@@ -298,7 +299,7 @@ class OrderWindow(QDialog):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.update_button.showMenu)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.edit)
-        self.resize(1240, 800)
+        resize_to_fit(self, 1240, 800)
         self.reload(first=True)
 
     # -- loading -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ui.screens.warehouse_common import (
 )
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
+from ui.widgets.fit_screen import resize_to_fit
 
 SH = ShipmentStatus
 
@@ -213,7 +214,7 @@ class ShipmentWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(docs)
         layout.addWidget(self.status_line)
-        self.resize(1180, 860)
+        resize_to_fit(self, 1180, 860)
         self.reload()
 
     def _placeholder(self) -> str:
@@ -329,7 +330,8 @@ class ShipmentWindow(FieldDialog):
 
     def seal(self, gross: str | None = None, seal_no: str | None = None) -> bool:
         if gross is not None:
-            return self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg"), seal_no or "")
+            self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg"), seal_no or "")
+            return self.view.status == SH.SEALED
         dialog = SealDialog(self.view, self)
         while dialog.exec():
             try:

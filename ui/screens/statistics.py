@@ -37,6 +37,7 @@ from app.services import settings as settings_service
 from ui.background import BackgroundJob, run_in_background
 from ui.common import named, report_error
 from ui.session import Session
+from ui.widgets.fit_screen import resize_to_fit
 
 PERIODS = (("this_month", N_("This month")), ("last_month", N_("Last month")),
            ("this_year", N_("This year")), ("custom", N_("Custom period")))
@@ -669,7 +670,8 @@ class ReportsTab(QWidget):
     def build_params(self, name: str) -> None:
         while self.params_row.count():
             w = self.params_row.takeAt(0).widget()
-            if w is not None:
+            if w is not None:   # hidden now: out of the layout it would still paint where it was
+                w.hide()
                 w.deleteLater()
         self.param_boxes.clear()
         chosen = self.params_by_report.setdefault(name, {})
@@ -725,7 +727,7 @@ class StatisticsWindow(QWidget):
         self.session = session
         settings = settings_service.read_all(session.db)
         self.setWindowTitle(_("Statistics — {company}").format(company=settings["company.name"]))
-        self.resize(1320, 900)
+        resize_to_fit(self, 1320, 900)
         self._generation = {"dashboard": 0, "report": 0}
         self.last_export: ExportResult | BaseException | None = None
         self._closing = False

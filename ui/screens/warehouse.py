@@ -58,6 +58,7 @@ from ui.screens.warehouse_common import (
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
 from ui.windows.detail import ActivityTimeline
+from ui.widgets.fit_screen import resize_to_fit
 
 # -- the China receiving station ------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ class ReceiveStation(FieldDialog):
         layout.addWidget(self.panel, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status)
-        self.resize(1100, 760)
+        resize_to_fit(self, 1100, 760)
 
     # the measurements typed in (or by the scale) for the next parcel
     def _measurements(self) -> Measurements:
@@ -516,7 +517,7 @@ class StocktakeWindow(FieldDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.panel, 2)
         layout.addWidget(self.results, 1)
-        self.resize(1000, 780)
+        resize_to_fit(self, 1000, 780)
         self.refresh()
 
     def refresh(self) -> None:
