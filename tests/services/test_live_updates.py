@@ -2,6 +2,8 @@
 import threading
 import time
 
+import pytest
+
 from app import db as dbmod
 from app.live import ChangeWatcher
 from app.permissions import Role
@@ -44,7 +46,7 @@ def test_another_desktops_commit_is_seen_within_the_promised_time(db):
 
 def test_a_desktop_does_not_hear_its_own_notifications_twice(db):
     if db.kind != "postgresql":
-        return   # on SQLite a commit from this process is indistinguishable; checked above
+        pytest.skip("PostgreSQL only: on SQLite a commit from this process is indistinguishable (checked above)")
     manager = make_user(db, Role.MANAGER)
     seen = []
     watcher = ChangeWatcher(db, lambda t, o: seen.append(t), poll_seconds=0.2)
