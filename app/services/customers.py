@@ -16,6 +16,7 @@ from app.models import Customer, CustomerAddress, User, UserRole, VipLevel
 from app.permissions import Actor, Perm, Role, require
 from app.queries.paging import Search, search_clause
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
+from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.text import digits, search_blob
 
 _PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")
@@ -126,7 +127,36 @@ def create_customer(db: Database, actor: Actor, data: CustomerInput) -> int:
         c.search_text = search_blob(c.code, c.name, c.phone, c.phone2)
         record(tx, actor, "customer", c.id, "created",
                after={"code": c.code, "name": c.name, "phone": c.phone, "care_staff_id": c.care_staff_id})
+        _welcome(tx, c)
         return c.id
+
+
+CUSTOMER_TEMPLATES.setdefault("welcome", (
+    N_("Welcome to {company} — your customer code is {code}"),
+    N_("Dear {name}, your customer code at {company} is {code}: write it on every bank transfer to us. "
+       "To send us the goods you choose on Taobao, 1688 or Tmall in one click, add our ordering "
+       "extension to your browser: {extension}")))
+CUSTOMER_TEMPLATES.setdefault("welcome_no_extension", (
+    N_("Welcome to {company} — your customer code is {code}"),
+    N_("Dear {name}, your customer code at {company} is {code}: write it on every bank transfer to us.")))
+
+
+def extension_link(db: Database) -> str:
+    """The ordering browser extension's link customers are given ('' when the company has none)."""
+    from app.services import settings as settings_service
+
+    with db.read() as s:
+        return settings_service.get(s, "orders.extension_url") or ""
+
+
+def _welcome(tx: Session, c: Customer) -> None:
+    """A new customer's first message: their code, and the ordering extension when there is one."""
+    from app.services import settings as settings_service
+
+    url = settings_service.get(tx, "orders.extension_url") or ""
+    company = settings_service.get(tx, "company.name")
+    notify_customer(tx, c, "welcome" if url else "welcome_no_extension", "customer", c.id,
+                    code=c.code, company=company, extension=url)
 
 
 def update_customer(db: Database, actor: Actor, customer_id: int, seen_version: int,

@@ -20,13 +20,15 @@ from app.i18n import Lazy, N_, _
 from app.models import (Customer, CustomerAddress, DeliveryParcel, DeliveryRequest, Order, OrderMoney,
                         Parcel, User, Warehouse)
 from app.money import VND, Money
-from app.permissions import Actor, Perm, require
+from app.permissions import Actor, Perm, Role, require
 from app.services import files as file_store
 from app.services import ledger, purchasing, wallets
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
+from app.services.tasks import close_tasks, open_task
 from app.tracking import is_plausible, normalize_code
+from app.workflows.tasks import TaskKind
 from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS,
                                       DeliveryStatus)
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
@@ -166,6 +168,9 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
         record(tx, actor, "delivery", d.id, "requested",
                after={"code": d.code, "customer": customer.code, "parcels": [p.tracking_code for p in rows],
                       "method": d.method, "cod": d.cod})
+        open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
+                  _("Deliver {code} to {customer}: {n} parcels").format(code=d.code, customer=customer.name,
+                                                                        n=len(rows)), "delivery", d.id)
         return d.id
 
 
@@ -308,6 +313,7 @@ def confirm_delivered(db: Database, actor: Actor, delivery_id: int, signed_by: s
             p.delivered_at, p.updated_at = at, at
             log_event(tx, actor, at, "parcel", p.id, "delivered", {"status": prior},
                       {"status": p.status, "delivery": d.code})
+        close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER})
         record(tx, actor, "delivery", d.id, "confirm_delivered", {"status": before},
                {"status": d.status, "signed_by": d.signed_by, "slip_file": d.signed_slip_file_id})
         tx.flush()
@@ -337,6 +343,7 @@ def cancel_delivery(db: Database, actor: Actor, delivery_id: int, reason: str) -
         before = _apply(tx, d, "cancel", actor, reason)
         for p in _parcels(tx, d):
             p.delivery_id = None
+        close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER})
         record(tx, actor, "delivery", d.id, "cancel", {"status": before}, {"status": d.status}, reason.strip())
 
 

@@ -301,6 +301,8 @@ def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, ra
     log_event(tx, actor, at, "parcel", pid, "received_cn", None,
               {"status": P.RECEIVED_CN.value, "ownerless": True, "warehouse_id": warehouse_id,
                "weight_kg": m.weight_kg})
+    open_task(tx, actor, TaskKind.MATCH_PARCEL, Role.FORWARDER_CN,
+              _("Find the owner of parcel {code}").format(code=code), "parcel", pid)
     return ScanResult(Outcome.OWNERLESS, code, _("Unknown code — ownerless parcel"),
                       _("No order expects {code}. Put it on the ownerless shelf; it is in the "
                         "ownerless queue to be matched. {weights}").format(
@@ -425,6 +427,7 @@ class ParcelView:
     created_at: datetime
     lost_at: datetime | None
     alerts: tuple[AlertView, ...]
+    can_declare_lost: bool = False      # the workflow lets this user declare it lost now
 
 
 def find_parcel(db: Database, actor: Actor, raw_code: str) -> int | None:
@@ -451,7 +454,8 @@ def get_parcel(db: Database, actor: Actor, parcel_id: int) -> ParcelView:
                           p.order_id, order.code if order else "", p.customer_id,
                           customer.code if customer else "", customer.name if customer else "",
                           dest.code if dest else "", p.label_name, p.label_shop, p.seller_order_no,
-                          p.item_count, p.note, p.created_at, p.lost_at, tuple(alerts))
+                          p.item_count, p.note, p.created_at, p.lost_at, tuple(alerts),
+                          any(step.action == "mark_lost" for step in PARCEL_FLOW.allowed(p, actor)))
 
 
 def set_shelf(db: Database, actor: Actor, parcel_id: int, shelf: str) -> None:
@@ -704,6 +708,8 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
 
 def mark_parcel_lost(db: Database, actor: Actor, parcel_id: int, reason: str) -> None:
     """A manager declares a parcel lost (e.g. missing from a shipment and not found)."""
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": _("Say why the parcel is declared lost.")})
     with db.transaction() as tx:
         p = _load(tx, parcel_id)
         before = p.status

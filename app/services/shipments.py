@@ -358,6 +358,10 @@ def arrive_scan(db: Database, actor: Actor, raw_code: str) -> ScanResult:
             SHIPMENT_FLOW.apply(sh, "arrive", actor)
             sh.arrived_at = sh.updated_at = now(tx)
             record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
+            for team in sorted(RECEIVERS[Direction(sh.direction)]):
+                open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
+                          _("Receive shipment {code} into the warehouse: {n} parcels").format(
+                              code=sh.code, n=sh.parcel_count), "shipment", sh.id)
         elif sh.status != SH.ARRIVED:
             return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
                 code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
@@ -517,6 +521,7 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
         sh = _load(tx, shipment_id)
         _require_side(actor, sh, packing=False)
         SHIPMENT_FLOW.apply(sh, "reconcile", actor)
+        close_tasks(tx, actor, "shipment", sh.id, {TaskKind.RECEIVE_WAREHOUSE})
         at = now(tx)
         direction = Direction(sh.direction)
         origin_team = ORIGIN_TEAM[direction]

@@ -466,3 +466,37 @@ def test_sealing_a_sack_with_an_unweighed_parcel_asks_first(qtbot, depot, monkey
     assert shipments.get_shipment(db, st.cn, sid).status == "open"
     assert station.seal("1,5", "S-9")                                       # "Yes": sealed
     assert shipments.get_shipment(db, st.cn, sid).status == "sealed"
+
+
+def test_a_manager_declares_an_in_transit_parcel_lost_from_its_window(qtbot, depot, monkeypatch):
+    from app.errors import ValidationFailed
+    from app.models import User
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from ui.screens.warehouse import ParcelWindow
+    from ui.session import Session
+
+    db, st = depot["db"], depot["st"]
+    consignment_order(db, st, ["SF9950000001"])
+    pid = parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF9950000001", Measurements(Decimal("1.0"))).parcel_id
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, sid, "SF9950000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("1.2"), "L1")
+    shipments.depart_shipment(db, st.cn, sid)
+
+    def window_for(actor):
+        with db.read() as s:
+            username = s.get(User, actor.user_id).username
+        w = ParcelWindow(Session(db, login(db, username, PASSWORD)), pid)
+        qtbot.addWidget(w)
+        w.show()
+        return w
+
+    assert not window_for(st.cn).findChild(QPushButton, "parcel_declare_lost").isVisible()
+    window = window_for(st.manager)
+    assert window.findChild(QPushButton, "parcel_declare_lost").isVisible()
+    with pytest.raises(ValidationFailed):
+        parcels.mark_parcel_lost(db, st.manager, pid, "  ")
+    assert window.declare_lost("Không thấy trong bao khi mở ở Hà Nội")
+    assert _status(db, "SF9950000001").status == "lost"
+    assert not window.findChild(QPushButton, "parcel_declare_lost").isVisible()

@@ -72,6 +72,10 @@ class CustomerWindow(QDialog):
         self.new_order = named(QPushButton(_("New purchase order for this customer")), "customer_new_order")
         self.new_order.clicked.connect(self._new_order)
         self.new_order.setVisible(session.can(Perm.CREATE_ORDERS) and customer_id is not None)
+        self.copy_extension = named(QPushButton(_("Copy the ordering-extension link")), "customer_copy_extension")
+        self.copy_extension.setToolTip(_("For the customer: the browser extension that sends us their cart"))
+        self.copy_extension.clicked.connect(self._copy_extension)
+        self.copy_extension.setVisible(bool(customers.extension_link(session.db)))
         self.status = named(QLabel(""), "customer_status")
         arow = QHBoxLayout()
         arow.addWidget(add)
@@ -87,6 +91,7 @@ class CustomerWindow(QDialog):
         layout.addWidget(self.status)
         bottom = QHBoxLayout()
         bottom.addWidget(self.new_order)
+        bottom.addWidget(self.copy_extension)
         bottom.addStretch(1)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
@@ -97,6 +102,13 @@ class CustomerWindow(QDialog):
             self.setWindowTitle(_("New customer"))
             self.code.setText(_("New customer"))
             self._add_address()
+
+    def _copy_extension(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        link = customers.extension_link(self.session.db)
+        QGuiApplication.clipboard().setText(link)
+        self.status.setText(_("Copied: {link}").format(link=link))
 
     def load(self) -> None:
         v = self.view = customers.get_customer(self.session.db, self.session.actor, self.customer_id)

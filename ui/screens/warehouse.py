@@ -233,7 +233,8 @@ class ParcelWindow(FieldDialog):
                 (_("Save label as PDF…"), "parcel_save_label", lambda: self.save_label(), labels),
                 (_("Move to shelf…"), "parcel_set_shelf", self.set_shelf,
                  can(Perm.RECEIVE_CN) or can(Perm.RECEIVE_VN) or can(Perm.DELIVER)),
-                (_("Pin an alert note…"), "parcel_pin_alert", self.pin_alert, can(Perm.PIN_ALERTS))):
+                (_("Pin an alert note…"), "parcel_pin_alert", self.pin_alert, can(Perm.PIN_ALERTS)),
+                (_("Declare lost…"), "parcel_declare_lost", self.declare_lost, False)):
             b = named(QPushButton(text), name)
             b.clicked.connect(slot)
             b.setVisible(allowed)
@@ -321,6 +322,7 @@ class ParcelWindow(FieldDialog):
         self.alerts.setText("\n".join(_("Alert note ({stage}): {text} — {who}").format(
             stage=_(STAGE_LABELS[a.stage]), text=a.text, who=a.created_by) for a in v.alerts))
         self.alerts.setVisible(bool(v.alerts))
+        self.findChild(QPushButton, "parcel_declare_lost").setVisible(v.can_declare_lost)
         self.timeline.show_lines(activity.history(s.db, s.actor, "parcel", self.parcel_id))
         if self.tabs.count() == 0:
             if ln.ownerless and s.can(Perm.MATCH_PARCELS):
@@ -425,6 +427,22 @@ class ParcelWindow(FieldDialog):
     def pin_alert(self) -> None:
         if PinAlertDialog(self.session, tracking_code=self.view.line.tracking_code, parent=self).exec():
             self.reload()
+
+    def declare_lost(self, reason: str | None = None) -> bool:
+        """A manager declares the parcel lost (its order's staff are told); asks why first."""
+        if reason is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            reason, ok = QInputDialog.getText(self, _("Declare lost"), _("Why is the parcel declared lost?"))
+            if not ok:
+                return False
+        try:
+            parcels.mark_parcel_lost(self.session.db, self.session.actor, self.parcel_id, reason)
+        except Exception as exc:
+            report_error(self, exc)
+            return False
+        self.reload()
+        return True
 
 
 # -- alert notes ---------------------------------------------------------------------------------

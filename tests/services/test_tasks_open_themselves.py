@@ -1,0 +1,73 @@
+"""The tasks seed 004 lists open themselves and close when the work is done: matching an ownerless
+parcel, receiving a shipment into the warehouse, delivering; a new customer is welcomed with their
+code and the ordering extension's link."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.models import CustomerMessage, Task
+from app.money import VND, Money
+from app.services import customers, deliveries, parcels, settings as settings_service, shipments
+from app.services.deliveries import DeliveryInput
+from app.permissions import Role
+from tests.factories import make_customer, make_user
+from tests.services.warehouse_helpers import consignment_order, kg, make_staff
+
+
+@pytest.fixture
+def st(db):
+    return make_staff(db)
+
+
+def _tasks(db, kind):
+    with db.read() as s:
+        return [(t.role, t.status, t.entity, t.entity_id, t.due_at is not None)
+                for t in s.scalars(select(Task).where(Task.kind == kind).order_by(Task.id))]
+
+
+def test_an_ownerless_parcel_opens_a_matching_task_that_matching_closes(db, st):
+    pid = parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "ZT7700000000001", kg("1.0")).parcel_id
+    assert _tasks(db, "match_parcel") == [("forwarder_cn", "open", "parcel", pid, True)]
+    oid = consignment_order(db, st, ["YT7700000000009"])
+    parcels.match_parcel(db, st.cn, pid, oid, "Khách gửi ảnh vận đơn")
+    assert _tasks(db, "match_parcel")[0][1] == "done"
+
+
+def test_an_arrived_shipment_is_a_task_to_receive_and_a_delivery_a_task_to_deliver(db, st):
+    cid = make_customer(db, st.care)
+    consignment_order(db, st, ["SF7800000001"], customer_id=cid)
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF7800000001", kg("1.5"))
+    shipments.pack_scan(db, st.cn, sid, "SF7800000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H1")
+    shipments.depart_shipment(db, st.cn, sid)
+    assert _tasks(db, "receive_warehouse") == []
+    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    assert _tasks(db, "receive_warehouse") == [("forwarder_vn", "open", "shipment", sid, True)]
+    shipments.receive_scan(db, st.vn, sid, "SF7800000001", Decimal("1.5"))
+    shipments.close_shipment(db, st.vn, sid)
+    assert _tasks(db, "receive_warehouse")[0][1] == "done"
+    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+    did = deliveries.create_delivery(db, st.store, DeliveryInput(
+        cid, st.wh["VN-HN"], [p.id for p in ready], "courier", delivery_fee=Money.of("0", VND)))
+    assert _tasks(db, "deliver") == [("warehouse_vn", "open", "delivery", did, True)]
+    deliveries.cancel_delivery(db, st.store, did, "Khách đổi ngày")
+    assert _tasks(db, "deliver")[0][1] == "done"
+
+
+def test_a_new_customer_is_welcomed_with_their_code_and_the_extension_link(db, st):
+    admin = make_user(db, Role.ADMIN)
+    settings_service.update_settings(db, admin, {"orders.extension_url": "https://hangnga.vn/tien-ich"})
+    cid = customers.create_customer(db, st.care, customers.CustomerInput("Đặng Thu Hà", "0912000111",
+                                                                          email="ha@example.com"))
+    with db.read() as s:
+        message = s.scalar(select(CustomerMessage).where(CustomerMessage.customer_id == cid))
+    assert message.event == "welcome" and message.to_address == "ha@example.com"
+    assert f"KH{cid:06d}" in message.subject and f"KH{cid:06d}" in message.body
+    assert "https://hangnga.vn/tien-ich" in message.body
+    settings_service.update_settings(db, admin, {"orders.extension_url": ""})
+    other = customers.create_customer(db, st.care, customers.CustomerInput("Lý Văn Tám", "0912000222"))
+    with db.read() as s:
+        message = s.scalar(select(CustomerMessage).where(CustomerMessage.customer_id == other))
+    assert message.event == "welcome_no_extension" and "http" not in message.body
