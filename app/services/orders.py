@@ -61,6 +61,7 @@ class ItemInput:
     id: int | None = None
     image: tuple[str, bytes] | None = None     # (file name, content) of a new image
     image_file_id: int | None = None           # an image already stored
+    tally_exempt: bool = False                 # not counted piece by piece (no tally fee for it)
 
 
 @dataclass
@@ -202,6 +203,7 @@ def _write_items(tx: Session, order: Order, items: list[ItemInput]) -> None:
         row.product_url, row.title = data.product_url.strip(), data.title.strip()
         row.variant, row.note = data.variant.strip(), data.note.strip()
         row.quantity, row.unit_price_cny = data.quantity, parse_price(data.unit_price_cny)
+        row.tally_exempt = bool(data.tally_exempt)
         if data.image is not None:
             row.image_file_id = file_store.store(tx, data.image[0], data.image[1], images_only=True).id
         elif data.image_file_id is not None:
@@ -791,6 +793,7 @@ class ItemView:
     line_total: Money
     note: str
     image_file_id: int | None
+    tally_exempt: bool = False
 
 
 @dataclass(frozen=True)
@@ -908,7 +911,7 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
         items = tuple(ItemView(i.id, i.shop.name if i.shop else "", i.shop.platform if i.shop else "",
                                i.product_url, i.title, i.variant, i.quantity, i.quantity_bought,
                                i.quantity_received, i.unit_price_cny, i.line_total, i.note,
-                               i.image_file_id) for i in o.items)
+                               i.image_file_id, bool(i.tally_exempt)) for i in o.items)
         return OrderView(
             o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
             c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),

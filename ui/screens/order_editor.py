@@ -23,10 +23,11 @@ from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor'
 from ui.widgets.fit_screen import resize_to_fit
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
-                "unit_price_cny", "note", "image")
+                "unit_price_cny", "tally_exempt", "note", "image")
 ITEM_TITLES = {"shop_name": N_("Shop"), "platform": N_("Platform"), "product_url": N_("Product link"),
                "title": N_("Title (Chinese)"), "variant": N_("Variant"), "quantity": N_("Qty"),
-               "unit_price_cny": N_("Unit price (CNY)"), "note": N_("Note"), "image": N_("Image")}
+               "unit_price_cny": N_("Unit price (CNY)"), "note": N_("Note"), "image": N_("Image"),
+               "tally_exempt": N_("No tally")}
 BAD = QColor("#fde2e1")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -47,7 +48,7 @@ class ItemsTable(QTableWidget):
         self.setHorizontalHeaderLabels([_(ITEM_TITLES[c]) for c in ITEM_COLUMNS])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = self.horizontalHeader().fontMetrics()
-        for i, w in enumerate((150, 90, 220, 180, 120, 50, 110, 140, 70)):   # never narrower than its title
+        for i, w in enumerate((150, 90, 220, 180, 120, 50, 110, 60, 140, 70)):   # never narrower than its title
             self.setColumnWidth(i, max(w, metrics.horizontalAdvance(_(ITEM_TITLES[ITEM_COLUMNS[i]])) + 24))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAcceptDrops(True)
@@ -90,6 +91,12 @@ class ItemsTable(QTableWidget):
                 cell = QTableWidgetItem("")
                 cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.setItem(row, c, cell)
+            elif key == "tally_exempt":   # goods not counted piece by piece: no tally fee for them
+                cell = QTableWidgetItem("")
+                cell.setFlags((cell.flags() | Qt.ItemFlag.ItemIsUserCheckable) & ~Qt.ItemFlag.ItemIsEditable)
+                cell.setCheckState(Qt.CheckState.Checked if values.get(key) else Qt.CheckState.Unchecked)
+                cell.setToolTip(_("Not counted piece by piece at the warehouse (no tally fee)"))
+                self.setItem(row, c, cell)
             else:
                 self.setItem(row, c, QTableWidgetItem(str(values.get(key, ""))))
         if item_id is not None:
@@ -121,6 +128,8 @@ class ItemsTable(QTableWidget):
             box = self.cellWidget(row, c)
             return box.currentData() if box is not None else "other"
         cell = self.item(row, c)
+        if key == "tally_exempt":
+            return "1" if cell is not None and cell.checkState() == Qt.CheckState.Checked else ""
         return cell.text().strip() if cell else ""
 
     def set_image(self, row: int, name: str, data: bytes) -> None:
@@ -314,7 +323,7 @@ class OrderEditor(QDialog):
                 row = self.items.add_row({"shop_name": it.shop_name, "platform": it.platform or "other",
                                           "product_url": it.product_url, "title": it.title, "variant": it.variant,
                                           "quantity": it.quantity, "unit_price_cny": fmt_decimal(it.unit_price_cny),
-                                          "note": it.note}, item_id=it.id)
+                                          "note": it.note, "tally_exempt": it.tally_exempt}, item_id=it.id)
                 if it.image_file_id:
                     self.items.stored_images[row] = it.image_file_id
                     _mime, data = orders.read_file(self.session.db, self.session.actor, it.image_file_id)
@@ -356,7 +365,8 @@ class OrderEditor(QDialog):
                                     product_url=texts["product_url"], quantity=qty, unit_price_cny=price,
                                     title=texts["title"], variant=texts["variant"], note=texts["note"],
                                     id=self.items.item_ids.get(row), image=self.items.images.get(row),
-                                    image_file_id=self.items.stored_images.get(row))
+                                    image_file_id=self.items.stored_images.get(row),
+                                    tally_exempt=bool(texts["tally_exempt"]))
             out.append(item)
         return out, errors
 

@@ -390,7 +390,7 @@ class OrderWindow(QDialog):
                       "" if it.quantity_bought is None else fmt_decimal(it.quantity_bought),
                       fmt_decimal(it.quantity_received), fmt_decimal(it.unit_price_cny, digits=2),
                       fmt_decimal(it.line_total.amount, digits=2),
-                      it.note]
+                      " · ".join(x for x in (_("no tally") if it.tally_exempt else "", it.note) if x)]
             for c, text in enumerate(values):
                 cell = QTableWidgetItem(text)
                 if c in (4, 5, 6, 7, 8):
