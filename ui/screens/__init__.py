@@ -38,6 +38,7 @@ ACTIONS = (
     ("import_parcels", N_("Import a tracking list…"), Perm.IMPORT_PARCELS, "Ctrl+Shift+I",
      "warehouse:import_tracking_list"),
     ("pin_alert", N_("Pin an alert note…"), Perm.PIN_ALERTS, "Ctrl+Shift+L", "warehouse:pin_alert"),
+    ("new_task", N_("New task…"), Perm.ASSIGN_TASKS, "Ctrl+Shift+J", "task_window:new_task"),
     ("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S", "statistics:open_statistics"),
     ("open_shop_kpis", N_("Shop KPIs"), Perm.VIEW_VENDOR_KPIS, "Ctrl+Shift+V", "statistics:open_shop_kpis"),
     ("money_record_topup", N_("Record top-up…"), Perm.RECORD_PAYMENTS, "Ctrl+Shift+T", "money:record_topup"),
@@ -48,7 +49,7 @@ ACTIONS = (
 #: the toolbar shows one button per kind of action (its first action for the role, the others
 #: under its arrow), so a role holding many still fits a 1366-pixel screen
 GROUPS = {"new_purchase_order": "new", "new_consignment_order": "new", "new_customer": "new",
-          "pin_alert": "new", "station_receive_cn": "warehouse", "new_shipment": "warehouse",
+          "pin_alert": "new", "new_task": "new", "station_receive_cn": "warehouse", "new_shipment": "warehouse",
           "station_receive_shipments": "warehouse", "station_receive_returns": "warehouse",
           "new_delivery": "warehouse", "station_stocktake": "warehouse", "import_parcels": "warehouse",
           "open_statistics": "reports", "open_shop_kpis": "reports", "money_record_topup": "money",

@@ -4,18 +4,18 @@ Only what the person may do now is enabled; the services check again.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Signal
-from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QInputDialog, QLabel, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Perm, Role
 from app.services import activity, tasks, users
-from ui.common import named, report_error
+from ui.common import error_label, named, report_error
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 
@@ -73,6 +73,77 @@ class RescheduleDialog(QDialog):
 
     def due_at(self) -> datetime:
         return self.due.dateTime().toPython().astimezone()
+
+
+class NewTaskDialog(QDialog):
+    """A manager writes a task by hand for a department (a role's queue) or one person in it."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "new_task_dialog", _("New task"))
+        self.setWindowTitle(_("New task"))
+        self.session = session
+        self.task_id: int | None = None
+        self.title = named(QLineEdit(), "new_task_title", _("Task"))
+        self.title.setPlaceholderText(_("What is to be done, e.g. Call back Mrs Hằng about order DH0000123"))
+        self.title_error = error_label("new_task_title_error")
+        self.title.textEdited.connect(lambda _t: self.title_error.hide())
+        self.role = named(QComboBox(), "new_task_role", _("Department"))
+        for role in Role:
+            if role is not Role.SYSTEM:
+                self.role.addItem(_(ROLE_LABELS[role]), role.value)
+        self.person = named(QComboBox(), "new_task_person", _("Person"))
+        self.role.currentIndexChanged.connect(lambda _i: self._fill_people())
+        self.has_due = named(QCheckBox(_("Due by")), "new_task_has_due")
+        self.due = named(QDateTimeEdit(), "new_task_due", _("Due"))
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.due.setDateTime(QDateTime(session.db.clock.now().astimezone() + timedelta(days=1)))
+        self.due.setEnabled(False)
+        self.has_due.toggled.connect(self.due.setEnabled)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.has_due)
+        due_row.addWidget(self.due, 1)
+        form = QFormLayout(self)
+        form.addRow(_("Task"), self.title)
+        form.addRow("", self.title_error)
+        form.addRow(_("Department"), self.role)
+        form.addRow(_("Person"), self.person)
+        form.addRow("", due_row)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "new_task_submit").setText(_("Create"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+        self._fill_people()
+        self.resize(560, self.sizeHint().height())
+
+    def _fill_people(self) -> None:
+        self.person.clear()
+        self.person.addItem(_("— anyone in the department —"), None)
+        for uid, name in users.staff_with_role(self.session.db, self.session.actor, Role(self.role.currentData())):
+            self.person.addItem(name, uid)
+
+    def accept(self) -> None:
+        due = self.due.dateTime().toPython().astimezone() if self.has_due.isChecked() else None
+        try:
+            self.task_id = tasks.create_manual_task(self.session.db, self.session.actor, Role(self.role.currentData()),
+                                                    self.title.text(), self.person.currentData(), due)
+        except ValidationFailed as exc:
+            self.title_error.setText(exc.field_errors.get("title", str(exc)))
+            self.title_error.show()
+            return
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        super().accept()
+
+
+def new_task(session: Session, parent: QWidget | None = None) -> None:
+    dialog = NewTaskDialog(session, parent)
+    if dialog.exec() and parent is not None and hasattr(parent, "statusBar"):
+        parent.statusBar().showMessage(_("Task created."), 6000)
 
 
 # -- the actions, shared by the window and the main window's queue bar ---------------------------------

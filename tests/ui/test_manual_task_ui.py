@@ -1,0 +1,40 @@
+"""A manager writes a task by hand for a department or one person in it (Ctrl+Shift+J)."""
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
+from sqlalchemy import select
+
+from app.models import Task
+from app.permissions import Role
+from tests.factories import make_user
+from tests.ui.conftest import type_text
+from tests.ui.test_money_ui import when_shown
+
+
+def test_a_manager_writes_a_task_for_one_person_of_a_department(qtbot, company, open_main):
+    from ui.screens.task_window import NewTaskDialog
+
+    db = company["db"]
+    lan = make_user(db, Role.WAREHOUSE_VN, username="lan", full_name="Ngô Thị Lan")
+    main = open_main(db, "quanly")
+    main.session.switch_role(Role.MANAGER)
+    seen = {}
+
+    def fill(dialog):
+        qtbot.mouseClick(dialog.findChild(QPushButton, "new_task_submit"), Qt.MouseButton.LeftButton)
+        seen["empty_refused"] = dialog.isVisible() and dialog.findChild(QLabel, "new_task_title_error").isVisible()
+        type_text(qtbot, dialog.findChild(QLineEdit, "new_task_title"), "Kiểm lại kệ A3 trước 17h")
+        role = dialog.findChild(QComboBox, "new_task_role")
+        role.setCurrentIndex(role.findData(Role.WAREHOUSE_VN.value))
+        person = dialog.findChild(QComboBox, "new_task_person")
+        person.setCurrentIndex(person.findData(lan.user_id))
+        qtbot.mouseClick(dialog.findChild(QPushButton, "new_task_submit"), Qt.MouseButton.LeftButton)
+
+    done = when_shown(NewTaskDialog, fill)
+    action = next(a for a in main.create_actions if a.objectName() == "new_task")
+    assert action.isVisible() and action.shortcut().toString() == "Ctrl+Shift+J"
+    action.trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert seen["empty_refused"]
+    with db.read() as s:
+        task = s.scalar(select(Task).where(Task.kind == "other"))
+    assert (task.title, task.role, task.assignee_id) == ("Kiểm lại kệ A3 trước 17h", "warehouse_vn", lan.user_id)
