@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -106,11 +107,12 @@ def _staff(db: Database) -> list[DemoAccount]:
     accounts = [DemoAccount(u, n, tuple(r), _password()) for u, n, r, _ in ROLE_USERS]
     auth.first_run_setup(db, "Công ty TNHH Vận chuyển Hằng Nga (demo)", "admin", "Trần Quản Trị",
                          accounts[0].password)
+    with ThreadPoolExecutor(2) as pool:     # argon2 lets go of the GIL: both cores hash
+        hashes = list(pool.map(auth.hash_password, [a.password for a in accounts[1:]]))
     with db.transaction() as tx:
         codes = {w.code: w.id for w in tx.scalars(select(Warehouse))}
-        for (username, full_name, roles, wh), acc in zip(ROLE_USERS[1:], accounts[1:]):
-            user = User(username=username, full_name=full_name,
-                        password_hash=auth.hash_password(acc.password), created_at=now(tx),
+        for (username, full_name, roles, wh), acc, hashed in zip(ROLE_USERS[1:], accounts[1:], hashes):
+            user = User(username=username, full_name=full_name, password_hash=hashed, created_at=now(tx),
                         home_warehouse_id=codes.get(wh) if wh else None)
             user.roles = [UserRole(role=r.value) for r in roles]
             tx.add(user)
@@ -202,9 +204,11 @@ class _Demo:
         self.cny_account = ledger.cash_accounts(db, accountant, "cn")[0].id
         self.later(1, 3)
         for n, cid in enumerate(self.funded):
-            done = wallets.record_payment(db, accountant, "topup", cid, Decimal(60_000_000), f"FT26{n + 1:07d}",
-                                          self.clock.now().date(), self.vnd_account)
-            if done.entry_id is None:          # above the approval limit: the manager approves
+            # a top-up of the approval limit (20,000,000 đ) is posted at once; above, the manager approves
+            big = n % 8 == 0
+            done = wallets.record_payment(db, accountant, "topup", cid, Decimal(60_000_000 if big else 20_000_000),
+                                          f"FT26{n + 1:07d}", self.clock.now().date(), self.vnd_account)
+            if done.entry_id is None:
                 wallets.approve_payment(db, manager, done.payment_id)
             self.clock.advance(minutes=rng.uniform(3, 20))
 
@@ -329,15 +333,14 @@ class _Demo:
         # carts and orders waiting on the customer
         self.new_order("cart", P, rng.choice(fund), when(1, 6))
         self.new_order("cart_c", C, rng.choice(fund), when(1, 6))
-        for n, cid in enumerate(self.unfunded):               # no money yet: waiting for the deposit
+        for n, cid in enumerate(self.unfunded[::3]):          # no money yet: waiting for the deposit
             o = self.new_order(f"waits{n}", P, cid, when(0.5, 4))
             self.expect("unfunded submitted", self.submit(o), S.NEW)
         o = self.new_order("cons_new", C, rng.choice(fund), when(0.2, 1))
         self.expect("consignment submitted", self.submit(o), S.NEW)
         # deposited, waiting for the manager; services that need approval
-        for n in range(2):
-            o = self.new_order(f"deposited{n}", P, rng.choice(fund), when(0.2, 1.5))
-            self.expect("deposited", self.submit(o), S.DEPOSITED)
+        o = self.new_order("deposited", P, rng.choice(fund), when(0.2, 1.5))
+        self.expect("deposited", self.submit(o), S.DEPOSITED)
         o = self.new_order("approval", P, rng.choice(fund), when(0.5, 1.5), services=("cargo_insurance",))
         self.submit(o)
         self.expect("needs approval", self.accept(o, approve=False), S.AWAITING_APPROVAL)
@@ -346,19 +349,17 @@ class _Demo:
             o = self.new_order(f"accepted{n}", P, fund[n], self.days_ago(days), buyer=buyer)
             self.submit(o)
             self.expect("accepted", self.accept(o), S.ACCEPTED)
-        for n, buyer in enumerate(["dathang1", "dathang2"]):
-            o = self.new_order(f"purchasing{n}", P, rng.choice(fund), when(1, 2), buyer=buyer, shops=2)
-            self.submit(o)
-            self.accept(o)
-            self.expect("purchasing", self.buy(o, place_only=True), S.PURCHASING)
+        o = self.new_order("purchasing", P, rng.choice(fund), when(1, 2), buyer="dathang2", shops=2)
+        self.submit(o)
+        self.accept(o)
+        self.expect("purchasing", self.buy(o, place_only=True), S.PURCHASING)
         self.through_purchase("purchased", P, rng.choice(fund), when(2, 4), buyer="dathang1")
         o = self.through_purchase("shipped0", P, fund[4], when(3, 5), shipped=self.days_ago(1.2), buyer="dathang1")
         self.later(0.5, 2)
         orders.set_awaiting_customer(self.db, self.care(o), o.id, True,
                                      "Shop hỏi khách có đồng ý đổi sang màu xanh không")
         self.through_purchase("shipped1", P, fund[9], when(3, 5), shipped=self.days_ago(0.8), shops=2)
-        for n in range(2):                                    # consignments whose parcels are on the way
-            self.through_purchase(f"cons_accepted{n}", C, fund[10 + n], when(1, 3))
+        self.through_purchase("cons_accepted", C, fund[10], when(1, 3))   # its parcels are on the way
         # the ways out: cancelled, out of stock
         o = self.new_order("cancelled", P, rng.choice(fund), when(5, 12))
         self.submit(o)
@@ -495,7 +496,6 @@ class _Demo:
         for _o in [self.to_china("a_received0", P, fund[0], d(rng.uniform(17.2, 18)), buyer="dathang1",
                            overpay=Decimal("18.00")),
              self.to_china("a_received1", C, fund[1], d(rng.uniform(17.2, 18))),
-             self.to_china("a_received2", P, fund[2], d(rng.uniform(17.2, 18)), buyer="dathang2"),
              self.to_china("a_delivered0", P, fund[3], d(17.4), buyer="dathang1"),
              # shipped by the shop 23 days ago: its after-sale window closes in about two days
              self.to_china("a_claim", P, fund[5], d(17.6), shipped_days=5.8, buyer="dathang1"),
@@ -506,7 +506,7 @@ class _Demo:
         self.shipment("VN-HN", d(17), [o_key for o_key in self.orders if o_key.startswith("a_")], SH.RECONCILED)
         for key in (k for k in self.orders if k.startswith("a_")):
             self.bill(key)
-        for key, delivered in (("a_received0", 13), ("a_received1", 12.5), ("a_received2", 12),
+        for key, delivered in (("a_received0", 13), ("a_received1", 12.5),
                                ("a_delivered0", 4), ("a_claim", 3.5), ("a_complaint0", 6), ("a_complaint1", 5)):
             self.deliver(key, d(delivered))
             self.expect(f"{key} delivered", self.status(key), S.DELIVERED)
@@ -515,15 +515,15 @@ class _Demo:
         self.expect("refused", orders.apply_action(self.db, self.care(self.orders["a_refused"]),
                                                    self.orders["a_refused"].id, "refuse",
                                                    "Khách không nhận hàng, đổi ý"), S.REFUSED)
-        for key, days in (("a_received0", 6), ("a_received1", 7), ("a_received2", 2)):
+        for key, days in (("a_received0", 6), ("a_received1", 2)):
             self.at(d(days))
             self.expect(f"{key} received", orders.apply_action(
                 self.db, self.care(self.orders[key]), self.orders[key].id, "confirm_received"), S.RECEIVED)
         # Shipment 2, Hồ Chí Minh City, sent 10 days ago
-        for n, key in enumerate(("b_delivered", "b_ready", "b_ready_c")):
-            self.to_china(key, C if key.endswith("_c") else P, fund[12 + n], d(rng.uniform(11.2, 12)), dest="VN-SG")
-        self.shipment("VN-SG", d(11), ["b_delivered", "b_ready", "b_ready_c"], SH.RECONCILED)
-        for key in ("b_delivered", "b_ready", "b_ready_c"):
+        for n, key in enumerate(("b_delivered", "b_ready")):
+            self.to_china(key, P, fund[12 + n], d(rng.uniform(11.2, 12)), dest="VN-SG")
+        self.shipment("VN-SG", d(11), ["b_delivered", "b_ready"], SH.RECONCILED)
+        for key in ("b_delivered", "b_ready"):
             self.bill(key)
         self.deliver("b_delivered", d(5))
         # Shipment 3, Hà Nội, sent a week ago: one parcel did not arrive; deliveries at every step
@@ -552,28 +552,26 @@ class _Demo:
         self.deliver("c_slip", self.today - timedelta(hours=4), until="slip_issued")
         self.deliver("c_requested", self.today - timedelta(hours=2), until="requested")
         # Shipment 4, Hà Nội: arrived this morning, being scanned in
-        for n, key in enumerate(("d_arrived0", "d_arrived1", "d_transit0", "d_transit_c")):
+        for n, key in enumerate(("d_arrived", "d_transit", "d_transit_c")):
             self.to_china(key, C if key.endswith("_c") else P, fund[22 + n], d(rng.uniform(4.2, 5)))
-        self.shipment("VN-HN", d(3.5), ["d_arrived0", "d_arrived1", "d_transit0", "d_transit_c"], SH.ARRIVED,
-                      receive=2)
+        self.shipment("VN-HN", d(3.5), ["d_arrived", "d_transit", "d_transit_c"], SH.ARRIVED,
+                      receive=len(self.orders["d_arrived"].codes))
         # Shipment 5 left yesterday; shipment 6 sealed today; shipment 7 being packed
-        for n, key in enumerate(("e_transit0", "e_transit1", "e_transit_c")):
+        for n, key in enumerate(("e_transit", "e_transit_c")):
             self.to_china(key, C if key.endswith("_c") else P, fund[26 + n], d(rng.uniform(1.6, 2.4)))
-        self.shipment("VN-HN", d(1.5), ["e_transit0", "e_transit1", "e_transit_c"], SH.DEPARTED)
-        for n, key in enumerate(("f_sealed0", "f_sealed1")):
-            self.to_china(key, P, fund[29 + n], d(rng.uniform(0.7, 1.2)))
-        self.shipment("VN-HN", self.today - timedelta(hours=9), ["f_sealed0", "f_sealed1"], SH.SEALED)
+        self.shipment("VN-HN", d(1.5), ["e_transit", "e_transit_c"], SH.DEPARTED)
+        self.to_china("f_sealed", P, fund[29], d(rng.uniform(0.7, 1.2)))
+        self.shipment("VN-HN", self.today - timedelta(hours=9), ["f_sealed"], SH.SEALED)
         self.to_china("g_packing", P, fund[31], d(0.5))
         self.shipment("VN-HN", self.today - timedelta(hours=2), ["g_packing"], SH.OPEN)
         # On the Guangzhou shelves, not packed yet
         self.to_china("h_shelf0", P, fund[11], d(0.6))
         self.to_china("h_shelf1", C, fund[14], d(0.3))
         self.to_china("h_shelf_sg", P, fund[13], d(0.4), dest="VN-SG")
-        for key in ("d_arrived0", "d_arrived1"):
-            self.expect(key, self.status(key), S.AWAITING_DELIVERY)
-        for key in ("d_transit0", "e_transit0"):
+        self.expect("d_arrived", self.status("d_arrived"), S.AWAITING_DELIVERY)
+        for key in ("d_transit", "e_transit"):
             self.expect(key, self.status(key), S.IN_TRANSIT)
-        for key in ("f_sealed0", "g_packing", "h_shelf0"):
+        for key in ("f_sealed", "g_packing", "h_shelf0"):
             self.expect(key, self.status(key), S.IN_CN_WAREHOUSE)
 
     # -- parcels nobody declared, and parcels that never came --------------------------------------------
@@ -622,7 +620,7 @@ class _Demo:
                 o = s.get(Order, self.orders[key].id)
                 return o.code, s.get(Customer, o.customer_id).code
             _o, shipped_customer = codes("shipped1")
-            cons_order, _c = codes("cons_accepted0")
+            cons_order, _c = codes("cons_accepted")
         o = self.orders["shipped0"]
         so = purchasing.purchasing_view(self.db, self.as_(o.buyer), o.id).shop_orders[0]
         return [parcels.LabelFacts(label_name=f"{vietnamese_name(self.rng)} {shipped_customer}", item_count=3),
