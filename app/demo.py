@@ -56,6 +56,10 @@ ROLE_USERS = [  # username, full name, roles, home warehouse
 ]
 
 
+#: the settings row that marks the demo company and keeps its accounts for the sign-in dialog
+ACCOUNTS_KEY = "demo.accounts"
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -84,10 +88,30 @@ def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
 
 
 def demo_accounts(db: Database) -> list[DemoAccount]:
-    """The demo company's accounts for its sign-in dialog; empty for any other company."""
-    from app import demo_company
+    """The demo company's accounts as its sign-in dialog lists them: user name, full name, the
+    roles held now and the password printed when the demo was made. Empty for any other company
+    (only ``create_demo_company`` writes the row that keeps them)."""
+    import json
 
-    return demo_company.demo_accounts(db)
+    from app.models import SettingValue, User
+
+    with db.read() as s:
+        raw = s.scalar(select(SettingValue.value).where(SettingValue.key == ACCOUNTS_KEY))
+        if not raw:
+            return []
+        try:
+            kept = [(str(e["username"]), str(e.get("password", ""))) for e in json.loads(raw)]
+        except (ValueError, TypeError, KeyError):
+            return []
+        users = {u.username: u for u in s.scalars(select(User).where(User.username.in_([k for k, _p in kept])))}
+        out = []
+        for username, password in kept:
+            user = users.get(username)
+            if user is None or not user.is_active:
+                continue
+            held = {ur.role for ur in user.roles}
+            out.append(DemoAccount(username, user.full_name, tuple(r for r in Role if r.value in held), password))
+        return out
 
 
 # -- bulk data for benchmarks ------------------------------------------------------------------

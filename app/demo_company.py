@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from app.clock import FixedClock
 from app.db import Database
-from app.demo import (CITIES, PRODUCTS, ROLE_USERS, SHOPS, STREETS, DemoAccount, _password, phone,
-                      vietnamese_name)
+from app.demo import (ACCOUNTS_KEY, CITIES, PRODUCTS, ROLE_USERS, SHOPS, STREETS, DemoAccount, _password,
+                      phone, vietnamese_name)
 from app.models import (Complaint, Customer, Order, OrderItem, Parcel, SettingValue, Shipment, User, UserRole,
                         VipLevel, Warehouse)
 from app.money import VND, Money
@@ -37,8 +37,6 @@ from app.workflows.complaints import ComplaintStatus as CS
 from app.workflows.orders import OrderKind, OrderStatus as S
 from app.workflows.shipments import ShipmentStatus as SH
 
-#: the settings row that marks the demo company and keeps its accounts for the sign-in dialog
-ACCOUNTS_KEY = "demo.accounts"
 P, C = OrderKind.PURCHASE, OrderKind.CONSIGNMENT
 CARE_OF = ["cskh1", "cskh2", "cskh1", "cskh2", "quanly"]   # customer i is looked after by CARE_OF[i % 5]
 
@@ -74,27 +72,6 @@ def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
         return accounts
     finally:
         db.clock = real_clock
-
-
-def demo_accounts(db: Database) -> list[DemoAccount]:
-    """The demo company's accounts as its sign-in dialog lists them (user name, roles as they are
-    now, the password printed when it was created); empty for any other company."""
-    with db.read() as s:
-        raw = s.scalar(select(SettingValue.value).where(SettingValue.key == ACCOUNTS_KEY))
-        if not raw:
-            return []
-        try:
-            kept = json.loads(raw)
-        except ValueError:
-            return []
-        out = []
-        for entry in kept:
-            user = s.scalar(select(User).where(User.username == entry.get("username")))
-            if user is None or not user.is_active:
-                continue
-            roles = tuple(r for r in Role if r.value in {ur.role for ur in user.roles})
-            out.append(DemoAccount(user.username, user.full_name, roles, str(entry.get("password", ""))))
-        return out
 
 
 def _keep_accounts(db: Database, accounts: list[DemoAccount]) -> None:
