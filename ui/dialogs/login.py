@@ -83,7 +83,9 @@ class LoginDialog(QDialog):
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
-        table.setMinimumHeight(min(len(accounts), 10) * 26 + 30)
+        shown = min(len(accounts), 12)     # every account of the demo without scrolling
+        table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                               + shown * table.verticalHeader().defaultSectionSize())
         table.cellClicked.connect(lambda row, _col: self._use_account(accounts[row]))
         inner.addWidget(hint)
         inner.addWidget(table)
