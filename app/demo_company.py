@@ -565,15 +565,16 @@ class _Demo:
         so = purchasing.purchasing_view(db, self.as_(x.buyer), x.id).shop_orders[0]
         pid = parcels.find_parcel(db, cn, stray)
         self.later(0.2, 1)
-        parcels.describe_ownerless(db, cn, pid, parcels.LabelFacts(label_name="Kho Hằng Nga", label_shop=so.shop_name,
-                                                                     seller_order_no=so.platform_order_no))
+        parcels.describe_ownerless(db, cn, pid, parcels.LabelFacts(
+            label_name="Kho Hằng Nga", label_shop=so.shop_name, seller_order_no=so.platform_order_no))
         best = parcels.candidates(db, cn, pid)[0]
         self.expect("ownerless matched by the seller's number", best.order_id, x.id)
         parcels.match_parcel(db, self.as_("cskh1"), pid, x.id,
                              "; ".join(best.evidence), best.shop_order_id)
         self.receive(x, self.days_ago(0.7))
         with db.read() as s:
-            self.expect("excess parcel", s.scalar(select(Parcel.excess).where(Parcel.tracking_code == x.codes[0])), True)
+            excess = s.scalar(select(Parcel.excess).where(Parcel.tracking_code == x.codes[0]))
+        self.expect("excess parcel", excess, True)
         # Three parcels waiting for an owner, each with a good candidate on its label
         for label, owner in self._ownerless_labels():
             self.clock.advance(minutes=rng.uniform(20, 90))
