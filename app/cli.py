@@ -65,7 +65,7 @@ def ensure_demo(database) -> None:
 
     print("Creating the demo company … (once)")
     accounts = create_demo_company(database)
-    print("\nDemo accounts — the passwords are shown only now:\n")
+    print("\nDemo accounts (the demo's sign-in screen lists them too):\n")
     for a in accounts:
         roles = ", ".join(r.value for r in a.roles)
         print(f"  {a.username:<10} {a.password:<16} {a.full_name} ({roles})")

@@ -1,7 +1,7 @@
 """A demo company to click through, and bulk data for benchmarks.
 
-``create_demo_company`` walks the real services (so every order has a true timeline), with a
-clock that starts weeks ago and moves forward; ``generate_bulk`` inserts many orders fast for
+``create_demo_company`` (app.demo_company) plays a month of the business through the real
+services, so every record has a true timeline; ``generate_bulk`` inserts many orders fast for
 benchmarks (plain INSERTs in batches, no timelines).
 """
 from __future__ import annotations
@@ -14,17 +14,14 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from app.clock import FixedClock
 from app.db import Database
-from app.models import Customer, Order, OrderItem, Shop, User, UserRole, VipLevel, Warehouse
-from app.money import CNY, VND, Money
-from app.permissions import SYSTEM_ACTOR, Actor, Role
+from app.models import Customer, Order, OrderItem, Shop, UserRole, Warehouse
+from app.money import CNY, Money
+from app.permissions import Role
 from app.progress import NullProgress, Progress
-from app.services import auth, customers, orders, tasks
 from app.services.activity import now
 from app.text import search_blob
 from app.workflows.orders import OrderKind, OrderStatus as S
-from app.workflows.tasks import TaskKind
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
@@ -59,6 +56,10 @@ ROLE_USERS = [  # username, full name, roles, home warehouse
 ]
 
 
+#: the settings row that marks the demo company and keeps its accounts for the sign-in dialog
+ACCOUNTS_KEY = "demo.accounts"
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -80,197 +81,37 @@ def _password() -> str:
 
 
 def create_demo_company(db: Database, seed: int = 7) -> list[DemoAccount]:
-    """Users for every role (random passwords, returned once), customers, shops and orders in
-    every status of both workflows. Refused if the database already has accounts."""
-    rng = random.Random(seed)
-    real_clock = db.clock
-    start = real_clock.now() - timedelta(days=21)
-    clock = FixedClock(start)
-    db.clock = clock
-    try:
-        accounts = _staff(db)
-        actors = {a.username: _actor(db, a.username) for a in accounts}
-        _vip_levels(db)
-        clock.advance(hours=1)
-        cust_ids = [customers.create_customer(db, actors["cskh1"], customers.CustomerInput(
-            name=vietnamese_name(rng), phone=phone(rng), email=f"khach{i + 1}@example.com",
-            care_staff_id=actors[rng.choice(["cskh1", "cskh2"])].user_id,
-            addresses=[_address(rng)])) for i in range(40)]
-        warehouses = _warehouse_ids(db)
-        funded, unfunded = cust_ids[:-4], cust_ids[-4:]   # the last ones' orders wait for a deposit
-        _money(db, actors, funded)
-        targets = ([(OrderKind.PURCHASE, s) for s in _purchase_targets()] +
-                   [(OrderKind.CONSIGNMENT, s) for s in _consignment_targets()])
-        for _round in range(3):
-            for kind, target in targets:
-                # Each order starts somewhere in the last three weeks and moves on for a few days.
-                clock.set(start + timedelta(hours=rng.uniform(2, 18 * 24)))
-                waits = kind == OrderKind.PURCHASE and target in (S.NEW, S.CANCELLED)
-                _demo_order(db, rng, actors, warehouses, rng.choice(unfunded if waits else funded),
-                            kind, target, clock)
-        clock.set(real_clock.now() - timedelta(hours=1))
-        with db.transaction() as tx:
-            tasks.open_task(tx, actors["quanly"], TaskKind.OTHER, Role.FORWARDER_CN,
-                            "Kiểm kê kệ A1–A4 kho Quảng Châu", due_in=timedelta(hours=4))
-            tasks.open_task(tx, actors["quanly"], TaskKind.OTHER, Role.ACCOUNTANT,
-                            "Đối soát sổ quỹ tháng 11", due_in=timedelta(days=2))
-        return accounts
-    finally:
-        db.clock = real_clock
+    """The demo company, played through the real services (app.demo_company)."""
+    from app import demo_company
+
+    return demo_company.create_demo_company(db, seed)
 
 
-def _staff(db: Database) -> list[DemoAccount]:
-    accounts = [DemoAccount(u, n, tuple(r), _password()) for u, n, r, _ in ROLE_USERS]
-    signed = auth.first_run_setup(db, "Công ty TNHH Vận chuyển Hằng Nga (demo)", "admin",
-                                  "Trần Quản Trị", accounts[0].password)
-    with db.transaction() as tx:
-        codes = {w.code: w.id for w in tx.scalars(select(Warehouse))}
-        for (username, full_name, roles, wh), acc in zip(ROLE_USERS[1:], accounts[1:]):
-            user = User(username=username, full_name=full_name,
-                        password_hash=auth.hash_password(acc.password), created_at=now(tx),
-                        home_warehouse_id=codes.get(wh) if wh else None)
-            user.roles = [UserRole(role=r.value) for r in roles]
-            tx.add(user)
-    assert signed.username == "admin"
-    return accounts
+def demo_accounts(db: Database) -> list[DemoAccount]:
+    """The demo company's accounts as its sign-in dialog lists them: user name, full name, the
+    roles held now and the password printed when the demo was made. Empty for any other company
+    (only ``create_demo_company`` writes the row that keeps them)."""
+    import json
 
+    from app.models import SettingValue, User
 
-def _actor(db: Database, username: str) -> Actor:
     with db.read() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        roles = [Role(r.role) for r in user.roles]
-        return Actor(user.id, user.full_name, roles[0], frozenset(roles), user.home_warehouse_id)
-
-
-def _vip_levels(db: Database) -> None:
-    with db.transaction() as tx:
-        for rank, (code, name, spend, deposit, discount) in enumerate([
-                ("THUONG", "Khách thường", "0", None, "0"), ("VIP1", "VIP 1", "50000000", "60", "5"),
-                ("VIP2", "VIP 2", "200000000", "50", "10"), ("VIP3", "VIP 3", "1000000000", "40", "20")]):
-            tx.add(VipLevel(code=code, name=name, rank=rank, min_spend=Money.of(spend, VND),
-                            deposit_percent=Decimal(deposit) if deposit else None,
-                            service_fee_discount_percent=Decimal(discount)))
-
-
-def _money(db: Database, actors: dict[str, Actor], funded: list[int]) -> None:
-    """Today's exchange rates, the company's accounts, and money in most customers' wallets."""
-    from datetime import date
-
-    from app.services import ledger, rates, wallets
-
-    boss = actors["quanly"]
-    manager = Actor(boss.user_id, boss.name, Role.MANAGER, boss.roles)
-    rates.set_rate(db, manager, rates.BUYING, Decimal("3580"))
-    rates.set_rate(db, manager, rates.SELLING, Decimal("3650"))
-    with db.transaction() as tx:
-        ledger.ensure_default_accounts(tx)
-    accountant = actors["ketoan"]
-    bank = ledger.cash_accounts(db, accountant, "vn")[0].id
-    for n, cid in enumerate(funded):
-        done = wallets.record_payment(db, accountant, "topup", cid, Decimal(150_000_000), f"FT26{n + 1:07d}",
-                                      db.clock.now().date(), bank)
-        if done.entry_id is None:           # above the approval limit: the manager approves
-            wallets.approve_payment(db, manager, done.payment_id)
-
-
-def _address(rng: random.Random) -> customers.AddressInput:
-    city, districts = rng.choice(CITIES)
-    return customers.AddressInput(recipient=vietnamese_name(rng),
-                                  line=f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
-                                  phone=phone(rng), district=rng.choice(districts), city=city)
-
-
-def _warehouse_ids(db: Database) -> dict[str, int]:
-    with db.read() as s:
-        return {w.code: w.id for w in s.scalars(select(Warehouse))}
-
-
-def _purchase_targets() -> list[str]:
-    return [S.DRAFT, S.NEW, S.DEPOSITED, S.AWAITING_APPROVAL, S.ACCEPTED, S.PURCHASING, S.PURCHASED,
-            S.SELLER_SHIPPED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY, S.DELIVERING,
-            S.DELIVERED, S.RECEIVED, S.CANCELLED, S.OUT_OF_STOCK, S.LOST, S.REFUSED]
-
-
-def _consignment_targets() -> list[str]:
-    return [S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY,
-            S.DELIVERING, S.DELIVERED, S.RECEIVED, S.CANCELLED, S.LOST, S.REFUSED]
-
-
-_PURCHASE_PATH = [("care", "submit"), ("care", "deposit"), ("manager", "accept"),
-                  ("ordering", "start_purchase"), ("ordering", "mark_purchased"),
-                  ("ordering", "seller_ship"), ("system", "arrive_cn"), ("system", "depart_cn"),
-                  ("system", "arrive_vn"), ("system", "start_delivery"), ("system", "deliver"),
-                  ("care", "confirm_received")]
-_CONSIGNMENT_PATH = [("care", "submit"), ("manager", "accept"), ("system", "arrive_cn"),
-                     ("system", "depart_cn"), ("system", "arrive_vn"), ("system", "start_delivery"),
-                     ("system", "deliver"), ("care", "confirm_received")]
-#: exit status -> (the status to reach first, who takes the exit, action, reason)
-_EXITS = {S.CANCELLED: (S.NEW, "care", "cancel", "Khách đổi ý, không mua nữa"),
-          S.OUT_OF_STOCK: (S.PURCHASING, "ordering", "out_of_stock", "Shop báo hết hàng màu này"),
-          S.LOST: (S.IN_TRANSIT, "manager", "mark_lost", "Kiện thất lạc trên đường vận chuyển"),
-          S.REFUSED: (S.DELIVERING, "care", "refuse", "Khách không nhận hàng")}
-
-
-def _demo_order(db: Database, rng: random.Random, actors: dict[str, Actor], wh: dict[str, int],
-                customer_id: int, kind: str, target: str, clock: FixedClock) -> None:
-    care = actors[rng.choice(["cskh1", "cskh2"])]
-    care = Actor(care.user_id, care.name, Role.CARE, care.roles)
-    manager = Actor(actors["quanly"].user_id, actors["quanly"].name, Role.MANAGER, actors["quanly"].roles)
-    ordering = actors[rng.choice(["dathang1", "dathang2"])]
-    who = {"care": care, "manager": manager, "ordering": ordering, "system": SYSTEM_ACTOR}
-    services = ["inspection"] if rng.random() < 0.4 else []
-    if target == S.AWAITING_APPROVAL:
-        services = ["cargo_insurance"]
-    if kind == OrderKind.PURCHASE:
-        items = []
-        for _ in range(rng.randint(1, 4)):
-            platform, shop = rng.choice(SHOPS)
-            title, variant, price = rng.choice(PRODUCTS)
-            items.append(orders.ItemInput(shop, platform, f"https://item.{platform}.com/item.htm?id={rng.randint(10**8, 10**9)}",
-                                          rng.randint(1, 6), Decimal(price), title, variant))
-        data = orders.OrderInput(kind, customer_id, wh["VN-HN"] if rng.random() < 0.6 else wh["VN-SG"],
-                                 wh["CN-GZ"], items=items, services=services,
-                                 note=rng.choice(["", "Khách cần gấp", "Đóng gói kỹ giúp khách"]))
-    else:
-        codes = [f"{rng.choice(['YT', 'ZT', 'SF', 'JT'])}{rng.randint(10**11, 10**12)}" for _ in range(rng.randint(1, 3))]
-        data = orders.OrderInput(kind, customer_id, wh["VN-HN"], wh["CN-GZ"], tracking_codes=codes,
-                                 goods_description=rng.choice(["Quần áo trẻ em", "Phụ kiện điện thoại",
-                                                               "Đồ gia dụng", "Giày dép"]))
-    oid = orders.create_order(db, care, data)
-    if target == S.DRAFT:
-        return
-    path = _PURCHASE_PATH if kind == OrderKind.PURCHASE else _CONSIGNMENT_PATH
-    exit_ = _EXITS.get(target)
-    stop_at = exit_[0] if exit_ else target
-    for role, action in path:
-        if action == "deposit" and status != S.NEW:
-            continue                        # the wallet paid it on submit
-        clock.advance(hours=rng.uniform(1, 7))
-        actor = who[role]
-        if action == "accept":
-            status = orders.confirm_order(db, manager, oid, care.user_id,
-                                          ordering.user_id if kind == OrderKind.PURCHASE else None)
-            if status == S.AWAITING_APPROVAL:
-                if target == S.AWAITING_APPROVAL:
-                    return
-                clock.advance(hours=3)
-                orders.apply_action(db, manager, oid, "approve")
-        else:
-            if action == "mark_purchased":
-                _record_bought(db, oid, rng)
-            status = orders.apply_action(db, actor, oid, action)
-        if status == stop_at:
-            break
-    if exit_:
-        clock.advance(hours=rng.uniform(1, 7))
-        orders.apply_action(db, who[exit_[1]], oid, exit_[2], exit_[3])
-
-
-def _record_bought(db: Database, order_id: int, rng: random.Random) -> None:
-    # Stands in for the purchasing capability's shop orders: every item bought in full.
-    with db.transaction() as tx:
-        for it in tx.get(Order, order_id).items:
-            it.quantity_bought = it.quantity
+        raw = s.scalar(select(SettingValue.value).where(SettingValue.key == ACCOUNTS_KEY))
+        if not raw:
+            return []
+        try:
+            kept = [(str(e["username"]), str(e.get("password", ""))) for e in json.loads(raw)]
+        except (ValueError, TypeError, KeyError):
+            return []
+        users = {u.username: u for u in s.scalars(select(User).where(User.username.in_([k for k, _p in kept])))}
+        out = []
+        for username, password in kept:
+            user = users.get(username)
+            if user is None or not user.is_active:
+                continue
+            held = {ur.role for ur in user.roles}
+            out.append(DemoAccount(username, user.full_name, tuple(r for r in Role if r.value in held), password))
+        return out
 
 
 # -- bulk data for benchmarks ------------------------------------------------------------------

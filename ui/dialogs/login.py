@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QLineEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from app.db import Database
+from app.demo import DemoAccount, demo_accounts
 from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, _, set_language
+from app.permissions import ROLE_LABELS
 from app.services import auth
 from app.services.auth import SignedIn
 from ui.common import error_label, named, show_field_errors
@@ -54,6 +57,44 @@ class LoginDialog(QDialog):
         layout.addWidget(where)
         layout.addWidget(_buttons(self, _("Sign in"), "login_submit"))
         self.setMinimumWidth(380)
+        # The demo company shows who to sign in as; a real company's dialog never lists anyone.
+        self.accounts = demo_accounts(db)
+        if self.accounts:
+            layout.addWidget(self._demo_table(self.accounts))
+            self.setMinimumWidth(640)
+
+    def _demo_table(self, accounts: list[DemoAccount]) -> QWidget:
+        box = QWidget()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 8, 0, 0)
+        hint = named(QLabel(_("Demo company: one account per role. Click an account to fill in the form.")),
+                     "login_demo_hint")
+        hint.setWordWrap(True)
+        table = named(QTableWidget(len(accounts), 4), "login_demo_accounts", _("Demo accounts"))
+        table.setHorizontalHeaderLabels([_("User name"), _("Full name"), _("Role"), _("Password")])
+        for row, account in enumerate(accounts):
+            cells = (account.username, account.full_name,
+                     ", ".join(_(ROLE_LABELS[r]) for r in account.roles), account.password)
+            for col, text in enumerate(cells):
+                table.setItem(row, col, QTableWidgetItem(text))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        shown = min(len(accounts), 12)     # every account of the demo without scrolling
+        table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                               + shown * table.verticalHeader().defaultSectionSize())
+        table.cellClicked.connect(lambda row, _col: self._use_account(accounts[row]))
+        inner.addWidget(hint)
+        inner.addWidget(table)
+        return box
+
+    def _use_account(self, account: DemoAccount) -> None:
+        self.username.setText(account.username)
+        self.password.setText(account.password)
+        self.error.hide()
 
     def accept(self) -> None:
         try:
