@@ -172,3 +172,47 @@ def test_a_unit_that_does_not_fit_the_field_ignores_the_column_and_says_why(db, 
     content = csv_bytes(["Mã vận đơn", "Weight (cm)"], ["SF7700000000001", "1"])
     pv = parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "odd.csv", content)
     assert pv.weight_missing and pv.columns[1].field is None and "cm" in pv.columns[1].note
+
+
+# -- customer carts ------------------------------------------------------------------------------
+
+def _cart_file(tmp_path, name, *rows):
+    path = tmp_path / name
+    path.write_bytes(xlsx(*rows) if name.endswith(".xlsx") else csv_bytes(*rows))
+    return path
+
+
+def test_a_cart_with_units_in_its_headers_is_read_and_prices_in_yuan_kept(db, st, tmp_path):
+    from app.services import cart_import
+    from tests.factories import make_customer
+
+    cid = make_customer(db, st.care)
+    path = _cart_file(tmp_path, "cart.xlsx", ["商品链接", "规格", "数量（件）", "单价（元）", "备注"],
+                      ["https://item.taobao.com/item.htm?id=1", "红色 L", 2, "59.9元", "送礼"])
+    pv = cart_import.preview_cart(db, st.care, cid, path)
+    assert pv.ok and columns(pv) == {"商品链接": "link", "规格": "variant", "数量（件）": "quantity",
+                                     "单价（元）": "price", "备注": "note"}
+    items = cart_import.to_items(pv.rows)
+    assert items[0].quantity == 2 and items[0].unit_price_cny == Decimal("59.9")
+
+
+def test_a_cart_without_a_price_column_says_so_and_a_mapping_is_remembered_for_that_customer(db, st, tmp_path):
+    from app.services import cart_import
+    from tests.factories import make_customer
+
+    cid = make_customer(db, st.care)
+    other = make_customer(db, st.care, name="Trần Văn Bình", phone="0987 654 321", email="binh@example.com")
+    rows = (["Link SP", "SL", "Tiền hàng / cái", "Giá (VND)"],
+            ["https://detail.1688.com/offer/3.html", "3", "0,35", "1500"])
+    path = _cart_file(tmp_path, "gio.csv", *rows)
+    pv = cart_import.preview_cart(db, st.care, cid, path)
+    assert not pv.ok and pv.rows == [] and len(pv.problems) == 1 and "Unit price" in pv.problems[0]
+    assert columns(pv)["Tiền hàng / cái"] is None                        # listed as ignored
+    vnd = next(c for c in pv.columns if c.header == "Giá (VND)")
+    assert vnd.field is None and "VND" in vnd.note                      # never read VND as CNY
+    key = next(c.key for c in pv.columns if c.header == "Tiền hàng / cái")
+    mapped = cart_import.preview_cart(db, st.care, cid, path, {key: "price"})
+    assert mapped.ok and cart_import.to_items(mapped.rows)[0].unit_price_cny == Decimal("0.35")
+    cart_import.remember_columns(db, st.care, cid, {key: "price"})
+    assert cart_import.preview_cart(db, st.care, cid, path).ok           # next time, without asking
+    assert not cart_import.preview_cart(db, st.care, other, path).ok     # another customer's carts: not

@@ -115,3 +115,39 @@ def test_importing_without_weights_needs_the_box_ticked(qtbot, depot, tmp_path):
     qtbot.waitUntil(lambda: hasattr(dialog, "import_result"), timeout=10000)
     p = _parcel(db, "SF8810000000001")
     assert p.status == "received_cn" and p.weight_kg is None
+
+
+def test_a_cart_column_mapped_by_hand_in_the_preview_fills_the_items(qtbot, company, open_main, tmp_path):
+    from openpyxl import Workbook
+    from PySide6.QtCore import QTimer
+    from ui.screens.order_editor import CartPreviewDialog, OrderEditor
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Link SP", "SL", "Tiền hàng / cái"])
+    ws.append(["https://item.taobao.com/item.htm?id=1", 2, 59.9])
+    path = tmp_path / "gio.xlsx"
+    wb.save(path)
+    window = open_main(company["db"], "trang")
+    editor = OrderEditor(window.session, "purchase", customer_id=company["customer"], parent=window)
+    qtbot.addWidget(editor)
+    seen = {}
+
+    def work_the_preview():
+        dialog = next(w for w in editor.findChildren(CartPreviewDialog) if w.isVisible())
+        ok = dialog.findChild(QPushButton, "cart_import")
+        table = dialog.findChild(QTableWidget, "cart_columns")
+        seen["read_as"] = {table.item(r, 0).text(): table.item(r, 2).text() for r in range(table.rowCount())}
+        seen["problems"] = dialog.findChild(QLabel, "cart_problems").text()
+        seen["enabled_before"] = ok.isEnabled()
+        combo = dialog.findChild(QComboBox, "cart_column_2")
+        combo.setCurrentIndex(combo.findData("price"))
+        qtbot.waitUntil(lambda: ok.isEnabled())
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, work_the_preview)
+    assert editor.import_cart_file(str(path))
+    assert seen["read_as"]["Tiền hàng / cái"] == _("ignored") and not seen["enabled_before"]
+    assert _("Unit price") in seen["problems"]
+    items, errors = editor._items()
+    assert errors == {} and items[0].unit_price_cny == Decimal("59.9") and items[0].quantity == 2
