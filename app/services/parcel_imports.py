@@ -62,6 +62,10 @@ SCHEMA = Schema("parcels", (
 ))
 
 
+NO_WEIGHT = N_("No weight column was found, so no parcel would get a weight. Choose which column holds the "
+               "weight, or confirm importing without weights.")
+
+
 def source_of(warehouse_id: int) -> str:
     """Whose files these are, for remembered column choices: the receiving partner warehouse."""
     return f"warehouse:{warehouse_id}"
@@ -141,8 +145,7 @@ def _problems(sheet: Sheet, without_weights: bool) -> tuple[list[str], bool]:
     problems = []
     weight_missing = "weight" not in found
     if weight_missing and not without_weights:
-        problems.append(_("No weight column was found, so no parcel would get a weight. Choose which column "
-                          "holds the weight, or confirm importing without weights."))
+        problems.append(_(NO_WEIGHT))
     if missing_required(SCHEMA, sheet.columns):            # the tracking code: the only required column
         problems.append(_("No column of tracking codes was found: choose which column holds them, or give it a "
                           "header such as “Tracking code”, “Mã vận đơn” or “快递单号”."))

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from app.i18n import _
 from app.models import ActivityEvent, ImportColumnMap, ParcelImport
 from app.services import parcel_imports
 from tests.services.warehouse_helpers import consignment_order, make_staff, parcel
@@ -114,7 +115,7 @@ def test_a_file_without_a_weight_column_says_so_first_and_is_not_imported_silent
     consignment_order(db, st, ["SF7400000000001"])
     content = csv_bytes(["Tracking code", "Khối lượng tịnh", "Ghi chú"], ["SF7400000000001", "2.2", "x"])
     pv = parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "nw.csv", content)
-    assert pv.weight_missing and not pv.ok and "weight" in pv.problems[0].lower()
+    assert pv.weight_missing and not pv.ok and pv.problems[0] == _(parcel_imports.NO_WEIGHT)
     assert columns(pv)["Khối lượng tịnh"] is None                        # listed, and said to be ignored
     with pytest.raises(parcel_imports.ColumnsMissing):
         parcel_imports.import_parcels(db, st.cn, st.wh["CN-GZ"], "nw.csv", content)
@@ -206,7 +207,7 @@ def test_a_cart_without_a_price_column_says_so_and_a_mapping_is_remembered_for_t
             ["https://detail.1688.com/offer/3.html", "3", "0,35", "1500"])
     path = _cart_file(tmp_path, "gio.csv", *rows)
     pv = cart_import.preview_cart(db, st.care, cid, path)
-    assert not pv.ok and pv.rows == [] and len(pv.problems) == 1 and "Unit price" in pv.problems[0]
+    assert not pv.ok and pv.rows == [] and len(pv.problems) == 1 and _("Unit price") in pv.problems[0]
     assert columns(pv)["Tiền hàng / cái"] is None                        # listed as ignored
     vnd = next(c for c in pv.columns if c.header == "Giá (VND)")
     assert vnd.field is None and "VND" in vnd.note                      # never read VND as CNY
@@ -216,3 +217,29 @@ def test_a_cart_without_a_price_column_says_so_and_a_mapping_is_remembered_for_t
     cart_import.remember_columns(db, st.care, cid, {key: "price"})
     assert cart_import.preview_cart(db, st.care, cid, path).ok           # next time, without asking
     assert not cart_import.preview_cart(db, st.care, other, path).ok     # another customer's carts: not
+
+
+def test_the_command_line_refuses_a_file_without_weights_until_told(sqlite_db, tmp_path):
+    """One database is enough: the command runs the services tested above on both."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = sqlite_db
+    st = make_staff(db)
+    consignment_order(db, st, ["SF7900000000001"])
+    path = tmp_path / "cron.csv"
+    path.write_text("code,net (g)\nSF7900000000001,1500\n", encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+
+    def run(*extra):
+        return subprocess.run([sys.executable, str(root / "main.py"), "import", "parcels", str(path), "--warehouse",
+                               "CN-GZ", "--url", db.url.render_as_string(hide_password=False), *extra],
+                              capture_output=True, text=True, timeout=120)
+
+    refused = run()
+    assert refused.returncode == 1 and "refused" in refused.stdout
+    assert parcel(db, "SF7900000000001").status == "expected"
+    done = run("--column", "NET (g)=weight")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert parcel(db, "SF7900000000001").weight_kg == Decimal("1.500")
