@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from app.errors import ValidationFailed
-from app.i18n import N_, _
+from app.i18n import _
 from app.text import fold
 
 HEADER_SCAN_ROWS = 20          # a header is looked for in the first rows (titles may sit above it)

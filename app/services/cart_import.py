@@ -37,8 +37,6 @@ SCHEMA = Schema("cart", (
                                  "商品名称", "标题", "名称", "品名")),
     Field("shop", N_("Shop"), ("shop", "tên shop", "cửa hàng", "seller", "store", "店铺", "店铺名称", "卖家")),
 ))
-HEADERS = {f.key: f.names for f in SCHEMA.fields}
-REQUIRED = tuple(f.key for f in SCHEMA.fields if f.required)
 MAX_ROWS = 2000
 
 
