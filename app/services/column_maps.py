@@ -54,6 +54,7 @@ def remember(tx: Session, actor: Actor, schema: Schema, source: str, choices: di
                                                     "updated_by_id": actor.user_id}))
     changed = {h: k for h, k in choices.items() if before.get(h) != k}
     if changed:
+        # one "header: before → after" line per column in the history; which import and whose files in the note
         record(tx, actor, "import_columns", None, "remembered",
-               before={h: before[h] for h in changed if h in before},
-               after={"kind": schema.kind, "source": source, "columns": changed})
+               before={h: before[h] or "-" for h in changed if h in before},
+               after={h: k or "-" for h, k in changed.items()}, note=f"{schema.kind} {source}")
