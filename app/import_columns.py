@@ -322,7 +322,10 @@ def parse_dims_measure(text: str, unit: Unit | None) -> tuple[Decimal, Decimal, 
 @dataclass
 class SheetRow:
     """One row of the file as text. ``warnings`` are the file's own remarks about the row
-    (kept apart from the business checks, which the importing service adds)."""
+    (kept apart from the business checks, which the importing service adds); every import copies
+    them into its preview row, so a check about the file itself is written once, here: one that
+    needs only the cells (a formula without a stored value) in ``_xlsx_rows``/``_csv_rows``, one
+    that needs the header (more cells than headers) in ``understand`` once the header row is known."""
 
     line: int                   # the row number as a spreadsheet (or a text editor) shows it
     cells: list[str]
