@@ -212,11 +212,12 @@ def understood(schema: Schema, col: Column) -> str:
 def match_columns(schema: Schema, headers: list[str], remembered: dict[str, str] | None = None,
                   chosen: dict[str, str] | None = None, samples: list[str] | None = None) -> list[Column]:
     """Every column of the header row with what it is taken for. A choice made by hand in this
-    preview wins over a remembered one, which wins over the header's own words; a field is
-    taken by its first column only (a second "Weight" column is ignored, and says why)."""
+    preview wins over a remembered one, which wins over the header's own words; a field is read
+    from one column only — the one chosen by hand if any, else the first — and any other column
+    naming it is ignored and says why."""
     remembered, chosen = remembered or {}, chosen or {}
     cols: list[Column] = []
-    taken: dict[str, Column] = {}
+    wanted: list[tuple[Column, str, Unit | None, str]] = []
     for i, header in enumerate(headers):
         header = (header or "").strip()
         col = Column(i, header, header_key(header, i), sample=(samples[i] if samples and i < len(samples) else ""))
@@ -229,24 +230,27 @@ def match_columns(schema: Schema, headers: list[str], remembered: dict[str, str]
                 break
         if not header and not col.sample and key is None:
             continue                       # an empty column: nothing to say about it
-        if key is not None:
-            f = schema.field(key)
-            if unit is not None and f.quantity is not None and unit.quantity != f.quantity:
-                col.note = _("its unit {unit} is not a unit of {field}").format(unit=unit.symbol, field=_(f.label))
-                key = None
-            elif unit is not None and f.quantity is not None and unit.factor is None:
-                col.note = _("values in {unit} cannot be converted to {canonical}").format(
-                    unit=unit.symbol, canonical=CANONICAL[f.quantity])
-                key = None
-            elif key in taken:
-                col.note = _("“{field}” is already read from column “{other}”").format(
-                    field=_(f.label), other=taken[key].header or taken[key].key)
-                key = None
-        if key is not None:
-            col.field, col.how = key, how
-            col.unit = unit if unit is not None and schema.field(key).quantity else None
-            taken[key] = col
         cols.append(col)
+        if key is None:
+            continue
+        f = schema.field(key)
+        if unit is not None and f.quantity is not None and unit.quantity != f.quantity:
+            col.note = _("its unit {unit} is not a unit of {field}").format(unit=unit.symbol, field=_(f.label))
+        elif unit is not None and f.quantity is not None and unit.factor is None:
+            col.note = _("values in {unit} cannot be converted to {canonical}").format(
+                unit=unit.symbol, canonical=CANONICAL[f.quantity])
+        else:
+            wanted.append((col, key, unit, how))
+    rank = {"chosen": 0, "remembered": 1, "header": 2}
+    taken: dict[str, Column] = {}
+    for col, key, unit, how in sorted(wanted, key=lambda w: (rank[w[3]], w[0].index)):
+        if key in taken:
+            col.note = _("“{field}” is already read from column “{other}”").format(
+                field=_(schema.field(key).label), other=taken[key].header or taken[key].key)
+            continue
+        col.field, col.how = key, how
+        col.unit = unit if unit is not None and schema.field(key).quantity else None
+        taken[key] = col
     return cols
 
 

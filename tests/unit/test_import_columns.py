@@ -51,3 +51,10 @@ def test_numbers_are_converted_to_the_fields_unit():
         with pytest.raises(ValueError):
             parse_measure(bad, "mass", None)
     assert parse_measure("", "mass", None) is None
+
+
+def test_a_column_chosen_by_hand_takes_the_field_from_the_one_its_header_names():
+    cols = match_columns(PARCELS, ["Mã vận đơn", "Weight", "Gross (kg)"], chosen={"gross (kg)": "weight"},
+                         samples=["SF1", "1", "1.2"])
+    assert [c.field for c in cols] == ["code", None, "weight"] and cols[2].how == "chosen"
+    assert "Gross (kg)" in cols[1].note and cols[2].unit.symbol == "kg"
