@@ -663,6 +663,7 @@ class ImportDialog(FieldDialog):
             self.table.setRowCount(0)
             self.columns.setRowCount(0)
             self.problems.hide()
+            self.without_weights.hide()
             self.summary.setText(str(exc))
             return
         self.columns.show_columns(pv.columns)
