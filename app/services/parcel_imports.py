@@ -57,10 +57,9 @@ SCHEMA = Schema("parcels", (
     Field("height", N_("Height"), ("height", "h", "cao", "chiều cao", "高", "高度"), quantity="length"),
     Field("shop_order", N_("Shop order number"), (
         "shop order", "seller order", "order no", "order number", "order", "mã đơn", "mã đơn shop",
-        "đơn hàng", "订单号", "订单", "采购单号", "订单编号"), ),
+        "đơn hàng", "订单号", "订单", "采购单号", "订单编号")),
     Field("note", N_("Note"), ("note", "notes", "remark", "remarks", "comment", "ghi chú", "备注", "说明")),
 ))
-
 
 NO_WEIGHT = N_("No weight column was found, so no parcel would get a weight. Choose which column holds the "
                "weight, or confirm importing without weights.")
