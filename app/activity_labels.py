@@ -82,6 +82,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "return_to_china"): N_("Return to China"),
     ("order", "shop_order_paid"): N_("Shop order paid"),
     ("order", "supplementary_bill"): N_("Supplementary bill approved"),
+    ("import_columns", "remembered"): N_("Column choices remembered for imports"),
     ("order_money", "rate_applied"): N_("Exchange rate applied"),
     ("parcel", "delivered"): N_("Delivered"),
     ("parcel", "departed"): N_("Departed"),

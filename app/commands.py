@@ -85,6 +85,11 @@ def register_imports(sub: Any) -> None:
     parcels.add_argument("--warehouse", required=True, help="code of the China warehouse, e.g. CN-GZ")
     parcels.add_argument("--url", help="database URL (default: the embedded database)")
     parcels.add_argument("--dry-run", action="store_true", help="check and show, import nothing")
+    parcels.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD",
+                         help="read the column with this header as FIELD (code, weight, dims, length, width, "
+                              "height, shop_order, note; empty to ignore it); remembered for the warehouse")
+    parcels.add_argument("--without-weights", action="store_true",
+                         help="import a file that has no weight column (the parcels get no weight)")
     parcels.set_defaults(handler=_import_parcels)
 
 
@@ -110,10 +115,24 @@ def _import_parcels(args: Any) -> int:
     if wid is None:
         print(f"unknown warehouse code: {args.warehouse}", file=sys.stderr)
         return 2
+    from app.import_columns import header_key, understood
+
     actor = Actor(None, f"import {path.name}", Role.SYSTEM, frozenset({Role.SYSTEM}), wid)
     content = path.read_bytes()
+    columns = {}
+    for given in args.column:
+        header, sep, field = given.partition("=")
+        if not sep:
+            print(f"--column needs HEADER=FIELD, not {given!r}", file=sys.stderr)
+            return 2
+        columns[header_key(header, 0)] = field.strip()
+    options = {"columns": columns, "without_weights": args.without_weights}
     try:
-        pv = parcel_imports.preview(database, actor, wid, path.name, content)
+        pv = parcel_imports.preview(database, actor, wid, path.name, content, **options)
+        for col in pv.columns:
+            print(f"column {col.header or col.index + 1!s}: {understood(parcel_imports.SCHEMA, col)}")
+        for problem in pv.problems:
+            print(f"refused: {problem}")
         for row in pv.rows:
             for e in row.errors:
                 print(f"row {row.line}: {row.raw_code}: {e}")
@@ -125,7 +144,7 @@ def _import_parcels(args: Any) -> int:
         if args.dry_run:
             print(f"dry run: {len(pv.rows)} rows would be imported")
             return 0
-        result = parcel_imports.import_parcels(database, actor, wid, path.name, content)
+        result = parcel_imports.import_parcels(database, actor, wid, path.name, content, **options)
     except parcel_imports.ImportRefused as exc:
         for row in exc.rows:
             for e in row.errors:

@@ -1,8 +1,11 @@
 """A customer's Excel cart → order items, checked row by row before anything is imported.
 
 Customers send their cart as a sheet with a link, variant, quantity, price and note per row
-(column titles in Vietnamese, English or Chinese). ``read_cart`` returns every row with its
-problems; the preview lets staff fix or drop bad rows; ``to_items`` refuses while any remain.
+(column titles in Vietnamese, English or Chinese, read by app.import_columns like every other
+import). ``preview_cart`` returns every column with what it was read as (or "ignored"), what
+keeps the cart from being read (a required column — link, quantity, price — not found comes
+first), and every row with its problems; staff map an unrecognised column by hand (remembered
+for that customer's next carts), fix or drop bad rows; ``to_items`` refuses while any remain.
 """
 from __future__ import annotations
 
@@ -11,23 +14,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from app.errors import DomainError
+from app.db import Database
+from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
+from app.import_columns import (Column, Field, Schema, Sheet, missing_required,
+                                parse_measure, read_sheet, understand)
+from app.permissions import Actor, Perm, require
+from app.services import column_maps
 from app.services.orders import ItemInput, parse_price, platform_of
-from app.text import fold
 
-#: column -> the (folded) titles customers use for it
-HEADERS: dict[str, tuple[str, ...]] = {
-    "link": ("link", "link san pham", "duong dan", "url", "lien ket", "链接", "商品链接", "product link"),
-    "variant": ("variant", "thuoc tinh", "mau/size", "phan loai", "mau sac/kich thuoc", "规格", "属性",
-                "颜色/尺码", "options"),
-    "quantity": ("quantity", "so luong", "sl", "qty", "数量"),
-    "price": ("price", "gia", "don gia", "gia (te)", "gia te", "don gia (cny)", "unit price", "单价", "价格"),
-    "note": ("note", "ghi chu", "备注", "comment"),
-    "title": ("title", "ten san pham", "san pham", "product", "商品名称", "标题", "名称"),
-    "shop": ("shop", "ten shop", "cua hang", "店铺", "seller"),
-}
-REQUIRED = ("link", "quantity", "price")
+SCHEMA = Schema("cart", (
+    Field("link", N_("Product link"), ("link", "link sản phẩm", "đường dẫn", "url", "liên kết", "product link",
+                                       "product url", "item link", "link sp", "链接", "商品链接", "网址"),
+          required=True),
+    Field("variant", N_("Variant"), ("variant", "thuộc tính", "màu/size", "phân loại", "màu sắc/kích thước",
+                                     "màu sắc", "mẫu", "options", "option", "sku", "规格", "属性", "颜色/尺码",
+                                     "颜色分类")),
+    Field("quantity", N_("Quantity"), ("quantity", "qty", "số lượng", "sl", "数量", "件数"), required=True),
+    Field("price", N_("Unit price"), ("price", "unit price", "giá", "đơn giá", "giá tệ", "giá web", "单价", "价格"), quantity="money_cny", required=True),
+    Field("note", N_("Note"), ("note", "notes", "ghi chú", "comment", "remark", "备注", "留言")),
+    Field("title", N_("Title"), ("title", "tên sản phẩm", "sản phẩm", "tên hàng", "product", "product name",
+                                 "商品名称", "标题", "名称", "品名")),
+    Field("shop", N_("Shop"), ("shop", "tên shop", "cửa hàng", "seller", "store", "店铺", "店铺名称", "卖家")),
+))
 MAX_ROWS = 2000
 
 
@@ -46,19 +55,31 @@ class CartRow:
     title: str = ""
     shop: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        # openpyxl gives floats for numeric cells; keep the digits the customer typed
-        return format(Decimal(str(value)).normalize(), "f")
-    return str(value).strip()
+@dataclass
+class CartPreview:
+    file_name: str
+    rows: list[CartRow]
+    #: every column of the sheet with what it was read as (``Column.field`` None: ignored)
+    columns: list[Column] = field(default_factory=list)
+    #: what keeps the cart from being read at all, most important first
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.problems and all(r.ok for r in self.rows)
+
+
+def source_of(customer_id: int | None) -> str:
+    """Whose carts these are, for remembered column choices: the customer (carts of a customer
+    not chosen yet share one set)."""
+    return f"customer:{customer_id}" if customer_id else "customer:-"
 
 
 def check_row(row: CartRow) -> CartRow:
@@ -80,53 +101,63 @@ def check_row(row: CartRow) -> CartRow:
     return row
 
 
-def read_cart(path: str | Path) -> list[CartRow]:
-    """Every non-empty row of the first sheet (CSV also accepted), each with its problems."""
+def read_cart(path: str | Path, remembered: dict[str, str] | None = None,
+              chosen: dict[str, str] | None = None) -> CartPreview:
+    """Every column and every non-empty row of the first sheet (CSV also accepted), each row
+    with its problems. ``chosen``: columns mapped by hand in this preview ({header key: field,
+    or "" to ignore}), winning over ``remembered`` ones and over the headers."""
     path = Path(path)
     try:
-        if path.suffix.lower() == ".csv":
-            import csv
-
-            with path.open(newline="", encoding="utf-8-sig") as f:
-                table = [list(r) for r in csv.reader(f)]
-        else:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                table = [list(r) for _, r in zip(range(MAX_ROWS + 50), ws.iter_rows(values_only=True))]
-            finally:
-                wb.close()
+        content = path.read_bytes()
+        sheet_rows = read_sheet(path.name, content, MAX_ROWS + 50)
+    except ValidationFailed as exc:
+        raise CartUnreadable(why=" ".join(exc.field_errors.values())) from None
     except Exception as exc:  # not a workbook, damaged, locked…
         raise CartUnreadable(why=str(exc)) from None
-    header_at, columns = _find_header(table)
-    if header_at is None:
-        raise CartUnreadable(why=_("no header row with the columns link, quantity and price was found."))
-    rows: list[CartRow] = []
-    for offset, values in enumerate(table[header_at + 1:], start=header_at + 2):
-        cells = {key: _cell(values[i]) if i < len(values) else "" for key, i in columns.items()}
-        if not any(cells.values()):
-            continue
-        rows.append(check_row(CartRow(offset, **cells)))
-        if len(rows) > MAX_ROWS:
-            raise CartUnreadable(why=_("a cart may have at most {n} rows.").format(n=MAX_ROWS))
-    if not rows:
-        raise CartUnreadable(why=_("the sheet has no item rows under its header."))
+    sheet = understand(SCHEMA, path.name, sheet_rows, remembered, column_maps.check_choices(SCHEMA, chosen))
+    problems = [_("No “{field}” column was found: choose which column holds it.").format(field=_(f.label))
+                for f in missing_required(SCHEMA, sheet.columns)]
+    rows = _rows(sheet)
+    if len(rows) > MAX_ROWS:
+        raise CartUnreadable(why=_("a cart may have at most {n} rows.").format(n=MAX_ROWS))
+    if not rows and not problems:
+        problems.append(_("The sheet has no item rows under its header."))
+    return CartPreview(path.name, rows if not problems else [], sheet.columns, problems)
+
+
+def _rows(sheet: Sheet) -> list[CartRow]:
+    units = {c.field: c.unit for c in sheet.columns if c.field}
+    rows = []
+    for sheet_row, values in sheet.records():
+        cells = {k: values.get(k, "") for k in SCHEMA.keys}
+        if cells["price"]:
+            try:  # "59.9 元", "¥59.9": the number, in CNY
+                cells["price"] = format(parse_measure(cells["price"], "money_cny", units.get("price")).normalize(), "f")
+            except ValueError:
+                pass  # left as written: check_row says what is wrong with it
+        row = check_row(CartRow(sheet_row.line, **cells))
+        row.warnings.extend(sheet_row.warnings)
+        rows.append(row)
     return rows
 
 
-def _find_header(table: list[list]) -> tuple[int | None, dict[str, int]]:
-    for r, values in enumerate(table[:20]):
-        found: dict[str, int] = {}
-        for i, v in enumerate(values):
-            title = fold(_cell(v)).strip(" :*")
-            for key, names in HEADERS.items():
-                if key not in found and title in names:
-                    found[key] = i
-        if all(k in found for k in REQUIRED):
-            return r, found
-    return None, {}
+def preview_cart(db: Database, actor: Actor, customer_id: int | None, path: str | Path,
+                 columns: dict[str, str] | None = None) -> CartPreview:
+    """The cart read with the columns remembered for this customer and those mapped by hand now."""
+    require(actor, Perm.CREATE_ORDERS)
+    with db.read() as s:
+        remembered = column_maps.remembered(s, SCHEMA.kind, source_of(customer_id))
+    return read_cart(path, remembered, columns)
+
+
+def remember_columns(db: Database, actor: Actor, customer_id: int | None, columns: dict[str, str]) -> None:
+    """Keep the columns mapped by hand for this customer's next carts (when the cart is taken)."""
+    require(actor, Perm.CREATE_ORDERS)
+    choices = column_maps.check_choices(SCHEMA, columns)
+    if not choices:
+        return
+    with db.transaction() as tx:
+        column_maps.remember(tx, actor, SCHEMA, source_of(customer_id), choices)
 
 
 def to_items(rows: list[CartRow]) -> list[ItemInput]:

@@ -1,20 +1,23 @@
 """Importing a partner warehouse's tracking list (XLSX or CSV): preview, row-by-row errors, then
 all rows or none.
 
-Columns (recognised by their header in English, Vietnamese or Chinese; order does not matter):
-tracking code (required), weight kg, dimensions ("40x30x20" or three columns), the seller's
-order number (links an unknown code to its shop order), note. Each row is a receipt in the
-chosen China warehouse, exactly as if it had been scanned there: declared codes are received,
-unknown codes become ownerless parcels. A code already received is an error (nothing is counted
-twice); the whole file is refused while any row has an error.
+Columns are recognised by their header (app.import_columns: English, Vietnamese or Chinese, with
+or without a unit — ``重量(kg)``, ``Cân nặng (g)``, ``Weight [KG]`` — in any order): tracking code
+(required), weight (converted to kg), dimensions ("40x30x20" or three columns, converted to cm),
+the seller's order number (links an unknown code to its shop order), note. The preview lists
+every column of the file with what it was read as, or "ignored"; a column the words do not name
+can be mapped by hand, and that choice is remembered for the warehouse's next files. A file
+without a weight column is refused unless a column is mapped to the weight or the person says
+to import without weights (billing needs them).
+
+Each row is a receipt in the chosen China warehouse, exactly as if it had been scanned there:
+declared codes are received, unknown codes become ownerless parcels. A code already received is
+an error (nothing is counted twice); the whole file is refused while any row has an error.
 """
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,31 +25,49 @@ from sqlalchemy import select
 from app.db import Database
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
+from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_dims_measure,
+                                parse_measure, read_sheet, understand)
 from app.models import Order, Parcel, ParcelImport, ShopOrder, Warehouse
 from app.permissions import Actor, Perm, require
 from app.progress import Progress
+from app.services import column_maps
 from app.services.activity import now, record
 from app.services.scanning import Measurements, Outcome, check_measurements, core
-from app.text import fold, search_blob
+from app.text import search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
 
 MAX_ROWS = 20_000
 P = ParcelStatus
 
-#: header words (folded) -> field
-HEADERS = {
-    "code": ("code", "tracking", "tracking code", "tracking no", "tracking number", "ma van don", "van don",
-             "ma vd", "快递单号", "单号", "运单号", "物流单号"),
-    "weight": ("weight", "weight kg", "kg", "can nang", "trong luong", "can nang kg", "重量", "重量kg"),
-    "dims": ("dimensions", "dims", "size", "kich thuoc", "尺寸", "规格"),
-    "length": ("length", "dai", "chieu dai", "长"),
-    "width": ("width", "rong", "chieu rong", "宽"),
-    "height": ("height", "cao", "chieu cao", "高"),
-    "shop_order": ("shop order", "seller order", "order no", "order", "ma don", "ma don shop", "don hang",
-                   "订单号", "订单", "采购单号"),
-    "note": ("note", "notes", "ghi chu", "备注"),
-}
+SCHEMA = Schema("parcels", (
+    Field("code", N_("Tracking code"), (
+        "code", "tracking", "tracking code", "tracking no", "tracking number", "tracking id", "waybill",
+        "waybill no", "awb", "bill of lading", "mã vận đơn", "vận đơn", "mã vđ", "mvd", "mã kiện", "mã bill",
+        "快递单号", "单号", "运单号", "物流单号", "快递号", "运单编号"), required=True),
+    Field("weight", N_("Weight"), (
+        "weight", "gross weight", "actual weight", "weight kg", "cân nặng", "trọng lượng", "khối lượng",
+        "cân nặng thực", "trọng lượng thực", "tl", "kl", "重量", "毛重", "实重", "称重", "实际重量", "包裹重量"),
+        quantity="mass"),
+    Field("dims", N_("Size (L×W×H)"), (
+        "dimensions", "dimension", "dims", "size", "measurements", "l x w x h", "lxwxh", "kích thước", "kt",
+        "尺寸", "规格", "长宽高", "体积尺寸"), quantity="length"),
+    Field("length", N_("Length"), ("length", "len", "l", "dài", "chiều dài", "长", "长度"), quantity="length"),
+    Field("width", N_("Width"), ("width", "w", "rộng", "chiều rộng", "宽", "宽度"), quantity="length"),
+    Field("height", N_("Height"), ("height", "h", "cao", "chiều cao", "高", "高度"), quantity="length"),
+    Field("shop_order", N_("Shop order number"), (
+        "shop order", "seller order", "order no", "order number", "order", "mã đơn", "mã đơn shop",
+        "đơn hàng", "订单号", "订单", "采购单号", "订单编号")),
+    Field("note", N_("Note"), ("note", "notes", "remark", "remarks", "comment", "ghi chú", "备注", "说明")),
+))
+
+NO_WEIGHT = N_("No weight column was found, so no parcel would get a weight. Choose which column holds the "
+               "weight, or confirm importing without weights.")
+
+
+def source_of(warehouse_id: int) -> str:
+    """Whose files these are, for remembered column choices: the receiving partner warehouse."""
+    return f"warehouse:{warehouse_id}"
 
 
 class ImportRefused(DomainError):
@@ -55,6 +76,14 @@ class ImportRefused(DomainError):
     def __init__(self, rows: list["PreviewRow"]) -> None:
         super().__init__(n=sum(1 for r in rows if r.errors))
         self.rows = rows
+
+
+class ColumnsMissing(DomainError):
+    msgid = N_("The file was not imported: {problems}")
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems=" ".join(problems))
+        self.problems = problems
 
 
 @dataclass
@@ -77,10 +106,16 @@ class ImportPreview:
     file_name: str
     warehouse_id: int
     rows: list[PreviewRow]
+    #: every column of the file with what it was read as (``Column.field`` None: ignored)
+    columns: list[Column] = field(default_factory=list)
+    #: what keeps the whole file from being imported, most important first (no weight column first)
+    problems: list[str] = field(default_factory=list)
+    #: no column is read as the weight (whether or not importing without weights was confirmed)
+    weight_missing: bool = False
 
     @property
     def ok(self) -> bool:
-        return bool(self.rows) and not any(r.errors for r in self.rows)
+        return bool(self.rows) and not self.problems and not any(r.errors for r in self.rows)
 
     @property
     def error_count(self) -> int:
@@ -98,112 +133,73 @@ class ImportResult:
 
 # -- reading the file -----------------------------------------------------------------------------
 
-def _field_of(header: str) -> str | None:
-    h = re.sub(r"[\s_()（）:：.\-/]+", " ", fold(header)).strip()
-    for name, words in HEADERS.items():
-        if h in words:
-            return name
-    return None
+def _sheet(tx, warehouse_id: int, file_name: str, rows: list[SheetRow], chosen: dict[str, str]) -> Sheet:
+    return understand(SCHEMA, file_name, rows, column_maps.remembered(tx, SCHEMA.kind, source_of(warehouse_id)),
+                      chosen)
 
 
-def read_table(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number, {field: text}) for each data row; raises ValidationFailed for a file that
-    cannot be read or has no tracking-code column."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_rows(content)
-    elif suffix in (".csv", ".txt"):
-        table = _csv_rows(content)
-    else:
-        raise ValidationFailed({"file": _("Choose an Excel (.xlsx) or CSV file.")})
-    header_at, fields = None, {}
-    for i, (n, cells) in enumerate(table[:10]):
-        found = {j: _field_of(c) for j, c in enumerate(cells) if c and _field_of(c)}
-        if "code" in found.values():
-            header_at, fields = i, found
-            break
-    if header_at is None:
-        raise ValidationFailed({"file": _("No column of tracking codes was found: the first rows need a "
-                                          "header such as “Tracking code”, “Mã vận đơn” or “快递单号”.")})
-    out = []
-    for n, cells in table[header_at + 1:]:
-        values = {name: (cells[j].strip() if j < len(cells) and cells[j] is not None else "")
-                  for j, name in fields.items()}
-        if any(values.values()):
-            out.append((n, values))
-    if len(out) > MAX_ROWS:
+def _problems(sheet: Sheet, without_weights: bool) -> tuple[list[str], bool]:
+    """File-level problems, the missing weight column first: it is what billing cannot do without."""
+    found = {c.field for c in sheet.columns if c.field}
+    problems = []
+    weight_missing = "weight" not in found
+    if weight_missing and not without_weights:
+        problems.append(_(NO_WEIGHT))
+    if missing_required(SCHEMA, sheet.columns):            # the tracking code: the only required column
+        problems.append(_("No column of tracking codes was found: choose which column holds them, or give it a "
+                          "header such as “Tracking code”, “Mã vận đơn” or “快递单号”."))
+    return problems, weight_missing
+
+
+def _table(sheet: Sheet) -> list[tuple[SheetRow, dict[str, str]]]:
+    table = sheet.records()
+    if len(table) > MAX_ROWS:
         raise ValidationFailed({"file": _("At most {n} rows per file; split it.").format(n=f"{MAX_ROWS:,}")})
-    return out
+    return table
 
 
-def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed({"file": _("The CSV file is neither UTF-8 nor GB18030 text.")})
-    sample = text[:4096]
+def _measurements(sheet: Sheet, v: dict[str, str], row: PreviewRow) -> None:
+    """Weight and size of one row, in kg and cm whatever units the file used; each bad value is
+    its own row error (negative, zero, not a number, too big)."""
+    units = {c.field: c.unit for c in sheet.columns if c.field}
+    weight = dims = None
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
-
-
-def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
+        weight = parse_measure(v.get("weight", ""), "mass", units.get("weight"))
+    except ValueError:
+        row.errors.append(_("Weight: cannot read “{text}” as a number.").format(text=v.get("weight", "")))
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a corrupt or encrypted file: say so, whatever openpyxl raised
-        raise ValidationFailed({"file": _("The Excel file cannot be read: {error}").format(error=exc)}) from exc
+        if v.get("dims"):
+            dims = parse_dims_measure(v["dims"], units.get("dims"))
+        elif any(v.get(k) for k in ("length", "width", "height")):
+            dims = tuple(parse_measure(v.get(k, ""), "length", units.get(k))  # type: ignore[assignment]
+                         for k in ("length", "width", "height"))
+    except ValueError as exc:
+        row.errors.append(_("Size: cannot read “{text}” as a number or as length×width×height.").format(text=exc))
     try:
-        ws = wb.worksheets[0]
-        rows = []
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append((i, ["" if v is None else _cell_text(v) for v in row]))
-            if i > MAX_ROWS + 20:
-                break
-        return rows
-    finally:
-        wb.close()
-
-
-def _cell_text(v) -> str:
-    if isinstance(v, float):
-        # Excel stores 1.25 kg as a float and long codes as floats too: print them back exactly
-        d = Decimal(repr(v))
-        return f"{d:f}".rstrip("0").rstrip(".") if "." in f"{d:f}" else f"{d:f}"
-    return str(v)
-
-
-def _decimal(text: str) -> Decimal | None:
-    t = text.strip().lower().replace("kg", "").replace("cm", "").strip().replace(",", ".")
-    if not t:
-        return None
-    try:
-        return Decimal(t)
-    except InvalidOperation:
-        raise ValueError(text) from None
+        m = check_measurements(Measurements(weight, *(dims or (None, None, None))))
+        row.weight_kg, row.dims = m.weight_kg, m.dims
+    except ValidationFailed as exc:
+        row.errors.extend(exc.field_errors.values())
+    if "weight" in v and not v["weight"] and not row.errors:
+        row.warnings.append(_("No weight on this row: the parcel is received without one."))
 
 
 # -- checking ------------------------------------------------------------------------------------
 
-def _check(tx, warehouse_id: int, table: list[tuple[int, dict[str, str]]]) -> list[PreviewRow]:
-    from app.services.scanning import parse_dims
-
-    wh = tx.get(Warehouse, warehouse_id)
+def _china_warehouse(tx, warehouse_id: int) -> None:
+    wh = tx.get(Warehouse, warehouse_id) if isinstance(warehouse_id, int) else None
     if wh is None or wh.country != "CN":
         raise ValidationFailed({"warehouse": _("Choose a warehouse in China to receive into.")})
+
+
+def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict[str, str]]]) -> list[PreviewRow]:
     rows: list[PreviewRow] = []
     seen: dict[str, int] = {}
-    for n, v in table:
+    for sheet_row, v in table:
+        n = sheet_row.line
         raw = v.get("code", "")
         row = PreviewRow(n, raw, normalize_code(raw), shop_order=v.get("shop_order", "").strip(),
-                         note=v.get("note", "").strip())
+                         note=v.get("note", "").strip(), warnings=list(sheet_row.warnings))
         if not row.code:
             row.errors.append(_("No tracking code."))
         elif not is_plausible(row.code):
@@ -212,20 +208,7 @@ def _check(tx, warehouse_id: int, table: list[tuple[int, dict[str, str]]]) -> li
             row.errors.append(_("Listed twice (also row {n}).").format(n=seen[row.code]))
         else:
             seen[row.code] = n
-        try:
-            row.weight_kg = _decimal(v.get("weight", ""))
-            if v.get("dims"):
-                row.dims = parse_dims(v["dims"])
-                if row.dims is None:
-                    raise ValueError(v["dims"])
-            elif any(v.get(k) for k in ("length", "width", "height")):
-                row.dims = tuple(_decimal(v.get(k, "")) for k in ("length", "width", "height"))  # type: ignore[assignment]
-            m = check_measurements(Measurements(row.weight_kg, *(row.dims or (None, None, None))))
-            row.weight_kg, row.dims = m.weight_kg, m.dims
-        except ValueError as exc:
-            row.errors.append(_("Cannot read “{text}” as a number or as length×width×height.").format(text=exc))
-        except ValidationFailed as exc:
-            row.errors.extend(exc.field_errors.values())
+        _measurements(sheet, v, row)
         rows.append(row)
     codes = [r.code for r in rows if r.code]
     known = {}
@@ -261,26 +244,48 @@ def _check(tx, warehouse_id: int, table: list[tuple[int, dict[str, str]]]) -> li
     return rows
 
 
-def preview(db: Database, actor: Actor, warehouse_id: int, file_name: str, content: bytes) -> ImportPreview:
-    """What importing the file would do, row by row, changing nothing."""
+def preview(db: Database, actor: Actor, warehouse_id: int, file_name: str, content: bytes,
+            columns: dict[str, str] | None = None, without_weights: bool = False) -> ImportPreview:
+    """What importing the file would do, column by column and row by row, changing nothing.
+
+    ``columns`` are the choices made by hand in this preview ({header key: field key, or "" to
+    ignore the column}); they win over the warehouse's remembered choices and over the headers."""
     require(actor, Perm.IMPORT_PARCELS)
-    table = read_table(file_name, content)
+    chosen = column_maps.check_choices(SCHEMA, columns)
+    sheet_rows = read_sheet(file_name, content, MAX_ROWS)
     with db.read() as s:
-        return ImportPreview(file_name, warehouse_id, _check(s, warehouse_id, table))
+        _china_warehouse(s, warehouse_id)
+        sheet = _sheet(s, warehouse_id, file_name, sheet_rows, chosen)
+        problems, weight_missing = _problems(sheet, without_weights)
+        table = _table(sheet)
+        rows = _check(s, warehouse_id, sheet, table) if "code" in {c.field for c in sheet.columns} else []
+        if not table and not problems:
+            problems.append(_("The file has no rows under its header."))
+        return ImportPreview(file_name, warehouse_id, rows, sheet.columns, problems, weight_missing)
 
 
 def import_parcels(db: Database, actor: Actor, warehouse_id: int, file_name: str, content: bytes,
-                   progress: Progress | None = None) -> ImportResult:
+                   progress: Progress | None = None, columns: dict[str, str] | None = None,
+                   without_weights: bool = False) -> ImportResult:
     """Receive every row, or none: the rows are checked again inside the transaction (the
-    warehouse may have scanned some since the preview) and any error refuses the whole file."""
+    warehouse may have scanned some since the preview) and any error refuses the whole file.
+    Columns mapped by hand are remembered for this warehouse's next files."""
     from app.services import parcels as parcel_service
 
     require(actor, Perm.IMPORT_PARCELS)
-    table = read_table(file_name, content)
+    chosen = column_maps.check_choices(SCHEMA, columns)
+    sheet_rows = read_sheet(file_name, content, MAX_ROWS)
     with db.transaction() as tx:
-        rows = _check(tx, warehouse_id, table)
+        _china_warehouse(tx, warehouse_id)
+        sheet = _sheet(tx, warehouse_id, file_name, sheet_rows, chosen)
+        problems, _missing = _problems(sheet, without_weights)
+        if problems:
+            raise ColumnsMissing(problems)
+        table = _table(sheet)
+        rows = _check(tx, warehouse_id, sheet, table)
         if not rows or any(r.errors for r in rows):
             raise ImportRefused(rows)
+        column_maps.remember(tx, actor, SCHEMA, source_of(warehouse_id), chosen)
         at = now(tx)
         batch = ParcelImport(warehouse_id=warehouse_id, file_name=Path(file_name).name[:255],
                              rows=len(rows), created_at=at, created_by_id=actor.user_id)

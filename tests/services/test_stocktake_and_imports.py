@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.errors import DomainError, PermissionDenied, ValidationFailed
+from app.errors import DomainError, PermissionDenied
 from app.models import ParcelImport, StaffNotification, Task
 from app.services import parcel_imports, parcels, shipments, stocktakes
 from app.services.scanning import Outcome
@@ -102,8 +102,11 @@ def test_one_bad_row_refuses_the_whole_file_and_says_which(db, st):
     assert parcel(db, "SF6100000000001").status == "expected"
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(ParcelImport)) == 0
-    with pytest.raises(ValidationFailed):
-        parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "p.csv", b"foo,bar\n1,2\n")
+    unknown = parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "p.csv", b"foo,bar\n1,2\n")
+    assert not unknown.ok and len(unknown.problems) == 2 and "tracking codes" in unknown.problems[1]
+    assert [c.ignored for c in unknown.columns] == [True, True]
+    with pytest.raises(parcel_imports.ColumnsMissing):
+        parcel_imports.import_parcels(db, st.cn, st.wh["CN-GZ"], "p.csv", b"foo,bar\n1,2\n")
     with pytest.raises(PermissionDenied):
         parcel_imports.preview(db, st.vn, st.wh["CN-GZ"], "p.csv", bad.encode())
 

@@ -3,6 +3,7 @@ declared tracking codes; and the manager's "confirm and assign" dialog."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut
@@ -455,14 +456,20 @@ class OrderEditor(QDialog):
             self.import_cart_file(path)
 
     def import_cart_file(self, path: str) -> bool:
+        s, customer_id = self.session, self.customer.customer_id
         try:
-            rows = cart_import.read_cart(path)
+            first = cart_import.preview_cart(s.db, s.actor, customer_id, path)
         except DomainError as exc:
             report_error(self, exc)
             return False
-        preview = CartPreviewDialog(rows, self)
+        preview = CartPreviewDialog(first, lambda choices: cart_import.preview_cart(s.db, s.actor, customer_id,
+                                                                                    path, choices), self)
         if preview.exec() != QDialog.DialogCode.Accepted:
             return False
+        try:
+            cart_import.remember_columns(s.db, s.actor, customer_id, preview.columns.choices)
+        except DomainError as exc:
+            report_error(self, exc)
         for item in preview.items:
             self.items.add_row({"shop_name": item.shop_name, "platform": item.platform,
                                 "product_url": item.product_url, "title": item.title,
@@ -478,20 +485,30 @@ class OrderEditor(QDialog):
 
 
 class CartPreviewDialog(QDialog):
-    """Every row of the customer's cart; bad rows in red with the reason. Nothing is imported
-    until every remaining row is good: fix the cell or drop the row."""
+    """Every column of the customer's cart with what it is read as (an unrecognised one mapped by
+    hand, remembered for the customer), then every row; bad rows in red with the reason. Nothing
+    is imported until every remaining row is good: fix the cell or drop the row."""
 
     FIELDS = ("link", "variant", "quantity", "price", "note", "title", "shop")
     TITLES = {"link": N_("Product link"), "variant": N_("Variant"), "quantity": N_("Qty"),
               "price": N_("Unit price (CNY)"), "note": N_("Note"), "title": N_("Title (Chinese)"), "shop": N_("Shop")}
 
-    def __init__(self, rows: list[cart_import.CartRow], parent: QWidget | None = None) -> None:
+    def __init__(self, preview: cart_import.CartPreview,
+                 reread: Callable[[dict[str, str]], cart_import.CartPreview] | None = None,
+                 parent: QWidget | None = None) -> None:
+        from ui.widgets.column_map import ColumnMapTable, problems_label
+
         super().__init__(parent)
         named(self, "cart_preview", _("Cart preview"))
         self.setWindowTitle(_("Import the customer's cart"))
-        self.rows = rows
+        self.reread = reread
+        self.rows = preview.rows
+        self.problems_list: list[str] = preview.problems
         self.items: list[orders.ItemInput] = []
-        self.table = named(QTableWidget(len(rows), len(self.FIELDS) + 1), "cart_table", _("Cart rows"))
+        self.problems = problems_label("cart_problems")
+        self.columns = ColumnMapTable(cart_import.SCHEMA, "cart")
+        self.columns.chosen.connect(self._remap)
+        self.table = named(QTableWidget(len(self.rows), len(self.FIELDS) + 1), "cart_table", _("Cart rows"))
         self.table.setHorizontalHeaderLabels([_("Row")] + [_(self.TITLES[f]) for f in self.FIELDS])
         self.table.setColumnWidth(1, 260)
         self.summary = named(QLabel(""), "cart_summary")
@@ -504,15 +521,32 @@ class CartPreviewDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems)
+        layout.addWidget(QLabel(_("How the cart's columns are read:")))
+        layout.addWidget(self.columns, 1)
+        layout.addWidget(self.table, 2)
         row = QHBoxLayout()
         row.addWidget(drop)
         row.addWidget(self.summary, 1)
         layout.addLayout(row)
         layout.addWidget(box)
+        self.columns.show_columns(preview.columns)
         self._fill()
         self.table.itemChanged.connect(self._edited)
-        self.resize(1100, 520)
+        self.resize(1100, 680)
+
+    def _remap(self) -> None:
+        """A column was mapped by hand: read the cart again with it (edits to rows start over)."""
+        if self.reread is None:
+            return
+        try:
+            preview = self.reread(dict(self.columns.choices))
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        self.rows, self.problems_list = preview.rows, preview.problems
+        self.columns.show_columns(preview.columns)
+        self._fill()
 
     def _fill(self) -> None:
         self.table.blockSignals(True)
@@ -520,6 +554,9 @@ class CartPreviewDialog(QDialog):
         for r, row in enumerate(self.rows):
             number = QTableWidgetItem(str(row.number))
             number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if row.warnings:  # what the file itself says about the row (app.import_columns.SheetRow)
+                number.setBackground(QBrush(QColor("#fff4e5")))
+                number.setToolTip("\n".join(row.warnings))
             self.table.setItem(r, 0, number)
             for c, key in enumerate(self.FIELDS, start=1):
                 cell = QTableWidgetItem(getattr(row, key))
@@ -528,10 +565,12 @@ class CartPreviewDialog(QDialog):
                     cell.setToolTip(row.errors[key])
                 self.table.setItem(r, c, cell)
         self.table.blockSignals(False)
+        self.problems.setText("\n".join(self.problems_list))
+        self.problems.setVisible(bool(self.problems_list))
         bad = sum(1 for r in self.rows if not r.ok)
         self.summary.setText(_("{good} good rows, {bad} to fix or drop").format(good=len(self.rows) - bad, bad=bad)
                              if bad else _("{good} rows ready to import").format(good=len(self.rows)))
-        self.ok.setEnabled(bad == 0 and bool(self.rows))
+        self.ok.setEnabled(bad == 0 and bool(self.rows) and not self.problems_list)
 
     def _edited(self, cell: QTableWidgetItem) -> None:
         r, c = cell.row(), cell.column()

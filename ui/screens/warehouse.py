@@ -597,9 +597,13 @@ class StocktakeWindow(FieldDialog):
 # -- partner imports ------------------------------------------------------------------------------
 
 class ImportDialog(FieldDialog):
-    """Nhập danh sách mã vận đơn của kho đối tác: choose the file, read the preview, import all rows."""
+    """Nhập danh sách mã vận đơn của kho đối tác: choose the file, see how each of its columns is
+    read (map an unrecognised one by hand; remembered for the warehouse), read the row preview,
+    import all rows."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        from ui.widgets.column_map import ColumnMapTable, problems_label
+
         super().__init__(parent)
         named(self, "import_dialog", _("Import a tracking list"))
         self.setWindowTitle(_("Import a partner's tracking list"))
@@ -610,6 +614,13 @@ class ImportDialog(FieldDialog):
         self.file_label = named(QLabel(_("No file chosen")), "import_file")
         choose = named(QPushButton(_("Choose file…")), "import_choose")
         choose.clicked.connect(lambda: self.choose())
+        self.problems = problems_label("import_problems")
+        self.without_weights = named(QCheckBox(_("Import without weights (the parcels get no weight; billing "
+                                                 "waits for a re-weigh)")), "import_without_weights")
+        self.without_weights.hide()
+        self.without_weights.toggled.connect(lambda _on: self.preview())
+        self.columns = ColumnMapTable(parcel_imports.SCHEMA, "import")
+        self.columns.chosen.connect(self.preview)
         self.table = named(QTableWidget(0, 7), "import_preview", _("Preview"))
         self.table.setHorizontalHeaderLabels([_("Row"), _("Tracking code"), _("Weight (kg)"), _("Size (cm)"),
                                               _("Shop order"), _("What happens"), _("Problems")])
@@ -634,10 +645,20 @@ class ImportDialog(FieldDialog):
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.without_weights)
+        layout.addWidget(QLabel(_("How the file's columns are read:")))
+        layout.addWidget(self.columns, 1)
+        layout.addWidget(self.table, 2)
         layout.addLayout(bottom)
-        self.warehouse.currentIndexChanged.connect(lambda _i: self.preview())
-        self.resize(980, 620)
+        self.warehouse.currentIndexChanged.connect(lambda _i: self._new_source())
+        self.resize(980, 720)
+
+    def _new_source(self) -> None:
+        # another file or another partner: choices made for the previous one do not carry over
+        self.columns.clear_choices()
+        self.without_weights.setChecked(False)
+        self.preview()
 
     def choose(self, path: str | None = None) -> None:
         if path is None:
@@ -646,7 +667,7 @@ class ImportDialog(FieldDialog):
         if path:
             self.path = Path(path)
             self.file_label.setText(str(self.path))
-            self.preview()
+            self._new_source()
 
     def preview(self) -> None:
         if self.path is None:
@@ -654,12 +675,20 @@ class ImportDialog(FieldDialog):
         s = self.session
         self.import_button.setEnabled(False)
         try:
-            pv = self.preview_data = parcel_imports.preview(s.db, s.actor, self.warehouse.currentData(),
-                                                            self.path.name, self.path.read_bytes())
+            pv = self.preview_data = parcel_imports.preview(
+                s.db, s.actor, self.warehouse.currentData(), self.path.name, self.path.read_bytes(),
+                columns=self.columns.choices, without_weights=self.without_weights.isChecked())
         except (ValidationFailed, DomainError) as exc:
             self.table.setRowCount(0)
+            self.columns.setRowCount(0)
+            self.problems.hide()
+            self.without_weights.hide()
             self.summary.setText(str(exc))
             return
+        self.columns.show_columns(pv.columns)
+        self.problems.setText("\n".join(pv.problems))
+        self.problems.setVisible(bool(pv.problems))
+        self.without_weights.setVisible(pv.weight_missing)
         actions = {"receive": _("received"), "link": _("received for its shop order"),
                    "ownerless": _("ownerless parcel")}
         self.table.setRowCount(len(pv.rows))
@@ -680,6 +709,8 @@ class ImportDialog(FieldDialog):
                                    "until you press Import.").format(n=len(pv.rows),
                                                                      received=counts["receive"] + counts["link"],
                                                                      ownerless=counts["ownerless"]))
+        elif pv.problems:
+            self.summary.setText(_("Nothing can be imported until the problems at the top are solved."))
         else:
             self.summary.setText(_("{bad} of {n} rows have problems (in red). Correct the file and choose it "
                                    "again: the file is imported whole or not at all.").format(
@@ -690,6 +721,7 @@ class ImportDialog(FieldDialog):
         from ui.background import run_in_background
 
         s, path, wid = self.session, self.path, self.warehouse.currentData()
+        choices, without = dict(self.columns.choices), self.without_weights.isChecked()
         self.import_button.setEnabled(False)
         content = path.read_bytes()
 
@@ -702,7 +734,8 @@ class ImportDialog(FieldDialog):
             self.preview()
             report_error(self, exc)
 
-        run_in_background(self, lambda p: parcel_imports.import_parcels(s.db, s.actor, wid, path.name, content, p),
+        run_in_background(self, lambda p: parcel_imports.import_parcels(s.db, s.actor, wid, path.name, content, p,
+                                                                        columns=choices, without_weights=without),
                           done, failed, label=_("Importing…"))
 
 
