@@ -16,6 +16,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
+# backups taken by the code under test (daily, before an upgrade) go to a throw-away data folder
+os.environ.setdefault("IMPORTDESK_DATA_DIR", __import__("tempfile").mkdtemp(prefix="importdesk-test-data-"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest  # noqa: E402
