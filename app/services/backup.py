@@ -376,8 +376,8 @@ def daily_backup(db: Database, now: datetime | None = None) -> str:
     if not plan.daily:
         return "off"
     now = now or datetime.now(timezone.utc)
-    newest = _list(db, plan.folder)[:1]
-    if newest and now - newest[0].taken_at < timedelta(days=1):
+    ours = [p for p in plan.folder.iterdir() if p.is_file() and _ours(db, p)] if plan.folder.is_dir() else []
+    if ours and now - _order_key(max(ours, key=_order_key))[0] < timedelta(days=1):
         return "recent"
     return take_backup(db, "daily", at=now).path.name
 
