@@ -32,7 +32,7 @@ from typing import Any
 from app.db import Database
 from app.errors import DomainError
 from app.i18n import N_, _
-from app.permissions import Actor, Perm, require
+from app.permissions import Actor, Perm, Role, require
 from app.progress import NullProgress, Progress
 from app.text import fold
 
@@ -364,7 +364,27 @@ def back_up_now(db: Database, actor: Actor, progress: Progress | None = None) ->
     require(actor, Perm.MANAGE_BACKUPS)
     info = take_backup(db, "manual", progress=progress)
     log.info("%s backed up the database to %s", actor.name, info.path)
+    _record(db, actor, "backed_up", {"file": str(info.path)})
     return info
+
+
+def _record(db: Database, actor: Actor, action: str, after: dict[str, Any]) -> None:
+    """The company's activity log says who backed up or restored, and from what (a restored copy
+    may not know the person: then only their name is kept). Never fails the backup itself."""
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.services.activity import record
+
+    try:
+        with db.transaction() as tx:
+            uid = actor.user_id
+            if uid is not None and tx.scalar(select(User.id).where(User.id == uid)) is None:
+                uid = None
+            who = Actor(uid, actor.name, actor.role, actor.roles, actor.warehouse_id, actor.language)
+            record(tx, who, "company", None, action, after=after)
+    except Exception:  # noqa: BLE001 — e.g. a restored copy at an older schema: logged only
+        log.warning("could not log %s in the activity log", action, exc_info=True)
 
 
 def daily_backup(db: Database, now: datetime | None = None) -> str:
@@ -409,12 +429,23 @@ def restore(db: Database, actor: Actor, path: str | Path, progress: Progress | N
     """Replace the database with a checked backup; the current one is kept aside first.
     The app must be restarted afterwards (who is signed in may not exist in the copy)."""
     require(actor, Perm.MANAGE_BACKUPS)
-    return restore_file(db, path, progress)
+    return restore_file(db, path, progress, actor)
 
 
-def restore_file(db: Database, path: str | Path, progress: Progress | None = None) -> RestoreResult:
-    progress = progress or NullProgress()
-    path = Path(path)
+#: who restores from the command line (with the file's or the server's own access)
+COMMAND_LINE = Actor(None, "main.py restore", Role.SYSTEM, frozenset({Role.SYSTEM}))
+
+
+def restore_file(db: Database, path: str | Path, progress: Progress | None = None,
+                 actor: Actor | None = None) -> RestoreResult:
+    result = _restore_file(db, Path(path), progress or NullProgress())
+    _record(db, actor or COMMAND_LINE, "restored",
+            {"file": str(result.restored.path), "taken_at": result.restored.taken_at,
+             "revision": result.restored.revision, "kept_aside": str(result.aside) if result.aside else None})
+    return result
+
+
+def _restore_file(db: Database, path: Path, progress: Progress) -> RestoreResult:
     progress.update(0, 4, _("Checking the backup…"))
     info = inspect_backup(path)
     if db.kind != "sqlite":

@@ -117,6 +117,10 @@ def test_restore_brings_back_the_copy_and_keeps_the_current_database_aside(sqlit
     con = sqlite3.connect(db.url.database)
     assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     con.close()
+    with db.read() as s:                       # the activity log of the restored books says so
+        events = [(e.action, e.actor_name, e.after.get("file")) for e in s.scalars(
+            select(ActivityEvent).where(ActivityEvent.entity == "company").order_by(ActivityEvent.id))]
+    assert events[-1] == ("restored", "Trần Quản Trị", str(info.path))
 
 
 def _damaged_files(tmp_path: Path, good: Path) -> dict[str, Path]:
