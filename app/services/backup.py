@@ -326,6 +326,11 @@ def take_backup(db: Database, tag: str = "", folder: Path | None = None, output:
     No permission check: callers are the admin's ``back_up_now``, the system's timers and the
     command line (which runs with the server's or the file's own access)."""
     progress = progress or NullProgress()
+    if db.kind == "sqlite":
+        if not db.url.database or db.url.database == ":memory:":
+            raise BackupFailed(error=_("an in-memory database has no file to back up"))
+        if not Path(db.url.database).is_file():   # (before anything connects and creates it)
+            raise BackupFailed(error=_("there is no database at {path}").format(path=db.url.database))
     plan = plan_for(db)
     if folder is not None:
         plan = Plan(folder, plan.keep, plan.daily, plan.company)
@@ -344,8 +349,6 @@ def take_backup(db: Database, tag: str = "", folder: Path | None = None, output:
         dest = Path(output)
     progress.update(0, 3, _("Copying the database…"))
     if db.kind == "sqlite":
-        if not db.url.database or db.url.database == ":memory:":
-            raise BackupFailed(error=_("an in-memory database has no file to back up"))
         _sqlite_copy(db.url.database, dest)
     else:
         pg_dump(db, dest)
@@ -406,10 +409,17 @@ def before_upgrade(db: Database, revision: str) -> Path | None:
     """Called by ``app.db.upgrade`` before it upgrades a database at ``revision``. A SQLite
     database that cannot be copied is not upgraded; a server without pg_dump here is upgraded
     after a warning in the log (its own backups are its administrator's)."""
+    tag = f"before-upgrade-{revision}"
     if db.kind == "sqlite":
         if not db.url.database or db.url.database == ":memory:":
             return None
-        return take_backup(db, f"before-upgrade-{revision}").path
+        try:
+            return take_backup(db, tag).path
+        except BackupFailed:
+            # the configured folder is out of reach (a disconnected drive): beside the database
+            # rather than not at all, and rather than a company locked out of its own books
+            log.warning("backup folder unusable; copying beside the database", exc_info=True)
+            return take_backup(db, tag, folder=Path(db.url.database).parent / "backups").path
     try:
         pg_tool("pg_dump")
     except BackupFailed:
@@ -474,9 +484,8 @@ def _sqlite_replace(source: Path, target: Path) -> None:
     """Write the checked copy into the database through SQLite (the backup API into the live
     file), so connections still open see the restored content and its WAL stays consistent."""
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        # a writable copy in the live file's journal mode: the backup API refuses to copy into a
-        # WAL database from a file whose header says otherwise only when page sizes differ, and
-        # a header saying WAL keeps the restored file WAL
+        # a writable copy switched to WAL like the live file, so the header the backup API
+        # copies over says WAL too and the restored file stays in WAL mode
         staged = Path(tmp) / "restore.db"
         shutil.copyfile(source, staged)
         try:

@@ -216,8 +216,7 @@ def test_the_daily_job_backs_up_once_a_day(sqlite_db, tmp_path):
     assert backup.daily_backup(db, now=tomorrow + timedelta(days=2)) == "off"
 
 
-def test_a_database_behind_the_app_is_backed_up_before_its_schema_is_upgraded(sqlite_db, tmp_path):
-    db = sqlite_db
+def test_a_database_behind_the_app_is_backed_up_before_its_schema_is_upgraded(db, tmp_path):
     admin = _admin(db)
     folder = tmp_path / "backups"
     _use_folder(db, admin, folder)
@@ -225,19 +224,29 @@ def test_a_database_behind_the_app_is_backed_up_before_its_schema_is_upgraded(sq
     assert not folder.exists() or not list(folder.iterdir())
     previous = "0006"
     dbmod.downgrade(db, previous)
-    db.dispose()
-    reopened = dbmod.Database(str(db.url))
-    try:
-        dbmod.upgrade(reopened)
-        assert dbmod.stored_revision(reopened) == dbmod.SCHEMA_HEAD
-    finally:
-        reopened.dispose()
-    copies = list(folder.glob(f"*-before-upgrade-{previous}.sqlite"))
+    dbmod.upgrade(db)
+    assert dbmod.stored_revision(db) == dbmod.SCHEMA_HEAD
+    ext = ".sqlite" if db.kind == "sqlite" else ".dump"
+    copies = list(folder.glob(f"*-before-upgrade-{previous}{ext}"))
     assert len(copies) == 1
-    con = sqlite3.connect(copies[0])
-    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == previous
-    assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 1      # the admin is in it
-    con.close()
+    assert backup.inspect_backup(copies[0]).revision == previous
+    if db.kind == "sqlite":
+        con = sqlite3.connect(copies[0])
+        assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 1      # the admin is in it
+        con.close()
+
+
+def test_a_backup_folder_out_of_reach_does_not_lock_the_company_out_at_an_upgrade(sqlite_db, tmp_path):
+    db = sqlite_db
+    admin = _admin(db)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    _use_folder(db, admin, blocked)
+    with pytest.raises(backup.BackupFailed):
+        backup.back_up_now(db, admin)
+    dbmod.downgrade(db, "0006")
+    dbmod.upgrade(db)
+    assert list((Path(db.url.database).parent / "backups").glob("*-before-upgrade-0006.sqlite"))
 
 
 # -- the command line ---------------------------------------------------------------------------------
@@ -251,6 +260,9 @@ def test_the_command_line_backs_up_and_restores_a_sqlite_file(sqlite_db, tmp_pat
     assert cli_main(["backup", "--url", url, "-o", str(out)]) == 0
     assert "customers" in capsys.readouterr().out
     make_customer(db, name="Trần Văn Đức", phone="0987 654 321", email="duc@example.com")
+    missing = tmp_path / "nothing-here.db"
+    assert cli_main(["backup", "--url", f"sqlite:///{missing}"]) == 1
+    assert not missing.exists()                      # not created empty and "backed up"
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(os.urandom(10_000))
     assert cli_main(["restore", str(junk), "--url", url]) == 1
