@@ -27,7 +27,9 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError
@@ -367,27 +369,28 @@ def back_up_now(db: Database, actor: Actor, progress: Progress | None = None) ->
     require(actor, Perm.MANAGE_BACKUPS)
     info = take_backup(db, "manual", progress=progress)
     log.info("%s backed up the database to %s", actor.name, info.path)
-    _record(db, actor, "backed_up", {"file": str(info.path)})
+    from app.services.activity import record
+
+    _record(db, actor, lambda tx, who: record(tx, who, "company", None, "backed_up",
+                                              after={"file": str(info.path)}))
     return info
 
 
-def _record(db: Database, actor: Actor, action: str, after: dict[str, Any]) -> None:
+def _record(db: Database, actor: Actor, write: Callable[[Session, Actor], object]) -> None:
     """The company's activity log says who backed up or restored, and from what (a restored copy
     may not know the person: then only their name is kept). Never fails the backup itself."""
     from sqlalchemy import select
 
     from app.models import User
-    from app.services.activity import record
 
     try:
         with db.transaction() as tx:
             uid = actor.user_id
             if uid is not None and tx.scalar(select(User.id).where(User.id == uid)) is None:
                 uid = None
-            who = Actor(uid, actor.name, actor.role, actor.roles, actor.warehouse_id, actor.language)
-            record(tx, who, "company", None, action, after=after)
+            write(tx, Actor(uid, actor.name, actor.role, actor.roles, actor.warehouse_id, actor.language))
     except Exception:  # noqa: BLE001 — e.g. a restored copy at an older schema: logged only
-        log.warning("could not log %s in the activity log", action, exc_info=True)
+        log.warning("could not write the backup's line in the activity log", exc_info=True)
 
 
 def daily_backup(db: Database, now: datetime | None = None) -> str:
@@ -425,7 +428,7 @@ def before_upgrade(db: Database, revision: str) -> Path | None:
     except BackupFailed:
         log.warning("no pg_dump here: upgrading %s without a backup first", db.describe())
         return None
-    return take_backup(db, f"before-upgrade-{revision}").path
+    return take_backup(db, tag).path
 
 
 # -- restoring ---------------------------------------------------------------------------------
@@ -449,9 +452,11 @@ COMMAND_LINE = Actor(None, "main.py restore", Role.SYSTEM, frozenset({Role.SYSTE
 def restore_file(db: Database, path: str | Path, progress: Progress | None = None,
                  actor: Actor | None = None) -> RestoreResult:
     result = _restore_file(db, Path(path), progress or NullProgress())
-    _record(db, actor or COMMAND_LINE, "restored",
-            {"file": str(result.restored.path), "taken_at": result.restored.taken_at,
-             "revision": result.restored.revision, "kept_aside": str(result.aside) if result.aside else None})
+    from app.services.activity import record
+
+    after = {"file": str(result.restored.path), "taken_at": result.restored.taken_at,
+             "revision": result.restored.revision, "kept_aside": str(result.aside) if result.aside else None}
+    _record(db, actor or COMMAND_LINE, lambda tx, who: record(tx, who, "company", None, "restored", after=after))
     return result
 
 
