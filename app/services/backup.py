@@ -154,10 +154,15 @@ def _ours(db: Database, path: Path) -> bool:
     return path.suffix == ext and (stem == slug or stem.endswith("-" + slug))
 
 
-def _order_key(path: Path) -> tuple[datetime, int, str]:
+def _order_key(path: Path) -> tuple[datetime, int, int]:
+    """Oldest first: by the time in the name, then (copies of the same second) as written."""
     parsed = _parse_name(path)
     assert parsed is not None
-    return parsed[1], parsed[2], path.name
+    try:
+        written = path.stat().st_mtime_ns
+    except OSError:
+        written = 0
+    return parsed[1], parsed[2], written
 
 
 # -- listing and checking ----------------------------------------------------------------------
