@@ -234,6 +234,12 @@ def test_a_database_behind_the_app_is_backed_up_before_its_schema_is_upgraded(db
         con = sqlite3.connect(copies[0])
         assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 1      # the admin is in it
         con.close()
+    # the copy brings the books back as they were; the next start upgrades them again
+    db.dispose()
+    backup.restore(db, admin, copies[0])
+    assert dbmod.stored_revision(db) == previous
+    dbmod.upgrade(db)
+    assert dbmod.stored_revision(db) == dbmod.SCHEMA_HEAD
 
 
 def test_a_backup_folder_out_of_reach_does_not_lock_the_company_out_at_an_upgrade(sqlite_db, tmp_path):
