@@ -35,7 +35,7 @@ from app.db import Database
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.permissions import Actor, Perm, Role, require
-from app.progress import NullProgress, Progress
+from app.progress import Cancelled, NullProgress, Progress
 from app.text import fold
 
 log = logging.getLogger(__name__)
@@ -296,6 +296,14 @@ def prune(db: Database, plan: Plan) -> list[Path]:
 
 # -- taking a backup ---------------------------------------------------------------------------
 
+def _past_cancel(progress: Progress, done: int, total: int, label: str | None = None) -> None:
+    """Progress once the work can no longer be undone: a Cancel pressed now changes nothing."""
+    try:
+        progress.update(done, total, label)
+    except Cancelled:
+        pass
+
+
 def _sqlite_copy(source: str | Path, dest: Path, check: bool = True) -> None:
     """Copy a live SQLite database to ``dest`` with the online backup API (consistent while
     others write), as one self-contained file (no -wal beside it)."""
@@ -359,10 +367,10 @@ def take_backup(db: Database, tag: str = "", folder: Path | None = None, output:
         _sqlite_copy(db.url.database, dest)
     else:
         pg_dump(db, dest)
-    progress.update(2, 3, _("Removing old backups…"))
+    _past_cancel(progress, 2, 3, _("Removing old backups…"))   # the copy is made: no going back
     if output is None:
         prune(db, plan)
-    progress.update(3, 3)
+    _past_cancel(progress, 3, 3)
     size = dest.stat().st_size
     if db.kind == "sqlite":
         return _describe_sqlite(dest, check=False)
@@ -482,10 +490,18 @@ def _restore_file(db: Database, path: Path, progress: Progress) -> RestoreResult
         while aside.exists():
             aside = aside.with_name(f"{aside.stem}.{n}{aside.suffix}")
             n += 1
-        _sqlite_copy(target, aside, check=False)   # kept even if damaged: that may be why
-    progress.update(2, 4, _("Restoring…"))
+        try:
+            _sqlite_copy(target, aside, check=False)   # kept even if damaged: that may be why
+        except BackupFailed:
+            # too damaged for SQLite to read through: keep its files as they are
+            log.warning("copying %s aside through SQLite failed; copying its files", target, exc_info=True)
+            shutil.copyfile(target, aside)
+            for suffix in ("-wal",):
+                if Path(f"{target}{suffix}").exists():
+                    shutil.copyfile(f"{target}{suffix}", f"{aside}{suffix}")
+    progress.update(2, 4, _("Restoring…"))   # the last moment Cancel stops it
     _sqlite_replace(path, target)
-    progress.update(4, 4)
+    _past_cancel(progress, 4, 4)
     log.info("restored %s from %s (the previous database is kept as %s)", target, path, aside)
     return RestoreResult(info, aside)
 
@@ -609,7 +625,7 @@ def _pg_restore(db: Database, info: BackupInfo, progress: Progress) -> RestoreRe
     if done.returncode != 0:
         raise BackupFailed(N_("The backup could not be restored: {error}"),
                            error=(done.stderr or done.stdout).strip()[:1000])
-    progress.update(4, 4)
+    _past_cancel(progress, 4, 4)
     return RestoreResult(info, aside)
 
 

@@ -310,3 +310,31 @@ def test_the_command_line_round_trips_postgresql_through_pg_dump_and_pg_restore(
     # and the database as it was before the restore was dumped aside first
     asides = list(backup.plan_for(db).folder.glob("*-before-restore.dump"))
     assert asides and backup.inspect_backup(asides[-1]).revision == dbmod.SCHEMA_HEAD
+
+
+def test_cancel_before_the_copy_leaves_nothing_behind_and_after_the_replace_changes_nothing(sqlite_db, tmp_path):
+    from app.progress import CancellableProgress, Cancelled
+
+    db = sqlite_db
+    admin = _admin(db)
+    folder = tmp_path / "backups"
+    _use_folder(db, admin, folder)
+    cancelled = CancellableProgress()
+    cancelled.cancel()
+    with pytest.raises(Cancelled):
+        backup.back_up_now(db, admin, cancelled)
+    assert not folder.exists() or not list(folder.iterdir())      # no copy, no half copy
+
+    info = backup.back_up_now(db, admin)
+    make_customer(db)
+
+    class CancelDuringRestore(CancellableProgress):
+        def update(self, done, total=None, label=None):
+            super().update(done, total, label)
+            if done == 2:
+                self.cancel()       # pressed while the copy is being written in
+
+    result = backup.restore(db, admin, info.path, CancelDuringRestore())
+    assert result.restored.path == info.path
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Customer)) == 0

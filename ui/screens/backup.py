@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QFileDi
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.i18n import N_, _, fmt_datetime, fmt_decimal
+from app.progress import Cancelled
 from app.services import backup
 from ui.background import run_in_background
 from ui.common import confirm, named, report_error
@@ -150,6 +151,9 @@ class BackupDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
         self._busy(False)
+        if isinstance(exc, Cancelled):
+            self.status.setText(_("Cancelled."))
+            return
         report_error(self, exc)
 
     def _busy(self, busy: bool) -> None:
