@@ -38,6 +38,26 @@ def _customers(db):
 def test_only_an_admin_sees_backups_in_the_administration_menu(qtbot, company, open_main):
     admin_window = open_main(company["db"], "admin")
     assert admin_window.findChild(type(admin_window.backups_action), "action_backups").isVisible()
+    # the menu entry opens the backups screen
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    opened = []
+
+    def close_it():
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog.objectName() == "backup_dialog":
+            qtbot.waitUntil(lambda: not dialog.loading)
+            opened.append(dialog.table.rowCount())
+            dialog.reject()
+            timer.stop()
+
+    timer = QTimer(interval=50)
+    timer.timeout.connect(close_it)
+    timer.start()
+    admin_window.backups_action.trigger()
+    timer.stop()
+    assert opened == [0]
     manager_window = open_main(company["db"], "quanly")
     assert not manager_window.backups_action.isVisible()
 
