@@ -57,6 +57,8 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("alert", "acknowledged"): N_("Alert note read"),
     ("bill", "proposed"): N_("Supplementary bill proposed"),
     ("company", "created"): N_("Set up the company"),
+    ("company", "backed_up"): N_("Database backed up"),
+    ("company", "restored"): N_("Database restored from a backup"),
     ("complaint", "opened"): N_("Complaint opened"),
     ("complaint", "contact"): N_("Record contact"),
     ("complaint", "photos"): N_("Photos added"),

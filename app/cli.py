@@ -5,6 +5,8 @@
     python main.py --url URL              the app on another database (or IMPORTDESK_DATABASE_URL)
     python main.py db upgrade|current     run / show the schema migrations
     python main.py demo-data --orders N   append N generated orders (benchmarks)
+    python main.py backup [-o FILE]       back up the database (SQLite copy or pg_dump -Fc)
+    python main.py restore FILE           restore a checked backup (the current one kept aside)
     python main.py --version
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ def register(sub: Any) -> None:
     register_export(sub)
     register_notify(sub)
     register_imports(sub)
+    register_backup(sub)
 
 
 def register_export(sub: Any) -> None:
@@ -158,4 +159,69 @@ def _import_parcels(args: Any) -> int:
         database.dispose()
     print(f"imported {result.rows} rows: {result.received} received, {result.ownerless} ownerless, "
           f"{result.excess} excess (import no. {result.import_id})")
+    return 0
+
+
+def register_backup(sub: Any) -> None:
+    """python main.py backup [--url URL] [-o FILE] / restore FILE [--url URL]: SQLite through its
+    online backup API, PostgreSQL through pg_dump -Fc / pg_restore --clean --if-exists."""
+    b = sub.add_parser("backup", help="back up the database (SQLite: a consistent copy while in use; "
+                                      "PostgreSQL: pg_dump -Fc)")
+    b.add_argument("--url", help="database URL (default: the embedded database)")
+    b.add_argument("-o", "--output", metavar="FILE", help="write the backup here (default: the backup "
+                   "folder of the settings, keeping the newest ones as set there)")
+    b.set_defaults(handler=_backup)
+    r = sub.add_parser("restore", help="replace the database with a backup, after checking it "
+                                       "(the current database is kept aside first)")
+    r.add_argument("file", help="a .sqlite backup (SQLite) or a pg_dump -Fc archive (PostgreSQL)")
+    r.add_argument("--url", help="database URL (default: the embedded database)")
+    r.set_defaults(handler=_restore)
+
+
+def _backup(args: Any) -> int:
+    import sys
+    from pathlib import Path
+
+    from app.cli import database_url
+    from app.db import Database
+    from app.errors import DomainError
+    from app.services.backup import describe_counts, take_backup
+
+    database = Database(database_url(args))
+    try:
+        info = take_backup(database, "manual", output=Path(args.output) if args.output else None)
+    except DomainError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    counts = describe_counts(info.counts)
+    print(f"backed up to {info.path} ({info.size:,} bytes{'; ' + counts if counts else ''})")
+    return 0
+
+
+def _restore(args: Any) -> int:
+    import sys
+    from pathlib import Path
+
+    from app.cli import database_url
+    from app.db import Database
+    from app.errors import DomainError
+    from app.services.backup import restore_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    database = Database(database_url(args))
+    try:
+        result = restore_file(database, path)
+    except DomainError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"restored {database.describe()} from {path} (schema {result.restored.revision})")
+    if result.aside is not None:
+        print(f"the database as it was before is kept in {result.aside}")
     return 0

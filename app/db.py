@@ -356,11 +356,17 @@ def stored_revision(db: Database) -> str | None:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision``; on PostgreSQL one desktop at a time (advisory lock)."""
-    if revision == "head" and stored_revision(db) == SCHEMA_HEAD:
+    stored = stored_revision(db)
+    if revision == "head" and stored == SCHEMA_HEAD:
         return
     from alembic import command
 
     check_not_newer(db)
+    if stored is not None and revision == "head" and stored != head_revision():
+        # an existing database behind this build: copy it before changing its schema
+        from app.services.backup import before_upgrade
+
+        before_upgrade(db, stored)
     with db.engine.begin() as conn:
         if db.kind == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7474011)"))

@@ -47,6 +47,7 @@ class Perm(StrEnum):
     EDIT_SETTINGS = "edit_settings"
     VIEW_SETTINGS = "view_settings"
     VIEW_ACTIVITY = "view_activity"
+    MANAGE_BACKUPS = "manage_backups"
     # tasks
     VIEW_TASKS = "view_tasks"
     ASSIGN_TASKS = "assign_tasks"
@@ -98,7 +99,7 @@ _EVERY_STAFF = {P.VIEW_TASKS, P.WORK_TASKS}
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_EVERY_STAFF | {
-        P.MANAGE_USERS, P.EDIT_SETTINGS, P.VIEW_SETTINGS, P.VIEW_ACTIVITY, P.EDIT_FEES,
+        P.MANAGE_USERS, P.EDIT_SETTINGS, P.VIEW_SETTINGS, P.VIEW_ACTIVITY, P.MANAGE_BACKUPS, P.EDIT_FEES,
         P.VIEW_CUSTOMERS, P.VIEW_ORDERS, P.EXPORT_DATA,
     }),
     Role.MANAGER: frozenset(_EVERY_STAFF | {
@@ -165,6 +166,7 @@ PERM_LABELS: dict[Perm, str] = {
     P.EDIT_SETTINGS: N_("change system settings"),
     P.VIEW_SETTINGS: N_("view system settings"),
     P.VIEW_ACTIVITY: N_("view the activity log"),
+    P.MANAGE_BACKUPS: N_("back up and restore the database"),
     P.VIEW_TASKS: N_("view tasks"),
     P.ASSIGN_TASKS: N_("assign tasks"),
     P.WORK_TASKS: N_("work on tasks"),

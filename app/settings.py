@@ -275,3 +275,27 @@ for _setting in (
 ):
     SETTINGS[_setting.key] = _setting
 del _setting
+
+
+# -- backups (app.services.backup) --------------------------------------------------------------
+
+G_BACKUP = N_("Backups")
+
+
+def _folder(value: str) -> str | None:
+    import os
+
+    if value and not os.path.isabs(os.path.expanduser(value)):
+        return N_("Enter a full folder path, e.g. D:\\Backups or /srv/backups.")
+    return None
+
+
+for _setting in (
+    Setting("backup.folder", G_BACKUP, N_("Backup folder (empty: a 'backups' folder in the data folder)"),
+            str, "", maximum=500, required=False, check=_folder),
+    Setting("backup.keep", G_BACKUP, N_("Backups to keep (older ones are deleted)"), int, 14, minimum=1,
+            maximum=1000),
+    Setting("backup.daily", G_BACKUP, N_("Back up the database automatically every day"), bool, True),
+):
+    SETTINGS[_setting.key] = _setting
+del _setting

@@ -16,6 +16,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
+# backups taken by the code under test (daily, before an upgrade) go to a throw-away data folder
+if "IMPORTDESK_DATA_DIR" not in os.environ:
+    import atexit
+    import tempfile
+
+    os.environ["IMPORTDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="importdesk-test-data-")
+    atexit.register(shutil.rmtree, os.environ["IMPORTDESK_DATA_DIR"], ignore_errors=True)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest  # noqa: E402

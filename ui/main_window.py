@@ -138,6 +138,9 @@ class MainWindow(QMainWindow):
                                       "Ctrl+Shift+U", self.open_users)
         self.settings_action = self._add(self.admin_menu, "action_settings", _("Settings…"), "Ctrl+,",
                                          self.open_settings)
+        self.backups_action = self._add(self.admin_menu, "action_backups", _("Backups…"), "",
+                                        lambda: registry.resolve("ui.screens.backup:open_backups")(
+                                            self.session, self))
         help_menu = named(menu.addMenu(_("&Help")), "menu_help")
         self._add(help_menu, "action_shortcuts", _("Keyboard shortcuts"), "F1", self.show_shortcuts)
         self._add(help_menu, "action_about", _("About ImportDesk"), "", self.show_about)
@@ -170,7 +173,9 @@ class MainWindow(QMainWindow):
         self.status_user.setText(f"{self.session.signed.full_name} ({self.session.signed.username})")
         self.status_role.setText(_("Role: {role}").format(role=_(ROLE_LABELS[role])))
         self.admin_menu.menuAction().setVisible(self.session.can(Perm.MANAGE_USERS) or
-                                                self.session.can(Perm.VIEW_SETTINGS))
+                                                self.session.can(Perm.VIEW_SETTINGS) or
+                                                self.session.can(Perm.MANAGE_BACKUPS))
+        self.backups_action.setVisible(self.session.can(Perm.MANAGE_BACKUPS))
         self.users_action.setVisible(self.session.can(Perm.MANAGE_USERS))
         self.settings_action.setVisible(self.session.can(Perm.VIEW_SETTINGS))
         for act in self.create_actions:

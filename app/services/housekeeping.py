@@ -2,7 +2,8 @@
 
 Each job is safe to run on several desktops at once and to repeat; one failing does not stop
 the others. Time passing is what these react to: overdue tasks, dates that slipped, feedback
-windows that closed, carts left too long, parcels that never came, shops that never shipped, sellers' after-sale windows closing.
+windows that closed, carts left too long, parcels that never came, shops that never shipped, sellers' after-sale windows closing; and
+the embedded database's daily backup.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 from typing import Callable
 
 from app.db import Database
+from app.services.backup import daily_backup
 from app.services.delays import measure_stage_durations, refresh_delay_flags
 from app.services.feedback import complete_after_feedback_window
 from app.services.orders import expire_carts
@@ -30,6 +32,7 @@ JOBS: tuple[tuple[str, Callable[[Database], object]], ...] = (
     ("stage_durations", lambda db: len(measure_stage_durations(db))),
     ("delay_flags_changed", refresh_delay_flags),
     ("orders_completed", complete_after_feedback_window),
+    ("daily_backup", daily_backup),   # the embedded database's copy, once a day
 )
 
 
