@@ -25,6 +25,9 @@ def main() -> int:
     p.add_argument("--password")
     p.add_argument("--language", default="vi")
     p.add_argument("--size", default="1366x768", help="the screen to fit, WIDTHxHEIGHT (an office laptop)")
+    p.add_argument("--tour", action="store_true",
+                   help="every demo account's main window, the top-up dialog with an ambiguous name and the "
+                        "China receiving station, in --language (a fresh demo company only)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +57,8 @@ def main() -> int:
     from ui.main_window import MainWindow
     from ui.session import Session
 
+    if args.tour:
+        return _tour(database, out, args, [int(n) for n in args.size.split("x")])
     signed = login(database, args.user, password)
     session = Session(database, signed)
     window = MainWindow(session)
@@ -90,6 +95,70 @@ def main() -> int:
     if session.can(Perm.VIEW_STATISTICS):
         _statistics(session, window, out, pump)
     print(f"screenshots in {out}")
+    return 0
+
+
+def _pump(ms: int = 600) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _tour(database, out: Path, args, size) -> int:
+    """What a visitor sees signing in as each demo account, at a laptop's size."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QListWidget
+
+    from app.demo import demo_accounts
+    from app.services.auth import login
+    from ui.main_window import MainWindow
+    from ui.session import Session
+
+    width, height = size
+    lang = args.language
+    for account in demo_accounts(database):
+        session = Session(database, login(database, account.username, account.password))
+        window = MainWindow(session)
+        window.resize(width, height - 40)
+        window.show()
+        _pump(1500)
+        window.grab().save(str(out / f"{lang}-main-{account.username}.png"))
+        if account.username == "ketoan":
+            from ui.screens.money_wallets import PaymentDialog
+
+            dialog = PaymentDialog(session, "topup", parent=window)
+            dialog.show()
+            _pump(300)
+            dialog.picker.search.setText("tran")
+            dialog.picker.enter_pressed()
+            dialog.amount.setText("5000000")
+            dialog.amount.textEdited.emit("5000000")
+            _pump(400)
+            dialog.grab().save(str(out / f"{lang}-topup-ambiguous.png"))
+            results = dialog.findChild(QListWidget, "order_customer_results")
+            results.setCurrentRow(0)
+            dialog.picker.take(results.currentItem())
+            _pump(300)
+            dialog.grab().save(str(out / f"{lang}-topup-chosen.png"))
+            dialog.reject()
+        if account.username == "khotq":
+            from ui.screens.warehouse import ReceiveStation
+
+            station = ReceiveStation(session, parent=window)
+            station.show()
+            _pump(500)
+            for code in ("SF1234567890", "SF1234567890", "hello", "YT7700000000123"):
+                station.panel.field.setText(code)
+                station.panel.field.returnPressed.emit()
+                _pump(200)
+            station.grab().save(str(out / f"{lang}-station-receive-cn.png"))
+            station.close()
+        window.close()
+        _pump(100)
+    QTimer.singleShot(0, QApplication.instance().quit)
+    print(f"tour screenshots in {out}")
     return 0
 
 
