@@ -9,7 +9,7 @@ from decimal import Decimal
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+                               QPushButton, QVBoxLayout, QWidget)
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
@@ -46,7 +46,6 @@ class PaymentDialog(QDialog):
             self.picker.search.hide()
         self.picker.chosen.connect(lambda _c: self._show_wallet())
         self.picker.cleared.connect(self._show_wallet)
-        self.picker.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.wallet = named(QLabel(""), "payment_wallet")
         self.wallet.setWordWrap(True)
         self.wallet.setStyleSheet("color: #555;")

@@ -181,8 +181,8 @@ class CustomerPicker(QWidget):
             head = f"<span style='font-size:15pt; font-weight:600'>{escape(getattr(self, '_fixed_text', ''))}</span>"
             sub = ""
         lines = [head] + ([f"<span style='font-size:11pt'>{sub}</span>"] if sub else [])
-        if self.extra:
-            lines.append(f"<span style='font-size:11pt'>{escape(self.extra)}</span>")
+        for line in self.extra.split(" · ") if self.extra else ():   # one figure a line: never cut off
+            lines.append(f"<span style='font-size:11pt'>{escape(line)}</span>")
         self._show_card("<br>".join(lines), found=True, rich=True)
 
     def _show_card(self, text: str, found: bool, rich: bool = False) -> None:
