@@ -28,7 +28,8 @@ from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
 from app.services.tasks import close_tasks, open_task
 from app.tracking import is_plausible, normalize_code
-from app.workflows.tasks import TaskKind
+from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
+from app.workflows.tasks import TaskKind, TaskStatus
 from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS,
                                       DeliveryStatus)
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
@@ -335,6 +336,21 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
                       reason.strip())
         d.handed_over_at = None
         record(tx, actor, "delivery", d.id, "failed", {"status": before}, {"status": d.status}, reason.strip())
+        # The attempt's task ends; the next attempt is a task of its own, due afresh.
+        close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER}, TaskStatus.CANCELLED)
+        customer, wh = tx.get(Customer, d.customer_id), tx.get(Warehouse, d.warehouse_id)
+        open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
+                  _("Delivery {code} failed ({reason}): agree a new time with {customer} and deliver again").format(
+                      code=d.code, reason=reason.strip(), customer=customer.name), "delivery", d.id)
+        notify_customer(tx, customer, "delivery_failed", "delivery", d.id, code=d.code, reason=reason.strip(),
+                        warehouse=wh.name if wh else "")
+
+
+CUSTOMER_TEMPLATES.setdefault("delivery_failed", (
+    N_("We could not deliver {code}"),
+    N_("Dear {name}, our delivery {code} could not be completed ({reason}). Your goods are safe, back in our "
+       "warehouse {warehouse}. We will call you to agree a new time; you can also reply to this message with a "
+       "day and time that suit you.")))
 
 
 def cancel_delivery(db: Database, actor: Actor, delivery_id: int, reason: str) -> None:

@@ -71,3 +71,30 @@ def test_a_new_customer_is_welcomed_with_their_code_and_the_extension_link(db, s
     with db.read() as s:
         message = s.scalar(select(CustomerMessage).where(CustomerMessage.customer_id == other))
     assert message.event == "welcome_no_extension" and "http" not in message.body
+
+
+def test_a_failed_delivery_tells_the_customer_and_sets_the_warehouse_a_new_task(db, st):
+    cid = make_customer(db, st.care)
+    consignment_order(db, st, ["SF7900000001"], customer_id=cid)
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF7900000001", kg("1.5"))
+    shipments.pack_scan(db, st.cn, sid, "SF7900000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H2")
+    shipments.depart_shipment(db, st.cn, sid)
+    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    shipments.receive_scan(db, st.vn, sid, "SF7900000001", Decimal("1.5"))
+    shipments.close_shipment(db, st.vn, sid)
+    ids = [p.id for p in deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])]
+    did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], ids))
+    deliveries.pack_scan(db, st.store, did, "SF7900000001")
+    deliveries.issue_slip(db, st.store, did)
+    deliveries.hand_over(db, st.store, did, "Tài xế")
+    deliveries.delivery_failed(db, st.store, did, "Không liên lạc được khách")
+    tasks = _tasks(db, "deliver")
+    assert [t[:4] for t in tasks] == [("warehouse_vn", "cancelled", "delivery", did),
+                                      ("warehouse_vn", "open", "delivery", did)]
+    with db.read() as s:
+        message = s.scalar(select(CustomerMessage).where(CustomerMessage.event == "delivery_failed"))
+        task = s.scalar(select(Task).where(Task.kind == "deliver", Task.status == "open"))
+    assert message.customer_id == cid and "Không liên lạc được khách" in message.body
+    assert "Không liên lạc được khách" in task.title
