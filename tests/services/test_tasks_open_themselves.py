@@ -34,19 +34,30 @@ def test_an_ownerless_parcel_opens_a_matching_task_that_matching_closes(db, st):
     assert _tasks(db, "match_parcel")[0][1] == "done"
 
 
-def test_an_arrived_shipment_is_a_task_to_receive_and_a_delivery_a_task_to_deliver(db, st):
+def _to_hanoi(db, st, code, on_the_way=None):
+    """A consignment parcel received in Guangzhou, sent, and received in Hà Nội; ``on_the_way``
+    runs after departure and again after arrival, before the parcel is scanned in."""
     cid = make_customer(db, st.care)
-    consignment_order(db, st, ["SF7800000001"], customer_id=cid)
+    consignment_order(db, st, [code], customer_id=cid)
     sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF7800000001", kg("1.5"))
-    shipments.pack_scan(db, st.cn, sid, "SF7800000001")
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], code, kg("1.5"))
+    shipments.pack_scan(db, st.cn, sid, code)
     shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H1")
     shipments.depart_shipment(db, st.cn, sid)
-    assert _tasks(db, "receive_warehouse") == []
+    (on_the_way or (lambda _sid, _arrived: None))(sid, False)
     shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
-    assert _tasks(db, "receive_warehouse") == [("forwarder_vn", "open", "shipment", sid, True)]
-    shipments.receive_scan(db, st.vn, sid, "SF7800000001", Decimal("1.5"))
+    (on_the_way or (lambda _sid, _arrived: None))(sid, True)
+    shipments.receive_scan(db, st.vn, sid, code, Decimal("1.5"))
     shipments.close_shipment(db, st.vn, sid)
+    return cid
+
+
+def test_an_arrived_shipment_is_a_task_to_receive_and_a_delivery_a_task_to_deliver(db, st):
+    def receiving_task(sid, arrived):
+        expected = [("forwarder_vn", "open", "shipment", sid, True)] if arrived else []
+        assert _tasks(db, "receive_warehouse") == expected
+
+    cid = _to_hanoi(db, st, "SF7800000001", receiving_task)
     assert _tasks(db, "receive_warehouse")[0][1] == "done"
     ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
     did = deliveries.create_delivery(db, st.store, DeliveryInput(
@@ -74,16 +85,7 @@ def test_a_new_customer_is_welcomed_with_their_code_and_the_extension_link(db, s
 
 
 def test_a_failed_delivery_tells_the_customer_and_sets_the_warehouse_a_new_task(db, st):
-    cid = make_customer(db, st.care)
-    consignment_order(db, st, ["SF7900000001"], customer_id=cid)
-    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF7900000001", kg("1.5"))
-    shipments.pack_scan(db, st.cn, sid, "SF7900000001")
-    shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H2")
-    shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
-    shipments.receive_scan(db, st.vn, sid, "SF7900000001", Decimal("1.5"))
-    shipments.close_shipment(db, st.vn, sid)
+    cid = _to_hanoi(db, st, "SF7900000001")
     ids = [p.id for p in deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])]
     did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], ids))
     deliveries.pack_scan(db, st.store, did, "SF7900000001")
