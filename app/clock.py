@@ -33,3 +33,8 @@ class FixedClock:
     def advance(self, **kwargs: float) -> datetime:
         self._at = self._at + timedelta(**kwargs)
         return self._at
+
+
+def local_day(at):
+    """The day a customer reads for a moment (the forecast's date, not its minute); '—' for none."""
+    return at.astimezone().date() if at is not None else "—"

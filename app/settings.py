@@ -82,6 +82,17 @@ def _url(value: str) -> str | None:
     return None
 
 
+def _tracking_links(value: str) -> str | None:
+    from app.tracking import parse_link_templates
+
+    try:
+        parse_link_templates(value)
+    except ValueError:
+        return N_("Write each courier as Courier = https://…{code}, separated by “;” ({code} is where "
+                  "the tracking number goes).")
+    return None
+
+
 def _email(value: str) -> str | None:
     if value and ("@" not in value or value.startswith("@") or value.endswith("@")):
         return N_("Enter an e-mail address such as name@example.com.")
@@ -123,6 +134,11 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("warehouse.weight_warning_kg", G_WAREHOUSE,
             N_("Warn when CN and VN weights differ by more than (kg)"), D, D("0.5"), minimum=D(0),
             maximum=D(100)),
+    Setting("delivery.tracking_links", G_WAREHOUSE,
+            N_("Courier tracking pages (Courier = https://…{code}; …)"), str,
+            "GHN = https://donhang.ghn.vn/?order_code={code}; GHTK = https://i.ghtk.vn/{code}; "
+            "Viettel Post = https://viettelpost.com.vn/tra-cuu-hanh-trinh-don/?code={code}",
+            maximum=1000, required=False, check=_tracking_links),
     Setting("warehouse.lost_parcel_days", G_WAREHOUSE,
             N_("Days before an expected parcel counts as lost"), int, 10, minimum=1, maximum=120),
     Setting("warehouse.volumetric_divisor", G_WAREHOUSE, N_("Volumetric divisor (cm³ per kg)"), int,

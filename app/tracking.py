@@ -68,3 +68,41 @@ def carrier_of(raw: str) -> str:
 def is_plausible(code: str) -> bool:
     """6–40 letters, digits or dashes, with at least four digits (no carrier code is all letters)."""
     return bool(_ALLOWED.match(code)) and sum(c.isdigit() for c in code) >= 4
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower().replace(" ", "")
+
+
+def parse_link_templates(text: str) -> list[tuple[str, str]]:
+    """"GHN = https://…{code}; GHTK = https://…/{code}" as (courier, template) pairs; raises
+    ValueError naming the first entry that is not 'Courier = http(s)://… {code}'."""
+    pairs = []
+    for part in re.split(r"[;\n]+", text or ""):
+        if not part.strip():
+            continue
+        name, sep, url = part.partition("=")
+        url = url.strip()
+        if not sep or not name.strip() or not re.match(r"^https?://\S+$", url) or "{code}" not in url:
+            raise ValueError(part.strip())
+        pairs.append((name.strip(), url))
+    return pairs
+
+
+def tracking_link(templates: str, courier: str, code: str) -> str:
+    """The courier's tracking page for ``code`` from the company's templates ('' when none fits)."""
+    if not (code or "").strip() or not (courier or "").strip():
+        return ""
+    try:
+        pairs = parse_link_templates(templates)
+    except ValueError:
+        return ""
+    from urllib.parse import quote
+
+    wanted = _fold(courier)
+    compact = quote("".join(code.split()), safe="")      # "GHN 5566 7788" as typed is GHN55667788
+    for name, url in pairs:
+        if _fold(name) and (_fold(name) in wanted or wanted in _fold(name)):
+            return url.replace("{code}", compact)
+    return ""

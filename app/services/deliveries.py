@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app.clock import local_day
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
@@ -27,7 +28,7 @@ from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
 from app.services.tasks import close_tasks, open_task
-from app.tracking import is_plausible, normalize_code
+from app.tracking import is_plausible, normalize_code, tracking_link
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.workflows.tasks import TaskKind, TaskStatus
 from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS,
@@ -282,6 +283,66 @@ def hand_over(db: Database, actor: Actor, delivery_id: int, handed_to: str, cour
                 "courier_tracking": d.courier_tracking})
         tx.flush()
         follow_orders(tx, actor, [p.order_id for p in parcels])
+        _tell_on_the_way(tx, d, {p.order_id for p in parcels if p.order_id})
+
+
+def courier_link(tx: Session, d: DeliveryRequest) -> str:
+    """The courier's tracking page for this delivery, from the company's templates ('' if none)."""
+    from app.services import settings as settings_service
+
+    return tracking_link(settings_service.get(tx, "delivery.tracking_links") or "", d.courier, d.courier_tracking)
+
+
+def _tell_on_the_way(tx: Session, d: DeliveryRequest, order_ids: set[int]) -> None:
+    """'On its way to you': who carries it, its tracking number and page, and the expected date."""
+    if d.method == "pickup":
+        return
+    customer = tx.get(Customer, d.customer_id)
+    link = courier_link(tx, d)
+    for order in tx.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)):
+        notify_customer(tx, customer, "order_on_the_way" if link else "order_on_the_way_no_link", "order", order.id,
+                        code=order.code, courier=d.courier or d.handed_to, tracking=d.courier_tracking or "—",
+                        link=link, date=local_day(order.estimated_deliver_at or order.committed_deliver_by))
+
+
+def set_courier_tracking(db: Database, actor: Actor, delivery_id: int, courier: str, courier_tracking: str) -> None:
+    """Enter or correct the Vietnamese courier and its tracking number after the hand-over."""
+    require(actor, Perm.DELIVER)
+    courier, code = (courier or "").strip(), "".join((courier_tracking or "").split())
+    errors = {}
+    if len(courier) > 120:
+        errors["courier"] = _("At most {maximum} characters.").format(maximum=120)
+    if len(code) > 60:
+        errors["courier_tracking"] = _("At most {maximum} characters.").format(maximum=60)
+    if errors:
+        raise ValidationFailed(errors)
+    with db.transaction() as tx:
+        d = _load(tx, delivery_id)
+        before = {"courier": d.courier, "courier_tracking": d.courier_tracking}
+        d.courier, d.courier_tracking, d.updated_at = courier, code, now(tx)
+        record(tx, actor, "delivery", d.id, "courier_tracking", before,
+               {"courier": d.courier, "courier_tracking": d.courier_tracking})
+
+
+def order_courier_links(db: Database, actor: Actor, order_id: int) -> list[tuple[str, str, str]]:
+    """(courier, tracking number, tracking page) of the deliveries carrying this order's parcels."""
+    require(actor, Perm.VIEW_ORDERS)
+    with db.read() as s:
+        rows = s.scalars(select(DeliveryRequest).join(DeliveryParcel, DeliveryParcel.delivery_id == DeliveryRequest.id)
+                         .join(Parcel, Parcel.id == DeliveryParcel.parcel_id)
+                         .where(Parcel.order_id == order_id, DeliveryRequest.courier_tracking != "")
+                         .distinct().order_by(DeliveryRequest.id))
+        return [(d.courier, d.courier_tracking, courier_link(s, d)) for d in rows]
+
+
+CUSTOMER_TEMPLATES.setdefault("order_on_the_way", (
+    N_("Order {code} is on its way to you"),
+    N_("Dear {name}, order {code} left our warehouse with {courier}, tracking number {tracking}. Expected "
+       "delivery: {date}. Follow it here: {link}")))
+CUSTOMER_TEMPLATES.setdefault("order_on_the_way_no_link", (
+    N_("Order {code} is on its way to you"),
+    N_("Dear {name}, order {code} left our warehouse with {courier}, tracking number {tracking}. Expected "
+       "delivery: {date}.")))
 
 
 def _parcels(tx: Session, d: DeliveryRequest) -> list[Parcel]:
@@ -412,6 +473,8 @@ class DeliveryView:
     signed_slip_file_id: int | None
     lines: tuple[DeliveryLine, ...]
     actions: tuple[tuple[str, str, bool], ...]
+    tracking_link: str = ""             # the courier's tracking page, from the company's templates
+    can_set_courier: bool = False       # handed to a courier: its tracking number may be entered or corrected
 
     @property
     def total_weight_kg(self) -> Decimal:
@@ -443,7 +506,9 @@ def get_delivery(db: Database, actor: Actor, delivery_id: int) -> DeliveryView:
                             d.method, DELIVERY_METHOD_LABELS.get(d.method, d.method), d.recipient, d.phone,
                             d.address, d.courier, d.courier_tracking, d.box_count, d.delivery_fee, d.cod,
                             d.note, d.created_at, who, d.slip_issued_at, d.handed_over_at, d.handed_to,
-                            d.delivered_at, d.signed_by, d.signed_slip_file_id, lines, actions)
+                            d.delivered_at, d.signed_by, d.signed_slip_file_id, lines, actions,
+                            courier_link(s, d),
+                            d.handed_over_at is not None and d.method != "pickup" and actor.can(Perm.DELIVER))
 
 
 def weight_text(view: DeliveryView) -> str:

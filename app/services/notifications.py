@@ -24,9 +24,11 @@ CUSTOMER_TEMPLATES: dict[str, tuple[str, str]] = {
     "order_purchased": (N_("Order {code} purchased"),
                         N_("Dear {name}, the goods of order {code} have been bought from the shop.")),
     "order_shipped": (N_("Order {code} shipped from China"),
-                      N_("Dear {name}, order {code} has left our China warehouse.")),
+                      N_("Dear {name}, order {code} has left our China warehouse in shipment {shipment} "
+                         "({transport}). Expected delivery: {date}.")),
     "order_arrived": (N_("Order {code} arrived in Vietnam"),
-                      N_("Dear {name}, order {code} has arrived in our Vietnam warehouse.")),
+                      N_("Dear {name}, order {code} has arrived in our Vietnam warehouse {warehouse}. "
+                         "Expected delivery: {date}.")),
     "order_delivered": (N_("Order {code} delivered"),
                         N_("Dear {name}, order {code} has been delivered. Thank you!")),
     "order_delayed": (N_("Order {code}: new estimated date"),

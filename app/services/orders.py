@@ -20,6 +20,7 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import SERVICES
 from app.i18n import Lazy, N_, _
+from app.clock import local_day
 from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFile, OrderItem,
                         OrderMessage, OrderService, Parcel, Shop, StoredFile, User, UserRole,
                         Warehouse)
@@ -445,8 +446,25 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         commissions.accrue_for_completed_order(tx, actor, order)
     elif action in ("depart_cn", "arrive_vn", "deliver"):
         event = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
-        notify_customer(tx, customer, event[action], "order", order.id, code=order.code)
+        facts = _shipment_facts(tx, order) if action != "deliver" else {}
+        notify_customer(tx, customer, event[action], "order", order.id, code=order.code, **facts)
     refresh_order_delay(tx, actor, order)
+
+
+def _shipment_facts(tx: Session, order: Order) -> dict:
+    """Where the goods are, for the customer: the shipment carrying the order, its transport, the
+    warehouse it goes to and the expected delivery date (the forecast the order window shows)."""
+    from app.models import Shipment, ShipmentParcel
+
+    sh = tx.scalar(select(Shipment).join(ShipmentParcel, ShipmentParcel.shipment_id == Shipment.id)
+                   .join(Parcel, Parcel.id == ShipmentParcel.parcel_id)
+                   .where(Parcel.order_id == order.id, Shipment.direction == "to_vn")
+                   .order_by(Shipment.departed_at.desc(), Shipment.id.desc()).limit(1))
+    dest = tx.get(Warehouse, sh.destination_warehouse_id) if sh is not None else None
+    return {"shipment": sh.code if sh is not None else "—",
+            "transport": (sh.transport if sh is not None else "") or "—",
+            "warehouse": dest.name if dest is not None else "",
+            "date": local_day(order.estimated_deliver_at or order.committed_deliver_by)}
 
 
 def _open_purchase_task(tx: Session, actor: Actor, order: Order, title: str) -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QApplication, QCheckBox, QLabel, QLineEdit, QListWidget, QPushButton,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QListWidget, QPushButton,
                                QTableWidget, QTabWidget)
 from sqlalchemy import func, select
 
@@ -355,6 +355,8 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     table = new.findChild(QTableWidget, "delivery_parcels")
     assert table.rowCount() == 2
     type_text(qtbot, new.fee, "30000")
+    method = new.findChild(QComboBox, "delivery_method")
+    method.setCurrentIndex(method.findData("courier"))
     qtbot.mouseClick(new.findChild(QPushButton, "delivery_create"), Qt.MouseButton.LeftButton)
     assert new.delivery_id is not None
     window.open_record("delivery", new.delivery_id)
@@ -381,6 +383,16 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     fill(HandOverDialog, {"handover_to": "Tài xế Bảy", "handover_courier": "GHN"})
     qtbot.mouseClick(dw.findChild(QPushButton, "delivery_hand_over"), Qt.MouseButton.LeftButton)
     assert dw.view.status == "handed_over"
+    # the courier's tracking number comes later, by phone: entered from the window, linked on the order
+    assert dw.findChild(QPushButton, "delivery_courier").isVisible()
+    fill(HandOverDialog, {"handover_courier": "GHN", "handover_tracking": "GHN 889 900"})
+    qtbot.mouseClick(dw.findChild(QPushButton, "delivery_courier"), Qt.MouseButton.LeftButton)
+    link = dw.findChild(QLabel, "delivery_tracking_link")
+    assert link.isVisible() and "https://donhang.ghn.vn/?order_code=GHN889900" in link.text()
+    window.open_record("order", oid)
+    ow = window._windows[("order", oid)]
+    qtbot.addWidget(ow)
+    assert "https://donhang.ghn.vn/?order_code=GHN889900" in ow.findChild(QLabel, "order_courier_links").text()
     fill(SignedDialog, {"signed_by": "Phạm Thị Thu"}, ["signed_has_copy"])
     qtbot.mouseClick(dw.findChild(QPushButton, "delivery_delivered"), Qt.MouseButton.LeftButton)
     assert dw.view.status == "delivered"

@@ -3,6 +3,7 @@ delivery window — scan parcels into boxes, issue and print the slip, hand over
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -242,6 +243,7 @@ class DeliveryWindow(FieldDialog):
             "failed": button(_("Delivery failed…"), "delivery_failed", self.failed),
             "cancel": button(_("Cancel request…"), "delivery_cancel", self.cancel),
         }
+        self.courier_button = button(_("Courier tracking…"), "delivery_courier", lambda: self.set_courier())
         top = QHBoxLayout()
         top.addWidget(self.code)
         top.addSpacing(12)
@@ -255,10 +257,14 @@ class DeliveryWindow(FieldDialog):
         row.addStretch(1)
         for b in self.buttons.values():
             row.addWidget(b)
+        row.addWidget(self.courier_button)
         self.status_line = named(QLabel(""), "delivery_status_line")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
+        self.link = named(QLabel(""), "delivery_tracking_link")
+        self.link.setOpenExternalLinks(True)
+        layout.addWidget(self.link)
         layout.addWidget(self.panel, 3)
         layout.addWidget(self.table, 2)
         layout.addLayout(row)
@@ -288,6 +294,9 @@ class DeliveryWindow(FieldDialog):
             actions.add("issue_slip")        # shown; refused with the reason while parcels are unpacked
         for name, b in self.buttons.items():
             b.setVisible(name in actions)
+        self.courier_button.setVisible(v.can_set_courier)
+        self.link.setText(f"<a href='{escape(v.tracking_link)}'>{escape(v.tracking_link)}</a>" if v.tracking_link else "")
+        self.link.setVisible(bool(v.tracking_link))
         packing = v.status == "requested"
         self.panel.field.setEnabled(packing)
         self.box_no.setEnabled(packing)
@@ -360,6 +369,20 @@ class DeliveryWindow(FieldDialog):
         reason, ok = QInputDialog.getText(self, _("Delivery failed"), _("What happened?"))
         if ok:
             self._do(deliveries.delivery_failed, reason)
+
+    def set_courier(self, courier: str | None = None, tracking: str | None = None) -> bool:
+        """Enter or correct the courier and its tracking number after the hand-over."""
+        if courier is None:
+            dialog = HandOverDialog(self)
+            dialog.setWindowTitle(_("Courier tracking"))
+            dialog.handed_to.setText(self.view.handed_to)
+            dialog.handed_to.setEnabled(False)
+            dialog.courier.setText(self.view.courier)
+            dialog.tracking.setText(self.view.courier_tracking)
+            if not dialog.exec():
+                return False
+            courier, tracking = dialog.courier.text(), dialog.tracking.text()
+        return self._do(deliveries.set_courier_tracking, courier, tracking)
 
     def cancel(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Cancel request"), _("Why is the request cancelled?"))

@@ -292,6 +292,10 @@ class OrderWindow(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.people)
         layout.addWidget(self.dates)
+        self.couriers = named(QLabel(""), "order_courier_links")
+        self.couriers.setOpenExternalLinks(True)
+        self.couriers.hide()
+        layout.addWidget(self.couriers)
         layout.addWidget(self.notice)
         layout.addWidget(self.tracker)
         layout.addWidget(line)
@@ -323,6 +327,7 @@ class OrderWindow(QDialog):
             ship=fmt_date(v.committed_ship_by) or "—", est_ship=fmt_date(v.estimated_ship_at) or "—",
             deliver=fmt_date(v.committed_deliver_by) or "—", est_deliver=fmt_date(v.estimated_deliver_at) or "—",
             changed=fmt_datetime(v.updated_at), who=v.updated_by or "—"))
+        self._show_couriers()
         notices = []
         if v.status_reason and v.status in ("cancelled", "out_of_stock", "lost", "refused"):
             notices.append(_("Reason: {reason}").format(reason=v.status_reason))
@@ -375,6 +380,18 @@ class OrderWindow(QDialog):
                 self.extra_tabs.append(widget)
                 self.tabs.addTab(widget, _(spec.title))
         self.tabs.addTab(self.timeline, _("Activity"))
+
+    def _show_couriers(self) -> None:
+        """The Vietnamese courier carrying the order's parcels, with its tracking page."""
+        from html import escape
+
+        from app.services import deliveries
+
+        rows = deliveries.order_courier_links(self.session.db, self.session.actor, self.order_id)
+        parts = [(_("Courier: {courier} · tracking {code}").format(courier=escape(c or "—"), code=escape(t))
+                  + (f" · <a href='{escape(link)}'>{escape(link)}</a>" if link else "")) for c, t, link in rows]
+        self.couriers.setText("<br>".join(parts))
+        self.couriers.setVisible(bool(parts))
 
     def _fill_items(self, v: orders.OrderView) -> None:
         if v.kind != OrderKind.PURCHASE:
