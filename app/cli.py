@@ -5,6 +5,7 @@
     python main.py --url URL              the app on another database (or IMPORTDESK_DATABASE_URL)
     python main.py db upgrade|current     run / show the schema migrations
     python main.py demo-data --orders N   append N generated orders (benchmarks)
+    python main.py serve --url URL        the application server desktops connect to (app.server)
     python main.py --version
 """
 from __future__ import annotations

@@ -14,6 +14,9 @@ def register(sub: Any) -> None:
     register_export(sub)
     register_notify(sub)
     register_imports(sub)
+    from app.server.run import register as register_serve   # stdlib only at import
+
+    register_serve(sub)
 
 
 def register_export(sub: Any) -> None:
