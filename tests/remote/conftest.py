@@ -30,34 +30,44 @@ class Running:
     cert: Path
 
 
+class Starter:
+    def __init__(self, db: Database, server_tls: tuple[Path, Path]) -> None:
+        self.db, self.tls = db, server_tls
+        self.started: list[Running] = []
+
+    def __call__(self, sessions: SessionStore | None = None, **options) -> Running:
+        server = Server(self.db, sessions=sessions, **options)
+        thread = ServerThread(server.app, *self.tls).start()
+        self.started.append(Running(thread.url, self.db, server, thread, self.tls[0]))
+        return self.started[-1]
+
+    @property
+    def last(self) -> Running:
+        return self.started[-1] if self.started else self()
+
+
 @pytest.fixture
 def start_server(db, server_tls):
     """start_server(**Server options) -> Running; stopped after the test."""
-    started: list[ServerThread] = []
-
-    def start(sessions: SessionStore | None = None, **options) -> Running:
-        server = Server(db, sessions=sessions, **options)
-        thread = ServerThread(server.app, *server_tls).start()
-        started.append(thread)
-        return Running(thread.url, db, server, thread, server_tls[0])
-
-    yield start
-    for t in started:
-        t.stop()
+    starter = Starter(db, server_tls)
+    yield starter
+    for r in starter.started:
+        r.thread.stop()
 
 
 @pytest.fixture
 def running(start_server) -> Running:
-    return start_server()
+    return start_server.last
 
 
 @pytest.fixture
-def desktop(running, tmp_path):
-    """desktop() -> a RemoteClient that trusted the server's certificate and connected."""
+def desktop(start_server, tmp_path):
+    """desktop() -> a RemoteClient that trusted the (last started) server's certificate and
+    connected."""
     clients: list[RemoteClient] = []
 
     def make(url: str | None = None) -> RemoteClient:
-        url = url or running.url
+        url = url or start_server.last.url
         known = KnownServers(tmp_path / f"known{len(clients)}.json")
         known.trust(url, probe(url))
         client = RemoteClient(url, known)
