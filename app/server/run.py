@@ -84,7 +84,7 @@ def app_from_environment():
     from app.db import Database
     from app.server.app import create_app
 
-    logging.getLogger("importdesk").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(Database(os.environ[_URL_ENV], pool_size=10))
 
 
