@@ -3,6 +3,7 @@ unversioned bodies, calls without a session — each with a clear error, and log
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -95,3 +96,29 @@ def test_the_version_endpoint_lists_the_declared_operations(signed_in):
     info = signed_in.info
     assert info.app_version == __version__ and info.protocol == wire.PROTOCOL
     assert info.operations == OPS.names() and "wallets.record_payment" in info.operations
+
+
+def test_a_fault_inside_a_service_is_answered_as_a_server_fault_and_logged(db, desktop, caplog):
+    from app.remote.errors import ServerFault
+    from tests.money_helpers import accounts
+
+    caplog.set_level(logging.INFO, logger="importdesk.server")
+    make_user(db, Role.ACCOUNTANT, username="phuong")
+    bank, _cny = accounts(db)
+    client = desktop()
+    client.login("phuong", PASSWORD)
+    with pytest.raises(ServerFault):          # record_payment raises ValueError for an unknown kind
+        client.call("wallets.record_payment", "gift", 1, Decimal(1), "r",
+                    db.clock.now().date(), bank)
+    failed = [r for r in caplog.records if "wallets.record_payment from" in r.getMessage()]
+    assert failed and failed[-1].exc_info is not None and failed[-1].exc_info[0] is ValueError
+
+
+def test_calls_share_one_kept_alive_connection(db, desktop):
+    make_user(db, Role.CARE, username="trang")
+    client = desktop()
+    client.login("trang", PASSWORD)
+    for _ in range(20):
+        client.call("customers.find", "x")
+    pool = client._http._transport._pool
+    assert len(pool.connections) == 1
