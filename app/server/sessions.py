@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from app.db import Database
-from app.models import RemoteLoginFailure, RemoteSession, User
+from app.models import RemoteLoginFailure, RemoteSession, User, UserRole
 from app.permissions import Actor, Role
 from app.remote.errors import RoleNotHeld, SessionExpired, TooManyAttempts
 from app.services import auth
@@ -87,20 +87,23 @@ class SessionStore:
             raise SessionExpired()
         now = self.db.clock.now()
         h = token_hash(token)
-        with self.db.read() as s:
-            row = s.execute(select(RemoteSession.id, RemoteSession.expires_at, RemoteSession.last_seen_at,
-                                   User).join(User, User.id == RemoteSession.user_id)
-                            .where(RemoteSession.token_hash == h)).first()
-            if row is None:
-                raise SessionExpired()
-            sid, expires_at, last_seen, user = row
-            roles = tuple(sorted((Role(r.role) for r in user.roles), key=_ROLE_ORDER.__getitem__))
+        with self.db.read() as s:   # one statement: the session, its user, one row per role
+            rows = s.execute(select(RemoteSession.id, RemoteSession.expires_at, RemoteSession.last_seen_at,
+                                    User.id.label("user_id"), User.full_name, User.is_active,
+                                    User.home_warehouse_id, User.language, UserRole.role)
+                             .join(User, User.id == RemoteSession.user_id)
+                             .outerjoin(UserRole, UserRole.user_id == User.id)
+                             .where(RemoteSession.token_hash == h)).all()
+        if not rows:
+            raise SessionExpired()
+        sid, expires_at, last_seen, user = rows[0].id, rows[0].expires_at, rows[0].last_seen_at, rows[0]
+        roles = tuple(sorted((Role(r.role) for r in rows if r.role), key=_ROLE_ORDER.__getitem__))
         if expires_at <= now:
             self._end(sid)
             raise SessionExpired()
         if not user.is_active:
             with self.db.transaction() as tx:
-                tx.execute(delete(RemoteSession).where(RemoteSession.user_id == user.id))
+                tx.execute(delete(RemoteSession).where(RemoteSession.user_id == user.user_id))
             raise auth.AccountDisabled()
         if not roles:
             raise RoleNotHeld(role="—")
@@ -117,7 +120,7 @@ class SessionStore:
             with self.db.transaction() as tx:
                 tx.execute(update(RemoteSession).where(RemoteSession.id == sid)
                            .values(last_seen_at=now, expires_at=now + self.idle_timeout))
-        return Actor(user.id, user.full_name, active, frozenset(roles), user.home_warehouse_id,
+        return Actor(user.user_id, user.full_name, active, frozenset(roles), user.home_warehouse_id,
                      user.language)
 
     def _end(self, session_id: int) -> None:

@@ -3,8 +3,10 @@ pins it, and refuses a server that later presents another certificate — before
 password."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -75,8 +77,6 @@ def test_server_addresses_are_written_one_way():
 
 def test_serve_creates_its_certificate_prints_the_fingerprint_and_answers(tmp_path):
     """``python main.py serve`` as an administrator runs it (its own process, a SQLite file)."""
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -85,14 +85,19 @@ def test_serve_creates_its_certificate_prints_the_fingerprint_and_answers(tmp_pa
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--url",
                              f"sqlite:///{tmp_path / 'office.db'}", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "Uvicorn running" in line or "Application startup complete" in line or not line:
+        deadline = time.monotonic() + 90
+        while True:                           # until it listens (it migrates the new file first)
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
+            except OSError:
+                time.sleep(0.2)
         out = "".join(lines)
         printed = next(l for l in lines if "fingerprint" in l.lower()).split(": ", 1)[1].strip()
         assert printed == tls.fingerprint_of_file(tmp_path / "server-data" / "server" / tls.CERT_NAME)
