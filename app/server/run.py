@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -61,15 +62,21 @@ def serve(args: Any) -> int:
     from app.server import tls
 
     url = database_url(args)
+    from app.db import is_empty
+
     database = open_database(url)          # migrates, as a desktop did before
     described = database.describe()
+    empty = is_empty(database)
     database.dispose()
     cert, key = certificate(args)
     print(f"ImportDesk server {__version__} on {described}")
     print(f"Listening on https://{args.host}:{args.port}")
     print(f"Certificate fingerprint (SHA-256): {tls.fingerprint_of_file(cert)}")
-    print("Desktops: python main.py --server https://HOST:PORT — compare this fingerprint when asked.",
-          flush=True)
+    print("Desktops: python main.py --server https://HOST:PORT — compare this fingerprint when asked.")
+    if empty:
+        print("This database has no accounts yet: set up the company once on this machine with "
+              "python main.py --url … (the first-run dialog), then desktops can sign in.")
+    sys.stdout.flush()
     os.environ[_URL_ENV] = url            # for the worker processes (this machine only)
     uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
                 ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),

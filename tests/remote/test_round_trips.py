@@ -164,3 +164,34 @@ def test_exact_values_survive_the_wire_where_the_type_says_any():
     assert str(back.weight_kg) == "1.250"
     req = PageRequest(sort=("total", True), after=(Money(Decimal("120000"), VND), 41))
     assert wire.decode(wire.encode(req, PageRequest), PageRequest) == req
+
+
+def test_a_scan_through_the_server_sends_the_scans_statements_and_one_for_the_session(db, desktop):
+    """One request per scan, and on the server the statements the scan needs plus one to read
+    the session (no statement per row, nothing more per call)."""
+    from sqlalchemy import event
+
+    st = make_staff(db)
+    purchase_order(db, st, ["YT1234567890125", "YT1234567890126", "YT1234567890127"])
+    with db.transaction() as tx:
+        from app.models import User
+        tx.get(User, st.cn.user_id).username = "wang"
+    client = desktop()
+    client.login("wang", PASSWORD)
+    client.call("parcels.receive_cn", st.wh["CN-GZ"], "YT1234567890127")   # warm: the session is touched
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "YT1234567890125")
+        local = len(statements)
+        statements.clear()
+        client.call("parcels.receive_cn", st.wh["CN-GZ"], "YT1234567890126")
+        remote = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    extra = 2 if db.kind == "sqlite" else 1      # SQLite's read also issues its own BEGIN
+    assert remote == local + extra, statements
