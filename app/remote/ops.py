@@ -136,6 +136,10 @@ def _declare() -> None:
     add("ledger.statement", ledger.statement)
     # the order window
     add("orders.get", orders.get_order)
+    add("orders.window", views.order_window)        # the first paint in one call
+    add("orders.read_file", orders.read_file)
+    add("orders.attach_file", orders.attach_file)
+    add("orders.post_message", orders.post_message)
     add("orders.messages", orders.list_messages)
     add("orders.apply_action", orders.apply_action)
     add("orders.confirm", orders.confirm_order)

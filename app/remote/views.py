@@ -14,9 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 from app.db import Database
-from app.permissions import Actor
+from app.permissions import Actor, Perm
 from app.queries import paging, reader
 from app.queries.paging import PageRequest
+from app.services import orders
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,25 @@ def queue_counts(db: Database, actor: Actor, names: list[str],
 def next_request(req: PageRequest, page: QueuePage) -> PageRequest:
     """The request for the page after ``page``."""
     return replace(req, after=page.last_key)
+
+
+@dataclass(frozen=True)
+class OrderWindow:
+    """What the order window needs for its first paint, in one call: the order (header, tracker,
+    items, files), the item pictures, and the chats the actor may read (None where they may not)."""
+
+    order: orders.OrderView
+    images: dict[int, tuple[str, bytes]]
+    internal_chat: tuple[orders.MessageView, ...] | None
+    customer_chat: tuple[orders.MessageView, ...] | None
+
+
+def order_window(db: Database, actor: Actor, order_id: int) -> OrderWindow:
+    view = orders.get_order(db, actor, order_id)
+    images = {fid: orders.read_file(db, actor, fid)
+              for fid in dict.fromkeys(i.image_file_id for i in view.items if i.image_file_id)}
+    internal = (tuple(orders.list_messages(db, actor, order_id, "internal"))
+                if actor.can(Perm.CHAT_INTERNAL) else None)
+    customer = (tuple(orders.list_messages(db, actor, order_id, "customer"))
+                if actor.can(Perm.CHAT_CUSTOMER) else None)
+    return OrderWindow(view, images, internal, customer)

@@ -195,3 +195,28 @@ def test_a_scan_through_the_server_sends_the_scans_statements_and_one_for_the_se
         event.remove(db.engine, "before_cursor_execute", count)
     extra = 2 if db.kind == "sqlite" else 1      # SQLite's read also issues its own BEGIN
     assert remote == local + extra, statements
+
+
+def test_the_order_window_paints_from_one_call_pictures_and_chats_included(db, desktop):
+    care = make_user(db, Role.CARE, username="trang")
+    forwarder = make_user(db, Role.FORWARDER_CN, username="wang")
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40     # every byte value, exactly
+    client = desktop()
+    client.login("trang", PASSWORD)
+    fid = client.call("orders.attach_file", oid, "ảnh mẫu.png", picture)
+    client.call("orders.post_message", oid, "internal", "Shop hết màu đỏ, hỏi khách", attachment=("b.png", picture[:300]))
+    window = client.call("orders.window", oid)
+    assert window.order == orders.get_order(db, care, oid)
+    assert window.internal_chat == tuple(orders.list_messages(db, care, oid, "internal"))
+    assert window.internal_chat[0].body == "Shop hết màu đỏ, hỏi khách"
+    assert window.customer_chat == ()
+    stored = next(f for f in window.order.files if f.id == fid)
+    assert client.call("orders.read_file", stored.file_id) == orders.read_file(db, care, stored.file_id)
+    assert client.call("orders.read_file", stored.file_id)[1] == picture
+    client.logout()
+    client.login("wang", PASSWORD)                        # a forwarder reads no chat
+    seen = client.call("orders.window", oid)
+    assert seen.internal_chat is None and seen.customer_chat is None and seen.order.id == oid
+    assert forwarder.role is Role.FORWARDER_CN
