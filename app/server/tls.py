@@ -8,7 +8,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from app.remote.wire import fingerprint_of_der, fingerprint_of_pem  # noqa: F401  (one definition)
+from app.remote.wire import fingerprint_of_pem
 
 CERT_NAME = "server-cert.pem"
 KEY_NAME = "server-key.pem"

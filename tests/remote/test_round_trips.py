@@ -23,7 +23,7 @@ from app.services import ledger, orders, parcels, wallets
 from app.services.scanning import Measurements, Outcome, ScanResult
 from tests.factories import PASSWORD, make_customer, make_order, make_user
 from tests.money_helpers import accounts
-from tests.services.warehouse_helpers import kg, make_staff, purchase_order
+from tests.services.warehouse_helpers import make_staff, purchase_order
 
 
 def test_a_top_up_through_the_server_credits_the_wallet_exactly_as_in_process(db, desktop):
