@@ -7,6 +7,7 @@
     python main.py demo-data --orders N   append N generated orders (benchmarks)
     python main.py backup [-o FILE]       back up the database (SQLite copy or pg_dump -Fc)
     python main.py restore FILE           restore a checked backup (the current one kept aside)
+    python main.py serve --url URL        the application server desktops connect to (app.server)
     python main.py --version
 """
 from __future__ import annotations

@@ -15,6 +15,9 @@ def register(sub: Any) -> None:
     register_notify(sub)
     register_imports(sub)
     register_backup(sub)
+    from app.server.run import register as register_serve   # stdlib only at import
+
+    register_serve(sub)
 
 
 def register_export(sub: Any) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +30,9 @@ LANGUAGES: dict[str, tuple[str, str]] = {
 _lock = threading.Lock()
 _catalogs: dict[str, _gettext.NullTranslations] = {}
 _current = {"lang": DEFAULT_LANGUAGE}
+#: the language of one piece of work where it differs from the process's (the application server
+#: answers each desktop in that desktop's language, several at once on its worker threads)
+_override: ContextVar[str | None] = ContextVar("importdesk_language", default=None)
 
 
 def N_(msgid: str) -> str:
@@ -89,19 +94,31 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    return _current["lang"]
+    return _override.get() or _current["lang"]
+
+
+@contextmanager
+def language(lang: str):
+    """Translate and format in ``lang`` inside the block, on this thread (or task) only."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    token = _override.set(lang)
+    try:
+        yield
+    finally:
+        _override.reset(token)
 
 
 def current_locale() -> str:
-    return LANGUAGES[_current["lang"]][1]
+    return LANGUAGES[current_language()][1]
 
 
 def _(msgid: str) -> str:
-    return catalog(_current["lang"]).gettext(msgid)
+    return catalog(current_language()).gettext(msgid)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return catalog(_current["lang"]).ngettext(singular, plural, n)
+    return catalog(current_language()).ngettext(singular, plural, n)
 
 
 def translate(msgid: str, lang: str) -> str:
@@ -119,7 +136,7 @@ def _locale(lang: str | None):
     half the time of formatting a number, a thousand times for a page of a queue)."""
     from babel import Locale
 
-    lang = lang or _current["lang"]
+    lang = lang or current_language()
     loc = _locales.get(lang)
     if loc is None:
         loc = _locales[lang] = Locale.parse(LANGUAGES[lang][1])
@@ -168,7 +185,7 @@ def fmt_datetime(value: datetime | None, lang: str | None = None) -> str:
 
     if value is None:
         return ""
-    lang = lang or _current["lang"]
+    lang = lang or current_language()
     return format_datetime(local_time(value), format=DATETIME_PATTERNS[lang], locale=_locale(lang))
 
 
@@ -179,7 +196,7 @@ def fmt_date(value: date | datetime | None, lang: str | None = None) -> str:
         return ""
     if isinstance(value, datetime):
         value = local_time(value).date()
-    lang = lang or _current["lang"]
+    lang = lang or current_language()
     return format_date(value, format=DATE_PATTERNS[lang], locale=_locale(lang))
 
 

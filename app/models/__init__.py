@@ -16,6 +16,7 @@ from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, Sta
                                Task)
 from app.models.notify import Secret, StageDuration
 from app.models.imports import ImportColumnMap
+from app.models.remote import RemoteLoginFailure, RemoteSession
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
@@ -26,7 +27,7 @@ __all__ = [
     "Bill", "CommissionAccrual", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry",
     "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
-    "Secret", "StageDuration", "ImportColumnMap",
+    "Secret", "StageDuration", "ImportColumnMap", "RemoteLoginFailure", "RemoteSession",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
     "Inspection", "SellerComplaint",
 ]

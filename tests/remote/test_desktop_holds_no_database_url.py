@@ -1,0 +1,66 @@
+"""A desktop working through the server holds no database URL or password: not in its process
+environment, not in anything it keeps in memory for the connection, not in its data folder."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.permissions import Role
+from tests.factories import PASSWORD, make_customer, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DESKTOP = r'''
+import json, os, sys
+from app.remote.client import KnownServers, RemoteClient, probe
+
+url, data_dir = sys.argv[1], os.environ["IMPORTDESK_DATA_DIR"]
+known = KnownServers()
+known.trust(url, probe(url))
+client = RemoteClient(url, known)
+client.connect()
+client.login("trang", sys.argv[2])
+view = client.call("customers.get", int(sys.argv[3]))
+found = client.call("customers.find", "Hằng")
+
+def dump(obj, depth=0, seen=set()):
+    if depth > 6 or id(obj) in seen:
+        return ""
+    seen.add(id(obj))
+    out = [repr(obj)[:2000]]
+    for value in getattr(obj, "__dict__", {}).values():
+        out.append(dump(value, depth + 1))
+    if isinstance(obj, dict):
+        out += [dump(k, depth + 1) + dump(v, depth + 1) for k, v in obj.items()]
+    if isinstance(obj, (list, tuple)):
+        out += [dump(v, depth + 1) for v in obj]
+    return "\n".join(out)
+
+files = {str(p): p.read_text(errors="replace") for p in __import__("pathlib").Path(data_dir).rglob("*") if p.is_file()}
+print(json.dumps({"name": view.name, "found": len(found), "environ": dict(os.environ),
+                  "client": dump(client) + dump(dict(client._http.headers)), "files": files}))
+'''
+
+
+def test_the_desktop_side_never_holds_the_database_url(db, running, tmp_path):
+    make_user(db, Role.CARE, username="trang")
+    cid = make_customer(db, name="Nguyễn Thị Hằng")
+    data_dir = tmp_path / "desktop-data"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
+           "IMPORTDESK_DATA_DIR": str(data_dir), "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", DESKTOP, running.url, PASSWORD, str(cid)], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["name"] == "Nguyễn Thị Hằng" and seen["found"] == 1      # it really worked
+    assert any(name.endswith("known_servers.json") for name in seen["files"])
+    everything = json.dumps(seen)
+    url = db.url.render_as_string(hide_password=False)
+    secrets = [url, db.url.database, "postgresql", "sqlite:", "psycopg"]
+    if db.url.password:
+        secrets.append(db.url.password)
+    for secret in secrets:
+        assert secret not in everything, secret
