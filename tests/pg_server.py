@@ -50,12 +50,21 @@ class PgServer:
         subprocess.run(_as_pg([str(PG_BIN / "initdb"), "-D", self.data, "-U", "app", "--auth=trust",
                                "-E", "UTF8", "--locale=C.UTF-8", "-N"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on its data folder (again, after ``halt``)."""
         opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "-D", self.data, "-l",
                                os.path.join(self.base, "server.log"), "-w", "-o", opts, "start"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return self
+
+    def halt(self) -> None:
+        """Stop the server as a crash or a restart would (its data stays for ``resume``)."""
+        subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def stop(self) -> None:
         subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop"]),
