@@ -16,7 +16,8 @@ from app.models import Customer, CustomerAddress, User, UserRole, VipLevel
 from app.permissions import Actor, Perm, Role, require
 from app.queries.paging import Search, search_clause
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
-from app.text import digits, search_blob
+from app.bounds import check_text
+from app.text import clean_input, digits, search_blob
 
 _PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -89,6 +90,12 @@ def _validate(tx: Session, data: CustomerInput) -> dict[str, str]:
     for i, a in enumerate(data.addresses):
         if not a.recipient.strip() or not a.line.strip():
             errors[f"addresses.{i}"] = _("Each address needs a recipient and a street address.")
+        for key in ("recipient", "line", "phone", "district", "city", "label"):
+            check_text(errors, f"addresses.{i}", getattr(a, key), getattr(CustomerAddress, key),
+                       _("Address {n}").format(n=i + 1))
+    for key, label in (("name", N_("Name")), ("phone", N_("Phone")), ("phone2", N_("Second phone")),
+                       ("email", N_("E-mail"))):
+        check_text(errors, key, getattr(data, key), getattr(Customer, key), _(label))
     return errors
 
 
@@ -109,6 +116,7 @@ def _apply_addresses(customer: Customer, addresses: list[AddressInput]) -> None:
 
 def create_customer(db: Database, actor: Actor, data: CustomerInput) -> int:
     require(actor, Perm.EDIT_CUSTOMERS)
+    data = clean_input(data)
     with db.transaction() as tx:
         errors = _validate(tx, data)
         if errors:
@@ -132,6 +140,7 @@ def create_customer(db: Database, actor: Actor, data: CustomerInput) -> int:
 def update_customer(db: Database, actor: Actor, customer_id: int, seen_version: int,
                     data: CustomerInput) -> None:
     require(actor, Perm.EDIT_CUSTOMERS)
+    data = clean_input(data)
     try:
         with db.transaction() as tx:
             c = tx.get(Customer, customer_id, with_for_update=True)
