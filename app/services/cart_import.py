@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from app.bounds import field_label
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.services.orders import ItemInput, parse_price, platform_of
+from app.sheets import Uncomputed, extra_cells_warning, mark_uncomputed, uncomputed_error
 from app.text import fold
 
 #: column -> the (folded) titles customers use for it
@@ -46,6 +48,10 @@ class CartRow:
     title: str = ""
     shop: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    #: what reading the row found doubtful (more cells than titles); shown, does not refuse
+    warnings: list[str] = field(default_factory=list)
+    #: columns that held a formula without a value, as that formula (flagged until edited)
+    formulas: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -76,6 +82,9 @@ def check_row(row: CartRow) -> CartRow:
         parse_price(row.price)
     except ValueError as exc:
         errors["price"] = str(exc)
+    for key, formula in row.formulas.items():
+        if getattr(row, key) == formula:
+            errors[key] = uncomputed_error(field_label(key), formula)
     row.errors = errors
     return row
 
@@ -98,6 +107,7 @@ def read_cart(path: str | Path) -> list[CartRow]:
                 table = [list(r) for _, r in zip(range(MAX_ROWS + 50), ws.iter_rows(values_only=True))]
             finally:
                 wb.close()
+            table = mark_uncomputed(path, table)
     except Exception as exc:  # not a workbook, damaged, locked…
         raise CartUnreadable(why=str(exc)) from None
     header_at, columns = _find_header(table)
@@ -108,7 +118,11 @@ def read_cart(path: str | Path) -> list[CartRow]:
         cells = {key: _cell(values[i]) if i < len(values) else "" for key, i in columns.items()}
         if not any(cells.values()):
             continue
-        rows.append(check_row(CartRow(offset, **cells)))
+        formulas = {key: cells[key] for key, i in columns.items()
+                    if i < len(values) and isinstance(values[i], Uncomputed)}
+        warning = extra_cells_warning(table[header_at], values)
+        rows.append(check_row(CartRow(offset, **cells, warnings=[warning] if warning else [],
+                                      formulas=formulas)))
         if len(rows) > MAX_ROWS:
             raise CartUnreadable(why=_("a cart may have at most {n} rows.").format(n=MAX_ROWS))
     if not rows:

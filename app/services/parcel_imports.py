@@ -27,6 +27,7 @@ from app.permissions import Actor, Perm, require
 from app.progress import Progress
 from app.services.activity import now, record
 from app.services.scanning import Measurements, Outcome, check_measurements, core
+from app.sheets import Uncomputed, extra_cells_warning, mark_uncomputed, uncomputed_error
 from app.text import fold, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
@@ -126,14 +127,31 @@ def read_table(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]
         raise ValidationFailed({"file": _("No column of tracking codes was found: the first rows need a "
                                           "header such as “Tracking code”, “Mã vận đơn” or “快递单号”.")})
     out = []
+    header = table[header_at][1]
     for n, cells in table[header_at + 1:]:
-        values = {name: (cells[j].strip() if j < len(cells) and cells[j] is not None else "")
-                  for j, name in fields.items()}
-        if any(values.values()):
+        values = _RowCells({name: (cells[j].strip() if j < len(cells) and cells[j] is not None else "")
+                            for j, name in fields.items()})
+        for j, name in fields.items():
+            if j < len(cells) and isinstance(cells[j], Uncomputed):
+                values[name] = ""
+                values.errors.append(uncomputed_error(header[j], cells[j]))
+        warning = extra_cells_warning(header, cells)
+        if warning:
+            values.warnings.append(warning)
+        if any(values.values()) or values.errors:
             out.append((n, values))
     if len(out) > MAX_ROWS:
         raise ValidationFailed({"file": _("At most {n} rows per file; split it.").format(n=f"{MAX_ROWS:,}")})
     return out
+
+
+class _RowCells(dict):
+    """A row's {field: text}, with what reading it found wrong (flagged on its preview row)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
 
 
 def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
@@ -162,14 +180,16 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
         raise ValidationFailed({"file": _("The Excel file cannot be read: {error}").format(error=exc)}) from exc
     try:
         ws = wb.worksheets[0]
-        rows = []
+        raw = []
         for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append((i, ["" if v is None else _cell_text(v) for v in row]))
+            raw.append(list(row))
             if i > MAX_ROWS + 20:
                 break
-        return rows
     finally:
         wb.close()
+    raw = mark_uncomputed(content, raw)
+    return [(i, ["" if v is None else v if isinstance(v, Uncomputed) else _cell_text(v) for v in row])
+            for i, row in enumerate(raw, start=1)]
 
 
 def _cell_text(v) -> str:
@@ -204,6 +224,8 @@ def _check(tx, warehouse_id: int, table: list[tuple[int, dict[str, str]]]) -> li
         raw = v.get("code", "")
         row = PreviewRow(n, raw, normalize_code(raw), shop_order=v.get("shop_order", "").strip(),
                          note=v.get("note", "").strip())
+        row.errors.extend(getattr(v, "errors", ()))
+        row.warnings.extend(getattr(v, "warnings", ()))
         if not row.code:
             row.errors.append(_("No tracking code."))
         elif not is_plausible(row.code):

@@ -552,6 +552,9 @@ class CartPreviewDialog(QDialog):
         for r, row in enumerate(self.rows):
             number = QTableWidgetItem(str(row.number))
             number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if row.warnings:
+                number.setText(f"{row.number} ⚠")
+                number.setToolTip("\n".join(row.warnings))
             self.table.setItem(r, 0, number)
             for c, key in enumerate(self.FIELDS, start=1):
                 cell = QTableWidgetItem(getattr(row, key))
