@@ -44,7 +44,9 @@ FIELD_LABELS: dict[str, str] = {
     "body": N_("Message"), "description": N_("Description"), "memo": N_("Memo"),
     "seal_number": N_("Seal number"), "platform_order_no": N_("Platform order number"),
     "quantity": N_("Quantity"), "unit_price_cny": N_("Unit price"), "amount": N_("Amount"),
-    "weight_kg": N_("Weight"), "value": N_("Value"),
+    "weight_kg": N_("Weight"), "value": N_("Value"), "address": N_("Address"),
+    "handed_to": N_("Handed to"), "courier": N_("Courier"), "courier_tracking": N_("Courier tracking"),
+    "signed_by": N_("Signed by"),
 }
 
 
@@ -128,7 +130,8 @@ def check_value(kind: str, limit: Any, key: str, value: Any) -> tuple[Any, str |
         return value, None
     if kind == _MONEY:
         if isinstance(value, Money):
-            if abs(value.amount) > Decimal(INT64_MAX).scaleb(-EXPONENT[value.currency]):
+            if not value.amount.is_finite() \
+                    or abs(value.amount) > Decimal(INT64_MAX).scaleb(-EXPONENT[value.currency]):
                 return value, too_large(field_label(key))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
             return value, too_large(field_label(key))

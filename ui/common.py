@@ -37,10 +37,10 @@ def error_label(name: str) -> QLabel:
 
 
 def show_field_errors(labels: dict[str, QLabel], errors: dict[str, str]) -> None:
-    """Put each message next to its field; clear the others. A message for a field the dialog
-    has no label for (a limit the database keeps, e.g. "Note: at most … characters") goes under
-    the first label, so it is never dropped unseen."""
-    stray = [m for k, m in errors.items() if k not in labels and m]
+    """Put each message next to its field; clear the others. A message for no field in
+    particular (key "": a value the database could not store) goes under the first label, so it
+    is never dropped unseen."""
+    stray = [errors[""]] if errors.get("") and "" not in labels else []
     for i, (key, label) in enumerate(labels.items()):
         message = "\n".join(([errors[key]] if errors.get(key) else []) + (stray if i == 0 else []))
         label.setText(message)

@@ -2,7 +2,7 @@
 text that does not fit its column, NUL characters and numbers beyond what the column holds give a
 message naming the field and the limit, never a database error; text is stored in NFC."""
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal as D
 
 import pytest
@@ -74,3 +74,60 @@ def test_a_ten_thousand_character_bank_reference_is_refused_not_cut(db, care):
                                date(2026, 11, 22), bank)
     assert set(err.value.field_errors) == {"bank_reference"}
     assert "80" in err.value.field_errors["bank_reference"]
+
+
+# -- the safety net under every service: the same refusal on both databases ----------------------
+
+def _raw_customer(**kw):
+    from app.models import Customer
+
+    at = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    values = dict(code="KH999999", name="Trần Văn Bình", created_at=at, updated_at=at)
+    values.update(kw)
+    return Customer(**values)
+
+
+def test_a_value_written_past_the_services_is_checked_against_its_column(db):
+    from app.models import OrderMoney   # noqa: F401  (the mappers are configured)
+
+    with pytest.raises(ValidationFailed) as err:
+        with db.transaction() as tx:
+            tx.add(_raw_customer(name="x" * 121, phone="1" * 41))
+    errors = err.value.field_errors
+    assert set(errors) == {"name", "phone"}
+    assert "120" in errors["name"] and "40" in errors["phone"]
+    assert str(err.value).count("\n•") == 2           # one message naming both fields
+
+
+def test_text_written_past_the_services_is_stored_nfc_without_nul(db):
+    from app.models import Customer
+
+    with db.transaction() as tx:
+        tx.add(_raw_customer(name=NFD_NAME + "\x00", note="a\x00b"))
+    with db.read() as s:
+        c = s.query(Customer).one()
+        assert (c.name, c.note) == ("Nguyễn Thị Hằng", "ab")
+
+
+def test_an_amount_beyond_a_64_bit_integer_of_minor_units_is_refused_on_both_databases(db, care):
+    from app.models import Order
+    from app.money import CNY, Money
+
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    for amount in ("92233720368547758.08", "1E+20"):
+        with pytest.raises(ValidationFailed) as err:
+            with db.transaction() as tx:
+                tx.get(Order, oid).goods_cny = Money(D(amount), CNY)
+        assert list(err.value.field_errors) == ["goods_cny"]
+
+
+def test_a_core_statement_with_an_out_of_range_number_is_a_validation_error_not_a_driver_error(db, care):
+    from sqlalchemy import update
+
+    from app.models import Customer
+
+    cid = make_customer(db, care)
+    with pytest.raises(ValidationFailed):
+        with db.transaction() as tx:
+            tx.execute(update(Customer).where(Customer.id == cid).values(version=2**70))
