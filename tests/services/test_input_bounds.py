@@ -9,7 +9,7 @@ import pytest
 
 from app.errors import ValidationFailed
 from app.permissions import Role
-from app.services import customers, orders, wallets
+from app.services import customers, wallets
 from app.services.customers import AddressInput, CustomerInput
 from tests.factories import item, make_customer, make_order, make_user
 from tests.money_helpers import accounts
@@ -88,8 +88,6 @@ def _raw_customer(**kw):
 
 
 def test_a_value_written_past_the_services_is_checked_against_its_column(db):
-    from app.models import OrderMoney   # noqa: F401  (the mappers are configured)
-
     with pytest.raises(ValidationFailed) as err:
         with db.transaction() as tx:
             tx.add(_raw_customer(name="x" * 121, phone="1" * 41))

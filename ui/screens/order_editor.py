@@ -465,8 +465,8 @@ class OrderEditor(QDialog):
     def _show_errors(self, errors: dict[str, str]) -> None:
         if self.kind == OrderKind.PURCHASE:
             self.items.mark_errors(errors)
-        show_field_errors(self.field_labels, errors)
-        item_errors = [m for k, m in errors.items() if k.startswith("items.")]
+        show_field_errors(self.field_labels, errors, stray=False)
+        item_errors = [m for k, m in errors.items() if k not in self.field_labels]
         self.errors_label.setText("\n".join(item_errors[:12]) or _("Please correct the highlighted fields."))
         self.errors_label.show()
 
