@@ -44,3 +44,27 @@ def test_a_message_for_a_field_without_a_label_shows_under_the_first_one(qtbot):
     assert labels["phone"].text() == "Phone: at most 40 characters."
     show_field_errors(labels, {"phone": "Phone: at most 40 characters."})
     assert labels["name"].text() == ""
+
+
+def test_signing_in_while_the_server_is_unreachable_says_which_server_in_the_dialog(qtbot):
+    import socket
+
+    from app.db import Database
+    from ui.dialogs.login import LoginDialog
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = Database(f"postgresql+psycopg://importdesk@127.0.0.1:{port}/congty")
+    try:
+        dialog = LoginDialog(db, "Công ty TNHH Hằng Nga")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        type_text(qtbot, dialog.findChild(QLineEdit, "login_username"), "trang")
+        type_text(qtbot, dialog.findChild(QLineEdit, "login_password"), "mật khẩu 2026")
+        qtbot.mouseClick(dialog.findChild(QPushButton, "login_submit"), Qt.MouseButton.LeftButton)
+        error = dialog.findChild(QLabel, "login_error")
+        assert error.isVisible() and f"127.0.0.1:{port}/congty" in error.text()
+        assert dialog.isVisible() and dialog.signed is None
+    finally:
+        db.dispose()
