@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bounds import check_text
 from app.db import Database
 from app.errors import NotFound, ValidationFailed
 from app.i18n import LANGUAGES, Lazy, N_, _
@@ -16,7 +17,6 @@ from app.models import Customer, CustomerAddress, User, UserRole, VipLevel
 from app.permissions import Actor, Perm, Role, require
 from app.queries.paging import Search, search_clause
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
-from app.bounds import check_text
 from app.text import clean_input, digits, search_blob
 
 _PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")

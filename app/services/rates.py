@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import ValidationFailed
 from app.i18n import N_, _, fmt_decimal, fmt_money
-from app.text import clean
 from app.models import ExchangeRate, RateAdjustment, VipLevel
 from app.money import CNY, Money
 from app.permissions import Actor, Perm, require
 from app.services.activity import now, record
+from app.text import clean
 
 SELLING, BUYING = "selling", "buying"
 RATE_KINDS = {SELLING: N_("Selling rate (charged to customers)"), BUYING: N_("Buying rate (paid for CNY)")}

@@ -23,8 +23,8 @@ from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
-from app.workflows.money import PAYMENT_FLOW, PaymentStatus
 from app.text import clean
+from app.workflows.money import PAYMENT_FLOW, PaymentStatus
 from app.workflows.tasks import TaskKind
 
 PS = PaymentStatus
