@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import bounds  # noqa: F401  (registers the before-flush checks and driver-error translation)
 from app.clock import SystemClock
 from app.errors import DomainError
 from app.i18n import N_

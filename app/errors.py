@@ -78,3 +78,10 @@ class UnweighedParcels(DomainError):
 
 class TransitionRefused(DomainError):
     msgid = N_("“{action}” is not possible while the status is “{status}”.")
+
+
+class DatabaseUnavailable(DomainError):
+    """The database server (or the SQLite file) could not be reached: nothing was done."""
+
+    msgid = N_("The database ({server}) cannot be reached, so nothing was done. Check that the "
+               "server is running and that this computer's network reaches it, then try again.")

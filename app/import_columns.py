@@ -24,6 +24,7 @@ from pathlib import Path
 
 from app.errors import ValidationFailed
 from app.i18n import _
+from app.sheets import Uncomputed, extra_cells_warning, mark_uncomputed, uncomputed_error
 from app.text import fold
 
 HEADER_SCAN_ROWS = 20          # a header is looked for in the first rows (titles may sit above it)
@@ -334,6 +335,10 @@ class SheetRow:
     line: int                   # the row number as a spreadsheet (or a text editor) shows it
     cells: list[str]
     warnings: list[str] = field(default_factory=list)
+    #: what cannot be read from the file itself (a formula without a stored value): refuses the row
+    errors: list[str] = field(default_factory=list)
+    #: column index -> the formula of a cell whose value the file does not hold
+    formulas: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -395,14 +400,18 @@ def _xlsx_rows(content: bytes, max_rows: int) -> list[SheetRow]:
         raise ValidationFailed({"file": _("The Excel file cannot be read: {error}").format(error=exc)}) from exc
     try:
         ws = wb.worksheets[0]
-        rows = []
+        raw = []
         for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append(SheetRow(i, [cell_text(v) for v in values]))
+            raw.append(list(values))
             if i > max_rows + HEADER_SCAN_ROWS:
                 break
-        return rows
     finally:
         wb.close()
+    # a formula whose result the file does not hold reads as empty: put it back, to be flagged
+    raw = mark_uncomputed(content, raw)
+    return [SheetRow(i, ["" if isinstance(v, Uncomputed) else cell_text(v) for v in values],
+                     formulas={j: str(v) for j, v in enumerate(values) if isinstance(v, Uncomputed)})
+            for i, values in enumerate(raw, start=1)]
 
 
 def cell_text(v) -> str:
@@ -445,6 +454,12 @@ def understand(schema: Schema, file_name: str, rows: list[SheetRow], remembered:
     for j in range(width):
         samples.append(next((r.cells[j] for r in rows[at + 1:at + 200] if j < len(r.cells) and r.cells[j].strip()),
                             ""))
+    for row in rows[at + 1:]:      # what needs the header: cells past its last title, formulas' columns
+        warning = extra_cells_warning(headers, row.cells)
+        if warning:
+            row.warnings.append(warning)
+        row.errors.extend(uncomputed_error(headers[j] if j < len(headers) and headers[j] else f"#{j + 1}", f)
+                          for j, f in row.formulas.items())
     headers = list(headers) + [""] * (width - len(headers))
     return Sheet(file_name, rows, at, match_columns(schema, headers, remembered, chosen, samples))
 

@@ -36,10 +36,18 @@ def error_label(name: str) -> QLabel:
     return label
 
 
-def show_field_errors(labels: dict[str, QLabel], errors: dict[str, str]) -> None:
-    """Put each message next to its field; clear the others."""
-    for key, label in labels.items():
-        message = errors.get(key, "")
+def show_field_errors(labels: dict[str, QLabel], errors: dict[str, str], stray: bool = True) -> None:
+    """Put each message next to its field; clear the others. A message for a field the dialog has
+    no label for (a column's limit the safety net in app.bounds refused, "Note: at most …") goes
+    under the first label, so a refused save never looks like nothing happened; ``stray=False``
+    when the dialog shows those itself."""
+    shown = {errors[k] for k in labels if errors.get(k)}
+    extra: list[str] = []
+    for key, message in (errors.items() if stray else ()):
+        if message and key not in labels and message not in shown and message not in extra:
+            extra.append(message)
+    for i, (key, label) in enumerate(labels.items()):
+        message = "\n".join(([errors[key]] if errors.get(key) else []) + (extra if i == 0 else []))
         label.setText(message)
         label.setVisible(bool(message))
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, Label
 
 from app.permissions import Actor, Perm, Role
-from app.text import fold
+from app.text import clean, fold
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,15 @@ def _like_pattern(word: str, dialect: str) -> str:
     return f"%{escaped}%"
 
 
+MAX_SEARCH_CHARS = 200
+
+
 def search_clause(search: Search, id_expr: ColumnElement, term: str, dialect: str,
                   session: Session | None = None) -> ColumnElement | None:
     """Every word must occur (accent- and case-insensitive). Trigram indexes on both databases."""
+    # what was typed or pasted, as stored text is (NFC, no NUL or control characters: SQLite's
+    # FTS reads a NUL as the end of the query); a search is a few words, not a pasted page
+    term = clean(term)[:MAX_SEARCH_CHARS]
     if search.clause is not None:
         return search.clause(term, dialect, session)
     words = [w for w in fold(term).split(" ") if w]

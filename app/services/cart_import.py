@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from app.bounds import field_label
 from app.db import Database
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
@@ -22,6 +23,7 @@ from app.import_columns import (Column, Field, Schema, Sheet, missing_required,
 from app.permissions import Actor, Perm, require
 from app.services import column_maps
 from app.services.orders import ItemInput, parse_price, platform_of
+from app.sheets import uncomputed_error
 
 SCHEMA = Schema("cart", (
     Field("link", N_("Product link"), ("link", "link sản phẩm", "đường dẫn", "url", "liên kết", "product link",
@@ -56,6 +58,8 @@ class CartRow:
     shop: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: fields whose cell held a formula without a value, as that formula (flagged until edited)
+    formulas: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,9 @@ def check_row(row: CartRow) -> CartRow:
         parse_price(row.price)
     except ValueError as exc:
         errors["price"] = str(exc)
+    for key, formula in row.formulas.items():
+        if getattr(row, key) == formula:
+            errors[key] = uncomputed_error(field_label(key), formula)
     row.errors = errors
     return row
 
@@ -135,7 +142,11 @@ def _rows(sheet: Sheet) -> list[CartRow]:
                 cells["price"] = format(parse_measure(cells["price"], "money_cny", units.get("price")).normalize(), "f")
             except ValueError:
                 pass  # left as written: check_row says what is wrong with it
-        row = check_row(CartRow(sheet_row.line, **cells))
+        fields = {c.index: c.field for c in sheet.columns if c.field}
+        formulas = {fields[j]: f for j, f in sheet_row.formulas.items() if j in fields}
+        for key, formula in formulas.items():
+            cells[key] = formula              # shown as the formula; check_row flags it until edited
+        row = check_row(CartRow(sheet_row.line, **cells, formulas=formulas))
         row.warnings.extend(sheet_row.warnings)
         rows.append(row)
     return rows

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bounds import check_text
 from app.db import Database
 from app.errors import NotFound, ValidationFailed
 from app.i18n import LANGUAGES, Lazy, N_, _
@@ -17,7 +18,7 @@ from app.permissions import Actor, Perm, Role, require
 from app.queries.paging import Search, search_clause
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
-from app.text import digits, search_blob
+from app.text import clean_input, digits, search_blob
 
 _PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -90,6 +91,12 @@ def _validate(tx: Session, data: CustomerInput) -> dict[str, str]:
     for i, a in enumerate(data.addresses):
         if not a.recipient.strip() or not a.line.strip():
             errors[f"addresses.{i}"] = _("Each address needs a recipient and a street address.")
+        for key in ("recipient", "line", "phone", "district", "city", "label"):
+            check_text(errors, f"addresses.{i}", getattr(a, key), getattr(CustomerAddress, key),
+                       _("Address {n}").format(n=i + 1))
+    for key, label in (("name", N_("Name")), ("phone", N_("Phone")), ("phone2", N_("Second phone")),
+                       ("email", N_("E-mail"))):
+        check_text(errors, key, getattr(data, key), getattr(Customer, key), _(label))
     return errors
 
 
@@ -110,6 +117,7 @@ def _apply_addresses(customer: Customer, addresses: list[AddressInput]) -> None:
 
 def create_customer(db: Database, actor: Actor, data: CustomerInput) -> int:
     require(actor, Perm.EDIT_CUSTOMERS)
+    data = clean_input(data)
     with db.transaction() as tx:
         errors = _validate(tx, data)
         if errors:
@@ -162,6 +170,7 @@ def _welcome(tx: Session, c: Customer) -> None:
 def update_customer(db: Database, actor: Actor, customer_id: int, seen_version: int,
                     data: CustomerInput) -> None:
     require(actor, Perm.EDIT_CUSTOMERS)
+    data = clean_input(data)
     try:
         with db.transaction() as tx:
             c = tx.get(Customer, customer_id, with_for_update=True)

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.clock import local_day
+from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
@@ -28,8 +29,9 @@ from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
 from app.services.tasks import close_tasks, open_task
-from app.tracking import is_plausible, normalize_code, tracking_link
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
+from app.text import clean, clean_input
+from app.tracking import is_plausible, normalize_code, tracking_link
 from app.workflows.tasks import TaskKind, TaskStatus
 from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS,
                                       DeliveryStatus)
@@ -120,9 +122,12 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
     """A delivery request (yêu cầu giao) for some of the customer's parcels in the warehouse;
     refused while the customer owes more than allowed."""
     require(actor, Perm.DELIVER)
+    data = clean_input(data)
     errors: dict[str, str] = {}
     if not data.parcel_ids:
         errors["parcels"] = _("Choose the parcels to deliver.")
+    for key in ("recipient", "phone", "address"):   # what was typed; the address book's fit already
+        check_text(errors, key, getattr(data, key), getattr(DeliveryRequest, key))
     if data.method not in DELIVERY_METHOD_LABELS:
         errors["method"] = _("Choose how the goods leave.")
     if not isinstance(data.delivery_fee, Money) or data.delivery_fee.currency != VND or data.delivery_fee.amount < 0:
@@ -263,14 +268,20 @@ def hand_over(db: Database, actor: Actor, delivery_id: int, handed_to: str, cour
               courier_tracking: str = "") -> None:
     """The boxes leave with the customer or the courier's driver: parcels are out for delivery and
     their orders follow."""
-    if not (handed_to or "").strip():
-        raise ValidationFailed({"handed_to": _("Who took the goods (name of the customer or driver)?")})
+    handed_to, courier, courier_tracking = clean(handed_to), clean(courier), clean(courier_tracking)
+    errors: dict[str, str] = {}
+    if not handed_to:
+        errors["handed_to"] = _("Who took the goods (name of the customer or driver)?")
+    for key, value in (("handed_to", handed_to), ("courier", courier), ("courier_tracking", courier_tracking)):
+        check_text(errors, key, value, getattr(DeliveryRequest, key))
+    if errors:
+        raise ValidationFailed(errors)
     with db.transaction() as tx:
         d = _load(tx, delivery_id)
         before = _apply(tx, d, "hand_over", actor)
         at = d.updated_at
-        d.handed_over_at, d.handed_to = at, handed_to.strip()[:120]
-        d.courier, d.courier_tracking = courier.strip()[:120], courier_tracking.strip()[:60]
+        d.handed_over_at, d.handed_to = at, handed_to
+        d.courier, d.courier_tracking = courier, courier_tracking
         parcels = _parcels(tx, d)
         for p in parcels:
             prior = p.status
@@ -355,8 +366,10 @@ def confirm_delivered(db: Database, actor: Actor, delivery_id: int, signed_by: s
     """The signed slip is back: the parcels are delivered and their orders become delivered (the
     customer is told). A scan or photo of the signed slip is kept with the request."""
     errors = {}
-    if not (signed_by or "").strip():
+    signed_by = clean(signed_by)
+    if not signed_by:
         errors["signed_by"] = _("Who signed the slip?")
+    check_text(errors, "signed_by", signed_by, DeliveryRequest.signed_by)
     if not has_signed_copy:
         errors["signed_copy"] = _("Confirm you hold the signed copy of the slip.")
     if errors:
@@ -365,7 +378,7 @@ def confirm_delivered(db: Database, actor: Actor, delivery_id: int, signed_by: s
         d = _load(tx, delivery_id)
         before = _apply(tx, d, "confirm_delivered", actor)
         at = d.updated_at
-        d.delivered_at, d.signed_by = at, signed_by.strip()[:120]
+        d.delivered_at, d.signed_by = at, signed_by
         if signed_slip is not None:
             d.signed_slip_file_id = file_store.store(tx, signed_slip[0], signed_slip[1]).id
         parcels = _parcels(tx, d)

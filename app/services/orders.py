@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import SERVICES
-from app.i18n import Lazy, N_, _
 from app.clock import local_day
+from app.i18n import Lazy, N_, _, fmt_decimal
 from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFile, OrderItem,
                         OrderMessage, OrderService, Parcel, Shop, StoredFile, User, UserRole,
                         Warehouse)
@@ -35,7 +36,7 @@ from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flag
                                  refresh_order_delay)
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
-from app.text import search_blob
+from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.orders import CLOSED, STATUS_LABELS, OrderKind, OrderStatus, flow_for
 from app.workflows.tasks import TaskKind, TaskStatus
@@ -43,6 +44,11 @@ from app.workflows.tasks import TaskKind, TaskStatus
 S = OrderStatus
 PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("Other")}
 #: while these hold, the customer's items may still change (purchasing has not started)
+#: business maxima: beyond them a figure is a typo (and the order's goods total stays far inside
+#: what the database stores: MAX_ITEMS × MAX_LINE_CNY minor units < 2⁶³)
+MAX_UNIT_PRICE_CNY = Decimal(10_000_000)
+MAX_LINE_CNY = Decimal(1_000_000_000)
+MAX_ITEMS = 1000
 ITEMS_EDITABLE = {S.DRAFT, S.NEW, S.DEPOSITED, S.ACCEPTED, S.AWAITING_APPROVAL}
 _URL = re.compile(r"^https?://\S+$", re.I)
 
@@ -111,6 +117,9 @@ def parse_price(text: str | Decimal) -> Decimal:
             raise ValueError(_("Enter the unit price in CNY, e.g. 25.50.")) from None
     if not value.is_finite() or value <= 0:
         raise ValueError(_("The unit price must be more than zero."))
+    if value > MAX_UNIT_PRICE_CNY:
+        raise ValueError(_("A unit price above {max} CNY is too large to be right; check the digits.").format(
+            max=fmt_decimal(MAX_UNIT_PRICE_CNY)))
     if value != value.quantize(Decimal("0.0001")):
         raise ValueError(_("A unit price has at most four decimals."))
     return value
@@ -126,9 +135,20 @@ def _validate_item(i: int, item: ItemInput) -> dict[str, str]:
     if not isinstance(item.quantity, int) or isinstance(item.quantity, bool) or not 1 <= item.quantity <= 100000:
         errors[f"{where}.quantity"] = _("Item {n}: the quantity is a whole number from 1.").format(n=i + 1)
     try:
-        parse_price(item.unit_price_cny)
+        price = parse_price(item.unit_price_cny)
     except ValueError as exc:
         errors[f"{where}.unit_price_cny"] = _("Item {n}: {problem}").format(n=i + 1, problem=exc)
+    else:
+        if f"{where}.quantity" not in errors and price * item.quantity > MAX_LINE_CNY:
+            errors[f"{where}.unit_price_cny"] = _(
+                "Item {n}: quantity × unit price is more than {max} CNY; check the digits.").format(
+                n=i + 1, max=fmt_decimal(MAX_LINE_CNY))
+    for key, column, label in ((f"{where}.title", OrderItem.title, N_("title")),
+                               (f"{where}.variant", OrderItem.variant, N_("variant")),
+                               (f"{where}.product_url", OrderItem.product_url, N_("product link")),
+                               (f"{where}.shop_name", Shop.name, N_("shop"))):
+        check_text(errors, key, getattr(item, key.rsplit(".", 1)[1]), column,
+                   _("Item {n}: {field}").format(n=i + 1, field=_(label)))
     return errors
 
 
@@ -161,6 +181,8 @@ def _validate(tx: Session, data: OrderInput, current: Order | None = None) -> di
     if data.kind == OrderKind.PURCHASE:
         for i, item in enumerate(data.items):
             errors.update(_validate_item(i, item))
+        if len(data.items) > MAX_ITEMS:
+            errors["items"] = _("An order holds at most {n} items; split it.").format(n=MAX_ITEMS)
     else:
         seen: set[str] = set()
         for raw in data.tracking_codes:
@@ -231,6 +253,7 @@ def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
 def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
     """A new order in the cart (draft) state; it expires unless submitted within the cart days."""
     require(actor, Perm.CREATE_ORDERS)
+    data = clean_input(data)
     with db.transaction() as tx:
         errors = _validate(tx, data)
         if errors:
@@ -281,6 +304,7 @@ def _check_version(tx: Session, order: Order, seen_version: int | None) -> None:
 def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, data: OrderInput) -> None:
     """Save the order form; refused with who-and-when if someone saved it after it was opened."""
     require(actor, Perm.EDIT_ORDERS)
+    data = clean_input(data)
     try:
         with db.transaction() as tx:
             order = _load(tx, order_id)

@@ -200,6 +200,7 @@ def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict
         raw = v.get("code", "")
         row = PreviewRow(n, raw, normalize_code(raw), shop_order=v.get("shop_order", "").strip(),
                          note=v.get("note", "").strip(), warnings=list(sheet_row.warnings))
+        row.errors.extend(sheet_row.errors)
         if not row.code:
             row.errors.append(_("No tracking code."))
         elif not is_plausible(row.code):

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.bounds import too_large, too_long
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import OrderFacts, Tariff, quote, to_vnd
@@ -28,7 +29,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
-from app.text import search_blob
+from app.text import clean, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.money import SHOP_ORDER_FLOW, ShopOrderStatus
 from app.workflows.orders import OrderKind, OrderStatus
@@ -37,6 +38,8 @@ from app.workflows.tasks import TaskKind
 S = OrderStatus
 SO = ShopOrderStatus
 CNY_STEP = Decimal("0.01")
+#: beyond this a shop order's amount is a typo (and far inside what the money columns hold)
+MAX_SHOP_ORDER_CNY = Decimal(10_000_000_000)
 
 CUSTOMER_TEMPLATES.setdefault("deposit_needed", (
     N_("Order {code} is waiting for your deposit"),
@@ -407,7 +410,10 @@ def _load_so(tx: Session, shop_order_id: int) -> ShopOrder:
 
 
 def _platform_no(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")[:60]
+    no = re.sub(r"\s+", "", clean(text))
+    if len(no) > 60:   # refused, not cut: a cut number would never be found on the platform
+        raise ValidationFailed({"platform_order_no": too_long(_("Seller's order number"), 60)})
+    return no
 
 
 def place_shop_order(db: Database, actor: Actor, shop_order_id: int, platform_order_no: str) -> None:
@@ -459,6 +465,9 @@ def parse_cny(value: Decimal | str, key: str, errors: dict[str, str], label: str
         return None
     if not d.is_finite() or d < 0:
         errors[key] = _("{what}: enter an amount in CNY from 0.").format(what=_(label))
+        return None
+    if d > MAX_SHOP_ORDER_CNY:
+        errors[key] = too_large(_(label))
         return None
     if d != d.quantize(CNY_STEP):
         errors[key] = _("{what}: an amount in CNY has at most two decimals.").format(what=_(label))

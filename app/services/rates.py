@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from app.models import ExchangeRate, RateAdjustment, VipLevel
 from app.money import CNY, Money
 from app.permissions import Actor, Perm, require
 from app.services.activity import now, record
+from app.text import clean
 
 SELLING, BUYING = "selling", "buying"
 RATE_KINDS = {SELLING: N_("Selling rate (charged to customers)"), BUYING: N_("Buying rate (paid for CNY)")}
@@ -66,7 +67,10 @@ class AppliedRate:
 
 
 def parse_rate(value: Decimal | str) -> Decimal:
-    d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(clean(str(value)))
+    except InvalidOperation:
+        d = Decimal("NaN")
     if not d.is_finite() or d <= 0:
         raise ValueError(_("A rate is a positive number of đồng per yuan, e.g. 3,650."))
     if d > MAX_RATE:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bounds import check_text
 from app.db import Database
 from app.errors import NotFound, ValidationFailed
 from app.i18n import LANGUAGES, Lazy, N_, _
@@ -14,6 +15,7 @@ from app.models import User, UserRole, Warehouse
 from app.permissions import STAFF_ROLES, Actor, Perm, Role, require
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.auth import hash_password, password_problem
+from app.text import clean
 
 _USERNAME = re.compile(r"^[a-z0-9._-]{2,60}$")
 
@@ -58,6 +60,7 @@ def _validate(tx, username: str | None, full_name: str, roles: list[str], wareho
             errors["username"] = _("This user name is taken.")
     if not full_name.strip():
         errors["full_name"] = _("Enter the full name.")
+    check_text(errors, "full_name", full_name.strip(), User.full_name, _("Full name"))
     bad = [r for r in roles if r not in {x.value for x in STAFF_ROLES}]
     if bad or not roles:
         errors["roles"] = _("Give the user at least one role.")
@@ -89,9 +92,10 @@ def create_user(db: Database, actor: Actor, username: str, full_name: str, passw
                 phone: str = "", language: str = "vi") -> int:
     require(actor, Perm.MANAGE_USERS)
     username = (username or "").strip().lower()
+    full_name, email, phone = clean(full_name), clean(email), clean(phone)
     with db.transaction() as tx:
         errors = _validate(tx, username, full_name or "", roles, home_warehouse_id, language)
-        problem = password_problem(password or "", username)
+        problem = password_problem(password or "", username, full_name or "")
         if problem:
             errors["password"] = problem
         if errors:
@@ -113,6 +117,7 @@ def update_user(db: Database, actor: Actor, user_id: int, seen_version: int, ful
                 roles: list[str], home_warehouse_id: int | None, email: str = "", phone: str = "",
                 language: str = "vi", is_active: bool = True) -> None:
     require(actor, Perm.MANAGE_USERS)
+    full_name, email, phone = clean(full_name), clean(email), clean(phone)
     try:
         with db.transaction() as tx:
             user = tx.get(User, user_id, with_for_update=True)
@@ -161,7 +166,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str) 
         user = tx.get(User, user_id)
         if user is None:
             raise NotFound(what=Lazy(N_("The user")))
-        problem = password_problem(new_password or "", user.username)
+        problem = password_problem(new_password or "", user.username, user.full_name)
         if problem:
             raise ValidationFailed({"password": problem})
         user.password_hash = hash_password(new_password)

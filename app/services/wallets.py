@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _, fmt_date, fmt_money
@@ -22,6 +23,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.text import clean
 from app.workflows.money import PAYMENT_FLOW, PaymentStatus
 from app.workflows.tasks import TaskKind
 
@@ -72,9 +74,10 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
         raise ValueError(kind)
     errors: dict[str, str] = {}
     money = _amount(amount, errors)
-    reference = (bank_reference or "").strip()
+    reference, note = clean(bank_reference), clean(note)
     if not reference:
         errors["bank_reference"] = _("Enter the bank transfer reference (or the cash receipt number).")
+    check_text(errors, "bank_reference", reference, Payment.bank_reference, _("Bank reference"))
     with db.transaction() as tx:
         customer = tx.get(Customer, customer_id) if customer_id else None
         if customer is None:
@@ -102,8 +105,8 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
         limit = Money(Decimal(settings_service.get(tx, "money.approval_limit_vnd")), VND)
         at = now(tx)
         p = Payment(kind=kind, status=PS.AWAITING_APPROVAL, customer_id=customer.id, amount=money,
-                    bank_reference=reference[:80], received_on=received_on, cash_account_id=acc.id,
-                    note=(note or "").strip(), created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
+                    bank_reference=reference, received_on=received_on, cash_account_id=acc.id,
+                    note=note, created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
         tx.add(p)
         tx.flush()
         record(tx, actor, "payment", p.id, "recorded", after={

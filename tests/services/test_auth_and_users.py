@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from app import db as dbmod
-from app.errors import PermissionDenied, StaleEdit, ValidationFailed
+from app.errors import DomainError, PermissionDenied, StaleEdit, ValidationFailed
 from app.models import ActivityEvent, User
 from app.permissions import Role
 from app.services import auth, users
@@ -36,7 +36,7 @@ def test_five_wrong_passwords_lock_the_account_until_an_admin_unlocks_it(db):
     for _ in range(4):
         with pytest.raises(auth.LoginFailed):
             auth.login(db, "hang", "wrong password")
-    with pytest.raises(auth.AccountLocked):
+    with pytest.raises(auth.LoginFailed):            # the fifth locks, but says no more than "wrong"
         auth.login(db, "hang", "wrong password")
     with pytest.raises(auth.AccountLocked):          # even the right password is refused now
         auth.login(db, "hang", PASSWORD)
@@ -111,3 +111,43 @@ def test_an_admin_cannot_lock_themselves_out(db):
     with pytest.raises(ValidationFailed) as err:
         users.update_user(db, admin, admin.user_id, me.version, me.full_name, ["care"], None, is_active=False)
     assert {"roles", "is_active"} <= set(err.value.field_errors)
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password1", "qwertyuiop", "iloveyou123", "88888888",
+                                  "matkhau123"])
+def test_commonly_used_passwords_are_refused_everywhere_a_password_is_set(db, weak):
+    make_warehouses(db)
+    admin = make_user(db, Role.ADMIN)
+    care = make_user(db, Role.CARE)
+    with pytest.raises(ValidationFailed) as err:
+        users.create_user(db, admin, "quang", "Lý Văn Quang", weak, ["care"])
+    assert set(err.value.field_errors) == {"password"}
+    with pytest.raises(ValidationFailed) as err:
+        users.reset_password(db, admin, care.user_id, weak)
+    with pytest.raises(ValidationFailed) as err:
+        auth.change_own_password(db, care, PASSWORD, weak)
+    assert set(err.value.field_errors) == {"new_password"}
+
+
+def test_the_user_s_own_name_with_a_year_is_too_easy_to_guess(db):
+    make_warehouses(db)
+    admin = make_user(db, Role.ADMIN)
+    with pytest.raises(ValidationFailed):
+        users.create_user(db, admin, "quang", "Lý Văn Quang", "quang1990", ["care"])
+    assert users.create_user(db, admin, "quang", "Lý Văn Quang", "kho quảng châu 7", ["care"])
+
+
+def test_a_locked_account_answers_a_wrong_password_exactly_as_an_unknown_user_name(db):
+    make_warehouses(db)
+    make_user(db, Role.CARE, username="hang")
+    for _ in range(5):
+        with pytest.raises(auth.LoginFailed):
+            auth.login(db, "hang", "wrong password")
+    answers = []
+    for name in ("hang", "nobody-here"):
+        with pytest.raises(DomainError) as err:
+            auth.login(db, name, "wrong password")
+        answers.append((type(err.value), str(err.value)))
+    assert answers[0] == answers[1]
+    with pytest.raises(auth.AccountLocked):          # only the right password learns it is locked
+        auth.login(db, "hang", PASSWORD)

@@ -103,7 +103,7 @@ def test_one_bad_row_refuses_the_whole_file_and_says_which(db, st):
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(ParcelImport)) == 0
     unknown = parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "p.csv", b"foo,bar\n1,2\n")
-    assert not unknown.ok and len(unknown.problems) == 2 and "tracking codes" in unknown.problems[1]
+    assert not unknown.ok and len(unknown.problems) == 2 and "“Tracking code”" in unknown.problems[1]
     assert [c.ignored for c in unknown.columns] == [True, True]
     with pytest.raises(parcel_imports.ColumnsMissing):
         parcel_imports.import_parcels(db, st.cn, st.wh["CN-GZ"], "p.csv", b"foo,bar\n1,2\n")

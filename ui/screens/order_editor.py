@@ -434,8 +434,8 @@ class OrderEditor(QDialog):
     def _show_errors(self, errors: dict[str, str]) -> None:
         if self.kind == OrderKind.PURCHASE:
             self.items.mark_errors(errors)
-        show_field_errors(self.field_labels, errors)
-        item_errors = [m for k, m in errors.items() if k.startswith("items.")]
+        show_field_errors(self.field_labels, errors, stray=False)
+        item_errors = [m for k, m in errors.items() if k not in self.field_labels]
         self.errors_label.setText("\n".join(item_errors[:12]) or _("Please correct the highlighted fields."))
         self.errors_label.show()
 
@@ -556,6 +556,8 @@ class CartPreviewDialog(QDialog):
             number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if row.warnings:  # what the file itself says about the row (app.import_columns.SheetRow)
                 number.setBackground(QBrush(QColor("#fff4e5")))
+            if row.warnings:
+                number.setText(f"{row.number} ⚠")
                 number.setToolTip("\n".join(row.warnings))
             self.table.setItem(r, 0, number)
             for c, key in enumerate(self.FIELDS, start=1):
