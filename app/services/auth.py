@@ -122,13 +122,20 @@ def login(db: Database, username: str, password: str) -> SignedIn:
                 locked = False
         else:
             locked = None
-            if hasher().check_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            user.failed_logins = 0
-            user.last_login_at = now(tx)
             signed = _signed_in(user)
             if not signed.roles:
                 raise DomainError(N_("This account has no role yet. Ask an administrator to give it one."))
+            # Sign-in bookkeeping is not an edit of the account: plain UPDATEs that leave its
+            # version alone, so the same person signing in on several desktops at once all get
+            # in (a versioned flush made all but one fail) and nobody's open account form goes stale.
+            values: dict = {"failed_logins": 0, "last_login_at": now(tx)}
+            if hasher().check_needs_rehash(user.password_hash):
+                # only if no other desktop upgraded (or an admin changed) it meanwhile
+                tx.execute(update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                           .values(password_hash=hash_password(password))
+                           .execution_options(synchronize_session=False))
+            tx.execute(update(User).where(User.id == user.id).values(**values)
+                       .execution_options(synchronize_session=False))
             record(tx, signed.actor(), "user", user.id, "login")
     # The failed attempt is committed before we refuse, so it counts even though we raise.
     if locked is True:

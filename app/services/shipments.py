@@ -6,6 +6,7 @@ scanned into a ``to_cn`` shipment in Vietnam and received back in China.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -99,7 +100,7 @@ def new_shipment(tx: Session, actor: Actor, origin: Warehouse, dest: Warehouse, 
                  note: str = "", transport: str = "") -> Shipment:
     """An open shipment, in the caller's transaction (a complaint's plan opens its return)."""
     at = now(tx)
-    sh = Shipment(code=f"tmp-{at.timestamp()}-{actor.user_id}", direction=direction.value,
+    sh = Shipment(code=f"~{uuid.uuid4().hex[:16]}", direction=direction.value,
                   origin_warehouse_id=origin.id, destination_warehouse_id=dest.id,
                   status=SH.OPEN.value, note=note.strip(), transport=transport.strip()[:200],
                   created_at=at, created_by_id=actor.user_id, updated_at=at)
