@@ -135,13 +135,13 @@ def create_policy(db: Database, actor: Actor, name: str, vip_level_id: int | Non
                   rules: dict[str, Any], note: str = "", copied_from_id: int | None = None) -> int:
     """A new version for a customer group, in force from ``effective_from``."""
     require(actor, Perm.EDIT_FEES)
-    for attempt in range(5):
+    for attempt in range(10):
         try:
             return _create_policy(db, actor, name, vip_level_id, effective_from, rules, note, copied_from_id)
         except IntegrityError as exc:
             # another manager saved a version of the same group at this moment: take the next number
             if broken_constraint(exc) not in ("uq_fee_policies_version", "uq_fee_policies_default_version") \
-                    or attempt == 4:
+                    or attempt == 9:
                 raise
     raise AssertionError("unreachable")
 

@@ -323,7 +323,7 @@ def create_cash_account(db: Database, actor: Actor, name: str, book: str) -> int
         raise ValidationFailed(errors)
     key = account_name_key(name)
     name_taken = taken("uq_ledger_accounts_name", "name", lambda: _("An account with this name exists already."))
-    for attempt in range(5):
+    for attempt in range(10):
         try:
             with unique_rules(name_taken), db.transaction() as tx:
                 if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.name_key == key)):
@@ -344,7 +344,7 @@ def create_cash_account(db: Database, actor: Actor, name: str, book: str) -> int
                 return acc.id
         except IntegrityError as exc:
             # another desktop took the same next code at this moment: count again
-            if broken_constraint(exc) != "uq_ledger_accounts_code" or attempt == 4:
+            if broken_constraint(exc) != "uq_ledger_accounts_code" or attempt == 9:
                 raise
     raise AssertionError("unreachable")
 
@@ -394,8 +394,9 @@ def ensure_default_accounts(tx: Session) -> None:
     for code, book, currency, name in (("cash_vnd:1", "vn", VND, N_("Company bank account (VND)")),
                                        ("cny:1", "cn", CNY, N_("Alipay (CNY)"))):
         if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.book == book).limit(1)) is None:
-            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), kind="asset", currency=currency,
-                                                   book=book, balance=0, is_active=True, created_at=at))
+            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), name_key=account_name_key(_(name)),
+                                                   kind="asset", currency=currency, book=book, balance=0,
+                                                   is_active=True, created_at=at))
 
 
 # -- reading: entries, statements, books -------------------------------------------------------------
