@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from app.db import Database
+from app.db import Database, is_empty
 from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, N_, _
 from app.models import SettingValue, User, UserRole, Warehouse
@@ -192,6 +193,17 @@ def first_run_setup(db: Database, company_name: str, username: str, full_name: s
         errors["language"] = _("Choose a language.")
     if errors:
         raise ValidationFailed(errors)
+    try:
+        return _first_run(db, company, name, full_name, password, language)
+    except IntegrityError:
+        # Two desktops set up the same new server at once: the other one's warehouses and
+        # administrator are in (their codes and user names are unique), so this one signs in.
+        if not is_empty(db):
+            raise DomainError(N_("This database already has accounts; sign in instead.")) from None
+        raise
+
+
+def _first_run(db: Database, company: str, name: str, full_name: str, password: str, language: str) -> SignedIn:
     with db.transaction() as tx:
         if tx.scalar(select(func.count()).select_from(User)):
             raise DomainError(N_("This database already has accounts; sign in instead."))

@@ -268,7 +268,8 @@ def save_vip_level(db: Database, actor: Actor, level_id: int | None, data: VipLe
         errors["min_spend"] = _("The spend threshold is a whole number of đồng from 0.")
     _percent(data.deposit_percent, "deposit_percent", errors, optional=True)
     _percent(data.service_fee_discount_percent, "service_fee_discount_percent", errors)
-    with db.transaction() as tx:
+    with unique_rules(taken("uq_vip_levels_code", "code", lambda: _("Another VIP level has this code."))), \
+            db.transaction() as tx:
         other = tx.scalar(select(VipLevel.id).where(VipLevel.code == code))
         if other is not None and other != level_id:
             errors["code"] = _("Another VIP level has this code.")

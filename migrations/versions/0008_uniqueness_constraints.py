@@ -1,11 +1,12 @@
 """Uniqueness rules the services checked before inserting become unique indexes, so two desktops
 writing at the same moment cannot both pass the check: a bank reference per company account and
 kind (a stored comparison key, cleared when the payment is rejected), a company account's name
-(a stored comparison key), one open stocktake per warehouse, one fee-policy version number per
-customer group.
+(a stored comparison key), one open stocktake per warehouse, one open task of a kind per record
+and role, one fee-policy version number per customer group.
 
 Rows that already break a rule are kept: later duplicate payments and account names get no
-comparison key (they stay as recorded), later duplicate policy versions are numbered after the group's last.
+comparison key (they stay as recorded), a second copy of an open task is cancelled, later
+duplicate policy versions are numbered after the group's last.
 
 Revision ID: 0008
 Revises: 0007
@@ -63,6 +64,19 @@ def upgrade() -> None:
     op.create_index('uq_stocktakes_open', 'stocktakes', ['warehouse_id'], unique=True,
                     sqlite_where=open_where, postgresql_where=open_where)
 
+    tasks = sa.table('tasks', sa.column('id', sa.Integer), sa.column('kind', sa.String), sa.column('entity', sa.String),
+                     sa.column('entity_id', sa.Integer), sa.column('role', sa.String), sa.column('status', sa.String))
+    open_tasks: set[tuple] = set()
+    for tid, kind, entity, entity_id, role in conn.execute(
+            sa.select(tasks.c.id, tasks.c.kind, tasks.c.entity, tasks.c.entity_id, tasks.c.role)
+            .where(tasks.c.status == 'open', tasks.c.entity.isnot(None), tasks.c.entity_id.isnot(None))
+            .order_by(tasks.c.id)).all():
+        if (kind, entity, entity_id, role) in open_tasks:     # a second copy of an open task
+            conn.execute(tasks.update().where(tasks.c.id == tid).values(status='cancelled'))
+        open_tasks.add((kind, entity, entity_id, role))
+    op.create_index('uq_tasks_open', 'tasks', ['kind', 'entity', 'entity_id', 'role'], unique=True,
+                    sqlite_where=open_where, postgresql_where=open_where)
+
     policies = sa.table('fee_policies', sa.column('id', sa.Integer), sa.column('vip_level_id', sa.Integer),
                         sa.column('version', sa.Integer))
     last: dict = {}
@@ -86,6 +100,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('uq_fee_policies_default_version', table_name='fee_policies')
     op.drop_index('uq_fee_policies_version', table_name='fee_policies')
+    op.drop_index('uq_tasks_open', table_name='tasks')
     op.drop_index('uq_stocktakes_open', table_name='stocktakes')
     op.drop_index('uq_ledger_accounts_name', table_name='ledger_accounts')
     with op.batch_alter_table('ledger_accounts') as batch:

@@ -19,10 +19,13 @@ from app import db as dbmod
 from app.errors import DomainError, ValidationFailed
 from app.fees import DEFAULT_TARIFF
 from app.models import (ActivityEvent, Customer, FeePolicy, JournalLine, LedgerAccount, Order, Parcel, Payment,
-                        Shipment, Shop, Stocktake, StoredFile, User)
-from app.permissions import Role
-from app.services import auth, customers, fee_policies, files, ledger, orders, shipments, stocktakes, users, wallets
-from tests.factories import PASSWORD, item, make_customer, make_user, make_warehouses
+                        SettingValue, Shipment, Shop, Stocktake, StoredFile, Task, User)
+from app.permissions import SYSTEM_ACTOR, Role
+from app.services import (auth, customers, fee_policies, files, ledger, orders, shipments, stocktakes, tasks, users,
+                          wallets)
+from app.services import settings as settings_service
+from app.workflows.tasks import TaskKind
+from tests.factories import PASSWORD, item, make_customer, make_order, make_user, make_warehouses
 from tests.money_helpers import accounts, set_rates
 
 pytestmark = pytest.mark.fault
@@ -305,3 +308,48 @@ def test_eight_wrong_passwords_at_once_count_eight_and_lock_the_account(db, monk
             assert u.failed_logins == DESKTOPS
     with pytest.raises(auth.AccountLocked):
         auth.login(db, "hang", PASSWORD)
+
+
+# -- set-up, settings, tasks -----------------------------------------------------------------------
+
+def test_eight_desktops_setting_up_one_new_server_make_one_company(db):
+    def setup(i, database):
+        return auth.first_run_setup(database, "Công ty Minh Phát", f"admin{i}", "Phạm Quốc Hùng", "mật khẩu mạnh 1")
+
+    results, errors = race(db, setup, before_insert_into="warehouses")
+    one_wins(results, errors, DomainError)
+    assert all("already has accounts" in e.msgid for e in errors.values())
+    assert _count(db, User) == 1
+
+
+def test_eight_admins_saving_a_setting_never_set_before_all_save_it(db):
+    admin = make_user(db, Role.ADMIN)
+    results, errors = race(db, lambda i, d: settings_service.update_settings(d, admin, {"ui.page_size": str(100 + i)}),
+                           before_insert_into="settings")
+    assert not errors, errors
+    with db.read() as s:
+        rows = s.execute(select(SettingValue.value).where(SettingValue.key == "ui.page_size")).all()
+    assert len(rows) == 1 and int(rows[0].value) in range(100, 100 + DESKTOPS)
+
+
+def test_eight_desktops_opening_the_same_task_open_it_once(db):
+    care = make_user(db, Role.CARE)
+    oid = make_order(db, care, make_customer(db, care))
+
+    def chase(i, database):
+        with database.transaction() as tx:
+            return tasks.open_task(tx, SYSTEM_ACTOR, TaskKind.CHASE_SHOP, Role.ORDERING, "Đòi mã vận đơn",
+                                   "order", oid).id
+
+    results, errors = race(db, chase, before_insert_into="tasks")
+    assert not errors, errors
+    assert len(set(results.values())) == 1
+    assert _count(db, Task, Task.kind == TaskKind.CHASE_SHOP.value, Task.status == "open") == 1
+
+
+def test_eight_managers_saving_the_same_vip_level_code_make_one(db):
+    manager = make_user(db, Role.MANAGER)
+    results, errors = race(db, lambda i, d: fee_policies.save_vip_level(d, manager, None, fee_policies.VipLevelInput(
+        code="VIP2", name=f"VIP 2 ({i})")), before_insert_into="vip_levels")
+    one_wins(results, errors)
+    assert all("code" in e.field_errors for e in errors.values())
