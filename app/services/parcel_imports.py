@@ -27,6 +27,7 @@ from app.permissions import Actor, Perm, require
 from app.progress import Progress
 from app.services.activity import now, record
 from app.services.scanning import Measurements, Outcome, check_measurements, core
+from app.services.unique import tracking_code_taken, unique_rules
 from app.text import fold, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
@@ -277,7 +278,8 @@ def import_parcels(db: Database, actor: Actor, warehouse_id: int, file_name: str
 
     require(actor, Perm.IMPORT_PARCELS)
     table = read_table(file_name, content)
-    with db.transaction() as tx:
+    # a code linked here that a scan or another import gave a parcel at this very moment
+    with unique_rules(tracking_code_taken(field="file")), db.transaction() as tx:
         rows = _check(tx, warehouse_id, table)
         if not rows or any(r.errors for r in rows):
             raise ImportRefused(rows)
