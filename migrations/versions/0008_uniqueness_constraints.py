@@ -103,8 +103,8 @@ def downgrade() -> None:
     op.drop_index('uq_tasks_open', table_name='tasks')
     op.drop_index('uq_stocktakes_open', table_name='stocktakes')
     op.drop_index('uq_ledger_accounts_name', table_name='ledger_accounts')
-    with op.batch_alter_table('ledger_accounts') as batch:
-        batch.drop_column('name_key')
+    # ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch copy of ledger_accounts would
+    # drop a table the journal, wallets and payments refer to
+    op.execute("ALTER TABLE ledger_accounts DROP COLUMN name_key")
     op.drop_index('uq_payments_reference', table_name='payments')
-    with op.batch_alter_table('payments') as batch:
-        batch.drop_column('reference_key')
+    op.execute("ALTER TABLE payments DROP COLUMN reference_key")
