@@ -69,6 +69,8 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
     """A customer's top-up (money in) or a refund paid out to them (money out).
 
     Above the approval limit it waits for a second person; otherwise it is posted at once.
+    A bank reference is recorded once per company account and kind (a rejected payment does
+    not count): the unique index ``uq_payments_reference`` decides when desktops race.
     """
     require(actor, Perm.RECORD_PAYMENTS)
     if kind not in ("topup", "refund"):
@@ -133,8 +135,9 @@ def _record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amo
         limit = Money(Decimal(settings_service.get(tx, "money.approval_limit_vnd")), VND)
         at = now(tx)
         p = Payment(kind=kind, status=PS.AWAITING_APPROVAL, customer_id=customer.id, amount=money,
-                    bank_reference=reference[:80], reference_key=reference_key(reference), received_on=received_on, cash_account_id=acc.id,
-                    note=(note or "").strip(), created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
+                    bank_reference=reference[:80], reference_key=reference_key(reference),
+                    received_on=received_on, cash_account_id=acc.id, note=(note or "").strip(),
+                    created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
         tx.add(p)
         tx.flush()
         record(tx, actor, "payment", p.id, "recorded", after={

@@ -28,7 +28,7 @@ def test_customers_and_orders_are_created_as_usual_after_the_bulk_load(db):
 
 
 def test_demo_data_with_no_orders_adds_nothing(db):
-    care = make_user(db, Role.CARE)
+    make_user(db, Role.CARE)
     make_user(db, Role.ORDERING)
     make_warehouses(db)
     before = _counts(db)

@@ -324,7 +324,8 @@ def test_eight_desktops_setting_up_one_new_server_make_one_company(db):
 
 def test_eight_admins_saving_a_setting_never_set_before_all_save_it(db):
     admin = make_user(db, Role.ADMIN)
-    results, errors = race(db, lambda i, d: settings_service.update_settings(d, admin, {"ui.page_size": str(100 + i)}),
+    results, errors = race(db, lambda i, d: settings_service.update_settings(d, admin,
+                                                                             {"ui.page_size": str(100 + i)}),
                            before_insert_into="settings")
     assert not errors, errors
     with db.read() as s:
