@@ -18,8 +18,8 @@ from sqlalchemy import event, func, select
 from app import db as dbmod
 from app.errors import DomainError, ValidationFailed
 from app.fees import DEFAULT_TARIFF
-from app.models import (ActivityEvent, Customer, FeePolicy, JournalLine, LedgerAccount, Order, Parcel, Payment,
-                        SettingValue, Shipment, Shop, Stocktake, StoredFile, Task, User)
+from app.models import (ActivityEvent, Customer, FeePolicy, JournalLine, LedgerAccount, Order, Parcel, ParcelImport,
+                        Payment, SettingValue, Shipment, Shop, Stocktake, StoredFile, Task, User)
 from app.permissions import SYSTEM_ACTOR, Role
 from app.services import (auth, customers, fee_policies, files, ledger, orders, shipments, stocktakes, tasks, users,
                           wallets)
@@ -354,3 +354,31 @@ def test_eight_managers_saving_the_same_vip_level_code_make_one(db):
         code="VIP2", name=f"VIP 2 ({i})")), before_insert_into="vip_levels")
     one_wins(results, errors)
     assert all("code" in e.field_errors for e in errors.values())
+
+
+# -- warehouse -------------------------------------------------------------------------------------
+
+PARTNER_LIST = """Mã vận đơn,Cân nặng (kg),Kích thước,Mã đơn shop,Ghi chú
+YT6000000000001,1.25,40x30x20,,
+ZT6000000000003,2,,TB-998877,
+JT6000000000004,3.1,,TB-000000,không rõ
+"""
+
+
+def test_eight_desktops_importing_one_partner_list_receive_it_once(db):
+    from app.services import parcel_imports
+    from tests.services.warehouse_helpers import make_staff, parcel, purchase_order
+
+    st = make_staff(db)
+    purchase_order(db, st, ["YT6000000000001"])
+    oid, _so = purchase_order(db, st, [], seller_order_no="TB-998877")
+    content = PARTNER_LIST.encode("utf-8-sig")
+    results, errors = race(db, lambda i, d: parcel_imports.import_parcels(d, st.cn, st.wh["CN-GZ"], "partner.csv",
+                                                                          content),
+                           before_insert_into="parcel_imports")
+    winner, _losers = one_wins(results, errors, DomainError)
+    assert (winner.received, winner.ownerless) == (2, 1)
+    assert _count(db, ParcelImport) == 1
+    assert parcel(db, "ZT6000000000003").order_id == oid
+    assert _count(db, Parcel, Parcel.tracking_code.in_(["YT6000000000001", "ZT6000000000003",
+                                                         "JT6000000000004"])) == 3
