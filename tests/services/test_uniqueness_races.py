@@ -382,3 +382,29 @@ def test_eight_desktops_importing_one_partner_list_receive_it_once(db):
     assert parcel(db, "ZT6000000000003").order_id == oid
     assert _count(db, Parcel, Parcel.tracking_code.in_(["YT6000000000001", "ZT6000000000003",
                                                          "JT6000000000004"])) == 3
+
+
+def test_an_unknown_code_scanned_from_four_arrived_shipments_at_once_becomes_one_parcel(db):
+    from tests.services.warehouse_helpers import consignment_order, kg, make_staff, parcel
+    from app.services import parcels as parcel_service
+    from app.services.scanning import Outcome
+
+    st = make_staff(db)
+    arrived = []
+    for i in range(4):
+        code = f"SF77000000{i:02d}"
+        consignment_order(db, st, [code])
+        parcel_service.receive_cn(db, st.cn, st.wh["CN-GZ"], code, kg("1"))
+        sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+        shipments.pack_scan(db, st.cn, sid, code)
+        shipments.seal_shipment(db, st.cn, sid, D("1.5"), f"S-{i}")
+        shipments.depart_shipment(db, st.cn, sid)
+        shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.cn, sid).code)
+        arrived.append(sid)
+    results, errors = race(db, lambda i, d: shipments.receive_scan(d, st.vn, arrived[i], "JT9100000000001"),
+                           before_insert_into="parcels", n=4)
+    assert not errors, errors
+    outcomes = sorted(r.outcome for r in results.values())
+    assert outcomes.count(Outcome.EXTRA) == 1 and outcomes.count(Outcome.WRONG) == 3, outcomes
+    assert parcel(db, "JT9100000000001").ownerless
+    assert _count(db, Parcel, Parcel.tracking_code == "JT9100000000001") == 1
