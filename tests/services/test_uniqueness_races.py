@@ -358,9 +358,10 @@ def test_eight_managers_saving_the_same_vip_level_code_make_one(db):
 
 # -- warehouse -------------------------------------------------------------------------------------
 
+#: the first row links a code to its shop order (a new parcel): the desktops meet on it first
 PARTNER_LIST = """Mã vận đơn,Cân nặng (kg),Kích thước,Mã đơn shop,Ghi chú
-YT6000000000001,1.25,40x30x20,,
 ZT6000000000003,2,,TB-998877,
+YT6000000000001,1.25,40x30x20,,
 JT6000000000004,3.1,,TB-000000,không rõ
 """
 
