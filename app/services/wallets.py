@@ -96,10 +96,13 @@ def reference_key(reference: str) -> str | None:
 
 def _duplicate(s: Session, kind: str, cash_account_id: int | None, reference: str) -> str | None:
     """The message for a reference already recorded (not rejected) on this account, else None."""
+    key = reference_key(reference)
+    if key is None:
+        return None
     dup = s.execute(select(Payment.created_at, Customer.name)
                     .join(Customer, Customer.id == Payment.customer_id)
                     .where(Payment.cash_account_id == cash_account_id, Payment.kind == kind,
-                           Payment.reference_key == reference_key(reference))).first()
+                           Payment.reference_key == key)).first()
     if dup is None:
         return None
     return _("This reference was recorded already on {date} for {customer}.").format(
