@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from app.db import Database
 from app.models import Customer, Order, OrderItem, Shop, UserRole, Warehouse
@@ -124,6 +124,8 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
     events are written (they are not what the benchmark reads).
     """
     progress = progress or NullProgress()
+    if n_orders <= 0:
+        return {"customers": 0, "orders": 0}
     rng = random.Random(seed)
     statuses = [s.value for s in S]
     with db.transaction() as tx:
@@ -157,6 +159,7 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
                              created_at=at, updated_at=at, version=1))
         with db.transaction() as tx:
             tx.execute(insert(Customer), rows)
+            _catch_up_sequence(tx, Customer)
         progress.update(start, n_customers + n_orders, "customers")
     step = timedelta(days=720) / max(n_orders, 1)
     for start in range(0, n_orders, batch):
@@ -188,5 +191,17 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
         with db.transaction() as tx:
             tx.execute(insert(Order), order_rows)
             tx.execute(insert(OrderItem), item_rows)
+            _catch_up_sequence(tx, Order)
         progress.update(n_customers + start, n_customers + n_orders, "orders")
     return {"customers": n_customers, "orders": n_orders}
+
+
+def _catch_up_sequence(tx, model) -> None:
+    """Rows inserted with their own ids leave PostgreSQL's id sequence behind them: move it to
+    the highest id, or the next customer or order created by hand collides with a generated one.
+    (SQLite takes max(rowid) + 1 by itself.)"""
+    if tx.get_bind().dialect.name != "postgresql":
+        return
+    table = model.__tablename__
+    tx.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -84,7 +84,12 @@ class FeePolicy(Base):
     version_id: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
-    __table_args__ = (Index("ix_fee_policies_current", "vip_level_id", "effective_from", "id"),)
+    # version numbers count up per customer group; the default set (no group) has its own
+    __table_args__ = (Index("ix_fee_policies_current", "vip_level_id", "effective_from", "id"),
+                      Index("uq_fee_policies_version", "vip_level_id", "version", unique=True),
+                      Index("uq_fee_policies_default_version", "version", unique=True,
+                            sqlite_where=text("vip_level_id IS NULL"),
+                            postgresql_where=text("vip_level_id IS NULL")))
 
 
 class DiscountCode(Base):
@@ -159,8 +164,12 @@ class LedgerAccount(Base):
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    #: a company (book) account's name as the no-two-alike rule compares it (trimmed, NFC,
+    #: lower case); None for wallets and system accounts, which the rule does not cover
+    name_key: Mapped[str | None] = mapped_column(String(120))
 
-    __table_args__ = (Index("ix_ledger_accounts_book", "book", "code"),)
+    __table_args__ = (Index("ix_ledger_accounts_book", "book", "code"),
+                      Index("uq_ledger_accounts_name", "name_key", unique=True))
 
     @property
     def tracked(self) -> bool:
@@ -268,6 +277,9 @@ class Payment(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     amount: Mapped[Money] = mapped_column(MoneyType(VND))
     bank_reference: Mapped[str] = mapped_column(String(80), default="")
+    #: the reference as the duplicate rule compares it (app.services.wallets.reference_key);
+    #: None once the payment is rejected, so a rejected one never blocks recording it again
+    reference_key: Mapped[str | None] = mapped_column(String(80))
     received_on: Mapped[date] = mapped_column(Date)
     cash_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -284,7 +296,10 @@ class Payment(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_payments_status", "status", "created_at", "id"),
                       Index("ix_payments_customer", "customer_id", "id"),
-                      Index("ix_payments_reference", "bank_reference"))
+                      Index("ix_payments_reference", "bank_reference"),
+                      # one payment per reference, kind and company account: eight desktops
+                      # recording the same transfer at once credit the wallet once
+                      Index("uq_payments_reference", "cash_account_id", "kind", "reference_key", unique=True))
 
 
 class Bill(Base):

@@ -150,7 +150,10 @@ class Stocktake(Base):
     excess_count: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (Index("ix_stocktakes_started", "started_at", "id"),
-                      Index("ix_stocktakes_warehouse", "warehouse_id", "status"))
+                      Index("ix_stocktakes_warehouse", "warehouse_id", "status"),
+                      # one open stocktake per warehouse
+                      Index("uq_stocktakes_open", "warehouse_id", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")))
 
 
 class StocktakeLine(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -78,6 +78,9 @@ class Task(Base):
         Index("ix_tasks_role_queue", "role", "status", "due_at", "id"),
         Index("ix_tasks_assignee_queue", "assignee_id", "status", "due_at", "id"),
         Index("ix_tasks_subject", "entity", "entity_id", "status"),
+        # one open task of a kind per record and role (app.services.tasks.open_task)
+        Index("uq_tasks_open", "kind", "entity", "entity_id", "role", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from app.db import Database
+from app.db import Database, is_empty
 from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, N_, _
 from app.models import SettingValue, User, UserRole, Warehouse
@@ -154,13 +155,20 @@ def login(db: Database, username: str, password: str) -> SignedIn:
                 locked = False
         else:
             locked = None
-            if hasher().check_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            user.failed_logins = 0
-            user.last_login_at = now(tx)
             signed = _signed_in(user)
             if not signed.roles:
                 raise DomainError(N_("This account has no role yet. Ask an administrator to give it one."))
+            # Sign-in bookkeeping is not an edit of the account: plain UPDATEs that leave its
+            # version alone, so the same person signing in on several desktops at once all get
+            # in (a versioned flush made all but one fail) and nobody's open account form goes stale.
+            values: dict = {"failed_logins": 0, "last_login_at": now(tx)}
+            if hasher().check_needs_rehash(user.password_hash):
+                # only if no other desktop upgraded (or an admin changed) it meanwhile
+                tx.execute(update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                           .values(password_hash=hash_password(password))
+                           .execution_options(synchronize_session=False))
+            tx.execute(update(User).where(User.id == user.id).values(**values)
+                       .execution_options(synchronize_session=False))
             record(tx, signed.actor(), "user", user.id, "login")
     # The failed attempt is committed before we refuse, so it counts even though we raise.
     if locked is not None:   # the locking attempt too: an unknown name never reads "locked"
@@ -215,6 +223,17 @@ def first_run_setup(db: Database, company_name: str, username: str, full_name: s
         errors["language"] = _("Choose a language.")
     if errors:
         raise ValidationFailed(errors)
+    try:
+        return _first_run(db, company, name, full_name, password, language)
+    except IntegrityError:
+        # Two desktops set up the same new server at once: the other one's warehouses and
+        # administrator are in (their codes and user names are unique), so this one signs in.
+        if not is_empty(db):
+            raise DomainError(N_("This database already has accounts; sign in instead.")) from None
+        raise
+
+
+def _first_run(db: Database, company: str, name: str, full_name: str, password: str, language: str) -> SignedIn:
     with db.transaction() as tx:
         if tx.scalar(select(func.count()).select_from(User)):
             raise DomainError(N_("This database already has accounts; sign in instead."))

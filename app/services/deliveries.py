@@ -7,6 +7,7 @@ while the customer still owes more than their credit limit, and the slip's COD a
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -159,7 +160,7 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
                          .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id))
         at = now(tx)
         owed = customer_debt(tx, customer.id)
-        d = DeliveryRequest(code=f"tmp-{at.timestamp()}-{actor.user_id}", customer_id=customer.id,
+        d = DeliveryRequest(code=f"~{uuid.uuid4().hex[:16]}", customer_id=customer.id,
                             warehouse_id=wh.id, status=D.REQUESTED.value, method=data.method,
                             recipient=(data.recipient or (addr.recipient if addr else customer.name)).strip()[:120],
                             phone=(data.phone or (addr.phone if addr and addr.phone else customer.phone)).strip()[:40],

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +24,7 @@ from app.models import Customer, DiscountCode, DiscountUse, FeePolicy, OrderMone
 from app.money import VND, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
+from app.services.unique import broken_constraint, insert_ignore, taken, unique_rules
 from app.workflows.orders import CLOSED
 
 #: the default set's start: before any order can exist
@@ -56,14 +58,17 @@ class PolicyView:
 
 def default_policy(tx: Session) -> FeePolicy:
     """The set for customers whose group has none: created from the trade's typical tariff."""
-    p = tx.scalar(select(FeePolicy).where(FeePolicy.vip_level_id.is_(None))
-                  .order_by(FeePolicy.effective_from, FeePolicy.id).limit(1))
+    first = (select(FeePolicy).where(FeePolicy.vip_level_id.is_(None))
+             .order_by(FeePolicy.effective_from, FeePolicy.id).limit(1))
+    p = tx.scalar(first)
     if p is None:
-        p = FeePolicy(name=_("Standard fees"), vip_level_id=None, version=1, effective_from=BEGINNING,
-                      rules=DEFAULT_TARIFF.to_json(), created_by_id=None, created_by_name=SYSTEM_ACTOR.name,
-                      created_at=now(tx), note="")
-        tx.add(p)
-        tx.flush()
+        # version 1 of the default set is unique: desktops pricing their first order at the same
+        # moment share the one row
+        insert_ignore(tx, FeePolicy, dict(
+            name=_("Standard fees"), vip_level_id=None, version=1, effective_from=BEGINNING,
+            rules=DEFAULT_TARIFF.to_json(), created_by_id=None, created_by_name=SYSTEM_ACTOR.name,
+            created_at=now(tx), note="", version_id=1))
+        p = tx.scalar(first)
     return p
 
 
@@ -130,6 +135,19 @@ def create_policy(db: Database, actor: Actor, name: str, vip_level_id: int | Non
                   rules: dict[str, Any], note: str = "", copied_from_id: int | None = None) -> int:
     """A new version for a customer group, in force from ``effective_from``."""
     require(actor, Perm.EDIT_FEES)
+    for attempt in range(10):
+        try:
+            return _create_policy(db, actor, name, vip_level_id, effective_from, rules, note, copied_from_id)
+        except IntegrityError as exc:
+            # another manager saved a version of the same group at this moment: take the next number
+            if broken_constraint(exc) not in ("uq_fee_policies_version", "uq_fee_policies_default_version") \
+                    or attempt == 9:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_policy(db: Database, actor: Actor, name: str, vip_level_id: int | None, effective_from: datetime,
+                   rules: dict[str, Any], note: str, copied_from_id: int | None) -> int:
     with db.transaction() as tx:
         errors = _check_policy(tx, name, vip_level_id, effective_from, rules)
         if errors:
@@ -250,7 +268,8 @@ def save_vip_level(db: Database, actor: Actor, level_id: int | None, data: VipLe
         errors["min_spend"] = _("The spend threshold is a whole number of đồng from 0.")
     _percent(data.deposit_percent, "deposit_percent", errors, optional=True)
     _percent(data.service_fee_discount_percent, "service_fee_discount_percent", errors)
-    with db.transaction() as tx:
+    with unique_rules(taken("uq_vip_levels_code", "code", lambda: _("Another VIP level has this code."))), \
+            db.transaction() as tx:
         other = tx.scalar(select(VipLevel.id).where(VipLevel.code == code))
         if other is not None and other != level_id:
             errors["code"] = _("Another VIP level has this code.")
@@ -341,7 +360,8 @@ def save_discount_code(db: Database, actor: Actor, code_id: int | None, data: Di
         v = getattr(data, key)
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
             errors[key] = _("Leave empty for no limit, or a whole number from 1.")
-    with db.transaction() as tx:
+    with unique_rules(taken("uq_discount_codes_code", "code", lambda: _("This code exists already."))), \
+            db.transaction() as tx:
         at = now(tx)
         valid_from = data.valid_from or at
         if data.valid_until is not None and data.valid_until <= valid_from:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -11,6 +10,7 @@ from app.errors import DomainError, NotFound
 from app.i18n import Lazy, N_
 from app.models import StoredFile
 from app.services.activity import now
+from app.services.unique import insert_or_get
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -51,13 +51,9 @@ def store(tx: Session, name: str, data: bytes, images_only: bool = False) -> Sto
             N_("only images (PNG, JPEG, GIF, WebP) are accepted here.") if images_only else
             N_("only images, PDF and Excel files are accepted.")))
     digest = hashlib.sha256(data).hexdigest()
-    existing = tx.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
-    if existing is not None:
-        return existing
-    row = StoredFile(sha256=digest, size=len(data), mime=mime, data=data, created_at=now(tx))
-    tx.add(row)
-    tx.flush()
-    return row
+    # sha256 is unique: two desktops attaching the same photo at once share one stored row
+    return insert_or_get(tx, StoredFile, dict(sha256=digest, size=len(data), mime=mime, data=data,
+                                              created_at=now(tx)), StoredFile.sha256 == digest)
 
 
 def read(db: Database, file_id: int) -> tuple[str, bytes]:

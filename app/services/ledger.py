@@ -13,6 +13,7 @@ the company: money the customer holds is a credit balance, shown positive.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -32,6 +34,7 @@ from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Orde
 from app.money import CNY, VND, Money
 from app.permissions import Actor, Perm, require
 from app.services.activity import now, record
+from app.services.unique import broken_constraint, taken, unique_rules
 
 #: code -> (kind, currency, N_ name); created on first use
 SYSTEM_ACCOUNTS: dict[str, tuple[str, str, str]] = {
@@ -318,22 +321,37 @@ def create_cash_account(db: Database, actor: Actor, name: str, book: str) -> int
         errors["book"] = _("Choose a VND or a CNY account.")
     if errors:
         raise ValidationFailed(errors)
-    with db.transaction() as tx:
-        if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.book.isnot(None),
-                                                    func.lower(LedgerAccount.name) == name.lower())):
-            raise ValidationFailed({"name": _("An account with this name exists already.")})
-        n = (tx.scalar(select(func.count()).select_from(LedgerAccount).where(LedgerAccount.book == book)) or 0) + 1
-        prefix = "cash_vnd" if book == "vn" else "cny"
-        code = f"{prefix}:{n}"
-        while tx.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)):
-            n += 1
-            code = f"{prefix}:{n}"
-        acc = LedgerAccount(code=code, name=name[:120], kind="asset", currency=VND if book == "vn" else CNY,
-                            book=book, balance=0, is_active=True, created_at=now(tx))
-        tx.add(acc)
-        tx.flush()
-        record(tx, actor, "ledger_account", acc.id, "created", after={"code": code, "name": acc.name})
-        return acc.id
+    key = account_name_key(name)
+    name_taken = taken("uq_ledger_accounts_name", "name", lambda: _("An account with this name exists already."))
+    for attempt in range(10):
+        try:
+            with unique_rules(name_taken), db.transaction() as tx:
+                if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.name_key == key)):
+                    raise ValidationFailed({"name": _("An account with this name exists already.")})
+                n = (tx.scalar(select(func.count()).select_from(LedgerAccount)
+                               .where(LedgerAccount.book == book)) or 0) + 1
+                prefix = "cash_vnd" if book == "vn" else "cny"
+                code = f"{prefix}:{n}"
+                while tx.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)):
+                    n += 1
+                    code = f"{prefix}:{n}"
+                acc = LedgerAccount(code=code, name=name[:120], name_key=key, kind="asset",
+                                    currency=VND if book == "vn" else CNY, book=book, balance=0,
+                                    is_active=True, created_at=now(tx))
+                tx.add(acc)
+                tx.flush()
+                record(tx, actor, "ledger_account", acc.id, "created", after={"code": code, "name": acc.name})
+                return acc.id
+        except IntegrityError as exc:
+            # another desktop took the same next code at this moment: count again
+            if broken_constraint(exc) != "uq_ledger_accounts_code" or attempt == 9:
+                raise
+    raise AssertionError("unreachable")
+
+
+def account_name_key(name: str) -> str:
+    """A company account's name as the rule "no two accounts alike" compares it."""
+    return unicodedata.normalize("NFC", (name or "").strip()).lower()[:120]
 
 
 def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amount: Decimal,
@@ -376,8 +394,9 @@ def ensure_default_accounts(tx: Session) -> None:
     for code, book, currency, name in (("cash_vnd:1", "vn", VND, N_("Company bank account (VND)")),
                                        ("cny:1", "cn", CNY, N_("Alipay (CNY)"))):
         if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.book == book).limit(1)) is None:
-            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), kind="asset", currency=currency,
-                                                   book=book, balance=0, is_active=True, created_at=at))
+            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), name_key=account_name_key(_(name)),
+                                                   kind="asset", currency=currency, book=book, balance=0,
+                                                   is_active=True, created_at=at))
 
 
 # -- reading: entries, statements, books -------------------------------------------------------------

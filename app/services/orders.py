@@ -36,6 +36,7 @@ from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flag
                                  refresh_order_delay)
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.orders import CLOSED, STATUS_LABELS, OrderKind, OrderStatus, flow_for
@@ -200,12 +201,9 @@ def _validate(tx: Session, data: OrderInput, current: Order | None = None) -> di
 
 def _shop(tx: Session, platform: str, name: str) -> Shop:
     name = name.strip()
-    shop = tx.scalar(select(Shop).where(Shop.platform == platform, Shop.name == name))
-    if shop is None:
-        shop = Shop(platform=platform, name=name, search_text=search_blob(name), created_at=now(tx))
-        tx.add(shop)
-        tx.flush()
-    return shop
+    # (platform, name) is unique: two desktops naming a new shop at once both get the one row
+    return insert_or_get(tx, Shop, dict(platform=platform, name=name, search_text=search_blob(name),
+                                        created_at=now(tx)), (Shop.platform == platform) & (Shop.name == name))
 
 
 def _write_items(tx: Session, order: Order, items: list[ItemInput]) -> None:
@@ -235,6 +233,10 @@ def _write_items(tx: Session, order: Order, items: list[ItemInput]) -> None:
     order.goods_cny = Money.total((Money(i.unit_price_cny * i.quantity, CNY) for i in order.items), CNY)
 
 
+def _typed_codes(data: OrderInput) -> list[str]:
+    return [normalize_code(c) for c in data.tracking_codes if c.strip()] if data.kind == OrderKind.CONSIGNMENT else []
+
+
 def _write_codes(tx: Session, order: Order, raw_codes: list[str]) -> None:
     wanted = [normalize_code(c) for c in raw_codes if c.strip()]
     at = now(tx)
@@ -254,7 +256,7 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
     """A new order in the cart (draft) state; it expires unless submitted within the cart days."""
     require(actor, Perm.CREATE_ORDERS)
     data = clean_input(data)
-    with db.transaction() as tx:
+    with unique_rules(tracking_code_taken(_typed_codes(data))), db.transaction() as tx:
         errors = _validate(tx, data)
         if errors:
             raise ValidationFailed(errors)
@@ -306,7 +308,7 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
     require(actor, Perm.EDIT_ORDERS)
     data = clean_input(data)
     try:
-        with db.transaction() as tx:
+        with unique_rules(tracking_code_taken(_typed_codes(data))), db.transaction() as tx:
             order = _load(tx, order_id)
             _check_version(tx, order, seen_version)
             if order.status in CLOSED:

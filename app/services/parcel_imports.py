@@ -33,6 +33,7 @@ from app.progress import Progress
 from app.services import column_maps
 from app.services.activity import now, record
 from app.services.scanning import Measurements, Outcome, check_measurements, core
+from app.services.unique import tracking_code_taken, unique_rules
 from app.text import search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
@@ -276,7 +277,8 @@ def import_parcels(db: Database, actor: Actor, warehouse_id: int, file_name: str
     require(actor, Perm.IMPORT_PARCELS)
     chosen = column_maps.check_choices(SCHEMA, columns)
     sheet_rows = read_sheet(file_name, content, MAX_ROWS)
-    with db.transaction() as tx:
+    # a code linked here that a scan or another import gave a parcel at this very moment
+    with unique_rules(tracking_code_taken(field="file")), db.transaction() as tx:
         _china_warehouse(tx, warehouse_id)
         sheet = _sheet(tx, warehouse_id, file_name, sheet_rows, chosen)
         problems, _missing = _problems(sheet, without_weights)

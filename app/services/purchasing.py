@@ -29,6 +29,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean, search_blob
 from app.tracking import is_plausible, normalize_code
 from app.workflows.money import SHOP_ORDER_FLOW, ShopOrderStatus
@@ -389,11 +390,8 @@ def set_item_shop(db: Database, actor: Actor, order_id: int, item_ids: list[int]
         if errors:
             raise ValidationFailed(errors)
         name = shop_name.strip()[:200]
-        shop = tx.scalar(select(Shop).where(Shop.platform == platform, Shop.name == name))
-        if shop is None:
-            shop = Shop(platform=platform, name=name, search_text=search_blob(name), created_at=now(tx))
-            tx.add(shop)
-            tx.flush()
+        shop = insert_or_get(tx, Shop, dict(platform=platform, name=name, search_text=search_blob(name),
+                                            created_at=now(tx)), (Shop.platform == platform) & (Shop.name == name))
         for item in order.items:
             if item.id in item_ids and item.shop_order_id is None:
                 item.shop_id = shop.id
@@ -487,7 +485,8 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
     """
     from app.services.orders import _after_move, _set_status
 
-    with db.transaction() as tx:
+    typed = [normalize_code(c) for c in data.tracking_codes if c.strip()]
+    with unique_rules(tracking_code_taken(typed)), db.transaction() as tx:
         so = _load_so(tx, shop_order_id)
         order = lock_order(tx, so.order_id)
         _check_buyer(order, actor)
@@ -650,7 +649,8 @@ def _add_codes(tx: Session, actor: Actor, order: Order, so: ShopOrder, codes: li
 
 def add_tracking_codes(db: Database, actor: Actor, shop_order_id: int, raw_codes: list[str]) -> int:
     """The shop sent it: its tracking codes (the first one moves the order to seller shipped)."""
-    with db.transaction() as tx:
+    typed = [normalize_code(c) for c in raw_codes if c.strip()]
+    with unique_rules(tracking_code_taken(typed)), db.transaction() as tx:
         so = _load_so(tx, shop_order_id)
         order = lock_order(tx, so.order_id)
         _check_buyer(order, actor)

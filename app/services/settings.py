@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -11,6 +11,7 @@ from app.errors import ValidationFailed
 from app.models import SettingValue
 from app.permissions import Actor, Perm, require
 from app.services.activity import now, record
+from app.services.unique import insert_ignore
 from app.settings import SETTINGS
 
 
@@ -76,12 +77,12 @@ def update_settings(db: Database, actor: Actor, raw_values: dict[str, Any]) -> d
             if current[key] == value:
                 continue
             decl = SETTINGS[key]
-            row = tx.get(SettingValue, key)
-            if row is None:
-                tx.add(SettingValue(key=key, value=decl.to_text(value), updated_at=at,
-                                    updated_by_id=actor.user_id))
-            else:
-                row.value, row.updated_at, row.updated_by_id = decl.to_text(value), at, actor.user_id
+            stored = dict(value=decl.to_text(value), updated_at=at, updated_by_id=actor.user_id)
+            # the key is the primary key: two admins saving a never-set setting at once both
+            # save (the later wins, as for a setting that was set before) instead of one crashing
+            insert_ignore(tx, SettingValue, dict(key=key, **stored))
+            tx.execute(update(SettingValue).where(SettingValue.key == key).values(**stored)
+                       .execution_options(synchronize_session=False))
             record(tx, actor, "setting", None, key, {key: current[key]}, {key: value})
             changed[key] = value
     return changed

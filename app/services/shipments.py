@@ -6,11 +6,13 @@ scanned into a ``to_cn`` shipment in Vietnam and received back in China.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -26,6 +28,7 @@ from app.services.parcels import OWNERLESS_SHELF, shelf_for
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements,
                                    fmt_kg, follow_orders, log_event, refused)
 from app.services.tasks import close_tasks, open_task
+from app.services.unique import broken_constraint
 from app.text import search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
@@ -99,7 +102,7 @@ def new_shipment(tx: Session, actor: Actor, origin: Warehouse, dest: Warehouse, 
                  note: str = "", transport: str = "") -> Shipment:
     """An open shipment, in the caller's transaction (a complaint's plan opens its return)."""
     at = now(tx)
-    sh = Shipment(code=f"tmp-{at.timestamp()}-{actor.user_id}", direction=direction.value,
+    sh = Shipment(code=f"~{uuid.uuid4().hex[:16]}", direction=direction.value,
                   origin_warehouse_id=origin.id, destination_warehouse_id=dest.id,
                   status=SH.OPEN.value, note=note.strip(), transport=transport.strip()[:200],
                   created_at=at, created_by_id=actor.user_id, updated_at=at)
@@ -479,8 +482,17 @@ def _extra_unknown(tx: Session, actor: Actor, sh: Shipment, code: str, raw: str,
                shipment_id=sh.id, vn_weight_kg=m.weight_kg, search_text=search_blob(code),
                created_at=at, updated_at=at, received_vn_at=at if to_vn else None,
                received_vn_by_id=actor.user_id if to_vn else None)
-    tx.add(p)
     tx.flush()
+    try:
+        with tx.begin_nested():
+            tx.add(p)
+            tx.flush()
+    except IntegrityError as exc:
+        # the code is unique: another desktop's scan gave this unknown code its parcel just now
+        if broken_constraint(exc) != "uq_parcels_tracking_code":
+            raise
+        return ScanResult(Outcome.WRONG, code, _("Scanned on another desktop at this moment"),
+                          _("Scan it again to see where it stands."), facts=_facts(sh))
     tx.add(ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, extra=True, received_at=at,
                           received_by_id=actor.user_id, vn_weight_kg=m.weight_kg))
     sh.extra_count += 1

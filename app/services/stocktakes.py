@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, literal, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -21,6 +22,7 @@ from app.services.activity import now, record
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.scanning import Outcome, ScanResult, core, refused
 from app.services.tasks import open_task
+from app.services.unique import broken_constraint
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS
 from app.workflows.tasks import TaskKind
@@ -53,7 +55,13 @@ def start_stocktake(db: Database, actor: Actor, warehouse_id: int, note: str = "
         st = Stocktake(warehouse_id=wh.id, status="open", note=note.strip(), started_at=at,
                        started_by_id=actor.user_id, expected_count=expected or 0)
         tx.add(st)
-        tx.flush()
+        try:
+            tx.flush()      # the warehouse row lock serialises starters; the unique index is the rule
+        except IntegrityError as exc:
+            if broken_constraint(exc) != "uq_stocktakes_open":
+                raise
+            raise DomainError(N_("A stocktake of {warehouse} is already open; continue that one."),
+                              warehouse=wh.name) from None
         record(tx, actor, "stocktake", st.id, "started", after={"warehouse": wh.code, "expected": st.expected_count})
         return st.id
 

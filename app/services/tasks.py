@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -23,6 +24,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import staff_ids_with_role
 from app.services.staff_inbox import tell_staff
+from app.services.unique import broken_constraint
 from app.settings import TASK_DUE_SETTINGS
 from app.text import fold
 from app.workflows.tasks import TASK_FLOW, TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskKind, TaskStatus
@@ -41,13 +43,22 @@ def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
     """Put a task in ``role``'s queue (and on ``assignee_id``'s list), unless the same one is open.
 
     Without ``due_in`` or ``due_at`` the task is due after the hours set for its kind."""
-    existing = tx.scalar(select(Task).where(Task.kind == str(kind), Task.entity == entity,
-                                            Task.entity_id == entity_id, Task.role == role.value,
-                                            Task.status == TaskStatus.OPEN))
-    if existing is not None:
-        if assignee_id is not None and existing.assignee_id != assignee_id:
-            existing.assignee_id = assignee_id
-        return existing
+    same = select(Task).where(Task.kind == str(kind), Task.entity == entity, Task.entity_id == entity_id,
+                              Task.role == role.value, Task.status == TaskStatus.OPEN)
+    existing = tx.scalar(same)
+    if existing is None:
+        task = _new_task(tx, actor, kind, role, title, entity, entity_id, due_in, due_at, assignee_id, note)
+        if task is not None:
+            return task
+        existing = tx.scalar(same)          # another desktop opened it this very moment
+    if assignee_id is not None and existing.assignee_id != assignee_id:
+        existing.assignee_id = assignee_id
+    return existing
+
+
+def _new_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str, entity: str | None,
+              entity_id: int | None, due_in: timedelta | None, due_at: datetime | None, assignee_id: int | None,
+              note: str) -> Task | None:
     at = now(tx)
     if due_in is None and due_at is None:
         due_in = default_due_in(tx, kind)
@@ -56,8 +67,15 @@ def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
                 entity=entity, entity_id=entity_id, assignee_id=assignee_id,
                 due_at=due_at or (at + due_in if due_in else None), created_at=at,
                 created_by_id=actor.user_id, note=note)
-    tx.add(task)
-    tx.flush()
+    tx.flush()                              # the savepoint holds the task alone
+    try:
+        with tx.begin_nested():
+            tx.add(task)
+            tx.flush()
+    except IntegrityError as exc:
+        if broken_constraint(exc) != "uq_tasks_open":
+            raise
+        return None
     record(tx, actor, "task", task.id, "opened",
            after={"kind": task.kind, "role": task.role, "assignee_id": assignee_id,
                   "entity": entity, "entity_id": entity_id, "due_at": task.due_at})

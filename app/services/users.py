@@ -15,6 +15,7 @@ from app.models import User, UserRole, Warehouse
 from app.permissions import STAFF_ROLES, Actor, Perm, Role, require
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.auth import hash_password, password_problem
+from app.services.unique import taken, unique_rules
 from app.text import clean
 
 _USERNAME = re.compile(r"^[a-z0-9._-]{2,60}$")
@@ -93,7 +94,8 @@ def create_user(db: Database, actor: Actor, username: str, full_name: str, passw
     require(actor, Perm.MANAGE_USERS)
     username = (username or "").strip().lower()
     full_name, email, phone = clean(full_name), clean(email), clean(phone)
-    with db.transaction() as tx:
+    with unique_rules(taken("uq_users_username", "username", lambda: _("This user name is taken."))), \
+            db.transaction() as tx:
         errors = _validate(tx, username, full_name or "", roles, home_warehouse_id, language)
         problem = password_problem(password or "", username, full_name or "")
         if problem:
@@ -208,7 +210,8 @@ def save_warehouse(db: Database, actor: Actor, warehouse_id: int | None, code: s
         errors["name"] = _("Enter the warehouse name.")
     if country not in ("CN", "VN"):
         errors["country"] = _("A warehouse is in China (CN) or Vietnam (VN).")
-    with db.transaction() as tx:
+    with unique_rules(taken("uq_warehouses_code", "code", lambda: _("This warehouse code is taken."))), \
+            db.transaction() as tx:
         clash = tx.scalar(select(Warehouse.id).where(Warehouse.code == code,
                                                      Warehouse.id != (warehouse_id or -1)))
         if clash:

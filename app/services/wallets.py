@@ -3,11 +3,13 @@ those above the limit), credit limits granted by managers, the wallet as the cus
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,9 +22,10 @@ from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
 from app.services import ledger
 from app.services import settings as settings_service
-from app.services.activity import now, record, stale_edit, stale_edit_after
+from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.unique import broken_constraint
 from app.text import clean
 from app.workflows.money import PAYMENT_FLOW, PaymentStatus
 from app.workflows.tasks import TaskKind
@@ -68,13 +71,51 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
     """A customer's top-up (money in) or a refund paid out to them (money out).
 
     Above the approval limit it waits for a second person; otherwise it is posted at once.
+    A bank reference is recorded once per company account and kind (a rejected payment does
+    not count): the unique index ``uq_payments_reference`` decides when desktops race.
     """
     require(actor, Perm.RECORD_PAYMENTS)
     if kind not in ("topup", "refund"):
         raise ValueError(kind)
+    reference = (bank_reference or "").strip()
+    try:
+        return _record_payment(db, actor, kind, customer_id, amount, reference, received_on, cash_account_id, note)
+    except IntegrityError as exc:
+        if broken_constraint(exc) != "uq_payments_reference":
+            raise
+    # Another desktop recorded the same reference at this very moment and committed first.
+    with db.read() as s:
+        message = _duplicate(s, kind, cash_account_id, reference)
+    raise ValidationFailed({"bank_reference": message or _("This reference was recorded already.")})
+
+
+def reference_key(reference: str) -> str | None:
+    """A bank reference as the duplicate rule compares it: trimmed, NFC, lower case (in Python,
+    so both databases compare Vietnamese letters alike)."""
+    key = unicodedata.normalize("NFC", (reference or "").strip()).lower()[:80]
+    return key or None
+
+
+def _duplicate(s: Session, kind: str, cash_account_id: int | None, reference: str) -> str | None:
+    """The message for a reference already recorded (not rejected) on this account, else None."""
+    key = reference_key(reference)
+    if key is None:
+        return None
+    dup = s.execute(select(Payment.created_at, Customer.name)
+                    .join(Customer, Customer.id == Payment.customer_id)
+                    .where(Payment.cash_account_id == cash_account_id, Payment.kind == kind,
+                           Payment.reference_key == key)).first()
+    if dup is None:
+        return None
+    return _("This reference was recorded already on {date} for {customer}.").format(
+        date=fmt_date(dup.created_at), customer=dup.name)
+
+
+def _record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amount: Decimal, reference: str,
+                    received_on: date, cash_account_id: int | None, note: str) -> PaymentResult:
     errors: dict[str, str] = {}
     money = _amount(amount, errors)
-    reference, note = clean(bank_reference), clean(note)
+    reference, note = clean(reference), clean(note)
     if not reference:
         errors["bank_reference"] = _("Enter the bank transfer reference (or the cash receipt number).")
     check_text(errors, "bank_reference", reference, Payment.bank_reference, _("Bank reference"))
@@ -87,14 +128,10 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
         acc = tx.get(LedgerAccount, cash_account_id) if cash_account_id else None
         if acc is None or acc.book != "vn" or not acc.is_active:
             errors["cash_account_id"] = _("Choose the company bank or cash account.")
-        if reference and customer is not None:
-            dup = tx.execute(select(Payment.id, Payment.created_at, Customer.name)
-                             .join(Customer, Customer.id == Payment.customer_id)
-                             .where(Payment.kind == kind, func.lower(Payment.bank_reference) == reference.lower(),
-                                    Payment.status != PS.REJECTED)).first()
+        if reference and acc is not None:
+            dup = _duplicate(tx, kind, acc.id, reference)
             if dup is not None:
-                errors["bank_reference"] = _("This reference was recorded already on {date} for {customer}.").format(
-                    date=fmt_date(dup.created_at), customer=dup.name)
+                errors["bank_reference"] = dup
         if kind == "refund" and money is not None and customer is not None:
             held, _limit = ledger.wallet_money(tx, customer.id)
             if money > held:
@@ -105,8 +142,9 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
         limit = Money(Decimal(settings_service.get(tx, "money.approval_limit_vnd")), VND)
         at = now(tx)
         p = Payment(kind=kind, status=PS.AWAITING_APPROVAL, customer_id=customer.id, amount=money,
-                    bank_reference=reference, received_on=received_on, cash_account_id=acc.id,
-                    note=note, created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
+                    bank_reference=reference, reference_key=reference_key(reference),
+                    received_on=received_on, cash_account_id=acc.id, note=note,
+                    created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
         tx.add(p)
         tx.flush()
         record(tx, actor, "payment", p.id, "recorded", after={
@@ -195,6 +233,7 @@ def reject_payment(db: Database, actor: Actor, payment_id: int, reason: str) -> 
         PAYMENT_FLOW.apply(p, "reject", actor, reason)
         p.decided_by_id, p.decided_by_name, p.decided_at = actor.user_id, actor.name, now(tx)
         p.decision_note = reason.strip()
+        p.reference_key = None          # a rejected payment does not block recording its reference again
         record(tx, actor, "payment", p.id, "reject", {"status": PS.AWAITING_APPROVAL}, {"status": p.status},
                reason.strip())
         close_tasks(tx, actor, "payment", p.id, {TaskKind.APPROVE})
