@@ -66,6 +66,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("customer_message", "phoned"): N_("Told by phone"),
     ("customer_message", "retry"): N_("Sent again"),
     ("delivery", "requested"): N_("Delivery requested"),
+    ("delivery", "courier_tracking"): N_("Courier tracking number entered"),
     ("exchange_rate", "set"): N_("Set rate"),
     ("order", "assigned"): N_("Staff assigned"),
     ("order", "awaiting_customer"): N_("Waiting for the customer changed"),
