@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.activity_labels import action_label
 from app.entities import ENTITY_LABELS
-from app.i18n import N_
+from app.i18n import N_, render_stored
 from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
 from app.permissions import ROLE_LABELS, STAFF_ROLES, Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, QueueRegistry, Search, search_clause
@@ -31,6 +31,7 @@ _assignee = aliased(User)
 
 def _task_select() -> Select:
     return (select(Task.id.label("id"), Task.kind.label("kind"), Task.title.label("title"),
+                   Task.title_key.label("title_key"), Task.title_params.label("title_params"),
                    Task.role.label("role"), _assignee.full_name.label("assignee"),
                    Task.due_at.label("due_at"), Task.created_at.label("created_at"),
                    Task.status.label("status"))
@@ -48,7 +49,8 @@ def _kind_options(session: Session, actor: Actor) -> list[tuple[str, str]]:
 _TASK_COLUMNS = (
     Column("id", N_("No."), "int", sortable=True, width=70),
     Column("kind", N_("Task"), "label", labels=TASK_KIND_LABELS, width=180),
-    Column("title", N_("Subject"), width=340),
+    Column("title", N_("Subject"), width=340,
+           text=lambda row: render_stored(row.title, row.title_key, row.title_params)),
     Column("assignee", N_("Assignee"), width=160),
     Column("created_at", N_("Created"), "datetime", sortable=True, width=140),
     Column("due_at", N_("Due"), "datetime", width=140),

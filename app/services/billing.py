@@ -16,7 +16,7 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import (DISCOUNTABLE, FeeLine, FeeQuote, ItemFact, OrderFacts, Package, Tariff,
                       quote)
-from app.i18n import Lazy, N_, _, fmt_money
+from app.i18n import Lazy, Message, N_, _
 from app.models import (Bill, Customer, FeePolicy, JournalEntry, JournalLine, LedgerAccount, Order,
                         OrderMoney, Parcel, ShopOrder, VipLevel, Warehouse)
 from app.money import CNY, VND, Money
@@ -457,8 +457,8 @@ def propose_supplementary_bill(db: Database, actor: Actor, order_id: int, lines:
         tx.flush()
         record(tx, actor, "bill", bill.id, "proposed", after={"order": order.code, "amount": total,
                                                               "lines": bill.lines}, note=bill.reason)
-        title = _("Approve supplementary bill {amount} for {code} · {customer}").format(
-            amount=fmt_money(total), code=order.code, customer=customer.name)
+        title = Message(N_("Approve supplementary bill {amount} for {code} · {customer}"),
+                        amount=total, code=order.code, customer=customer.name)
         open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "bill", bill.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), title, bill.reason, "bill", bill.id)
         return bill.id
@@ -525,7 +525,7 @@ def reject_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> None:
         b.decision_note = reason.strip()
         record(tx, actor, "bill", b.id, "reject", {"status": BS.PROPOSED}, {"status": b.status}, reason.strip())
         close_tasks(tx, actor, "bill", b.id, {TaskKind.APPROVE})
-        notify_staff(tx, [b.created_by_id], _("Supplementary bill {n} was rejected: {reason}").format(
+        notify_staff(tx, [b.created_by_id], Message(N_("Supplementary bill {n} was rejected: {reason}"),
             n=b.id, reason=reason.strip()), entity="bill", entity_id=b.id)
 
 

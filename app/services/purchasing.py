@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import OrderFacts, Tariff, quote, to_vnd
-from app.i18n import Lazy, N_, _, fmt_decimal, fmt_money
+from app.i18n import Lazy, Message, N_, _, fmt_decimal, fmt_money
 from app.models import (Customer, LedgerAccount, Order, OrderItem, OrderMoney, Parcel, Shop,
                         ShopOrder, User, VipLevel)
 from app.money import CNY, VND, Money
@@ -111,7 +111,7 @@ def tariff_of(tx: Session, om: OrderMoney) -> Tariff:
 class DepositOutcome:
     taken: bool
     amount: Money | None = None
-    why: str = ""
+    why: "str | Message" = ""   # why it was not taken, read in the reader's language
 
 
 def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False) -> DepositOutcome:
@@ -147,7 +147,7 @@ def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False
             want = exc.params["needed"]
             notify_customer(tx, customer, "deposit_needed", "order", order.id, code=order.code, amount=want,
                             balance=held, missing=want - held - _limit if want > held + _limit else want)
-        return DepositOutcome(False, None, str(exc))
+        return DepositOutcome(False, None, Message(exc.msgid, **exc.params))
     return DepositOutcome(True, amount)
 
 
@@ -575,7 +575,7 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
                 om.deposit_held = om.deposit_held - refund
             notify_customer(tx, customer, "shortage_refund", "order", order.id, code=order.code, shop=so.shop.name,
                             missing=short_items, amount=refund)
-            notify_staff(tx, [order.care_staff_id], _("Order {code}: {n} item(s) short from {shop}").format(
+            notify_staff(tx, [order.care_staff_id], Message(N_("Order {code}: {n} item(s) short from {shop}"),
                 code=order.code, n=short_items, shop=so.shop.name), entity="order", entity_id=order.id)
         for i in items:
             i.quantity_bought = data.quantities[i.id]
@@ -601,9 +601,9 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
             "shop": so.shop.name, "platform_order_no": no, "paid_cny": paid, "short_items": short_items,
             "refund": refund})
         if alert:
-            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _(
-                "Bargaining profit {profit} on {shop} for order {code}").format(
-                profit=fmt_money(profit), shop=so.shop.name, code=order.code), entity="shop_order", entity_id=so.id)
+            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), Message(N_(
+                "Bargaining profit {profit} on {shop} for order {code}"),
+                profit=profit, shop=so.shop.name, code=order.code), entity="shop_order", entity_id=so.id)
         _add_codes(tx, actor, order, so, codes)
         # Every item bought or short: the order is purchased (or out of stock if nothing was).
         if all(i.quantity_bought is not None for i in order.items):
@@ -681,11 +681,11 @@ def chase_missing_tracking_codes(db: Database) -> int:
                                                      Task.entity_id == so.id, Task.status == "open"))
             if exists:
                 continue
-            title = _("{code} · chase {shop} ({no}) for a tracking code").format(
-                code=order.code, shop=so.shop.name, no=so.platform_order_no or "—")
+            title = Message(N_("{code} · chase {shop} ({no}) for a tracking code"),
+                            code=order.code, shop=so.shop.name, no=so.platform_order_no or "—")
             open_task(tx, SYSTEM_ACTOR, TaskKind.CHASE_SHOP, Role.ORDERING, title, "shop_order", so.id,
                       assignee_id=so.ordering_staff_id or order.ordering_staff_id,
-                      note=_("Paid {days} days ago without a tracking code.").format(days=days))
+                      note=Message(N_("Paid {days} days ago without a tracking code."), days=days))
             opened += 1
     return opened
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, Message, N_, _
 from app.models import Customer, Order, Parcel, Shipment, ShipmentParcel, User, Warehouse
 from app.permissions import Actor, Perm, Role, require
 from app.services import settings as settings_service
@@ -305,7 +305,7 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
         follow_orders(tx, actor, [p.order_id for p in rows])
         receivers = RECEIVERS[direction]
         notify_staff(tx, [u for r in receivers for u in staff_ids_with_role(tx, r)],
-                     _("Shipment {code} is on its way ({n} parcels)").format(code=sh.code, n=len(rows)),
+                     Message(N_("Shipment {code} is on its way ({n} parcels)"), code=sh.code, n=len(rows)),
                      entity="shipment", entity_id=sh.id)
         return len(rows)
 
@@ -507,15 +507,15 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
                                                     ShipmentParcel.parcel_id == line.parcel_id)
                        .values(missing=True))
             open_task(tx, actor, TaskKind.LOST_PARCEL, origin_team,
-                      _("Parcel {code} left in {shipment} but did not arrive").format(
-                          code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
+                      Message(N_("Parcel {code} left in {shipment} but did not arrive"),
+                              code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
                       note=sh.code)
             log_event(tx, actor, at, "parcel", line.parcel_id, "missing_on_arrival", None,
                       {"shipment": sh.code})
         for line in recon.extra:
             open_task(tx, actor, TaskKind.CHECK_PARCEL, origin_team,
-                      _("Parcel {code} arrived in {shipment} without being on its manifest").format(
-                          code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
+                      Message(N_("Parcel {code} arrived in {shipment} without being on its manifest"),
+                              code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
                       note=sh.code)
         if direction is Direction.TO_VN:
             for line in recon.received + recon.extra:
@@ -531,8 +531,8 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
                 "extra": len(recon.extra), "weight_warnings": len(recon.weight_warnings)})
         if recon.missing or recon.extra:
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, origin_team),
-                         _("Shipment {code} closed: {missing} missing, {extra} extra").format(
-                             code=sh.code, missing=len(recon.missing), extra=len(recon.extra)),
+                         Message(N_("Shipment {code} closed: {missing} missing, {extra} extra"),
+                                 code=sh.code, missing=len(recon.missing), extra=len(recon.extra)),
                          entity="shipment", entity_id=sh.id)
         return recon
 

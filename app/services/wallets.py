@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _, fmt_date, fmt_money
+from app.i18n import Lazy, Message, N_, _, fmt_date, fmt_money
 from app.models import Customer, LedgerAccount, Order, OrderMoney, Payment, Wallet
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
@@ -110,9 +110,9 @@ def record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amou
             "kind": kind, "customer": customer.code, "amount": money, "reference": reference,
             "received_on": received_on, "account": acc.name})
         if money > limit:
-            title = _("Approve {kind} of {amount} for {customer} ({reference})").format(
-                kind=_("top-up") if kind == "topup" else _("refund"), amount=fmt_money(money),
-                customer=customer.name, reference=reference)
+            title = Message(N_("Approve {kind} of {amount} for {customer} ({reference})"),
+                            kind=Lazy(N_("top-up") if kind == "topup" else N_("refund")), amount=money,
+                            customer=customer.name, reference=reference)
             open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "payment", p.id)
             notify_staff(tx, [u for u in staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, Role.ACCOUNTANT)
                               if u != actor.user_id], title, entity="payment", entity_id=p.id)
@@ -195,8 +195,8 @@ def reject_payment(db: Database, actor: Actor, payment_id: int, reason: str) -> 
         record(tx, actor, "payment", p.id, "reject", {"status": PS.AWAITING_APPROVAL}, {"status": p.status},
                reason.strip())
         close_tasks(tx, actor, "payment", p.id, {TaskKind.APPROVE})
-        notify_staff(tx, [p.created_by_id], _("Your {kind} of {amount} was rejected: {reason}").format(
-            kind=_("top-up") if p.kind == "topup" else _("refund"), amount=fmt_money(p.amount), reason=reason.strip()),
+        notify_staff(tx, [p.created_by_id], Message(N_("Your {kind} of {amount} was rejected: {reason}"),
+            kind=Lazy(N_("top-up") if p.kind == "topup" else N_("refund")), amount=p.amount, reason=reason.strip()),
             entity="payment", entity_id=p.id)
 
 
