@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,7 +34,7 @@ from app.services import alerts, customers, deliveries
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
-from ui.common import named, report_error
+from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -207,7 +206,7 @@ class SignedDialog(QDialog):
 
     def attach(self, path: str | None = None) -> None:
         if path is None:
-            path, _f = QFileDialog.getOpenFileName(self, _("The signed slip"), "", _("Images and PDF (*.png *.jpg *.jpeg *.pdf)"))
+            path = ask_open_path(self, _("The signed slip"), _("Images and PDF (*.png *.jpg *.jpeg *.pdf)"))
         if path:
             self.file = Path(path)
             self.file_label.setText(self.file.name)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -44,7 +43,7 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage
-from ui.common import named, open_in_main, report_error
+from ui.common import ask_open_path, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -622,8 +621,7 @@ class ImportDialog(FieldDialog):
 
     def choose(self, path: str | None = None) -> None:
         if path is None:
-            path, _f = QFileDialog.getOpenFileName(self, _("Choose the tracking list"), "",
-                                                   _("Tracking lists (*.xlsx *.csv *.txt)"))
+            path = ask_open_path(self, _("Choose the tracking list"), _("Tracking lists (*.xlsx *.csv *.txt)"))
         if path:
             self.path = Path(path)
             self.file_label.setText(str(self.path))
