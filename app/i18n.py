@@ -311,6 +311,16 @@ def render_stored(text: str, key: str | None, params: dict[str, Any] | None,
     return Message.from_json(key, params).render(lang)
 
 
+def app_name(stored: str, msgids) -> str:
+    """A name the app gave (the default fee set, a first bank account) in the reader's language;
+    a name the company typed, as typed. The app stores its names as the English msgid; rows
+    written earlier in the writer's language are recognised by that language's rendering."""
+    for msgid in msgids:
+        if stored == msgid or any(stored == catalog(lang).gettext(msgid) for lang in LANGUAGES):
+            return _(msgid)
+    return stored
+
+
 def message_parts(value: "str | Message") -> tuple[str, str | None, dict[str, Any] | None]:
     """What to store for a text: (text in English for old readers and searching, key, params)."""
     if isinstance(value, Message):

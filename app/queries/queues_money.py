@@ -23,7 +23,7 @@ from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
 from app.entities import ENTITY_LABELS
 from app.queries.queues import CUSTOMER_SEARCH, QUEUES
-from app.services.ledger import ENTRY_KIND_LABELS
+from app.services.ledger import ENTRY_KIND_LABELS, account_label
 from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LABELS, PAYMENT_LABELS,
                                  BillStatus, PaymentStatus)
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
@@ -130,7 +130,8 @@ def _book(book: str) -> Queue:
 
     def base(ctx: Context) -> Select:
         return (select(JournalLine.id.label("id"), JournalLine.at.label("at"),
-                       LedgerAccount.name.label("account"), JournalEntry.kind.label("kind"),
+                       LedgerAccount.name.label("account"), LedgerAccount.code.label("account_code"),
+                       JournalEntry.kind.label("kind"),
                        JournalEntry.reference.label("reference"), JournalEntry.counterpart.label("counterpart"),
                        _book_order.code.label("order_code"), JournalEntry.memo.label("memo"),
                        type_coerce(case((JournalLine.amount > 0, JournalLine.amount), else_=None), money)
@@ -147,7 +148,7 @@ def _book(book: str) -> Queue:
     columns = (
         Column("id", N_("No."), "int", sortable=True, width=70),
         Column("at", N_("Date"), "datetime", width=130),
-        Column("account", N_("Account"), width=170),
+        Column("account", N_("Account"), width=170, text=lambda row: account_label(row.account_code, row.account)),
         Column("kind", N_("Type"), "label", labels=ENTRY_KIND_LABELS, width=140),
         Column("reference", N_("Reference"), width=140),
         Column("counterpart", N_("Counterpart"), width=180),

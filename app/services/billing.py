@@ -260,7 +260,7 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
         charged = om.charged if om else Money.zero(VND)
         due = om.balance_due if om else Money.zero(VND)
         return OrderMoneyView(
-            order.id, order.code, order.kind, order.status, facts.rate, how, f"{policy.name} (v{policy.version})",
+            order.id, order.code, order.kind, order.status, facts.rate, how, f"{fee_policies.policy_name(policy.name)} (v{policy.version})",
             om.deposit_percent if om else None, om.deposit_held if om else Money.zero(VND), q, charged, due,
             charged - due, held, held + limit, code, entries, bills, notice is not None,
             net_profit_of(s, order_id) if actor.can(Perm.VIEW_PROFIT) else None)

@@ -26,7 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import FEE_LABELS
-from app.i18n import Lazy, N_, _, fmt_decimal, fmt_money
+from app.i18n import Lazy, N_, _, app_name, fmt_decimal, fmt_money
 from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         User, Wallet)
 from app.money import CNY, VND, Money
@@ -103,10 +103,19 @@ def _insert_ignore(tx: Session, model: Any, values: dict[str, Any]) -> None:
     tx.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
+#: the first bank accounts the app opens for a new company (stored in English, shown translated)
+DEFAULT_ACCOUNT_NAMES = (N_("Company bank account (VND)"), N_("Alipay (CNY)"))
+
+
 def account_name(acc: LedgerAccount) -> str:
-    """A system account's name in the viewer's language; others as their owners named them."""
-    known = SYSTEM_ACCOUNTS.get(acc.code)
-    return _(known[2]) if known else acc.name
+    """A system account's name in the viewer's language; others as their owners named them
+    (the first accounts the app opened, translated until someone renames them)."""
+    return account_label(acc.code, acc.name)
+
+
+def account_label(code: str, name: str) -> str:
+    known = SYSTEM_ACCOUNTS.get(code)
+    return _(known[2]) if known else app_name(name, DEFAULT_ACCOUNT_NAMES)
 
 
 def account(tx: Session, code: str) -> LedgerAccount:
@@ -292,7 +301,7 @@ class AccountView:
 
 
 def _view(a: LedgerAccount) -> AccountView:
-    return AccountView(a.id, a.code, a.name, a.kind, a.currency, a.book, a.shown_balance(), a.is_active)
+    return AccountView(a.id, a.code, account_name(a), a.kind, a.currency, a.book, a.shown_balance(), a.is_active)
 
 
 def cash_accounts(db: Database, actor: Actor, book: str | None = None, active_only: bool = True) -> list[AccountView]:
@@ -373,10 +382,10 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
 def ensure_default_accounts(tx: Session) -> None:
     """A first VND bank account and a first CNY account, so a new company can start at once."""
     at = now(tx)
-    for code, book, currency, name in (("cash_vnd:1", "vn", VND, N_("Company bank account (VND)")),
-                                       ("cny:1", "cn", CNY, N_("Alipay (CNY)"))):
+    for (code, book, currency), name in zip((("cash_vnd:1", "vn", VND), ("cny:1", "cn", CNY)),
+                                            DEFAULT_ACCOUNT_NAMES):
         if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.book == book).limit(1)) is None:
-            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), kind="asset", currency=currency,
+            _insert_ignore(tx, LedgerAccount, dict(code=code, name=name, kind="asset", currency=currency,
                                                    book=book, balance=0, is_active=True, created_at=at))
 
 
@@ -493,7 +502,7 @@ class BookSummary:
 
 
 def _line_rows(s: Session, where: list, after_id: int | None, limit: int | None, credit_normal: bool):
-    q = (select(JournalLine, JournalEntry, LedgerAccount.name, Order.code)
+    q = (select(JournalLine, JournalEntry, LedgerAccount.code, LedgerAccount.name, Order.code)
          .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
          .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
          .outerjoin(Order, Order.id == JournalEntry.order_id)
@@ -504,7 +513,8 @@ def _line_rows(s: Session, where: list, after_id: int | None, limit: int | None,
     if limit is not None:
         q = q.limit(limit)
     out = []
-    for line, entry, acc_name, code in s.execute(q):
+    for line, entry, acc_code, acc_name, code in s.execute(q):
+        acc_name = account_label(acc_code, acc_name)
         amount = -line.amount if credit_normal else line.amount
         money = Money.from_minor(amount, line.currency)
         out.append(BookLine(line.id, entry.id, line.at, entry.value_date, entry.kind, acc_name, entry.reference,

@@ -41,11 +41,11 @@ from app.settings import SETTINGS
 from app.text import fold, search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.orders import CLOSED, OrderKind, OrderStatus, flow_for
-from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
+from app.workflows.parcels import (OWNERLESS_SHELF, PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage,
+                                   shelf_label)
 from app.workflows.tasks import TaskKind
 
 P = ParcelStatus
-OWNERLESS_SHELF = "OWNERLESS"
 #: bins per destination: a customer's parcels always go to the same bin (HN-07)
 BINS = 40
 
@@ -178,6 +178,14 @@ def _weights(m_weight: Decimal | None, charge: Decimal | None) -> str:
     return _("{kg} kg").format(kg=fmt_kg(m_weight))
 
 
+def _weights_sentence(m_weight: Decimal | None, charge: Decimal | None) -> str:
+    """The weighing as a sentence of its own (a fragment glued after another sentence read
+    "… to be matched. not weighed yet" in every language)."""
+    if m_weight is None and charge is None:
+        return _("Not weighed yet.")
+    return _("Weight: {weights}.").format(weights=_weights(m_weight, charge))
+
+
 def receive_cn(db: Database, actor: Actor, warehouse_id: int, raw_code: str,
                measurements: Measurements = NO_MEASUREMENTS) -> ScanResult:
     """One scan at the China receiving station: received, already received, unknown (becomes an
@@ -303,8 +311,8 @@ def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, ra
                "weight_kg": m.weight_kg})
     return ScanResult(Outcome.OWNERLESS, code, _("Unknown code — ownerless parcel"),
                       _("No order expects {code}. Put it on the ownerless shelf; it is in the "
-                        "ownerless queue to be matched. {weights}").format(
-                          code=code, weights=_weights(m.weight_kg, charge)),
+                        "ownerless queue to be matched.").format(code=code)
+                      + "\n" + _weights_sentence(m.weight_kg, charge),
                       pid, shelf=OWNERLESS_SHELF, weight_kg=m.weight_kg, chargeable_kg=charge)
 
 
@@ -320,7 +328,7 @@ def _already(tx: Session, actor: Actor, warehouse_id: int, code: str, row, m: Me
     who = tx.scalar(select(User.full_name).where(User.id == row.received_cn_by_id)) if row.received_cn_by_id else ""
     detail_parts.insert(0, _("Received {when} by {who}; now: {status}. Shelf {shelf}.").format(
         when=fmt_datetime(row.received_cn_at), who=who or "—",
-        status=_(PARCEL_STATUS_LABELS.get(row.status, row.status)), shelf=row.shelf or "—"))
+        status=_(PARCEL_STATUS_LABELS.get(row.status, row.status)), shelf=shelf_label(row.shelf) or "—"))
     owner = _("ownerless") if row.ownerless else f"{row.customer_code or ''} · {row.order_code or ''}"
     return ScanResult(Outcome.ALREADY, code, _("Already received — {who}").format(who=owner),
                       "\n".join(detail_parts), row.id, row.customer_code or "", row.order_code or "",

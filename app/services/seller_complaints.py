@@ -419,8 +419,7 @@ def get_seller_complaint(db: Database, actor: Actor, sc_id: int) -> SellerCompla
         shop = s.get(Shop, sc.shop_id)
         staff = s.scalar(select(User.full_name).where(User.id == sc.ordering_staff_id)) if sc.ordering_staff_id else ""
         complaint_code = s.scalar(select(Complaint.code).where(Complaint.id == sc.complaint_id)) if sc.complaint_id else ""
-        account = s.scalar(select(LedgerAccount.name).where(LedgerAccount.id == sc.cny_account_id)) \
-            if sc.cny_account_id else ""
+        account = ledger.account_name(s.get(LedgerAccount, sc.cny_account_id)) if sc.cny_account_id else ""
         files = tuple(FileView(f.id, f.file_id, f.name, f.uploaded_at) for f in s.scalars(
             select(ComplaintFile).join(StoredFile, StoredFile.id == ComplaintFile.file_id)
             .where(ComplaintFile.seller_complaint_id == sc.id).order_by(ComplaintFile.id)))

@@ -23,6 +23,7 @@ from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.parcels import OWNERLESS_SHELF, shelf_for
+from app.workflows.parcels import shelf_label
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements,
                                    fmt_kg, follow_orders, log_event, refused)
 from app.services.tasks import close_tasks, open_task
@@ -437,7 +438,7 @@ def receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str,
         tx.flush()
         if direction is Direction.TO_VN:
             follow_orders(tx, actor, [p.order_id])
-        detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=p.shelf) + " " + counts, weights) if x)
+        detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=shelf_label(p.shelf)) + " " + counts, weights) if x)
         if extra:
             return ScanResult(Outcome.EXTRA, code, _("Extra parcel — not on the manifest · {who}").format(who=who),
                               detail, p.id, ccode, ocode, p.shelf, dest.code, m.weight_kg, facts=_facts(sh))

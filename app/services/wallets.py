@@ -231,7 +231,7 @@ def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
         c = s.get(Customer, p.customer_id)
         acc = s.get(LedgerAccount, p.cash_account_id)
         return PaymentView(p.id, p.kind, p.status, c.id, c.code, c.name, p.amount, p.bank_reference, p.received_on,
-                           acc.name, p.note, p.created_by_name, p.created_at, p.decided_by_name, p.decided_at,
+                           ledger.account_name(acc), p.note, p.created_by_name, p.created_at, p.decided_by_name, p.decided_at,
                            p.decision_note, p.entry_id, p.version)
 
 

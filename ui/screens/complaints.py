@@ -36,7 +36,13 @@ from ui.screens.money_common import amount_edit, cell, heading, read_decimal, re
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 
-PHOTO_FILTER = N_("Images") + " (*.png *.jpg *.jpeg *.gif *.webp)"
+PHOTO_PATTERN = " (*.png *.jpg *.jpeg *.gif *.webp)"
+
+
+def photo_filter() -> str:
+    """The file dialog's filter: "Images" in the reader's language, then the patterns (the
+    label and the patterns as one msgid was never found in the catalog, so it stayed English)."""
+    return _("Images") + PHOTO_PATTERN
 #: order statuses in which the customer inspects what was delivered
 INSPECTABLE = {"delivered", "received"}
 NOT_COMPLAINABLE = {"draft", "new", "cancelled", "out_of_stock"}
@@ -81,7 +87,7 @@ class PhotoPicker(QWidget):
         layout.addLayout(buttons)
 
     def choose(self) -> None:
-        paths = ask_open_paths(self, _("Add photos"), _(PHOTO_FILTER))
+        paths = ask_open_paths(self, _("Add photos"), photo_filter())
         for p in paths:
             self.add_path(p)
 
@@ -654,7 +660,7 @@ class ComplaintWindow(QDialog):
         self.reload()
 
     def _add_photos(self) -> None:
-        paths = ask_open_paths(self, _("Add photos"), _(PHOTO_FILTER))
+        paths = ask_open_paths(self, _("Add photos"), photo_filter())
         self.add_photo_files([(Path(p).name, Path(p).read_bytes()) for p in paths])
 
     def add_photo_files(self, photos: list[tuple[str, bytes]]) -> None:
