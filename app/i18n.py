@@ -204,6 +204,10 @@ def display(value: Any, lang: str | None = None) -> str:
     return str(value)
 
 
+class Percent(Decimal):
+    """A percentage carried as a value in a message ("3 %" / "3 %" per locale when shown)."""
+
+
 class Message:
     """A sentence the app stores to show later (a notification, a task's subject): its English
     msgid and its values, rendered in the reader's language when it is read, not when written.
@@ -248,6 +252,8 @@ class Message:
 
 
 def _render_value(value: Any, lang: str) -> str:
+    if isinstance(value, Percent):
+        return fmt_percent(Decimal(value), lang)
     if isinstance(value, Message):
         return value.render(lang)
     if isinstance(value, Lazy):
@@ -271,6 +277,8 @@ def _encode(value: Any) -> Any:
         return value
     if isinstance(value, Money):
         return {"money": str(value.amount), "cur": value.currency}
+    if isinstance(value, Percent):
+        return {"pct": str(value)}
     if isinstance(value, Decimal):
         return {"dec": str(value)}
     if isinstance(value, datetime):
@@ -295,6 +303,8 @@ def _decode(value: Any) -> Any:
         return Money(Decimal(value["money"]), value["cur"])
     if "dec" in value:
         return Decimal(value["dec"])
+    if "pct" in value:
+        return Percent(value["pct"])
     if "dt" in value:
         return datetime.fromisoformat(value["dt"])
     if "date" in value:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Select, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from app.i18n import N_
+from app.i18n import N_, render_stored
 from app.models import (Bill, Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         Payment, Shop, ShopOrder, Task, User, Wallet)
 from app.models.types import MoneyType
@@ -134,6 +134,7 @@ def _book(book: str) -> Queue:
                        JournalEntry.kind.label("kind"),
                        JournalEntry.reference.label("reference"), JournalEntry.counterpart.label("counterpart"),
                        _book_order.code.label("order_code"), JournalEntry.memo.label("memo"),
+                       JournalEntry.memo_key.label("memo_key"), JournalEntry.memo_params.label("memo_params"),
                        type_coerce(case((JournalLine.amount > 0, JournalLine.amount), else_=None), money)
                        .label(f"in_{suffix}"),
                        type_coerce(case((JournalLine.amount < 0, -JournalLine.amount), else_=None), money)
@@ -156,7 +157,8 @@ def _book(book: str) -> Queue:
         Column(f"in_{suffix}", N_("In"), "money", width=120),
         Column(f"out_{suffix}", N_("Out"), "money", width=120),
         Column(f"balance_{suffix}", N_("Balance"), "money", width=130),
-        Column("memo", N_("Description"), width=320),
+        Column("memo", N_("Description"), width=320,
+               text=lambda row: render_stored(row.memo, row.memo_key, row.memo_params)),
         Column("actor_name", N_("By"), width=140),
     )
     title = N_("VN money book (VND)") if book == "vn" else N_("China money book (CNY)")

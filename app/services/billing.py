@@ -245,7 +245,7 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
         q = _billed_quote(order, q, notice)
         held, limit = ledger.wallet_money(s, order.customer_id)
         receivable = s.scalar(select(LedgerAccount.id).where(LedgerAccount.code == "receivable"))
-        entries = tuple(EntryLine(e.id, e.at, e.kind, e.memo, Money.from_minor(int(amount), VND))
+        entries = tuple(EntryLine(e.id, e.at, e.kind, ledger.entry_memo(e), Money.from_minor(int(amount), VND))
                         for e, amount in s.execute(
                             select(JournalEntry, func.sum(JournalLine.amount))
                             .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
@@ -395,7 +395,7 @@ def issue_billing_notice(db: Database, actor: Actor, order_id: int, packages: li
             specs += [ledger.debit(ledger.account(tx, "freight_cost").id, cost),
                       ledger.credit(ledger.account(tx, "freight_payable").id, cost)]
         if specs:
-            entry = ledger.post(tx, actor, "billing", specs, memo=_("Billing notice {n} for order {code}").format(
+            entry = ledger.post(tx, actor, "billing", specs, memo=Message(N_("Billing notice {n} for order {code}"),
                 n=bill.id, code=order.code), counterpart=customer.name, order_id=order.id,
                 customer_id=order.customer_id, rate=facts.rate)
             bill.entry_id = entry.id
@@ -507,7 +507,7 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
                     ledger.post(tx, actor, "settlement", [
                         ledger.debit(ledger.account(tx, "receivable").id, back, order_id=order.id),
                         ledger.credit(w.account_id, back)],
-                        memo=_("Overpayment on order {code} back to the wallet").format(code=order.code),
+                        memo=Message(N_("Overpayment on order {code} back to the wallet"), code=order.code),
                         counterpart=customer.name, order_id=order.id, customer_id=order.customer_id)
             else:
                 settle(tx, actor, order)

@@ -513,8 +513,8 @@ def _refund(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
         ledger.debit(ledger.account(tx, "unrecovered_cost").id, amount),
         ledger.credit(ledger.account(tx, "receivable").id, to_debt, order_id=order.id),
         ledger.credit(w.account_id, to_wallet)],
-        memo=_("Complaint {complaint}: refund {amount} ({debt} off what the order owes, {wallet} to the wallet)").format(
-            complaint=c.code, amount=fmt_money(amount), debt=fmt_money(to_debt), wallet=fmt_money(to_wallet)),
+        memo=Message(N_("Complaint {complaint}: refund {amount} ({debt} off what the order owes, {wallet} to the wallet)"),
+                     complaint=c.code, amount=amount, debt=to_debt, wallet=to_wallet),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
     om.charged = om.charged - amount
     return entry
@@ -526,8 +526,8 @@ def _compensate(tx: Session, actor: Actor, c: Complaint, order: Order, customer:
     return ledger.post(tx, actor, "compensation", [
         ledger.debit(ledger.account(tx, "compensation").id, amount),
         ledger.credit(w.account_id, amount)],
-        memo=_("Complaint {complaint}: compensation {amount} to the wallet").format(
-            complaint=c.code, amount=fmt_money(amount)),
+        memo=Message(N_("Complaint {complaint}: compensation {amount} to the wallet"),
+                     complaint=c.code, amount=amount),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import OrderFacts, Tariff, quote, to_vnd
-from app.i18n import Lazy, Message, N_, _, fmt_decimal, fmt_money
+from app.i18n import Lazy, Message, N_, Percent, _
 from app.models import (Customer, LedgerAccount, Order, OrderItem, OrderMoney, Parcel, Shop,
                         ShopOrder, User, VipLevel)
 from app.money import CNY, VND, Money
@@ -134,8 +134,8 @@ def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False
                 ledger.post(tx, actor, "deposit", [
                     ledger.debit(w.account_id, amount),
                     ledger.credit(ledger.account(tx, "receivable").id, amount, order_id=order.id)],
-                    memo=_("Deposit {percent} of goods {goods} × {rate}").format(
-                        percent=f"{fmt_decimal(pct)} %", goods=fmt_money(order.goods_cny), rate=fmt_decimal(rate)),
+                    memo=Message(N_("Deposit {percent} of goods {goods} × {rate}"),
+                                 percent=Percent(pct), goods=order.goods_cny, rate=rate),
                     counterpart=customer.name, order_id=order.id, customer_id=order.customer_id, rate=rate)
             om.deposit_percent, om.deposit_held = pct, amount
     except (ledger.InsufficientFunds, NoRate) as exc:
@@ -175,7 +175,7 @@ def refund_deposit(tx: Session, actor: Actor, order: Order, reason: str) -> Mone
     ledger.post(tx, actor, "deposit_refund", [
         ledger.debit(ledger.account(tx, "receivable").id, amount, order_id=order.id),
         ledger.credit(w.account_id, amount)],
-        memo=reason or _("Deposit refunded"), counterpart=customer.name, order_id=order.id,
+        memo=reason or Message(N_("Deposit refunded")), counterpart=customer.name, order_id=order.id,
         customer_id=order.customer_id, rate=om.selling_rate)
     om.deposit_held = Money.zero(VND)
     notify_customer(tx, customer, "refund", "order", order.id, code=order.code, amount=amount, reason=reason or "")
@@ -539,11 +539,11 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
             at_cost = to_vnd(paid, b)
             fx = Money(paid.amount * (rate - b), VND)
             bargain_vnd = charged_vnd - at_cost - fx
-            memo = _("{shop} {no}: goods {goods} + shipping {shipping} − discount {discount} = paid {paid} "
-                     "(buying rate {b}); charged {charged} × {rate} = {charged_vnd}").format(
-                shop=so.shop.name, no=no, goods=fmt_money(Money(goods, CNY)), shipping=fmt_money(Money(shipping, CNY)),
-                discount=fmt_money(Money(discount, CNY)), paid=fmt_money(paid), b=fmt_decimal(b),
-                charged=fmt_money(charged), rate=fmt_decimal(rate), charged_vnd=fmt_money(charged_vnd))
+            memo = Message(N_("{shop} {no}: goods {goods} + shipping {shipping} − discount {discount} = paid {paid} "
+                              "(buying rate {b}); charged {charged} × {rate} = {charged_vnd}"),
+                           shop=so.shop.name, no=no, goods=Money(goods, CNY), shipping=Money(shipping, CNY),
+                           discount=Money(discount, CNY), paid=paid, b=b, charged=charged, rate=rate,
+                           charged_vnd=charged_vnd)
             ledger.post(tx, actor, "purchase", [
                 ledger.credit(acc.id, paid, amount_vnd=at_cost),
                 ledger.debit(ledger.account(tx, "purchase_cost").id, paid, amount_vnd=at_cost),
@@ -567,9 +567,8 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
                 ledger.post(tx, actor, "shortage_refund", [
                     ledger.debit(ledger.account(tx, "receivable").id, refund, order_id=order.id),
                     ledger.credit(w.account_id, refund)],
-                    memo=_("{n} item(s) short from {shop}: deposit {percent} of {missing} × {rate} refunded").format(
-                        n=short_items, shop=so.shop.name, percent=f"{fmt_decimal(pct)} %", missing=fmt_money(missing),
-                        rate=fmt_decimal(rate)),
+                    memo=Message(N_("{n} item(s) short from {shop}: deposit {percent} of {missing} × {rate} refunded"),
+                                 n=short_items, shop=so.shop.name, percent=Percent(pct), missing=missing, rate=rate),
                     reference=no, counterpart=customer.name, order_id=order.id, customer_id=order.customer_id,
                     shop_order_id=so.id, rate=rate)
                 om.deposit_held = om.deposit_held - refund

@@ -226,8 +226,8 @@ def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal 
             entry = ledger.post(tx, actor, "seller_recovery", [
                 ledger.debit(acc.id, amount, amount_vnd=at_cost),
                 ledger.credit(ledger.account(tx, "purchase_cost").id, amount, amount_vnd=at_cost)],
-                memo=_("{code}: {amount} recovered from {shop} ({no})").format(
-                    code=sc.code, amount=fmt_money(amount), shop=shop.name, no=so.platform_order_no or "—"),
+                memo=Message(N_("{code}: {amount} recovered from {shop} ({no})"),
+                             code=sc.code, amount=amount, shop=shop.name, no=so.platform_order_no or "—"),
                 reference=sc.platform_case_no or sc.code, counterpart=shop.name, order_id=sc.order_id,
                 shop_order_id=so.id, rate=so.buying_rate)
             before = sc.status

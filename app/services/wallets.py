@@ -125,10 +125,10 @@ def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: Ledger
     w = ledger.wallet(tx, customer.id)
     if p.kind == "topup":
         lines = [ledger.debit(acc.id, p.amount), ledger.credit(w.account_id, p.amount)]
-        memo = _("Top-up by bank transfer") if not p.note else p.note
+        memo = Message(N_("Top-up by bank transfer")) if not p.note else p.note
     else:
         lines = [ledger.debit(w.account_id, p.amount), ledger.credit(acc.id, p.amount)]
-        memo = _("Refund paid out to the customer") if not p.note else p.note
+        memo = Message(N_("Refund paid out to the customer")) if not p.note else p.note
     entry = ledger.post(tx, actor, p.kind, lines, memo=memo, reference=p.bank_reference, counterpart=customer.name,
                         customer_id=customer.id, value_date=p.received_on, allow_credit=False)
     before = p.status
@@ -347,7 +347,7 @@ def settle(tx: Session, actor: Actor, order: Order, required: bool = False) -> M
             ledger.post(tx, actor, "settlement", [
                 ledger.debit(w.account_id, due),
                 ledger.credit(ledger.account(tx, "receivable").id, due, order_id=order.id)],
-                memo=_("Paid from wallet for order {code}").format(code=order.code), counterpart=customer.name,
+                memo=Message(N_("Paid from wallet for order {code}"), code=order.code), counterpart=customer.name,
                 order_id=order.id, customer_id=order.customer_id)
     except ledger.InsufficientFunds:
         if required:

@@ -1,4 +1,4 @@
-"""Notifications and tasks store their text as a message key and values, shown in the reader's
+"""Notifications, tasks and journal entries' memos store their text as a message key and values, shown in the reader's
 language; rows written before keep their text (the new columns are empty on them).
 
 Revision ID: 0009
@@ -26,9 +26,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column('title_params', sa.JSON(), nullable=True))
         batch.add_column(sa.Column('note_key', sa.Text(), nullable=True))
         batch.add_column(sa.Column('note_params', sa.JSON(), nullable=True))
+    with op.batch_alter_table('journal_entries') as batch:
+        batch.add_column(sa.Column('memo_key', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('memo_params', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('journal_entries') as batch:
+        for name in ('memo_params', 'memo_key'):
+            batch.drop_column(name)
     with op.batch_alter_table('tasks') as batch:
         for name in ('note_params', 'note_key', 'title_params', 'title_key'):
             batch.drop_column(name)
