@@ -41,6 +41,9 @@ class ActivityEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+    #: a note the app wrote, as msgid and values (app.i18n.Message): read in the reader's language
+    note_key: Mapped[str | None] = mapped_column(Text)
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_activity_entity", "entity", "entity_id", "id"),

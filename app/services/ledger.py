@@ -265,7 +265,7 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
     record(tx, actor, "journal_entry", entry.id, kind, after={
         "order_id": order_id, "customer_id": customer_id, "reference": reference or None,
         "lines": [f"{accounts[l.account_id].code} {l.amount.amount} {l.amount.currency}" for l in lines]},
-        note=memo[:500])
+        note=memo if isinstance(memo, Message) else memo[:500])
     return entry
 
 

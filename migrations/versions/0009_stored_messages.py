@@ -1,4 +1,4 @@
-"""Notifications, tasks and journal entries' memos store their text as a message key and values, shown in the reader's
+"""Notifications, tasks, journal entries' memos and activity notes store the text the app writes as a message key and values, shown in the reader's
 language; rows written before keep their text (the new columns are empty on them).
 
 Revision ID: 0009
@@ -31,7 +31,16 @@ def upgrade() -> None:
         batch.add_column(sa.Column('memo_params', sa.JSON(), nullable=True))
 
 
+    # (activity_events refuses UPDATE and DELETE by trigger; adding a column rewrites no row)
+    with op.batch_alter_table('activity_events') as batch:
+        batch.add_column(sa.Column('note_key', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('note_params', sa.JSON(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('activity_events') as batch:
+        for name in ('note_params', 'note_key'):
+            batch.drop_column(name)
     with op.batch_alter_table('journal_entries') as batch:
         for name in ('memo_params', 'memo_key'):
             batch.drop_column(name)
