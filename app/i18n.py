@@ -221,6 +221,140 @@ def display(value: Any, lang: str | None = None) -> str:
     return str(value)
 
 
+class Percent(Decimal):
+    """A percentage carried as a value in a message ("3 %" / "3 %" per locale when shown)."""
+
+
+class Message:
+    """A sentence the app stores to show later (a notification, a task's subject): its English
+    msgid and its values, rendered in the reader's language when it is read, not when written.
+
+    Values keep their type through JSON (``to_json``/``from_json``): money, dates, numbers are
+    formatted for the reader's locale; ``Lazy`` values (labels) and nested ``Message``s are
+    translated too; plain strings (codes, names people typed) are shown as they are.
+    """
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.key, self.params) == (other.key, other.params)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def render(self, lang: str | None = None) -> str:
+        lang = lang or _current["lang"]
+        values = {k: _render_value(v, lang) for k, v in self.params.items()}
+        template = catalog(lang).gettext(self.key)
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: _encode(v) for k, v in self.params.items()}
+
+    @classmethod
+    def from_json(cls, key: str, params: dict[str, Any] | None) -> "Message":
+        return cls(key, **{k: _decode(v) for k, v in (params or {}).items()})
+
+
+def _render_value(value: Any, lang: str) -> str:
+    if isinstance(value, Percent):
+        return fmt_percent(Decimal(value), lang)
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, Lazy):
+        return catalog(lang).gettext(value)
+    if isinstance(value, bool):
+        return catalog(lang).gettext("Yes") if value else catalog(lang).gettext("No")
+    return display(value, lang)
+
+
+def _encode(value: Any) -> Any:
+    """A message value as JSON that keeps its type (money, dates, decimals, labels)."""
+    from app.money import Money
+
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, Message):
+        return {"msg": value.key, "p": value.to_json()}
+    if isinstance(value, Lazy):
+        return {"t": str(value)}
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Money):
+        return {"money": str(value.amount), "cur": value.currency}
+    if isinstance(value, Percent):
+        return {"pct": str(value)}
+    if isinstance(value, Decimal):
+        return {"dec": str(value)}
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return str(value)
+
+
+def _decode(value: Any) -> Any:
+    from app.money import Money
+
+    if not isinstance(value, dict):
+        return value
+    if "msg" in value:
+        return Message.from_json(value["msg"], value.get("p"))
+    if "t" in value:
+        return Lazy(value["t"])
+    if "money" in value:
+        return Money(Decimal(value["money"]), value["cur"])
+    if "dec" in value:
+        return Decimal(value["dec"])
+    if "pct" in value:
+        return Percent(value["pct"])
+    if "dt" in value:
+        return datetime.fromisoformat(value["dt"])
+    if "date" in value:
+        return date.fromisoformat(value["date"])
+    return str(value)
+
+
+def render_stored(text: str, key: str | None, params: dict[str, Any] | None,
+                  lang: str | None = None) -> str:
+    """A stored message in the reader's language; rows written before messages were stored
+    as keys (no key) show the text they were written with."""
+    if not key:
+        return text or ""
+    return Message.from_json(key, params).render(lang)
+
+
+def app_name(stored: str, msgids) -> str:
+    """A name the app gave (the default fee set, a first bank account) in the reader's language;
+    a name the company typed, as typed. The app stores its names as the English msgid; rows
+    written earlier in the writer's language are recognised by that language's rendering."""
+    for msgid in msgids:
+        if stored == msgid or any(stored == catalog(lang).gettext(msgid) for lang in LANGUAGES):
+            return _(msgid)
+    return stored
+
+
+def message_parts(value: "str | Message") -> tuple[str, str | None, dict[str, Any] | None]:
+    """What to store for a text: (text in English for old readers and searching, key, params)."""
+    if isinstance(value, Message):
+        return value.render("en"), value.key, value.to_json()
+    return value, None, None
+
+
 class NumberInputError(ValueError):
     pass
 

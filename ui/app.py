@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import db as dbmod
-from app.i18n import LANGUAGES, _, set_language
+from app.i18n import LANGUAGES, _, set_language, translate
 from app.live import ChangeWatcher
 from app.paths import resources_dir
 from app.services import settings as settings_service
@@ -55,13 +55,46 @@ def apply_language(lang: str) -> None:
     if _qt_translator is not None:
         app.removeTranslator(_qt_translator)
         _qt_translator = None
-    qt_name = {"zh_CN": "qtbase_zh_CN"}.get(lang)   # Qt ships no Vietnamese catalog
-    if qt_name:
-        tr = QTranslator()
-        if tr.load(qt_name, QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-            app.installTranslator(tr)
-            _qt_translator = tr
+    tr = qt_translator(lang)
+    if tr is not None:
+        app.installTranslator(tr)
+        _qt_translator = tr
     QLocale.setDefault(QLocale(LANGUAGES[lang][1]))
+
+
+def qt_translator(lang: str) -> QTranslator | None:
+    """Qt's own catalog for ``lang`` from the Qt that runs us (standard buttons, file and colour
+    dialogs, context menus of text fields): ``qt_<lang>`` (which pulls in qtbase and the other
+    modules' catalogs), else ``qtbase_<lang>``. None where Qt ships none (Vietnamese, today)."""
+    if lang == "en":
+        return None
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in (f"qt_{lang}", f"qtbase_{lang}"):
+        tr = QTranslator()
+        if tr.load(name, folder):
+            return tr
+    return StandardButtonsFromOurCatalog(lang)
+
+
+class StandardButtonsFromOurCatalog(QTranslator):
+    """Where Qt ships no catalog (Vietnamese): the standard buttons Qt names itself ("Cancel",
+    "&Yes" on a message box or a button box) from our own catalog, where it has the word."""
+
+    CONTEXTS = frozenset({"QPlatformTheme", "QDialogButtonBox", "QMessageBox"})
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def isEmpty(self) -> bool:  # noqa: N802  (Qt's name)
+        return False
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: ARG002
+        if context not in self.CONTEXTS or not source:
+            return None   # a null string: Qt goes on to the next catalog, or the source text
+        plain = source.replace("&", "")
+        text = translate(plain, self.lang)
+        return text if text != plain else None
 
 
 class AppController(QObject):

@@ -1,10 +1,11 @@
 """Small helpers every screen uses: names for tests and screen readers, errors shown kindly."""
 from __future__ import annotations
 
+import os
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QWidget
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _
@@ -74,3 +75,47 @@ def confirm(parent: QWidget | None, text: str, title: str | None = None) -> bool
     box.button(QMessageBox.StandardButton.Yes).setText(_("Yes"))
     box.button(QMessageBox.StandardButton.No).setText(_("No"))
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+# -- files: every save and open dialog of the app goes through these ---------------------------------
+# The platform's own dialog (Qt's only where the platform has none), in the person's Documents
+# folder: a program's folder is neither where people keep files nor, installed, writable.
+
+_last_folder: dict[str, str] = {}
+
+
+def documents_dir() -> str:
+    """The person's Documents folder (their home folder where the platform names none)."""
+    path = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return path or os.path.expanduser("~")
+
+
+def _start_folder(kind: str) -> str:
+    folder = _last_folder.get(kind)
+    return folder if folder and os.path.isdir(folder) else documents_dir()
+
+
+def _remember(kind: str, path: str) -> None:
+    if path:
+        _last_folder[kind] = os.path.dirname(path)
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested_name: str, filters: str) -> str | None:
+    """Where to save an export: starts in Documents with the suggested file name."""
+    name = os.path.basename(suggested_name.replace("/", "-").replace("\\", "-"))
+    path, _f = QFileDialog.getSaveFileName(parent, title, os.path.join(documents_dir(), name), filters)
+    return path or None
+
+
+def ask_open_path(parent: QWidget | None, title: str, filters: str) -> str | None:
+    """One file to read: starts where the person last opened one this session, else Documents."""
+    path, _f = QFileDialog.getOpenFileName(parent, title, _start_folder("open"), filters)
+    _remember("open", path)
+    return path or None
+
+
+def ask_open_paths(parent: QWidget | None, title: str, filters: str) -> list[str]:
+    paths, _f = QFileDialog.getOpenFileNames(parent, title, _start_folder("open"), filters)
+    if paths:
+        _remember("open", paths[0])
+    return list(paths)

@@ -16,7 +16,7 @@ from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from app.services import settings as settings_service
 from ui.background import run_in_background
-from ui.common import named, report_error
+from ui.common import ask_save_path, named, report_error
 from ui.session import Session, settings_store
 from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
@@ -326,8 +326,6 @@ class MainWindow(QMainWindow):
 
     def export_view(self, path: str | None = None) -> None:
         """The open queue exactly as filtered and sorted on screen, every row, to XLSX."""
-        from PySide6.QtWidgets import QFileDialog
-
         from app.i18n import fmt_datetime
         from app.services.order_export import queue_xlsx
 
@@ -335,8 +333,7 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         if path is None:
-            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), f"{_(view.queue.title)}.xlsx",
-                                                   "Excel (*.xlsx)")
+            path = ask_save_path(self, _("Export to Excel"), f"{_(view.queue.title)}.xlsx", "Excel (*.xlsx)")
             if not path:
                 return
         request = view.model.request(limit=2000)

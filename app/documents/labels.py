@@ -15,6 +15,7 @@ from app.documents.fonts import (REGULAR, draw_text, draw_text_centred, draw_tex
                                  register_fonts, text_width)
 from app.documents.pdf import MM, code128_size, draw_code128
 from app.i18n import _, fmt_date, fmt_decimal
+from app.workflows.parcels import shelf_label
 
 LABEL_WIDTH, LABEL_HEIGHT = 100 * MM, 75 * MM
 PAD = 4 * MM
@@ -61,11 +62,12 @@ def draw_label(canvas, label: Label, company_name: str) -> None:
     y -= 26
     _big(canvas, PAD, y, label.customer_code or _("OWNERLESS"), 26, inner * 0.62)
     if label.shelf:
-        shelf_w = text_width(label.shelf, 14, bold=True) + 3 * MM
+        shelf = fit_text(shelf_label(label.shelf), 14, inner * 0.36, bold=True)
+        shelf_w = text_width(shelf, 14, bold=True) + 3 * MM
         canvas.setFillColorRGB(0, 0, 0)
         canvas.rect(w - PAD - shelf_w, y - 3, shelf_w, 19, stroke=0, fill=1)
         canvas.setFillColorRGB(1, 1, 1)
-        draw_text_centred(canvas, w - PAD - shelf_w / 2, y + 1, label.shelf, 14, bold=True)
+        draw_text_centred(canvas, w - PAD - shelf_w / 2, y + 1, shelf, 14, bold=True)
         canvas.setFillColorRGB(0, 0, 0)
     y -= 11
     who = " · ".join(p for p in (label.order_code, label.customer_name) if p)

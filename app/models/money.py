@@ -211,7 +211,12 @@ class JournalEntry(Base):
     #: when the money really moved (the bank's date of a transfer), if not ``at``
     value_date: Mapped[date | None] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(30))
+    #: as written (English where ``memo_key`` is set; the text itself on older rows and on
+    #: what people typed)
     memo: Mapped[str] = mapped_column(Text, default="")
+    #: the memo's msgid and values (app.i18n.Message), read in the reader's language
+    memo_key: Mapped[str | None] = mapped_column(Text)
+    memo_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reference: Mapped[str] = mapped_column(String(120), default="")
     counterpart: Mapped[str] = mapped_column(String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

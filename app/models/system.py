@@ -41,6 +41,9 @@ class ActivityEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+    #: a note the app wrote, as msgid and values (app.i18n.Message): read in the reader's language
+    note_key: Mapped[str | None] = mapped_column(Text)
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_activity_entity", "entity", "entity_id", "id"),
@@ -59,8 +62,13 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     role: Mapped[str] = mapped_column(String(20))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the subject as written (in English where ``title_key`` is set; the text itself on rows
+    #: written before subjects were stored as messages)
     title: Mapped[str] = mapped_column(String(300))
-    #: the title folded for accent-insensitive search (app.text.fold)
+    #: the subject's msgid and values (app.i18n.Message), shown in the reader's language
+    title_key: Mapped[str | None] = mapped_column(Text)
+    title_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the title folded for accent-insensitive search (app.text.fold), in every language
     search_text: Mapped[str] = mapped_column(String(300), default="")
     entity: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None]
@@ -71,6 +79,8 @@ class Task(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalated_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    note_key: Mapped[str | None] = mapped_column(Text)
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -91,8 +101,14 @@ class StaffNotification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: as written (English where a key is set; the text itself on rows from before keys)
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    #: msgid and values (app.i18n.Message): shown in the reader's language when read
+    title_key: Mapped[str | None] = mapped_column(Text)
+    title_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    body_key: Mapped[str | None] = mapped_column(Text)
+    body_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     entity: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     created_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.activity_labels import action_label
 from app.entities import ENTITY_LABELS
-from app.i18n import N_
+from app.i18n import N_, render_stored
 from app.models import ActivityEvent, Customer, Order, Task, User, Warehouse
 from app.permissions import ROLE_LABELS, STAFF_ROLES, Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, QueueRegistry, Search, search_clause
@@ -31,6 +31,7 @@ _assignee = aliased(User)
 
 def _task_select() -> Select:
     return (select(Task.id.label("id"), Task.kind.label("kind"), Task.title.label("title"),
+                   Task.title_key.label("title_key"), Task.title_params.label("title_params"),
                    Task.role.label("role"), _assignee.full_name.label("assignee"),
                    Task.due_at.label("due_at"), Task.created_at.label("created_at"),
                    Task.status.label("status"))
@@ -48,7 +49,8 @@ def _kind_options(session: Session, actor: Actor) -> list[tuple[str, str]]:
 _TASK_COLUMNS = (
     Column("id", N_("ID"), "int", sortable=True, width=70),
     Column("kind", N_("Task"), "label", labels=TASK_KIND_LABELS, width=180),
-    Column("title", N_("Subject"), width=340),
+    Column("title", N_("Subject"), width=340,
+           text=lambda row: render_stored(row.title, row.title_key, row.title_params)),
     Column("assignee", N_("Assignee"), width=160),
     Column("created_at", N_("Created"), "datetime", sortable=True, width=140),
     Column("due_at", N_("Due"), "datetime", width=140),
@@ -268,7 +270,8 @@ QUEUES.add(Queue(
     lambda ctx: select(ActivityEvent.id.label("id"), ActivityEvent.at.label("at"),
                        ActivityEvent.actor_name.label("actor_name"), ActivityEvent.role.label("role"),
                        ActivityEvent.entity.label("entity"), ActivityEvent.entity_id.label("entity_id"),
-                       ActivityEvent.action.label("action"), ActivityEvent.note.label("note")),
+                       ActivityEvent.action.label("action"), ActivityEvent.note.label("note"),
+                       ActivityEvent.note_key.label("note_key"), ActivityEvent.note_params.label("note_params")),
     (Column("id", N_("ID"), "int", sortable=True, width=80),
      Column("at", N_("When"), "datetime", width=140),
      Column("actor_name", N_("Who"), width=160),
@@ -276,7 +279,8 @@ QUEUES.add(Queue(
      Column("entity", N_("Record"), "label", labels=ENTITY_LABELS, width=100),
      Column("entity_id", N_("Record no."), "int", width=90),
      Column("action", N_("Action"), width=160, text=lambda row: action_label(row.entity, row.action)),
-     Column("note", N_("Note"), width=240)),
+     Column("note", N_("Note"), width=240,
+            text=lambda row: render_stored(row.note, row.note_key, row.note_params))),
     ("id", True), frozenset({"activity_events"}), Search(ActivityEvent.action),
     filters=(Filter("entity", N_("Record type"),
                     lambda s, a: list(ENTITY_LABELS.items()),

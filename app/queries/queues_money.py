@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Select, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from app.i18n import N_
+from app.i18n import N_, render_stored
 from app.models import (Bill, Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         Payment, Shop, ShopOrder, Task, User, Wallet)
 from app.models.types import MoneyType
@@ -23,7 +23,7 @@ from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
 from app.entities import ENTITY_LABELS
 from app.queries.queues import CUSTOMER_SEARCH, QUEUES
-from app.services.ledger import ENTRY_KIND_LABELS
+from app.services.ledger import ENTRY_KIND_LABELS, account_label
 from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LABELS, PAYMENT_LABELS,
                                  BillStatus, PaymentStatus)
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
@@ -130,9 +130,11 @@ def _book(book: str) -> Queue:
 
     def base(ctx: Context) -> Select:
         return (select(JournalLine.id.label("id"), JournalLine.at.label("at"),
-                       LedgerAccount.name.label("account"), JournalEntry.kind.label("kind"),
+                       LedgerAccount.name.label("account"), LedgerAccount.code.label("account_code"),
+                       JournalEntry.kind.label("kind"),
                        JournalEntry.reference.label("reference"), JournalEntry.counterpart.label("counterpart"),
                        _book_order.code.label("order_code"), JournalEntry.memo.label("memo"),
+                       JournalEntry.memo_key.label("memo_key"), JournalEntry.memo_params.label("memo_params"),
                        type_coerce(case((JournalLine.amount > 0, JournalLine.amount), else_=None), money)
                        .label(f"in_{suffix}"),
                        type_coerce(case((JournalLine.amount < 0, -JournalLine.amount), else_=None), money)
@@ -147,7 +149,7 @@ def _book(book: str) -> Queue:
     columns = (
         Column("id", N_("ID"), "int", sortable=True, width=70),
         Column("at", N_("Date"), "datetime", width=130),
-        Column("account", N_("Account"), width=170),
+        Column("account", N_("Account"), width=170, text=lambda row: account_label(row.account_code, row.account)),
         Column("kind", N_("Type"), "label", labels=ENTRY_KIND_LABELS, width=140),
         Column("reference", N_("Reference"), width=140),
         Column("counterpart", N_("Counterpart"), width=180),
@@ -155,7 +157,8 @@ def _book(book: str) -> Queue:
         Column(f"in_{suffix}", N_("In"), "money", width=120),
         Column(f"out_{suffix}", N_("Out"), "money", width=120),
         Column(f"balance_{suffix}", N_("Balance"), "money", width=130),
-        Column("memo", N_("Description"), width=320),
+        Column("memo", N_("Description"), width=320,
+               text=lambda row: render_stored(row.memo, row.memo_key, row.memo_params)),
         Column("actor_name", N_("By"), width=140),
     )
     title = N_("VN money book (VND)") if book == "vn" else N_("China money book (CNY)")

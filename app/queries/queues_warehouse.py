@@ -16,7 +16,7 @@ from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
 from app.queries.queues import QUEUES
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS
-from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
+from app.workflows.parcels import PARCEL_STATUS_LABELS, SHELF_LABELS, ParcelStatus
 from app.workflows.shipments import DIRECTION_LABELS, SHIPMENT_STATUS_LABELS, ShipmentStatus
 
 R = Role
@@ -49,7 +49,7 @@ _STATUS = Column("status", N_("Status"), "label", labels=PARCEL_STATUS_LABELS, w
 _CUSTOMER = Column("customer_code", N_("Customer code"), width=100)
 _ORDER = Column("order_code", N_("Order"), width=100)
 _WAREHOUSE = Column("warehouse", N_("Warehouse"), width=80)
-_SHELF = Column("shelf", N_("Shelf"), width=80)
+_SHELF = Column("shelf", N_("Shelf"), "label", labels=SHELF_LABELS, width=80)
 _DEST = Column("destination", N_("To"), width=70)
 _WEIGHT = Column("weight_kg", N_("Weight (kg)"), "decimal", width=90)
 _CHARGE = Column("chargeable_kg", N_("Chargeable (kg)"), "decimal", width=110)

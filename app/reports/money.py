@@ -240,8 +240,10 @@ def _accounts_of(book: str):
     def choices(session: Session | None) -> list[tuple[str, str]]:
         out = [("all", N_("All accounts"))]
         if session is not None:
-            out += [(str(i), name) for i, name in session.execute(
-                select(LedgerAccount.id, LedgerAccount.name).where(LedgerAccount.book == book)
+            from app.services.ledger import account_label
+
+            out += [(str(i), account_label(code, name)) for i, code, name in session.execute(
+                select(LedgerAccount.id, LedgerAccount.code, LedgerAccount.name).where(LedgerAccount.book == book)
                 .order_by(LedgerAccount.name, LedgerAccount.id))]
         return out
     return choices

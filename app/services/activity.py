@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import StaleEdit
-from app.i18n import Lazy
+from app.i18n import Lazy, Message, message_parts, render_stored
 from app.models import ActivityEvent, Customer, Order, User, Warehouse
 from app.money import Money
 from app.permissions import Actor, Perm, require
@@ -44,10 +44,14 @@ def jsonable(value: Any) -> Any:
 
 def record(tx: Session, actor: Actor, entity: str, entity_id: int | None, action: str,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           note: str = "") -> ActivityEvent:
+           note: str | Message = "") -> ActivityEvent:
+    """One line of history. A note the app writes is a ``Message`` (read in the reader's
+    language); a str is what a person typed (a reason, a comment)."""
+    text, key, params = message_parts(note or "")
     event = ActivityEvent(at=now(tx), actor_id=actor.user_id, actor_name=actor.name,
                           role=str(actor.role), entity=entity, entity_id=entity_id, action=action,
-                          before=jsonable(before), after=jsonable(after), note=note or "")
+                          before=jsonable(before), after=jsonable(after), note=text,
+                          note_key=key, note_params=params)
     tx.add(event)
     return event
 
@@ -132,7 +136,8 @@ def history(db: Database, actor: Actor, entity: str, entity_id: int, limit: int 
             kind = s.execute(select(Order.kind).where(Order.id == entity_id)).scalar_one_or_none()
             flow = f"order.{kind}" if kind else entity
         return [ActivityLine(e.id, e.at, e.actor_name, e.role, e.entity, e.entity_id, e.action,
-                             e.before, e.after, e.note, flow, names) for e in events]
+                             e.before, e.after, render_stored(e.note, e.note_key, e.note_params), flow, names)
+                for e in events]
 
 
 def stale_edit(session: Session, entity: str, entity_id: int, what_msgid: str) -> StaleEdit:

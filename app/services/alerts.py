@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, Message, N_, _
 from app.models import AlertNote, Order, Parcel
 from app.permissions import Actor, Perm, require
 from app.services.activity import now, record
@@ -107,8 +107,8 @@ def acknowledge_alerts(db: Database, actor: Actor, alert_ids: list[int]) -> int:
                    {"acknowledged": True})
             if note.created_by_id and note.created_by_id != actor.user_id:
                 notify_staff(tx, [note.created_by_id],
-                             _("{who} read your alert note ({stage})").format(
-                                 who=actor.name, stage=_(STAGE_LABELS[note.stage])),
+                             Message(N_("{who} read your alert note ({stage})"),
+                                     who=actor.name, stage=Lazy(STAGE_LABELS[note.stage])),
                              note.text[:200], "alert", note.id)
             n += 1
         return n

@@ -16,7 +16,7 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import (DISCOUNTABLE, FeeLine, FeeQuote, ItemFact, OrderFacts, Package, Tariff,
                       quote)
-from app.i18n import Lazy, N_, _, fmt_money
+from app.i18n import Lazy, Message, N_, _
 from app.models import (Bill, Customer, FeePolicy, JournalEntry, JournalLine, LedgerAccount, Order,
                         OrderMoney, Parcel, ShopOrder, VipLevel, Warehouse)
 from app.money import CNY, VND, Money
@@ -245,7 +245,7 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
         q = _billed_quote(order, q, notice)
         held, limit = ledger.wallet_money(s, order.customer_id)
         receivable = s.scalar(select(LedgerAccount.id).where(LedgerAccount.code == "receivable"))
-        entries = tuple(EntryLine(e.id, e.at, e.kind, e.memo, Money.from_minor(int(amount), VND))
+        entries = tuple(EntryLine(e.id, e.at, e.kind, ledger.entry_memo(e), Money.from_minor(int(amount), VND))
                         for e, amount in s.execute(
                             select(JournalEntry, func.sum(JournalLine.amount))
                             .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
@@ -260,7 +260,7 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
         charged = om.charged if om else Money.zero(VND)
         due = om.balance_due if om else Money.zero(VND)
         return OrderMoneyView(
-            order.id, order.code, order.kind, order.status, facts.rate, how, f"{policy.name} (v{policy.version})",
+            order.id, order.code, order.kind, order.status, facts.rate, how, f"{fee_policies.policy_name(policy.name)} (v{policy.version})",
             om.deposit_percent if om else None, om.deposit_held if om else Money.zero(VND), q, charged, due,
             charged - due, held, held + limit, code, entries, bills, notice is not None,
             net_profit_of(s, order_id) if actor.can(Perm.VIEW_PROFIT) else None)
@@ -395,7 +395,7 @@ def issue_billing_notice(db: Database, actor: Actor, order_id: int, packages: li
             specs += [ledger.debit(ledger.account(tx, "freight_cost").id, cost),
                       ledger.credit(ledger.account(tx, "freight_payable").id, cost)]
         if specs:
-            entry = ledger.post(tx, actor, "billing", specs, memo=_("Billing notice {n} for order {code}").format(
+            entry = ledger.post(tx, actor, "billing", specs, memo=Message(N_("Billing notice {n} for order {code}"),
                 n=bill.id, code=order.code), counterpart=customer.name, order_id=order.id,
                 customer_id=order.customer_id, rate=facts.rate)
             bill.entry_id = entry.id
@@ -457,8 +457,8 @@ def propose_supplementary_bill(db: Database, actor: Actor, order_id: int, lines:
         tx.flush()
         record(tx, actor, "bill", bill.id, "proposed", after={"order": order.code, "amount": total,
                                                               "lines": bill.lines}, note=bill.reason)
-        title = _("Approve supplementary bill {amount} for {code} · {customer}").format(
-            amount=fmt_money(total), code=order.code, customer=customer.name)
+        title = Message(N_("Approve supplementary bill {amount} for {code} · {customer}"),
+                        amount=total, code=order.code, customer=customer.name)
         open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "bill", bill.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), title, bill.reason, "bill", bill.id)
         return bill.id
@@ -507,7 +507,7 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
                     ledger.post(tx, actor, "settlement", [
                         ledger.debit(ledger.account(tx, "receivable").id, back, order_id=order.id),
                         ledger.credit(w.account_id, back)],
-                        memo=_("Overpayment on order {code} back to the wallet").format(code=order.code),
+                        memo=Message(N_("Overpayment on order {code} back to the wallet"), code=order.code),
                         counterpart=customer.name, order_id=order.id, customer_id=order.customer_id)
             else:
                 settle(tx, actor, order)
@@ -525,7 +525,7 @@ def reject_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> None:
         b.decision_note = reason.strip()
         record(tx, actor, "bill", b.id, "reject", {"status": BS.PROPOSED}, {"status": b.status}, reason.strip())
         close_tasks(tx, actor, "bill", b.id, {TaskKind.APPROVE})
-        notify_staff(tx, [b.created_by_id], _("Supplementary bill {n} was rejected: {reason}").format(
+        notify_staff(tx, [b.created_by_id], Message(N_("Supplementary bill {n} was rejected: {reason}"),
             n=b.id, reason=reason.strip()), entity="bill", entity_id=b.id)
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from app.i18n import _, fmt_money
+from app.i18n import Message, N_
 from app.models import (ActivityEvent, CommissionAccrual, JournalLine, LedgerAccount, Order, Parcel, Shipment,
                         ShipmentParcel)
 from app.money import VND, Money
@@ -121,7 +121,7 @@ def accrue_for_completed_order(tx: Session, actor: Actor, order: Order) -> Money
     entry = ledger.post(tx, actor, "commission", [
         ledger.debit(ledger.account(tx, "commission_expense").id, total, order_id=order.id),
         ledger.credit(ledger.account(tx, "commissions_payable").id, total)],
-        memo=_("Commissions of order {code}").format(code=order.code), order_id=order.id)
+        memo=Message(N_("Commissions of order {code}"), code=order.code), order_id=order.id)
     for r in rows:
         r.entry_id = entry.id
     tx.add_all(rows)
@@ -130,5 +130,5 @@ def accrue_for_completed_order(tx: Session, actor: Actor, order: Order) -> Money
         "total": total, "entry": entry.id,
         "rows": [{"role": r.role, "user_id": r.user_id, "warehouse_id": r.warehouse_id, "amount": r.amount}
                  for r in rows]},
-        note=_("Commissions booked: {total}").format(total=fmt_money(total)))
+        note=Message(N_("Commissions booked: {total}"), total=total))
     return total

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.db import Database
 from app.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.fees import DISCOUNTABLE
-from app.i18n import Lazy, N_, _, fmt_money, translate
+from app.i18n import Lazy, Message, N_, _, fmt_money, translate
 from app.models import (AlertNote, Complaint, ComplaintContact, ComplaintFile, ComplaintLine,
                         ComplaintPlan, ComplaintRemedy, Customer, DiscountCode, Inspection,
                         JournalEntry, Order, OrderItem, OrderMoney, Parcel, Shipment, ShopOrder,
@@ -217,12 +217,12 @@ def _open(tx: Session, actor: Actor, order: Order, data: ComplaintInput, via: st
            note=via)
     title = _title(c, order, customer)
     open_task(tx, actor, TaskKind.COMPLAINT_CARE, Role.CARE, title, "complaint", c.id, assignee_id=c.care_staff_id,
-              note=_("Talk to the customer and propose a plan."))
+              note=Message(N_("Talk to the customer and propose a plan.")))
     if order.kind == OrderKind.PURCHASE:
         open_task(tx, actor, TaskKind.COMPLAINT_ORDERING, Role.ORDERING, title, "complaint", c.id, assignee_id=c.ordering_staff_id,
-                  note=_("Contact the shop and record its answer."))
+                  note=Message(N_("Contact the shop and record its answer.")))
     notify_staff(tx, [u for u in (c.care_staff_id, c.ordering_staff_id) if u != actor.user_id],
-                 _("New complaint {code} on order {order}").format(code=c.code, order=order.code),
+                 Message(N_("New complaint {code} on order {order}"), code=c.code, order=order.code),
                  body=description[:500], entity="complaint", entity_id=c.id)
     return c
 
@@ -400,8 +400,8 @@ def propose_plan(db: Database, actor: Actor, complaint_id: int, fault: str, reme
                 note=plan.note)
             close_tasks(tx, actor, "complaint", c.id, {TaskKind.COMPLAINT_CARE, TaskKind.COMPLAINT_ORDERING})
             customer = tx.get(Customer, c.customer_id)
-            title = _("Approve the plan for {complaint} ({total})").format(
-                complaint=_title(c, order, customer), total=fmt_money(total))
+            title = Message(N_("Approve the plan for {complaint} ({total})"),
+                            complaint=_title(c, order, customer), total=total)
             open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "complaint", c.id)
             notify_staff(tx, [u for u in staff_ids_with_role(tx, Role.MANAGER) if u != actor.user_id], title,
                          entity="complaint", entity_id=c.id)
@@ -445,9 +445,9 @@ def approve_plan(db: Database, actor: Actor, complaint_id: int, note: str = "",
             customer = tx.get(Customer, c.customer_id)
             open_task(tx, actor, TaskKind.COMPLAINT_CARE, Role.CARE, _title(c, order, customer), "complaint", c.id,
                       assignee_id=c.care_staff_id,
-                      note=_("The plan is approved: carry it out."))
+                      note=Message(N_("The plan is approved: carry it out.")))
             notify_staff(tx, [c.care_staff_id, plan.proposed_by_id],
-                         _("Plan for {code} approved: carry it out").format(code=c.code),
+                         Message(N_("Plan for {code} approved: carry it out"), code=c.code),
                          entity="complaint", entity_id=c.id)
             notify_customer(tx, customer, "complaint_decided", "complaint", c.id, code=order.code,
                             decision=_decision_text(tx, plan, customer.language or "vi"))
@@ -478,9 +478,9 @@ def reject_plan(db: Database, actor: Actor, complaint_id: int, reason: str,
             customer = tx.get(Customer, c.customer_id)
             open_task(tx, actor, TaskKind.COMPLAINT_CARE, Role.CARE, _title(c, order, customer), "complaint", c.id,
                       assignee_id=c.care_staff_id,
-                      note=_("Plan rejected: {reason}").format(reason=reason.strip()))
+                      note=Message(N_("Plan rejected: {reason}"), reason=reason.strip()))
             notify_staff(tx, [c.care_staff_id, plan.proposed_by_id],
-                         _("Plan for {code} rejected: {reason}").format(code=c.code, reason=reason.strip()),
+                         Message(N_("Plan for {code} rejected: {reason}"), code=c.code, reason=reason.strip()),
                          entity="complaint", entity_id=c.id)
     except StaleDataError:
         raise stale_edit_after(db, "complaint", complaint_id, N_("The complaint")) from None
@@ -513,8 +513,8 @@ def _refund(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
         ledger.debit(ledger.account(tx, "unrecovered_cost").id, amount),
         ledger.credit(ledger.account(tx, "receivable").id, to_debt, order_id=order.id),
         ledger.credit(w.account_id, to_wallet)],
-        memo=_("Complaint {complaint}: refund {amount} ({debt} off what the order owes, {wallet} to the wallet)").format(
-            complaint=c.code, amount=fmt_money(amount), debt=fmt_money(to_debt), wallet=fmt_money(to_wallet)),
+        memo=Message(N_("Complaint {complaint}: refund {amount} ({debt} off what the order owes, {wallet} to the wallet)"),
+                     complaint=c.code, amount=amount, debt=to_debt, wallet=to_wallet),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
     om.charged = om.charged - amount
     return entry
@@ -526,8 +526,8 @@ def _compensate(tx: Session, actor: Actor, c: Complaint, order: Order, customer:
     return ledger.post(tx, actor, "compensation", [
         ledger.debit(ledger.account(tx, "compensation").id, amount),
         ledger.credit(w.account_id, amount)],
-        memo=_("Complaint {complaint}: compensation {amount} to the wallet").format(
-            complaint=c.code, amount=fmt_money(amount)),
+        memo=Message(N_("Complaint {complaint}: compensation {amount} to the wallet"),
+                     complaint=c.code, amount=amount),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
 
 
@@ -595,7 +595,7 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
         "items": len(new.items), "reship_of": order.code, "complaint": c.code})
     record(tx, actor, "order", order.id, "reship_order", after={"order": new.code, "complaint": c.code})
     _open_purchase_task(tx, actor, new, f"{new.code} · {customer.code} {customer.name}")
-    notify_staff(tx, [new.ordering_staff_id], _("Reship order {code} for complaint {complaint}: buy it again").format(
+    notify_staff(tx, [new.ordering_staff_id], Message(N_("Reship order {code} for complaint {complaint}: buy it again"),
         code=new.code, complaint=c.code), entity="order", entity_id=new.id)
     return new
 
@@ -629,11 +629,11 @@ def _return(tx: Session, actor: Actor, c: Complaint, order: Order) -> Shipment:
                              created_by_id=actor.user_id, created_by_name=actor.name,
                              text=_("Do not deliver: goes back to China in {shipment} (complaint {complaint}).").format(
                                  shipment=sh.code, complaint=c.code)))
-    title = _("Pack {n} parcel(s) of {complaint} into return shipment {shipment}: {codes}").format(
-        n=len(parcels), complaint=c.code, shipment=sh.code, codes=", ".join(codes))
+    title = Message(N_("Pack {n} parcel(s) of {complaint} into return shipment {shipment}: {codes}"),
+                    n=len(parcels), complaint=c.code, shipment=sh.code, codes=", ".join(codes))
     open_task(tx, actor, TaskKind.RETURN_TO_CHINA, Role.WAREHOUSE_VN, title, "shipment", sh.id,
-              note=_("Goods the customer still has come back to the warehouse first; scanning them "
-                     "into the shipment takes them back."))
+              note=Message(N_("Goods the customer still has come back to the warehouse first; scanning them "
+                             "into the shipment takes them back.")))
     notify_staff(tx, staff_ids_with_role(tx, Role.WAREHOUSE_VN), title, entity="shipment", entity_id=sh.id)
     record(tx, actor, "order", order.id, "return_to_china", after={"shipment": sh.code, "parcels": codes,
                                                                    "complaint": c.code})
@@ -806,8 +806,8 @@ def record_inspection(db: Database, actor: Actor, data: InspectionInput) -> Insp
         customer = tx.get(Customer, order.customer_id)
         if data.result == InspectionResult.REWORK:
             open_task(tx, actor, TaskKind.COMPLAINT_CARE, Role.CARE,
-                      _("{order} · {customer}: agree the rework with the customer").format(
-                          order=order.code, customer=customer.name), "order", order.id,
+                      Message(N_("{order} · {customer}: agree the rework with the customer"),
+                              order=order.code, customer=customer.name), "order", order.id,
                       assignee_id=order.care_staff_id, note=note)
         elif data.result == InspectionResult.ACCEPTED:
             close_tasks(tx, actor, "order", order.id, {TaskKind.COMPLAINT_CARE})

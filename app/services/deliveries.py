@@ -36,7 +36,7 @@ from app.tracking import is_plausible, normalize_code, tracking_link
 from app.workflows.tasks import TaskKind, TaskStatus
 from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS,
                                       DeliveryStatus)
-from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
+from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage, shelf_label
 
 P = ParcelStatus
 D = DeliveryStatus
@@ -232,7 +232,7 @@ def pack_scan(db: Database, actor: Actor, delivery_id: int, raw_code: str, box_n
                                                       DeliveryParcel.parcel_id == p.id)) if p else None
         if line is None:
             return ScanResult(Outcome.WRONG, code, _("Not on this delivery request"),
-                              _("Put it back on its shelf ({shelf}).").format(shelf=p.shelf) if p else
+                              _("Put it back on its shelf ({shelf}).").format(shelf=shelf_label(p.shelf)) if p else
                               _("Unknown code."), p.id if p else None)
         alerts = open_alerts(tx, Stage.DELIVERY, code, p.order_id)
         if alerts:

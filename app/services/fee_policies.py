@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import DEFAULT_TARIFF, DISCOUNTABLE, FEE_LABELS, DiscountRule, Tariff, TariffError
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, N_, _, app_name
 from app.models import Customer, DiscountCode, DiscountUse, FeePolicy, OrderMoney, VipLevel
 from app.money import VND, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
@@ -56,6 +56,16 @@ class PolicyView:
         return Tariff.from_json(self.rules)
 
 
+#: the name of the set the app creates (stored in English, shown in the reader's language)
+STANDARD_FEES = N_("Standard fees")
+
+
+def policy_name(stored: str) -> str:
+    """A fee policy set's name as the reader reads it: the app's own set translated, the
+    company's sets as they named them."""
+    return app_name(stored, (STANDARD_FEES,))
+
+
 def default_policy(tx: Session) -> FeePolicy:
     """The set for customers whose group has none: created from the trade's typical tariff."""
     first = (select(FeePolicy).where(FeePolicy.vip_level_id.is_(None))
@@ -65,7 +75,7 @@ def default_policy(tx: Session) -> FeePolicy:
         # version 1 of the default set is unique: desktops pricing their first order at the same
         # moment share the one row
         insert_ignore(tx, FeePolicy, dict(
-            name=_("Standard fees"), vip_level_id=None, version=1, effective_from=BEGINNING,
+            name=STANDARD_FEES, vip_level_id=None, version=1, effective_from=BEGINNING,
             rules=DEFAULT_TARIFF.to_json(), created_by_id=None, created_by_name=SYSTEM_ACTOR.name,
             created_at=now(tx), note="", version_id=1))
         p = tx.scalar(first)
@@ -87,7 +97,7 @@ def policy_for(tx: Session, vip_level_id: int | None, at: datetime | None = None
 
 def _policy_view(tx: Session, p: FeePolicy, at: datetime, names: dict[int, str]) -> PolicyView:
     in_force = policy_for(tx, p.vip_level_id, at).id == p.id
-    return PolicyView(p.id, _(p.name), p.vip_level_id, names.get(p.vip_level_id, _("Every customer")) if p.vip_level_id
+    return PolicyView(p.id, policy_name(p.name), p.vip_level_id, names.get(p.vip_level_id, _("Every customer")) if p.vip_level_id
                       else _("Every customer"), p.version, p.effective_from, p.created_by_name, p.created_at,
                       p.note, p.rules, p.effective_from > at, in_force, p.version_id)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm.util import identity_key
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import FEE_LABELS
-from app.i18n import Lazy, N_, _, fmt_decimal, fmt_money
+from app.i18n import Lazy, Message, N_, _, app_name, message_parts, render_stored
 from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         User, Wallet)
 from app.money import CNY, VND, Money
@@ -106,10 +106,24 @@ def _insert_ignore(tx: Session, model: Any, values: dict[str, Any]) -> None:
     tx.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
+#: the first bank accounts the app opens for a new company (stored in English, shown translated)
+DEFAULT_ACCOUNT_NAMES = (N_("Company bank account (VND)"), N_("Alipay (CNY)"))
+
+
+def entry_memo(entry: JournalEntry) -> str:
+    """An entry's description in the reader's language (what a person typed, as typed)."""
+    return render_stored(entry.memo, entry.memo_key, entry.memo_params)
+
+
 def account_name(acc: LedgerAccount) -> str:
-    """A system account's name in the viewer's language; others as their owners named them."""
-    known = SYSTEM_ACCOUNTS.get(acc.code)
-    return _(known[2]) if known else acc.name
+    """A system account's name in the viewer's language; others as their owners named them
+    (the first accounts the app opened, translated until someone renames them)."""
+    return account_label(acc.code, acc.name)
+
+
+def account_label(code: str, name: str) -> str:
+    known = SYSTEM_ACCOUNTS.get(code)
+    return _(known[2]) if known else app_name(name, DEFAULT_ACCOUNT_NAMES)
 
 
 def account(tx: Session, code: str) -> LedgerAccount:
@@ -187,7 +201,7 @@ def _move_balance(tx: Session, acc: LedgerAccount, delta: int, allow_credit: boo
     return result[0]
 
 
-def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: str = "",
+def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: str | Message = "",
          reference: str = "", counterpart: str = "", order_id: int | None = None,
          customer_id: int | None = None, shop_order_id: int | None = None,
          rate: Decimal | None = None, value_date: date | None = None,
@@ -195,7 +209,8 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
     """Write one balanced entry and move every balance it touches, in the caller's transaction.
 
     ``allow_credit``: whether a wallet debited by this entry may use its credit limit (a deposit
-    may; money paid back out to the customer may not).
+    may; money paid back out to the customer may not). A memo the app writes is a ``Message``
+    (read in the reader's language); a str is what a person typed.
     """
     lines = [l for l in lines if not l.amount.is_zero()]
     if not lines:
@@ -221,7 +236,9 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
             new = _move_balance(tx, accounts[acc_id], deltas[acc_id], allow_credit)
             after[acc_id] = new - deltas[acc_id]      # the balance before this entry
     at = now(tx)
-    entry = JournalEntry(at=at, value_date=value_date, kind=kind, memo=memo[:2000], reference=reference[:120],
+    memo_text, memo_key, memo_params = message_parts(memo)
+    entry = JournalEntry(at=at, value_date=value_date, kind=kind, memo=memo_text[:2000], memo_key=memo_key,
+                         memo_params=memo_params, reference=reference[:120],
                          counterpart=counterpart[:200], actor_id=actor.user_id, actor_name=actor.name,
                          order_id=order_id, customer_id=customer_id, shop_order_id=shop_order_id,
                          rate=rate, reverses_id=reverses_id)
@@ -251,7 +268,7 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
     record(tx, actor, "journal_entry", entry.id, kind, after={
         "order_id": order_id, "customer_id": customer_id, "reference": reference or None,
         "lines": [f"{accounts[l.account_id].code} {l.amount.amount} {l.amount.currency}" for l in lines]},
-        note=memo[:500])
+        note=memo if isinstance(memo, Message) else memo[:500])
     return entry
 
 
@@ -295,7 +312,7 @@ class AccountView:
 
 
 def _view(a: LedgerAccount) -> AccountView:
-    return AccountView(a.id, a.code, a.name, a.kind, a.currency, a.book, a.shown_balance(), a.is_active)
+    return AccountView(a.id, a.code, account_name(a), a.kind, a.currency, a.book, a.shown_balance(), a.is_active)
 
 
 def cash_accounts(db: Database, actor: Actor, book: str | None = None, active_only: bool = True) -> list[AccountView]:
@@ -381,8 +398,8 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
         entry = post(tx, actor, "cny_funding", [
             debit(cny_acc.id, cny, amount_vnd=vnd), credit(exchange, cny),
             debit(exchange, vnd), credit(vnd_acc.id, vnd)],
-            memo=(note or "").strip() or _("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)").format(
-                cny=fmt_money(cny), vnd=fmt_money(vnd), rate=fmt_decimal((vnd_amount / cny_amount).quantize(Decimal("0.01")))),
+            memo=(note or "").strip() or Message(N_("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)"),
+                                                 cny=cny, vnd=vnd, rate=(vnd_amount / cny_amount).quantize(Decimal("0.01"))),
             reference=reference.strip(), counterpart=cny_acc.name, value_date=value_date,
             rate=(vnd_amount / cny_amount).quantize(Decimal("0.000001")))
         return entry.id
@@ -391,10 +408,10 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
 def ensure_default_accounts(tx: Session) -> None:
     """A first VND bank account and a first CNY account, so a new company can start at once."""
     at = now(tx)
-    for code, book, currency, name in (("cash_vnd:1", "vn", VND, N_("Company bank account (VND)")),
-                                       ("cny:1", "cn", CNY, N_("Alipay (CNY)"))):
+    for (code, book, currency), name in zip((("cash_vnd:1", "vn", VND), ("cny:1", "cn", CNY)),
+                                            DEFAULT_ACCOUNT_NAMES):
         if tx.scalar(select(LedgerAccount.id).where(LedgerAccount.book == book).limit(1)) is None:
-            _insert_ignore(tx, LedgerAccount, dict(code=code, name=_(name), name_key=account_name_key(_(name)),
+            _insert_ignore(tx, LedgerAccount, dict(code=code, name=name, name_key=account_name_key(name),
                                                    kind="asset", currency=currency, book=book, balance=0,
                                                    is_active=True, created_at=at))
 
@@ -445,7 +462,7 @@ def get_entry(db: Database, actor: Actor, entry_id: int) -> EntryView:
                                None if l.balance_after is None else Money.from_minor(
                                    -l.balance_after if l.account.credit_normal else l.balance_after, l.currency))
                       for l in e.lines)
-        return EntryView(e.id, e.at, e.value_date, e.kind, e.memo, e.reference, e.counterpart, e.actor_name,
+        return EntryView(e.id, e.at, e.value_date, e.kind, entry_memo(e), e.reference, e.counterpart, e.actor_name,
                          e.order_id, code or "", e.customer_id, e.reverses_id, rev, lines)
 
 
@@ -512,7 +529,7 @@ class BookSummary:
 
 
 def _line_rows(s: Session, where: list, after_id: int | None, limit: int | None, credit_normal: bool):
-    q = (select(JournalLine, JournalEntry, LedgerAccount.name, Order.code)
+    q = (select(JournalLine, JournalEntry, LedgerAccount.code, LedgerAccount.name, Order.code)
          .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
          .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
          .outerjoin(Order, Order.id == JournalEntry.order_id)
@@ -523,11 +540,12 @@ def _line_rows(s: Session, where: list, after_id: int | None, limit: int | None,
     if limit is not None:
         q = q.limit(limit)
     out = []
-    for line, entry, acc_name, code in s.execute(q):
+    for line, entry, acc_code, acc_name, code in s.execute(q):
+        acc_name = account_label(acc_code, acc_name)
         amount = -line.amount if credit_normal else line.amount
         money = Money.from_minor(amount, line.currency)
         out.append(BookLine(line.id, entry.id, line.at, entry.value_date, entry.kind, acc_name, entry.reference,
-                            entry.counterpart, entry.memo, code or "",
+                            entry.counterpart, entry_memo(entry), code or "",
                             money if amount > 0 else None, -money if amount < 0 else None,
                             Money.from_minor(-line.balance_after if credit_normal else line.balance_after,
                                              line.currency),

@@ -1,7 +1,9 @@
 """Telling people: in-app notifications to staff, and the customer outbox (sent by a transport).
 
 Both are rows written in the caller's transaction, so a notification exists exactly when the
-change it announces does. Customer messages are rendered in the customer's language.
+change it announces does. Customer messages are rendered in the customer's language when
+queued (they are sent as they are); staff notifications are stored as message keys and values
+and rendered in the reader's current language when read.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, display, translate
+from app.i18n import N_, Message, display, message_parts, translate
 from app.models import Customer, CustomerMessage, StaffNotification, User, UserRole
 from app.permissions import Role
 from app.services.activity import now
@@ -44,13 +46,20 @@ CUSTOMER_TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
-def notify_staff(tx: Session, user_ids: Iterable[int | None], title: str, body: str = "",
-                 entity: str | None = None, entity_id: int | None = None) -> int:
+def notify_staff(tx: Session, user_ids: Iterable[int | None], title: str | Message,
+                 body: str | Message = "", entity: str | None = None,
+                 entity_id: int | None = None) -> int:
+    """Tell staff in the app. A ``Message`` title or body is stored as its key and values and
+    shown in each reader's language when read (a plain str is text someone typed, kept as is)."""
     at = now(tx)
+    title_text, title_key, title_params = message_parts(title)
+    body_text, body_key, body_params = message_parts(body)
     n = 0
     for uid in {u for u in user_ids if u is not None}:
-        tx.add(StaffNotification(user_id=uid, title=title[:300], body=body, entity=entity,
-                                 entity_id=entity_id, created_at=at))
+        tx.add(StaffNotification(user_id=uid, title=title_text[:300], body=body_text,
+                                 title_key=title_key, title_params=title_params,
+                                 body_key=body_key, body_params=body_params,
+                                 entity=entity, entity_id=entity_id, created_at=at))
         n += 1
     return n
 

@@ -21,7 +21,7 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import SERVICES
 from app.clock import local_day
-from app.i18n import Lazy, N_, _, fmt_decimal
+from app.i18n import Lazy, Message, N_, _, fmt_decimal
 from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFile, OrderItem,
                         OrderMessage, OrderService, Parcel, Shop, StoredFile, User, UserRole,
                         Warehouse)
@@ -419,7 +419,7 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
                           assignee_id=order.care_staff_id, note=outcome.why)
         else:
             open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id)
-            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _("New consignment order {code} to confirm").format(code=order.code),
+            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), Message(N_("New consignment order {code} to confirm"), code=order.code),
                          entity="order", entity_id=order.id)
     elif action == "deposit":
         if order.kind == OrderKind.PURCHASE:
@@ -427,13 +427,13 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
         open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER),
-                     _("Order {code} is deposited and waits for confirmation").format(code=order.code),
+                     Message(N_("Order {code} is deposited and waits for confirmation"), code=order.code),
                      entity="order", entity_id=order.id)
     elif action in ("accept", "claim"):
         order.accepted_at = now(tx)
         close_tasks(tx, actor, "order", order.id, {TaskKind.HANDLE_ORDER, TaskKind.HANDLE_CONSIGNMENT})
         _set_commitments(tx, order)
-        care_title = _("Look after order {code} for {customer}").format(code=order.code, customer=customer.name)
+        care_title = Message(N_("Look after order {code} for {customer}"), code=order.code, customer=customer.name)
         # Looking after the order lasts its whole life: due when it should be complete.
         look_after_until = order.committed_deliver_by + timedelta(
             days=settings_service.get(tx, "orders.feedback_days"))
@@ -445,7 +445,7 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
         if order.status == S.AWAITING_APPROVAL:
             open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "order", order.id)
         notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + [order.care_staff_id, order.ordering_staff_id],
-                     _("Order {code} confirmed").format(code=order.code), entity="order", entity_id=order.id)
+                     Message(N_("Order {code} confirmed"), code=order.code), entity="order", entity_id=order.id)
         care = tx.get(User, order.care_staff_id) if order.care_staff_id else None
         notify_customer(tx, customer, "order_confirmed", "order", order.id, code=order.code,
                         care=care.full_name if care else "")
@@ -667,7 +667,7 @@ def assign_staff(db: Database, actor: Actor, order_id: int, care_staff_id: int |
                 if task.role == Role.ORDERING.value and "ordering_staff_id" in after:
                     task.assignee_id = ordering_staff_id
             notify_staff(tx, [after.get("care_staff_id"), after.get("ordering_staff_id")],
-                         _("You were assigned order {code}").format(code=order.code),
+                         Message(N_("You were assigned order {code}"), code=order.code),
                          entity="order", entity_id=order.id)
 
 
@@ -776,7 +776,7 @@ def post_message(db: Database, actor: Actor, order_id: int, channel: str, body: 
         tx.flush()
         if channel == "internal":
             notify_staff(tx, [u for u in (order.care_staff_id, order.ordering_staff_id) if u != actor.user_id],
-                         _("New internal message on {code}").format(code=order.code), text[:200],
+                         Message(N_("New internal message on {code}"), code=order.code), text[:200],
                          "order", order.id)
         return msg.id
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from app.db import Database
 from app.documents.labels import Label
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _, fmt_datetime, fmt_decimal
+from app.i18n import Lazy, Message, N_, _, fmt_datetime, fmt_decimal
 from app.models import (AlertNote, Customer, Order, OrderItem, Parcel, SettingValue, Shop,
                         ShopOrder, Shipment, User, Warehouse)
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
@@ -41,11 +41,11 @@ from app.settings import SETTINGS
 from app.text import fold, search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.orders import CLOSED, OrderKind, OrderStatus, flow_for
-from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
+from app.workflows.parcels import (OWNERLESS_SHELF, PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage,
+                                   shelf_label)
 from app.workflows.tasks import TaskKind
 
 P = ParcelStatus
-OWNERLESS_SHELF = "OWNERLESS"
 #: bins per destination: a customer's parcels always go to the same bin (HN-07)
 BINS = 40
 
@@ -178,6 +178,14 @@ def _weights(m_weight: Decimal | None, charge: Decimal | None) -> str:
     return _("{kg} kg").format(kg=fmt_kg(m_weight))
 
 
+def _weights_sentence(m_weight: Decimal | None, charge: Decimal | None) -> str:
+    """The weighing as a sentence of its own (a fragment glued after another sentence read
+    "… to be matched. not weighed yet" in every language)."""
+    if m_weight is None and charge is None:
+        return _("Not weighed yet.")
+    return _("Weight: {weights}.").format(weights=_weights(m_weight, charge))
+
+
 def receive_cn(db: Database, actor: Actor, warehouse_id: int, raw_code: str,
                measurements: Measurements = NO_MEASUREMENTS) -> ScanResult:
     """One scan at the China receiving station: received, already received, unknown (becomes an
@@ -253,16 +261,16 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
         if row.status == P.LOST:
             close_tasks(tx, actor, "parcel", row.id, {TaskKind.LOST_PARCEL})
             notify_staff(tx, [row.care_staff_id, row.ordering_staff_id],
-                         _("Parcel {code} of order {order}, flagged lost, has arrived").format(
-                             code=code, order=row.order_code or "—"), entity="parcel", entity_id=row.id)
+                         Message(N_("Parcel {code} of order {order}, flagged lost, has arrived"),
+                                 code=code, order=row.order_code or "—"), entity="parcel", entity_id=row.id)
         if excess:
             title = f"{row.order_code} · {code}"
             open_task(tx, actor, TaskKind.CHECK_PARCEL, Role.ORDERING,
-                      _("Excess parcel for {order}: the shop sent more parcels than expected").format(
-                          order=row.order_code), "parcel", row.id,
+                      Message(N_("Excess parcel for {order}: the shop sent more parcels than expected"),
+                              order=row.order_code), "parcel", row.id,
                       assignee_id=row.ordering_staff_id, note=title)
             notify_staff(tx, [row.ordering_staff_id],
-                         _("Excess parcel {code} for order {order}").format(code=code, order=row.order_code),
+                         Message(N_("Excess parcel {code} for order {order}"), code=code, order=row.order_code),
                          entity="parcel", entity_id=row.id)
         if row.order_id is not None and row.order_status in _ARRIVE_CN_FROM.get(row.order_kind, ()):
             from app.services.orders import follow_parcels
@@ -305,8 +313,8 @@ def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, ra
               _("Find the owner of parcel {code}").format(code=code), "parcel", pid)
     return ScanResult(Outcome.OWNERLESS, code, _("Unknown code — ownerless parcel"),
                       _("No order expects {code}. Put it on the ownerless shelf; it is in the "
-                        "ownerless queue to be matched. {weights}").format(
-                          code=code, weights=_weights(m.weight_kg, charge)),
+                        "ownerless queue to be matched.").format(code=code)
+                      + "\n" + _weights_sentence(m.weight_kg, charge),
                       pid, shelf=OWNERLESS_SHELF, weight_kg=m.weight_kg, chargeable_kg=charge)
 
 
@@ -322,7 +330,7 @@ def _already(tx: Session, actor: Actor, warehouse_id: int, code: str, row, m: Me
     who = tx.scalar(select(User.full_name).where(User.id == row.received_cn_by_id)) if row.received_cn_by_id else ""
     detail_parts.insert(0, _("Received {when} by {who}; now: {status}. Shelf {shelf}.").format(
         when=fmt_datetime(row.received_cn_at), who=who or "—",
-        status=_(PARCEL_STATUS_LABELS.get(row.status, row.status)), shelf=row.shelf or "—"))
+        status=_(PARCEL_STATUS_LABELS.get(row.status, row.status)), shelf=shelf_label(row.shelf) or "—"))
     owner = _("ownerless") if row.ownerless else f"{row.customer_code or ''} · {row.order_code or ''}"
     return ScanResult(Outcome.ALREADY, code, _("Already received — {who}").format(who=owner),
                       "\n".join(detail_parts), row.id, row.customer_code or "", row.order_code or "",
@@ -660,8 +668,8 @@ def match_parcel(db: Database, actor: Actor, parcel_id: int, order_id: int, evid
                after={"tracking_code": p.tracking_code, "shelf": p.shelf}, note=note)
         close_tasks(tx, actor, "parcel", p.id, {TaskKind.MATCH_PARCEL})
         notify_staff(tx, [order.care_staff_id, order.ordering_staff_id],
-                     _("Ownerless parcel {code} was matched to order {order}").format(
-                         code=p.tracking_code, order=order.code), note[:200], "order", order.id)
+                     Message(N_("Ownerless parcel {code} was matched to order {order}"),
+                             code=p.tracking_code, order=order.code), note[:200], "order", order.id)
         tx.flush()
         follow_orders(tx, actor, [order.id])
 
@@ -695,8 +703,8 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
                        {"status": P.LOST.value}, reason)
                 purchase = order is not None and order.kind == OrderKind.PURCHASE
                 assignee = (order.ordering_staff_id if purchase else order.care_staff_id) if order else None
-                title = _("Lost parcel {code} of order {order}: not received after {n} days").format(
-                    code=parcel.tracking_code, order=order.code if order else "—", n=days)
+                title = Message(N_("Lost parcel {code} of order {order}: not received after {n} days"),
+                                code=parcel.tracking_code, order=order.code if order else "—", n=days)
                 open_task(tx, actor, TaskKind.LOST_PARCEL, Role.ORDERING if purchase else Role.CARE,
                           title, "parcel", parcel.id, assignee_id=assignee)
                 notify_staff(tx, [assignee], title, entity="parcel", entity_id=parcel.id)
@@ -719,8 +727,8 @@ def mark_parcel_lost(db: Database, actor: Actor, parcel_id: int, reason: str) ->
         order = tx.get(Order, p.order_id) if p.order_id else None
         if order is not None:
             notify_staff(tx, [order.care_staff_id, order.ordering_staff_id],
-                         _("Parcel {code} of order {order} was declared lost").format(
-                             code=p.tracking_code, order=order.code), reason.strip(), "order", order.id)
+                         Message(N_("Parcel {code} of order {order} was declared lost"),
+                                 code=p.tracking_code, order=order.code), reason.strip(), "order", order.id)
         tx.flush()
         follow_orders(tx, actor, [p.order_id])
 

@@ -19,7 +19,7 @@ from app.bounds import too_large, too_long
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import OrderFacts, Tariff, quote, to_vnd
-from app.i18n import Lazy, N_, _, fmt_decimal, fmt_money
+from app.i18n import Lazy, Message, N_, Percent, _
 from app.models import (Customer, LedgerAccount, Order, OrderItem, OrderMoney, Parcel, Shop,
                         ShopOrder, User, VipLevel)
 from app.money import CNY, VND, Money
@@ -115,7 +115,7 @@ def tariff_of(tx: Session, om: OrderMoney) -> Tariff:
 class DepositOutcome:
     taken: bool
     amount: Money | None = None
-    why: str = ""
+    why: "str | Message" = ""   # why it was not taken, read in the reader's language
 
 
 def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False) -> DepositOutcome:
@@ -138,8 +138,8 @@ def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False
                 ledger.post(tx, actor, "deposit", [
                     ledger.debit(w.account_id, amount),
                     ledger.credit(ledger.account(tx, "receivable").id, amount, order_id=order.id)],
-                    memo=_("Deposit {percent} of goods {goods} × {rate}").format(
-                        percent=f"{fmt_decimal(pct)} %", goods=fmt_money(order.goods_cny), rate=fmt_decimal(rate)),
+                    memo=Message(N_("Deposit {percent} of goods {goods} × {rate}"),
+                                 percent=Percent(pct), goods=order.goods_cny, rate=rate),
                     counterpart=customer.name, order_id=order.id, customer_id=order.customer_id, rate=rate)
             om.deposit_percent, om.deposit_held = pct, amount
     except (ledger.InsufficientFunds, NoRate) as exc:
@@ -151,7 +151,7 @@ def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False
             want = exc.params["needed"]
             notify_customer(tx, customer, "deposit_needed", "order", order.id, code=order.code, amount=want,
                             balance=held, missing=want - held - _limit if want > held + _limit else want)
-        return DepositOutcome(False, None, str(exc))
+        return DepositOutcome(False, None, Message(exc.msgid, **exc.params))
     return DepositOutcome(True, amount)
 
 
@@ -179,7 +179,7 @@ def refund_deposit(tx: Session, actor: Actor, order: Order, reason: str) -> Mone
     ledger.post(tx, actor, "deposit_refund", [
         ledger.debit(ledger.account(tx, "receivable").id, amount, order_id=order.id),
         ledger.credit(w.account_id, amount)],
-        memo=reason or _("Deposit refunded"), counterpart=customer.name, order_id=order.id,
+        memo=reason or Message(N_("Deposit refunded")), counterpart=customer.name, order_id=order.id,
         customer_id=order.customer_id, rate=om.selling_rate)
     om.deposit_held = Money.zero(VND)
     notify_customer(tx, customer, "refund", "order", order.id, code=order.code, amount=amount, reason=reason or "")
@@ -547,11 +547,11 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
             at_cost = to_vnd(paid, b)
             fx = Money(paid.amount * (rate - b), VND)
             bargain_vnd = charged_vnd - at_cost - fx
-            memo = _("{shop} {no}: goods {goods} + shipping {shipping} − discount {discount} = paid {paid} "
-                     "(buying rate {b}); charged {charged} × {rate} = {charged_vnd}").format(
-                shop=so.shop.name, no=no, goods=fmt_money(Money(goods, CNY)), shipping=fmt_money(Money(shipping, CNY)),
-                discount=fmt_money(Money(discount, CNY)), paid=fmt_money(paid), b=fmt_decimal(b),
-                charged=fmt_money(charged), rate=fmt_decimal(rate), charged_vnd=fmt_money(charged_vnd))
+            memo = Message(N_("{shop} {no}: goods {goods} + shipping {shipping} − discount {discount} = paid {paid} "
+                              "(buying rate {b}); charged {charged} × {rate} = {charged_vnd}"),
+                           shop=so.shop.name, no=no, goods=Money(goods, CNY), shipping=Money(shipping, CNY),
+                           discount=Money(discount, CNY), paid=paid, b=b, charged=charged, rate=rate,
+                           charged_vnd=charged_vnd)
             ledger.post(tx, actor, "purchase", [
                 ledger.credit(acc.id, paid, amount_vnd=at_cost),
                 ledger.debit(ledger.account(tx, "purchase_cost").id, paid, amount_vnd=at_cost),
@@ -575,15 +575,14 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
                 ledger.post(tx, actor, "shortage_refund", [
                     ledger.debit(ledger.account(tx, "receivable").id, refund, order_id=order.id),
                     ledger.credit(w.account_id, refund)],
-                    memo=_("{n} item(s) short from {shop}: deposit {percent} of {missing} × {rate} refunded").format(
-                        n=short_items, shop=so.shop.name, percent=f"{fmt_decimal(pct)} %", missing=fmt_money(missing),
-                        rate=fmt_decimal(rate)),
+                    memo=Message(N_("{n} item(s) short from {shop}: deposit {percent} of {missing} × {rate} refunded"),
+                                 n=short_items, shop=so.shop.name, percent=Percent(pct), missing=missing, rate=rate),
                     reference=no, counterpart=customer.name, order_id=order.id, customer_id=order.customer_id,
                     shop_order_id=so.id, rate=rate)
                 om.deposit_held = om.deposit_held - refund
             notify_customer(tx, customer, "shortage_refund", "order", order.id, code=order.code, shop=so.shop.name,
                             missing=short_items, amount=refund)
-            notify_staff(tx, [order.care_staff_id], _("Order {code}: {n} item(s) short from {shop}").format(
+            notify_staff(tx, [order.care_staff_id], Message(N_("Order {code}: {n} item(s) short from {shop}"),
                 code=order.code, n=short_items, shop=so.shop.name), entity="order", entity_id=order.id)
         for i in items:
             i.quantity_bought = data.quantities[i.id]
@@ -609,9 +608,9 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
             "shop": so.shop.name, "platform_order_no": no, "paid_cny": paid, "short_items": short_items,
             "refund": refund})
         if alert:
-            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), _(
-                "Bargaining profit {profit} on {shop} for order {code}").format(
-                profit=fmt_money(profit), shop=so.shop.name, code=order.code), entity="shop_order", entity_id=so.id)
+            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), Message(N_(
+                "Bargaining profit {profit} on {shop} for order {code}"),
+                profit=profit, shop=so.shop.name, code=order.code), entity="shop_order", entity_id=so.id)
         _add_codes(tx, actor, order, so, codes)
         # Every item bought or short: the order is purchased (or out of stock if nothing was).
         if all(i.quantity_bought is not None for i in order.items):
@@ -690,11 +689,11 @@ def chase_missing_tracking_codes(db: Database) -> int:
                                                      Task.entity_id == so.id, Task.status == "open"))
             if exists:
                 continue
-            title = _("{code} · chase {shop} ({no}) for a tracking code").format(
-                code=order.code, shop=so.shop.name, no=so.platform_order_no or "—")
+            title = Message(N_("{code} · chase {shop} ({no}) for a tracking code"),
+                            code=order.code, shop=so.shop.name, no=so.platform_order_no or "—")
             open_task(tx, SYSTEM_ACTOR, TaskKind.CHASE_SHOP, Role.ORDERING, title, "shop_order", so.id,
                       assignee_id=so.ordering_staff_id or order.ordering_staff_id,
-                      note=_("Paid {days} days ago without a tracking code.").format(days=days))
+                      note=Message(N_("Paid {days} days ago without a tracking code."), days=days))
             opened += 1
     return opened
 

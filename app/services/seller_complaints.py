@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import to_vnd
-from app.i18n import Lazy, N_, _, fmt_datetime, fmt_money
+from app.i18n import Lazy, Message, N_, _, fmt_money
 from app.models import (Complaint, ComplaintFile, LedgerAccount, Order, Parcel, SellerComplaint, Shop,
                         ShopOrder, StoredFile, User)
 from app.money import CNY, Money
@@ -74,14 +74,18 @@ def after_sale_window(tx: Session, so: ShopOrder) -> tuple[datetime, datetime]:
 
 def countdown(deadline: datetime, at: datetime) -> str:
     """The time left before ``deadline`` as staff read it: "4 d 6 h left", "5 h left", "closed"."""
+    return countdown_message(deadline, at).render()
+
+
+def countdown_message(deadline: datetime, at: datetime) -> Message:
     left = deadline - at
     if left <= timedelta(0):
-        return _("Closed {when}").format(when=fmt_datetime(deadline))
+        return Message(N_("Closed {when}"), when=deadline)
     days, rest = divmod(int(left.total_seconds()), 86400)
     hours, rest = divmod(rest, 3600)
     if days:
-        return _("{days} d {hours} h left").format(days=days, hours=hours)
-    return _("{hours} h {minutes} min left").format(hours=hours, minutes=rest // 60)
+        return Message(N_("{days} d {hours} h left"), days=days, hours=hours)
+    return Message(N_("{hours} h {minutes} min left"), hours=hours, minutes=rest // 60)
 
 
 # -- opening -----------------------------------------------------------------------------------------------
@@ -157,8 +161,8 @@ def open_seller_complaint(db: Database, actor: Actor, data: SellerComplaintInput
         record(tx, actor, "shop_order", so.id, "seller_complaint", after={"code": sc.code, "claimed_cny": claimed})
         record(tx, actor, "order", order.id, "seller_complaint", after={"code": sc.code, "shop": shop.name})
         open_task(tx, actor, TaskKind.SELLER_COMPLAINT, Role.ORDERING,
-                  _("{code}: file the claim against {shop} ({no}) before {deadline}").format(
-                      code=sc.code, shop=shop.name, no=so.platform_order_no or "—", deadline=fmt_datetime(deadline)),
+                  Message(N_("{code}: file the claim against {shop} ({no}) before {deadline}"),
+                          code=sc.code, shop=shop.name, no=so.platform_order_no or "—", deadline=deadline),
                   "seller_complaint", sc.id, due_at=deadline, assignee_id=staff_id)
         return sc.id
 
@@ -222,8 +226,8 @@ def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal 
             entry = ledger.post(tx, actor, "seller_recovery", [
                 ledger.debit(acc.id, amount, amount_vnd=at_cost),
                 ledger.credit(ledger.account(tx, "purchase_cost").id, amount, amount_vnd=at_cost)],
-                memo=_("{code}: {amount} recovered from {shop} ({no})").format(
-                    code=sc.code, amount=fmt_money(amount), shop=shop.name, no=so.platform_order_no or "—"),
+                memo=Message(N_("{code}: {amount} recovered from {shop} ({no})"),
+                             code=sc.code, amount=amount, shop=shop.name, no=so.platform_order_no or "—"),
                 reference=sc.platform_case_no or sc.code, counterpart=shop.name, order_id=sc.order_id,
                 shop_order_id=so.id, rate=so.buying_rate)
             before = sc.status
@@ -236,8 +240,8 @@ def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal 
             close_tasks(tx, actor, "seller_complaint", sc.id)
             order = tx.get(Order, sc.order_id)
             notify_staff(tx, [u for u in (order.care_staff_id, sc.ordering_staff_id) if u != actor.user_id],
-                         _("{code}: {amount} recovered from {shop}").format(code=sc.code, amount=fmt_money(amount),
-                                                                           shop=shop.name),
+                         Message(N_("{code}: {amount} recovered from {shop}"), code=sc.code, amount=amount,
+                                 shop=shop.name),
                          entity="seller_complaint", entity_id=sc.id)
             return entry.id
     except StaleDataError:
@@ -299,7 +303,7 @@ def warn_seller_deadlines(db: Database) -> DeadlineSweep:
                    {"status": sc.status, "deadline_at": sc.deadline_at})
             close_tasks(tx, SYSTEM_ACTOR, "seller_complaint", sc.id, status=TaskStatus.CANCELLED)
             notify_staff(tx, [sc.ordering_staff_id, *managers],
-                         _("{code}: the after-sale window closed before the claim was filed").format(code=sc.code),
+                         Message(N_("{code}: the after-sale window closed before the claim was filed"), code=sc.code),
                          entity="seller_complaint", entity_id=sc.id)
             expired += 1
         soon = tx.scalars(select(SellerComplaint).where(SellerComplaint.status.in_(active),
@@ -309,11 +313,12 @@ def warn_seller_deadlines(db: Database) -> DeadlineSweep:
                           .order_by(SellerComplaint.deadline_at, SellerComplaint.id).with_for_update())
         for sc in list(soon):
             shop = tx.get(Shop, sc.shop_id)
-            title = _("{code}: the after-sale window with {shop} closes {deadline} ({left})").format(
-                code=sc.code, shop=shop.name, deadline=fmt_datetime(sc.deadline_at), left=countdown(sc.deadline_at, at))
+            title = Message(N_("{code}: the after-sale window with {shop} closes {deadline} ({left})"),
+                            code=sc.code, shop=shop.name, deadline=sc.deadline_at,
+                            left=countdown_message(sc.deadline_at, at))
             open_task(tx, SYSTEM_ACTOR, TaskKind.SELLER_COMPLAINT, Role.ORDERING, title, "seller_complaint", sc.id,
                       due_at=sc.deadline_at, assignee_id=sc.ordering_staff_id,
-                      note=_("File the claim, or escalate to the platform, before the window closes."))
+                      note=Message(N_("File the claim, or escalate to the platform, before the window closes.")))
             notify_staff(tx, [sc.ordering_staff_id, *managers], title, entity="seller_complaint", entity_id=sc.id)
             sc.warned_at = at
             record(tx, SYSTEM_ACTOR, "seller_complaint", sc.id, "deadline_warning", after={"deadline_at": sc.deadline_at})
@@ -414,8 +419,7 @@ def get_seller_complaint(db: Database, actor: Actor, sc_id: int) -> SellerCompla
         shop = s.get(Shop, sc.shop_id)
         staff = s.scalar(select(User.full_name).where(User.id == sc.ordering_staff_id)) if sc.ordering_staff_id else ""
         complaint_code = s.scalar(select(Complaint.code).where(Complaint.id == sc.complaint_id)) if sc.complaint_id else ""
-        account = s.scalar(select(LedgerAccount.name).where(LedgerAccount.id == sc.cny_account_id)) \
-            if sc.cny_account_id else ""
+        account = ledger.account_name(s.get(LedgerAccount, sc.cny_account_id)) if sc.cny_account_id else ""
         files = tuple(FileView(f.id, f.file_id, f.name, f.uploaded_at) for f in s.scalars(
             select(ComplaintFile).join(StoredFile, StoredFile.id == ComplaintFile.file_id)
             .where(ComplaintFile.seller_complaint_id == sc.id).order_by(ComplaintFile.id)))

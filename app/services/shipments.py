@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound, UnweighedParcels, ValidationFailed
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, Message, N_, _
 from app.models import Customer, Order, Parcel, Shipment, ShipmentParcel, User, Warehouse
 from app.permissions import Actor, Perm, Role, require
 from app.services import settings as settings_service
@@ -25,6 +25,7 @@ from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.parcels import OWNERLESS_SHELF, shelf_for
+from app.workflows.parcels import shelf_label
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements,
                                    fmt_kg, follow_orders, log_event, refused)
 from app.services.tasks import close_tasks, open_task
@@ -327,7 +328,7 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
         follow_orders(tx, actor, [p.order_id for p in rows])
         receivers = RECEIVERS[direction]
         notify_staff(tx, [u for r in receivers for u in staff_ids_with_role(tx, r)],
-                     _("Shipment {code} is on its way ({n} parcels)").format(code=sh.code, n=len(rows)),
+                     Message(N_("Shipment {code} is on its way ({n} parcels)"), code=sh.code, n=len(rows)),
                      entity="shipment", entity_id=sh.id)
         return len(rows)
 
@@ -463,7 +464,7 @@ def receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str,
         tx.flush()
         if direction is Direction.TO_VN:
             follow_orders(tx, actor, [p.order_id])
-        detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=p.shelf) + " " + counts, weights) if x)
+        detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=shelf_label(p.shelf)) + " " + counts, weights) if x)
         if extra:
             return ScanResult(Outcome.EXTRA, code, _("Extra parcel — not on the manifest · {who}").format(who=who),
                               detail, p.id, ccode, ocode, p.shelf, dest.code, m.weight_kg, facts=_facts(sh))
@@ -543,15 +544,15 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
                                                     ShipmentParcel.parcel_id == line.parcel_id)
                        .values(missing=True))
             open_task(tx, actor, TaskKind.LOST_PARCEL, origin_team,
-                      _("Parcel {code} left in {shipment} but did not arrive").format(
-                          code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
+                      Message(N_("Parcel {code} left in {shipment} but did not arrive"),
+                              code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
                       note=sh.code)
             log_event(tx, actor, at, "parcel", line.parcel_id, "missing_on_arrival", None,
                       {"shipment": sh.code})
         for line in recon.extra:
             open_task(tx, actor, TaskKind.CHECK_PARCEL, origin_team,
-                      _("Parcel {code} arrived in {shipment} without being on its manifest").format(
-                          code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
+                      Message(N_("Parcel {code} arrived in {shipment} without being on its manifest"),
+                              code=line.tracking_code, shipment=sh.code), "parcel", line.parcel_id,
                       note=sh.code)
         if direction is Direction.TO_VN:
             for line in recon.received + recon.extra:
@@ -567,8 +568,8 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
                 "extra": len(recon.extra), "weight_warnings": len(recon.weight_warnings)})
         if recon.missing or recon.extra:
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, origin_team),
-                         _("Shipment {code} closed: {missing} missing, {extra} extra").format(
-                             code=sh.code, missing=len(recon.missing), extra=len(recon.extra)),
+                         Message(N_("Shipment {code} closed: {missing} missing, {extra} extra"),
+                                 code=sh.code, missing=len(recon.missing), extra=len(recon.extra)),
                          entity="shipment", entity_id=sh.id)
         return recon
 

@@ -2,11 +2,11 @@
 
 Notifications are rows written by the services that announce something (app.services
 .notifications.notify_staff); this module reads and marks them for the person signed in, and
-``tell_staff`` writes one in each recipient's own language.
+``tell_staff`` writes one from msgids and values. What is stored is the message (key and values),
+so a notification reads in the language the reader uses now, whatever it was when written.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.i18n import Lazy, display, translate
+from app.i18n import LANGUAGES, Message, render_stored
 from app.models import StaffNotification, User
 from app.permissions import Actor, Perm, require
 from app.services.activity import now
@@ -39,29 +39,14 @@ class NotificationView:
 
 def tell_staff(tx: Session, user_ids: Iterable[int | None], title_msgid: str, body_msgid: str = "",
                entity: str | None = None, entity_id: int | None = None, **params: Any) -> int:
-    """Notify people, each in the language they chose (``Lazy`` params are translated too)."""
+    """Notify the active people among ``user_ids``; title and body are shown in each reader's
+    language when read (``Lazy`` values and nested ``Message``s are translated too)."""
     ids = {u for u in user_ids if u is not None}
     if not ids:
         return 0
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for uid, lang in tx.execute(select(User.id, User.language).where(User.id.in_(ids),
-                                                                      User.is_active.is_(True))):
-        by_lang[lang or "vi"].append(uid)
-    n = 0
-    for lang, people in by_lang.items():
-        values = {k: translate(v, lang) if isinstance(v, Lazy) else display(v, lang)
-                  for k, v in params.items()}
-        title = _fill(translate(title_msgid, lang), values)
-        body = _fill(translate(body_msgid, lang), values) if body_msgid else ""
-        n += notify_staff(tx, people, title, body, entity, entity_id)
-    return n
-
-
-def _fill(text: str, values: dict[str, Any]) -> str:
-    try:
-        return text.format(**values)
-    except (KeyError, IndexError, ValueError):
-        return text
+    people = list(tx.scalars(select(User.id).where(User.id.in_(ids), User.is_active.is_(True))))
+    return notify_staff(tx, people, Message(title_msgid, **params),
+                        Message(body_msgid, **params) if body_msgid else "", entity, entity_id)
 
 
 def unread_count(db: Database, actor: Actor) -> int:
@@ -75,7 +60,8 @@ def unread_count(db: Database, actor: Actor) -> int:
 
 def inbox(db: Database, actor: Actor, unread_only: bool = False, before_id: int | None = None,
           limit: int = 100) -> list[NotificationView]:
-    """One page of the person's notifications, newest first (keyset: pass the last id seen)."""
+    """One page of the person's notifications, newest first (keyset: pass the last id seen),
+    each in the language the person reads now (``actor.language``), whatever it was written in."""
     require(actor, Perm.VIEW_TASKS)
     if actor.user_id is None:
         return []
@@ -84,9 +70,12 @@ def inbox(db: Database, actor: Actor, unread_only: bool = False, before_id: int 
         q = q.where(StaffNotification.read_at.is_(None))
     if before_id is not None:
         q = q.where(StaffNotification.id < before_id)
+    lang = actor.language if actor.language in LANGUAGES else None
     with db.read() as s:
         rows = s.scalars(q.order_by(StaffNotification.id.desc()).limit(limit))
-        return [NotificationView(n.id, n.title, n.body, n.entity, n.entity_id, n.created_at, n.read_at)
+        return [NotificationView(n.id, render_stored(n.title, n.title_key, n.title_params, lang),
+                                 render_stored(n.body, n.body_key, n.body_params, lang),
+                                 n.entity, n.entity_id, n.created_at, n.read_at)
                 for n in rows]
 
 

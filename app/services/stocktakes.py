@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, Message, N_, _
 from app.models import Customer, Order, Parcel, Stocktake, StocktakeLine, User, Warehouse
 from app.permissions import Actor, Perm, Role, require
 from app.services.activity import now, record
@@ -170,8 +170,8 @@ def close_stocktake(db: Database, actor: Actor, stocktake_id: int) -> StocktakeV
                 "excess": st.excess_count})
         if st.missing_count or st.excess_count:
             team = Role.FORWARDER_CN if wh.country == "CN" else Role.WAREHOUSE_VN
-            title = _("Stocktake of {warehouse}: {missing} missing, {excess} should not be there").format(
-                warehouse=wh.name, missing=st.missing_count, excess=st.excess_count)
+            title = Message(N_("Stocktake of {warehouse}: {missing} missing, {excess} should not be there"),
+                            warehouse=wh.name, missing=st.missing_count, excess=st.excess_count)
             open_task(tx, actor, TaskKind.CHECK_PARCEL, team, title, "stocktake", st.id)
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), title, entity="stocktake", entity_id=st.id)
     return get_stocktake(db, actor, stocktake_id)

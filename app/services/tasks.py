@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _
+from app.i18n import LANGUAGES, Lazy, Message, N_, _, message_parts, render_stored
 from app.models import Order, Task, User, UserRole
 from app.permissions import ROLE_LABELS, SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import settings as settings_service
@@ -36,13 +36,15 @@ def default_due_in(tx: Session, kind: TaskKind | str) -> timedelta | None:
     return timedelta(hours=settings_service.get(tx, key)) if key else None
 
 
-def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str,
+def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str | Message,
               entity: str | None = None, entity_id: int | None = None,
               due_in: timedelta | None = None, due_at: datetime | None = None,
-              assignee_id: int | None = None, note: str = "") -> Task:
+              assignee_id: int | None = None, note: str | Message = "") -> Task:
     """Put a task in ``role``'s queue (and on ``assignee_id``'s list), unless the same one is open.
 
-    Without ``due_in`` or ``due_at`` the task is due after the hours set for its kind."""
+    Without ``due_in`` or ``due_at`` the task is due after the hours set for its kind. A title or
+    note the app writes is a ``Message`` (stored as key and values, read in the reader's
+    language); a plain str is text a person typed."""
     same = select(Task).where(Task.kind == str(kind), Task.entity == entity, Task.entity_id == entity_id,
                               Task.role == role.value, Task.status == TaskStatus.OPEN)
     existing = tx.scalar(same)
@@ -56,17 +58,20 @@ def open_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
     return existing
 
 
-def _new_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str, entity: str | None,
+def _new_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title: str | Message, entity: str | None,
               entity_id: int | None, due_in: timedelta | None, due_at: datetime | None, assignee_id: int | None,
-              note: str) -> Task | None:
+              note: str | Message) -> Task | None:
     at = now(tx)
     if due_in is None and due_at is None:
         due_in = default_due_in(tx, kind)
-    task = Task(kind=str(kind), status=TaskStatus.OPEN.value, role=role.value, title=title[:300],
-                search_text=fold(title)[:300],
+    title_text, title_key, title_params = message_parts(title)
+    note_text, note_key, note_params = message_parts(note)
+    task = Task(kind=str(kind), status=TaskStatus.OPEN.value, role=role.value, title=title_text[:300],
+                title_key=title_key, title_params=title_params,
+                search_text=_search_text(title)[:300],
                 entity=entity, entity_id=entity_id, assignee_id=assignee_id,
                 due_at=due_at or (at + due_in if due_in else None), created_at=at,
-                created_by_id=actor.user_id, note=note)
+                created_by_id=actor.user_id, note=note_text, note_key=note_key, note_params=note_params)
     tx.flush()                              # the savepoint holds the task alone
     try:
         with tx.begin_nested():
@@ -80,6 +85,23 @@ def _new_task(tx: Session, actor: Actor, kind: TaskKind | str, role: Role, title
            after={"kind": task.kind, "role": task.role, "assignee_id": assignee_id,
                   "entity": entity, "entity_id": entity_id, "due_at": task.due_at})
     return task
+
+
+def _search_text(title: str | Message) -> str:
+    """The subject folded for search in every language a reader may search in."""
+    if not isinstance(title, Message):
+        return fold(title)
+    seen: list[str] = []
+    for lang in LANGUAGES:
+        text = fold(title.render(lang))
+        if text not in seen:
+            seen.append(text)
+    return " ".join(seen)
+
+
+def task_title(task: Task) -> str | Message:
+    """A task's subject as a value to put in another message (translated where it is read)."""
+    return Message.from_json(task.title_key, task.title_params) if task.title_key else task.title
 
 
 def close_tasks(tx: Session, actor: Actor, entity: str, entity_id: int,
@@ -124,7 +146,7 @@ def assign_task(db: Database, actor: Actor, task_id: int, user_id: int | None) -
         if user_id is not None and user_id != actor.user_id and user_id != before:
             tell_staff(tx, [user_id], N_("{who} gave you a task: {title}"),
                        N_("Due {due}.") if task.due_at else "", "task", task.id, who=actor.name,
-                       title=task.title, due=task.due_at)
+                       title=task_title(task), due=task.due_at)
 
 
 def claim_task(db: Database, actor: Actor, task_id: int) -> None:
@@ -197,7 +219,7 @@ def reschedule_task(db: Database, actor: Actor, task_id: int, due_at: datetime |
         if task.assignee_id not in (None, actor.user_id):
             tell_staff(tx, [task.assignee_id], N_("New due time for your task: {title}"),
                        N_("Due {due}. Reason: {reason}") if due_at else N_("No due time. Reason: {reason}"),
-                       "task", task.id, title=task.title, due=due_at, reason=reason.strip())
+                       "task", task.id, title=task_title(task), due=due_at, reason=reason.strip())
 
 
 def escalate_overdue(db: Database, batch: int = 200) -> int:
@@ -225,12 +247,12 @@ def escalate_overdue(db: Database, batch: int = 200) -> int:
                 kind = Lazy(TASK_KIND_LABELS.get(task.kind, N_("Other")))
                 tell_staff(tx, managers, N_("Overdue: {kind} — {title}"),
                            N_("Due {due}, still open in the queue of {role}."), "task", task.id,
-                           kind=kind, title=task.title, due=task.due_at,
+                           kind=kind, title=task_title(task), due=task.due_at,
                            role=Lazy(ROLE_LABELS[Role(task.role)]))
                 if task.assignee_id is not None and task.assignee_id not in managers:
                     tell_staff(tx, [task.assignee_id], N_("Your task is overdue: {title}"),
                                N_("It was due {due}; the managers have been told."), "task", task.id,
-                               title=task.title, due=task.due_at)
+                               title=task_title(task), due=task.due_at)
         total += len(due)
         if len(due) < batch:
             return total
@@ -281,7 +303,9 @@ def get_task(db: Database, actor: Actor, task_id: int) -> TaskView:
         mine_to_work = t.role == actor.role.value or actor.role is Role.MANAGER
         return TaskView(
             t.id, t.kind, TASK_KIND_LABELS.get(t.kind, N_("Other")), t.status,
-            TASK_STATUS_LABELS.get(t.status, t.status), t.role, t.title, t.note, t.assignee_id,
+            TASK_STATUS_LABELS.get(t.status, t.status), t.role,
+            render_stored(t.title, t.title_key, t.title_params),
+            render_stored(t.note, t.note_key, t.note_params), t.assignee_id,
             names.get(t.assignee_id, ""), t.created_at, names.get(t.created_by_id, ""), t.due_at,
             t.escalated_at, t.closed_at, t.entity, t.entity_id, subject,
             is_open and t.due_at is not None and t.due_at < at,

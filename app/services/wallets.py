@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _, fmt_date, fmt_money
+from app.i18n import Lazy, Message, N_, _, fmt_date, fmt_money
 from app.models import Customer, LedgerAccount, Order, OrderMoney, Payment, Wallet
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
@@ -151,9 +151,9 @@ def _record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amo
             "kind": kind, "customer": customer.code, "amount": money, "reference": reference,
             "received_on": received_on, "account": acc.name})
         if money > limit:
-            title = _("Approve {kind} of {amount} for {customer} ({reference})").format(
-                kind=_("top-up") if kind == "topup" else _("refund"), amount=fmt_money(money),
-                customer=customer.name, reference=reference)
+            title = Message(N_("Approve {kind} of {amount} for {customer} ({reference})"),
+                            kind=Lazy(N_("top-up") if kind == "topup" else N_("refund")), amount=money,
+                            customer=customer.name, reference=reference)
             open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "payment", p.id)
             notify_staff(tx, [u for u in staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, Role.ACCOUNTANT)
                               if u != actor.user_id], title, entity="payment", entity_id=p.id)
@@ -166,10 +166,10 @@ def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: Ledger
     w = ledger.wallet(tx, customer.id)
     if p.kind == "topup":
         lines = [ledger.debit(acc.id, p.amount), ledger.credit(w.account_id, p.amount)]
-        memo = _("Top-up by bank transfer") if not p.note else p.note
+        memo = Message(N_("Top-up by bank transfer")) if not p.note else p.note
     else:
         lines = [ledger.debit(w.account_id, p.amount), ledger.credit(acc.id, p.amount)]
-        memo = _("Refund paid out to the customer") if not p.note else p.note
+        memo = Message(N_("Refund paid out to the customer")) if not p.note else p.note
     entry = ledger.post(tx, actor, p.kind, lines, memo=memo, reference=p.bank_reference, counterpart=customer.name,
                         customer_id=customer.id, value_date=p.received_on, allow_credit=False)
     before = p.status
@@ -237,8 +237,8 @@ def reject_payment(db: Database, actor: Actor, payment_id: int, reason: str) -> 
         record(tx, actor, "payment", p.id, "reject", {"status": PS.AWAITING_APPROVAL}, {"status": p.status},
                reason.strip())
         close_tasks(tx, actor, "payment", p.id, {TaskKind.APPROVE})
-        notify_staff(tx, [p.created_by_id], _("Your {kind} of {amount} was rejected: {reason}").format(
-            kind=_("top-up") if p.kind == "topup" else _("refund"), amount=fmt_money(p.amount), reason=reason.strip()),
+        notify_staff(tx, [p.created_by_id], Message(N_("Your {kind} of {amount} was rejected: {reason}"),
+            kind=Lazy(N_("top-up") if p.kind == "topup" else N_("refund")), amount=p.amount, reason=reason.strip()),
             entity="payment", entity_id=p.id)
 
 
@@ -273,7 +273,7 @@ def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
         c = s.get(Customer, p.customer_id)
         acc = s.get(LedgerAccount, p.cash_account_id)
         return PaymentView(p.id, p.kind, p.status, c.id, c.code, c.name, p.amount, p.bank_reference, p.received_on,
-                           acc.name, p.note, p.created_by_name, p.created_at, p.decided_by_name, p.decided_at,
+                           ledger.account_name(acc), p.note, p.created_by_name, p.created_at, p.decided_by_name, p.decided_at,
                            p.decision_note, p.entry_id, p.version)
 
 
@@ -389,7 +389,7 @@ def settle(tx: Session, actor: Actor, order: Order, required: bool = False) -> M
             ledger.post(tx, actor, "settlement", [
                 ledger.debit(w.account_id, due),
                 ledger.credit(ledger.account(tx, "receivable").id, due, order_id=order.id)],
-                memo=_("Paid from wallet for order {code}").format(code=order.code), counterpart=customer.name,
+                memo=Message(N_("Paid from wallet for order {code}"), code=order.code), counterpart=customer.name,
                 order_id=order.id, customer_id=order.customer_id)
     except ledger.InsufficientFunds:
         if required:

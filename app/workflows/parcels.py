@@ -32,6 +32,22 @@ class ParcelStatus(StrEnum):
 
 P = ParcelStatus
 
+#: the shelf the app puts a parcel nobody expects on: stored as this code, shown translated
+OWNERLESS_SHELF = "OWNERLESS"
+#: shelves the app names (stored code -> N_ label); the others are the company's own bin codes
+SHELF_LABELS: dict[str, str] = {OWNERLESS_SHELF: N_("Ownerless shelf")}
+
+
+def shelf_label(shelf: str | None) -> str:
+    """A shelf as people read it: the app's own shelves in the reader's language, the company's
+    bins (HN-07) as written."""
+    from app.i18n import _
+
+    if not shelf:
+        return ""
+    return _(SHELF_LABELS[shelf]) if shelf in SHELF_LABELS else shelf
+
+
 PARCEL_STATUS_LABELS: dict[str, str] = {
     P.EXPECTED: N_("Expected"),
     # before "received": a lost parcel that turns up is received forwards, without a reason

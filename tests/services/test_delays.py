@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from app.i18n import translate
+from app.i18n import render_stored, translate
 from app.models import ActivityEvent, CustomerMessage, Order, StaffNotification
 from app.permissions import SYSTEM_ACTOR, Role
 from app.queries import reader
@@ -57,8 +57,9 @@ def _order(db, oid):
 
 def _inbox(db, user):
     with db.read() as s:
-        return [n.title for n in s.scalars(select(StaffNotification).where(
-            StaffNotification.user_id == user.user_id).order_by(StaffNotification.id))]
+        return [render_stored(n.title, n.title_key, n.title_params, "vi") for n in s.scalars(
+            select(StaffNotification).where(StaffNotification.user_id == user.user_id)
+            .order_by(StaffNotification.id))]
 
 
 def test_usual_durations_are_the_companys_own_medians_once_enough_orders_passed(db, staff, clock):
@@ -235,8 +236,9 @@ def test_many_new_delays_for_one_person_in_a_run_come_as_one_summary(db, staff, 
     assert new("manager") == [summary.format(n=4)]                   # managers hear of every delay
     assert {_order(db, oid).delay_state for oid in mine + [theirs]} == {"delayed"}
     with db.read() as s:
-        body = s.scalars(select(StaffNotification.body).where(
+        last = s.scalars(select(StaffNotification).where(
             StaffNotification.user_id == staff["care"].user_id).order_by(StaffNotification.id.desc())).first()
+        body = render_stored(last.body, last.body_key, last.body_params, "vi")
     assert body == translate("See the queue “Delayed orders”.", "vi")
     assert delays.refresh_delay_flags(db) == 0 and len(new("manager")) == 1
 

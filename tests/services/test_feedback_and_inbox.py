@@ -1,17 +1,21 @@
 """The feedback window and the staff notification centre, on SQLite and PostgreSQL."""
 import threading
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from app import db as dbmod
-from app.i18n import translate
-from app.models import ActivityEvent, Order, Task
+from app.i18n import Lazy, Message, fmt_money, translate
+from app.models import ActivityEvent, Order, StaffNotification, Task
+from app.money import Money
 from app.permissions import SYSTEM_ACTOR, Role
 from app.services import feedback, orders, staff_inbox
 from app.services import settings as settings_service
 from app.services.housekeeping import run_housekeeping
+from app.services.notifications import notify_staff
 from tests.factories import make_customer, make_order, make_user
 
 
@@ -110,14 +114,32 @@ def test_the_notification_centre_counts_lists_newest_first_and_marks_read(db, st
     assert staff_inbox.unread_count(db, care) == 0 and staff_inbox.unread_count(db, manager) == 1
 
 
-def test_staff_are_told_in_their_own_language(db, staff):
-    from app.services import users
-
-    users.set_own_language(db, staff["care"], "zh_CN")
+def test_staff_read_a_notification_in_the_language_they_use_now(db, staff):
+    """What is stored is the message, not a rendering: each reader reads it in their language,
+    and the same notification reads in English once its reader switched to English."""
     with db.transaction() as tx:
         staff_inbox.tell_staff(tx, [staff["care"].user_id, staff["manager"].user_id],
                                "Your task is overdue: {title}", title="Gọi khách")
-    got = {u: staff_inbox.inbox(db, staff[u])[0].title for u in ("care", "manager")}
+        notify_staff(tx, [staff["care"].user_id], Message(
+            "Approve {kind} of {amount} for {customer} ({reference})", kind=Lazy("top-up"),
+            amount=Money(Decimal("1500000"), "VND"), customer="Nguyễn Thị Hằng", reference="CK01"))
+    care_zh = replace(staff["care"], language="zh_CN")
+    got = {"care": staff_inbox.inbox(db, care_zh)[1].title,
+           "manager": staff_inbox.inbox(db, staff["manager"])[0].title}
     assert got["care"] == translate("Your task is overdue: {title}", "zh_CN").format(title="Gọi khách")
     assert got["manager"] == translate("Your task is overdue: {title}", "vi").format(title="Gọi khách")
-    assert got["care"] != got["manager"]
+    care_en = replace(staff["care"], language="en")
+    newest, older = staff_inbox.inbox(db, care_en)
+    assert older.title == "Your task is overdue: Gọi khách"
+    assert newest.title == "Approve top-up of ₫1,500,000 for Nguyễn Thị Hằng (CK01)"   # money as English reads it
+    assert staff_inbox.inbox(db, staff["care"])[0].title == translate(
+        "Approve {kind} of {amount} for {customer} ({reference})", "vi").format(
+        kind=translate("top-up", "vi"), amount=fmt_money(Money(Decimal("1500000"), "VND"), "vi"), customer="Nguyễn Thị Hằng", reference="CK01")
+
+
+def test_notifications_written_before_messages_were_stored_show_their_text(db, staff):
+    with db.transaction() as tx:
+        tx.add(StaffNotification(user_id=staff["care"].user_id, title="Đơn DH0000033 đã được xác nhận",
+                                 body="", created_at=db.clock.now()))
+    care_en = replace(staff["care"], language="en")
+    assert staff_inbox.inbox(db, care_en)[0].title == "Đơn DH0000033 đã được xác nhận"

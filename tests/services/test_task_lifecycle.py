@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import db as dbmod
 from app.errors import DomainError, PermissionDenied, ValidationFailed
-from app.i18n import translate
+from app.i18n import render_stored, translate
 from app.models import Order, StaffNotification, Task
 from app.permissions import SYSTEM_ACTOR, Role
 from app.queries import reader
@@ -54,8 +54,9 @@ def vi(msgid, **params):
 
 def _inbox(db, user):
     with db.read() as s:
-        return [n.title for n in s.scalars(select(StaffNotification).where(
-            StaffNotification.user_id == user.user_id).order_by(StaffNotification.id))]
+        return [render_stored(n.title, n.title_key, n.title_params, "vi") for n in s.scalars(
+            select(StaffNotification).where(StaffNotification.user_id == user.user_id)
+            .order_by(StaffNotification.id))]
 
 
 def _purchase(db, staff, services=(), funded=True):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
@@ -31,13 +31,19 @@ from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LAB
                                       SELLER_REASON_LABELS, InspectionResult, RemedyKind)
 from app.workflows.orders import OrderKind
 from app.workflows.parcels import PARCEL_STATUS_LABELS
-from ui.common import error_label, named, open_in_main, report_error, show_field_errors
+from ui.common import ask_open_paths, error_label, named, open_in_main, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, heading, read_decimal, readonly_table
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 from ui.widgets.fit_screen import resize_to_fit
 
-PHOTO_FILTER = N_("Images") + " (*.png *.jpg *.jpeg *.gif *.webp)"
+PHOTO_PATTERN = " (*.png *.jpg *.jpeg *.gif *.webp)"
+
+
+def photo_filter() -> str:
+    """The file dialog's filter: "Images" in the reader's language, then the patterns (the
+    label and the patterns as one msgid was never found in the catalog, so it stayed English)."""
+    return _("Images") + PHOTO_PATTERN
 #: order statuses in which the customer inspects what was delivered
 INSPECTABLE = {"delivered", "received"}
 NOT_COMPLAINABLE = {"draft", "new", "cancelled", "out_of_stock"}
@@ -82,7 +88,7 @@ class PhotoPicker(QWidget):
         layout.addLayout(buttons)
 
     def choose(self) -> None:
-        paths, _f = QFileDialog.getOpenFileNames(self, _("Add photos"), "", _(PHOTO_FILTER))
+        paths = ask_open_paths(self, _("Add photos"), photo_filter())
         for p in paths:
             self.add_path(p)
 
@@ -655,7 +661,7 @@ class ComplaintWindow(QDialog):
         self.reload()
 
     def _add_photos(self) -> None:
-        paths, _f = QFileDialog.getOpenFileNames(self, _("Add photos"), "", _(PHOTO_FILTER))
+        paths = ask_open_paths(self, _("Add photos"), photo_filter())
         self.add_photo_files([(Path(p).name, Path(p).read_bytes()) for p in paths])
 
     def add_photo_files(self, photos: list[tuple[str, bytes]]) -> None:

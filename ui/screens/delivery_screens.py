@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,7 +34,8 @@ from app.services import alerts, deliveries
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
-from ui.common import named, report_error
+from app.workflows.parcels import shelf_label
+from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -127,7 +127,7 @@ class NewDeliveryDialog(FieldDialog):
             tick = named(QCheckBox(), f"delivery_pick_{row}")
             tick.setChecked(True)
             self.parcels.setCellWidget(row, 0, tick)
-            for col, text in enumerate((p.tracking_code, p.order_code, p.shelf, fmt_decimal(p.weight_kg)), start=1):
+            for col, text in enumerate((p.tracking_code, p.order_code, shelf_label(p.shelf), fmt_decimal(p.weight_kg)), start=1):
                 self.parcels.setItem(row, col, QTableWidgetItem(text))
         self.error.setText("" if self.rows or self.customer_id is None else
                            _("This customer has no parcels waiting in this warehouse."))
@@ -204,7 +204,7 @@ class SignedDialog(QDialog):
 
     def attach(self, path: str | None = None) -> None:
         if path is None:
-            path, _f = QFileDialog.getOpenFileName(self, _("The signed slip"), "", _("Images and PDF (*.png *.jpg *.jpeg *.pdf)"))
+            path = ask_open_path(self, _("The signed slip"), _("Images and PDF (*.png *.jpg *.jpeg *.pdf)"))
         if path:
             self.file = Path(path)
             self.file_label.setText(self.file.name)
@@ -302,7 +302,7 @@ class DeliveryWindow(FieldDialog):
         self.box_no.setEnabled(packing)
         self.table.setRowCount(len(v.lines))
         for row, ln in enumerate(v.lines):
-            for col, text in enumerate((ln.tracking_code, ln.order_code, ln.shelf,
+            for col, text in enumerate((ln.tracking_code, ln.order_code, shelf_label(ln.shelf),
                                         str(ln.box_no) if ln.box_no else "", _(ln.status_label))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 from app.errors import DomainError, ValidationFailed
@@ -16,7 +15,7 @@ from app.permissions import Perm
 from app.services import ledger
 from app.services.ledger import ENTRY_KIND_LABELS
 from ui.background import run_in_background
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import ask_save_path, error_label, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
 from ui.widgets.fit_screen import resize_to_fit
@@ -139,8 +138,7 @@ class MoneyBookDialog(QDialog):
 
     def export(self, path: str | None = None) -> None:
         if path is None:
-            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), f"{self.book.currentText()}.xlsx",
-                                                   "Excel (*.xlsx)")
+            path = ask_save_path(self, _("Export to Excel"), f"{self.book.currentText()}.xlsx", "Excel (*.xlsx)")
             if not path:
                 return
         s = self.session

@@ -8,7 +8,7 @@ from typing import Callable
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -18,7 +18,7 @@ from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
 from app.permissions import Role
 from app.services import cart_import, customers, orders, users
 from app.workflows.orders import OrderKind
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import ask_open_path, error_label, named, report_error, show_field_errors
 from ui.session import Session
 from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor's customer field)
 from ui.widgets.fit_screen import resize_to_fit
@@ -443,15 +443,13 @@ class OrderEditor(QDialog):
         row = self.items.currentRow()
         if row < 0:
             return
-        path, _f = QFileDialog.getOpenFileName(self, _("Choose an image"), "",
-                                               _("Images") + " (*.png *.jpg *.jpeg *.gif *.webp)")
+        path = ask_open_path(self, _("Choose an image"), _("Images") + " (*.png *.jpg *.jpeg *.gif *.webp)")
         if path:
             with open(path, "rb") as f:
                 self.items.set_image(row, path.rsplit("/", 1)[-1], f.read())
 
     def _import_cart(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, _("Customer's cart"), "",
-                                               _("Spreadsheets") + " (*.xlsx *.csv)")
+        path = ask_open_path(self, _("Customer's cart"), _("Spreadsheets") + " (*.xlsx *.csv)")
         if path:
             self.import_cart_file(path)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog,
-                               QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
+                               QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
                                QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QListWidget, QListWidgetItem, QMenu, QPlainTextEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout,
@@ -19,7 +19,7 @@ from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
-from ui.common import named, open_in_main, report_error
+from ui.common import ask_open_paths, ask_save_path, named, open_in_main, report_error
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
@@ -175,8 +175,8 @@ class FilesPanel(QWidget):
             self.list.addItem(item)
 
     def choose(self) -> None:
-        paths, _f = QFileDialog.getOpenFileNames(self, _("Add files"), "",
-                                                 _("Images, PDF and Excel") + " (*.png *.jpg *.jpeg *.gif *.webp *.pdf *.xlsx)")
+        paths = ask_open_paths(self, _("Add files"),
+                               _("Images, PDF and Excel") + " (*.png *.jpg *.jpeg *.gif *.webp *.pdf *.xlsx)")
         for p in paths:
             self.add_path(p)
 
@@ -557,8 +557,8 @@ class OrderWindow(QDialog):
     def _export(self, kind: str) -> None:
         from app.services import order_export
 
-        path, _f = QFileDialog.getSaveFileName(self, _("Export order"), f"{self.view.code}.{kind}",
-                                               "PDF (*.pdf)" if kind == "pdf" else "Excel (*.xlsx)")
+        path = ask_save_path(self, _("Export order"), f"{self.view.code}.{kind}",
+                             "PDF (*.pdf)" if kind == "pdf" else "Excel (*.xlsx)")
         if not path:
             return
         try:

@@ -20,7 +20,7 @@ from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QChart, QCh
 from PySide6.QtCore import QAbstractTableModel, QDate, QMargins, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from shiboken6 import isValid
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QFrame,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFrame,
                                QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSplitter,
                                QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -35,7 +35,7 @@ from app.reports.dashboard import Dashboard, ReportData, dashboard
 from app.reports.export import ExportResult, ReportRequest, export_reports
 from app.services import settings as settings_service
 from ui.background import BackgroundJob, run_in_background
-from ui.common import named, report_error
+from ui.common import ask_save_path, named, report_error
 from ui.session import Session
 from ui.widgets.fit_screen import resize_to_fit
 
@@ -822,7 +822,7 @@ class StatisticsWindow(QWidget):
         return [ReportRequest(n, {**self.reports.params_by_report.get(n, {}), "by": by}) for n in names]
 
     def _ask_path(self, suggested: str) -> str | None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export to Excel"), suggested, "Excel (*.xlsx)")
+        path = ask_save_path(self, _("Export to Excel"), suggested, "Excel (*.xlsx)")
         if not path:
             return None
         return path if path.lower().endswith(".xlsx") else path + ".xlsx"

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -43,8 +42,8 @@ from app.services.scanning import (
     parse_dims,
     parse_weight,
 )
-from app.workflows.parcels import STAGE_LABELS, Stage
-from ui.common import named, open_in_main, report_error
+from app.workflows.parcels import STAGE_LABELS, Stage, shelf_label
+from ui.common import ask_open_path, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -312,7 +311,7 @@ class ParcelWindow(FieldDialog):
                 customer=f"{v.customer_code} {v.customer_name}".strip() or "—", order=v.order_code or "—",
                 dest=v.destination or "—"),
             _("Warehouse: {wh} · Shelf: {shelf} · Shipment: {shipment}").format(
-                wh=ln.warehouse or "—", shelf=ln.shelf or "—", shipment=ln.shipment_code or "—"),
+                wh=ln.warehouse or "—", shelf=shelf_label(ln.shelf) or "—", shipment=ln.shipment_code or "—"),
             _("Weight: {w} kg · Size: {dims} cm · Chargeable: {c} kg · Weight in Vietnam: {vn} kg").format(
                 w=kg(ln.weight_kg), dims=ln.dims or "—", c=kg(ln.chargeable_kg), vn=kg(ln.vn_weight_kg)),
             _("Known since {created} · Received in China {cn} · Received in Vietnam {vn}").format(
@@ -662,8 +661,7 @@ class ImportDialog(FieldDialog):
 
     def choose(self, path: str | None = None) -> None:
         if path is None:
-            path, _f = QFileDialog.getOpenFileName(self, _("Choose the tracking list"), "",
-                                                   _("Tracking lists (*.xlsx *.csv *.txt)"))
+            path = ask_open_path(self, _("Choose the tracking list"), _("Tracking lists (*.xlsx *.csv *.txt)"))
         if path:
             self.path = Path(path)
             self.file_label.setText(str(self.path))
@@ -779,7 +777,7 @@ class OrderParcelsTab(QWidget):
         self.table.setRowCount(len(self.lines))
         for row, p in enumerate(self.lines):
             values = (p.tracking_code, _(p.status_label) + (" · " + _("excess") if p.excess else ""), p.warehouse,
-                      p.shelf, fmt_decimal(p.weight_kg), p.dims, fmt_decimal(p.chargeable_kg),
+                      shelf_label(p.shelf), fmt_decimal(p.weight_kg), p.dims, fmt_decimal(p.chargeable_kg),
                       fmt_decimal(p.vn_weight_kg), p.shipment_code, fmt_datetime(p.received_cn_at))
             for col, text in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(text))

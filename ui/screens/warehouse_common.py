@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton, QWidget
 
 from app.errors import ValidationFailed
 from app.i18n import NumberInputError, _, parse_decimal
 from app.services import shipments
-from ui.common import named
+from ui.common import ask_save_path, named  # noqa: F401  (the stations save through it)
 from ui.session import Session
 
 
@@ -71,11 +71,6 @@ def print_or_open(path: Path, parent: QWidget | None, page_mm: tuple[float, floa
 
 def temp_pdf(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix="importdesk-")) / f"{prefix}.pdf"
-
-
-def ask_save_path(parent: QWidget, title: str, suggested: str, pattern: str) -> str | None:
-    path, _f = QFileDialog.getSaveFileName(parent, title, suggested, pattern)
-    return path or None
 
 
 def keep_window(parent: QWidget | None, key: str, factory):

@@ -24,6 +24,7 @@ from app.errors import DomainError
 from app.i18n import _, local_time
 from app.paths import resources_dir
 from app.services.scanning import Outcome, ScanResult
+from app.workflows.parcels import shelf_label
 from ui.common import named
 
 #: tone -> (background, text colour) of the answer banner
@@ -216,7 +217,7 @@ class ScanPanel(QWidget):
         self.detail.setText(r.detail)
         self.customer.setText(r.customer_code)
         self.order.setText(r.order_code)
-        self.shelf.setText(r.shelf)
+        self.shelf.setText(shelf_label(r.shelf))
         self.ack_button.setVisible(bool(r.alerts) and self.on_acknowledge is not None)
         self.sounds.play(r.tone)
         if counted and r.outcome is not Outcome.SHIPMENT:     # parcels scanned, not weights typed
