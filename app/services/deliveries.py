@@ -19,7 +19,7 @@ from app.clock import local_day
 from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.i18n import Lazy, N_, _
+from app.i18n import Lazy, Message, N_, _
 from app.models import (Customer, CustomerAddress, DeliveryParcel, DeliveryRequest, Order, OrderMoney,
                         Parcel, User, Warehouse)
 from app.money import VND, Money
@@ -177,8 +177,8 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
                after={"code": d.code, "customer": customer.code, "parcels": [p.tracking_code for p in rows],
                       "method": d.method, "cod": d.cod})
         open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
-                  _("Deliver {code} to {customer}: {n} parcels").format(code=d.code, customer=customer.name,
-                                                                        n=len(rows)), "delivery", d.id)
+                  Message(N_("Deliver {code} to {customer}: {n} parcels"), code=d.code, customer=customer.name,
+                          n=len(rows)), "delivery", d.id)
         return d.id
 
 
@@ -415,8 +415,8 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
         close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER}, TaskStatus.CANCELLED)
         customer, wh = tx.get(Customer, d.customer_id), tx.get(Warehouse, d.warehouse_id)
         open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
-                  _("Delivery {code} failed ({reason}): agree a new time with {customer} and deliver again").format(
-                      code=d.code, reason=reason.strip(), customer=customer.name), "delivery", d.id)
+                  Message(N_("Delivery {code} failed ({reason}): agree a new time with {customer} and deliver "
+                             "again"), code=d.code, reason=reason.strip(), customer=customer.name), "delivery", d.id)
         notify_customer(tx, customer, "delivery_failed", "delivery", d.id, code=d.code, reason=reason.strip(),
                         warehouse=wh.name if wh else "")
 

@@ -310,7 +310,7 @@ def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, ra
               {"status": P.RECEIVED_CN.value, "ownerless": True, "warehouse_id": warehouse_id,
                "weight_kg": m.weight_kg})
     open_task(tx, actor, TaskKind.MATCH_PARCEL, Role.FORWARDER_CN,
-              _("Find the owner of parcel {code}").format(code=code), "parcel", pid)
+              Message(N_("Find the owner of parcel {code}"), code=code), "parcel", pid)
     return ScanResult(Outcome.OWNERLESS, code, _("Unknown code — ownerless parcel"),
                       _("No order expects {code}. Put it on the ownerless shelf; it is in the "
                         "ownerless queue to be matched.").format(code=code)

@@ -364,8 +364,8 @@ def arrive_scan(db: Database, actor: Actor, raw_code: str) -> ScanResult:
             record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
             for team in sorted(RECEIVERS[Direction(sh.direction)]):
                 open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
-                          _("Receive shipment {code} into the warehouse: {n} parcels").format(
-                              code=sh.code, n=sh.parcel_count), "shipment", sh.id)
+                          Message(N_("Receive shipment {code} into the warehouse: {n} parcels"),
+                                  code=sh.code, n=sh.parcel_count), "shipment", sh.id)
         elif sh.status != SH.ARRIVED:
             return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
                 code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
