@@ -63,7 +63,9 @@ def item(title: str = "女士连衣裙 夏季", qty: int = 2, price: str = "59.9
 
     from app.services.orders import ItemInput
 
-    return ItemInput(shop_name=shop, platform=platform, product_url="https://item.taobao.com/item.htm?id=1",
+    link = {"1688": "https://detail.1688.com/offer/1.html", "tmall": "https://detail.tmall.com/item.htm?id=1",
+            "other": "https://shop.example.cn/item/1"}.get(platform, "https://item.taobao.com/item.htm?id=1")
+    return ItemInput(shop_name=shop, platform=platform, product_url=link,
                      quantity=qty, unit_price_cny=Decimal(price), title=title, variant=variant)
 
 

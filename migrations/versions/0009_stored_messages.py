@@ -38,15 +38,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('activity_events') as batch:
-        for name in ('note_params', 'note_key'):
-            batch.drop_column(name)
-    with op.batch_alter_table('journal_entries') as batch:
-        for name in ('memo_params', 'memo_key'):
-            batch.drop_column(name)
-    with op.batch_alter_table('tasks') as batch:
-        for name in ('note_params', 'note_key', 'title_params', 'title_key'):
-            batch.drop_column(name)
-    with op.batch_alter_table('staff_notifications') as batch:
-        for name in ('body_params', 'body_key', 'title_params', 'title_key'):
-            batch.drop_column(name)
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+ and PostgreSQL): a batch copy of a table
+    # other rows refer to (journal_entries) fails SQLite's foreign keys when it is dropped
+    for table, names in (('activity_events', ('note_params', 'note_key')),
+                         ('journal_entries', ('memo_params', 'memo_key')),
+                         ('tasks', ('note_params', 'note_key', 'title_params', 'title_key')),
+                         ('staff_notifications', ('body_params', 'body_key', 'title_params', 'title_key'))):
+        for name in names:
+            op.drop_column(table, name)

@@ -93,6 +93,10 @@ class _World:
             wallets.approve_payment(self.db, self.biz.manager, done.payment_id)
 
 
+#: a product link on each platform (the app reads an item's platform from its link)
+PRODUCT_LINKS = {"taobao": "https://item.taobao.com/item.htm?id={}", "tmall": "https://detail.tmall.com/item.htm?id={}",
+                 "1688": "https://detail.1688.com/offer/{}.html", "other": "https://shop.example.cn/item/{}"}
+
 def hours(rng: random.Random, lo: float, hi: float) -> timedelta:
     return timedelta(hours=rng.uniform(lo, hi))
 
@@ -216,7 +220,8 @@ def _purchase(w: _World, rng: random.Random, customer: int, target: S) -> Iterat
     for _n in range(rng.randint(1, 3)):
         platform, shop = rng.choice(SHOPS)
         title, variant, price = rng.choice(PRODUCTS)
-        items.append(orders.ItemInput(shop, platform or "taobao", f"https://item.taobao.com/item.htm?id={rng.randint(1, 10**9)}",
+        link = PRODUCT_LINKS[platform or "taobao"].format(rng.randint(1, 10**9))   # the link names the platform
+        items.append(orders.ItemInput(shop, platform or "taobao", link,
                                       rng.randint(1, 7), Decimal(price), title, variant))
     oid = orders.create_order(db, care, orders.OrderInput(OrderKind.PURCHASE, customer, w.wh["VN-HN"], w.wh["CN-GZ"],
                                                           items=items, services=services))
