@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         if self.create_actions:
             file_menu.addSeparator()
         self.export_action = self._add(file_menu, "action_export_view", _("Export this view to Excel…"),
-                                       "Ctrl+Shift+E", self.export_view)
+                                       "Ctrl+Shift+E", lambda: self.export_view())   # not triggered's bool as the path
         file_menu.addSeparator()
         self._add(file_menu, "action_change_password", _("Change my password…"), "", self.change_password)
         lang_menu = named(file_menu.addMenu(_("Language")), "menu_language")

@@ -1,0 +1,152 @@
+"""No tracebacks, anywhere: every role, on the demo company, at 1366×768, in every language, opens
+every queue it sees, selects the first row, opens that record and every tab of its window, and
+opens (then cancels) every dialog its toolbar, its queue actions and the record window's "…"
+buttons offer. Any exception, Qt critical message, error box or line on stderr fails the test.
+Every shortcut of the main window must do what it says, in every role.
+
+``pytest -m smoke_ui`` runs only these; they are part of the normal suite too."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QToolBar
+from shiboken6 import isValid
+
+from app.demo import ROLE_USERS
+from app.permissions import Role
+from app.services.auth import login
+from tests.ui.smoke_helpers import copy_database, guarded, visible_top_levels
+
+pytestmark = pytest.mark.smoke_ui
+
+ROLES = [r for r in Role if r != Role.SYSTEM]
+LANGUAGES = ["vi", "en", "zh_CN"]
+SKIPPED_ACTIONS = {  # leave the window or the role: the walk needs both
+    "action_sign_out", "action_quit", "action_next_role", "action_language_vi", "action_language_en",
+    "action_language_zh_CN",
+}
+
+
+@pytest.fixture(scope="session")
+def demo_company(tmp_path_factory):
+    """The demo company, built once per test process; each test works on a copy."""
+    import os
+
+    from app import db as dbmod
+    from app.demo import create_demo_company
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    database = dbmod.Database(f"sqlite:///{path}")
+    dbmod.upgrade(database)
+    accounts = create_demo_company(database)
+    database.dispose()
+    assert os.path.exists(path)
+    return path, {a.username: a.password for a in accounts}
+
+
+def _user_for(role: Role) -> str:
+    return next(u for u, _n, roles, _w in ROLE_USERS if role in roles)
+
+
+@pytest.fixture
+def language():
+    from ui.app import apply_language
+
+    yield apply_language
+    apply_language("vi")
+
+
+def _main_window(qtbot, db, passwords, role: Role):
+    import ui.screens  # noqa: F401
+    from ui.main_window import MainWindow
+    from ui.session import Session
+
+    username = _user_for(role)
+    signed = login(db, username, passwords[username])
+    session = Session(db, signed)
+    session.switch_role(role)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    return window
+
+
+def _close_new_windows(before) -> None:
+    for w in visible_top_levels() - before:
+        w.close()
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_every_screen_of_the_role_opens_without_a_traceback(qtbot, demo_company, tmp_path, monkeypatch,
+                                                             capfd, language, role, lang):
+    template, passwords = demo_company
+    db = copy_database(template, tmp_path)
+    language(lang)
+    with guarded(monkeypatch) as guard:
+        window = _main_window(qtbot, db, passwords, role)
+        walker = guard.walker
+        base = visible_top_levels()
+        assert window.queues, f"{role} sees no queue"
+        opened: list[str] = []
+        for row, queue in enumerate(window.queues):
+            guard.where[:] = [f"{role.value}/{lang}", queue.name]
+            window.nav.setCurrentRow(row)
+            QApplication.processEvents()
+            view = window.current_view()
+            if view is None or view.queue.name != queue.name:
+                guard.fail(f"the queue did not open (shows {view.queue.name if view else None})")
+                continue
+            if view.model.rowCount() == 0:
+                continue
+            view.table.selectRow(0)
+            view.table.setCurrentIndex(view.model.index(0, 0))
+            QApplication.processEvents()
+            before = visible_top_levels()
+            view.open_current()
+            QApplication.processEvents()
+            new = visible_top_levels() - before
+            for record in new:
+                guard.where.append(f"{type(record).__name__}:{record.objectName()}")
+                walker.walk(record)
+                guard.where.pop()
+                opened.append(queue.name)
+            _close_new_windows(base)
+            # the queue's own actions on the selected row (tasks, outbox): each, once
+            view.table.selectRow(0)
+            for act in window.queue_actions.actions():
+                if act.isVisible() and act.isEnabled() and act.objectName():
+                    walker.press(act.objectName(), act.trigger)
+                    view = window.current_view()
+                    if view.model.rowCount():
+                        view.table.selectRow(0)
+            _close_new_windows(base)
+        guard.where[:] = [f"{role.value}/{lang}", "toolbar and menus"]
+        for act in _window_actions(window):
+            if isValid(act) and act.isVisible() and act.isEnabled():
+                walker.press(act.objectName(), act.trigger)
+            _close_new_windows(base)
+        window.close()
+        QApplication.processEvents()
+    assert not guard.errors, "\n\n".join(guard.errors)
+    assert not guard.refusals, "\n".join(guard.refusals)
+    err = capfd.readouterr().err
+    assert err == "", err
+
+
+def _window_actions(window) -> list[QAction]:
+    """The main window's own actions a person can reach now: toolbar, menus, shortcuts."""
+    seen, out = set(), []
+    for act in window.findChildren(QAction):
+        if act in seen or not act.objectName() or act.objectName() in SKIPPED_ACTIONS or act.menu():
+            continue
+        seen.add(act)
+        if act.isVisible() and act.isEnabled() and act.parent() is window:
+            out.append(act)
+    return out
