@@ -5,7 +5,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QToolBar, QWidget)
 
 from app import __version__
@@ -61,6 +61,16 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._load_role()
         install_notify_shell(self)   # notification centre, task/outbox row actions, calendar
+        for act in self.findChildren(QAction):
+            act.triggered.connect(self._reclaim_activation)   # after the action's own slot
+
+    def _reclaim_activation(self) -> None:
+        """An action of this window ran (and closed) its dialog: be the active window again.
+        Every shortcut here fires only while this window is active; a window manager hands the
+        activation back when a dialog closes, but the offscreen platform and a bare X server do
+        not, and then the next shortcut (Ctrl+Shift+B after a top-up) did nothing."""
+        if self.isVisible() and QApplication.activeWindow() is None and QApplication.activeModalWidget() is None:
+            self.activateWindow()
 
     # -- building --------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:

@@ -150,3 +150,82 @@ def _window_actions(window) -> list[QAction]:
         if act.isVisible() and act.isEnabled() and act.parent() is window:
             out.append(act)
     return out
+
+
+def _shortcut_actions(window) -> list[QAction]:
+    """Every action of the main window (and its row-actions bar) a key can trigger now."""
+    return [a for a in window.findChildren(QAction)
+            if not a.shortcut().isEmpty() and a.isVisible() and a.isEnabled()
+            and a.parent() in (window, window.queue_actions)]
+
+
+def _show_queue_with_rows(window, entity: str) -> bool:
+    for row, queue in enumerate(window.queues):
+        if queue.entity == entity:
+            window.nav.setCurrentRow(row)
+            view = window.current_view()
+            if view.model.rowCount():
+                view.table.selectRow(0)
+                view.table.setCurrentIndex(view.model.index(0, 0))
+                view.table.setFocus()
+                return True
+    return False
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_every_shortcut_of_the_main_window_does_what_it_says(qtbot, demo_company, tmp_path, monkeypatch, capfd,
+                                                            role):
+    """Each key is sent to the main window as a person types it, one after another: the action
+    fires (its slot runs: its dialog opens and is cancelled, its window opens, the queue moves).
+    Only windows the key opened are closed in between, and the main window is made active again
+    after a non-modal window closes (a window manager's job); after a modal dialog it must take
+    the activation back itself."""
+    template, passwords = demo_company
+    db = copy_database(template, tmp_path)
+    with guarded(monkeypatch) as guard:
+        window = _main_window(qtbot, db, passwords, role)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        base = visible_top_levels()
+        tried: set[str] = set()
+        silent: list[str] = []
+        last = None
+        for entity in (None, "task", "customer_message"):
+            if entity is not None and not _show_queue_with_rows(window, entity):
+                continue
+            queue_row = window.nav.currentRow()
+            for act in _shortcut_actions(window):
+                name = act.objectName()
+                if name in tried or name == "action_quit" or not (act.isVisible() and act.isEnabled()):
+                    continue   # (an earlier key may have done the selected task: nothing to open now)
+                tried.add(name)
+                fired = []
+                act.triggered.connect(lambda *_a, f=fired: f.append(True))
+                guard.where[:] = [role.value, f"{act.shortcut().toString()} ({name})"]
+                assert QApplication.activeWindow() is window, f"the main window is not active before {name}" \
+                    f" (after {last})"
+                QTest.keySequence(window, act.shortcut())
+                QApplication.processEvents()
+                if not fired:
+                    silent.append(f"{act.shortcut().toString()} ({name})")
+                opened = visible_top_levels() - base
+                for w in opened:
+                    w.close()
+                if opened:
+                    window.activateWindow()
+                    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+                if window.session.role != role:   # Ctrl+Shift+R moved to the next role
+                    window.session.switch_role(role)
+                if entity is None:
+                    window.nav.setCurrentRow(queue_row)
+                else:
+                    _show_queue_with_rows(window, entity)
+                last = name
+        quit_action = next(a for a in window.findChildren(QAction) if a.objectName() == "action_quit")
+        QTest.keySequence(window, quit_action.shortcut())
+        qtbot.waitUntil(lambda: not window.isVisible())
+    assert not silent, f"shortcuts that did nothing for {role.value}: {silent}"
+    assert not guard.errors, "\n\n".join(guard.errors)
+    assert {"money_books", "open_statistics"} <= tried or role != Role.ACCOUNTANT
+    err = capfd.readouterr().err
+    assert err == "", err
