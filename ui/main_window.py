@@ -61,15 +61,20 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._load_role()
         install_notify_shell(self)   # notification centre, task/outbox row actions, calendar
-        for act in self.findChildren(QAction):
-            act.triggered.connect(self._reclaim_activation)   # after the action's own slot
+        for act in self.findChildren(QAction):   # after the action's own slot (its dialog closed)
+            act.triggered.connect(self._reclaim_activation)
 
     def _reclaim_activation(self) -> None:
-        """An action of this window ran (and closed) its dialog: be the active window again.
-        Every shortcut here fires only while this window is active; a window manager hands the
-        activation back when a dialog closes, but the offscreen platform and a bare X server do
-        not, and then the next shortcut (Ctrl+Shift+B after a top-up) did nothing."""
-        if self.isVisible() and QApplication.activeWindow() is None and QApplication.activeModalWidget() is None:
+        """An action of this window ran its dialog, which closed and left no window active: be the
+        active window again, as a window manager makes it. The offscreen platform and a bare X
+        server do not, and every shortcut here waits for this window to be active: the next one
+        (Ctrl+Shift+B after recording a top-up) did nothing. Any other window showing (one the
+        action opened) keeps the activation it is about to get."""
+        if not self.isVisible() or QApplication.activeWindow() is not None or QApplication.activeModalWidget():
+            return
+        others = [w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible()
+                  and w.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)]
+        if not others:
             self.activateWindow()
 
     # -- building --------------------------------------------------------------------------------

@@ -203,3 +203,76 @@ def copy_database(template, tmp_path):
     path = tmp_path / "demo.db"
     shutil.copyfile(template, path)
     return dbmod.Database(f"sqlite:///{path}")
+
+
+def add_a_record_to_every_queue(db, passwords: dict[str, str]) -> None:
+    """What the demo company lacks so that every queue has a row to open: parcels in each
+    warehouse state, shipments packing / on the way / received, an open delivery, a stocktake,
+    a complaint and a claim to the seller, bills, a top-up waiting for approval, the China book."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from app.models import Customer, CustomerMessage, Warehouse
+    from app.services.outbox import NO_EMAIL
+    from app.services import billing, complaints, deliveries, ledger, parcels, seller_complaints, shipments
+    from app.services import stocktakes, wallets
+    from app.services.auth import login
+    from app.services.complaints import ComplaintInput, RemedyInput
+    from app.services.deliveries import DeliveryInput
+    from app.services.seller_complaints import SellerComplaintInput
+    from app.money import VND, Money
+    from app.permissions import Role
+    from tests.services.complaint_helpers import delivered, in_vietnam, new_codes
+    from tests.services.warehouse_helpers import Staff, kg, purchase_order
+
+    def actor(username: str, role: Role):
+        return login(db, username, passwords[username]).actor(role)
+
+    with db.read() as s:
+        wh = {w.code: w.id for w in s.scalars(select(Warehouse))}
+        customers = list(s.scalars(select(Customer.id).order_by(Customer.id).limit(3)))
+    st = Staff(wh, actor("cskh1", Role.CARE), actor("quanly", Role.MANAGER), actor("dathang1", Role.ORDERING),
+               actor("khotq", Role.FORWARDER_CN), actor("khotq", Role.FORWARDER_CN), actor("khovn", Role.FORWARDER_VN),
+               actor("giaohang", Role.WAREHOUSE_VN), actor("ketoan", Role.ACCOUNTANT))
+    # received in Hà Nội (a closed shipment), and a delivery request for it still open
+    oid, _so, codes = in_vietnam(db, st, 2, customer_id=customers[0])
+    ids = [p.id for p in deliveries.deliverable_parcels(db, st.store, customers[0], wh["VN-HN"])]
+    deliveries.create_delivery(db, st.store, DeliveryInput(customers[0], wh["VN-HN"], ids[:1], "pickup",
+                                                          delivery_fee=Money.of("0", VND)))
+    billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
+    billing.propose_supplementary_bill(db, st.care, oid, [billing.BillLineInput("freight", Decimal(58000), "2 kg")],
+                                       "Cân lại ở Hà Nội")
+    # delivered, then a complaint and a claim to the seller
+    oid2, so2, _codes2 = delivered(db, st)
+    cid = complaints.open_complaint(db, st.care, ComplaintInput(oid2, "late", "Hàng về chậm", []))
+    seller_complaints.open_seller_complaint(db, st.ordering, SellerComplaintInput(
+        so2, "wrong_item", "Sai mẫu", Decimal("10.00"), complaint_id=cid))
+    complaints.record_contact(db, st.ordering, cid, "shop", "Shop nhận lỗi", "wangwang")
+    complaints.propose_plan(db, st.care, cid, "shop", [RemedyInput("refund", Decimal(10000))], "Khách đồng ý")
+    # in the China warehouse: in stock, packed in an open shipment, on the way in a departed one
+    stock, packed, sent, lost = new_codes(4)
+    for code in (stock, packed, sent, lost):
+        purchase_order(db, st, [code], customer_id=customers[1])
+        parcels.receive_cn(db, st.cn, wh["CN-GZ"], code, kg("1.5"))
+    parcels.receive_cn(db, st.cn, wh["CN-GZ"], "YT7000000000001", kg("0.8"))   # nobody's: ownerless
+    open_one = shipments.open_shipment(db, st.cn, wh["CN-GZ"], wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, open_one, packed)
+    on_way = shipments.open_shipment(db, st.cn, wh["CN-GZ"], wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, on_way, sent)
+    shipments.pack_scan(db, st.cn, on_way, lost)
+    shipments.seal_shipment(db, st.cn, on_way, Decimal("3.5"), "S-SMOKE")
+    shipments.depart_shipment(db, st.cn, on_way)
+    parcels.mark_parcel_lost(db, st.manager, parcels.find_parcel(db, st.manager, lost), "Rơi khỏi xe ở cửa khẩu")
+    stocktakes.start_stocktake(db, st.cn, wh["CN-GZ"])
+    # money: a top-up above the approval limit waits; CNY bought for the China book
+    vnd = ledger.cash_accounts(db, st.accountant, "vn")[0].id
+    cny = ledger.cash_accounts(db, st.accountant, "cn")[0].id
+    wallets.record_payment(db, st.accountant, "topup", customers[2], Decimal(900_000_000), "FT-SMOKE-1",
+                           date.today(), vnd)
+    with db.transaction() as tx:   # a message the outbox could not e-mail: the customer has no address
+        message = tx.scalars(select(CustomerMessage).order_by(CustomerMessage.id)).first()
+        message.status = NO_EMAIL
+    ledger.record_cny_purchase(db, st.accountant, cny, Decimal("5000"), vnd, Decimal("18000000"), "FT-SMOKE-2",
+                               date.today())

@@ -7,6 +7,8 @@ Every shortcut of the main window must do what it says, in every role.
 ``pytest -m smoke_ui`` runs only these; they are part of the normal suite too."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,7 +19,7 @@ from shiboken6 import isValid
 from app.demo import ROLE_USERS
 from app.permissions import Role
 from app.services.auth import login
-from tests.ui.smoke_helpers import copy_database, guarded, visible_top_levels
+from tests.ui.smoke_helpers import add_a_record_to_every_queue, copy_database, guarded, visible_top_levels
 
 pytestmark = pytest.mark.smoke_ui
 
@@ -41,9 +43,11 @@ def demo_company(tmp_path_factory):
     database = dbmod.Database(f"sqlite:///{path}")
     dbmod.upgrade(database)
     accounts = create_demo_company(database)
+    passwords = {a.username: a.password for a in accounts}
+    add_a_record_to_every_queue(database, passwords)
     database.dispose()
     assert os.path.exists(path)
-    return path, {a.username: a.password for a in accounts}
+    return path, passwords
 
 
 def _user_for(role: Role) -> str:
@@ -202,8 +206,10 @@ def test_every_shortcut_of_the_main_window_does_what_it_says(qtbot, demo_company
                 fired = []
                 act.triggered.connect(lambda *_a, f=fired: f.append(True))
                 guard.where[:] = [role.value, f"{act.shortcut().toString()} ({name})"]
+                with contextlib.suppress(qtbot.TimeoutError):   # the time a person takes to press the next key
+                    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=500)
                 assert QApplication.activeWindow() is window, f"the main window is not active before {name}" \
-                    f" (after {last})"
+                    f" (after {last}): the key would do nothing"
                 QTest.keySequence(window, act.shortcut())
                 QApplication.processEvents()
                 if not fired:
