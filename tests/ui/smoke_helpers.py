@@ -131,10 +131,15 @@ class Walker:
 
     def __init__(self, guard: Guard | None = None) -> None:
         self.guard = guard
+        self.seen: set[tuple] = set()   # a window of this kind offering these buttons, walked
 
     def walk(self, window: QWidget) -> None:
         QApplication.processEvents()
         self.tabs(window)
+        offered = tuple(sorted(b.text() for b in self.dialog_buttons(window) if b.isVisible() and b.isEnabled()))
+        if (type(window).__name__, offered) in self.seen:
+            return   # the same window with the same buttons, for another record: pressed them already
+        self.seen.add((type(window).__name__, offered))
         for button in self.dialog_buttons(window):
             if not (isValid(button) and button.isVisible() and button.isEnabled()):
                 continue   # an earlier press changed the window

@@ -32,22 +32,29 @@ SKIPPED_ACTIONS = {  # leave the window or the role: the walk needs both
 
 
 @pytest.fixture(scope="session")
-def demo_company(tmp_path_factory):
-    """The demo company, built once per test process; each test works on a copy."""
-    import os
+def demo_company(tmp_path_factory, worker_id):
+    """The demo company with a record in every queue, built once for the whole run (the xdist
+    workers share it: building takes longer than walking); each test works on a copy."""
+    import fcntl
+    import json
 
     from app import db as dbmod
     from app.demo import create_demo_company
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    database = dbmod.Database(f"sqlite:///{path}")
-    dbmod.upgrade(database)
-    accounts = create_demo_company(database)
-    passwords = {a.username: a.password for a in accounts}
-    add_a_record_to_every_queue(database, passwords)
-    database.dispose()
-    assert os.path.exists(path)
-    return path, passwords
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent   # shared by every worker of this run
+    path, secrets = root / "smoke-demo.db", root / "smoke-demo.json"
+    with open(root / "smoke-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not secrets.exists():
+            database = dbmod.Database(f"sqlite:///{path}")
+            dbmod.upgrade(database)
+            passwords = {a.username: a.password for a in create_demo_company(database)}
+            add_a_record_to_every_queue(database, passwords)
+            database.dispose()
+            secrets.write_text(json.dumps(passwords))
+    return path, json.loads(secrets.read_text())
 
 
 def _user_for(role: Role) -> str:
