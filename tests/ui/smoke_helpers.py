@@ -135,6 +135,11 @@ class Walker:
 
     def walk(self, window: QWidget) -> None:
         QApplication.processEvents()
+        free = window.screen().availableGeometry()
+        if self.guard is not None and (window.frameGeometry().width() > free.width()
+                                       or window.frameGeometry().height() > free.height()):
+            self.guard.fail(f"{type(window).__name__} is {window.frameGeometry().width()}×"
+                            f"{window.frameGeometry().height()}, larger than the screen {free.width()}×{free.height()}")
         self.tabs(window)
         offered = tuple(sorted(b.text() for b in self.dialog_buttons(window) if b.isVisible() and b.isEnabled()))
         if (type(window).__name__, offered) in self.seen:

@@ -35,7 +35,7 @@ from app.services import alerts, customers, deliveries
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
-from ui.common import named, report_error
+from ui.common import fit_to_screen, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -267,7 +267,7 @@ class DeliveryWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(row)
         layout.addWidget(self.status_line)
-        self.resize(1100, 820)
+        fit_to_screen(self, 1100, 820)
         self.reload()
 
     def reload(self) -> None:

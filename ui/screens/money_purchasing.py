@@ -18,7 +18,7 @@ from app.permissions import Perm
 from app.services import billing, ledger, purchasing
 from app.services.orders import PLATFORMS
 from app.workflows.money import SHOP_ORDER_LABELS, ShopOrderStatus
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, fill, heading, read_decimal, readonly_table
 from ui.session import Session
 
@@ -158,7 +158,7 @@ class ShopOrdersDialog(QDialog):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         layout.addWidget(close)
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from app.fees import DISCOUNTABLE, FEE_LABELS, FREIGHT_LINES
 from app.i18n import NumberInputError, _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
 from app.permissions import Perm
 from app.services import fee_policies, rates
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
 
@@ -839,5 +839,5 @@ class FeesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
-        self.resize(1180, 820)
+        fit_to_screen(self, 1180, 820)
 

@@ -19,7 +19,7 @@ from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
-from ui.common import named, open_in_main, report_error
+from ui.common import fit_to_screen, named, open_in_main, report_error
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
@@ -297,7 +297,7 @@ class OrderWindow(QDialog):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.update_button.showMenu)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.edit)
-        self.resize(1240, 800)
+        fit_to_screen(self, 1240, 800)
         self.reload(first=True)
 
     # -- loading -----------------------------------------------------------------------------------

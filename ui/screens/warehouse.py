@@ -44,7 +44,7 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage
-from ui.common import named, open_in_main, report_error
+from ui.common import fit_to_screen, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -114,7 +114,7 @@ class ReceiveStation(FieldDialog):
         layout.addWidget(self.panel, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status)
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)
 
     # the measurements typed in (or by the scale) for the next parcel
     def _measurements(self) -> Measurements:
@@ -516,7 +516,7 @@ class StocktakeWindow(FieldDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.panel, 2)
         layout.addWidget(self.results, 1)
-        self.resize(1000, 780)
+        fit_to_screen(self, 1000, 780)
         self.refresh()
 
     def refresh(self) -> None:
