@@ -16,7 +16,7 @@ from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from app.services import settings as settings_service
 from ui.background import run_in_background
-from ui.common import named, report_error
+from ui.common import fit_to_screen, named, report_error
 from ui.session import Session, settings_store
 from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
@@ -399,7 +399,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 820)
+            fit_to_screen(self, 1360, 820)
         split = store.value(f"{self.session.prefix()}/splitter")
         if split is not None:
             self.splitter.restoreState(split)

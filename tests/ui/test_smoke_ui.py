@@ -80,9 +80,11 @@ def _main_window(qtbot, db, passwords, role: Role):
     session.switch_role(role)
     window = MainWindow(session)
     qtbot.addWidget(window)
-    window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
+    free = window.screen().availableGeometry()
+    assert window.frameGeometry().width() <= free.width() and window.frameGeometry().height() <= free.height()
+    window.resize(1366, 768)
     QApplication.processEvents()
     return window
 
