@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QToolBar
+from PySide6.QtWidgets import QApplication
 from shiboken6 import isValid
 
 from app.demo import ROLE_USERS
@@ -57,6 +56,15 @@ def demo_company(tmp_path_factory, worker_id):
     return path, json.loads(secrets.read_text())
 
 
+@pytest.fixture
+def demo(demo_company, tmp_path):
+    """A copy of the demo company for one test, and its people's passwords."""
+    template, passwords = demo_company
+    db = copy_database(template, tmp_path)
+    yield db, passwords
+    db.dispose()
+
+
 def _user_for(role: Role) -> str:
     return next(u for u, _n, roles, _w in ROLE_USERS if role in roles)
 
@@ -97,10 +105,8 @@ def _close_new_windows(before) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
-def test_every_screen_of_the_role_opens_without_a_traceback(qtbot, demo_company, tmp_path, monkeypatch,
-                                                             capfd, language, role, lang):
-    template, passwords = demo_company
-    db = copy_database(template, tmp_path)
+def test_every_screen_of_the_role_opens_without_a_traceback(qtbot, demo, monkeypatch, capfd, language, role, lang):
+    db, passwords = demo
     language(lang)
     with guarded(monkeypatch) as guard:
         window = _main_window(qtbot, db, passwords, role)
@@ -186,15 +192,13 @@ def _show_queue_with_rows(window, entity: str) -> bool:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
-def test_every_shortcut_of_the_main_window_does_what_it_says(qtbot, demo_company, tmp_path, monkeypatch, capfd,
-                                                            role):
+def test_every_shortcut_of_the_main_window_does_what_it_says(qtbot, demo, monkeypatch, capfd, role):
     """Each key is sent to the main window as a person types it, one after another: the action
     fires (its slot runs: its dialog opens and is cancelled, its window opens, the queue moves).
     Only windows the key opened are closed in between, and the main window is made active again
     after a non-modal window closes (a window manager's job); after a modal dialog it must take
     the activation back itself."""
-    template, passwords = demo_company
-    db = copy_database(template, tmp_path)
+    db, passwords = demo
     with guarded(monkeypatch) as guard:
         window = _main_window(qtbot, db, passwords, role)
         window.activateWindow()
