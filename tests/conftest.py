@@ -13,7 +13,9 @@ import shutil
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# offscreen, on the screen of the smallest laptop the offices use (1366×768): windows must fit it
+os.environ.setdefault("QT_QPA_PLATFORM",
+                      f"offscreen:configfile={Path(__file__).resolve().parent / 'offscreen-1366x768.json'}")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
 # backups taken by the code under test (daily, before an upgrade) go to a throw-away data folder

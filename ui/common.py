@@ -5,6 +5,7 @@ import os
 from typing import TypeVar
 
 from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QWidget
 
 from app.errors import DomainError, ValidationFailed
@@ -20,6 +21,16 @@ def open_in_main(widget: QWidget, entity: str, entity_id: int) -> None:
         w = w.parentWidget()
     if w is not None:
         w.open_record(entity, entity_id)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Open a window at the size it was designed for, but never beyond the screen's free area
+    (less a title bar): on a 1366×768 laptop an 800 px tall window hid its bottom buttons."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    free = screen.availableGeometry() if screen is not None else None
+    if free is not None:
+        width, height = min(width, free.width() - 16), min(height, free.height() - 48)
+    window.resize(width, height)
 
 
 def named(widget: W, name: str, accessible: str | None = None) -> W:

@@ -5,7 +5,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QComboBox, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QMessageBox, QSplitter, QStackedWidget, QToolBar, QToolButton, QWidget)
 
 from app import __version__
@@ -16,12 +16,11 @@ from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from app.services import settings as settings_service
 from ui.background import run_in_background
-from ui.common import ask_save_path, named, report_error
+from ui.common import ask_save_path, fit_to_screen, named, report_error
 from ui.session import Session, settings_store
 from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
 from ui.windows import registry
-from ui.widgets.fit_screen import resize_to_fit
 
 
 class MainWindow(QMainWindow):
@@ -62,6 +61,21 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._load_role()
         install_notify_shell(self)   # notification centre, task/outbox row actions, calendar
+        for act in self.findChildren(QAction):   # after the action's own slot (its dialog closed)
+            act.triggered.connect(self._reclaim_activation)
+
+    def _reclaim_activation(self) -> None:
+        """An action of this window ran its dialog, which closed and left no window active: be the
+        active window again, as a window manager makes it. The offscreen platform and a bare X
+        server do not, and every shortcut here waits for this window to be active: the next one
+        (Ctrl+Shift+B after recording a top-up) did nothing. Any other window showing (one the
+        action opened) keeps the activation it is about to get."""
+        if not self.isVisible() or QApplication.activeWindow() is not None or QApplication.activeModalWidget():
+            return
+        others = [w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible()
+                  and w.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)]
+        if not others:
+            self.activateWindow()
 
     # -- building --------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -111,7 +125,7 @@ class MainWindow(QMainWindow):
         if self.create_actions:
             file_menu.addSeparator()
         self.export_action = self._add(file_menu, "action_export_view", _("Export this view to Excel…"),
-                                       "Ctrl+Shift+E", self.export_view)
+                                       "Ctrl+Shift+E", lambda: self.export_view())   # not triggered's bool as the path
         file_menu.addSeparator()
         self._add(file_menu, "action_change_password", _("Change my password…"), "", self.change_password)
         lang_menu = named(file_menu.addMenu(_("Language")), "menu_language")
@@ -403,7 +417,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            resize_to_fit(self, 1360, 820)
+            fit_to_screen(self, 1360, 820)
         split = store.value(f"{self.session.prefix()}/splitter")
         if split is not None:
             self.splitter.restoreState(split)

@@ -39,6 +39,14 @@ def queue_count(db: Database, actor: Actor, name: str, req: PageRequest) -> int:
         return paging.count(s, queue, context(db, actor), req)
 
 
+def filter_options(db: Database, actor: Actor, name: str) -> dict[str, list[tuple[Any, str]]]:
+    """Each filter's choices (value, untranslated label), read in one short session: some list
+    rows of the database (the warehouses of a country)."""
+    queue = _queue(actor, name)
+    with db.read() as s:
+        return {f.key: list(f.options(s, actor)) for f in queue.filters}
+
+
 def queue_row(db: Database, actor: Actor, name: str, row_id: int) -> Any:
     """One row of a queue as the queue shows it (the generic detail view's content)."""
     queue = _queue(actor, name)

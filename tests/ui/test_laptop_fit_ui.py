@@ -88,14 +88,6 @@ def test_the_item_platform_follows_the_product_link(qtbot, company, open_main):
         assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(title), title
 
 
-def test_a_window_asking_for_more_than_a_laptop_offers_gets_what_fits():
-    from ui.widgets.fit_screen import fitted_size
-
-    assert fitted_size(1320, 900, 1366, 728) == (1320, 688)      # the statistics window's 900 px
-    assert fitted_size(1500, 600, 1366, 728) == (1350, 600)
-    assert fitted_size(800, 500, 1920, 1040) == (800, 500)       # a big screen changes nothing
-
-
 def test_the_statistics_window_fits_the_screen_it_opens_on(qtbot, company, open_main):
     from PySide6.QtGui import QGuiApplication
 

@@ -31,11 +31,10 @@ from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LAB
                                       SELLER_REASON_LABELS, InspectionResult, RemedyKind)
 from app.workflows.orders import OrderKind
 from app.workflows.parcels import PARCEL_STATUS_LABELS
-from ui.common import ask_open_paths, error_label, named, open_in_main, report_error, show_field_errors
+from ui.common import ask_open_paths, error_label, fit_to_screen, named, open_in_main, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, heading, read_decimal, readonly_table
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
-from ui.widgets.fit_screen import resize_to_fit
 
 PHOTO_PATTERN = " (*.png *.jpg *.jpeg *.gif *.webp)"
 
@@ -503,7 +502,7 @@ class ComplaintWindow(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
-        resize_to_fit(self, 1100, 740)
+        fit_to_screen(self, 1100, 740)
         self.reload()
         if self.view.active and self.view.status in ("proposed", "approved"):
             self.tabs.setCurrentIndex(2)

@@ -35,7 +35,7 @@ from app.services.deliveries import DeliveryInput
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
 from app.workflows.parcels import shelf_label
-from ui.common import ask_open_path, named, report_error
+from ui.common import ask_open_path, fit_to_screen, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -48,7 +48,6 @@ from ui.session import Session
 from ui.widgets.amount_edit import AmountEdit
 from ui.widgets.customer_picker import CustomerPicker
 from ui.widgets.scan_panel import ScanPanel
-from ui.widgets.fit_screen import resize_to_fit
 
 
 class NewDeliveryDialog(FieldDialog):
@@ -269,7 +268,7 @@ class DeliveryWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(row)
         layout.addWidget(self.status_line)
-        resize_to_fit(self, 1100, 820)
+        fit_to_screen(self, 1100, 820)
         self.reload()
 
     def reload(self) -> None:

@@ -15,10 +15,9 @@ from app.permissions import Perm
 from app.services import ledger
 from app.services.ledger import ENTRY_KIND_LABELS
 from ui.background import run_in_background
-from ui.common import ask_save_path, error_label, named, report_error, show_field_errors
+from ui.common import ask_save_path, error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
-from ui.widgets.fit_screen import resize_to_fit
 
 PAGE = 500
 
@@ -99,7 +98,7 @@ class MoneyBookDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        resize_to_fit(self, 1320, 720)
+        fit_to_screen(self, 1320, 720)
         self._accounts()
 
     def _accounts(self) -> None:

@@ -18,10 +18,9 @@ from app.permissions import Perm
 from app.services import billing, ledger, purchasing
 from app.services.orders import PLATFORMS
 from app.workflows.money import SHOP_ORDER_LABELS, ShopOrderStatus
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, fill, heading, read_decimal, readonly_table
 from ui.session import Session
-from ui.widgets.fit_screen import resize_to_fit
 
 FIELDS = ("platform_order_no", "goods_cny", "domestic_shipping_cny", "shop_discount_cny",
           "paying_account_id", "tracking_codes", "quantity")
@@ -159,7 +158,7 @@ class ShopOrdersDialog(QDialog):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         layout.addWidget(close)
-        resize_to_fit(self, 1180, 760)
+        fit_to_screen(self, 1180, 760)
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------------

@@ -19,10 +19,9 @@ from app.fees import DISCOUNTABLE, FEE_LABELS, FREIGHT_LINES
 from app.i18n import NumberInputError, _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
 from app.permissions import Perm
 from app.services import fee_policies, rates
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
-from ui.widgets.fit_screen import resize_to_fit
 
 
 def _datetime_edit(name: str, accessible: str, value: datetime | None) -> QDateTimeEdit:
@@ -155,7 +154,7 @@ class ExchangeRateDialog(QDialog):
         layout.addWidget(QLabel(_("History")))
         layout.addWidget(self.history, 1)
         layout.addWidget(close)
-        resize_to_fit(self, 1040, 720)
+        fit_to_screen(self, 1040, 720)
         self.reload()
 
     def _add_adjustment(self) -> None:
@@ -840,5 +839,5 @@ class FeesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
-        resize_to_fit(self, 1180, 820)
+        fit_to_screen(self, 1180, 820)
 

@@ -18,10 +18,9 @@ from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
 from app.permissions import Role
 from app.services import cart_import, customers, orders, users
 from app.workflows.orders import OrderKind
-from ui.common import ask_open_path, error_label, named, report_error, show_field_errors
+from ui.common import ask_open_path, error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.session import Session
 from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor's customer field)
-from ui.widgets.fit_screen import resize_to_fit
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
                 "unit_price_cny", "tally_exempt", "note", "image")
@@ -297,7 +296,7 @@ class OrderEditor(QDialog):
         box.accepted.connect(self.save)
         box.rejected.connect(self.reject)
         body.addWidget(box)
-        resize_to_fit(self, 1180, 720)
+        fit_to_screen(self, 1180, 720)
         if self.view is not None:
             self._fill(self.view)
         else:

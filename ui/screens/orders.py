@@ -19,12 +19,11 @@ from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
-from ui.common import ask_open_paths, ask_save_path, named, open_in_main, report_error
+from ui.common import ask_open_paths, ask_save_path, fit_to_screen, named, open_in_main, report_error
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
 from ui.windows.detail import ActivityTimeline
-from ui.widgets.fit_screen import resize_to_fit
 
 FILE_KINDS = {"image": N_("Image"), "inspection": N_("Inspection photo"), "report": N_("Report"),
               "other": N_("Other")}
@@ -303,7 +302,7 @@ class OrderWindow(QDialog):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.update_button.showMenu)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.edit)
-        resize_to_fit(self, 1240, 800)
+        fit_to_screen(self, 1240, 800)
         self.reload(first=True)
 
     # -- loading -----------------------------------------------------------------------------------

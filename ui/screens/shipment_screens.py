@@ -28,7 +28,7 @@ from app.permissions import Role
 from app.services import alerts, shipments
 from app.services.scanning import Outcome, ScanResult, parse_weight
 from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
-from ui.common import confirm, named, report_error
+from ui.common import confirm, fit_to_screen, named, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -40,7 +40,6 @@ from ui.screens.warehouse_common import (
 )
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
-from ui.widgets.fit_screen import resize_to_fit
 
 SH = ShipmentStatus
 
@@ -214,7 +213,7 @@ class ShipmentWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(docs)
         layout.addWidget(self.status_line)
-        resize_to_fit(self, 1180, 860)
+        fit_to_screen(self, 1180, 860)
         self.reload()
 
     def _placeholder(self) -> str:

@@ -35,9 +35,8 @@ from app.reports.dashboard import Dashboard, ReportData, dashboard
 from app.reports.export import ExportResult, ReportRequest, export_reports
 from app.services import settings as settings_service
 from ui.background import BackgroundJob, run_in_background
-from ui.common import ask_save_path, named, report_error
+from ui.common import ask_save_path, fit_to_screen, named, report_error
 from ui.session import Session
-from ui.widgets.fit_screen import resize_to_fit
 
 PERIODS = (("this_month", N_("This month")), ("last_month", N_("Last month")),
            ("this_year", N_("This year")), ("custom", N_("Custom period")))
@@ -727,7 +726,7 @@ class StatisticsWindow(QWidget):
         self.session = session
         settings = settings_service.read_all(session.db)
         self.setWindowTitle(_("Statistics — {company}").format(company=settings["company.name"]))
-        resize_to_fit(self, 1320, 900)
+        fit_to_screen(self, 1320, 900)
         self._generation = {"dashboard": 0, "report": 0}
         self.last_export: ExportResult | BaseException | None = None
         self._closing = False

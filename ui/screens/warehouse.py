@@ -43,7 +43,7 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage, shelf_label
-from ui.common import ask_open_path, named, open_in_main, report_error
+from ui.common import ask_open_path, fit_to_screen, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -57,7 +57,6 @@ from ui.screens.warehouse_common import (
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
 from ui.windows.detail import ActivityTimeline
-from ui.widgets.fit_screen import resize_to_fit
 
 # -- the China receiving station ------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class ReceiveStation(FieldDialog):
         layout.addWidget(self.panel, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status)
-        resize_to_fit(self, 1100, 760)
+        fit_to_screen(self, 1100, 760)
 
     # the measurements typed in (or by the scale) for the next parcel
     def _measurements(self) -> Measurements:
@@ -534,7 +533,7 @@ class StocktakeWindow(FieldDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.panel, 2)
         layout.addWidget(self.results, 1)
-        resize_to_fit(self, 1000, 780)
+        fit_to_screen(self, 1000, 780)
         self.refresh()
 
     def refresh(self) -> None:

@@ -33,7 +33,7 @@ def button(text: str, name: str, slot, shortcut: str | None = None) -> QPushButt
     b = named(QPushButton(text), name)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     b.setAutoDefault(False)             # Enter in the scan field scans; it never presses a button
-    b.clicked.connect(slot)
+    b.clicked.connect(lambda _checked=False: slot())   # not clicked's bool as the slot's first argument
     if shortcut:
         b.setShortcut(QKeySequence(shortcut))
     return b

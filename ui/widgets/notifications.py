@@ -7,7 +7,7 @@ The count is read in the background; a minute's timer covers a dropped listener.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDockWidget, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QToolButton, QVBoxLayout,
                                QWidget)
@@ -145,7 +145,6 @@ class NotificationCentre(QObject):
         self.button = named(QToolButton(), "notifications_button", _("Notifications"))
         self.button.setCheckable(True)
         self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.button.setShortcut(QKeySequence(Qt.Key.Key_F9))
         self.panel = NotificationPanel(self)
         main.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         self.panel.hide()

@@ -26,8 +26,10 @@ def install(main) -> None:
     view_menu.addSeparator()
     notifications = QAction(_("Notifications"), main)
     notifications.setObjectName("action_notifications")
+    notifications.setShortcut(QKeySequence("F9"))   # on the window, not the button: it may be in the toolbar's overflow
     notifications.triggered.connect(lambda: main.notifications.button.toggle())
     view_menu.addAction(notifications)
+    main.addAction(notifications)
     shipments = QAction(_("Upcoming shipments…"), main)
     shipments.setObjectName("action_shipments")
     shipments.setShortcut(QKeySequence("Ctrl+Shift+G"))   # Ctrl+Shift+S is Statistics

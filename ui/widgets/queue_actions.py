@@ -120,14 +120,21 @@ class QueueActionsBar(QToolBar):
         return view.model.raw_row(rows[0].row()) if rows else None
 
     def _selection(self, *_args) -> None:
+        """Enable each group's actions from the selected row of its own queue only: the bar
+        follows every queue, and a customer or a cash-book row has no assignee or status."""
+        entity = self._view.queue.entity if self._view is not None else None
         row = self._row()
         session = self.main.session
+        task = row if entity == "task" else None
         for act in self.task_actions:
-            act.setEnabled(row is not None)
-        if row is not None and self._view.queue.entity == "task":
-            self.task_actions[0].setEnabled(not row.assignee and row.role == session.role.value)
+            act.setEnabled(task is not None)
+        if task is not None:
+            self.task_actions[0].setEnabled(not getattr(task, "assignee", None)
+                                            and getattr(task, "role", None) == session.role.value)
+        message = row if entity == "customer_message" else None
         for act in self.outbox_actions[:2]:
-            act.setEnabled(row is not None and row.status in (outbox.FAILED, outbox.NO_EMAIL, outbox.PENDING))
+            act.setEnabled(message is not None and getattr(message, "status", None) in
+                           (outbox.FAILED, outbox.NO_EMAIL, outbox.PENDING))
 
     # -- doing ---------------------------------------------------------------------------------------
     def _run(self, action: Callable) -> None:

@@ -39,10 +39,11 @@ class QueueView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         self.filter_boxes: dict[str, QComboBox] = {}
+        options = reader.filter_options(session.db, session.actor, queue.name) if queue.filters else {}
         for f in queue.filters:
             box = named(QComboBox(), f"queue_filter_{f.key}", _(f.title))
             box.addItem(_("{title}: all").format(title=_(f.title)), None)
-            for value, label in f.options(None, session.actor):
+            for value, label in options[f.key]:
                 box.addItem(_(label), value)
             box.currentIndexChanged.connect(
                 lambda _i, key=f.key, b=box: self._apply(lambda: self.model.set_filter(key, b.currentData())))
