@@ -130,7 +130,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("orders.feedback_days", G_ORDERS, N_("Feedback window after delivery (days)"), int, 14,
             minimum=1, maximum=90),
     Setting("orders.extension_url", G_ORDERS, N_("Ordering browser-extension link"), str,
-            "https://example.com/importdesk-extension", maximum=300, required=False, check=_url),
+            "", maximum=300, required=False, check=_url),   # none until the company has one: never a placeholder
     Setting("warehouse.weight_warning_kg", G_WAREHOUSE,
             N_("Warn when CN and VN weights differ by more than (kg)"), D, D("0.5"), minimum=D(0),
             maximum=D(100)),

@@ -118,9 +118,10 @@ def ask_save_path(parent: QWidget | None, title: str, suggested_name: str, filte
     return path or None
 
 
-def ask_open_path(parent: QWidget | None, title: str, filters: str) -> str | None:
-    """One file to read: starts where the person last opened one this session, else Documents."""
-    path, _f = QFileDialog.getOpenFileName(parent, title, _start_folder("open"), filters)
+def ask_open_path(parent: QWidget | None, title: str, filters: str, start: str | None = None) -> str | None:
+    """One file to read: starts in ``start`` when the screen knows where its files are (the backup
+    folder), else where the person last opened one this session, else Documents."""
+    path, _f = QFileDialog.getOpenFileName(parent, title, start or _start_folder("open"), filters)
     _remember("open", path)
     return path or None
 

@@ -275,7 +275,12 @@ def add_a_record_to_every_queue(db, passwords: dict[str, str]) -> None:
     shipments.seal_shipment(db, st.cn, on_way, Decimal("3.5"), "S-SMOKE")
     shipments.depart_shipment(db, st.cn, on_way)
     parcels.mark_parcel_lost(db, st.manager, parcels.find_parcel(db, st.manager, lost), "Rơi khỏi xe ở cửa khẩu")
-    stocktakes.start_stocktake(db, st.cn, wh["CN-GZ"])
+    from app.errors import DomainError
+
+    try:
+        stocktakes.start_stocktake(db, st.cn, wh["CN-GZ"])
+    except DomainError:
+        pass    # the demo company has one open already: the queue has its row
     # money: a top-up above the approval limit waits; CNY bought for the China book
     vnd = ledger.cash_accounts(db, st.accountant, "vn")[0].id
     cny = ledger.cash_accounts(db, st.accountant, "cn")[0].id

@@ -274,7 +274,7 @@ def test_care_staff_phone_a_customer_without_email_and_say_so(qtbot, company, op
     _trigger(window, "outbox_phoned")
     qtbot.waitUntil(lambda: view.model.rowCount() == 0)
     with db.read() as s:
-        assert s.scalar(select(CustomerMessage.status)) == "phoned"
+        assert s.scalar(select(CustomerMessage.status).where(CustomerMessage.event == "order_status")) == "phoned"
 
 
 def test_the_mail_server_dialog_keeps_the_password_secret(qtbot, company, open_main):

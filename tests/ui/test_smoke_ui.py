@@ -47,6 +47,7 @@ def demo_company(tmp_path_factory, worker_id):
     with open(root / "smoke-demo.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not secrets.exists():
+            path.unlink(missing_ok=True)          # what a worker that failed half-way left behind
             database = dbmod.Database(f"sqlite:///{path}")
             dbmod.upgrade(database)
             passwords = {a.username: a.password for a in create_demo_company(database)}

@@ -58,7 +58,10 @@ class LoginDialog(QDialog):
         layout.addWidget(_buttons(self, _("Sign in"), "login_submit"))
         self.setMinimumWidth(380)
         # The demo company shows who to sign in as; a real company's dialog never lists anyone.
-        self.accounts = demo_accounts(db)
+        try:
+            self.accounts = demo_accounts(db)
+        except DomainError:     # the server cannot be reached: signing in will say which, and why
+            self.accounts = []
         if self.accounts:
             layout.addWidget(self._demo_table(self.accounts))
             self.setMinimumWidth(640)

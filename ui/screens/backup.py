@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QFileDialog, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLayout,
                                QHeaderView, QLabel, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -18,7 +18,7 @@ from app.i18n import N_, _, fmt_datetime, fmt_decimal
 from app.progress import Cancelled
 from app.services import backup
 from ui.background import run_in_background
-from ui.common import confirm, named, report_error
+from ui.common import ask_open_path, confirm, named, report_error
 from ui.session import Session
 
 COLUMNS = (("date", N_("Taken at")), ("kind", N_("Kind")), ("size", N_("Size")), ("orders", N_("Orders")),
@@ -185,8 +185,8 @@ class BackupDialog(QDialog):
 
     def restore_from_file(self) -> None:
         start = str(backup.plan_for(self.session.db).folder)
-        path, _f = QFileDialog.getOpenFileName(self, _("Restore from a backup"), start,
-                                               _("ImportDesk backups (*.sqlite *.db);;All files (*)"))
+        path = ask_open_path(self, _("Restore from a backup"),
+                             _("ImportDesk backups (*.sqlite *.db);;All files (*)"), start)
         if path:
             self.restore_path(Path(path))
 
