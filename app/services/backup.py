@@ -9,7 +9,7 @@ database are kept. The desktop's housekeeping takes one a day (``daily_backup``)
 ``app.db.upgrade`` takes one before upgrading an existing database's schema (``before_upgrade``).
 
 PostgreSQL (the shared server) is dumped with ``pg_dump -Fc`` and restored with
-``pg_restore --clean --if-exists`` (``main.py backup`` / ``main.py restore``).
+``pg_restore`` into an emptied schema, in one transaction (``main.py backup`` / ``main.py restore``).
 
 A file is restored only once it has passed every check (``inspect_backup``): it is a SQLite file,
 ``PRAGMA integrity_check`` says ok, it holds ImportDesk's tables and a schema revision this build
@@ -563,8 +563,8 @@ def _pg_connection(db: Database) -> tuple[list[str], dict[str, str]]:
     return args + ["-w"], env
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=6 * 3600)
+def _run(cmd: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=6 * 3600, input=stdin)
 
 
 def pg_dump(db: Database, dest: Path) -> None:
@@ -620,8 +620,15 @@ def _pg_restore(db: Database, info: BackupInfo, progress: Progress) -> RestoreRe
     aside = take_backup(db, "before-restore", keep=10**6).path   # never prunes the older ones here
     progress.update(2, 4, _("Restoring…"))
     conn, env = _pg_connection(db)
-    done = _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                 "--exit-on-error", *conn, "-d", db.url.database or "postgres", str(info.path)], env)
+    # The database becomes exactly the backup: its schema is emptied and the dump replayed in ONE
+    # transaction (a failure leaves the database as it was). pg_restore --clean drops only what the
+    # dump knows, so tables a later version added (and their keys on users) would stop it.
+    script = _run([pg_tool("pg_restore"), "--no-owner", "-f", "-", str(info.path)], env)
+    if script.returncode != 0:
+        raise BackupFailed(N_("The backup could not be restored: {error}"), error=script.stderr.strip()[:1000])
+    done = _run([pg_tool("psql"), *conn, "-d", db.url.database or "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                 "--single-transaction", "-f", "-"], env,
+                "DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n" + script.stdout)
     if done.returncode != 0:
         raise BackupFailed(N_("The backup could not be restored: {error}"),
                            error=(done.stderr or done.stdout).strip()[:1000])

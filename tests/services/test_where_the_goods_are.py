@@ -48,7 +48,7 @@ def test_the_customer_is_told_where_the_goods_are_at_each_leg(db, st):
     deliveries.hand_over(db, st.store, did, "Tài xế GHN", "Giao Hàng Nhanh (GHN)", "GHN 5566 7788")
     on_the_way = _messages(db, "order_on_the_way")[0]
     assert "GHN 5566 7788" in on_the_way.body and "https://donhang.ghn.vn/?order_code=GHN55667788" in on_the_way.body
-    assert re.search(r"Expected delivery: \d\d/\d\d/\d{4}\.", on_the_way.body)   # a day, not a minute
+    assert re.search(r"(Expected delivery|Dự kiến giao): \d\d/\d\d/\d{4}\.", on_the_way.body)   # a day, not a minute
     deliveries.set_courier_tracking(db, st.store, did, "GHTK", "S1234567")
     assert deliveries.order_courier_links(db, st.store, oid) == [
         ("GHTK", "S1234567", "https://i.ghtk.vn/S1234567")]
