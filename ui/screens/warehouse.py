@@ -232,7 +232,7 @@ class ParcelWindow(FieldDialog):
                 (_("Move to shelf…"), "parcel_set_shelf", self.set_shelf,
                  can(Perm.RECEIVE_CN) or can(Perm.RECEIVE_VN) or can(Perm.DELIVER)),
                 (_("Pin an alert note…"), "parcel_pin_alert", self.pin_alert, can(Perm.PIN_ALERTS)),
-                (_("Declare lost…"), "parcel_declare_lost", self.declare_lost, False)):
+                (_("Declare lost…"), "parcel_declare_lost", lambda: self.declare_lost(), False)):
             b = named(QPushButton(text), name)
             b.clicked.connect(slot)
             b.setVisible(allowed)
