@@ -115,6 +115,24 @@ def build(database) -> Company:
     return Company(password, queues, cn, bank, orders, customers, database.clock.now().date())
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    except (OSError, ValueError, IndexError):
+        pass
+    return total
+
+
+#: the server process (its CPU use is printed with the mix)
+SERVER_PID = [0]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -318,11 +336,12 @@ def fig_mix(proxy, known, co: Company, link: int) -> Figure:
     for t in threads:
         t.start()
     ready.wait()
-    before = proxy.round_trips
+    before, cpu0, t_start = proxy.round_trips, cpu_seconds(SERVER_PID[0]), time.monotonic()
     stop_at[0] = time.monotonic() + DURATION
     for t in threads:
         t.join(timeout=DURATION + 60)
     total = sum(calls)
+    server_cpu = (cpu_seconds(SERVER_PID[0]) - cpu0) / (time.monotonic() - t_start)
     trips = proxy.round_trips - before
     for d in desktops:
         d.close()
@@ -341,7 +360,7 @@ def fig_mix(proxy, known, co: Company, link: int) -> Figure:
                   {"errors": len(errors), "calls": total, "per_s": total / DURATION,
                    "wall_p50": percentile(walls, 50) if walls else 0.0,
                    "wall_p99": percentile(walls, 99) if walls else 0.0,
-                   "stuck": sum(t.is_alive() for t in threads)})
+                   "stuck": sum(t.is_alive() for t in threads), "server_cpu": server_cpu})
 
 
 RUN = {"signin": fig_signin, "queue": fig_queue, "window": fig_window, "scan": fig_scan, "mix": fig_mix}
@@ -379,7 +398,7 @@ def report(results: dict[tuple[str, str], Figure]) -> int:
                 e = key.extra
                 print(f"      {label:>8}: {e['calls']:,} calls ({e['per_s']:.0f}/s), desktop wall p50/p99 "
                       f"{e['wall_p50']:.1f}/{e['wall_p99']:.1f} ms, errors {e['errors']}, "
-                      f"desktops stuck {e['stuck']}")
+                      f"desktops stuck {e['stuck']}, server CPU {e['server_cpu']:.2f} cores")
     if missed:
         print(f"MISS: {', '.join(missed)}")
         return 1
@@ -401,6 +420,7 @@ def main() -> int:
         proxy = None
         try:
             server.wait_ready()
+            SERVER_PID[0] = server.proc.pid
             proxy = DelayProxy("127.0.0.1", server.port, delay=0.0).start()
             known = KnownServers(folder / "known_servers.json")
             known.trust(proxy.url, probe(proxy.url))
