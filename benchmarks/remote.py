@@ -337,11 +337,14 @@ def fig_mix(proxy, known, co: Company, link: int) -> Figure:
         t.start()
     ready.wait()
     before, cpu0, t_start = proxy.round_trips, cpu_seconds(SERVER_PID[0]), time.monotonic()
+    own0 = time.process_time()
     stop_at[0] = time.monotonic() + DURATION
     for t in threads:
         t.join(timeout=DURATION + 60)
     total = sum(calls)
     server_cpu = (cpu_seconds(SERVER_PID[0]) - cpu0) / (time.monotonic() - t_start)
+    desktops_cpu = (time.process_time() - own0) / (time.monotonic() - t_start)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     trips = proxy.round_trips - before
     for d in desktops:
         d.close()
@@ -360,7 +363,8 @@ def fig_mix(proxy, known, co: Company, link: int) -> Figure:
                   {"errors": len(errors), "calls": total, "per_s": total / DURATION,
                    "wall_p50": percentile(walls, 50) if walls else 0.0,
                    "wall_p99": percentile(walls, 99) if walls else 0.0,
-                   "stuck": sum(t.is_alive() for t in threads), "server_cpu": server_cpu})
+                   "stuck": sum(t.is_alive() for t in threads), "server_cpu": server_cpu,
+                   "desktops_cpu": desktops_cpu, "load": load})
 
 
 RUN = {"signin": fig_signin, "queue": fig_queue, "window": fig_window, "scan": fig_scan, "mix": fig_mix}
@@ -398,7 +402,9 @@ def report(results: dict[tuple[str, str], Figure]) -> int:
                 e = key.extra
                 print(f"      {label:>8}: {e['calls']:,} calls ({e['per_s']:.0f}/s), desktop wall p50/p99 "
                       f"{e['wall_p50']:.1f}/{e['wall_p99']:.1f} ms, errors {e['errors']}, "
-                      f"desktops stuck {e['stuck']}, server CPU {e['server_cpu']:.2f} cores")
+                      f"desktops stuck {e['stuck']}, server CPU {e['server_cpu']:.2f} cores, "
+                      f"desktops + proxy CPU {e['desktops_cpu']:.2f} cores, load average {e['load']:.1f} "
+                      f"on {os.cpu_count()} CPUs")
     if missed:
         print(f"MISS: {', '.join(missed)}")
         return 1
