@@ -122,14 +122,10 @@ def login(db: Database, username: str, password: str) -> SignedIn:
                 locked = False
         else:
             locked = None
-            # One UPDATE without the row's version: two desktops signing in as the same user at the
-            # same moment both succeed (through the ORM the second failed on the version check),
-            # and a sign-in does not make an administrator's open edit of the account stale.
-            values = {"failed_logins": 0, "last_login_at": now(tx)}
             if hasher().check_needs_rehash(user.password_hash):
-                values["password_hash"] = hash_password(password)
-            tx.execute(update(User).where(User.id == user.id).values(**values)
-                       .execution_options(synchronize_session=False))
+                user.password_hash = hash_password(password)
+            user.failed_logins = 0
+            user.last_login_at = now(tx)
             signed = _signed_in(user)
             if not signed.roles:
                 raise DomainError(N_("This account has no role yet. Ask an administrator to give it one."))
