@@ -15,6 +15,7 @@ from app.models.complaints import (Complaint, ComplaintContact, ComplaintFile, C
 from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, StaffNotification,
                                Task)
 from app.models.notify import Secret, StageDuration
+from app.models.stations import StationScan
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
@@ -25,7 +26,7 @@ __all__ = [
     "Bill", "CommissionAccrual", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry",
     "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
-    "Secret", "StageDuration",
+    "Secret", "StageDuration", "StationScan",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
     "Inspection", "SellerComplaint",
 ]
