@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import N_, _
 from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanResult,
                                    check_measurements, refused)
 from app.services.station_scans import ExpectedCode, StationScanIn
@@ -282,6 +282,8 @@ class Station:
 
     # -- a scan ------------------------------------------------------------------------------------
     def scan(self, warehouse_id: int, raw: str, m: Measurements = NO_MEASUREMENTS) -> ScanResult:
+        if not warehouse_id:
+            raise DomainError(N_("Choose a warehouse in China to receive into."))
         code = normalize_code(raw)
         if not is_plausible(code):
             return refused(raw)                    # nothing to journal: not a parcel
