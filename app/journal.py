@@ -24,6 +24,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -152,16 +153,16 @@ class Journal:
             kind: str = "receive_cn") -> Entry:
         scan_id = str(uuid.uuid4())
         with self._lock:
-            cur = self._conn.execute(
+            self._conn.execute(
                 "INSERT INTO scans (scan_id, station, kind, warehouse_id, user_id, raw, code, weight_kg,"
                 " length_cm, width_cm, height_cm, scanned_at, local_outcome, local_title)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (scan_id, self.station, kind, warehouse_id, user_id, raw, code, _s(m.weight_kg),
                  _s(m.length_cm), _s(m.width_cm), _s(m.height_cm), scanned_at.isoformat(),
                  local_outcome, local.title))
-            return self.get(scan_id, cur.lastrowid)
+            return self.get(scan_id)
 
-    def get(self, scan_id: str, seq: int | None = None) -> Entry:
+    def get(self, scan_id: str) -> Entry:
         with self._lock:
             row = self._conn.execute("SELECT * FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
         return _entry(row)
@@ -369,8 +370,6 @@ class Station:
                 return False
             raise
         self.online = True
-        import time
-
         self._refreshed_at = time.monotonic()
         return True
 
@@ -395,8 +394,6 @@ class Station:
         self._wake.set()
 
     def _run(self) -> None:
-        import time
-
         delay = self.backoff[0]
         while not self._stop.is_set():
             self._wake.clear()

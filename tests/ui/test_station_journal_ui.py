@@ -4,7 +4,7 @@ the scan whose answer changed under "To review" with the alert sound."""
 import sqlite3
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QTableWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 from sqlalchemy import event, func, select
 
 from app.models import ActivityEvent, Parcel, StationScan
