@@ -54,3 +54,20 @@ def test_a_refusal_is_kept_as_the_answer_and_not_sent_again(tmp_path):
     r = s.scan(3, "SF1000000001")
     assert r.outcome == Outcome.WRONG and r.detail and r.tone == "error"
     assert s.status() == (True, 0, 0)
+
+
+def test_old_applied_scans_are_forgotten_but_waiting_and_review_ones_stay(tmp_path):
+    from app.services.scanning import ScanResult
+
+    j = Journal(tmp_path / "j.sqlite3")
+    s = Station(j, _down)
+    j.replace_expected([])
+    for code in ("SF1000000001", "SF1000000002", "SF1000000003"):
+        s.scan(3, code)
+    a, b, _c = j.entries()
+    j.mark_applied(a.scan_id, ScanResult(Outcome.OWNERLESS, a.code, "x"))
+    j.mark_applied(b.scan_id, ScanResult(Outcome.ALERT, b.code, "x"))        # differs: to review
+    j._conn.execute("UPDATE scans SET applied_at = '2020-01-01T00:00:00+00:00'")
+    assert j.prune() == 1
+    assert [e.code for e in j.entries()] == ["SF1000000002", "SF1000000003"]
+    assert j.counts() == (1, 1)
