@@ -47,7 +47,7 @@ def _receipts(db, pid=None):
 
 def _cut(db):
     """A switch that makes every statement fail as a dropped link does (mid-transaction too)."""
-    state = {"cut": False}
+    state = {"cut": False, "after": None}
     if db.kind == "sqlite":
         import sqlite3
         error = sqlite3.OperationalError
@@ -56,6 +56,10 @@ def _cut(db):
         error = psycopg.OperationalError
 
     def do_execute(cursor, statement, parameters, context):
+        if state["after"] is not None:            # the link drops after this many more statements
+            state["after"] -= 1
+            if state["after"] < 0:
+                state["cut"], state["after"] = True, None
         if state["cut"]:
             raise error("server closed the connection unexpectedly")
 
@@ -132,7 +136,7 @@ def test_link_cut_in_the_middle_of_a_500_scan_burst_loses_nothing_doubles_nothin
     try:
         for i, code in enumerate(codes):
             if i == 150:
-                link["cut"] = True
+                link["after"] = 3         # inside the next scan's transaction, after its receipt
             if i == 350:
                 link["cut"] = False
             answers.append(station.scan(wid, code))
