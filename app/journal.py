@@ -80,6 +80,13 @@ def is_link_error(exc: BaseException) -> bool:
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+    import app.errors
+
+    # (newer builds turn a server that cannot be reached into app.errors.DatabaseUnavailable, a
+    # DomainError: it is still a lost link, not a refusal of the scan)
+    unavailable = getattr(app.errors, "DatabaseUnavailable", None)
+    if unavailable is not None and isinstance(exc, unavailable):
+        return True
     if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError, TimeoutError)):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
@@ -318,10 +325,8 @@ class Station:
         """The database's answer, or None when the link is down (the scan waits in the journal)."""
         try:
             r = self.apply(entry.as_scan())
-        except DomainError as exc:
-            r = _failure(entry.code, exc)
         except Exception as exc:
-            if is_link_error(exc):
+            if is_link_error(exc):             # checked first: a lost link may be a DomainError
                 self.online = False
                 self.last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
                 return None

@@ -71,3 +71,19 @@ def test_old_applied_scans_are_forgotten_but_waiting_and_review_ones_stay(tmp_pa
     assert j.prune() == 1
     assert [e.code for e in j.entries()] == ["SF1000000002", "SF1000000003"]
     assert j.counts() == (1, 1)
+
+
+def test_a_database_that_cannot_be_reached_reported_as_a_domain_error_still_keeps_the_scan(tmp_path, monkeypatch):
+    import app.errors
+
+    class DatabaseUnavailable(DomainError):
+        pass
+
+    monkeypatch.setattr(app.errors, "DatabaseUnavailable", DatabaseUnavailable, raising=False)
+
+    def unreachable(scan):
+        raise DatabaseUnavailable("The database cannot be reached.")
+
+    s = Station(Journal(tmp_path / "j.sqlite3"), unreachable)
+    r = s.scan(3, "SF1000000001")
+    assert r.facts["offline"] and s.status() == (False, 1, 0)
