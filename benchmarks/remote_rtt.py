@@ -1,7 +1,7 @@
 """Per-call latency through the application server on loopback (real HTTPS, one kept-alive
 connection), beside the same call in-process: a CN receiving scan and a queue page.
 
-No targets yet (the 50 ms-link benchmark with a delaying proxy is benchmarks/remote.py, to come);
+No targets (the 50 ms-link benchmark with a delaying proxy and targets is benchmarks/remote.py);
 prints p50/p99 and exits 0.
 
     CALLS=300 ORDERS=5000 python benchmarks/remote_rtt.py        (a SQLite file in a temp folder)

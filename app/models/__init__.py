@@ -17,6 +17,7 @@ from app.models.system import (ActivityEvent, CustomerMessage, SettingValue, Sta
 from app.models.notify import Secret, StageDuration
 from app.models.imports import ImportColumnMap
 from app.models.remote import RemoteLoginFailure, RemoteSession
+from app.models.stations import StationScan
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
@@ -27,7 +28,7 @@ __all__ = [
     "Bill", "CommissionAccrual", "DiscountCode", "DiscountUse", "ExchangeRate", "FeePolicy", "JournalEntry",
     "JournalLine",
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
-    "Secret", "StageDuration", "ImportColumnMap", "RemoteLoginFailure", "RemoteSession",
+    "Secret", "StageDuration", "ImportColumnMap", "RemoteLoginFailure", "RemoteSession", "StationScan",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
     "Inspection", "SellerComplaint",
 ]

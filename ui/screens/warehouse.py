@@ -55,6 +55,7 @@ from ui.screens.warehouse_common import (
     warehouse_box,
 )
 from ui.session import Session
+from ui.widgets.journal_status import StationLink
 from ui.widgets.scan_panel import ScanPanel
 from ui.windows.detail import ActivityTimeline
 
@@ -89,6 +90,9 @@ class ReceiveStation(FieldDialog):
         self.status = named(QLabel(""), "receive_status")
         self.panel = ScanPanel(self._scan, self._intercept, self._acknowledge,
                                _("Scan a tracking code (or put the parcel on the scale), then Enter"))
+        # every scan goes through the station's journal: it keeps scanning when the link drops
+        self.link = StationLink(session, self.warehouse.currentData, self.panel.sounds, self)
+        self.finished.connect(self.link.stop)
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Warehouse:")))
         top.addWidget(self.warehouse)
@@ -113,6 +117,7 @@ class ReceiveStation(FieldDialog):
         layout.addWidget(self.panel, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status)
+        layout.addWidget(self.link)
         fit_to_screen(self, 1100, 760)
 
     # the measurements typed in (or by the scale) for the next parcel
@@ -137,10 +142,12 @@ class ReceiveStation(FieldDialog):
         self.chargeable.setText("")
 
     def _scan(self, text: str) -> ScanResult:
-        s = self.session
         m = self._measurements()
-        r = parcels.receive_cn(s.db, s.actor, self.warehouse.currentData(), text, m)
-        if r.outcome in (Outcome.RECEIVED, Outcome.EXCESS, Outcome.OWNERLESS, Outcome.ALREADY):
+        r = self.link.scan(self.warehouse.currentData(), text, m)
+        if r.facts.get("offline") and not m.empty:
+            self._clear_measurements()               # journalled with the scan
+        if r.parcel_id is not None and r.outcome in (Outcome.RECEIVED, Outcome.EXCESS, Outcome.OWNERLESS,
+                                                     Outcome.ALREADY):
             self.last_parcel = r.parcel_id
             self.last_weighed = r.weight_kg is not None
             if not m.empty:

@@ -1,0 +1,88 @@
+"""The China receiving station when the database link drops: it keeps answering from its own
+journal, says it is offline with the scans waiting, catches up when the link returns and lists
+the scan whose answer changed under "To review" with the alert sound."""
+import sqlite3
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
+from sqlalchemy import event, func, select
+
+from app.models import ActivityEvent, Parcel, StationScan
+from app.permissions import Role
+from app.services import parcels
+from app.services.auth import login
+from app.services.scanning import Outcome
+from tests.factories import PASSWORD, make_user
+from tests.services.warehouse_helpers import consignment_order, make_staff
+
+
+def _gun(qtbot, field, code):
+    qtbot.keyClicks(field, code)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_review(qtbot, sqlite_db, monkeypatch):
+    from ui.screens.warehouse import ReceiveStation
+    from ui.session import Session
+
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9800000001", "SF9800000002"])
+    station = ReceiveStation(Session(db, login(db, "wang", PASSWORD)))
+    qtbot.addWidget(station)
+    station.show()
+    link = station.link
+    status = station.findChild(QLabel, "journal_status")
+    review = station.findChild(QPushButton, "journal_review")
+    qtbot.waitUntil(link.journal.has_expected_list, timeout=5000)     # the cache came in the background
+    panel = station.panel
+
+    cut = {"on": False}
+
+    def do_execute(cursor, statement, parameters, context):
+        if cut["on"]:
+            raise sqlite3.OperationalError("unable to open database file")
+
+    event.listen(db.engine, "do_execute", do_execute)
+    cut["on"] = True
+    _gun(qtbot, panel.field, "SF9800000001")
+    assert panel.last.outcome == Outcome.RECEIVED and panel.last.shelf.startswith("HN-")
+    assert "offline" in panel.title.text().lower() and "Something went wrong" not in panel.title.text()
+    _gun(qtbot, panel.field, "SF9800000002")
+    assert status.text() == "Offline — 2 scans waiting" and not review.isVisible()
+    # meanwhile another desktop (still online) received the second parcel
+    cut["on"] = False
+    parcels.receive_cn(db, st.cn2, st.wh["CN-GZ"], "SF9800000002")
+    panel.sounds.last = None
+    link.station.wake()                               # the link is back
+    qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=15000)
+    qtbot.waitUntil(review.isVisible, timeout=2000)
+    assert review.text() == "To review (1)" and panel.sounds.last == "alert"
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 2
+        assert s.scalar(select(func.count()).select_from(ActivityEvent).where(
+            ActivityEvent.action == "received_cn")) == 2
+        assert s.scalar(select(Parcel.status).where(Parcel.tracking_code == "SF9800000001")) == "received_cn"
+
+    seen = []
+
+    def look():
+        from PySide6.QtWidgets import QApplication
+
+        dialog = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "journal_review_dialog")
+        table = dialog.findChild(QTableWidget, "journal_review_table")
+        seen.append([table.item(0, c).text() for c in range(4)] if table.rowCount() == 1 else table.rowCount())
+        qtbot.mouseClick(dialog.findChild(QPushButton, "journal_review_done"), Qt.MouseButton.LeftButton)
+
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(200, look)
+    qtbot.mouseClick(review, Qt.MouseButton.LeftButton)
+    (row,) = seen
+    # what the station said offline, and what the database says: the other desk received it
+    assert row[1] == "SF9800000002" and "offline" in row[2].lower() and "李华" in row[3]
+    assert not review.isVisible() and link.journal.counts() == (0, 0)
+    # online again: the next scan is answered by the database, as before
+    _gun(qtbot, panel.field, "SF9800000001")
+    assert panel.last.outcome == Outcome.ALREADY and not panel.last.facts.get("offline")
+    link.stop()
