@@ -119,7 +119,11 @@ def _tour(database, out: Path, args, size) -> int:
     width, height = size
     lang = args.language
     for account in demo_accounts(database):
-        session = Session(database, login(database, account.username, account.password))
+        from dataclasses import replace
+
+        # the person reads in the tour's language, as after choosing it in File → Language
+        signed = replace(login(database, account.username, account.password), language=lang)
+        session = Session(database, signed)
         window = MainWindow(session)
         window.resize(width, height - 40)
         window.show()
