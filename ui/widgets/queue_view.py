@@ -91,6 +91,9 @@ class QueueView(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
         self._fitted = self._restore_header()
+        # the first page may arrive after load() returns (read in the background): fit then
+        self.model.modelReset.connect(lambda: None if self._fitted else self._fit_columns())
+        self.model.rowsInserted.connect(lambda *_a: None if self._fitted else self._fit_columns())
         self.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self._save_header())
 
     # -- loading -----------------------------------------------------------------------------------
