@@ -121,6 +121,9 @@ def test_a_scan_from_a_station_without_an_id_is_refused_before_the_database(db, 
 
 
 def test_link_cut_in_the_middle_of_a_500_scan_burst_loses_nothing_doubles_nothing_keeps_order(db, st, tmp_path):
+    from app.i18n import set_language
+
+    set_language("en")                          # the answers' words are checked below (reset after the test)
     wid = st.wh["CN-GZ"]
     expected = [f"YT77700000{i:05d}" for i in range(5)]
     purchase_order(db, st, expected)

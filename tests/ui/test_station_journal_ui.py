@@ -22,6 +22,9 @@ def _gun(qtbot, field, code):
 
 
 def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_review(qtbot, sqlite_db, monkeypatch):
+    from app.i18n import set_language
+
+    set_language("en")                          # the station's words are checked below (reset after the test)
     from ui.screens.warehouse import ReceiveStation
     from ui.session import Session
 
