@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.bounds import too_long
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, Message, N_, _
@@ -125,7 +126,7 @@ def _check_shape(counts: list[ItemCount], note: str) -> dict[str, str]:
             errors["counts"] = _("The same item is counted twice.")
         seen.add(c.item_id)
     if len(note) > MAX_NOTE:
-        errors["note"] = _("Note: at most {n} characters.").format(n=MAX_NOTE)
+        errors["note"] = too_long(_("Note"), MAX_NOTE)
     return errors
 
 

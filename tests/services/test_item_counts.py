@@ -145,3 +145,11 @@ def test_only_the_warehouse_and_managers_count_and_only_goods_that_arrived(db, s
         item_counts.record_item_counts(db, st.store, not_yet, [ItemCount(item.id, 2)])
     with db.read() as s:
         assert s.get(Order, not_yet).items[0].quantity_received == 0
+
+
+def test_a_note_longer_than_the_limit_is_refused_under_the_note(db, st, arrived):
+    it = the_item(db, st, arrived)
+    with pytest.raises(ValidationFailed) as refused:
+        item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 2)], "x" * 2001)
+    assert set(refused.value.field_errors) == {"note"}
+    assert the_item(db, st, arrived).quantity_received == 0
