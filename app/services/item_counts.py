@@ -157,7 +157,7 @@ def record_item_counts(db: Database, actor: Actor, order_id: int, counts: list[I
                     item=(item.title or item.product_url)[:40], total=c.received + c.damaged + c.wrong, max=limit)
         if errors:
             raise ValidationFailed(errors)
-        rows, before, differing = [], [], []
+        rows, before = [], []
         for c in counts:
             item = items[c.item_id]
             before.append({"item": item.id, "received": item.quantity_received,
@@ -165,11 +165,14 @@ def record_item_counts(db: Database, actor: Actor, order_id: int, counts: list[I
             item.quantity_received, item.quantity_damaged, item.quantity_wrong = c.received, c.damaged, c.wrong
             rows.append({"item": item.id, "expected": _expected(item), "received": c.received,
                          "damaged": c.damaged, "wrong": c.wrong})
-            if c.received < _expected(item) or c.damaged or c.wrong:
-                differing.append(item)
-        short = sum(max(0, r["expected"] - r["received"] - r["damaged"] - r["wrong"]) for r in rows)
-        damaged = sum(r["damaged"] for r in rows)
-        wrong = sum(r["wrong"] for r in rows)
+        # the differences of the whole order as it now stands (an item left out keeps its count)
+        everything = list(items.values())
+        differing = [i for i in everything
+                     if i.quantity_received < _expected(i) or i.quantity_damaged or i.quantity_wrong]
+        short = sum(max(0, _expected(i) - i.quantity_received - i.quantity_damaged - i.quantity_wrong)
+                    for i in everything)
+        damaged = sum(i.quantity_damaged for i in everything)
+        wrong = sum(i.quantity_wrong for i in everything)
         record(tx, actor, "order", order.id, "goods_counted", {"rows": before},
                {"rows": rows, "received": sum(r["received"] for r in rows), "damaged": damaged, "wrong": wrong},
                note=note)
