@@ -153,3 +153,22 @@ def test_a_note_longer_than_the_limit_is_refused_under_the_note(db, st, arrived)
         item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 2)], "x" * 2001)
     assert set(refused.value.field_errors) == {"note"}
     assert the_item(db, st, arrived).quantity_received == 0
+
+
+def test_an_item_left_out_of_a_count_keeps_its_numbers_and_its_shortage(db, st, arrived):
+    from decimal import Decimal
+
+    from app.models import OrderItem
+
+    with db.transaction() as tx:
+        tx.add(OrderItem(order_id=arrived, position=1, title="男士T恤", quantity=3, quantity_bought=3,
+                         unit_price_cny=Decimal("25")))
+    dress, shirt = orders.get_order(db, st.care, arrived).items
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(shirt.id, 1, 0, 0)])
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(dress.id, 2, 0, 0)])
+    dress, shirt = orders.get_order(db, st.care, arrived).items
+    assert (dress.quantity_received, shirt.quantity_received) == (2, 1)
+    (task,) = count_tasks(db, arrived)
+    assert render_stored(task.title, task.title_key, task.title_params, "en").endswith(
+        ": 2 missing, 0 damaged, 0 wrong")
+    assert "男士T恤" in render_stored(task.note, task.note_key, task.note_params, "en")
