@@ -78,6 +78,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "discount_code"): N_("Discount code changed"),
     ("order", "estimates"): N_("Estimated dates changed"),
     ("order", "file_added"): N_("File attached"),
+    ("order", "goods_counted"): N_("Goods counted"),
     ("order", "inspection"): N_("Goods inspected"),
     ("order", "items_shop"): N_("Set shop"),
     ("order", "parcel_matched"): N_("Parcel matched"),
@@ -221,6 +222,9 @@ FIELD_LABELS: dict[str, str] = {
     "services": N_("Services"),
     "addresses": N_("Addresses"),
     "locked": N_("Locked"),
+    "received": N_("Received"),
+    "damaged": N_("Damaged"),
+    "wrong": N_("Wrong item"),
 }
 
 #: entity -> its status table (N_ labels); orders read by their kind's flow when it is known

@@ -78,6 +78,7 @@ class Perm(StrEnum):
     MATCH_PARCELS = "match_parcels"
     PACK_SHIPMENTS = "pack_shipments"
     RECEIVE_VN = "receive_vn"
+    COUNT_GOODS = "count_goods"
     DELIVER = "deliver"
     STOCKTAKE = "stocktake"
     PIN_ALERTS = "pin_alerts"
@@ -109,7 +110,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         P.VIEW_MONEY, P.APPROVE_PAYMENTS, P.SET_EXCHANGE_RATES, P.EDIT_FEES, P.GRANT_CREDIT,
         P.APPROVE_BILLS, P.VIEW_PROFIT, P.MATCH_PARCELS, P.PIN_ALERTS,
         P.OPEN_COMPLAINTS, P.HANDLE_COMPLAINTS, P.APPROVE_COMPLAINTS, P.SELLER_COMPLAINTS,
-        P.RECORD_INSPECTIONS, P.VIEW_STATISTICS, P.VIEW_COMMISSIONS, P.VIEW_VENDOR_KPIS,
+        P.RECORD_INSPECTIONS, P.VIEW_STATISTICS, P.VIEW_COMMISSIONS, P.VIEW_VENDOR_KPIS, P.COUNT_GOODS,
     }),
     Role.CARE: frozenset(_EVERY_STAFF | {
         P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.VIEW_ORDERS, P.CREATE_ORDERS, P.EDIT_ORDERS,
@@ -129,7 +130,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     }),
     Role.WAREHOUSE_VN: frozenset(_EVERY_STAFF | {
         P.VIEW_CUSTOMERS, P.VIEW_ORDERS, P.DELIVER, P.STOCKTAKE, P.PIN_ALERTS,
-        P.OPEN_COMPLAINTS, P.PACK_SHIPMENTS,
+        P.OPEN_COMPLAINTS, P.PACK_SHIPMENTS, P.COUNT_GOODS,
     }),
     Role.ACCOUNTANT: frozenset(_EVERY_STAFF | {
         P.VIEW_CUSTOMERS, P.VIEW_ORDERS, P.VIEW_MONEY, P.RECORD_PAYMENTS, P.APPROVE_PAYMENTS,
@@ -193,6 +194,7 @@ PERM_LABELS: dict[Perm, str] = {
     P.MATCH_PARCELS: N_("match ownerless parcels"),
     P.PACK_SHIPMENTS: N_("pack and dispatch shipments"),
     P.RECEIVE_VN: N_("receive shipments in Vietnam"),
+    P.COUNT_GOODS: N_("count the goods received in Vietnam"),
     P.DELIVER: N_("deliver to customers"),
     P.STOCKTAKE: N_("run stocktakes"),
     P.PIN_ALERTS: N_("pin alert notes"),

@@ -144,7 +144,11 @@ class OrderItem(Base):
     image_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     quantity: Mapped[int] = mapped_column(default=1)
     quantity_bought: Mapped[int | None]
+    #: what the Vietnam warehouse counted when the order's parcels were opened (kiểm đếm):
+    #: good pieces received, pieces damaged, pieces that are not what was ordered
     quantity_received: Mapped[int] = mapped_column(default=0)
+    quantity_damaged: Mapped[int] = mapped_column(default=0, server_default="0")
+    quantity_wrong: Mapped[int] = mapped_column(default=0, server_default="0")
     #: unit prices keep the shop's precision (1688 sells at ¥0.035), so they are not Money
     unit_price_cny: Mapped[Decimal] = mapped_column(Fixed(4), default=Decimal(0))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -115,7 +115,8 @@ OPS = Operations()
 
 def _declare() -> None:
     from app.remote import views
-    from app.services import auth, customers, ledger, orders, parcels, shipments, stocktakes, users, wallets
+    from app.services import (auth, customers, item_counts, ledger, orders, parcels, shipments, stocktakes, users,
+                              wallets)
 
     add = OPS.add
     # sign-in itself is POST /login; changing one's password needs the session
@@ -144,6 +145,8 @@ def _declare() -> None:
     add("orders.apply_action", orders.apply_action)
     add("orders.confirm", orders.confirm_order)
     add("orders.assign_staff", orders.assign_staff)
+    add("orders.count_sheet", item_counts.count_sheet)
+    add("orders.record_item_counts", item_counts.record_item_counts)
     # scan stations
     add("parcels.receive_cn", parcels.receive_cn)
     add("shipments.pack_scan", shipments.pack_scan)

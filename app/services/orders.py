@@ -838,6 +838,8 @@ class ItemView:
     note: str
     image_file_id: int | None
     tally_exempt: bool = False
+    quantity_damaged: int = 0      # the Vietnam warehouse's count (app.services.item_counts)
+    quantity_wrong: int = 0
 
 
 @dataclass(frozen=True)
@@ -955,7 +957,8 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
         items = tuple(ItemView(i.id, i.shop.name if i.shop else "", i.shop.platform if i.shop else "",
                                i.product_url, i.title, i.variant, i.quantity, i.quantity_bought,
                                i.quantity_received, i.unit_price_cny, i.line_total, i.note,
-                               i.image_file_id, bool(i.tally_exempt)) for i in o.items)
+                               i.image_file_id, bool(i.tally_exempt), i.quantity_damaged or 0,
+                               i.quantity_wrong or 0) for i in o.items)
         return OrderView(
             o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
             c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),

@@ -29,6 +29,7 @@ class TaskKind(StrEnum):
     COMPLAINT_ORDERING = "complaint_ordering"      # khiếu nại – đặt hàng
     COMPLAINT_CARE = "complaint_care"              # khiếu nại – CSKH
     CHECK_PARCEL = "check_parcel"                  # kiểm hàng
+    COUNT_DIFFERENCES = "count_differences"        # chênh lệch kiểm đếm (care staff)
     RECEIVE_WAREHOUSE = "receive_warehouse"        # nhập kho
     MATCH_PARCEL = "match_parcel"                  # vận đơn vô chủ
     LOST_PARCEL = "lost_parcel"                    # thất lạc
@@ -48,6 +49,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.COMPLAINT_ORDERING: N_("Complaint – ordering"),
     TaskKind.COMPLAINT_CARE: N_("Complaint – customer care"),
     TaskKind.CHECK_PARCEL: N_("Check parcel"),
+    TaskKind.COUNT_DIFFERENCES: N_("Differences at the count"),
     TaskKind.RECEIVE_WAREHOUSE: N_("Receive into warehouse"),
     TaskKind.MATCH_PARCEL: N_("Match ownerless parcel"),
     TaskKind.LOST_PARCEL: N_("Find lost parcel"),

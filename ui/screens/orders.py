@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog,
                                QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
                                QHBoxLayout, QHeaderView, QInputDialog, QLabel,
@@ -414,6 +414,10 @@ class OrderWindow(QDialog):
                 if c == 2:
                     cell.setToolTip(it.product_url)
                     cell.setData(Qt.ItemDataRole.UserRole, it.product_url)
+                if c == 6 and (it.quantity_damaged or it.quantity_wrong):
+                    cell.setToolTip(_("Damaged: {damaged} · Wrong item: {wrong}").format(
+                        damaged=fmt_decimal(it.quantity_damaged), wrong=fmt_decimal(it.quantity_wrong)))
+                    cell.setForeground(QColor("#b3261e"))
                 self.items.setItem(r, c, cell)
             if it.image_file_id:
                 _mime, data = orders.read_file(self.session.db, self.session.actor, it.image_file_id)
