@@ -31,6 +31,22 @@ NOTIFY_CHANNEL = "importdesk_changes"
 SCHEMA_HEAD = "0012"
 ChangeListener = Callable[[frozenset[str], str], None]
 
+#: libpq settings every PostgreSQL connection gets unless its URL names them itself. A server or
+#: link that does not answer fails the connect after CONNECT_TIMEOUT seconds (the scan journal
+#: then keeps the scan for later) instead of holding a station for the minutes TCP would wait;
+#: keepalives find a link that died under an idle or waiting connection (10 s + 3 × 5 s), and
+#: tcp_user_timeout one that dies while a statement is being sent (the pre-ping of a pooled
+#: connection included). A long query on a live link is not cut: the server's TCP answers.
+CONNECT_TIMEOUT = 5
+PG_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+}
+
 
 class DatabaseTooNew(DomainError):
     msgid = N_("This database was upgraded by a newer ImportDesk (schema {revision}). "
@@ -62,8 +78,12 @@ class Database:
                 self._checkpointer = WalCheckpointer(self.url.database)
                 weakref.finalize(self, self._checkpointer.stop)
         else:
+            # pre-ping stays (a desktop reconnects by itself after the server restarts); it costs
+            # one round trip per checkout, so one user action should check out once
+            connect_args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in self.url.query}
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
-                                        pool_size=pool_size, max_overflow=10)
+                                        pool_size=pool_size, max_overflow=10,
+                                        connect_args=connect_args)
         self._writer = sessionmaker(bind=self.engine.execution_options(sqlite_immediate=True),
                                     expire_on_commit=False, info={"db": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
