@@ -88,6 +88,8 @@ class Database:
                                     expire_on_commit=False, info={"db": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
                                     info={"db": self})
+        #: this thread's connection while it runs an ``action()`` (PostgreSQL only)
+        self._action = threading.local()
 
     # -- description --------------------------------------------------------------------------
     def describe(self) -> str:
@@ -98,9 +100,35 @@ class Database:
 
     # -- sessions -----------------------------------------------------------------------------
     @contextmanager
+    def action(self) -> Iterator[None]:
+        """One user action made of several reads and transactions (a server call: its session
+        check, then the operation) checks out ONE pooled connection, so PostgreSQL's pre-ping
+        costs one round trip per action, not one per session. Each ``read()``/``transaction()``
+        in the block still begins and ends its own transaction on it; one opened while another
+        is still open on this thread (nested) takes its own connection as before. SQLite (a
+        checkout is a local file handle, nothing to ping) and nested actions change nothing."""
+        if self.kind != "postgresql" or getattr(self._action, "conn", None) is not None:
+            yield
+            return
+        conn = self.engine.connect()
+        self._action.conn = conn
+        try:
+            yield
+        finally:
+            self._action.conn = None
+            conn.close()
+
+    def _bind(self) -> dict[str, Any]:
+        """Session arguments: this thread's action connection when it is free."""
+        conn = getattr(self._action, "conn", None)
+        if conn is None or conn.in_transaction() or conn.invalidated:
+            return {}
+        return {"bind": conn}
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One user action: commit if the block finishes, roll back if anything raises."""
-        session = self._writer()
+        session = self._writer(**self._bind())
         session.info["touched"] = set()
         try:
             yield session
@@ -120,7 +148,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only look (no autoflush). Closing ends the transaction without expiring what
         was loaded, so plain values can be read after the block."""
-        session = self._reader()
+        session = self._reader(**self._bind())
         try:
             yield session
         finally:
