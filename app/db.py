@@ -31,6 +31,22 @@ NOTIFY_CHANNEL = "importdesk_changes"
 SCHEMA_HEAD = "0013"
 ChangeListener = Callable[[frozenset[str], str], None]
 
+#: libpq settings every PostgreSQL connection gets unless its URL names them itself. A server or
+#: link that does not answer fails the connect after CONNECT_TIMEOUT seconds (the scan journal
+#: then keeps the scan for later) instead of holding a station for the minutes TCP would wait;
+#: keepalives find a link that died under an idle or waiting connection (10 s + 3 × 5 s), and
+#: tcp_user_timeout one that dies while a statement is being sent (the pre-ping of a pooled
+#: connection included). A long query on a live link is not cut: the server's TCP answers.
+CONNECT_TIMEOUT = 5
+PG_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+}
+
 
 class DatabaseTooNew(DomainError):
     msgid = N_("This database was upgraded by a newer ImportDesk (schema {revision}). "
@@ -62,12 +78,18 @@ class Database:
                 self._checkpointer = WalCheckpointer(self.url.database)
                 weakref.finalize(self, self._checkpointer.stop)
         else:
+            # pre-ping stays (a desktop reconnects by itself after the server restarts); it costs
+            # one round trip per checkout, so one user action should check out once
+            connect_args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in self.url.query}
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
-                                        pool_size=pool_size, max_overflow=10)
+                                        pool_size=pool_size, max_overflow=10,
+                                        connect_args=connect_args)
         self._writer = sessionmaker(bind=self.engine.execution_options(sqlite_immediate=True),
                                     expire_on_commit=False, info={"db": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
                                     info={"db": self})
+        #: this thread's connection while it runs an ``action()`` (PostgreSQL only)
+        self._action = threading.local()
 
     # -- description --------------------------------------------------------------------------
     def describe(self) -> str:
@@ -78,9 +100,35 @@ class Database:
 
     # -- sessions -----------------------------------------------------------------------------
     @contextmanager
+    def action(self) -> Iterator[None]:
+        """One user action made of several reads and transactions (a server call: its session
+        check, then the operation) checks out ONE pooled connection, so PostgreSQL's pre-ping
+        costs one round trip per action, not one per session. Each ``read()``/``transaction()``
+        in the block still begins and ends its own transaction on it; one opened while another
+        is still open on this thread (nested) takes its own connection as before. SQLite (a
+        checkout is a local file handle, nothing to ping) and nested actions change nothing."""
+        if self.kind != "postgresql" or getattr(self._action, "conn", None) is not None:
+            yield
+            return
+        conn = self.engine.connect()
+        self._action.conn = conn
+        try:
+            yield
+        finally:
+            self._action.conn = None
+            conn.close()
+
+    def _bind(self) -> dict[str, Any]:
+        """Session arguments: this thread's action connection when it is free."""
+        conn = getattr(self._action, "conn", None)
+        if conn is None or conn.in_transaction() or conn.invalidated:
+            return {}
+        return {"bind": conn}
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One user action: commit if the block finishes, roll back if anything raises."""
-        session = self._writer()
+        session = self._writer(**self._bind())
         session.info["touched"] = set()
         try:
             yield session
@@ -100,7 +148,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only look (no autoflush). Closing ends the transaction without expiring what
         was loaded, so plain values can be read after the block."""
-        session = self._reader()
+        session = self._reader(**self._bind())
         try:
             yield session
         finally:

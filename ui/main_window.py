@@ -12,7 +12,6 @@ from app import __version__
 from app.i18n import LANGUAGES, _, current_language, fmt_decimal
 from app.permissions import ROLE_LABELS, Perm, Role
 from app.queries import reader
-from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from app.services import settings as settings_service
 from ui.background import run_in_background
@@ -251,7 +250,7 @@ class MainWindow(QMainWindow):
         db, actor, names = self.session.db, self.session.actor, [q.name for q in self.queues]
 
         def count(progress) -> dict[str, int]:
-            return {n: reader.queue_count(db, actor, n, PageRequest()) for n in names}
+            return reader.queue_counts(db, actor, names)
 
         def done(totals: dict[str, int] | None) -> None:
             self._counting = False

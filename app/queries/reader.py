@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from app.db import Database
 from app.errors import NotFound
@@ -37,6 +37,19 @@ def queue_count(db: Database, actor: Actor, name: str, req: PageRequest) -> int:
     queue = _queue(actor, name)
     with db.read() as s:
         return paging.count(s, queue, context(db, actor), req)
+
+
+def queue_counts(db: Database, actor: Actor, names: Sequence[str],
+                 req: PageRequest | None = None) -> dict[str, int]:
+    """Every named queue's total (the navigation's figures) in one read session and one
+    statement; every queue's permission is checked before the database is asked. ``req``'s
+    search and filters apply to each queue as ``queue_count`` applies them (a filter a queue
+    does not have is ignored)."""
+    queues = list({name: _queue(actor, name) for name in names}.values())
+    if not queues:
+        return {}
+    with db.read() as s:
+        return paging.counts(s, queues, context(db, actor), req or PageRequest())
 
 
 def filter_options(db: Database, actor: Actor, name: str) -> dict[str, list[tuple[Any, str]]]:

@@ -43,7 +43,8 @@ class InProcess:
         bound = op.bind(args, kwargs)
         if self.check_wire:
             bound = op.decode_args(op.encode_args(bound))
-        result = op.run(self.db, self.actor, bound)
+        with self.db.action():
+            result = op.run(self.db, self.actor, bound)
         if self.check_wire:
             result = wire.decode(wire.encode(result, op.result), op.result)
         return result

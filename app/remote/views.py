@@ -59,8 +59,7 @@ def queue_page(db: Database, actor: Actor, name: str, req: PageRequest) -> Queue
 def queue_counts(db: Database, actor: Actor, names: list[str],
                  req: PageRequest | None = None) -> dict[str, int]:
     """Every named queue's total in one call (the main window's navigation, first paint)."""
-    req = req or PageRequest()
-    return {name: reader.queue_count(db, actor, name, req) for name in names}
+    return reader.queue_counts(db, actor, names, req or PageRequest())
 
 
 def next_request(req: PageRequest, page: QueuePage) -> PageRequest:

@@ -174,7 +174,8 @@ class Server:
 
         def guarded() -> tuple[int, bytes]:
             try:
-                return 200, work(body)
+                with self.db.action():   # the session check and the operation: one checkout
+                    return 200, work(body)
             except DomainError as exc:
                 with language(lang()):
                     status = _status_of(exc)

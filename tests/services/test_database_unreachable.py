@@ -67,3 +67,66 @@ def test_a_service_call_against_a_closed_port_raises_a_domain_error(closed_url):
             customers.create_customer(db, actor, customers.CustomerInput("Hằng", phone="0912 345 678"))
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def silent_url():
+    """A PostgreSQL URL whose 'server' takes the TCP connection and never says a word (a link or
+    server that hangs silently), instead of refusing it."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"postgresql+psycopg://importdesk@127.0.0.1:{listener.getsockname()[1]}/importdesk"
+    stop.set()
+    thread.join(5)
+    for s in held:
+        s.close()
+    listener.close()
+
+
+def test_a_server_that_never_answers_fails_the_call_within_the_connect_timeout(silent_url):
+    """The station is told the database is unreachable (and the scan journal keeps the scan)
+    after CONNECT_TIMEOUT seconds, not after the minutes the link would otherwise hang."""
+    import threading
+    import time
+
+    from app.db import CONNECT_TIMEOUT
+    from app.journal import is_link_error
+
+    db = Database(silent_url)
+    actor = Actor(1, "Lê Thu Trang", Role.CARE, frozenset({Role.CARE}))
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            customers.find_customers(db, actor, "Hằng")
+            outcome.append(None)
+        except BaseException as exc:   # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(CONNECT_TIMEOUT * 3)
+    elapsed = time.monotonic() - started
+    try:
+        assert outcome, f"the call still hangs after {elapsed:.0f} s"
+        assert isinstance(outcome[0], DatabaseUnavailable) and is_link_error(outcome[0])
+        assert CONNECT_TIMEOUT - 1 <= elapsed <= CONNECT_TIMEOUT * 2 + 1
+    finally:
+        db.dispose()
