@@ -310,9 +310,12 @@ class Station:
             m = check_measurements(m)              # a typo in the weight is refused at once
         local, local_outcome = self.local_answer(code)
         entry = self.journal.add(warehouse_id, self.user_id, raw, code, m, local, local_outcome, self.clock())
-        if self.online and not self.journal.waiting_before(entry.seq) and self._send_lock.acquire(blocking=False):
+        # Online, the database answers. The sender may hold the lock for a moment (its periodic look,
+        # a batch): wait for it briefly rather than answer an online scan as if offline. Applying is
+        # exactly-once per scan id, so a scan the sender took meanwhile comes back with its answer.
+        if self.online and not self.journal.waiting_before(entry.seq) and self._send_lock.acquire(timeout=2.0):
             try:
-                r = self._apply(entry)
+                r = self._apply(entry) if not self.journal.waiting_before(entry.seq) else None
             finally:
                 self._send_lock.release()
             if r is not None:

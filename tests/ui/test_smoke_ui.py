@@ -200,6 +200,9 @@ def test_every_shortcut_of_the_main_window_does_what_it_says(qtbot, demo, monkey
     after a non-modal window closes (a window manager's job); after a modal dialog it must take
     the activation back itself."""
     db, passwords = demo
+    for leftover in QApplication.topLevelWidgets():   # an earlier test's window in this worker would
+        if leftover.isVisible():                      # rightly keep the main window from taking the
+            leftover.close()                          # activation back: start from a clean desktop
     with guarded(monkeypatch) as guard:
         window = _main_window(qtbot, db, passwords, role)
         window.activateWindow()

@@ -282,7 +282,10 @@ def test_an_export_shows_progress_keeps_the_window_alive_can_be_cancelled_and_ex
     assert list(folder.iterdir()) == []                               # not even a partial file
     assert export_button.isEnabled()
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert len(ticks) > 5 and max(gaps) < 0.5, max(gaps)             # the window kept responding
+    # the window kept responding: a frozen window stops for the whole export (seconds); 1 s leaves room
+    # for the other test worker on a 2-core machine (0.78 s was seen there with the every-role walk
+    # running beside it), while the export's own pauses stay far below it
+    assert len(ticks) > 5 and max(gaps) < 1.0, max(gaps)
 
     window.tabs.setCurrentIndex(0)
     choice = window.findChild(QComboBox, "stats_period")
