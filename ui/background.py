@@ -39,7 +39,11 @@ class BackgroundJob(QObject):
     def __init__(self, parent: QWidget | None, fn: Callable[[CancellableProgress], Any],
                  on_done: Callable[[Any], None], on_error: Callable[[BaseException], None] | None,
                  label: str | None, show_progress: bool) -> None:
-        super().__init__(parent)
+        # Not a child of ``parent``: a job deleted with its closing window while its worker is about
+        # to report would receive a queued call on a dead object; it lives until it has reported
+        # (``_running``) and drops the result when the window is gone.
+        super().__init__(None)
+        self._owner = parent
         self.fn, self.on_done, self.on_error = fn, on_done, on_error
         self.progress = _QtProgress()
         self.signals = _Signals()
@@ -97,8 +101,8 @@ class BackgroundJob(QObject):
 
     def _gone(self) -> bool:
         """The screen that asked for the work was closed meanwhile: drop the result."""
-        parent = self.parent()
-        return not isValid(self) or (parent is not None and not isValid(parent))
+        owner = self._owner
+        return not isValid(self) or (owner is not None and not isValid(owner))
 
     @Slot(object)
     def _finished(self, result: Any) -> None:
@@ -119,7 +123,7 @@ class BackgroundJob(QObject):
         elif not isinstance(exc, Cancelled):
             from ui.common import report_error
 
-            report_error(self.parent(), exc)
+            report_error(self._owner, exc)
 
 
 def run_in_background(parent: QWidget | None, fn: Callable[[CancellableProgress], Any],
