@@ -126,8 +126,12 @@ def own_pg():
     """A PostgreSQL of this test's own: restarting the shared one would stop every other test."""
     from tests import pg_server
 
+    from tests.conftest import REQUIRE_PG
+
     ok, why = pg_server.available()
     if not ok:
+        if REQUIRE_PG:                       # CI: a missing PostgreSQL is a failure, never a skip
+            pytest.fail(f"IMPORTDESK_REQUIRE_PG=1 but PostgreSQL cannot run: {why}")
         pytest.skip(why)
     server = pg_server.PgServer().start()
     try:

@@ -9,37 +9,24 @@ before saving.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.i18n import _
 from app.services import customers
+from app.text import digits, fold
 from ui.common import named
 
 _CARD_STYLE = ("QLabel { border: 1px solid #9bb8d3; border-radius: 4px; background: #f2f7fc;"
                " padding: 6px 8px; }")
 
 
-def _plain(text: str) -> str:
-    """Lower case, accents and đ folded, spaces collapsed: what 'the same name' means when typed."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.lower().split())
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
 def exact_hit(term: str, hits: list) -> object | None:
     """The one customer ``term`` names outright (code, phone or whole name), or None."""
-    plain, digits = _plain(term), _digits(term)
+    plain, number = fold(term), digits(term)
     exact = [h for h in hits
-             if plain == _plain(h.code) or plain == _plain(h.name)
-             or (len(digits) >= 8 and digits == _digits(h.phone or ""))]
+             if plain == fold(h.code) or plain == fold(h.name)
+             or (len(number) >= 8 and number == digits(h.phone))]
     return exact[0] if len(exact) == 1 else None
 
 
