@@ -18,6 +18,8 @@ os.environ.setdefault("QT_QPA_PLATFORM",
                       f"offscreen:configfile={Path(__file__).resolve().parent / 'offscreen-1366x768.json'}")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
+# every in-process Session.call also goes through the wire format (ui.session.check_wire)
+os.environ.setdefault("IMPORTDESK_CHECK_WIRE", "1")
 # backups taken by the code under test (daily, before an upgrade) go to a throw-away data folder
 if "IMPORTDESK_DATA_DIR" not in os.environ:
     import atexit

@@ -70,7 +70,9 @@ class Operations:
 
     def add(self, name: str, fn: Callable[..., Any]) -> Operation:
         if name in self._ops:
-            raise ValueError(f"operation {name} declared twice")
+            if self._ops[name].fn is fn:   # two areas' screens use the same operation
+                return self._ops[name]
+            raise ValueError(f"operation {name} declared twice, for two functions")
         sig = inspect.signature(fn)
         hints = typing.get_type_hints(fn)
         names = list(sig.parameters)
@@ -152,6 +154,12 @@ def _declare() -> None:
     add("shipments.pack_scan", shipments.pack_scan)
     add("shipments.receive_scan", shipments.receive_scan)
     add("stocktakes.scan", stocktakes.stocktake_scan)
+    # each area's own declarations (one module per area, so areas do not edit one list)
+    import importlib
+
+    from app.remote import decl
+    for area in decl.AREAS:
+        importlib.import_module(f"app.remote.decl.{area}").declare(add)
 
 
 _declare()
