@@ -66,3 +66,40 @@ def type_text(qtbot, widget, text: str) -> None:
             continue
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+@pytest.fixture
+def remote_sessions(sqlite_db, tmp_path):
+    """remote_sessions(username, db=None) -> a ui Session signed in to a real application server
+    (uvicorn, real TLS, on a loopback port) over ``db`` (default: the test's SQLite database), as a
+    desktop started with ``--server`` has: no database on the desktop (``session.db`` is None),
+    every ``session.call`` a request to the server. Servers and clients are closed after the test."""
+    from app.remote.backend import Remote
+    from app.remote.client import KnownServers, RemoteClient, probe
+    from app.server import tls
+    from app.server.app import Server
+    from app.server.run import ServerThread
+    from ui.session import Session
+
+    cert, key, _created = tls.ensure_self_signed(tmp_path / "server-tls")
+    threads: dict[int, ServerThread] = {}
+    clients: list[RemoteClient] = []
+
+    def make(username: str, db=None) -> Session:
+        db = db or sqlite_db
+        if id(db) not in threads:
+            threads[id(db)] = ServerThread(Server(db).app, cert, key).start()
+        url = threads[id(db)].url
+        known = KnownServers(tmp_path / f"known{len(clients)}.json")
+        known.trust(url, probe(url))
+        client = RemoteClient(url, known)
+        client.connect()
+        clients.append(client)
+        signed = client.login(username, PASSWORD)
+        return Session(None, signed, backend=Remote(client), server=url)
+
+    yield make
+    for c in clients:
+        c.close()
+    for t in threads.values():
+        t.stop()
