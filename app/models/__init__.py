@@ -1,7 +1,7 @@
 """SQLAlchemy mapped classes, one module per aggregate; importing this package maps them all."""
 from app.models.base import Base
 from app.models.customers import Customer, CustomerAddress, VipLevel
-from app.models.money import (Bill, CommissionAccrual, DiscountCode, DiscountUse, ExchangeRate,
+from app.models.money import (Bill, CnyLot, CnyLotUse, CommissionAccrual, DiscountCode, DiscountUse, ExchangeRate,
                               FeePolicy, JournalEntry, JournalLine, LedgerAccount, OrderMoney, Payment,
                               RateAdjustment, Wallet)
 from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Shop,
@@ -20,6 +20,7 @@ from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
 
 __all__ = [
+    "CnyLot", "CnyLotUse",
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -399,3 +399,66 @@ class CommissionAccrual(Base):
 
     __table_args__ = (Index("ix_commission_accruals_at", "at", "id"),
                       Index("ix_commission_accruals_order", "order_id", "id"))
+
+
+class CnyLot(Base):
+    """Yuan that came into one CNY account together, with what they cost in VND (a lot).
+
+    Money leaves a CNY account first in, first out: each payment to a Chinese shop takes from
+    the oldest lot that has yuan left, at that lot's rate (``CnyLotUse``). ``cny_left`` and
+    ``vnd_left`` shrink together; the last yuan of a lot takes the last đồng, so a lot's uses add
+    up to exactly what it cost. The sum of an account's ``cny_left`` equals its balance."""
+
+    __tablename__ = "cny_lots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    #: purchase (bought with VND) | opening (balance before lots were kept) | income (other yuan in)
+    source: Mapped[str] = mapped_column(String(12))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    acquired_at: Mapped[datetime]
+    value_date: Mapped[date | None] = mapped_column(Date)
+    cny_total: Mapped[int] = mapped_column(BigInteger)
+    vnd_total: Mapped[int] = mapped_column(BigInteger)
+    cny_left: Mapped[int] = mapped_column(BigInteger)
+    vnd_left: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(120), default="")
+
+    __table_args__ = (Index("ix_cny_lots_fifo", "account_id", "acquired_at", "id"),
+                      CheckConstraint("cny_left >= 0 AND cny_left <= cny_total", name="ck_cny_lots_left"),
+                      CheckConstraint("cny_total > 0", name="ck_cny_lots_total"))
+
+    @property
+    def rate(self) -> Decimal:
+        return (Decimal(self.vnd_total) / (Decimal(self.cny_total) / 100)).quantize(Decimal("0.000001")) \
+            if self.cny_total else Decimal(0)
+
+
+class CnyLotUse(Base):
+    """Yuan taken from a lot (``cny`` > 0) or given back to it (< 0, a seller's refund returns
+    at the rate it left), with their VND cost at the lot's rate. A use with no lot is borrowed:
+    paid from an account that had no yuan left (where the company allows it), valued at the
+    buying rate until the next lot settles it (``settles_id`` on the settling pair)."""
+
+    __tablename__ = "cny_lot_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("cny_lots.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_orders.id"))
+    kind: Mapped[str] = mapped_column(String(12))   # payment | refund | borrow | settle
+    cny: Mapped[int] = mapped_column(BigInteger)
+    vnd: Mapped[int] = mapped_column(BigInteger)
+    #: what the buying rate in force when the yuan left predicted they cost (the currency result
+    #: of an order is Σ vnd_predicted − Σ vnd)
+    vnd_predicted: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: the borrowed use this one settles (a settle pair: −borrowed, +from the new lot)
+    settles_id: Mapped[int | None] = mapped_column(ForeignKey("cny_lot_uses.id"))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_cny_lot_uses_lot", "lot_id", "id"),
+                      Index("ix_cny_lot_uses_order", "order_id"),
+                      Index("ix_cny_lot_uses_shop_order", "shop_order_id"),
+                      Index("ix_cny_lot_uses_account", "account_id", "lot_id", "id"))

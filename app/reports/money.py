@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from decimal import Decimal
 from typing import Any, Iterator
 
 from sqlalchemy import case, func, literal, select, type_coerce
@@ -25,9 +26,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.fees import DISCOUNTABLE, FEE_LABELS
 from app.i18n import N_, _
-from app.models import (Customer, JournalLine, LedgerAccount, Order, OrderMoney, User, Wallet)
+from app.models import (CnyLot, CnyLotUse, Customer, JournalLine, LedgerAccount, Order, OrderMoney, User, Wallet)
 from app.models.types import MoneyType, UTCDateTime
-from app.money import VND, Money, round_money
+from app.money import CNY, VND, Money, round_money
 from app.permissions import Perm
 from app.reports.base import (REPORTS, STREAM_CHUNK, CalendarSource, Column, Param, Report, ReportContext,
                               RowPage, SqlSource, Total)
@@ -76,6 +77,15 @@ def _profit_lines(orders_where: list):
             .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
             .where(JournalLine.currency == VND, JournalLine.order_id.in_(select(Order.id).where(*orders_where)))
             .group_by(JournalLine.order_id).subquery("order_profit"))
+
+
+def _currency_lines(orders_where: list):
+    """Per order of ``orders_where``: what its yuan cost less than the buying rate predicted
+    (CNY lots, first in first out), in đồng."""
+    return (select(CnyLotUse.order_id.label("oid"),
+                   func.sum(CnyLotUse.vnd_predicted - CnyLotUse.vnd).label("currency_result"))
+            .where(CnyLotUse.order_id.in_(select(Order.id).where(*orders_where)))
+            .group_by(CnyLotUse.order_id).subquery("order_currency"))
 
 
 def net_profit_of_row(row: Any) -> NetProfit:
@@ -160,13 +170,15 @@ REPORTS.add(Report(
 def _net_profit(ctx: ReportContext):
     where = received_where(ctx)
     lines = _profit_lines(where)
+    fx = _currency_lines(where)
     return with_people(select(
         Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),
         Customer.code.label("customer_code"), Customer.name.label("customer_name"),
         CARE_STAFF.full_name.label("care_staff"), ORDERING_STAFF.full_name.label("ordering_staff"),
         Order.status_changed_at.label("received_at"),
         *[_money(func.coalesce(lines.c[p], 0)).label(p) for p in PARTS],
-    )).outerjoin(lines, lines.c.oid == Order.id).where(*where)
+        _money(func.coalesce(fx.c.currency_result, 0)).label("currency_result"),
+    )).outerjoin(lines, lines.c.oid == Order.id).outerjoin(fx, fx.c.oid == Order.id).where(*where)
 
 
 def _profit_totals_where(session: Session, where: list) -> Any:
@@ -194,7 +206,9 @@ REPORTS.add(Report(
     "money.net_profit", N_("Net profit per order"), N_("Net profit"),
     N_("Orders completed in the period, each with everything booked on it: fees + bargaining "
        "profit + FX margin − freight cost − unrecovered costs − compensation − commissions, "
-       "as the order's money tab shows it."),
+       "as the order's money tab shows it. “Currency result” is what the yuan paid for the order "
+       "really cost (CNY lots, first in first out) less than the buying rate predicted; it is "
+       "not part of the FX margin."),
     (Column("code", N_("Order"), width=100), TYPE_COLUMN,
      Column("customer_code", N_("Customer code"), width=95),
      Column("customer_name", N_("Customer"), width=170),
@@ -202,7 +216,8 @@ REPORTS.add(Report(
      Column("ordering_staff", N_("Ordering staff"), width=140),
      Column("received_at", N_("Received"), "datetime", width=130),
      *[Column(p, PART_LABELS[p], "money_vnd", width=120) for p in PARTS],
-     Column("net_profit", N_("Net profit"), "money_vnd", get=lambda r: net_profit_of_row(r).total, width=130)),
+     Column("net_profit", N_("Net profit"), "money_vnd", get=lambda r: net_profit_of_row(r).total, width=130),
+     Column("currency_result", N_("Currency result (CNY lots)"), "money_vnd", width=130)),
     SqlSource(_net_profit, ("received_at", "id")),
     params=(KIND,), totals=_PROFIT_TOTALS, total_query=_net_profit_totals,
     perm=Perm.VIEW_PROFIT, order=210))
@@ -414,3 +429,109 @@ REPORTS.add(Report(
     SqlSource(_debt_orders, ("due_since", "order_id")),
     totals=(Total("orders", N_("Orders owing"), "int"), *_BUCKET_TOTALS, Total("due", N_("Total owed"), "money_vnd")),
     total_query=_debtors_totals, perm=Perm.VIEW_MONEY, order=260))
+
+
+# -- CNY lots ---------------------------------------------------------------------------------------------------
+
+LOT_SOURCES = {"purchase": N_("Bought"), "opening": N_("Opening balance"), "income": N_("Other income")}
+LOT_USE_KINDS = {"payment": N_("Paid to a shop"), "refund": N_("Returned by the seller"),
+                 "borrow": N_("Borrowed (no yuan left)"), "settle": N_("Borrowing settled")}
+
+
+def _lot_rate(row: Any) -> Decimal:
+    return (Decimal(row.vnd_total.minor) / row.cny_total.amount).quantize(Decimal("0.01")) \
+        if row.cny_total.amount else Decimal(0)
+
+
+def _account_where(ctx: ReportContext, column: Any) -> list:
+    account = ctx.params.get("account", "all")
+    return [] if account == "all" else [column == int(account)]
+
+
+def _cny_lots(ctx: ReportContext):
+    return (select(CnyLot.id.label("id"), CnyLot.acquired_at.label("acquired_at"),
+                   CnyLot.value_date.label("value_date"), LedgerAccount.name.label("account_name"),
+                   CnyLot.source.label("source"), CnyLot.reference.label("reference"),
+                   _money(CnyLot.cny_total, CNY).label("cny_total"), _money(CnyLot.vnd_total).label("vnd_total"),
+                   _money(CnyLot.cny_total - CnyLot.cny_left, CNY).label("cny_used"),
+                   _money(CnyLot.cny_left, CNY).label("cny_left"), _money(CnyLot.vnd_left).label("vnd_left"))
+            .join(LedgerAccount, LedgerAccount.id == CnyLot.account_id)
+            .where(in_period(CnyLot.acquired_at, ctx), *_account_where(ctx, CnyLot.account_id)))
+
+
+def _cny_lots_totals(session: Session, ctx: ReportContext) -> Any:
+    row = session.execute(select(func.coalesce(func.sum(CnyLot.cny_total), 0).label("cny_total"),
+                                 func.coalesce(func.sum(CnyLot.vnd_total), 0).label("vnd_total"),
+                                 func.coalesce(func.sum(CnyLot.cny_left), 0).label("cny_left"),
+                                 func.coalesce(func.sum(CnyLot.vnd_left), 0).label("vnd_left"))
+                          .where(in_period(CnyLot.acquired_at, ctx), *_account_where(ctx, CnyLot.account_id))).one()
+    return SimpleNamespace(cny_total=Money.from_minor(int(row.cny_total), CNY),
+                           vnd_total=Money.from_minor(int(row.vnd_total), VND),
+                           cny_left=Money.from_minor(int(row.cny_left), CNY),
+                           vnd_left=Money.from_minor(int(row.vnd_left), VND))
+
+
+REPORTS.add(Report(
+    "money.cny_lots", N_("CNY lots"), N_("CNY lots"),
+    N_("Yuan bought into each CNY account in the period, each purchase a lot with its own rate: "
+       "how much of it payments to shops have used (first in, first out) and what is left, in "
+       "yuan and in what those yuan cost in VND."),
+    (Column("acquired_at", N_("Date"), "datetime", width=130),
+     Column("value_date", N_("Bank date"), "date", width=95),
+     Column("account_name", N_("Account"), width=170),
+     Column("source", N_("Source"), labels=LOT_SOURCES, width=110),
+     Column("reference", N_("Reference"), width=120),
+     Column("cny_total", N_("Yuan"), "money_cny", width=120),
+     Column("vnd_total", N_("Cost"), "money_vnd", width=130),
+     Column("rate", N_("Rate"), "decimal", get=_lot_rate, width=90),
+     Column("cny_used", N_("Used"), "money_cny", width=120),
+     Column("cny_left", N_("Left"), "money_cny", width=120),
+     Column("vnd_left", N_("Left (VND)"), "money_vnd", width=130)),
+    SqlSource(_cny_lots, ("acquired_at", "id"), desc=True),
+    params=(Param("account", N_("Account"), _accounts_of("cn"), "all"),),
+    totals=(Total("cny_total", N_("Yuan"), "money_cny"), Total("vnd_total", N_("Cost"), "money_vnd"),
+            Total("cny_left", N_("Left"), "money_cny"), Total("vnd_left", N_("Left (VND)"), "money_vnd")),
+    total_query=_cny_lots_totals, perm=Perm.VIEW_MONEY, order=236))
+
+
+def _cny_lot_uses(ctx: ReportContext):
+    return (select(CnyLotUse.id.label("id"), CnyLotUse.at.label("at"), LedgerAccount.name.label("account_name"),
+                   CnyLot.acquired_at.label("lot_date"), CnyLot.reference.label("lot_reference"),
+                   CnyLotUse.kind.label("kind"), Order.code.label("order_code"),
+                   _money(CnyLotUse.cny, CNY).label("cny"), _money(CnyLotUse.vnd).label("vnd"),
+                   _money(CnyLotUse.vnd_predicted).label("vnd_predicted"),
+                   _money(CnyLotUse.vnd_predicted - CnyLotUse.vnd).label("currency_result"))
+            .join(LedgerAccount, LedgerAccount.id == CnyLotUse.account_id)
+            .outerjoin(CnyLot, CnyLot.id == CnyLotUse.lot_id)
+            .outerjoin(Order, Order.id == CnyLotUse.order_id)
+            .where(in_period(CnyLotUse.at, ctx), *_account_where(ctx, CnyLotUse.account_id)))
+
+
+def _cny_lot_uses_totals(session: Session, ctx: ReportContext) -> Any:
+    row = session.execute(select(func.coalesce(func.sum(CnyLotUse.vnd), 0).label("vnd"),
+                                 func.coalesce(func.sum(CnyLotUse.vnd_predicted - CnyLotUse.vnd), 0).label("r"))
+                          .where(in_period(CnyLotUse.at, ctx), *_account_where(ctx, CnyLotUse.account_id))).one()
+    return SimpleNamespace(vnd=Money.from_minor(int(row.vnd), VND),
+                           currency_result=Money.from_minor(int(row.r), VND))
+
+
+REPORTS.add(Report(
+    "money.cny_lot_uses", N_("What used each CNY lot"), N_("CNY lot uses"),
+    N_("Every payment to a shop, seller refund and borrowing in the period, with the lot it took "
+       "its yuan from (first in, first out), their cost at that lot's rate, what the buying rate "
+       "predicted, and the currency result (predicted − cost)."),
+    (Column("at", N_("Date"), "datetime", width=130),
+     Column("account_name", N_("Account"), width=160),
+     Column("kind", N_("Type"), labels=LOT_USE_KINDS, width=150),
+     Column("order_code", N_("Order"), width=100),
+     Column("lot_date", N_("Lot of"), "datetime", width=130),
+     Column("lot_reference", N_("Lot reference"), width=120),
+     Column("cny", N_("Yuan"), "money_cny", width=110),
+     Column("vnd", N_("Cost at the lot's rate"), "money_vnd", width=140),
+     Column("vnd_predicted", N_("At the buying rate"), "money_vnd", width=140),
+     Column("currency_result", N_("Currency result"), "money_vnd", width=130)),
+    SqlSource(_cny_lot_uses, ("at", "id"), desc=True),
+    params=(Param("account", N_("Account"), _accounts_of("cn"), "all"),),
+    totals=(Total("vnd", N_("Cost at the lot's rate"), "money_vnd"),
+            Total("currency_result", N_("Currency result"), "money_vnd")),
+    total_query=_cny_lot_uses_totals, perm=Perm.VIEW_MONEY, order=237))

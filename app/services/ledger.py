@@ -33,6 +33,7 @@ from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Orde
                         User, Wallet)
 from app.money import CNY, VND, Money
 from app.permissions import Actor, Perm, require
+from app.services import cny_lots
 from app.services.activity import now, record
 from app.services.unique import broken_constraint, taken, unique_rules
 
@@ -255,6 +256,9 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
                            at=at, book=acc.book, order_id=l.order_id if l.order_id is not None else order_id))
         if acc.code == "receivable":
             receivable_id = acc.id
+        if acc.book == "cn":   # every yuan in or out of a CNY account goes through its lots
+            cny_lots.on_line(tx, acc, entry, l.amount.minor,
+                             l.amount_vnd.minor if l.amount_vnd is not None else None)
     tx.flush()
     if receivable_id is not None:
         per_order: dict[int, int] = defaultdict(int)

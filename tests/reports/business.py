@@ -27,6 +27,7 @@ from app.models import Order, OrderItem, Parcel, Shipment
 from app.permissions import Actor, Role
 from app.reports import Period
 from app.services import billing, ledger, orders, parcels, purchasing, rates, shipments, wallets
+from app.services import settings as settings_service
 from app.services.scanning import Measurements, Outcome
 from app.workflows.orders import OrderKind, OrderStatus as S
 from tests.factories import make_customer, make_user, make_warehouses
@@ -165,6 +166,8 @@ def _open_books(w: _World) -> None:
     rates.set_rate(db, biz.manager, rates.SELLING, Decimal("3650"))
     with db.transaction() as tx:
         ledger.ensure_default_accounts(tx)
+    # the accountant buys yuan now and then; shops are paid meanwhile (borrowed at the buying rate)
+    settings_service.update_settings(db, make_user(db, Role.ADMIN), {"money.cny_borrow": True})
     w.bank = ledger.cash_accounts(db, biz.accountant, "vn")[0].id
     w.cny = [ledger.cash_accounts(db, biz.accountant, "cn")[0].id,
              ledger.create_cash_account(db, biz.accountant, "ICBC 6222 0210", "cn")]

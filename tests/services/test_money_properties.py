@@ -27,9 +27,10 @@ from sqlalchemy import create_engine, func, select, text
 from app import db as dbmod
 from app.clock import FixedClock
 from app.errors import DomainError
-from app.models import JournalLine, LedgerAccount, OrderMoney, Wallet
+from app.models import CnyLot, CnyLotUse, JournalLine, LedgerAccount, OrderMoney, Wallet
 from app.permissions import Role
-from app.services import billing, customers, ledger, orders, purchasing, rates, wallets
+from app.services import billing, cny_lots, customers, ledger, orders, purchasing, rates, wallets
+from app.services import settings as settings_service
 from app.workflows.orders import OrderStatus as S
 from tests.factories import item, make_user, make_warehouses
 
@@ -51,6 +52,7 @@ step = st.one_of(
     st.tuples(st.just("supplement"), ORDER, st.sampled_from([15_000, -5_000, 80_000])),
     st.tuples(st.just("settle"), ORDER),
     st.tuples(st.just("deposit"), ORDER),
+    st.tuples(st.just("fund"), st.sampled_from(["0.01", "120.00", "900.50"]), st.sampled_from(["3575", "3612.5"])),
 )
 
 
@@ -70,6 +72,9 @@ class World:
             ledger.ensure_default_accounts(tx)
         self.bank = ledger.cash_accounts(db, self.accountant, "vn")[0].id
         self.alipay = ledger.cash_accounts(db, self.accountant, "cn")[0].id
+        # shops may be paid before yuan are bought (borrowed at the buying rate, settled by the
+        # next lot): the sequences exercise lots, borrowing and settling together
+        settings_service.update_settings(db, make_user(db, Role.ADMIN), {"money.cny_borrow": True})
         self.customers = [customers.create_customer(db, self.care, customers.CustomerInput(
             f"Khách {i}", f"0912 000 {i:03d}")) for i in range(3)]
         self.orders: list[int] = []
@@ -94,6 +99,11 @@ class World:
     def do_topup(self, c: int, amount: int) -> None:
         wallets.record_payment(self.db, self.accountant, "topup", self.customers[c], D(amount),
                                f"T{next(self.refs)}", date(2026, 11, 23), self.bank)
+
+    def do_fund(self, cny: str, rate: str) -> None:
+        ledger.record_cny_purchase(self.db, self.accountant, self.alipay, D(cny), self.bank,
+                                   (D(cny) * D(rate)).to_integral_value(), f"FX{next(self.refs)}",
+                                   date(2026, 11, 23))
 
     def do_payout(self, c: int, amount: int) -> None:
         wallets.record_payment(self.db, self.accountant, "refund", self.customers[c], D(amount),
@@ -186,6 +196,19 @@ def check_books(world: World) -> None:
             assert om.balance_due.minor == int(per_order.get(om.order_id) or 0), f"order {om.order_id} due"
             assert (om.due_since is not None) == (om.balance_due.amount > 0)
         assert all(v == 0 for v in ledger.trial_balance(s).values())
+        # each CNY account holds exactly the yuan its lots have left (less what it borrowed),
+        # no lot below zero or above what it held, and its uses add up to what it cost
+        for acc_id in s.scalars(select(LedgerAccount.id).where(LedgerAccount.book == "cn")):
+            balance, lots = cny_lots.account_check(s, acc_id)
+            assert balance == lots, f"CNY account {acc_id}: balance {balance} but lots hold {lots}"
+        for lot in s.scalars(select(CnyLot)):
+            assert 0 <= lot.cny_left <= lot.cny_total
+            used = s.execute(select(func.coalesce(func.sum(CnyLotUse.cny), 0), func.coalesce(func.sum(CnyLotUse.vnd), 0))
+                             .where(CnyLotUse.lot_id == lot.id)).one()
+            assert lot.cny_total - used[0] == lot.cny_left, f"lot {lot.id}: its uses do not add up"
+            assert lot.vnd_total - used[1] == lot.vnd_left, f"lot {lot.id}: its VND do not add up"
+            if lot.cny_left == 0:
+                assert lot.vnd_left == 0, f"lot {lot.id} is used up but keeps {lot.vnd_left} ₫"
     if world.cuts:
         cut = world.cuts[len(world.cuts) // 2]
         for book in ("vn", "cn"):
@@ -254,11 +277,11 @@ def test_the_books_hold_after_every_step_on_postgresql(pg, pg_template, steps):
 
 def test_a_known_busy_day_keeps_the_books(sqlite_template):
     """One fixed sequence through every kind of step, so a regression shows without luck."""
-    steps = [("topup", 0, 2_500_000), ("submit", 0, [(2, "59.90", "A"), (3, "19.90", "B")]),
+    steps = [("fund", "120.00", "3575"), ("topup", 0, 2_500_000), ("submit", 0, [(2, "59.90", "A"), (3, "19.90", "B")]),
              ("submit", 1, [(1, "168.00", "A")]), ("credit", 1, 2_000_000), ("deposit", 1),
              ("buy", 0, 1, "-8"), ("buy", 0, 0, "5.5"), ("bill", 0, "3.2"), ("supplement", 0, 80_000),
              ("supplement", 0, -5_000), ("settle", 0), ("cancel", 1), ("payout", 0, 200_000),
-             ("topup", 1, 300_000)]
+             ("topup", 1, 300_000), ("fund", "900.50", "3612.5")]
     with fresh_sqlite(sqlite_template) as database:
         world = World(database, events=False)
         for s in steps:
@@ -266,5 +289,5 @@ def test_a_known_busy_day_keeps_the_books(sqlite_template):
             check_books(world)
         with database.read() as s:
             kinds = set(s.scalars(text("SELECT DISTINCT kind FROM journal_entries")))
-        assert {"topup", "deposit", "purchase", "shortage_refund", "service_fee", "billing", "supplementary",
+        assert {"cny_funding", "topup", "deposit", "purchase", "shortage_refund", "service_fee", "billing", "supplementary",
                 "deposit_refund", "refund"} <= kinds

@@ -1,0 +1,208 @@
+"""CNY lots on SQLite and PostgreSQL: yuan leave each CNY account first in, first out at the rate
+they were bought at; a seller's refund goes back where it came from; an empty account is refused
+(or borrows at the buying rate, settled by the next lot); each order shows what its yuan really
+cost; two desktops paying at once never take the same yuan twice."""
+import threading
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from app.models import CnyLot, CnyLotUse, LedgerAccount
+from app.money import CNY, VND, Money
+from app.permissions import Role
+from app.services import cny_lots, ledger, orders, purchasing, seller_complaints
+from app.services import settings as settings_service
+from tests.factories import make_customer, make_order, make_user
+from tests.money_helpers import accounts, fund, set_rates
+
+
+@pytest.fixture
+def staff(db):
+    set_rates(db, selling="3650", buying="3600")
+    return {
+        "care": make_user(db, Role.CARE),
+        "manager": make_user(db, Role.MANAGER),
+        "ordering": make_user(db, Role.ORDERING),
+        "accountant": make_user(db, Role.ACCOUNTANT),
+    }
+
+
+def vnd(n) -> Money:
+    return Money.of(str(n), VND)
+
+
+def cny(x) -> Money:
+    return Money.of(str(x), CNY)
+
+
+def buy_yuan(db, staff, amount: str, rate: str, account: int | None = None) -> int:
+    bank, alipay = accounts(db, borrow=False)
+    return ledger.record_cny_purchase(db, staff["accountant"], account or alipay, D(amount), bank,
+                                      (D(amount) * D(rate)).to_integral_value(), f"FX-{amount}-{rate}",
+                                      date(2026, 12, 1))
+
+
+def order_with_shop_order(db, staff):
+    care, manager, ordering = staff["care"], staff["manager"], staff["ordering"]
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid, "10000000")
+    orders.apply_action(db, care, oid, "submit")
+    orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id)
+    purchasing.prepare_shop_orders(db, ordering, oid)
+    so = purchasing.purchasing_view(db, ordering, oid).shop_orders[0]
+    return oid, so
+
+
+def pay(db, staff, so, goods: str, account: int | None = None):
+    alipay = account or accounts(db, borrow=_borrowing(db))[1]
+    quantities = {i.id: i.quantity for i in so.items}
+    return purchasing.record_shop_order(db, staff["ordering"], so.id, purchasing.ShopOrderInput(
+        f"TB-{so.id}", D(goods), D(0), D(0), alipay, quantities))
+
+
+def _borrowing(db) -> bool:
+    return settings_service.read_all(db)["money.cny_borrow"]
+
+
+def lots(db, account=None):
+    with db.read() as s:
+        q = select(CnyLot).order_by(CnyLot.id)
+        if account:
+            q = q.where(CnyLot.account_id == account)
+        return [(l.cny_left, l.vnd_left) for l in s.scalars(q)]
+
+
+def assert_whole(db):
+    with db.read() as s:
+        for acc in s.scalars(select(LedgerAccount.id).where(LedgerAccount.book == "cn")):
+            balance, held = cny_lots.account_check(s, acc)
+            assert balance == held
+
+
+# -- first in, first out ----------------------------------------------------------------------------
+
+def test_a_payment_spanning_three_lots_costs_each_lots_rate(db, staff):
+    buy_yuan(db, staff, "100.00", "3500")
+    buy_yuan(db, staff, "100.00", "3550")
+    buy_yuan(db, staff, "100.00", "3600")
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "250.00")
+    assert lots(db) == [(0, 0), (0, 0), (5000, 180000)]
+    result = cny_lots.order_currency_result(db, staff["accountant"], oid)
+    assert result.paid_cny == cny("250.00")
+    assert result.at_lots == vnd(350000 + 355000 + 180000)
+    assert result.at_buying == vnd(900000)          # 250 × the buying rate 3,600 in force
+    assert result.currency_result == vnd(15000)     # the yuan cost 15,000 ₫ less than predicted
+    assert result.at_selling == vnd(250 * 3650)
+    assert result.margin == vnd(250 * 3650 - 885000)
+    assert_whole(db)
+
+
+def test_the_last_yuan_of_a_lot_takes_its_last_dong(db, staff):
+    """Rounding never leaves a lot with đồng and no yuan (or the reverse)."""
+    buy_yuan(db, staff, "3.00", "3333.33")          # 9,999.99 → 10,000 ₫ for ¥3
+    first_oid, first = order_with_shop_order(db, staff)
+    pay(db, staff, first, "1.00")
+    second_oid, second = order_with_shop_order(db, staff)
+    pay(db, staff, second, "2.00")
+    assert lots(db) == [(0, 0)]
+    a = cny_lots.order_currency_result(db, staff["accountant"], first_oid).at_lots
+    b = cny_lots.order_currency_result(db, staff["accountant"], second_oid).at_lots
+    assert a + b == vnd(10000)
+
+
+def test_an_account_without_enough_yuan_is_refused_and_nothing_moves(db, staff):
+    buy_yuan(db, staff, "50.00", "3500")
+    oid, so = order_with_shop_order(db, staff)
+    with pytest.raises(cny_lots.CnyShort) as refused:
+        pay(db, staff, so, "80.00")
+    assert "50,00" in str(refused.value) and "80,00" in str(refused.value)
+    assert lots(db) == [(5000, 175000)]
+    with db.read() as s:
+        assert s.scalar(select(CnyLotUse.id).limit(1)) is None
+        assert s.get(LedgerAccount, accounts(db, borrow=False)[1]).balance == 5000
+    assert orders.get_order(db, staff["care"], oid).status != "purchased"
+
+
+# -- refunds -----------------------------------------------------------------------------------------
+
+def test_a_sellers_refund_after_the_lot_was_used_up_returns_at_the_rate_it_left(db, staff):
+    buy_yuan(db, staff, "100.00", "3500")
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "100.00")
+    buy_yuan(db, staff, "100.00", "3600")
+    assert lots(db) == [(0, 0), (10000, 360000)]
+    alipay = accounts(db, borrow=False)[1]
+    ordering = staff["ordering"]
+    sc = seller_complaints.open_seller_complaint(db, ordering, seller_complaints.SellerComplaintInput(
+        so.id, next(iter(seller_complaints.SellerReason)).value, "Hàng vỡ", D("40.00")))
+    seller_complaints.file_seller_complaint(db, ordering, sc, "CASE-1")
+    seller_complaints.record_recovery(db, ordering, sc, D("40.00"), alipay)
+    assert lots(db) == [(4000, 140000), (10000, 360000)]      # back into the first lot, at 3,500
+    result = cny_lots.order_currency_result(db, staff["accountant"], oid)
+    assert result.paid_cny == cny("60.00") and result.at_lots == vnd(210000)
+    # the next payment takes the returned yuan first: they are the oldest
+    other_oid, other = order_with_shop_order(db, staff)
+    pay(db, staff, other, "60.00")
+    assert lots(db) == [(0, 0), (8000, 288000)]
+    assert cny_lots.order_currency_result(db, staff["accountant"], other_oid).at_lots == vnd(140000 + 72000)
+    assert_whole(db)
+
+
+# -- borrowing ---------------------------------------------------------------------------------------
+
+def test_borrowed_yuan_cost_the_buying_rate_until_the_next_lot_settles_them(db, staff):
+    accounts(db, borrow=True)
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "100.00")
+    before = cny_lots.order_currency_result(db, staff["accountant"], oid)
+    assert before.at_lots == vnd(360000) and before.borrowed_cny == cny("100.00")
+    report = cny_lots.lots_report(db, staff["accountant"])
+    assert list(report.borrowed.values()) == [cny("100.00")]
+    buy_yuan(db, staff, "150.00", "3550")
+    after = cny_lots.order_currency_result(db, staff["accountant"], oid)
+    assert after.at_lots == vnd(355000) and after.borrowed_cny.is_zero()
+    assert after.currency_result == vnd(5000)
+    assert lots(db) == [(5000, 177500)]
+    assert cny_lots.lots_report(db, staff["accountant"]).borrowed == {}
+    assert_whole(db)
+
+
+def test_reversing_a_purchase_of_yuan_takes_that_lots_yuan(db, staff):
+    first = buy_yuan(db, staff, "100.00", "3500")
+    buy_yuan(db, staff, "100.00", "3600")
+    ledger.reverse_entry(db, staff["accountant"], first, "Nhập nhầm")
+    assert lots(db) == [(0, 0), (10000, 360000)]
+    assert_whole(db)
+
+
+# -- two desktops at once -----------------------------------------------------------------------------
+
+def test_two_desktops_paying_from_one_account_at_once_never_take_the_same_yuan(db, staff):
+    buy_yuan(db, staff, "100.00", "3500")
+    buy_yuan(db, staff, "100.00", "3600")
+    pairs = [order_with_shop_order(db, staff) for _ in range(4)]
+    barrier = threading.Barrier(len(pairs))
+    errors: list[BaseException] = []
+
+    def run(so):
+        try:
+            barrier.wait()
+            pay(db, staff, so, "45.00")
+        except BaseException as exc:   # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(so,)) for _oid, so in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert lots(db) == [(0, 0), (2000, 72000)]
+    total = sum((cny_lots.order_currency_result(db, staff["accountant"], oid).at_lots for oid, _so in pairs),
+                vnd(0))
+    assert total == vnd(350000 + 288000)
+    assert_whole(db)
