@@ -267,3 +267,131 @@ def test_a_tracking_list_is_previewed_mapped_and_imported_through_the_server(qtb
     assert dialog.findChild(QLabel, "import_summary").text() == _(
         "Imported: {received} received, {ownerless} ownerless, {excess} excess.").format(
         received=2, ownerless=0, excess=0)
+
+
+def _when_modal(handler, delay=100):
+    def run():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, run)
+            return
+        handler(dialog)
+    QTimer.singleShot(delay, run)
+
+
+def test_a_message_told_by_phone_and_the_mail_server_set_and_tried_through_the_server(qtbot, company,
+                                                                                     remote_sessions):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from app.models import Customer, CustomerMessage
+    from app.services import outbox
+    from app.services import settings as settings_service
+    from app.services.notifications import notify_customer
+    from tests.services.test_outbox_smtp import MailServer
+    from ui.screens.outbox import MailServerDialog, OutboxMessageWindow
+
+    db = company["db"]
+    with db.transaction() as tx:
+        c = tx.get(Customer, company["customer"])
+        c.email = ""
+        notify_customer(tx, c, "order_status", "order", company["orders"][0], code="DH0000001", status="Purchased")
+    outbox.send_due(db)                                   # no address: kept for a call
+    with db.read() as s:
+        mid = s.scalar(select(CustomerMessage.id))
+    window = OutboxMessageWindow(remote_sessions("trang"), mid)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.findChild(QLabel, "outbox_window_address").text() == _("none")
+    lines = window.timeline.topLevelItemCount()
+    phoned = window.findChild(QPushButton, "outbox_window_phoned")
+    assert phoned.isEnabled()
+
+    def say(dialog):
+        dialog.findChild(QPlainTextEdit).setPlainText("Chị Hằng đã biết")
+        dialog.accept()
+
+    _when_modal(say)
+    qtbot.mouseClick(phoned, Qt.MouseButton.LeftButton)
+    with db.read() as s:
+        assert s.get(CustomerMessage, mid).status == "phoned"
+    assert window.view.status == "phoned" and not phoned.isEnabled()
+    assert window.timeline.topLevelItemCount() == lines + 1
+
+    server = MailServer(password="bi-mat-2024").start()
+    try:
+        admin = remote_sessions("admin")
+        dialog = MailServerDialog(admin)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert dialog.findChild(QLineEdit, "mail_password").placeholderText() == _("not set")
+        for name, text in (("mail_host", "127.0.0.1"), ("mail_user", "cskh"), ("mail_password", "bi-mat-2024"),
+                           ("mail_sender", "cskh@hangnga.vn"), ("mail_test_to", "quanly@hangnga.vn")):
+            type_text(qtbot, dialog.findChild(QLineEdit, name), text)
+        port = dialog.findChild(QLineEdit, "mail_port")
+        port.clear()
+        type_text(qtbot, port, "not a port")
+        qtbot.mouseClick(dialog.findChild(QPushButton, "mail_save"), Qt.MouseButton.LeftButton)
+        assert dialog.findChild(QLabel, "mail.smtp_port_error").isVisible()   # refused by the server, field by field
+        assert not outbox.smtp_password_is_set(db, company["admin"])          # all or nothing
+        port.clear()
+        type_text(qtbot, port, str(server.port))
+        dialog.findChild(QCheckBox, "mail_starttls").setChecked(False)
+        qtbot.mouseClick(dialog.findChild(QPushButton, "mail_test_send"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(server.messages) == 1, timeout=10_000)
+        assert server.messages[0]["To"] == "quanly@hangnga.vn"
+        assert server.logins == [("cskh", "bi-mat-2024")]                   # the password stored on the server
+        accepted = _("The test message was accepted by the server. Check the inbox of {to}.").format(
+            to="quanly@hangnga.vn")
+        qtbot.waitUntil(lambda: dialog.findChild(QLabel, "mail_status").text() == accepted)
+        values = settings_service.read_all(db)
+        assert (values["mail.smtp_host"], values["mail.smtp_port"]) == ("127.0.0.1", server.port)
+        assert outbox.smtp_password_is_set(db, company["admin"])
+        again = MailServerDialog(admin)
+        qtbot.addWidget(again)
+        assert again.findChild(QLineEdit, "mail_password").text() == ""
+        assert again.findChild(QLineEdit, "mail_password").placeholderText() == _(
+            "stored — type a new one to replace it")
+        assert again.findChild(QLineEdit, "mail_host").text() == "127.0.0.1"
+    finally:
+        server.stop()
+
+
+def test_the_shipments_calendar_and_the_schedule_tab_through_the_server(qtbot, company, remote_sessions):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QDate
+
+    from app.delays import DELAY_STATE_LABELS
+    from app.models import Order
+    from app.services import delays, orders
+    from tests.money_helpers import fund
+    from ui.screens.shipments import ScheduleTab, UpcomingShipmentsWindow, local_tz
+
+    db = company["db"]
+    for oid in company["orders"][:2]:
+        with db.read() as s:
+            fund(db, s.get(Order, oid).customer_id)
+        orders.apply_action(db, company["care"], oid, "submit")
+        orders.confirm_order(db, company["manager"], oid, company["care"].user_id, company["ordering"].user_id)
+    first, second = company["orders"][:2]
+    with db.read() as s:
+        o = s.get(Order, second)
+        ship_by, est_deliver = o.committed_ship_by, o.estimated_deliver_at
+    orders.update_estimates(db, company["care"], second, ship_by + timedelta(hours=3), est_deliver, "Shop thiếu hàng")
+
+    session = remote_sessions("quanly")
+    window = UpcomingShipmentsWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    day = ship_by.astimezone(local_tz()).date()
+    window.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+    qtbot.waitUntil(lambda: day in window.calendar.counts)
+    assert window.calendar.counts[day] == delays.DayCount(2, 1, 0)
+    table = window.findChild(QTableWidget, "shipments_day_table")
+    assert table.rowCount() == 2 and window.row_flag(0) == "delayed" and window.row_flag(1) is None
+
+    tab = ScheduleTab(session, SimpleNamespace(id=second))
+    qtbot.addWidget(tab)
+    assert tab.findChild(QLabel, "schedule_state").text() == _(DELAY_STATE_LABELS["delayed"])
+    assert tab.findChild(QTableWidget, "schedule_stages").rowCount() > 0
