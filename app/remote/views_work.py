@@ -14,11 +14,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from decimal import Decimal
+
 from app.db import Database
+from app.errors import DomainError
 from app.permissions import Actor, Role
 from app.services import activity, deliveries, delays, outbox, parcel_imports, shipments, tasks, users
 from app.services import settings as settings_service
 from app.services.activity import ActivityLine
+from app.services.scanning import Outcome, ScanResult
 
 #: the mail-server dialog's settings (read and written together)
 MAIL_KEYS = ("mail.smtp_host", "mail.smtp_port", "mail.smtp_user", "mail.smtp_starttls", "mail.sender")
@@ -52,7 +56,73 @@ def new_task_form(db: Database, actor: Actor, role: Role) -> NewTaskForm:
     return NewTaskForm(db.clock.now(), tuple(tuple(p) for p in users.staff_with_role(db, actor, role)))
 
 
+@dataclass(frozen=True)
+class AssignForm:
+    """The assign dialog's first paint: the task and the people holding its role."""
+
+    task: tasks.TaskView
+    people: tuple[tuple[int, str], ...]
+
+
+def assign_form(db: Database, actor: Actor, task_id: int) -> AssignForm:
+    view = tasks.get_task(db, actor, task_id)
+    return AssignForm(view, tuple(tuple(p) for p in users.staff_with_role(db, actor, Role(view.role))))
+
+
 # -- shipments and deliveries ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShipmentScan:
+    """A scan's answer and the shipment as it is after it, in one call (a station scans all day:
+    one round trip per scan). ``view`` is None when the shipment cannot be read back."""
+
+    result: ScanResult
+    view: shipments.ShipmentView | None
+
+
+def _shipment_after(db: Database, actor: Actor, shipment_id: int | None) -> shipments.ShipmentView | None:
+    if shipment_id is None:
+        return None
+    try:
+        return shipments.get_shipment(db, actor, shipment_id)
+    except DomainError:        # the scan stands; the window reads the shipment again itself
+        return None
+
+
+def shipment_pack_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str) -> ShipmentScan:
+    r = shipments.pack_scan(db, actor, shipment_id, raw_code)
+    return ShipmentScan(r, _shipment_after(db, actor, shipment_id))
+
+
+def shipment_receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str,
+                          weight_kg: Decimal | None = None) -> ShipmentScan:
+    r = shipments.receive_scan(db, actor, shipment_id, raw_code, weight_kg)
+    return ShipmentScan(r, _shipment_after(db, actor, shipment_id))
+
+
+def shipment_arrive_scan(db: Database, actor: Actor, raw_code: str) -> ShipmentScan:
+    """The sack's code scanned at the receiving station: the shipment arrives and is shown."""
+    r = shipments.arrive_scan(db, actor, raw_code)
+    sid = r.facts.get("shipment_id") if r.outcome is Outcome.SHIPMENT and r.facts else None
+    return ShipmentScan(r, _shipment_after(db, actor, sid))
+
+
+@dataclass(frozen=True)
+class DeliveryScan:
+    """A parcel scanned into a delivery's box and the delivery as it is after it, in one call."""
+
+    result: ScanResult
+    view: deliveries.DeliveryView | None
+
+
+def delivery_pack_scan(db: Database, actor: Actor, delivery_id: int, raw_code: str, box_no: int = 1) -> DeliveryScan:
+    r = deliveries.pack_scan(db, actor, delivery_id, raw_code, box_no)
+    try:
+        view = deliveries.get_delivery(db, actor, delivery_id)
+    except DomainError:
+        view = None
+    return DeliveryScan(r, view)
+
 
 def warehouses(db: Database, actor: Actor, country: str | None = None) -> list[tuple[int, str, str, str]]:
     """The active warehouses (id, code, name, country), of one country or all."""

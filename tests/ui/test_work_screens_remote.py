@@ -121,10 +121,15 @@ def test_a_shipment_is_opened_packed_sealed_and_received_through_the_server(qtbo
     packer = ShipmentWindow(wang, new.shipment_id)
     qtbot.addWidget(packer)
     packer.show()
+    calls = []
+    real_call = wang.backend.call
+    wang.backend.call = lambda op, *a, **k: calls.append(op) or real_call(op, *a, **k)
     for c in codes[:2]:
         _gun(qtbot, packer.panel.field, c)
     assert packer.panel.last.outcome == Outcome.PACKED
     qtbot.waitUntil(lambda: packer.table.rowCount() == 2)
+    qtbot.wait(50)
+    assert calls == ["shipments.pack_scan_view"] * 2                      # one round trip per scan
     assert {packer.table.item(r, 0).text() for r in range(2)} == set(codes[:2])
     assert packer.seal("2,4", "S-55")
     packer.save_manifest("pdf", str(tmp_path / "manifest.pdf"))

@@ -269,8 +269,11 @@ class DeliveryWindow(FieldDialog):
         self.reload()
 
     def reload(self) -> None:
-        s = self.session
-        v = self.view = s.call("deliveries.get", self.delivery_id)
+        self.view = self.session.call("deliveries.get", self.delivery_id)
+        self._paint()
+
+    def _paint(self) -> None:
+        v = self.view
         self.setWindowTitle(_("Delivery {code} — {customer}").format(code=v.code, customer=v.customer_name))
         self.code.setText(v.code)
         self.state.setText(_(v.status_label))
@@ -303,9 +306,13 @@ class DeliveryWindow(FieldDialog):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
     def _scan(self, text: str) -> ScanResult:
-        r = self.session.call("deliveries.pack_scan", self.delivery_id, text, self.box_no.value())
-        QTimer.singleShot(0, self.reload)
-        return r
+        scan = self.session.call("deliveries.pack_scan_view", self.delivery_id, text, self.box_no.value())
+        if scan.view is not None:          # the delivery as the scan left it came with the answer
+            self.view = scan.view
+            QTimer.singleShot(0, self._paint)
+        else:
+            QTimer.singleShot(0, self.reload)
+        return scan.result
 
     def _acknowledge(self, r: ScanResult) -> None:
         self.session.call("alerts.acknowledge", [a.id for a in r.alerts])

@@ -230,6 +230,9 @@ class ShipmentWindow(FieldDialog):
         s = self.session
         if self.shipment_id is not None:
             self.view = s.call("shipments.get", self.shipment_id)
+        self._paint()
+
+    def _paint(self) -> None:
         v = self.view
         mode = self._mode()
         self.weight.setVisible(mode == "receive")
@@ -274,27 +277,37 @@ class ShipmentWindow(FieldDialog):
     def _scan(self, text: str) -> ScanResult:
         s = self.session
         if looks_like_shipment(text):
-            r = s.call("shipments.arrive_scan", text)
+            scan = s.call("shipments.arrive_scan_view", text)
+            r = scan.result
             if r.outcome is Outcome.SHIPMENT:
                 self.shipment_id = r.facts["shipment_id"]
-            QTimer.singleShot(0, self.reload)
+            self._after_scan(scan.view)
             return r
         if self.shipment_id is None:
             return ScanResult(Outcome.WRONG, text.strip(), _("Scan the shipment's code first"),
                               _("The code on the sack tells which shipment these parcels came in."))
         mode = self._mode()
         if mode == "pack":
-            r = s.call("shipments.pack_scan", self.shipment_id, text)
+            scan = s.call("shipments.pack_scan_view", self.shipment_id, text)
         elif mode == "receive":
             weight = parse_kg(self.weight.text(), "weight_kg")
-            r = s.call("shipments.receive_scan", self.shipment_id, text, weight)
-            if r.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
+            scan = s.call("shipments.receive_scan_view", self.shipment_id, text, weight)
+            if scan.result.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
                 self.weight.clear()
         else:
-            r = ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
-                           _("It is {status}.").format(status=_(self.view.status_label).lower()))
-        QTimer.singleShot(0, self.reload)
-        return r
+            return ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
+                              _("It is {status}.").format(status=_(self.view.status_label).lower()))
+        self._after_scan(scan.view)
+        return scan.result
+
+    def _after_scan(self, view) -> None:
+        """Show the shipment as the scan left it (it came with the answer; read again only
+        when it did not)."""
+        if view is not None:
+            self.view = view
+            QTimer.singleShot(0, self._paint)
+        else:
+            QTimer.singleShot(0, self.reload)
 
     def _intercept(self, text: str) -> ScanResult | None:
         weight = parse_weight(text)

@@ -23,13 +23,16 @@ from ui.windows.detail import ActivityTimeline
 class AssignTaskDialog(QDialog):
     """Choose who does the task: someone holding the task's role, or back to the whole queue."""
 
-    def __init__(self, session: Session, view: TaskView, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, view: TaskView, parent: QWidget | None = None,
+                 people: list[tuple[int, str]] | None = None) -> None:
         super().__init__(parent)
         named(self, "task_assign_dialog", _("Assign task"))
         self.setWindowTitle(_("Assign task"))
         self.person = named(QComboBox(), "task_assign_person", _("Assignee"))
         self.person.addItem(_("— anyone in the queue —"), None)
-        for uid, name in session.call("users.staff_with_role", Role(view.role)):
+        if people is None:
+            people = session.call("users.staff_with_role", Role(view.role))
+        for uid, name in people:
             self.person.addItem(name, uid)
         self.person.setCurrentIndex(max(0, self.person.findData(view.assignee_id)))
         form = QFormLayout(self)
@@ -166,8 +169,8 @@ def claim(session: Session, task_id: int, parent: QWidget) -> bool:
 
 def assign(session: Session, task_id: int, parent: QWidget) -> bool:
     try:
-        view = session.call("tasks.get", task_id)
-        dialog = AssignTaskDialog(session, view, parent)
+        form = session.call("tasks.assign_form", task_id)
+        dialog = AssignTaskDialog(session, form.task, parent, list(form.people))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         session.call("tasks.assign", task_id, dialog.chosen())

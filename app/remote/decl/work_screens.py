@@ -14,6 +14,7 @@ def declare(add) -> None:
     add("tasks.window", v.task_window)                 # the task and its history, one call
     add("tasks.new_task_form", v.new_task_form)        # "now" and the department's people, one call
     add("tasks.get", tasks.get_task)
+    add("tasks.assign_form", v.assign_form)            # the task and its role's people, one call
     add("tasks.create_manual", tasks.create_manual_task)
     add("tasks.claim", tasks.claim_task)
     add("tasks.assign", tasks.assign_task)
@@ -25,6 +26,10 @@ def declare(add) -> None:
     add("shipments.open", shipments.open_shipment)
     add("shipments.get", shipments.get_shipment)
     add("shipments.arrive_scan", shipments.arrive_scan)
+    # a scan and the shipment after it, one round trip per scan
+    add("shipments.arrive_scan_view", v.shipment_arrive_scan)
+    add("shipments.pack_scan_view", v.shipment_pack_scan)
+    add("shipments.receive_scan_view", v.shipment_receive_scan)
     add("shipments.unpack", shipments.unpack)
     add("shipments.seal", shipments.seal_shipment)
     add("shipments.reopen", shipments.reopen_shipment)
@@ -38,6 +43,7 @@ def declare(add) -> None:
     add("deliveries.create", deliveries.create_delivery)
     add("deliveries.get", deliveries.get_delivery)
     add("deliveries.pack_scan", deliveries.pack_scan)
+    add("deliveries.pack_scan_view", v.delivery_pack_scan)   # the scan and the delivery after it
     add("deliveries.issue_slip", deliveries.issue_slip)
     add("deliveries.note", v.delivery_note)            # PDF bytes
     add("deliveries.hand_over", deliveries.hand_over)
