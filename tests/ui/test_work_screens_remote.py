@@ -400,3 +400,58 @@ def test_the_shipments_calendar_and_the_schedule_tab_through_the_server(qtbot, c
     qtbot.addWidget(tab)
     assert tab.findChild(QLabel, "schedule_state").text() == _(DELAY_STATE_LABELS["delayed"])
     assert tab.findChild(QTableWidget, "schedule_stages").rowCount() > 0
+
+
+def test_a_manager_assigns_reschedules_and_cancels_a_task_from_its_window_through_the_server(qtbot, company,
+                                                                                           remote_sessions):
+    from datetime import timedelta
+
+    from PySide6.QtCore import QDateTime
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from app.services import tasks
+    from app.workflows.tasks import TaskKind
+    from ui.screens.task_window import TaskWindow
+
+    db = company["db"]
+    with db.transaction() as tx:
+        tid = tasks.open_task(tx, company["manager"], TaskKind.PLACE_ORDER, Role.ORDERING, "Đặt hàng gấp").id
+    manager = remote_sessions("quanly")
+    manager.switch_role(Role.MANAGER)
+    window = TaskWindow(manager, tid)
+    qtbot.addWidget(window)
+    window.show()
+
+    def choose(dialog):
+        box = dialog.findChild(QComboBox, "task_assign_person")
+        box.setCurrentIndex(box.findText("Vũ Minh Đức"))          # the ordering staff, from the server
+        qtbot.mouseClick(dialog.findChild(QPushButton, "task_assign_submit"), Qt.MouseButton.LeftButton)
+
+    _when_modal(choose)
+    qtbot.mouseClick(window.findChild(QPushButton, "task_window_assign"), Qt.MouseButton.LeftButton)
+    assert window.findChild(QLabel, "task_assignee").text() == "Vũ Minh Đức"
+    with db.read() as s:
+        assert s.get(Task, tid).assignee_id == company["ordering"].user_id
+
+    due = db.clock.now() + timedelta(days=3)
+
+    def new_due(dialog):
+        dialog.findChild(type(dialog.due), "task_reschedule_due").setDateTime(QDateTime(due.astimezone()))
+        dialog.reason.setPlainText("Shop nghỉ lễ")
+        dialog.accept()
+
+    _when_modal(new_due)
+    qtbot.mouseClick(window.findChild(QPushButton, "task_window_reschedule"), Qt.MouseButton.LeftButton)
+    with db.read() as s:
+        stored = s.get(Task, tid).due_at
+    assert abs((stored.replace(tzinfo=due.tzinfo) if stored.tzinfo is None else stored) - due) < timedelta(minutes=1)
+
+    def why(dialog):
+        dialog.findChild(QPlainTextEdit).setPlainText("Khách huỷ đơn")
+        dialog.accept()
+
+    _when_modal(why)
+    qtbot.mouseClick(window.findChild(QPushButton, "task_window_cancel"), Qt.MouseButton.LeftButton)
+    with db.read() as s:
+        assert s.get(Task, tid).status == "cancelled"
+    assert window.view.status == "cancelled"
