@@ -19,7 +19,7 @@ from tests.services.warehouse_helpers import consignment_order, make_staff
 def _errors_fail_the_test(monkeypatch):
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
-    monkeypatch.setattr("ui.screens.warehouse.report_error", raise_it)
+    monkeypatch.setattr("ui.screens.parcel_import.report_error", raise_it)
     monkeypatch.setattr("ui.screens.order_editor.report_error", raise_it)
 
 
@@ -39,7 +39,7 @@ def _parcel(db, code):
 def _dialog(qtbot, db):
     from app.services.auth import login
     from tests.factories import PASSWORD
-    from ui.screens.warehouse import ImportDialog
+    from ui.screens.parcel_import import ImportDialog
     from ui.session import Session
 
     dialog = ImportDialog(Session(db, login(db, "wang", PASSWORD)))

@@ -33,7 +33,7 @@ def _errors_fail_the_test(monkeypatch):
     """An error box would wait for a click forever here: an unexpected error fails the test."""
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
-    for module in ("warehouse", "shipment_screens", "delivery_screens"):
+    for module in ("warehouse", "shipment_screens", "delivery_screens", "parcel_import"):
         monkeypatch.setattr(f"ui.screens.{module}.report_error", raise_it)
 
 
@@ -306,7 +306,7 @@ def test_a_stocktake_from_start_to_missing_and_excess(qtbot, depot, monkeypatch)
 def test_an_import_is_previewed_with_row_errors_then_imported(qtbot, depot, tmp_path):
     from app.services.auth import login
     from tests.factories import PASSWORD
-    from ui.screens.warehouse import ImportDialog
+    from ui.screens.parcel_import import ImportDialog
     from ui.session import Session
 
     db, st = depot["db"], depot["st"]

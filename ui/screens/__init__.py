@@ -37,7 +37,7 @@ ACTIONS = (
     ("new_delivery", N_("New delivery request"), Perm.DELIVER, "F7", "warehouse:new_delivery"),
     ("station_stocktake", N_("Stocktake"), Perm.STOCKTAKE, "F6", "warehouse:open_stocktake"),
     ("import_parcels", N_("Import a tracking list…"), Perm.IMPORT_PARCELS, "Ctrl+Shift+I",
-     "warehouse:import_tracking_list"),
+     "parcel_import:import_tracking_list"),
     ("pin_alert", N_("Pin an alert note…"), Perm.PIN_ALERTS, "Ctrl+Shift+L", "warehouse:pin_alert"),
     ("new_task", N_("New task…"), Perm.ASSIGN_TASKS, "Ctrl+Shift+J", "task_window:new_task"),
     ("open_statistics", N_("Statistics"), Perm.VIEW_STATISTICS, "Ctrl+Shift+S", "statistics:open_statistics"),

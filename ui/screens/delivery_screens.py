@@ -30,20 +30,13 @@ from PySide6.QtWidgets import (
 from app.errors import ValidationFailed
 from app.i18n import _, fmt_datetime, fmt_decimal, fmt_money
 from app.money import VND, Money
-from app.services import alerts, deliveries
-from app.services.deliveries import DeliveryInput
+from app.services.deliveries import MAX_BOXES, DeliveryInput, weight_text
 from app.services.scanning import ScanResult
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS
 from app.workflows.parcels import shelf_label
 from ui.common import ask_open_path, fit_to_screen, named, report_error
-from ui.screens.warehouse_common import (
-    FieldDialog,
-    ask_save_path,
-    button,
-    print_or_open,
-    temp_pdf,
-    warehouse_box,
-)
+from ui.screens.warehouse_common import FieldDialog, ask_save_path, button
+from ui.screens.work_common import fill_warehouses, print_pdf, save_bytes, warehouse_combo
 from ui.session import Session
 from ui.widgets.amount_edit import AmountEdit
 from ui.widgets.customer_picker import CustomerPicker
@@ -66,7 +59,8 @@ class NewDeliveryDialog(FieldDialog):
         named(self.picker.label, "delivery_customer_chosen")
         self.picker.chosen.connect(self._choose)
         self.picker.cleared.connect(lambda: self._choose(None))
-        self.warehouse = warehouse_box(session, "delivery_warehouse", "VN")
+        self.warehouse = warehouse_combo("delivery_warehouse")
+        fill_warehouses(session, (self.warehouse, "VN"))
         self.warehouse.currentIndexChanged.connect(lambda _i: self._load_parcels())
         self.parcels = named(QTableWidget(0, 5), "delivery_parcels", _("Parcels"))
         self.parcels.setHorizontalHeaderLabels([_("Deliver"), _("Tracking code"), _("Order"), _("Shelf"),
@@ -119,8 +113,11 @@ class NewDeliveryDialog(FieldDialog):
     def _load_parcels(self) -> None:
         self.rows = []
         if self.customer_id is not None:
-            s = self.session
-            self.rows = deliveries.deliverable_parcels(s.db, s.actor, self.customer_id, self.warehouse.currentData())
+            try:
+                self.rows = self.session.call("deliveries.deliverable_parcels", self.customer_id,
+                                              self.warehouse.currentData())
+            except Exception as exc:
+                report_error(self, exc)
         self.parcels.setRowCount(len(self.rows))
         for row, p in enumerate(self.rows):
             tick = named(QCheckBox(), f"delivery_pick_{row}")
@@ -144,7 +141,7 @@ class NewDeliveryDialog(FieldDialog):
             return
         try:
             fee = Money(self.fee.value() or Decimal(0), VND)
-            self.delivery_id = deliveries.create_delivery(s.db, s.actor, DeliveryInput(
+            self.delivery_id = s.call("deliveries.create", DeliveryInput(
                 self.customer_id, self.warehouse.currentData(), self.chosen(), self.method.currentData(),
                 self.recipient.text(), self.phone.text(), self.address.text(), fee, self.note.text()))
         except (ValidationFailed, ValueError) as exc:
@@ -225,7 +222,7 @@ class DeliveryWindow(FieldDialog):
         self.facts = named(QLabel(""), "delivery_facts")
         self.facts.setWordWrap(True)
         self.box_no = named(QSpinBox(), "delivery_box", _("Box"))
-        self.box_no.setRange(1, deliveries.MAX_BOXES)
+        self.box_no.setRange(1, MAX_BOXES)
         self.box_no.setPrefix(_("Box "))
         self.box_no.setStyleSheet("font-size: 18px;")
         next_box = button(_("Next box (F6)"), "delivery_next_box", lambda: self.box_no.setValue(self.box_no.value() + 1), "F6")
@@ -272,8 +269,11 @@ class DeliveryWindow(FieldDialog):
         self.reload()
 
     def reload(self) -> None:
-        s = self.session
-        v = self.view = deliveries.get_delivery(s.db, s.actor, self.delivery_id)
+        self.view = self.session.call("deliveries.get", self.delivery_id)
+        self._paint()
+
+    def _paint(self) -> None:
+        v = self.view
         self.setWindowTitle(_("Delivery {code} — {customer}").format(code=v.code, customer=v.customer_name))
         self.code.setText(v.code)
         self.state.setText(_(v.status_label))
@@ -282,7 +282,7 @@ class DeliveryWindow(FieldDialog):
             _("To: {recipient} · {phone} · {address}").format(recipient=v.recipient, phone=v.phone, address=v.address),
             _("By: {method} {courier} {tracking} · COD {cod} · {kg}").format(
                 method=_(v.method_label), courier=v.courier, tracking=v.courier_tracking, cod=fmt_money(v.cod),
-                kg=deliveries.weight_text(v)),
+                kg=weight_text(v)),
             _("Handed to {who} at {when}").format(who=v.handed_to, when=fmt_datetime(v.handed_over_at))
             if v.handed_over_at else "",
             _("Signed by {who} at {when}").format(who=v.signed_by, when=fmt_datetime(v.delivered_at))
@@ -306,16 +306,20 @@ class DeliveryWindow(FieldDialog):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
     def _scan(self, text: str) -> ScanResult:
-        r = deliveries.pack_scan(self.session.db, self.session.actor, self.delivery_id, text, self.box_no.value())
-        QTimer.singleShot(0, self.reload)
-        return r
+        scan = self.session.call("deliveries.pack_scan_view", self.delivery_id, text, self.box_no.value())
+        if scan.view is not None:          # the delivery as the scan left it came with the answer
+            self.view = scan.view
+            QTimer.singleShot(0, self._paint)
+        else:
+            QTimer.singleShot(0, self.reload)
+        return scan.result
 
     def _acknowledge(self, r: ScanResult) -> None:
-        alerts.acknowledge_alerts(self.session.db, self.session.actor, [a.id for a in r.alerts])
+        self.session.call("alerts.acknowledge", [a.id for a in r.alerts])
 
-    def _do(self, fn, *args) -> bool:
+    def _do(self, op: str, *args) -> bool:
         try:
-            fn(self.session.db, self.session.actor, self.delivery_id, *args)
+            self.session.call(op, self.delivery_id, *args)
             return True
         except Exception as exc:
             report_error(self, exc)
@@ -324,14 +328,13 @@ class DeliveryWindow(FieldDialog):
             self.reload()
 
     def issue_slip(self) -> None:
-        if self._do(deliveries.issue_slip):
+        if self._do("deliveries.issue_slip"):
             self.print_note()
 
     def print_note(self) -> None:
         try:
-            path = deliveries.write_delivery_note(self.session.db, self.session.actor, self.delivery_id,
-                                                  temp_pdf(self.view.code))
-            self.status_line.setText(print_or_open(path, self))
+            content = self.session.call("deliveries.note", self.delivery_id)
+            self.status_line.setText(print_pdf(content, self.view.code, self))
         except Exception as exc:
             report_error(self, exc)
 
@@ -339,7 +342,7 @@ class DeliveryWindow(FieldDialog):
         path = path or ask_save_path(self, _("Save the delivery note"), f"{self.view.code}.pdf", "PDF (*.pdf)")
         if path:
             try:
-                deliveries.write_delivery_note(self.session.db, self.session.actor, self.delivery_id, path)
+                save_bytes(self.session.call("deliveries.note", self.delivery_id), path)
                 self.status_line.setText(_("Saved to {path}").format(path=path))
             except Exception as exc:
                 report_error(self, exc)
@@ -347,15 +350,15 @@ class DeliveryWindow(FieldDialog):
     def hand_over(self) -> None:
         dialog = HandOverDialog(self)
         if dialog.exec():
-            self._do(deliveries.hand_over, dialog.handed_to.text(), dialog.courier.text(), dialog.tracking.text())
+            self._do("deliveries.hand_over", dialog.handed_to.text(), dialog.courier.text(), dialog.tracking.text())
 
     def delivered(self) -> None:
         dialog = SignedDialog(self)
         while dialog.exec():
             slip = (dialog.file.name, dialog.file.read_bytes()) if dialog.file else None
             try:
-                deliveries.confirm_delivered(self.session.db, self.session.actor, self.delivery_id,
-                                             dialog.signed_by.text(), dialog.has_copy.isChecked(), slip)
+                self.session.call("deliveries.confirm_delivered", self.delivery_id, dialog.signed_by.text(),
+                                  dialog.has_copy.isChecked(), slip)
             except ValidationFailed as exc:
                 dialog.error.setText(str(exc))
                 continue
@@ -367,7 +370,7 @@ class DeliveryWindow(FieldDialog):
     def failed(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Delivery failed"), _("What happened?"))
         if ok:
-            self._do(deliveries.delivery_failed, reason)
+            self._do("deliveries.failed", reason)
 
     def set_courier(self, courier: str | None = None, tracking: str | None = None) -> bool:
         """Enter or correct the courier and its tracking number after the hand-over."""
@@ -381,10 +384,10 @@ class DeliveryWindow(FieldDialog):
             if not dialog.exec():
                 return False
             courier, tracking = dialog.courier.text(), dialog.tracking.text()
-        return self._do(deliveries.set_courier_tracking, courier, tracking)
+        return self._do("deliveries.set_courier_tracking", courier, tracking)
 
     def cancel(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Cancel request"), _("Why is the request cancelled?"))
         if ok:
-            self._do(deliveries.cancel_delivery, reason)
+            self._do("deliveries.cancel", reason)
 

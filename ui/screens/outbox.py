@@ -12,19 +12,17 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime, fmt_decimal
 from app.permissions import Perm
-from app.services import outbox
-from app.services import settings as settings_service
+from app.remote.views_work import MAIL_KEYS
+from app.services.outbox import FAILED, NO_EMAIL, OUTBOX_STATUS_LABELS, PENDING, SENT
 from ui.background import run_in_background
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 
-MAIL_KEYS = ("mail.smtp_host", "mail.smtp_port", "mail.smtp_user", "mail.smtp_starttls", "mail.sender")
-
 
 def retry(session: Session, message_id: int, parent: QWidget) -> bool:
     try:
-        outbox.retry_now(session.db, session.actor, message_id)
+        session.call("outbox.retry_now", message_id)
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -37,7 +35,7 @@ def phoned(session: Session, message_id: int, parent: QWidget) -> bool:
     if not ok:
         return False
     try:
-        outbox.mark_phoned(session.db, session.actor, message_id, note)
+        session.call("outbox.mark_phoned", message_id, note)
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -94,15 +92,14 @@ class OutboxMessageWindow(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        from app.services import activity
-
         s = self.session
-        v = self.view = outbox.get_message(s.db, s.actor, self.message_id)
+        window = s.call("outbox.message_window", self.message_id)
+        v = self.view = window.message
         self.setWindowTitle(_("Message {id} to {customer}").format(id=v.id, customer=v.customer_name))
-        status = _(outbox.OUTBOX_STATUS_LABELS.get(v.status, v.status))
-        if v.status == outbox.SENT:
+        status = _(OUTBOX_STATUS_LABELS.get(v.status, v.status))
+        if v.status == SENT:
             status += " · " + fmt_datetime(v.sent_at)
-        elif v.status == outbox.PENDING and v.attempts:
+        elif v.status == PENDING and v.attempts:
             status += " · " + _("next attempt {when}").format(when=fmt_datetime(v.next_attempt_at))
         self.status.setText(status)
         self.customer.setText(f"{v.customer_code} {v.customer_name} · {v.customer_phone or '—'}")
@@ -112,11 +109,11 @@ class OutboxMessageWindow(QDialog):
         self.subject.setText(v.subject)
         self.body.setPlainText(v.body)
         can = s.can(Perm.CHAT_CUSTOMER)
-        self.retry_button.setEnabled(can and v.status in (outbox.FAILED, outbox.NO_EMAIL, outbox.PENDING))
-        self.phoned_button.setEnabled(can and v.status in (outbox.FAILED, outbox.NO_EMAIL, outbox.PENDING))
+        self.retry_button.setEnabled(can and v.status in (FAILED, NO_EMAIL, PENDING))
+        self.phoned_button.setEnabled(can and v.status in (FAILED, NO_EMAIL, PENDING))
         self.order_button.setVisible(v.entity == "order" and v.entity_id is not None)
         self.order_button.setText(_("Open order {code}").format(code=v.entity_code))
-        self.timeline.show_lines(activity.history(s.db, s.actor, "customer_message", v.id))
+        self.timeline.show_lines(window.history)
 
     def _run(self, action) -> None:
         if action(self.session, self.message_id, self):
@@ -137,14 +134,14 @@ class MailServerDialog(QDialog):
         named(self, "mail_server_dialog", _("Mail server"))
         self.setWindowTitle(_("Mail server for customer e-mails"))
         self.session = session
-        values = settings_service.read_all(session.db)
-        self.values = {k: values[k] for k in MAIL_KEYS}
+        server = session.call("outbox.mail_server")
+        values = self.values = dict(server.values)
         self.host = named(QLineEdit(values["mail.smtp_host"]), "mail_host", _("SMTP server"))
         self.port = named(QLineEdit(str(values["mail.smtp_port"])), "mail_port", _("SMTP port"))
         self.user = named(QLineEdit(values["mail.smtp_user"]), "mail_user", _("SMTP user name"))
         self.password = named(QLineEdit(), "mail_password", _("SMTP password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.has_password = outbox.smtp_password_is_set(session.db, session.actor)
+        self.has_password = server.has_password
         self.password.setPlaceholderText(_("stored — type a new one to replace it") if self.has_password
                                          else _("not set"))
         self.forget = named(QCheckBox(_("Remove the stored password")), "mail_forget_password")
@@ -207,10 +204,10 @@ class MailServerDialog(QDialog):
             if not same:
                 changed[key] = raw
         try:
-            done = settings_service.update_settings(self.session.db, self.session.actor, changed)
+            done = self.session.call("settings.update", changed) if changed else {}
             password = self.password.text()
             if password or (self.forget.isChecked() and self.has_password):
-                outbox.set_smtp_password(self.session.db, self.session.actor, "" if self.forget.isChecked() else password)
+                self.session.call("outbox.set_smtp_password", "" if self.forget.isChecked() else password)
                 self.has_password = bool(password) and not self.forget.isChecked()
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
@@ -233,7 +230,7 @@ class MailServerDialog(QDialog):
         if not self.save():
             return
         to = self.test_to.text().strip()
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         self.status.setText(_("Sending a test message to {to}…").format(to=to))
         self.test_button.setEnabled(False)
 
@@ -245,5 +242,5 @@ class MailServerDialog(QDialog):
             self.test_button.setEnabled(True)
             self.status.setText(str(exc))
 
-        run_in_background(self, lambda p: outbox.send_test_email(db, actor, to), done, on_error=failed,
+        run_in_background(self, lambda p: session.call("outbox.send_test_email", to), done, on_error=failed,
                           show_progress=False)

@@ -2,10 +2,11 @@
 receiving station (scan the sack's code, then its parcels, re-weighed) and the reconciliation."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,19 +26,12 @@ from PySide6.QtWidgets import (
 from app.errors import UnweighedParcels, ValidationFailed
 from app.i18n import _, fmt_decimal
 from app.permissions import Role
-from app.services import alerts, shipments
 from app.services.scanning import Outcome, ScanResult, parse_weight
+from app.services.shipments import Reconciliation, looks_like_shipment
 from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
 from ui.common import confirm, fit_to_screen, named, report_error
-from ui.screens.warehouse_common import (
-    FieldDialog,
-    ask_save_path,
-    button,
-    parse_kg,
-    print_or_open,
-    temp_pdf,
-    warehouse_box,
-)
+from ui.screens.warehouse_common import FieldDialog, ask_save_path, button, parse_kg
+from ui.screens.work_common import fill_warehouses, print_pdf, save_bytes, warehouse_combo
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
 
@@ -54,10 +48,9 @@ class NewShipmentDialog(QDialog):
         self.session = session
         self.shipment_id: int | None = None
         back = session.role in (Role.FORWARDER_VN, Role.WAREHOUSE_VN)
-        self.origin = warehouse_box(session, "shipment_origin", "VN" if back else "CN")
-        self.destination = named(QComboBox(), "shipment_destination", _("Destination"))
-        for wid, code, name, _c in shipments.warehouses(session.db, session.actor, "CN" if back else "VN"):
-            self.destination.addItem(f"{code} · {name}", wid)
+        self.origin = warehouse_combo("shipment_origin")
+        self.destination = warehouse_combo("shipment_destination", _("Destination"))
+        fill_warehouses(session, (self.origin, "VN" if back else "CN"), (self.destination, "CN" if back else "VN"))
         self.transport = named(QLineEdit(), "shipment_transport", _("Transport"))
         self.transport.setPlaceholderText(_("truck, plate, driver…"))
         self.note = named(QPlainTextEdit(), "shipment_note", _("Note"))
@@ -85,9 +78,8 @@ class NewShipmentDialog(QDialog):
     def save(self) -> None:
         s = self.session
         try:
-            self.shipment_id = shipments.open_shipment(s.db, s.actor, self.origin.currentData(),
-                                                       self.destination.currentData(), self.note.toPlainText(),
-                                                       self.transport.text())
+            self.shipment_id = s.call("shipments.open", self.origin.currentData(),
+                                      self.destination.currentData(), self.note.toPlainText(), self.transport.text())
         except ValidationFailed as exc:
             self.error.setText(str(exc))
             return
@@ -126,7 +118,7 @@ class SealDialog(QDialog):
 class ReconciliationDialog(QDialog):
     """What the closed shipment brought: received, missing, extra, weight differences."""
 
-    def __init__(self, recon: shipments.Reconciliation, parent: QWidget | None = None) -> None:
+    def __init__(self, recon: Reconciliation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "reconciliation_dialog", _("Reconciliation"))
         self.setWindowTitle(_("Reconciliation of {code}").format(code=recon.shipment_code))
@@ -237,7 +229,10 @@ class ShipmentWindow(FieldDialog):
     def reload(self) -> None:
         s = self.session
         if self.shipment_id is not None:
-            self.view = shipments.get_shipment(s.db, s.actor, self.shipment_id)
+            self.view = s.call("shipments.get", self.shipment_id)
+        self._paint()
+
+    def _paint(self) -> None:
         v = self.view
         mode = self._mode()
         self.weight.setVisible(mode == "receive")
@@ -281,28 +276,38 @@ class ShipmentWindow(FieldDialog):
     # -- scanning --------------------------------------------------------------------------------
     def _scan(self, text: str) -> ScanResult:
         s = self.session
-        if shipments.looks_like_shipment(text):
-            r = shipments.arrive_scan(s.db, s.actor, text)
+        if looks_like_shipment(text):
+            scan = s.call("shipments.arrive_scan_view", text)
+            r = scan.result
             if r.outcome is Outcome.SHIPMENT:
                 self.shipment_id = r.facts["shipment_id"]
-            QTimer.singleShot(0, self.reload)
+            self._after_scan(scan.view)
             return r
         if self.shipment_id is None:
             return ScanResult(Outcome.WRONG, text.strip(), _("Scan the shipment's code first"),
                               _("The code on the sack tells which shipment these parcels came in."))
         mode = self._mode()
         if mode == "pack":
-            r = shipments.pack_scan(s.db, s.actor, self.shipment_id, text)
+            scan = s.call("shipments.pack_scan_view", self.shipment_id, text)
         elif mode == "receive":
             weight = parse_kg(self.weight.text(), "weight_kg")
-            r = shipments.receive_scan(s.db, s.actor, self.shipment_id, text, weight)
-            if r.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
+            scan = s.call("shipments.receive_scan_view", self.shipment_id, text, weight)
+            if scan.result.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
                 self.weight.clear()
         else:
-            r = ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
-                           _("It is {status}.").format(status=_(self.view.status_label).lower()))
-        QTimer.singleShot(0, self.reload)
-        return r
+            return ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
+                              _("It is {status}.").format(status=_(self.view.status_label).lower()))
+        self._after_scan(scan.view)
+        return scan.result
+
+    def _after_scan(self, view) -> None:
+        """Show the shipment as the scan left it (it came with the answer; read again only
+        when it did not)."""
+        if view is not None:
+            self.view = view
+            QTimer.singleShot(0, self._paint)
+        else:
+            QTimer.singleShot(0, self.reload)
 
     def _intercept(self, text: str) -> ScanResult | None:
         weight = parse_weight(text)
@@ -313,12 +318,16 @@ class ShipmentWindow(FieldDialog):
                           _("It is recorded with the next parcel scanned."))
 
     def _acknowledge(self, r: ScanResult) -> None:
-        alerts.acknowledge_alerts(self.session.db, self.session.actor, [a.id for a in r.alerts])
+        self.session.call("alerts.acknowledge", [a.id for a in r.alerts])
 
     # -- actions ---------------------------------------------------------------------------------
-    def _do(self, fn, *args) -> bool:
+    def _do(self, op, *args) -> bool:
+        """Run ``op``: an operation's name (called with the shipment and ``args``) or a function."""
         try:
-            fn(self.session.db, self.session.actor, self.shipment_id, *args)
+            if callable(op):
+                op(*args)
+            else:
+                self.session.call(op, self.shipment_id, *args)
         except Exception as exc:
             report_error(self, exc)
             return False
@@ -329,13 +338,13 @@ class ShipmentWindow(FieldDialog):
 
     def seal(self, gross: str | None = None, seal_no: str | None = None) -> bool:
         if gross is not None:
-            self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg"), seal_no or "")
+            self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg") or Decimal(0), seal_no or "")
             return self.view.status == SH.SEALED
         dialog = SealDialog(self.view, self)
         while dialog.exec():
             try:
-                self._seal_confirming(self.session.db, self.session.actor, self.shipment_id,
-                                      parse_kg(dialog.gross.text(), "gross_weight_kg") or 0, dialog.seal_no.text())
+                self._seal_confirming(parse_kg(dialog.gross.text(), "gross_weight_kg") or Decimal(0),
+                                      dialog.seal_no.text())
             except ValidationFailed as exc:
                 dialog.error.setText(str(exc))
                 continue
@@ -345,25 +354,25 @@ class ShipmentWindow(FieldDialog):
         self.reload()
         return self.view.status == SH.SEALED
 
-    def _seal_confirming(self, db, actor, shipment_id, gross, seal_no) -> None:
+    def _seal_confirming(self, gross: Decimal, seal_no: str) -> None:
         """Seal; parcels never weighed are named and sealed only if the user says so."""
         try:
-            shipments.seal_shipment(db, actor, shipment_id, gross, seal_no)
+            self.session.call("shipments.seal", self.shipment_id, gross, seal_no)
         except UnweighedParcels as exc:
             if confirm(self, str(exc), _("Parcels not weighed")):
-                shipments.seal_shipment(db, actor, shipment_id, gross, seal_no, unweighed_ok=True)
+                self.session.call("shipments.seal", self.shipment_id, gross, seal_no, unweighed_ok=True)
 
     def reopen(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Reopen"), _("Why must the sealed shipment be reopened?"))
         if ok:
-            self._do(shipments.reopen_shipment, reason)
+            self._do("shipments.reopen", reason)
 
     def depart(self) -> None:
-        if self._do(shipments.depart_shipment):
+        if self._do("shipments.depart"):
             self.status_line.setText(_("Shipment {code} has left.").format(code=self.view.code))
 
     def cancel(self) -> None:
-        self._do(shipments.cancel_shipment)
+        self._do("shipments.cancel")
 
     def unpack(self) -> None:
         row = self.table.currentRow()
@@ -371,11 +380,11 @@ class ShipmentWindow(FieldDialog):
             return
         reason, ok = QInputDialog.getText(self, _("Take out of the shipment"), _("Why does it come out?"))
         if ok:
-            self._do(shipments.unpack, self.view.lines[row].parcel_id, reason)
+            self._do("shipments.unpack", self.view.lines[row].parcel_id, reason)
 
-    def reconcile(self, show: bool = True) -> shipments.Reconciliation | None:
+    def reconcile(self, show: bool = True) -> Reconciliation | None:
         try:
-            recon = shipments.close_shipment(self.session.db, self.session.actor, self.shipment_id)
+            recon = self.session.call("shipments.close", self.shipment_id)
         except Exception as exc:
             report_error(self, exc)
             return None
@@ -386,8 +395,8 @@ class ShipmentWindow(FieldDialog):
 
     def print_manifest(self) -> None:
         try:
-            path = shipments.write_manifest(self.session.db, self.session.actor, self.shipment_id, temp_pdf("manifest"))
-            self.status_line.setText(print_or_open(path, self))
+            content = self.session.call("shipments.manifest", self.shipment_id, "pdf")
+            self.status_line.setText(print_pdf(content, "manifest", self))
         except Exception as exc:
             report_error(self, exc)
 
@@ -396,7 +405,7 @@ class ShipmentWindow(FieldDialog):
         path = path or ask_save_path(self, _("Save the manifest"), f"{self.view.code}.{kind}", pattern)
         if path:
             try:
-                shipments.write_manifest(self.session.db, self.session.actor, self.shipment_id, path, kind)
+                save_bytes(self.session.call("shipments.manifest", self.shipment_id, kind), path)
                 self.status_line.setText(_("Saved to {path}").format(path=path))
             except Exception as exc:
                 report_error(self, exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QRect, Qt
+from PySide6.QtCore import QDate, QRect, QSignalBlocker, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QCalendarWidget, QDialog, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCalendarWidget, QDialog, QGri
 
 from app.delays import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
 from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, ngettext
-from app.services import delays
+from app.services.delays import DayCount, ShipmentRow
 from app.workflows.orders import STATUS_LABELS
 from ui.background import run_in_background
 from ui.common import named, report_error
@@ -25,6 +25,11 @@ ROW_COLOURS = {DELAYED: QColor("#fde2e1"), EXPECTING: QColor("#fff4d6")}
 
 def local_tz():
     return datetime.now().astimezone().tzinfo
+
+
+def utc_offset_minutes() -> int:
+    """This desktop's time zone as minutes from UTC (the server counts days in it)."""
+    return int(datetime.now().astimezone().utcoffset().total_seconds() // 60)
 
 
 def fmt_duration(value: timedelta) -> str:
@@ -43,12 +48,12 @@ class ShipmentsCalendar(QCalendarWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "shipments_calendar", _("Shipments calendar"))
-        self.counts: dict[date, delays.DayCount] = {}
+        self.counts: dict[date, DayCount] = {}
         self.setGridVisible(True)
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.setMinimumSize(520, 380)
 
-    def set_counts(self, counts: dict[date, delays.DayCount]) -> None:
+    def set_counts(self, counts: dict[date, DayCount]) -> None:
         self.counts = counts
         self.updateCells()
 
@@ -88,6 +93,7 @@ class UpcomingShipmentsWindow(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session, self.main = session, parent
         self.tz = local_tz()
+        self.offset = utc_offset_minutes()
         self.calendar = ShipmentsCalendar()
         self.calendar.selectionChanged.connect(self.show_day)
         self.calendar.currentPageChanged.connect(lambda y, m: self.load_month())
@@ -127,19 +133,37 @@ class UpcomingShipmentsWindow(QDialog):
 
     def go_today(self) -> None:
         today = QDate.fromString(datetime.now(self.tz).date().isoformat(), Qt.DateFormat.ISODate)
+        blocker = QSignalBlocker(self.calendar)     # the page and the day come in the one call below
         self.calendar.setSelectedDate(today)
         self.calendar.setCurrentPage(today.year(), today.month())
-        self.load_month()
-        self.show_day()
+        blocker.unblock()
+        self.load_month(with_day=True)
 
-    def load_month(self) -> None:
-        """Counts for the visible page (6 weeks around the month), read in the background."""
+    def _page(self) -> tuple[date, date]:
         first = date(self.calendar.yearShown(), self.calendar.monthShown(), 1) - timedelta(days=7)
-        last = first + timedelta(days=50)
-        db, actor, tz = self.session.db, self.session.actor, self.tz
-        run_in_background(self, lambda p: delays.shipment_counts(db, actor, first, last, tz),
-                          self.calendar.set_counts, on_error=lambda exc: report_error(self, exc),
-                          show_progress=False)
+        return first, first + timedelta(days=50)
+
+    def load_month(self, with_day: bool = False) -> None:
+        """Counts for the visible page (6 weeks around the month), read in the background; with
+        ``with_day``, the selected day's orders in the same call."""
+        first, last = self._page()
+        session, offset, day = self.session, self.offset, self.selected_day()
+
+        def done(result) -> None:
+            if self._page() != (first, last):
+                return                                  # another month is shown by now
+            if with_day:
+                self.calendar.set_counts(result.counts)
+                if self.selected_day() == day:
+                    self.show_rows(day, list(result.day))
+            else:
+                self.calendar.set_counts(result)
+
+        if with_day:
+            call = lambda p: session.call("delays.calendar", first, last, day, offset)   # noqa: E731
+        else:
+            call = lambda p: session.call("delays.shipment_counts", first, last, offset)   # noqa: E731
+        run_in_background(self, call, done, on_error=lambda exc: report_error(self, exc), show_progress=False)
 
     def selected_day(self) -> date:
         return self.calendar.selectedDate().toPython()
@@ -147,10 +171,13 @@ class UpcomingShipmentsWindow(QDialog):
     def show_day(self) -> None:
         day = self.selected_day()
         try:
-            rows = delays.shipments_on(self.session.db, self.session.actor, day, self.tz)
+            rows = self.session.call("delays.shipments_on", day, self.offset)
         except Exception as exc:
             report_error(self, exc)
             return
+        self.show_rows(day, rows)
+
+    def show_rows(self, day: date, rows: list[ShipmentRow]) -> None:
         late = sum(r.delay_state == DELAYED for r in rows)
         title = ngettext("{date}: {n} order due to ship", "{date}: {n} orders due to ship", len(rows)).format(
             date=fmt_date(day), n=fmt_decimal(len(rows)))
@@ -226,7 +253,7 @@ class ScheduleTab(QWidget):
         from app.permissions import Perm
 
         s = self.session
-        v = delays.order_schedule(s.db, s.actor, view.id)
+        v = s.call("delays.order_schedule", view.id)
         colour = {DELAYED: "#c62828", EXPECTING: "#b26a00"}.get(v.state, "#2e7d32")
         self.state.setText(_(DELAY_STATE_LABELS[v.state]) if (v.stages or v.state) else _("Not scheduled yet"))
         self.state.setStyleSheet(f"font-size: 14px; font-weight: bold; color: {colour};")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDi
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Perm, Role
-from app.services import activity, tasks, users
+from app.services.tasks import TaskView
 from ui.common import error_label, named, report_error
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
@@ -23,13 +23,16 @@ from ui.windows.detail import ActivityTimeline
 class AssignTaskDialog(QDialog):
     """Choose who does the task: someone holding the task's role, or back to the whole queue."""
 
-    def __init__(self, session: Session, view: tasks.TaskView, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, view: TaskView, parent: QWidget | None = None,
+                 people: list[tuple[int, str]] | None = None) -> None:
         super().__init__(parent)
         named(self, "task_assign_dialog", _("Assign task"))
         self.setWindowTitle(_("Assign task"))
         self.person = named(QComboBox(), "task_assign_person", _("Assignee"))
         self.person.addItem(_("— anyone in the queue —"), None)
-        for uid, name in users.staff_with_role(session.db, session.actor, Role(view.role)):
+        if people is None:
+            people = session.call("users.staff_with_role", Role(view.role))
+        for uid, name in people:
             self.person.addItem(name, uid)
         self.person.setCurrentIndex(max(0, self.person.findData(view.assignee_id)))
         form = QFormLayout(self)
@@ -50,7 +53,7 @@ class AssignTaskDialog(QDialog):
 
 
 class RescheduleDialog(QDialog):
-    def __init__(self, view: tasks.TaskView, parent: QWidget | None = None) -> None:
+    def __init__(self, view: TaskView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "task_reschedule_dialog", _("New due time"))
         self.setWindowTitle(_("New due time"))
@@ -93,12 +96,13 @@ class NewTaskDialog(QDialog):
             if role is not Role.SYSTEM:
                 self.role.addItem(_(ROLE_LABELS[role]), role.value)
         self.person = named(QComboBox(), "new_task_person", _("Person"))
+        form_data = session.call("tasks.new_task_form", Role(self.role.currentData()))
         self.role.currentIndexChanged.connect(lambda _i: self._fill_people())
         self.has_due = named(QCheckBox(_("Due by")), "new_task_has_due")
         self.due = named(QDateTimeEdit(), "new_task_due", _("Due"))
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.due.setDateTime(QDateTime(session.db.clock.now().astimezone() + timedelta(days=1)))
+        self.due.setDateTime(QDateTime(form_data.now.astimezone() + timedelta(days=1)))
         self.due.setEnabled(False)
         self.has_due.toggled.connect(self.due.setEnabled)
         due_row = QHBoxLayout()
@@ -116,20 +120,26 @@ class NewTaskDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         form.addRow(box)
-        self._fill_people()
+        self._fill_people(form_data.people)
         self.resize(560, self.sizeHint().height())
 
-    def _fill_people(self) -> None:
+    def _fill_people(self, people=None) -> None:
+        if people is None:
+            try:
+                people = self.session.call("users.staff_with_role", Role(self.role.currentData()))
+            except DomainError as exc:
+                report_error(self, exc)
+                people = []
         self.person.clear()
         self.person.addItem(_("— anyone in the department —"), None)
-        for uid, name in users.staff_with_role(self.session.db, self.session.actor, Role(self.role.currentData())):
+        for uid, name in people:
             self.person.addItem(name, uid)
 
     def accept(self) -> None:
         due = self.due.dateTime().toPython().astimezone() if self.has_due.isChecked() else None
         try:
-            self.task_id = tasks.create_manual_task(self.session.db, self.session.actor, Role(self.role.currentData()),
-                                                    self.title.text(), self.person.currentData(), due)
+            self.task_id = self.session.call("tasks.create_manual", Role(self.role.currentData()),
+                                             self.title.text(), self.person.currentData(), due)
         except ValidationFailed as exc:
             self.title_error.setText(exc.field_errors.get("title", str(exc)))
             self.title_error.show()
@@ -150,7 +160,7 @@ def new_task(session: Session, parent: QWidget | None = None) -> None:
 
 def claim(session: Session, task_id: int, parent: QWidget) -> bool:
     try:
-        tasks.claim_task(session.db, session.actor, task_id)
+        session.call("tasks.claim", task_id)
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -159,11 +169,11 @@ def claim(session: Session, task_id: int, parent: QWidget) -> bool:
 
 def assign(session: Session, task_id: int, parent: QWidget) -> bool:
     try:
-        view = tasks.get_task(session.db, session.actor, task_id)
-        dialog = AssignTaskDialog(session, view, parent)
+        form = session.call("tasks.assign_form", task_id)
+        dialog = AssignTaskDialog(session, form.task, parent, list(form.people))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
-        tasks.assign_task(session.db, session.actor, task_id, dialog.chosen())
+        session.call("tasks.assign", task_id, dialog.chosen())
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -172,7 +182,7 @@ def assign(session: Session, task_id: int, parent: QWidget) -> bool:
 
 def complete(session: Session, task_id: int, parent: QWidget) -> bool:
     try:
-        tasks.complete_task(session.db, session.actor, task_id)
+        session.call("tasks.complete", task_id)
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -181,11 +191,11 @@ def complete(session: Session, task_id: int, parent: QWidget) -> bool:
 
 def reschedule(session: Session, task_id: int, parent: QWidget) -> bool:
     try:
-        view = tasks.get_task(session.db, session.actor, task_id)
+        view = session.call("tasks.get", task_id)
         dialog = RescheduleDialog(view, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
-        tasks.reschedule_task(session.db, session.actor, task_id, dialog.due_at(), dialog.reason.toPlainText())
+        session.call("tasks.reschedule", task_id, dialog.due_at(), dialog.reason.toPlainText())
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -197,7 +207,7 @@ def cancel(session: Session, task_id: int, parent: QWidget) -> bool:
     if not ok:
         return False
     try:
-        tasks.cancel_task(session.db, session.actor, task_id, reason)
+        session.call("tasks.cancel", task_id, reason)
     except DomainError as exc:
         report_error(parent, exc)
         return False
@@ -213,7 +223,7 @@ class TaskWindow(QDialog):
         super().__init__(parent)
         named(self, "task_window", _("Task"))
         self.session, self.task_id, self.main = session, task_id, parent
-        self.view: tasks.TaskView | None = None
+        self.view: TaskView | None = None
         self.heading = named(QLabel(""), "task_heading")
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.heading.setWordWrap(True)
@@ -268,7 +278,8 @@ class TaskWindow(QDialog):
 
     def reload(self) -> None:
         s = self.session
-        v = self.view = tasks.get_task(s.db, s.actor, self.task_id)
+        window = s.call("tasks.window", self.task_id)
+        v = self.view = window.task
         self.setWindowTitle(_("Task {id} — {title}").format(id=v.id, title=v.title))
         self.heading.setText(f"{_(v.kind_label)} — {v.title}")
         self.status.setText(_(v.status_label) + (" · " + _("escalated to the managers {when}").format(
@@ -290,7 +301,7 @@ class TaskWindow(QDialog):
         for b in (self.assign_button, self.reschedule_button, self.cancel_button):
             b.setVisible(s.can(Perm.ASSIGN_TASKS))
             b.setEnabled(v.can_assign)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "task", v.id))
+        self.timeline.show_lines(window.history)
 
     def _run(self, action) -> None:
         if action(self.session, self.task_id, self):
