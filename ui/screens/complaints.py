@@ -585,7 +585,7 @@ class ComplaintWindow(QDialog):
                     text += ": " + plan.decision_note
             if plan.note:
                 text += "\n" + _("Note: {note}").format(note=plan.note)
-            if plan.status == "proposed" and plan.proposed_by_id == self.session.actor.user_id \
+            if plan.status == "proposed" and plan.proposed_by_id == self.session.signed.user_id \
                     and self.session.can(Perm.APPROVE_COMPLAINTS):
                 text += "\n" + _("You proposed this plan: another manager approves it.")
             self.plan_info.setText(text)
