@@ -1,6 +1,8 @@
 """The order, customer and complaint screens on a desktop signed in to a real application server
 (``remote_sessions``: uvicorn, real TLS, no database on the desktop): each opens with the round
 trips its first paint needs — one — and does its main action through the server."""
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QTableWidget
@@ -199,3 +201,31 @@ def test_the_order_windows_complaints_tab_is_read_when_it_is_shown(qtbot, sqlite
     assert sent[1:] == ["/rpc/complaints.of_order"]          # complaints, claims, inspections: one request
     table = tab.findChild(QTableWidget, "order_complaints_table")
     assert table.rowCount() == 1 and table.item(0, 0).text().startswith("KN")
+
+
+def test_a_claim_against_a_seller_counts_down_from_the_servers_clock_and_is_filed_through_the_server(
+        qtbot, sqlite_db, world, remote_sessions, clock):
+    from app.services import seller_complaints
+    from tests.services.complaint_helpers import in_vietnam
+    from ui.screens.complaints import SellerComplaintDialog, SellerComplaintWindow
+
+    db, st = sqlite_db, world
+    oid, so_id, _codes = in_vietnam(db, st)
+    clock.advance(days=23)                  # the server's clock: two days of the 25 left (the desktop's says 25)
+    session = remote_sessions(st.usernames[st.ordering.user_id])
+    sent = requests_of(session)
+    dialog = SellerComplaintDialog(session, oid)
+    qtbot.addWidget(dialog)
+    assert sent == ["/rpc/seller_complaints.claim_choices"]  # shop orders, complaints, "now": one request
+    countdown = dialog.findChild(QLabel, "seller_countdown")
+    assert "b26a00" in countdown.styleSheet()                # amber: closing soon, by the server's clock
+    sc = seller_complaints.open_seller_complaint(db, st.ordering, seller_complaints.SellerComplaintInput(
+        so_id, "defective", "Kho TQ: 1 váy rách", Decimal("45.50")))
+    sent.clear()
+    window = SellerComplaintWindow(session, sc)
+    qtbot.addWidget(window)
+    window.show()
+    assert sent == ["/rpc/seller_complaints.window"]         # the claim, its history, "now": one request
+    assert "b26a00" in window.findChild(QLabel, "seller_window_countdown").styleSheet()
+    assert window.act("file", "TB-DISPUTE-778")
+    assert window.view.status == "claimed" == seller_complaints.get_seller_complaint(db, st.ordering, sc).status
