@@ -17,7 +17,7 @@ from app.db import Database
 from app.permissions import Actor, Perm
 from app.queries import paging, reader
 from app.queries.paging import PageRequest
-from app.services import orders
+from app.services import deliveries, orders
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,14 @@ def next_request(req: PageRequest, page: QueuePage) -> PageRequest:
 @dataclass(frozen=True)
 class OrderWindow:
     """What the order window needs for its first paint, in one call: the order (header, tracker,
-    items, files), the item pictures, and the chats the actor may read (None where they may not)."""
+    items, files), the item pictures, the chats the actor may read (None where they may not), and
+    the couriers carrying its parcels in Vietnam (courier, tracking number, tracking page)."""
 
     order: orders.OrderView
     images: dict[int, tuple[str, bytes]]
     internal_chat: tuple[orders.MessageView, ...] | None
     customer_chat: tuple[orders.MessageView, ...] | None
+    couriers: tuple[tuple[str, str, str], ...] = ()
 
 
 def order_window(db: Database, actor: Actor, order_id: int) -> OrderWindow:
@@ -86,4 +88,5 @@ def order_window(db: Database, actor: Actor, order_id: int) -> OrderWindow:
                 if actor.can(Perm.CHAT_INTERNAL) else None)
     customer = (tuple(orders.list_messages(db, actor, order_id, "customer"))
                 if actor.can(Perm.CHAT_CUSTOMER) else None)
-    return OrderWindow(view, images, internal, customer)
+    couriers = tuple(deliveries.order_courier_links(db, actor, order_id))
+    return OrderWindow(view, images, internal, customer, couriers)

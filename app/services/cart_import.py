@@ -116,12 +116,22 @@ def read_cart(path: str | Path, remembered: dict[str, str] | None = None,
     path = Path(path)
     try:
         content = path.read_bytes()
-        sheet_rows = read_sheet(path.name, content, MAX_ROWS + 50)
+    except OSError as exc:
+        raise CartUnreadable(why=str(exc)) from None
+    return read_cart_content(path.name, content, remembered, chosen)
+
+
+def read_cart_content(file_name: str, content: bytes, remembered: dict[str, str] | None = None,
+                      chosen: dict[str, str] | None = None) -> CartPreview:
+    """``read_cart`` of a file's bytes (a desktop read the file and sent them)."""
+    name = Path(file_name).name
+    try:
+        sheet_rows = read_sheet(name, content, MAX_ROWS + 50)
     except ValidationFailed as exc:
         raise CartUnreadable(why=" ".join(exc.field_errors.values())) from None
     except Exception as exc:  # not a workbook, damaged, locked…
         raise CartUnreadable(why=str(exc)) from None
-    sheet = understand(SCHEMA, path.name, sheet_rows, remembered, column_maps.check_choices(SCHEMA, chosen))
+    sheet = understand(SCHEMA, name, sheet_rows, remembered, column_maps.check_choices(SCHEMA, chosen))
     problems = [_("No “{field}” column was found: choose which column holds it.").format(field=_(f.label))
                 for f in missing_required(SCHEMA, sheet.columns)]
     rows = _rows(sheet)
@@ -129,7 +139,7 @@ def read_cart(path: str | Path, remembered: dict[str, str] | None = None,
         raise CartUnreadable(why=_("a cart may have at most {n} rows.").format(n=MAX_ROWS))
     if not rows and not problems:
         problems.append(_("The sheet has no item rows under its header."))
-    return CartPreview(path.name, rows if not problems else [], sheet.columns, problems)
+    return CartPreview(name, rows if not problems else [], sheet.columns, problems)
 
 
 def _rows(sheet: Sheet) -> list[CartRow]:
@@ -159,6 +169,15 @@ def preview_cart(db: Database, actor: Actor, customer_id: int | None, path: str 
     with db.read() as s:
         remembered = column_maps.remembered(s, SCHEMA.kind, source_of(customer_id))
     return read_cart(path, remembered, columns)
+
+
+def preview_cart_content(db: Database, actor: Actor, customer_id: int | None, file_name: str, content: bytes,
+                         columns: dict[str, str] | None = None) -> CartPreview:
+    """``preview_cart`` of a file's bytes (the desktop reads the file, the server reads the cart)."""
+    require(actor, Perm.CREATE_ORDERS)
+    with db.read() as s:
+        remembered = column_maps.remembered(s, SCHEMA.kind, source_of(customer_id))
+    return read_cart_content(file_name, content, remembered, columns)
 
 
 def remember_columns(db: Database, actor: Actor, customer_id: int | None, columns: dict[str, str]) -> None:

@@ -51,7 +51,7 @@ class SellerComplaintInput:
     shop_order_id: int
     reason: str
     description: str
-    claimed_cny: Decimal | str
+    claimed_cny: Decimal
     complaint_id: int | None = None
     photos: list[tuple[str, bytes]] = field(default_factory=list)
 
@@ -201,7 +201,7 @@ def file_seller_complaint(db: Database, actor: Actor, sc_id: int, platform_case_
         raise stale_edit_after(db, "seller_complaint", sc_id, N_("The seller complaint")) from None
 
 
-def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal | str, cny_account_id: int | None,
+def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal, cny_account_id: int | None,
                     seen_version: int | None = None) -> int:
     """The seller paid back: the CNY goes into the company CNY account it arrived in (China money
     book), the purchase cost falls by as much. Returns the journal entry."""

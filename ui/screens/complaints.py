@@ -8,7 +8,8 @@ contact, F5 reloads; every interactive widget has an objectName and an accessibl
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import to_vnd
 from app.i18n import N_, _, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
-from app.services import activity, complaints, ledger, seller_complaints
+from app.services import complaints, seller_complaints   # their dataclasses; data comes through session.call
 from app.services.complaints import CHANNELS, PARTIES, ComplaintInput, InspectionInput, LineInput, RemedyInput
 from app.services.seller_complaints import SellerComplaintInput
 from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LABELS, FAULT_LABELS,
@@ -56,6 +57,17 @@ def dialog_buttons(prefix: str, ok_text: str) -> QDialogButtonBox:
     named(box.button(QDialogButtonBox.StandardButton.Ok), f"{prefix}_submit", ok_text).setText(ok_text)
     named(box.button(QDialogButtonBox.StandardButton.Cancel), f"{prefix}_cancel", _("Cancel")).setText(_("Cancel"))
     return box
+
+
+class ServerTime:
+    """The server's "now" as of a read, moved on by this desktop's own clock (countdowns tick
+    between reads without asking the server, and never trust the desktop's date)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at, self.read_at = at, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.at + timedelta(seconds=time.monotonic() - self.read_at)
 
 
 def show_photo(mime_data: tuple[str, bytes], name: str) -> None:
@@ -174,7 +186,7 @@ class OpenComplaintDialog(QDialog):
         named(self, "complaint_open_dialog", _("Open a complaint"))
         self.session, self.order_id = session, order_id
         self.complaint_id: int | None = None
-        choices = complaints.complaint_choices(session.db, session.actor, order_id)
+        choices = session.call("complaints.choices", order_id)
         self.setWindowTitle(_("Open a complaint — {code}").format(code=choices.order_code))
         intro = named(QLabel(_("Order {code} · {stage}").format(
             code=choices.order_code, stage=_(COMPLAINT_STAGE_LABELS[choices.stage]))), "complaint_open_intro")
@@ -215,7 +227,7 @@ class OpenComplaintDialog(QDialog):
         data = ComplaintInput(self.order_id, self.kind.currentData(), self.description.toPlainText(),
                               self.lines.chosen(), list(self.photos.photos))
         try:
-            self.complaint_id = complaints.open_complaint(s.db, s.actor, data)
+            self.complaint_id = s.call("complaints.open", data)
         except ValidationFailed as exc:
             errors = dict(exc.field_errors)
             errors.setdefault("lines", next((m for k, m in errors.items() if k.startswith("lines.")), ""))
@@ -333,8 +345,8 @@ class PlanDialog(QDialog):
             return
         s = self.session
         try:
-            complaints.propose_plan(s.db, s.actor, self.view.id, self.fault.currentData() or "", remedies,
-                                    self.note.toPlainText(), seen_version=self.view.version)
+            s.call("complaints.propose_plan", self.view.id, self.fault.currentData() or "", remedies,
+                   self.note.toPlainText(), seen_version=self.view.version)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -510,7 +522,8 @@ class ComplaintWindow(QDialog):
     # -- loading ------------------------------------------------------------------------------------------------
     def reload(self) -> None:
         s = self.session
-        v = self.view = complaints.get_complaint(s.db, s.actor, self.complaint_id)
+        shown = s.call("complaints.window", self.complaint_id)     # the complaint and its history: one call
+        v = self.view = shown.complaint
         self.setWindowTitle(_("Complaint {code} — {customer}").format(code=v.code, customer=v.customer_name))
         self.code.setText(v.code)
         self.status.setText(_(v.status_label))
@@ -552,7 +565,7 @@ class ComplaintWindow(QDialog):
         allowed = {a for a, _label, _reason in v.actions}
         for action, b in self.buttons.items():
             b.setVisible(action in allowed)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "complaint", v.id))
+        self.timeline.show_lines(shown.history)
 
     def _show_plan(self, v: complaints.ComplaintView) -> None:
         plan = v.current_plan
@@ -572,7 +585,7 @@ class ComplaintWindow(QDialog):
                     text += ": " + plan.decision_note
             if plan.note:
                 text += "\n" + _("Note: {note}").format(note=plan.note)
-            if plan.status == "proposed" and plan.proposed_by_id == self.session.actor.user_id \
+            if plan.status == "proposed" and plan.proposed_by_id == self.session.signed.user_id \
                     and self.session.can(Perm.APPROVE_COMPLAINTS):
                 text += "\n" + _("You proposed this plan: another manager approves it.")
             self.plan_info.setText(text)
@@ -621,18 +634,18 @@ class ComplaintWindow(QDialog):
                 return False
         try:
             if action == "approve":
-                complaints.approve_plan(s.db, s.actor, v.id, seen_version=v.version)
+                s.call("complaints.approve_plan", v.id, seen_version=v.version)
             elif action == "reject":
-                complaints.reject_plan(s.db, s.actor, v.id, reason or "", seen_version=v.version)
+                s.call("complaints.reject_plan", v.id, reason or "", seen_version=v.version)
             elif action == "execute":
-                result = complaints.execute_plan(s.db, s.actor, v.id, seen_version=v.version)
+                result = s.call("complaints.execute_plan", v.id, seen_version=v.version)
                 self.tabs.setCurrentIndex(2)
                 if result.reship_order_id or result.shipment_id:
                     self.open_made.setFocus()
             elif action == "dismiss":
-                complaints.dismiss_complaint(s.db, s.actor, v.id, reason or "")
+                s.call("complaints.dismiss", v.id, reason or "")
             elif action == "withdraw":
-                complaints.withdraw_complaint(s.db, s.actor, v.id, reason or "")
+                s.call("complaints.withdraw", v.id, reason or "")
         except StaleEdit as exc:
             report_error(self, exc)
             self.reload()
@@ -646,8 +659,8 @@ class ComplaintWindow(QDialog):
     def _record_contact(self) -> None:
         s = self.session
         try:
-            complaints.record_contact(s.db, s.actor, self.complaint_id, self.party.currentData(),
-                                      self.contact_note.toPlainText(), self.channel.currentData())
+            s.call("complaints.record_contact", self.complaint_id, self.party.currentData(),
+                   self.contact_note.toPlainText(), self.channel.currentData())
         except ValidationFailed as exc:
             self.contact_error.setText(next(iter(exc.field_errors.values())))
             self.contact_error.show()
@@ -667,7 +680,7 @@ class ComplaintWindow(QDialog):
         if not photos:
             return
         try:
-            complaints.add_photos(self.session.db, self.session.actor, self.complaint_id, photos)
+            self.session.call("complaints.add_photos", self.complaint_id, photos)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -675,7 +688,10 @@ class ComplaintWindow(QDialog):
 
     def _open_photo(self, item: QListWidgetItem) -> None:
         file_id, name = item.data(Qt.ItemDataRole.UserRole)
-        show_photo(complaints.read_photo(self.session.db, self.session.actor, file_id), name)
+        try:
+            show_photo(self.session.call("complaints.read_photo", file_id), name)
+        except DomainError as exc:
+            report_error(self, exc)
 
     def _open_made(self) -> None:
         if self._made:
@@ -692,7 +708,7 @@ class InspectionDialog(QDialog):
         named(self, "inspection_dialog", _("Customer's inspection"))
         self.session, self.order_id = session, order_id
         self.outcome: complaints.InspectionOutcome | None = None
-        choices = complaints.complaint_choices(session.db, session.actor, order_id)
+        choices = session.call("complaints.choices", order_id)
         self.setWindowTitle(_("Customer's inspection — {code}").format(code=choices.order_code))
         self.result = named(QComboBox(), "inspection_result", _("Verdict"))
         for code, label in INSPECTION_LABELS.items():
@@ -752,7 +768,7 @@ class InspectionDialog(QDialog):
                                self.lines.chosen() if result != InspectionResult.ACCEPTED else [],
                                self.kind.currentData(), list(self.photos.photos))
         try:
-            self.outcome = complaints.record_inspection(s.db, s.actor, data)
+            self.outcome = s.call("complaints.record_inspection", data)
         except ValidationFailed as exc:
             errors = dict(exc.field_errors)
             if "description" in errors:
@@ -787,7 +803,9 @@ class SellerComplaintDialog(QDialog):
         named(self, "seller_complaint_dialog", _("Claim from a seller"))
         self.session, self.order_id = session, order_id
         self.seller_complaint_id: int | None = None
-        self.choices = seller_complaints.claimable_shop_orders(session.db, session.actor, order_id)
+        first = session.call("seller_complaints.claim_choices", order_id)   # shop orders, complaints, now
+        self.choices = first.shop_orders
+        self.clock = ServerTime(first.now)
         self.setWindowTitle(_("Claim from a seller"))
         self.shop_order = named(QComboBox(), "seller_shop_order", _("Shop order"))
         for c in self.choices:
@@ -807,7 +825,7 @@ class SellerComplaintDialog(QDialog):
         self.claimed = amount_edit("seller_claimed", _("Amount claimed (CNY)"), placeholder="0,00")
         self.complaint = named(QComboBox(), "seller_complaint_link", _("Customer complaint"))
         self.complaint.addItem(_("(none)"), None)
-        for c in complaints.complaints_of_order(session.db, session.actor, order_id):
+        for c in first.complaints:
             self.complaint.addItem(f"{c.code} · {_(COMPLAINT_KIND_LABELS[c.kind])}", c.id)
         self.photos = PhotoPicker("seller")
         self.errors = {k: error_label(f"seller_{k}_error")
@@ -850,7 +868,7 @@ class SellerComplaintDialog(QDialog):
         if c is None:
             self.countdown.clear()
             return
-        at = self.session.db.clock.now()
+        at = self.clock.now()
         self.countdown.setText(_("Seller shipped {shipped} · after-sale closes {deadline} — {left}").format(
             shipped=fmt_datetime(c.seller_shipped_at), deadline=fmt_datetime(c.deadline_at),
             left=seller_complaints.countdown(c.deadline_at, at)))
@@ -867,7 +885,7 @@ class SellerComplaintDialog(QDialog):
                                     self.description.toPlainText(), amount, self.complaint.currentData(),
                                     list(self.photos.photos))
         try:
-            self.seller_complaint_id = seller_complaints.open_seller_complaint(s.db, s.actor, data)
+            self.seller_complaint_id = s.call("seller_complaints.open", data)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -888,7 +906,7 @@ class RecoveryDialog(QDialog):
         self.amount = amount_edit("recovery_amount", _("Amount recovered (CNY)"), view.claimed_cny)
         self.account = named(QComboBox(), "recovery_account", _("Arrived in"))
         self.account.addItem(_("(choose)"), None)
-        accounts = ledger.cash_accounts(session.db, session.actor, "cn")
+        accounts = session.call("ledger.cash_accounts", "cn")
         for a in accounts:
             self.account.addItem(a.name, a.id)
         if len(accounts) == 1:
@@ -912,8 +930,8 @@ class RecoveryDialog(QDialog):
             return
         s = self.session
         try:
-            seller_complaints.record_recovery(s.db, s.actor, self.view.id, amount, self.account.currentData(),
-                                              seen_version=self.view.version)
+            s.call("seller_complaints.record_recovery", self.view.id, amount, self.account.currentData(),
+                   seen_version=self.view.version)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -981,7 +999,9 @@ class SellerComplaintWindow(QDialog):
 
     def reload(self) -> None:
         s = self.session
-        v = self.view = seller_complaints.get_seller_complaint(s.db, s.actor, self.sc_id)
+        shown = s.call("seller_complaints.window", self.sc_id)     # the claim, its history, "now": one call
+        v = self.view = shown.claim
+        self.clock = ServerTime(shown.now)
         self.setWindowTitle(_("Claim {code} — {shop}").format(code=v.code, shop=v.shop_name))
         self.code.setText(v.code)
         self.status.setText(_(v.status_label))
@@ -1013,14 +1033,14 @@ class SellerComplaintWindow(QDialog):
         allowed = {a for a, _l, _r in v.actions}
         for action, b in self.buttons.items():
             b.setVisible(action in allowed)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "seller_complaint", v.id))
+        self.timeline.show_lines(shown.history)
         self._tick()
 
     def _tick(self) -> None:
         v = self.view
         if v is None:
             return
-        at = self.session.db.clock.now()
+        at = self.clock.now()
         if v.active:
             self.countdown.setText(_("After-sale closes {deadline} — {left}").format(
                 deadline=fmt_datetime(v.deadline_at), left=seller_complaints.countdown(v.deadline_at, at)))
@@ -1046,11 +1066,11 @@ class SellerComplaintWindow(QDialog):
                     if not ok:
                         return False
                 if action == "file":
-                    seller_complaints.file_seller_complaint(s.db, s.actor, v.id, value, seen_version=v.version)
+                    s.call("seller_complaints.file", v.id, value, seen_version=v.version)
                 elif action == "refuse":
-                    seller_complaints.record_seller_refusal(s.db, s.actor, v.id, value)
+                    s.call("seller_complaints.refuse", v.id, value)
                 elif action == "withdraw":
-                    seller_complaints.withdraw_seller_complaint(s.db, s.actor, v.id, value)
+                    s.call("seller_complaints.withdraw", v.id, value)
         except DomainError as exc:
             report_error(self, exc)
             return False
@@ -1059,7 +1079,10 @@ class SellerComplaintWindow(QDialog):
 
     def _open_photo(self, item: QListWidgetItem) -> None:
         file_id, name = item.data(Qt.ItemDataRole.UserRole)
-        show_photo(complaints.read_photo(self.session.db, self.session.actor, file_id), name)
+        try:
+            show_photo(self.session.call("complaints.read_photo", file_id), name)
+        except DomainError as exc:
+            report_error(self, exc)
 
 
 # -- the order window: Complaints tab and commands -------------------------------------------------------------
@@ -1133,13 +1156,40 @@ class OrderComplaintsTab(QWidget):
         for table, entity in ((self.complaints, "complaint"), (self.claims, "seller_complaint")):
             QShortcut(QKeySequence(Qt.Key.Key_Return), table, activated=lambda t=table, e=entity:
                       self._open(e, t, t.currentRow()), context=Qt.ShortcutContext.WidgetShortcut)
+        self._stale = True      # read when the tab is first shown, not with the order window's first paint
         self.refresh(view)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._load()
 
     def refresh(self, view=None) -> None:
         s = self.session
         if view is not None:
             self.status = view.status
-        rows = complaints.complaints_of_order(s.db, s.actor, self.order_id)
+        self._stale = True
+        if self.isVisible():
+            self._load()
+        purchase = self.kind == OrderKind.PURCHASE
+        self.claims.setVisible(purchase)
+        self.claims_heading.setVisible(purchase)
+        self.open_button.setVisible(s.can(Perm.OPEN_COMPLAINTS))
+        self.open_button.setEnabled(self.status not in NOT_COMPLAINABLE)
+        self.inspect_button.setVisible(s.can(Perm.RECORD_INSPECTIONS))
+        self.inspect_button.setEnabled(self.status in INSPECTABLE)
+        self.claim_button.setVisible(purchase and s.can(Perm.SELLER_COMPLAINTS))
+        self.claim_button.setEnabled(self.status in CLAIMABLE)
+
+    def _load(self) -> None:
+        """The order's complaints, claims and inspections, in one call."""
+        try:
+            shown = self.session.call("complaints.of_order", self.order_id)
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        self._stale = False
+        rows = shown.complaints
         self.complaints.setRowCount(len(rows))
         for r, c in enumerate(rows):
             values = [c.code, _(c.status_label), _(COMPLAINT_KIND_LABELS[c.kind]), _(COMPLAINT_STAGE_LABELS[c.stage]),
@@ -1147,7 +1197,7 @@ class OrderComplaintsTab(QWidget):
             for col, value in enumerate(values):
                 self.complaints.setItem(r, col, cell(value))
             self.complaints.item(r, 0).setData(Qt.ItemDataRole.UserRole, c.id)
-        claims = seller_complaints.seller_complaints_of_order(s.db, s.actor, self.order_id)
+        claims = shown.claims
         self.claims.setRowCount(len(claims))
         for r, c in enumerate(claims):
             values = [c.code, _(c.status_label), c.shop_name, fmt_money(c.claimed_cny),
@@ -1155,22 +1205,13 @@ class OrderComplaintsTab(QWidget):
             for col, value in enumerate(values):
                 self.claims.setItem(r, col, cell(value, col in (3, 4)))
             self.claims.item(r, 0).setData(Qt.ItemDataRole.UserRole, c.id)
-        purchase = self.kind == OrderKind.PURCHASE
-        self.claims.setVisible(purchase)
-        self.claims_heading.setVisible(purchase)
-        inspections = complaints.inspections_of_order(s.db, s.actor, self.order_id)
+        inspections = shown.inspections
         self.inspections.setText("\n".join(
             _("Inspection {when} by {who}: {result}").format(when=fmt_datetime(i.recorded_at), who=i.recorded_by,
                                                              result=_(INSPECTION_LABELS[i.result]))
             + (f" — {i.note}" if i.note else "") + (f" → {i.complaint_code}" if i.complaint_code else "")
             for i in inspections))
         self.inspections.setVisible(bool(inspections))
-        self.open_button.setVisible(s.can(Perm.OPEN_COMPLAINTS))
-        self.open_button.setEnabled(self.status not in NOT_COMPLAINABLE)
-        self.inspect_button.setVisible(s.can(Perm.RECORD_INSPECTIONS))
-        self.inspect_button.setEnabled(self.status in INSPECTABLE)
-        self.claim_button.setVisible(purchase and s.can(Perm.SELLER_COMPLAINTS))
-        self.claim_button.setEnabled(self.status in CLAIMABLE)
 
     def _open(self, entity: str, table: QTableWidget, row: int) -> None:
         item = table.item(row, 0) if row >= 0 else None

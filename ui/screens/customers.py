@@ -7,8 +7,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.i18n import LANGUAGES, N_, _
-from app.permissions import Perm, Role
-from app.services import customers, users
+from app.permissions import Perm
+from app.services import customers   # its dataclasses; the data comes through session.call
 from ui.common import error_label, named, open_in_main, report_error, show_field_errors
 from ui.session import Session
 from ui.windows.registry import register_detail
@@ -25,6 +25,9 @@ class CustomerWindow(QDialog):
         named(self, "customer_window", _("Customer"))
         self.session, self.customer_id = session, customer_id
         self.view: customers.CustomerView | None = None
+        # the customer, the VIP levels, the care staff and the extension link: one call
+        first = session.call("customers.window", customer_id)
+        self.extension_link = first.extension_link
         self.code = named(QLabel(""), "customer_code")
         self.code.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.name = named(QLineEdit(), "customer_name", _("Name"))
@@ -36,11 +39,11 @@ class CustomerWindow(QDialog):
             self.language.addItem(label, code)
         self.vip = named(QComboBox(), "customer_vip", _("VIP level"))
         self.vip.addItem(_("(none)"), None)
-        for vid, vname in customers.vip_levels(session.db):
+        for vid, vname in first.vip_levels:
             self.vip.addItem(vname, vid)
         self.care = named(QComboBox(), "customer_care_staff", _("Customer care"))
         self.care.addItem(_("(none)"), None)
-        for uid, uname in users.staff_with_role(session.db, session.actor, Role.CARE):
+        for uid, uname in first.care_staff:
             self.care.addItem(uname, uid)
         self.note = named(QPlainTextEdit(), "customer_note", _("Note"))
         self.note.setMaximumHeight(60)
@@ -75,7 +78,7 @@ class CustomerWindow(QDialog):
         self.copy_extension = named(QPushButton(_("Copy the ordering-extension link")), "customer_copy_extension")
         self.copy_extension.setToolTip(_("For the customer: the browser extension that sends us their cart"))
         self.copy_extension.clicked.connect(self._copy_extension)
-        self.copy_extension.setVisible(bool(customers.extension_link(session.db)))
+        self.copy_extension.setVisible(bool(self.extension_link))
         self.status = named(QLabel(""), "customer_status")
         arow = QHBoxLayout()
         arow.addWidget(add)
@@ -97,7 +100,7 @@ class CustomerWindow(QDialog):
         layout.addLayout(bottom)
         self.resize(820, 640)
         if customer_id is not None:
-            self.load()
+            self.show_customer(first.customer)
         else:
             self.setWindowTitle(_("New customer"))
             self.code.setText(_("New customer"))
@@ -106,12 +109,15 @@ class CustomerWindow(QDialog):
     def _copy_extension(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
-        link = customers.extension_link(self.session.db)
+        link = self.extension_link
         QGuiApplication.clipboard().setText(link)
         self.status.setText(_("Copied: {link}").format(link=link))
 
     def load(self) -> None:
-        v = self.view = customers.get_customer(self.session.db, self.session.actor, self.customer_id)
+        self.show_customer(self.session.call("customers.get", self.customer_id))
+
+    def show_customer(self, v: customers.CustomerView) -> None:
+        self.view = v
         self.setWindowTitle(_("Customer {code} — {name}").format(code=v.code, name=v.name))
         self.code.setText(f"{v.code} — {v.name}")
         self.name.setText(v.name)
@@ -157,10 +163,9 @@ class CustomerWindow(QDialog):
         errors_shown = {k: v for k, v in self.errors.items()}
         try:
             if self.customer_id is None:
-                self.customer_id = customers.create_customer(self.session.db, self.session.actor, self.data())
+                self.customer_id = self.session.call("customers.create", self.data())
             else:
-                customers.update_customer(self.session.db, self.session.actor, self.customer_id,
-                                          self.view.version, self.data())
+                self.session.call("customers.update", self.customer_id, self.view.version, self.data())
         except ValidationFailed as exc:
             errs = dict(exc.field_errors)
             if any(k.startswith("addresses.") for k in errs):

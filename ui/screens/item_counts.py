@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal
 from app.permissions import Perm
-from app.services import item_counts
-from app.services.item_counts import IN_VIETNAM, ItemCount
+from app.services.item_counts import IN_VIETNAM, CountOutcome, ItemCount
 from app.workflows.orders import OrderKind
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
@@ -28,8 +27,8 @@ class CountGoodsDialog(QDialog):
         super().__init__(parent)
         named(self, "count_goods_dialog", _("Count the goods"))
         self.session, self.order_id = session, order_id
-        self.outcome: item_counts.CountOutcome | None = None
-        self.sheet = item_counts.count_sheet(session.db, session.actor, order_id)
+        self.outcome: CountOutcome | None = None
+        self.sheet = session.call("orders.count_sheet", order_id)
         self.setWindowTitle(_("Count the goods — {code}").format(code=self.sheet.order_code))
         self.table = named(QTableWidget(len(self.sheet.rows), 6), "count_table", _("Items"))
         self.table.setHorizontalHeaderLabels([_("Item"), _("Ordered"), _("Bought"), _("Received"),
@@ -101,8 +100,7 @@ class CountGoodsDialog(QDialog):
     def submit(self) -> None:
         s = self.session
         try:
-            self.outcome = item_counts.record_item_counts(s.db, s.actor, self.order_id, self.counts(),
-                                                          self.note.toPlainText())
+            self.outcome = s.call("orders.record_item_counts", self.order_id, self.counts(), self.note.toPlainText())
         except ValidationFailed as exc:
             show_field_errors(self.errors, dict(exc.field_errors))
             return

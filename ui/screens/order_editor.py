@@ -2,6 +2,7 @@
 declared tracking codes; and the manager's "confirm and assign" dialog."""
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Callable
 
@@ -15,8 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import CHOOSABLE, SERVICES
 from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
-from app.permissions import Role
-from app.services import cart_import, customers, orders, users
+from app.services import cart_import, orders   # their dataclasses and pure helpers; data comes through session.call
 from app.workflows.orders import OrderKind
 from ui.common import ask_open_path, error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.session import Session
@@ -204,8 +204,11 @@ class OrderEditor(QDialog):
         named(self, "order_editor", _("Order"))
         self.session, self.kind, self.order_id = session, kind, order_id
         self.view: orders.OrderView | None = None
+        # the order, its pictures, the warehouses and the customer: the first paint in one call
+        first = session.call("orders.editor", order_id, customer_id)
+        self._customer = first.customer      # its addresses, for the first choice of the customer
         if order_id is not None:
-            self.view = orders.get_order(session.db, session.actor, order_id)
+            self.view = first.order
             self.kind = self.view.kind
         purchase = self.kind == OrderKind.PURCHASE
         title = (_("New purchase order") if purchase else _("New consignment order")) if order_id is None \
@@ -216,8 +219,8 @@ class OrderEditor(QDialog):
         self.customer.chosen.connect(self._load_addresses)
         self.destination = named(QComboBox(), "order_destination", _("Destination warehouse (Vietnam)"))
         self.receiving = named(QComboBox(), "order_receiving", _("Receiving warehouse (China)"))
-        for box, country in ((self.destination, "VN"), (self.receiving, "CN")):
-            for w in users.list_warehouses(session.db, country):
+        for box, warehouses in ((self.destination, first.vn_warehouses), (self.receiving, first.cn_warehouses)):
+            for w in warehouses:
                 box.addItem(f"{w.code} — {w.name}", w.id)
         self.address = named(QComboBox(), "order_address", _("Delivery address"))
         self.service_boxes: dict[str, QCheckBox] = {}
@@ -298,17 +301,17 @@ class OrderEditor(QDialog):
         body.addWidget(box)
         fit_to_screen(self, 1180, 720)
         if self.view is not None:
-            self._fill(self.view)
+            self._fill(self.view, first.images)
         else:
-            if customer_id is not None:
-                hit = customers.get_customer(session.db, session.actor, customer_id)
+            if first.customer is not None:
+                hit = first.customer
                 self.customer.set_customer(hit.id, f"{hit.code} — {hit.name} — {hit.phone}")
             if purchase:
                 self.items.add_row()
             self.customer.search.setFocus()
 
     # -- filling and reading ----------------------------------------------------------------------
-    def _fill(self, v: orders.OrderView) -> None:
+    def _fill(self, v: orders.OrderView, images: dict[int, tuple[str, bytes]]) -> None:
         self.customer.set_customer(v.customer_id, f"{v.customer_code} — {v.customer_name} — {v.customer_phone}")
         self.customer.search.setEnabled(v.status == "draft")
         self.destination.setCurrentIndex(max(0, self.destination.findData(v.destination_warehouse_id)))
@@ -326,7 +329,7 @@ class OrderEditor(QDialog):
                                           "note": it.note, "tally_exempt": it.tally_exempt}, item_id=it.id)
                 if it.image_file_id:
                     self.items.stored_images[row] = it.image_file_id
-                    _mime, data = orders.read_file(self.session.db, self.session.actor, it.image_file_id)
+                    _mime, data = images.get(it.image_file_id, ("", b""))
                     self.items._show_thumbnail(row, data)
             if not v.editable_items:
                 self.items.setEnabled(False)
@@ -338,7 +341,13 @@ class OrderEditor(QDialog):
     def _load_addresses(self, customer_id: int) -> None:
         self.address.clear()
         self.address.addItem(_("(no address)"), None)
-        view = customers.get_customer(self.session.db, self.session.actor, customer_id)
+        view, self._customer = self._customer, None
+        if view is None or view.id != customer_id:
+            try:
+                view = self.session.call("customers.get", customer_id)
+            except DomainError as exc:
+                report_error(self, exc)
+                return
         for a in view.addresses:
             self.address.addItem(f"{a.recipient} — {a.line}, {a.district}, {a.city}", a.id)
             if a.is_default:
@@ -413,10 +422,9 @@ class OrderEditor(QDialog):
             return
         try:
             if self.order_id is None:
-                self.order_id = orders.create_order(self.session.db, self.session.actor, data)
-                self.view = orders.get_order(self.session.db, self.session.actor, self.order_id)
+                self.order_id = self.session.call("orders.create", data)
             else:
-                orders.update_order(self.session.db, self.session.actor, self.order_id, self.view.version, data)
+                self.session.call("orders.update", self.order_id, self.view.version, data)
         except ValidationFailed as exc:
             self._show_errors(exc.field_errors)
             return
@@ -454,17 +462,20 @@ class OrderEditor(QDialog):
 
     def import_cart_file(self, path: str) -> bool:
         s, customer_id = self.session, self.customer.customer_id
+        name = os.path.basename(path)
         try:
-            first = cart_import.preview_cart(s.db, s.actor, customer_id, path)
-        except DomainError as exc:
+            with open(path, "rb") as f:      # the desktop reads the file; the server reads the cart
+                content = f.read()
+            first = s.call("orders.preview_cart", customer_id, name, content)
+        except (DomainError, OSError) as exc:
             report_error(self, exc)
             return False
-        preview = CartPreviewDialog(first, lambda choices: cart_import.preview_cart(s.db, s.actor, customer_id,
-                                                                                    path, choices), self)
+        preview = CartPreviewDialog(first, lambda choices: s.call("orders.preview_cart", customer_id, name,
+                                                                  content, choices), self)
         if preview.exec() != QDialog.DialogCode.Accepted:
             return False
         try:
-            cart_import.remember_columns(s.db, s.actor, customer_id, preview.columns.choices)
+            s.call("orders.remember_cart_columns", customer_id, preview.columns.choices)
         except DomainError as exc:
             report_error(self, exc)
         for item in preview.items:
@@ -604,10 +615,11 @@ class ConfirmOrderDialog(QDialog):
         self.session, self.view = session, view
         self.care = named(QComboBox(), "confirm_care_staff", _("Customer care"))
         self.ordering = named(QComboBox(), "confirm_ordering_staff", _("Ordering staff"))
-        for box, role, current in ((self.care, Role.CARE, view.care_staff_id),
-                                   (self.ordering, Role.ORDERING, view.ordering_staff_id)):
+        staff = session.call("orders.staff_choices")
+        for box, people, current in ((self.care, staff.care, view.care_staff_id),
+                                     (self.ordering, staff.ordering, view.ordering_staff_id)):
             box.addItem(_("(choose)"), None)
-            for uid, name in users.staff_with_role(session.db, session.actor, role):
+            for uid, name in people:
                 box.addItem(name, uid)
             box.setCurrentIndex(max(0, box.findData(current)))
         self.errors = {k: error_label(f"confirm_{k}_error") for k in ("care_staff_id", "ordering_staff_id")}
@@ -630,9 +642,9 @@ class ConfirmOrderDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            orders.confirm_order(self.session.db, self.session.actor, self.view.id, self.care.currentData(),
-                                 self.ordering.currentData() if self.view.kind == OrderKind.PURCHASE else None,
-                                 seen_version=self.view.version)
+            self.session.call("orders.confirm", self.view.id, self.care.currentData(),
+                              self.ordering.currentData() if self.view.kind == OrderKind.PURCHASE else None,
+                              seen_version=self.view.version)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return

@@ -17,7 +17,7 @@ from app.errors import DomainError, StaleEdit
 from app.fees import SERVICES
 from app.i18n import N_, _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
-from app.services import activity, orders
+from app.services import orders   # its dataclasses; the data comes through session.call
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
 from ui.common import ask_open_paths, ask_save_path, fit_to_screen, named, open_in_main, report_error
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
@@ -119,8 +119,11 @@ class ChatPanel(QWidget):
 
     def load(self) -> None:
         s = self.window.session
+        self.show_messages(s.call("orders.messages", self.window.order_id, self.channel))
+
+    def show_messages(self, messages) -> None:
         self.list.clear()
-        for m in orders.list_messages(s.db, s.actor, self.window.order_id, self.channel):
+        for m in messages:
             who = m.author_name + (" " + _("(customer)") if m.from_customer else "")
             item = QListWidgetItem(f"{fmt_datetime(m.created_at)} · {who}\n{m.body}")
             if m.from_customer:
@@ -131,8 +134,8 @@ class ChatPanel(QWidget):
     def send(self) -> None:
         s = self.window.session
         try:
-            orders.post_message(s.db, s.actor, self.window.order_id, self.channel, self.input.toPlainText(),
-                                from_customer=self.from_customer.isChecked())
+            s.call("orders.post_message", self.window.order_id, self.channel, self.input.toPlainText(),
+                   from_customer=self.from_customer.isChecked())
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -182,8 +185,8 @@ class FilesPanel(QWidget):
     def add_path(self, path: str) -> bool:
         s = self.window.session
         try:
-            orders.attach_file(s.db, s.actor, self.window.order_id, Path(path).name, Path(path).read_bytes(),
-                               self.kind.currentData())
+            s.call("orders.attach_file", self.window.order_id, Path(path).name, Path(path).read_bytes(),
+                   self.kind.currentData())
         except (DomainError, OSError) as exc:
             report_error(self, exc)
             return False
@@ -203,7 +206,11 @@ class FilesPanel(QWidget):
         if item is None:
             return
         s = self.window.session
-        mime, data = orders.read_file(s.db, s.actor, item.data(Qt.ItemDataRole.UserRole))
+        try:
+            mime, data = s.call("orders.read_file", item.data(Qt.ItemDataRole.UserRole))
+        except DomainError as exc:
+            report_error(self, exc)
+            return
         name = item.text().split(" · ")[0]
         path = Path(tempfile.mkdtemp(prefix="importdesk-")) / name
         path.write_bytes(data)
@@ -219,6 +226,7 @@ class OrderWindow(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session, self.order_id = session, order_id
         self.view: orders.OrderView | None = None
+        self.images: dict[int, tuple[str, bytes]] = {}     # the items' pictures, by file id
 
         self.code = named(QLabel(""), "order_code", _("Order code"))
         self.code.setStyleSheet("font-size: 18px; font-weight: bold;")
@@ -308,7 +316,9 @@ class OrderWindow(QDialog):
     # -- loading -----------------------------------------------------------------------------------
     def reload(self, first: bool = False) -> None:
         s = self.session
-        v = self.view = orders.get_order(s.db, s.actor, self.order_id)
+        w = s.call("orders.window", self.order_id)     # header, tracker, items, files, chats: one call
+        v = self.view = w.order
+        self.images = w.images
         self.setWindowTitle(_("Order {code} — {customer}").format(code=v.code, customer=v.customer_name))
         self.code.setText(v.code)
         self.kind.setText(_(ORDER_KIND_LABELS[OrderKind(v.kind)]))
@@ -326,7 +336,7 @@ class OrderWindow(QDialog):
             ship=fmt_date(v.committed_ship_by) or "—", est_ship=fmt_date(v.estimated_ship_at) or "—",
             deliver=fmt_date(v.committed_deliver_by) or "—", est_deliver=fmt_date(v.estimated_deliver_at) or "—",
             changed=fmt_datetime(v.updated_at), who=v.updated_by or "—"))
-        self._show_couriers()
+        self._show_couriers(w.couriers)
         notices = []
         if v.status_reason and v.status in ("cancelled", "out_of_stock", "lost", "refused"):
             notices.append(_("Reason: {reason}").format(reason=v.status_reason))
@@ -349,16 +359,16 @@ class OrderWindow(QDialog):
             for tab in self.extra_tabs:
                 if hasattr(tab, "refresh"):
                     tab.refresh(v)
-        if s.can(Perm.CHAT_INTERNAL):
-            self.chat_internal.load()
-        if s.can(Perm.CHAT_CUSTOMER):
-            self.chat_customer.load()
+        if w.internal_chat is not None:
+            self.chat_internal.show_messages(w.internal_chat)
+        if w.customer_chat is not None:
+            self.chat_customer.show_messages(w.customer_chat)
         self._build_menus(v)
 
     def _show_history_if_current(self) -> None:
         if self._history_stale and self.tabs.currentWidget() is self.timeline:
             s = self.session
-            self.timeline.show_lines(activity.history(s.db, s.actor, "order", self.order_id))
+            self.timeline.show_lines(s.call("activity.history", "order", self.order_id))
             self._history_stale = False
 
     def _build_tabs(self, v: orders.OrderView) -> None:
@@ -380,13 +390,10 @@ class OrderWindow(QDialog):
                 self.tabs.addTab(widget, _(spec.title))
         self.tabs.addTab(self.timeline, _("Activity"))
 
-    def _show_couriers(self) -> None:
+    def _show_couriers(self, rows) -> None:
         """The Vietnamese courier carrying the order's parcels, with its tracking page."""
         from html import escape
 
-        from app.services import deliveries
-
-        rows = deliveries.order_courier_links(self.session.db, self.session.actor, self.order_id)
         parts = [(_("Courier: {courier} · tracking {code}").format(courier=escape(c or "—"), code=escape(t))
                   + (f" · <a href='{escape(link)}'>{escape(link)}</a>" if link else "")) for c, t, link in rows]
         self.couriers.setText("<br>".join(parts))
@@ -420,7 +427,7 @@ class OrderWindow(QDialog):
                     cell.setForeground(QColor("#b3261e"))
                 self.items.setItem(r, c, cell)
             if it.image_file_id:
-                _mime, data = orders.read_file(self.session.db, self.session.actor, it.image_file_id)
+                _mime, data = self.images.get(it.image_file_id, ("", b""))
                 pix = QPixmap()
                 pix.loadFromData(QByteArray(data))
                 if not pix.isNull():
@@ -490,7 +497,7 @@ class OrderWindow(QDialog):
             if not ok:
                 return False
         try:
-            orders.apply_action(self.session.db, self.session.actor, v.id, action, reason, seen_version=v.version)
+            self.session.call("orders.apply_action", v.id, action, reason, seen_version=v.version)
         except StaleEdit as exc:
             report_error(self, exc)
             self.reload()
@@ -507,26 +514,27 @@ class OrderWindow(QDialog):
             self.reload()
 
     def assign(self) -> None:
-        from app.services import users
-        from app.permissions import Role
-
         v = self.view
-        care = [(None, "—")] + users.staff_with_role(self.session.db, self.session.actor, Role.CARE)
-        buyers = [(None, "—")] + users.staff_with_role(self.session.db, self.session.actor, Role.ORDERING)
+        try:
+            staff = self.session.call("orders.staff_choices")
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        care = [(None, "—")] + list(staff.care)
+        buyers = [(None, "—")] + list(staff.ordering)
         dialog = AssignDialog(care, buyers, v.care_staff_id, v.ordering_staff_id, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            orders.assign_staff(self.session.db, self.session.actor, v.id, dialog.care.currentData(),
-                                dialog.buyer.currentData(), seen_version=v.version)
+            self.session.call("orders.assign_staff", v.id, dialog.care.currentData(),
+                              dialog.buyer.currentData(), seen_version=v.version)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
 
     def toggle_waiting(self) -> None:
         try:
-            orders.set_awaiting_customer(self.session.db, self.session.actor, self.view.id,
-                                         not self.view.awaiting_customer)
+            self.session.call("orders.set_awaiting_customer", self.view.id, not self.view.awaiting_customer)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
@@ -536,8 +544,8 @@ class OrderWindow(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            orders.update_estimates(self.session.db, self.session.actor, self.view.id, dialog.ship(),
-                                    dialog.deliver(), dialog.reason.toPlainText())
+            self.session.call("orders.update_estimates", self.view.id, dialog.ship(),
+                              dialog.deliver(), dialog.reason.toPlainText())
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
@@ -558,17 +566,13 @@ class OrderWindow(QDialog):
         self._export("xlsx")
 
     def _export(self, kind: str) -> None:
-        from app.services import order_export
-
         path = ask_save_path(self, _("Export order"), f"{self.view.code}.{kind}",
                              "PDF (*.pdf)" if kind == "pdf" else "Excel (*.xlsx)")
         if not path:
             return
         try:
-            if kind == "pdf":
-                order_export.order_pdf(self.session.db, self.session.actor, self.view.id, path)
-            else:
-                order_export.order_xlsx(self.session.db, self.session.actor, self.view.id, path)
+            data = self.session.call("orders.export_pdf" if kind == "pdf" else "orders.export_xlsx", self.view.id)
+            Path(path).write_bytes(data)    # the server made the document; it is saved here
         except Exception as exc:
             report_error(self, exc)
             return
