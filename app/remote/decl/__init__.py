@@ -4,4 +4,4 @@ Each module has ``declare(add)`` and calls ``add("area.verb", module.function)``
 service function or read model its screens call through ``Session.call``. The list is explicit
 (not a directory scan) so the frozen bundle holds every module."""
 
-AREAS = ("shell", "orders_screens", "money_screens", "work_screens", "stations", "chat", "remedies", "lots", "carriers")
+AREAS = ("shell", "orders_screens", "money_screens", "work_screens", "stations", "chat", "remedies", "lots", "carriers", "quotes", "seals")
