@@ -184,6 +184,13 @@ class _Demo:
             if done.entry_id is None:
                 wallets.approve_payment(db, manager, done.payment_id)
             self.clock.advance(minutes=rng.uniform(3, 20))
+        # yuan bought for the Alipay account in two lots, each at its own rate: the shops are paid
+        # from them first in, first out (CNY lots report, each order's currency result)
+        for n, (cny, rate) in enumerate(((Decimal(60_000), Decimal("3572")), (Decimal(90_000), Decimal("3591")))):
+            ledger.record_cny_purchase(db, accountant, self.cny_account, cny, self.vnd_account,
+                                       (cny * rate).to_integral_value(), f"FX26{n + 1:05d}",
+                                       self.clock.now().date(), "")
+            self.clock.advance(hours=20)
 
     def _address(self) -> customers.AddressInput:
         rng = self.rng
