@@ -13,7 +13,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.i18n import _
-from app.services import customers
 from app.text import digits, fold
 from ui.common import named
 
@@ -103,7 +102,7 @@ class CustomerPicker(QWidget):
         if len(term) < 2:
             self.results.hide()
             return []
-        hits = customers.find_customers(self.session.db, self.session.actor, term, limit=15)
+        hits = self.session.call("customers.find", term, limit=15)
         for hit in hits:
             item = QListWidgetItem(f"{hit.code} — {hit.name} — {hit.phone}")
             item.setData(Qt.ItemDataRole.UserRole, hit)
