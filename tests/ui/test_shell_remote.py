@@ -94,3 +94,94 @@ def test_a_change_on_one_desktop_appears_on_the_others_main_window_within_two_se
         assert any("VCB 0042" in " ".join(view.model.cells(r)) for r in range(view.model.rowCount()))
     finally:
         watcher.stop()
+
+
+def test_through_the_server_an_admin_saves_a_setting_and_creates_a_user(qtbot, company, remote_sessions):
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
+
+    from app.services import settings as settings_service
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from tests.ui.conftest import type_text
+    from ui.dialogs.settings import SettingsDialog
+    from ui.dialogs.users import UsersDialog
+
+    window = _main(qtbot, remote_sessions("admin"))
+    dialog = SettingsDialog(window.session, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    field = dialog.findChild(QLineEdit, "setting_orders.deposit_percent")
+    field.clear()
+    type_text(qtbot, field, "120")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "settings_save"), Qt.MouseButton.LeftButton)
+    error = dialog.findChild(QLabel, "setting_orders.deposit_percent_error")
+    assert error.isVisible() and "100" in error.text()        # the server's field error, by its field
+    field.clear()
+    type_text(qtbot, field, "65,5")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "settings_save"), Qt.MouseButton.LeftButton)
+    assert settings_service.read_all(company["db"])["orders.deposit_percent"] == Decimal("65.5")
+    dialog.close()
+
+    users = UsersDialog(window.session, window)
+    qtbot.addWidget(users)
+    users.show()
+    assert users.list.count() == 4
+    qtbot.mouseClick(users.findChild(QPushButton, "users_new"), Qt.MouseButton.LeftButton)
+    type_text(qtbot, users.findChild(QLineEdit, "user_username"), "quang")
+    type_text(qtbot, users.findChild(QLineEdit, "user_full_name"), "Lý Văn Quang")
+    type_text(qtbot, users.findChild(QLineEdit, "user_password"), PASSWORD)
+    users.findChild(QCheckBox, "user_role_forwarder_cn").setChecked(True)
+    box = users.findChild(QComboBox, "user_home_warehouse")
+    box.setCurrentIndex(next(i for i in range(box.count()) if box.itemText(i).startswith("CN-GZ")))
+    qtbot.mouseClick(users.findChild(QPushButton, "user_save"), Qt.MouseButton.LeftButton)
+    assert users.list.count() == 5
+    assert [r.value for r in login(company["db"], "quang", PASSWORD).roles] == ["forwarder_cn"]
+
+
+def test_export_through_the_server_writes_the_workbook_on_this_desktop(qtbot, company, remote_sessions, tmp_path):
+    from openpyxl import load_workbook
+
+    window = _main(qtbot, remote_sessions("quanly"))
+    _show(window, "orders.all")
+    target = tmp_path / "don-hang.xlsx"
+    window.export_view(str(target))
+    qtbot.waitUntil(target.exists, timeout=10000)
+    qtbot.waitUntil(lambda: str(target) in window.statusBar().currentMessage(), timeout=5000)
+    sheet = load_workbook(target).active
+    text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert "Phạm Quốc Hùng" in text                 # printed by, in the header, made on the server
+    assert text.count("Nguyễn Thị Hằng") == 2 and "Trần Văn Đức" in text
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_on_a_remote_desktop_the_backups_screen_names_the_server_and_offers_no_button(qtbot, company,
+                                                                                       remote_sessions):
+    from ui.screens.backup import BackupDialog
+
+    session = remote_sessions("admin")
+    window = _main(qtbot, session)
+    dialog = BackupDialog(session, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.loading, timeout=5000)
+    assert session.server in dialog.where.text()
+    assert not dialog.backup_button.isEnabled()
+    assert not dialog.restore_file_button.isEnabled() and not dialog.restore_button.isEnabled()
+    assert dialog.table.rowCount() == 0 and dialog.status.text()   # "No backup has been made yet."
+
+
+def test_a_notification_reaches_a_remote_desktops_badge_and_is_marked_read_there(qtbot, company, remote_sessions):
+    from app.services.staff_inbox import tell_staff, unread_count
+
+    db = company["db"]
+    with db.transaction() as tx:
+        tell_staff(tx, [company["care"].user_id], "Order {code} confirmed", code="DH-0001")
+    window = _main(qtbot, remote_sessions("trang"))
+    centre = window.notifications
+    qtbot.waitUntil(lambda: centre.unread == 1, timeout=5000)
+    centre.button.toggle()
+    qtbot.waitUntil(lambda: centre.panel.list.count() == 1, timeout=5000)
+    assert "DH-0001" in centre.panel.list.item(0).text()
+    centre.panel.mark_all_read()
+    qtbot.waitUntil(lambda: centre.unread == 0, timeout=5000)
+    assert unread_count(db, company["care"]) == 0
