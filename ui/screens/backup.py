@@ -1,7 +1,7 @@
 """The admin's backups screen: the backups kept, "Back up now", and restoring one after checks.
 
 Opened from Administration → Backups… (``open_backups``). Every step runs off the UI thread
-through ``session.call`` (app.remote.decl.shell: the backups are named by file name, a file to
+through ``session.call`` (app.remote.views_shell: the backups are named by file name, a file to
 restore from is sent as bytes); the service (app.services.backup) checks the permission and the
 file. After a restore the app closes, since the person signed in may not exist in the restored copy.
 
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QHBoxLa
 
 from app.i18n import N_, _, fmt_datetime, fmt_decimal
 from app.progress import Cancelled
-from app.remote.decl.shell import BackupEntry, RestoreOutcome
+from app.remote.views_shell import BackupEntry, RestoreOutcome
 from app.services.backup import COUNTED, BackupRefused, describe_counts
 from ui.background import run_in_background
 from ui.common import ask_open_path, confirm, named, report_error
