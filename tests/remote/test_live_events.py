@@ -102,3 +102,43 @@ def test_a_poll_without_a_valid_session_is_refused(db, desktop, running):
     client.login("lan", PASSWORD)
     assert watcher.poll() is not None
     watcher.stop()
+
+
+def test_with_two_server_processes_a_change_through_one_reaches_a_desktop_polling_the_other(db, start_server,
+                                                                                             desktop):
+    """Stateless servers: each process listens to the database itself (PostgreSQL NOTIFY, SQLite's
+    data_version), so a desktop polling one sees what was committed through another."""
+    from app.db import Database
+
+    make_user(db, Role.ACCOUNTANT, username="lan")
+    care = make_user(db, Role.CARE, username="minh")
+    bank, _cny = accounts(db)
+    cid = make_customer(db, care, name="Nguyễn Thị Hoa")
+    first = start_server()
+    other_db = Database(db.url.render_as_string(hide_password=False), clock=db.clock)   # another process's
+    try:
+        from app.server.app import Server
+        from app.server.run import ServerThread
+
+        second = ServerThread(Server(other_db).app, *start_server.tls).start()
+        try:
+            here, there = desktop(first.url), desktop(second.url)
+            here.login("lan", PASSWORD)
+            there.login("minh", PASSWORD)
+            watcher, got = _watch(there)
+            try:
+                time.sleep(0.3)
+                here.call("wallets.record_payment", "topup", cid, Decimal("300000"), "VCB 9", db.clock.now().date(),
+                          bank)
+                started = time.monotonic()
+                tables, origin = _next(got, 2.0)
+                assert time.monotonic() - started < 2.0
+                # PostgreSQL names the tables and the committing process; SQLite says "anything"
+                assert ("payments" in tables and origin == db.origin) if db.kind == "postgresql" else not tables
+            finally:
+                watcher.stop()
+                there.close()   # before the server stops: it waits for its open TLS connections
+        finally:
+            second.stop()
+    finally:
+        other_db.dispose()
