@@ -185,3 +185,29 @@ def test_a_notification_reaches_a_remote_desktops_badge_and_is_marked_read_there
     centre.panel.mark_all_read()
     qtbot.waitUntil(lambda: centre.unread == 0, timeout=5000)
     assert unread_count(db, company["care"]) == 0
+
+
+def test_cancel_while_the_export_is_written_leaves_no_file(tmp_path):
+    from app.progress import CancellableProgress, Cancelled
+    from ui.main_window import write_file
+
+    target = tmp_path / "big.xlsx"
+    progress = CancellableProgress()
+    seen = []
+
+    class Cancelling:
+        def update(self, done, total, label=None):
+            seen.append(done)
+            if done:                      # the person pressed Cancel after the first piece
+                progress.cancel()
+            progress.update(done, total, label)
+
+    try:
+        write_file(str(target), b"x" * (3 << 20), Cancelling(), chunk=1 << 20)
+        raise AssertionError("not cancelled")
+    except Cancelled:
+        pass
+    assert seen == [0, 1 << 20]
+    assert not target.exists() and not list(tmp_path.iterdir())
+    write_file(str(target), b"workbook")
+    assert target.read_bytes() == b"workbook"
