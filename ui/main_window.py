@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QLabel, QListWidget, QLi
 from app import __version__
 from app.i18n import LANGUAGES, _, current_language, fmt_decimal
 from app.permissions import ROLE_LABELS, Perm, Role
-from app.queries import reader
 from app.queries.queues import QUEUES
-from app.services import settings as settings_service
 from ui.background import run_in_background
 from ui.common import ask_save_path, fit_to_screen, named, report_error
 from ui.session import Session, settings_store
@@ -31,7 +29,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         named(self, "main_window", _("ImportDesk"))
         self.session = session
-        self.settings = settings_service.read_all(session.db)
+        self.settings = session.call("settings.read_all")
         self.setWindowTitle(_("{company} — ImportDesk").format(company=self.settings["company.name"]))
         self._views: dict[str, QueueView] = {}
         self._windows: dict[tuple[str, int], QWidget] = {}
@@ -170,7 +168,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.status_db = named(QLabel(self.session.db.describe()), "status_database")
+        self.status_db = named(QLabel(self.session.location()), "status_database")
         self.status_user = named(QLabel(), "status_user")
         self.status_role = named(QLabel(), "status_role")
         self.status_live = named(QLabel(), "status_live")
@@ -200,7 +198,8 @@ class MainWindow(QMainWindow):
                 button.setDefaultAction(shown[0])
                 button.setMenu(menu if len(shown) > 1 else None)
         self.export_action.setEnabled(self.session.can(Perm.EXPORT_DATA))
-        self.queues = reader.queues_for(self.session.actor)
+        # the role's queues are declarations (app.queries.queues), not data: no call needed
+        self.queues = [q for q in QUEUES.for_role(role) if self.session.can(q.perm)]
         self.nav.blockSignals(True)
         self.nav.clear()
         for q in self.queues:
@@ -247,10 +246,10 @@ class MainWindow(QMainWindow):
             self._recount = True
             return
         self._counting, self._recount = True, False
-        db, actor, names = self.session.db, self.session.actor, [q.name for q in self.queues]
+        session, names = self.session, [q.name for q in self.queues]
 
         def count(progress) -> dict[str, int]:
-            return reader.queue_counts(db, actor, names)
+            return session.call("queues.counts", names)   # every queue of the role in one call
 
         def done(totals: dict[str, int] | None) -> None:
             self._counting = False
@@ -338,10 +337,8 @@ class MainWindow(QMainWindow):
         window.show()
 
     def export_view(self, path: str | None = None) -> None:
-        """The open queue exactly as filtered and sorted on screen, every row, to XLSX."""
-        from app.i18n import fmt_datetime
-        from app.services.order_export import queue_xlsx
-
+        """The open queue exactly as filtered and sorted on screen, every row, to XLSX: built where
+        the data is (the server), written here. Cancel drops the workbook; nothing is written."""
         view = self.current_view()
         if view is None:
             return
@@ -350,20 +347,31 @@ class MainWindow(QMainWindow):
             if not path:
                 return
         request = view.model.request(limit=2000)
-        parts = [_("Printed {when} by {who}").format(when=fmt_datetime(self.session.db.clock.now()),
-                                                     who=self.session.signed.full_name)]
-        if view.model.search:
-            parts.append(_("Search: {text}").format(text=view.model.search))
-        for box in view.filter_boxes.values():
-            if box.currentData() is not None:
-                parts.append(box.currentText())
-        db, actor, name = self.session.db, self.session.actor, view.queue.name
-        title = f"{self.settings['company.name']} — {_(view.queue.title)}"
+        filters = [_("Search: {text}").format(text=view.model.search)] if view.model.search else []
+        filters += [box.currentText() for box in view.filter_boxes.values() if box.currentData() is not None]
+        session, name = self.session, view.queue.name
+
+        def work(progress) -> int:
+            progress.update(0, 0, _("Exporting to Excel…"))
+            result = session.call("queues.export_xlsx", name, request, filters)
+            progress.update(0, 0, _("Writing {path}…").format(path=path))   # Cancel now: nothing written
+            write_file(path, result.data, progress)
+            return result.rows
+
         self.statusBar().showMessage(_("Exporting…"))
-        run_in_background(self, lambda p: queue_xlsx(db, actor, name, request, path, title, " · ".join(parts), p),
+        run_in_background(self, work,
                           lambda n: self.statusBar().showMessage(
                               _("Exported {n} rows to {path}").format(n=fmt_decimal(n), path=path), 8000),
-                          label=_("Exporting to Excel…"))
+                          on_error=self._export_failed, label=_("Exporting to Excel…"))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        from app.progress import Cancelled
+
+        if isinstance(exc, Cancelled):
+            self.statusBar().showMessage(_("Export cancelled: no file was written."), 8000)
+            return
+        self.statusBar().clearMessage()
+        report_error(self, exc)
 
     def _run_create(self, spec: registry.CreateAction) -> None:
         try:
@@ -381,12 +389,17 @@ class MainWindow(QMainWindow):
         from ui.dialogs.settings import SettingsDialog
 
         SettingsDialog(self.session, self).exec()
-        self.settings = settings_service.read_all(self.session.db)
+        try:
+            self.settings = self.session.call("settings.read_all")
+        except Exception as exc:  # the server went away meanwhile: keep what was read
+            report_error(self, exc)
 
     def change_password(self) -> None:
         from ui.dialogs.login import ChangePasswordDialog
 
-        ChangePasswordDialog(self.session.db, self.session.actor, parent=self).exec()
+        # the dialog calls through the session (ChangePasswordDialog(caller, actor=None, …), helper
+        # "connect"); no database or actor from here
+        ChangePasswordDialog(self.session, None, parent=self).exec()
 
     def sign_out(self) -> None:
         self._save_layout()
@@ -406,8 +419,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         QMessageBox.about(self, _("About ImportDesk"),
-                          _("ImportDesk {version}\nDatabase: {db}").format(version=__version__,
-                                                                          db=self.session.db.describe()))
+                          _("ImportDesk {version}\n{where}").format(version=__version__, where=self.session.location()))
 
     # -- remembered layout ---------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -431,3 +443,22 @@ class MainWindow(QMainWindow):
         for w in list(self._windows.values()):
             w.close()
         super().closeEvent(event)
+
+
+def write_file(path: str, data: bytes, progress=None, chunk: int = 1 << 20) -> None:
+    """Write ``data`` to ``path`` (a file the user chose on this desktop) in pieces, so Cancel
+    works while a big workbook is written; a cancelled or failed write leaves no partial file."""
+    from pathlib import Path
+
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with open(partial, "wb") as out:
+            for start in range(0, len(data), chunk):
+                if progress is not None:
+                    progress.update(start, len(data))
+                out.write(data[start:start + chunk])
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -1,8 +1,9 @@
 """One table model for every declared queue: pages appended by keyset as the user scrolls.
 
-The model never holds the whole result: it asks ``app.queries.reader.queue_page`` for the next
-page after the last (sort value, id) it has, when Qt calls ``fetchMore`` (on scroll). Sorting
-and searching start again from the database; no widget builds SQL.
+The model never holds the whole result: it asks for the next page after the last (sort value, id)
+it has (``session.call("queues.page", …)``, in-process or on the server: the rows as values with
+the flags computed where the data is, ``app.remote.views.QueuePage``), when Qt calls ``fetchMore``
+(on scroll). Sorting and searching start again from the database; no widget builds SQL.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from app.i18n import _
-from app.queries import reader
 from app.queries.paging import PageRequest, Queue
 from ui.format import NUMERIC_KINDS, row_cell_text
 from ui.session import Session
@@ -85,10 +85,10 @@ class QueueModel(QAbstractTableModel):
         page = self._load(self._after, self.page_size)
         if page is None:
             return
-        if page.rows:
+        if page.values:
             first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)  # last is inclusive
-            self._append(page.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.values) - 1)  # last is inclusive
+            self._append(page)
             self.endInsertRows()
         self._after, self._exhausted = page.last_key, page.exhausted
 
@@ -119,11 +119,14 @@ class QueueModel(QAbstractTableModel):
         """Read again from the first row; after a change elsewhere, as many rows as were shown
         (up to 1,000) so the user keeps their place."""
         want = min(max(len(self._rows), self.page_size), 1000) if keep_loaded else self.page_size
-        page = self._load(None, want)
+        self.show_page(self._load(None, want))
+
+    def show_page(self, page) -> None:
+        """Show ``page`` (a ``QueuePage`` from the first row, or None: it could not be read)."""
         self.beginResetModel()
         self._rows, self._cells, self._flags = [], [], []
         if page is not None:
-            self._append(page.rows)
+            self._append(page)
             self._after, self._exhausted = page.last_key, page.exhausted
         else:
             self._after, self._exhausted = None, True
@@ -155,19 +158,22 @@ class QueueModel(QAbstractTableModel):
     # -- inside ----------------------------------------------------------------------------------
     def _load(self, after, limit):
         try:
-            page = reader.queue_page(self.session.db, self.session.actor, self.queue.name,
-                                     self.request(after, limit))
+            page = self.session.call("queues.page", self.queue.name, self.request(after, limit))
             self._failed = False
             return page
-        except Exception as exc:  # database unreachable, permission changed…: say so, keep going
-            self._failed = True
-            self.load_failed.emit(str(exc))
+        except Exception as exc:  # server unreachable, permission changed…: say so, keep going
+            self.failed(exc)
             return None
 
-    def _append(self, rows: list[Any]) -> None:
-        ctx = reader.context(self.session.db, self.session.actor)
+    def failed(self, exc: BaseException) -> None:
+        self._failed = True
+        self.load_failed.emit(str(exc))
+
+    def _append(self, page) -> None:
+        """The page's rows (objects with one attribute per column of the queue's select) and the
+        flags the data side computed for them at its own "now"."""
         columns = self.queue.columns
-        for row in rows:
+        for row, flag in zip(page.rows, page.flags):
             self._rows.append(row)
             self._cells.append([row_cell_text(c, row) for c in columns])
-            self._flags.append(self.queue.flag(row, ctx) if self.queue.flag else None)
+            self._flags.append(flag)

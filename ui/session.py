@@ -56,6 +56,15 @@ class Session(QObject):
         """Signed in to an application server (no database on this desktop)."""
         return self.db is None
 
+    def location(self) -> str:
+        """Where the company's data is (the status bar, About): the server's address on a desktop
+        signed in to one, else the database this desktop opened itself."""
+        if self.db is None:
+            from app.i18n import _
+
+            return _("Server: {address}").format(address=self.server or "?")
+        return self.db.describe()
+
     def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
         """Run the declared operation ``op`` as the signed-in person (see ``app.remote.ops``)."""
         return self.backend.call(op, *args, **kwargs)

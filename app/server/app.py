@@ -4,6 +4,8 @@
     POST /login         LoginRequest -> LoginReply (a session token)
     POST /logout        ends the session of the bearer token
     POST /rpc/{op}      one declared operation (app.remote.ops.OPS): its arguments in, its result out
+    GET  /events        live updates: a long poll for the changes committed since a cursor
+                        (app.server.events, app.remote.live)
 
 Bodies are MessagePack (app.remote.wire). Every call is one request on the desktop's kept-alive
 connection; the service runs on a worker thread with the actor made from the session token, in
@@ -13,7 +15,9 @@ Unknown operations, malformed or oversized bodies and faults are refused and log
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import time
 from typing import Any, Callable
 
@@ -31,7 +35,9 @@ from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, language
 from app.remote import wire
 from app.remote.errors import (RequestRefused, RoleNotHeld, ServerFault, SessionExpired,
                                TooManyAttempts, VersionMismatch)
+from app.remote.live import ChangeBatch
 from app.remote.ops import OPS, Operations
+from app.server.events import ChangeHub
 from app.server.sessions import SessionStore
 from app.services import auth
 
@@ -80,6 +86,12 @@ def _token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+async def _hung_up(request: Request) -> None:
+    """Returns when the desktop closes the connection (its body was read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 class Server:
     """The endpoints over one Database; ``app`` is the ASGI application."""
 
@@ -89,12 +101,24 @@ class Server:
         self.sessions = sessions or SessionStore(db)
         self.ops = ops
         self.max_body = max_body
+        self.events = ChangeHub(db)
         self.app = Starlette(routes=[
             Route("/version", self.version, methods=["GET"]),
             Route("/login", self.login, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"]),
             Route("/rpc/{op:path}", self.rpc, methods=["POST"]),
-        ])
+            Route("/events", self.poll_events, methods=["GET"]),
+        ], lifespan=self._lifespan)
+        self.app.state.server = self
+
+    def close(self) -> None:
+        """Stop listening for changes (the server is stopping)."""
+        self.events.close()
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: Starlette):
+        yield
+        self.close()
 
     # -- endpoints ------------------------------------------------------------------------------------
     async def version(self, request: Request) -> Response:
@@ -142,6 +166,47 @@ class Server:
                 return wire.encode(result, op.result)
 
         return await self._handle(request, name, work, lambda: lang or DEFAULT_LANGUAGE)
+
+    async def poll_events(self, request: Request) -> Response:
+        """The changes after ``?after=<cursor>`` (none: just the current cursor), answered as soon
+        as there are any, at the latest after ``?wait=`` seconds (at most 55) with none."""
+        started = time.perf_counter()
+        name = "events"
+        lang = _language(request) or DEFAULT_LANGUAGE
+        if request.headers.get(wire.HEADER_VERSION) != __version__:
+            exc = VersionMismatch(client=request.headers.get(wire.HEADER_VERSION) or "?",
+                                  server=str(request.base_url), remote=__version__)
+            with language(lang):
+                return _reply(wire.encode_error(exc), 426)
+        try:
+            wait = float(request.query_params.get("wait", "25"))
+        except ValueError:
+            wait = math.nan
+        if not 0 <= wait <= 55:
+            return self._refuse(request, name, 400, "wait must be between 0 and 55 seconds")
+        after = request.query_params.get("after") or None
+
+        def check() -> tuple[int, bytes]:
+            try:
+                with self.db.action():
+                    self.sessions.actor(_token(request), request.headers.get(wire.HEADER_ROLE))
+                return 200, b""
+            except DomainError as exc:
+                with language(lang):
+                    return _status_of(exc), wire.encode_error(exc)
+
+        try:
+            status, refusal = await run_in_threadpool(check)
+        except Exception:
+            log.exception("events from %s failed", _address(request))
+            with language(lang):
+                return _reply(wire.encode_error(ServerFault()), 500)
+        if status != 200:
+            return _reply(refusal, status)
+        batch = await self.events.wait(after, wait, gone=lambda: _hung_up(request))
+        response = _reply(wire.encode(batch, ChangeBatch))
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
 
     # -- the common path ----------------------------------------------------------------------------
     async def _handle(self, request: Request, name: str, work: Callable[[bytes], bytes],

@@ -80,7 +80,8 @@ def serve(args: Any) -> int:
     os.environ[_URL_ENV] = url            # for the worker processes (this machine only)
     uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
                 ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
-                log_level="info", access_log=False, timeout_keep_alive=75)
+                log_level="info", access_log=False, timeout_keep_alive=75,
+                timeout_graceful_shutdown=5)   # desktops' long polls (GET /events) do not hold it up
     return 0
 
 
@@ -111,6 +112,7 @@ class ServerThread:
         self.url = f"https://{host}:{self.port}"
         config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_config=None,
                                 lifespan="off", access_log=False, timeout_keep_alive=75)
+        self.app = app
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        name="importdesk-server", daemon=True)
@@ -126,5 +128,8 @@ class ServerThread:
 
     def stop(self) -> None:
         self.server.should_exit = True
+        owner = getattr(getattr(self.app, "state", None), "server", None)
+        if owner is not None:   # lifespan is off here: stop what the app started itself (and
+            owner.close()       # answer the desktops' long polls, which the shutdown waits for)
         self.thread.join(timeout=10)
         self.sock.close()

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from app.errors import ValidationFailed
 from app.i18n import LANGUAGES, NumberInputError, _, fmt_decimal, parse_decimal
 from app.permissions import Perm
-from app.services import settings as settings_service
 from app.settings import SETTINGS, Setting
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
@@ -22,7 +21,7 @@ class SettingsDialog(QDialog):
         named(self, "settings_dialog", _("Settings"))
         self.setWindowTitle(_("System settings"))
         self.session = session
-        self.values = settings_service.read_all(session.db)
+        self.values = session.call("settings.read_all")
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         tabs = self.tabs = named(QTabWidget(), "settings_tabs")
@@ -89,7 +88,7 @@ class SettingsDialog(QDialog):
         raw = self.raw_values()
         changed_only = {k: v for k, v in raw.items() if not _same(SETTINGS[k], v, self.values[k])}
         try:
-            changed = settings_service.update_settings(self.session.db, self.session.actor, changed_only)
+            changed = self.session.call("settings.update", changed_only)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             self.status.setText(_("Nothing was saved: correct the fields marked in red."))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QGrid
 from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, _
 from app.permissions import ROLE_LABELS, STAFF_ROLES
-from app.services import users
+from app.services.users import UserView
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 
@@ -24,7 +24,7 @@ class UsersDialog(QDialog):
         named(self, "users_dialog", _("Users"))
         self.setWindowTitle(_("Users and warehouses"))
         self.session = session
-        self.current: users.UserView | None = None
+        self.current: UserView | None = None
         tabs = named(QTabWidget(), "users_tabs")
         tabs.addTab(self._users_page(), _("Users"))
         tabs.addTab(WarehousesPage(session, self), _("Warehouses"))
@@ -107,12 +107,17 @@ class UsersDialog(QDialog):
         return page
 
     def reload(self, select_id: int | None = None) -> None:
+        try:
+            admin = self.session.call("users.admin")   # the users and the warehouses, one call
+        except DomainError as exc:
+            report_error(self, exc)
+            return
         self.warehouse.clear()
         self.warehouse.addItem(_("(none)"), None)
-        for w in users.list_warehouses(self.session.db):
+        for w in admin.warehouses:
             self.warehouse.addItem(f"{w.code} — {w.name}", w.id)
         self.list.clear()
-        for u in users.list_users(self.session.db, self.session.actor):
+        for u in admin.users:
             text = f"{u.username} — {u.full_name}"
             if u.locked:
                 text += "  🔒"
@@ -129,7 +134,7 @@ class UsersDialog(QDialog):
     def _select(self, item: QListWidgetItem | None) -> None:
         if item is None:
             return
-        u: users.UserView = item.data(Qt.ItemDataRole.UserRole)
+        u: UserView = item.data(Qt.ItemDataRole.UserRole)
         self.current = u
         self.username.setText(u.username)
         self.username.setReadOnly(True)
@@ -172,13 +177,13 @@ class UsersDialog(QDialog):
                       phone=self.phone.text(), language=self.language.currentData())
         try:
             if self.current is None:
-                uid = users.create_user(self.session.db, self.session.actor, self.username.text(),
-                                        self.full_name.text(), self.password.text(), roles, **common)
+                uid = self.session.call("users.create", self.username.text(), self.full_name.text(),
+                                        self.password.text(), roles, **common)
                 self.status.setText(_("User created. They must choose their own password at first sign-in."))
             else:
                 uid = self.current.id
-                users.update_user(self.session.db, self.session.actor, uid, self.current.version,
-                                  self.full_name.text(), roles, is_active=self.active.isChecked(), **common)
+                self.session.call("users.update", uid, self.current.version, self.full_name.text(), roles,
+                                  is_active=self.active.isChecked(), **common)
                 self.status.setText(_("Saved."))
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
@@ -194,7 +199,7 @@ class UsersDialog(QDialog):
         if self.current is None:
             return
         try:
-            users.unlock_user(self.session.db, self.session.actor, self.current.id)
+            self.session.call("users.unlock", self.current.id)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -210,7 +215,7 @@ class UsersDialog(QDialog):
         if not ok:
             return
         try:
-            users.reset_password(self.session.db, self.session.actor, self.current.id, text)
+            self.session.call("users.reset_password", self.current.id, text)
         except (DomainError, ValidationFailed) as exc:
             report_error(self, exc)
             return
@@ -257,7 +262,12 @@ class WarehousesPage(QWidget):
 
     def reload(self) -> None:
         self.list.clear()
-        for w in users.list_warehouses(self.session.db, active_only=False):
+        try:
+            warehouses = self.session.call("users.list_warehouses", active_only=False)
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        for w in warehouses:
             item = QListWidgetItem(f"{w.code} — {w.name} ({w.country})")
             item.setData(Qt.ItemDataRole.UserRole, w)
             self.list.addItem(item)
@@ -281,11 +291,13 @@ class WarehousesPage(QWidget):
 
     def save(self) -> None:
         try:
-            users.save_warehouse(self.session.db, self.session.actor, self.current_id, self.code.text(),
-                                 self.name.text(), self.country.currentData(), self.city.text(),
-                                 is_active=self.active.isChecked())
+            self.session.call("users.save_warehouse", self.current_id, self.code.text(), self.name.text(),
+                              self.country.currentData(), self.city.text(), is_active=self.active.isChecked())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
+            return
+        except DomainError as exc:
+            report_error(self, exc)
             return
         show_field_errors(self.errors, {})
         self.reload()

@@ -1,7 +1,7 @@
 """The notification centre: an unread count in the main toolbar and a panel of notifications.
 
 Live across desktops: the main window hears which tables changed (PostgreSQL NOTIFY, SQLite's
-data_version); a change to staff_notifications refreshes the count, and the list if it shows.
+data_version, or the server's push on a desktop signed in to one); a change to staff_notifications refreshes the count, and the list if it shows.
 The count is read in the background; a minute's timer covers a dropped listener.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDockWidget, QHBoxL
                                QWidget)
 
 from app.i18n import _, fmt_datetime, fmt_decimal
-from app.services import staff_inbox
+from app.services.staff_inbox import NotificationView
 from ui.background import run_in_background
 from ui.common import named, report_error
 
@@ -72,16 +72,15 @@ class NotificationPanel(QDockWidget):
     def load_more(self) -> None:
         self._append(self._page(self._last_id), set())
 
-    def _page(self, before_id: int | None) -> list[staff_inbox.NotificationView]:
+    def _page(self, before_id: int | None) -> list[NotificationView]:
         try:
-            return staff_inbox.inbox(self.session.db, self.session.actor, self.unread_only.isChecked(),
-                                     before_id, PAGE)
+            return self.session.call("notifications.inbox", self.unread_only.isChecked(), before_id, PAGE)
         except Exception as exc:  # the server is unreachable: say so, keep the window usable
             self.empty.setText(_("Could not read the notifications: {error}").format(error=exc))
             self.empty.show()
             return []
 
-    def _append(self, rows: list[staff_inbox.NotificationView], selected: set[int]) -> None:
+    def _append(self, rows: list[NotificationView], selected: set[int]) -> None:
         for n in rows:
             body = n.body if len(n.body) <= 90 else n.body[:89].rstrip() + "…"
             item = QListWidgetItem(n.title + "\n" + fmt_datetime(n.created_at) + (f" · {body}" if body else ""))
@@ -116,7 +115,7 @@ class NotificationPanel(QDockWidget):
 
     def mark_all_read(self) -> None:
         try:
-            staff_inbox.mark_all_read(self.session.db, self.session.actor)
+            self.session.call("notifications.mark_all_read")
         except Exception as exc:
             report_error(self, exc)
         self._after_marking()
@@ -125,7 +124,7 @@ class NotificationPanel(QDockWidget):
         if not ids:
             return
         try:
-            staff_inbox.mark_read(self.session.db, self.session.actor, ids)
+            self.session.call("notifications.mark_read", ids)
         except Exception as exc:
             report_error(self, exc)
         self._after_marking()
@@ -174,11 +173,11 @@ class NotificationCentre(QObject):
             self.panel.reload()
 
     def refresh_count(self) -> None:
-        db, actor = self.main.session.db, self.main.session.actor
+        session = self.main.session
 
         def read(_progress):
-            newest = staff_inbox.inbox(db, actor, unread_only=True, limit=1)
-            return staff_inbox.unread_count(db, actor), (newest[0].title if newest else None)
+            badge = session.call("notifications.badge")   # the count and the newest title, one call
+            return badge.unread, badge.newest_title
 
         run_in_background(self.button, read, lambda result: self._show_count(*result),
                           on_error=lambda exc: self.button.setToolTip(

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QToolBar
 
 from app.i18n import _
 from app.permissions import Perm
-from app.services import outbox
+from app.services.outbox import FAILED, NO_EMAIL, PENDING
 from ui.common import named
 from ui.windows.registry import resolve
 
@@ -101,7 +101,7 @@ class QueueActionsBar(QToolBar):
     def _show_mail_state(self) -> None:
         """Whether the messages can go out at all: no server set means they wait."""
         try:
-            configured = outbox.is_configured(self.main.session.db)
+            configured = self.main.session.call("outbox.is_configured")
         except Exception:  # noqa: BLE001 — the label is only a hint
             return
         if configured:
@@ -134,7 +134,7 @@ class QueueActionsBar(QToolBar):
         message = row if entity == "customer_message" else None
         for act in self.outbox_actions[:2]:
             act.setEnabled(message is not None and getattr(message, "status", None) in
-                           (outbox.FAILED, outbox.NO_EMAIL, outbox.PENDING))
+                           (FAILED, NO_EMAIL, PENDING))
 
     # -- doing ---------------------------------------------------------------------------------------
     def _run(self, action: Callable) -> None:
@@ -151,10 +151,8 @@ class QueueActionsBar(QToolBar):
         row = self._row()
         if row is None:
             return
-        from app.services import tasks
-
         try:
-            t = tasks.get_task(self.main.session.db, self.main.session.actor, row.id)
+            t = self.main.session.call("tasks.get", row.id)
         except Exception as exc:
             from ui.common import report_error
 

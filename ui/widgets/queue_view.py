@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
 from app.i18n import _, fmt_decimal, ngettext
-from app.queries import reader
 from app.queries.paging import Queue
 from ui.background import run_in_background
 from ui.common import named
@@ -39,11 +38,17 @@ class QueueView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         self.filter_boxes: dict[str, QComboBox] = {}
-        options = reader.filter_options(session.db, session.actor, queue.name) if queue.filters else {}
+        # the filters' choices and the first page in one call (one round trip to a server)
+        self._first_page, opening_error = None, None
+        try:
+            opening = session.call("queues.open", queue.name, self.model.request())
+            options, self._first_page = opening.options, opening.page
+        except Exception as exc:  # server unreachable, permission changed…: shown once built
+            options, opening_error = {}, exc
         for f in queue.filters:
             box = named(QComboBox(), f"queue_filter_{f.key}", _(f.title))
             box.addItem(_("{title}: all").format(title=_(f.title)), None)
-            for value, label in options[f.key]:
+            for value, label in options.get(f.key, ()):
                 box.addItem(_(label), value)
             box.currentIndexChanged.connect(
                 lambda _i, key=f.key, b=box: self._apply(lambda: self.model.set_filter(key, b.currentData())))
@@ -95,10 +100,16 @@ class QueueView(QWidget):
         self.model.modelReset.connect(lambda: None if self._fitted else self._fit_columns())
         self.model.rowsInserted.connect(lambda *_a: None if self._fitted else self._fit_columns())
         self.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self._save_header())
+        if opening_error is not None:
+            self.model.failed(opening_error)
 
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
-        self._apply(lambda: self.model.reload(keep_loaded=False))
+        first, self._first_page = self._first_page, None
+        if first is not None:   # read with the filters' choices when the view was made
+            self._apply(lambda: self.model.show_page(first))
+        else:
+            self._apply(lambda: self.model.reload(keep_loaded=False))
 
     def refresh(self) -> None:
         """Read again (another desktop changed something), keeping the selected row."""
@@ -138,12 +149,12 @@ class QueueView(QWidget):
         self._count_generation += 1
         generation = self._count_generation
         request = self.model.request()
-        name, db, actor = self.queue.name, self.session.db, self.session.actor
+        name, session = self.queue.name, self.session
         if self.model.exhausted:
             self._show_count(self.model.rowCount(), generation)
             return
         self.count_label.setText(_("counting…"))
-        run_in_background(self, lambda p: reader.queue_count(db, actor, name, request),
+        run_in_background(self, lambda p: session.call("queues.count", name, request),
                           lambda n: self._show_count(n, generation),
                           on_error=lambda exc: self.count_label.setText(""), show_progress=False)
 

@@ -8,9 +8,8 @@ from app.activity_labels import action_label, describe_change
 from app.entities import ENTITY_LABELS
 from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Role
-from app.queries import reader
 from app.queries.queues import QUEUES
-from app.services import activity
+from app.services.activity import ActivityLine
 from ui.common import named
 from ui.format import row_cell_text
 from ui.session import Session
@@ -29,7 +28,7 @@ class ActivityTimeline(QTreeWidget):
         self.setColumnWidth(2, 130)
         self.setColumnWidth(3, 320)
 
-    def show_lines(self, lines: list[activity.ActivityLine]) -> None:
+    def show_lines(self, lines: list[ActivityLine]) -> None:
         self.clear()
         for line in lines:
             try:
@@ -50,14 +49,15 @@ class GenericDetail(QDialog):
         self.setWindowTitle(_("Details — {entity} {id}").format(
             entity=_(ENTITY_LABELS.get(entity, entity)), id=entity_id))
         queue = QUEUES[queue_name]
-        row = reader.queue_row(session.db, session.actor, queue_name, entity_id)
+        record = session.call("queues.record", queue_name, entity, entity_id)   # row + history, one call
+        row = record.row
         form = QFormLayout()
         for col in queue.columns:
             value = named(QLabel(row_cell_text(col, row)), f"detail_{col.key}")
             value.setWordWrap(True)
             form.addRow(_(col.title), value)
         timeline = ActivityTimeline()
-        timeline.show_lines(activity.history(session.db, session.actor, entity, entity_id))
+        timeline.show_lines(record.history or [])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         named(close.button(QDialogButtonBox.StandardButton.Close), "detail_close").setText(_("Close"))
         close.rejected.connect(self.reject)
