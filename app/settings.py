@@ -139,6 +139,12 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "GHN = https://donhang.ghn.vn/?order_code={code}; GHTK = https://i.ghtk.vn/{code}; "
             "Viettel Post = https://viettelpost.com.vn/tra-cuu-hanh-trinh-don/?code={code}",
             maximum=1000, required=False, check=_tracking_links),
+    Setting("shipments.seal_tolerance_kg", G_WAREHOUSE,
+            N_("A sealed sack may weigh this much more or less on arrival (kg)"), D, D("0.5"),
+            minimum=D(0), maximum=D(100)),
+    Setting("shipments.seal_tolerance_percent", G_WAREHOUSE,
+            N_("… or this share of its sealed weight, whichever is larger (%)"), D, D("1"),
+            minimum=D(0), maximum=D(50)),
     Setting("warehouse.lost_parcel_days", G_WAREHOUSE,
             N_("Days before an expected parcel counts as lost"), int, 10, minimum=1, maximum=120),
     Setting("warehouse.volumetric_divisor", G_WAREHOUSE, N_("Volumetric divisor (cm³ per kg)"), int,
@@ -228,6 +234,7 @@ TASK_DUE_SETTINGS: dict[str, str] = {
     "deliver": "tasks.due_hours.deliver",
     "approve": "tasks.due_hours.approve",
     "other": "tasks.due_hours.other",
+    "carrier_claim": "tasks.due_hours.carrier_claim",
 }
 
 #: status -> the setting giving the usual hours an order spends in it, until the company's own
@@ -262,6 +269,7 @@ for _setting in (
     _hours("tasks.due_hours.deliver", N_("Hours to deliver goods that are ready"), 48),
     _hours("tasks.due_hours.approve", N_("Hours for a manager to approve"), 24),
     _hours("tasks.due_hours.other", N_("Hours for other tasks given without a due time"), 48),
+    _hours("tasks.due_hours.carrier_claim", N_("Hours to take up a claim against the carrier"), 48),
     Setting("tasks.escalate_after_hours", G_TASKS,
             N_("Tell managers about an overdue task after (hours past due)"), int, 0, minimum=0,
             maximum=720),

@@ -81,3 +81,17 @@ def make_order(db: Database, care: Actor, customer_id: int, kind: str = "purchas
         data = OrderInput(kind, customer_id, wh["VN-HN"], wh["CN-GZ"], tracking_codes=codes or ["YT1234567890123"],
                           goods_description="Quần áo, 2 kiện", services=list(services))
     return create_order(db, care, data)
+
+
+def arrive_sealed(db, actor, raw_code: str):
+    """The receiving warehouse scans a sack's code having read its seal and weighed it as it was
+    sealed (``shipments.arrive_scan`` asks for both before a sack to Vietnam is opened)."""
+    from sqlalchemy import func, select
+
+    from app.models import Shipment
+    from app.services import seals, shipments
+
+    with db.read() as s:
+        sh = s.scalar(select(Shipment).where(Shipment.code == func.upper("".join((raw_code or "").split()))))
+    check = seals.SealCheck(sh.seal_no, sh.gross_weight_kg) if sh is not None and sh.seal_no else None
+    return shipments.arrive_scan(db, actor, raw_code, check)

@@ -7,7 +7,7 @@ from app.models.money import (Bill, CnyLot, CnyLotUse, CommissionAccrual, Discou
 from app.models.orders import (Order, OrderFile, OrderItem, OrderMessage, OrderService, Shop,
                                ShopOrder, StoredFile)
 from app.models.parcels import AlertNote, Parcel, ParcelImport, Stocktake, StocktakeLine
-from app.models.shipments import Shipment, ShipmentParcel
+from app.models.shipments import CarrierClaim, Shipment, ShipmentCustody, ShipmentParcel
 from app.models.deliveries import DeliveryParcel, DeliveryRequest
 from app.models.people import User, UserRole, Warehouse
 from app.models.complaints import (Complaint, ComplaintContact, ComplaintFile, ComplaintLine,
@@ -20,7 +20,7 @@ from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
 
 __all__ = [
-    "CnyLot", "CnyLotUse",
+    "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody",
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",

@@ -41,6 +41,9 @@ class Shipment(Base):
     net_weight_kg: Mapped[Decimal] = mapped_column(Fixed(3), default=Decimal(0))
     gross_weight_kg: Mapped[Decimal | None] = mapped_column(Fixed(3))
     seal_no: Mapped[str] = mapped_column(String(40), default="")
+    #: the seal looked at on arrival: "" (not yet) | ok | held (a claim stopped the receipt) |
+    #: released (a manager let it be received despite the claim)
+    seal_check: Mapped[str] = mapped_column(String(10), default="")
     transport: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     received_count: Mapped[int] = mapped_column(default=0)
@@ -89,3 +92,50 @@ class ShipmentParcel(Base):
 
     __table_args__ = (UniqueConstraint("shipment_id", "parcel_id", name="uq_shipment_parcels_line"),
                       Index("ix_shipment_parcels_parcel", "parcel_id", "id"))
+
+
+class ShipmentCustody(Base):
+    """One hand-over of a sack (sealed, departed, arrived, opened; a refused seal; a release):
+    who, when, and what was seen (the seal's number, the gross weight, a photo)."""
+
+    __tablename__ = "shipment_custody"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(120), default="")
+    seal_no: Mapped[str] = mapped_column(String(40), default="")
+    seal_intact: Mapped[bool | None]
+    gross_weight_kg: Mapped[Decimal | None] = mapped_column(Fixed(3))
+    photo_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("carrier_claims.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_shipment_custody_shipment", "shipment_id", "id"),)
+
+
+class CarrierClaim(Base):
+    """A claim against the freight carrier: a sack arrived with another seal, a broken seal or
+    another weight than it left with. Separate from any compensation to customers."""
+
+    __tablename__ = "carrier_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    #: what was wrong, comma-separated: seal_number, seal_broken, weight
+    reasons: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(12), default="open")   # open | closed
+    sealed_seal_no: Mapped[str] = mapped_column(String(40), default="")
+    found_seal_no: Mapped[str] = mapped_column(String(40), default="")
+    sealed_gross_kg: Mapped[Decimal | None] = mapped_column(Fixed(3))
+    found_gross_kg: Mapped[Decimal | None] = mapped_column(Fixed(3))
+    photo_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    opened_at: Mapped[datetime]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_carrier_claims_open", "status", "id"),)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from app.db import Database
 from app.errors import DomainError
 from app.permissions import Actor, Role
-from app.services import activity, deliveries, delays, outbox, parcel_imports, shipments, tasks, users
+from app.services import activity, deliveries, delays, outbox, parcel_imports, seals, shipments, tasks, users
 from app.services import settings as settings_service
 from app.services.activity import ActivityLine
 from app.services.scanning import Outcome, ScanResult
@@ -100,9 +100,11 @@ def shipment_receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code
     return ShipmentScan(r, _shipment_after(db, actor, shipment_id))
 
 
-def shipment_arrive_scan(db: Database, actor: Actor, raw_code: str) -> ShipmentScan:
-    """The sack's code scanned at the receiving station: the shipment arrives and is shown."""
-    r = shipments.arrive_scan(db, actor, raw_code)
+def shipment_arrive_scan(db: Database, actor: Actor, raw_code: str,
+                         seal: seals.SealCheck | None = None) -> ShipmentScan:
+    """The sack's code scanned at the receiving station (with its seal as read and its gross
+    weight, once asked for): the shipment arrives and is shown."""
+    r = shipments.arrive_scan(db, actor, raw_code, seal)
     sid = r.facts.get("shipment_id") if r.outcome is Outcome.SHIPMENT and r.facts else None
     return ShipmentScan(r, _shipment_after(db, actor, sid))
 

@@ -44,6 +44,7 @@ class Outcome(StrEnum):
     WRONG = "wrong"                  # refused by a rule (other destination, not received yet…)
     REFUSED = "refused"              # not a plausible tracking code
     SHIPMENT = "shipment"            # a shipment's code was scanned: it is now the one received
+    CHECK_SEAL = "check_seal"        # a sack arrived: type its seal and weigh it before receiving
 
 
 #: outcome -> how the station shows and sounds it
@@ -51,7 +52,7 @@ TONE = {
     Outcome.RECEIVED: "ok", Outcome.PACKED: "ok", Outcome.FOUND: "ok", Outcome.SHIPMENT: "ok",
     Outcome.ALREADY: "again", Outcome.OWNERLESS: "unknown",
     Outcome.EXCESS: "warn", Outcome.EXTRA: "warn", Outcome.WEIGHT_WARNING: "warn",
-    Outcome.UNWEIGHED: "warn",
+    Outcome.UNWEIGHED: "warn", Outcome.CHECK_SEAL: "warn",
     Outcome.ALERT: "alert", Outcome.WRONG: "error", Outcome.REFUSED: "error",
 }
 

@@ -20,6 +20,7 @@ from app.errors import DomainError, NotFound, UnweighedParcels, ValidationFailed
 from app.i18n import Lazy, Message, N_, _
 from app.models import Customer, Order, Parcel, Shipment, ShipmentParcel, User, Warehouse
 from app.permissions import Actor, Perm, Role, require
+from app.services import seals
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
@@ -279,6 +280,7 @@ def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg:
         if unweighed:
             after["unweighed"] = len(unweighed)
         record(tx, actor, "shipment", sh.id, "seal", {"status": SH.OPEN.value}, after)
+        seals.custody(tx, actor, sh, "sealed", seal_no=seal, intact=True, gross=gross)
 
 
 def reopen_shipment(db: Database, actor: Actor, shipment_id: int, reason: str) -> None:
@@ -322,6 +324,7 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
                       {"status": p.status, "shipment": sh.code})
         record(tx, actor, "shipment", sh.id, "depart", {"status": SH.SEALED.value},
                {"status": sh.status, "parcels": len(rows)})
+        seals.custody(tx, actor, sh, "departed", seal_no=sh.seal_no, gross=sh.gross_weight_kg)
         if direction is Direction.TO_CN:
             close_tasks(tx, actor, "shipment", sh.id, {TaskKind.RETURN_TO_CHINA})
         tx.flush()
@@ -347,9 +350,14 @@ def looks_like_shipment(raw_code: str) -> bool:
     return len(code) == 9 and code[:2] in ("BH", "HT") and code[2:].isdigit()
 
 
-def arrive_scan(db: Database, actor: Actor, raw_code: str) -> ScanResult:
+def arrive_scan(db: Database, actor: Actor, raw_code: str, seal: seals.SealCheck | None = None) -> ScanResult:
     """The receiving warehouse scans a shipment's code: it is marked arrived (first scan) and
-    becomes the shipment whose parcels are scanned next."""
+    becomes the shipment whose parcels are scanned next.
+
+    A sack coming to Vietnam is not received unseen: without ``seal`` (the seal's number as read
+    and the gross weight as weighed) the answer is ``CHECK_SEAL`` and nothing changes; a seal or
+    a weight that does not match keeps the shipment out, with the evidence and a claim against
+    the carrier (``seals.check_on_arrival``), until a manager releases it."""
     code = "".join((raw_code or "").split()).upper()
     with db.transaction() as tx:
         sh = tx.scalar(select(Shipment).where(Shipment.code == code).with_for_update())
@@ -358,10 +366,28 @@ def arrive_scan(db: Database, actor: Actor, raw_code: str) -> ScanResult:
             return ScanResult(Outcome.WRONG, code, _("Unknown shipment {code}").format(code=code),
                               _("No shipment has this code; check the label on the sack."))
         _require_side(actor, sh, packing=False)
+        if sh.status == SH.DEPARTED and sh.direction == Direction.TO_VN.value and sh.seal_check not in ("ok", "released"):
+            if sh.seal_check == "held":
+                return ScanResult(Outcome.WRONG, code, _("Shipment {code} is held: its seal did not match").format(
+                    code=sh.code), _("A manager must release it (the claim against the carrier stays open)."),
+                    facts={**_facts(sh), "shipment_id": sh.id})
+            if seal is None:
+                return ScanResult(Outcome.CHECK_SEAL, code, _("Check the seal of {code}").format(code=sh.code),
+                                  _("Type the number on the seal and weigh the sack before opening it."),
+                                  facts={**_facts(sh), "shipment_id": sh.id})
+            claim = seals.check_on_arrival(tx, actor, sh, seal)
+            if claim is not None:
+                return ScanResult(Outcome.WRONG, code, _("Do not open {code}: receipt stopped").format(code=sh.code),
+                                  _("{reasons}. The evidence is kept and claim {claim} against the carrier is "
+                                    "open; a manager decides whether to receive it.").format(
+                                      reasons=", ".join(_(seals.REASON_LABELS[r]) for r in claim.reasons.split(",")),
+                                      claim=claim.code).capitalize(),
+                                  facts={**_facts(sh), "shipment_id": sh.id, "claim": claim.code})
         if sh.status == SH.DEPARTED:
             SHIPMENT_FLOW.apply(sh, "arrive", actor)
             sh.arrived_at = sh.updated_at = now(tx)
             record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
+            seals.custody(tx, actor, sh, "opened", seal_no=sh.seal_no)
             for team in sorted(RECEIVERS[Direction(sh.direction)]):
                 open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
                           Message(N_("Receive shipment {code} into the warehouse: {n} parcels"),

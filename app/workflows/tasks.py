@@ -36,6 +36,7 @@ class TaskKind(StrEnum):
     DELIVER = "deliver"                            # giao hàng
     RETURN_TO_CHINA = "return_to_china"            # trả hàng về Trung Quốc (a complaint)
     SELLER_COMPLAINT = "seller_complaint"          # khiếu nại người bán
+    CARRIER_CLAIM = "carrier_claim"                # khiếu nại nhà vận chuyển (seal, weight)
     APPROVE = "approve"                            # duyệt (manager)
     OTHER = "other"
 
@@ -56,6 +57,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.DELIVER: N_("Deliver"),
     TaskKind.RETURN_TO_CHINA: N_("Pack a return to China"),
     TaskKind.SELLER_COMPLAINT: N_("Complaint to a seller"),
+    TaskKind.CARRIER_CLAIM: N_("Claim against the carrier"),
     TaskKind.APPROVE: N_("Approve"),
     TaskKind.OTHER: N_("Other"),
 }

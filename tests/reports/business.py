@@ -30,7 +30,7 @@ from app.services import billing, ledger, orders, parcels, purchasing, rates, sh
 from app.services import settings as settings_service
 from app.services.scanning import Measurements, Outcome
 from app.workflows.orders import OrderKind, OrderStatus as S
-from tests.factories import make_customer, make_user, make_warehouses
+from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 
 #: the company is in Hanoi: reports count days from local midnight (UTC+7)
 HANOI = 7 * 60
@@ -376,7 +376,7 @@ def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, e
             yield from _leave(w, rng, oid, exit_, care)
         return
     yield hours(rng, 48, 96) + (timedelta(days=rng.uniform(10, 20)) if slow else timedelta(0))
-    _check(shipments.arrive_scan(db, biz.forwarder_vn, shipment_code), Outcome.SHIPMENT)
+    _check(arrive_sealed(db, biz.forwarder_vn, shipment_code), Outcome.SHIPMENT)
     for code in codes:
         with db.read() as s:
             china = s.scalar(select(Parcel.weight_kg).where(Parcel.tracking_code == code))

@@ -9,7 +9,7 @@ from app.errors import PermissionDenied
 from app.reports import Period
 from app.reports.reader import open_report, reports_for
 from app.services import complaints, orders, purchasing
-from tests.factories import item, make_customer, make_order
+from tests.factories import arrive_sealed, item, make_customer, make_order
 from tests.money_helpers import accounts, fund
 from tests.services.warehouse_helpers import make_staff, purchase_order
 
@@ -86,7 +86,7 @@ def test_the_complaint_rate_counts_complaints_per_hundred_delivered_orders(db, s
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, D("5"), "H9")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in codes:
         shipments.receive_scan(db, st.vn, sid, c, D("1.5"))
     shipments.close_shipment(db, st.vn, sid)

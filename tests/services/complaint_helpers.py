@@ -14,6 +14,7 @@ from app.money import VND, Money
 from app.services import deliveries, ledger, parcels, shipments
 from app.services.deliveries import DeliveryInput
 from tests.services.warehouse_helpers import Staff, kg, purchase_order
+from tests.factories import arrive_sealed
 
 _codes = iter(range(10_000_000, 99_999_999))
 
@@ -33,7 +34,7 @@ def in_vietnam(db: Database, st: Staff, n_parcels: int = 1, customer_id: int | N
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, Decimal("2") * n_parcels, "S1")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in codes:
         shipments.receive_scan(db, st.vn, sid, c, Decimal("1.2"))
     shipments.close_shipment(db, st.vn, sid)

@@ -10,7 +10,7 @@ from app.models import ActivityEvent, CustomerMessage, Order
 from app.money import VND, Money
 from app.services import deliveries, delays, feedback, parcels, shipments
 from app.services.deliveries import DeliveryInput
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import consignment_order, kg, make_staff, order_status
 
 CODE = "SF6000000001"
@@ -53,7 +53,7 @@ def test_a_late_order_shipped_and_delivered_by_the_warehouses_loses_its_flag_and
     assert o.forecast_deliver_at == clock.now() + timedelta(hours=96 + 24 + 24)
 
     # Vietnam: received, then delivered with a signed slip
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     shipments.receive_scan(db, st.vn, sid, CODE, Decimal("2.0"))
     shipments.close_shipment(db, st.vn, sid)
     ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])

@@ -11,7 +11,7 @@ from app.money import VND, Money
 from app.services import alerts, deliveries, parcels, shipments
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import Outcome
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import consignment_order, kg, make_staff, order_status, parcel
 
 
@@ -30,7 +30,7 @@ def _in_hanoi(db, st, orders_codes, customer_id):
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, Decimal(len(codes) * 2), "H1")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in codes:
         shipments.receive_scan(db, st.vn, sid, c, Decimal("1.5"))
     shipments.close_shipment(db, st.vn, sid)

@@ -9,7 +9,7 @@ from app.errors import DomainError, PermissionDenied, TransitionRefused, Validat
 from app.models import ActivityEvent, CustomerMessage, Parcel, Task
 from app.services import alerts, parcels, shipments
 from app.services.scanning import Outcome
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import (consignment_order, kg, make_staff, order_status,
                                               parcel, purchase_order)
 
@@ -58,7 +58,7 @@ def test_a_shipment_packed_sealed_sent_and_partly_received_is_reconciled(db, st)
     # Vietnam: scan the shipment, then its parcels
     with pytest.raises(PermissionDenied):
         shipments.arrive_scan(db, st.cn, view.code)
-    r = shipments.arrive_scan(db, st.vn, view.code.lower())
+    r = arrive_sealed(db, st.vn, view.code.lower())
     assert r.outcome == Outcome.SHIPMENT and r.facts["shipment_id"] == sid
     r = shipments.receive_scan(db, st.vn, sid, "SF1000000001", Decimal("2.1"))
     assert r.outcome == Outcome.RECEIVED and r.shelf.startswith("HN-")
@@ -163,7 +163,7 @@ def test_goods_a_complaint_sends_back_travel_to_china_with_the_same_scans(db, st
         shipments.pack_scan(db, st.cn, sid, code)
     shipments.seal_shipment(db, st.cn, sid, Decimal("4.2"), "B7")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for code in ("SF1400000001", "SF1400000002"):
         shipments.receive_scan(db, st.vn, sid, code, Decimal("2.0"))
     shipments.close_shipment(db, st.vn, sid)
@@ -179,7 +179,7 @@ def test_goods_a_complaint_sends_back_travel_to_china_with_the_same_scans(db, st
     shipments.seal_shipment(db, st.store, back, Decimal("2.2"), "R-1")
     shipments.depart_shipment(db, st.store, back)
     with pytest.raises(PermissionDenied):
-        shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, back).code)
+        arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, back).code)
     shipments.arrive_scan(db, st.cn, shipments.get_shipment(db, st.cn, back).code)
     r = shipments.receive_scan(db, st.cn, back, "SF1400000002", Decimal("2.0"))
     assert r.outcome == Outcome.RECEIVED

@@ -11,7 +11,7 @@ from app.money import VND, Money
 from app.services import customers, deliveries, parcels, settings as settings_service, shipments
 from app.services.deliveries import DeliveryInput
 from app.permissions import Role
-from tests.factories import make_customer, make_user
+from tests.factories import arrive_sealed, make_customer, make_user
 from tests.services.warehouse_helpers import consignment_order, kg, make_staff
 
 
@@ -45,7 +45,7 @@ def _to_hanoi(db, st, code, on_the_way=None):
     shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H1")
     shipments.depart_shipment(db, st.cn, sid)
     (on_the_way or (lambda _sid, _arrived: None))(sid, False)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     (on_the_way or (lambda _sid, _arrived: None))(sid, True)
     shipments.receive_scan(db, st.vn, sid, code, Decimal("1.5"))
     shipments.close_shipment(db, st.vn, sid)

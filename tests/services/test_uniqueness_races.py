@@ -25,7 +25,7 @@ from app.services import (auth, customers, fee_policies, files, ledger, orders, 
                           wallets)
 from app.services import settings as settings_service
 from app.workflows.tasks import TaskKind
-from tests.factories import PASSWORD, item, make_customer, make_order, make_user, make_warehouses
+from tests.factories import arrive_sealed, PASSWORD, item, make_customer, make_order, make_user, make_warehouses
 from tests.money_helpers import accounts, set_rates
 
 pytestmark = pytest.mark.fault
@@ -400,7 +400,7 @@ def test_an_unknown_code_scanned_from_four_arrived_shipments_at_once_becomes_one
         shipments.pack_scan(db, st.cn, sid, code)
         shipments.seal_shipment(db, st.cn, sid, D("1.5"), f"S-{i}")
         shipments.depart_shipment(db, st.cn, sid)
-        shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.cn, sid).code)
+        arrive_sealed(db, st.vn, shipments.get_shipment(db, st.cn, sid).code)
         arrived.append(sid)
     results, errors = race(db, lambda i, d: shipments.receive_scan(d, st.vn, arrived[i], "JT9100000000001"),
                            before_insert_into="parcels", n=4)

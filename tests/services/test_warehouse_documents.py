@@ -10,7 +10,7 @@ from app.services import deliveries, parcels, shipments
 from app.services.deliveries import DeliveryInput
 from app.services.scanning import Measurements
 from tests.documents.conftest import pdf_fonts, pdf_pages
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import consignment_order, make_staff
 
 CODES = ["SF1411223344556", "JT3100998877665", "ZT7530012345678"]
@@ -51,7 +51,7 @@ def test_the_manifest_lists_every_parcel_and_after_arrival_what_happened_to_each
     text = "\n".join(pdf_pages(shipments.write_manifest(db, st.cn, sid, tmp_path / "m.pdf")))
     assert code in text and "GZ-778899" in text and "凭祥口岸" in text and "Kho Quảng Châu" in text
     assert all(c in text for c in CODES) and "Trần Văn" in text
-    shipments.arrive_scan(db, st.vn, code)
+    arrive_sealed(db, st.vn, code)
     shipments.receive_scan(db, st.vn, sid, CODES[0], Decimal("1.3"))
     shipments.close_shipment(db, st.vn, sid)
     text = "\n".join(pdf_pages(shipments.write_manifest(db, st.vn, sid, tmp_path / "m2.pdf")))
@@ -67,7 +67,7 @@ def test_the_manifest_lists_every_parcel_and_after_arrival_what_happened_to_each
 
 def test_the_delivery_note_has_the_slip_then_a_label_per_box(shipped, tmp_path):
     db, st, cid, sid = shipped
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in CODES:
         shipments.receive_scan(db, st.vn, sid, c)
     shipments.close_shipment(db, st.vn, sid)

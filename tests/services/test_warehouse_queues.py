@@ -11,7 +11,7 @@ from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from app.services import deliveries, parcels, shipments, stocktakes
 from app.services.deliveries import DeliveryInput
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import consignment_order, kg, make_staff
 
 WAREHOUSE_QUEUES = {
@@ -45,7 +45,7 @@ def world(db):
     shipments.pack_scan(db, st.cn, sid, "SF4000000002")
     shipments.seal_shipment(db, st.cn, sid, Decimal("2.5"), "Q1")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     shipments.receive_scan(db, st.vn, sid, "SF4000000001", Decimal("1.1"))
     shipments.receive_scan(db, st.vn, sid, "SF4000000002", Decimal("1.1"))
     shipments.close_shipment(db, st.vn, sid)

@@ -11,7 +11,7 @@ from app.models import CustomerMessage
 from app.services import deliveries, parcels, shipments
 from app.services.deliveries import DeliveryInput
 from app.tracking import parse_link_templates, tracking_link
-from tests.factories import make_customer
+from tests.factories import arrive_sealed, make_customer
 from tests.services.warehouse_helpers import consignment_order, kg, make_staff
 
 
@@ -36,7 +36,7 @@ def test_the_customer_is_told_where_the_goods_are_at_each_leg(db, st):
     code = shipments.get_shipment(db, st.cn, sid).code
     shipped = _messages(db, "order_shipped")[0].body
     assert code in shipped and "Xe 29C-123.45" in shipped and "{" not in shipped
-    shipments.arrive_scan(db, st.vn, code)
+    arrive_sealed(db, st.vn, code)
     shipments.receive_scan(db, st.vn, sid, "SF8100000001", Decimal("1.5"))
     shipments.close_shipment(db, st.vn, sid)
     arrived = _messages(db, "order_arrived")[0].body

@@ -12,7 +12,7 @@ from app.models import Order, Parcel, ShopOrder
 from app.permissions import SYSTEM_ACTOR, Actor, Role
 from app.services import orders, purchasing
 from app.services.scanning import Measurements
-from tests.factories import item, make_customer, make_order, make_user, make_warehouses
+from tests.factories import arrive_sealed, item, make_customer, make_order, make_user, make_warehouses
 from tests.money_helpers import accounts, fund
 
 
@@ -95,7 +95,7 @@ def carried_and_billed(db: Database, st: Staff, oid: int, code: str, cn_kg: str,
     shipments.seal_shipment(db, st.cn, sid, Decimal(cn_kg) + Decimal("0.2"), f"S{oid}")
     shipments.depart_shipment(db, st.cn, sid)
     with db.read() as s:
-        shipments.arrive_scan(db, st.vn, s.get(Shipment, sid).code)
+        arrive_sealed(db, st.vn, s.get(Shipment, sid).code)
     shipments.receive_scan(db, st.vn, sid, code, Decimal(vn_kg))
     billing.issue_billing_notice(db, st.accountant, oid, billing.measured_packages(db, st.accountant, oid))
 

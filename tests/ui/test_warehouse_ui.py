@@ -15,7 +15,7 @@ from app.models import ActivityEvent, Parcel
 from app.permissions import Role
 from app.services import alerts, parcels, shipments
 from app.services.scanning import Outcome
-from tests.factories import make_customer, make_user, make_warehouses
+from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 from tests.services.warehouse_helpers import consignment_order, make_staff, purchase_order
 from tests.ui.conftest import type_text
 
@@ -341,7 +341,7 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, Decimal("1"), "D1")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in ("SF9920000001", "SF9920000002"):
         shipments.receive_scan(db, st.vn, sid, c)
     shipments.close_shipment(db, st.vn, sid)

@@ -15,7 +15,7 @@ from app.models import Parcel, Task
 from app.permissions import Role
 from app.services import parcels, shipments
 from app.services.scanning import Measurements, Outcome
-from tests.factories import make_customer, make_user, make_warehouses
+from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 from tests.services.warehouse_helpers import consignment_order, make_staff, order_status
 from tests.ui.conftest import type_text
 
@@ -182,7 +182,7 @@ def test_a_delivery_is_created_its_note_printed_and_signed_through_the_server(qt
         shipments.pack_scan(db, st.cn, sid, c)
     shipments.seal_shipment(db, st.cn, sid, Decimal("1"), "D1")
     shipments.depart_shipment(db, st.cn, sid)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in ("SF9720000001", "SF9720000002"):
         shipments.receive_scan(db, st.vn, sid, c)
     shipments.close_shipment(db, st.vn, sid)
