@@ -320,3 +320,14 @@ def shop_review(db: Database, actor: Actor, shop_id: int) -> ShopReview:
         ctx = ReportContext(actor, Period(today - timedelta(days=days - 1), today), {}, end, db.kind, values)
         k = kpi_row(s, ctx, shop_id)
         return ShopReview(shop.id, shop.name, days, k, shop_review_flags(k, review_thresholds_from_settings(get)))
+
+
+def shop_order_review(db: Database, actor: Actor, shop_order_id: int) -> ShopReview:
+    """``shop_review`` of the shop a shop order buys from (the ordering screen's banner)."""
+    from app.models import ShopOrder
+
+    with db.read() as s:
+        shop_id = s.scalar(select(ShopOrder.shop_id).where(ShopOrder.id == shop_order_id))
+    if shop_id is None:
+        raise NotFound(what=Lazy(N_("The shop order")))
+    return shop_review(db, actor, shop_id)

@@ -14,3 +14,4 @@ def declare(add) -> None:
     add("remedies.suggest_for_complaint", remedies.suggest_for_complaint)
     add("remedies.vouchers_of_customer", remedies.vouchers_of_customer)
     add("remedies.shop_review", remedies.shop_review)
+    add("remedies.shop_order_review", remedies.shop_order_review)
