@@ -461,6 +461,7 @@ def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
     require(actor, Perm.VIEW_CUSTOMERS)
     with db.read() as s:
         return dict(s.execute(select(CustomerMessage.status, func.count())
+                              .where(CustomerMessage.customer_id.isnot(None))   # not staff e-mail copies
                               .group_by(CustomerMessage.status)).all())
 
 

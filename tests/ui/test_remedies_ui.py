@@ -211,3 +211,30 @@ def test_an_administrator_sets_email_copies_in_the_user_dialog(qtbot, sqlite_db,
     assert _email_notices(db, st.ordering.user_id)
     users.setCurrentRow(row)
     assert dialog.findChild(QCheckBox, "user_email_notices").isChecked()
+
+
+def test_the_customer_window_shows_the_priority_shipping_voucher_the_customer_holds(qtbot, sqlite_db, world,
+                                                                                   open_main):
+    from app.services import remedies
+    from tests.services.test_remedies import _give_voucher
+    from ui.screens.customers import CustomerWindow
+
+    db, st = sqlite_db, world
+    customer, complaint_order = _give_voucher(db, st)
+    (voucher,) = remedies.vouchers_of_customer(db, st.care, customer)
+    main = open_main(db, st.usernames[st.care.user_id])
+    window = CustomerWindow(main.session, customer, main)
+    qtbot.addWidget(window)
+    window.show()
+    line = window.findChild(QLabel, "customer_priority_vouchers")
+    assert line.isVisible() and voucher.complaint_code in line.text()
+    other = CustomerWindow(main.session, make_customer_for(db, st), main)
+    qtbot.addWidget(other)
+    other.show()
+    assert not other.findChild(QLabel, "customer_priority_vouchers").isVisible()
+
+
+def make_customer_for(db, st):
+    from tests.factories import make_customer
+
+    return make_customer(db, st.care, name="Trần Văn Bình", phone="0987 654 321", email="binh@example.com")

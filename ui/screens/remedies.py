@@ -178,6 +178,37 @@ class ShopReviewBanner(QLabel):
         self.setVisible(self.review.flagged)
 
 
+# -- the customer window's vouchers -----------------------------------------------------------------------
+
+class VoucherLine(QLabel):
+    """"Priority shipping on the next order" vouchers the customer holds, and the last one used."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__("")
+        named(self, "customer_priority_vouchers", _("Priority shipping vouchers"))
+        self.session = session
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_customer(self, customer_id: int) -> None:
+        try:
+            vouchers = self.session.call("remedies.vouchers_of_customer", customer_id)
+        except DomainError:
+            self.hide()
+            return
+        held = [v for v in vouchers if not v.used_order_code]
+        used = [v for v in vouchers if v.used_order_code]
+        parts = []
+        if held:
+            parts.append(_("Holds {n} priority shipping voucher(s) for the next order (from {complaints}).").format(
+                n=len(held), complaints=", ".join(v.complaint_code for v in held if v.complaint_code) or "—"))
+        if used:
+            parts.append(_("Last used on order {code}, {when}.").format(code=used[-1].used_order_code,
+                                                                       when=fmt_datetime(used[-1].used_at)))
+        self.setText(" ".join(parts))
+        self.setVisible(bool(parts))
+
+
 # -- e-mail copies of notices ---------------------------------------------------------------------------
 
 class EmailNoticesBox(QCheckBox):
