@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -16,17 +15,16 @@ from app.clock import local_day
 from app.db import Database
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.fees import to_vnd
-from app.i18n import Lazy, N_, Message, _, render_stored
-from app.models import ActivityEvent, Complaint, Customer, CustomerMessage, Order, OrderMoney, Shop, User
+from app.i18n import Lazy, N_, _, render_stored
+from app.models import ActivityEvent, Complaint, Customer, CustomerMessage, Order, Shop, User
 from app.models.remedies import PriorityVoucher
-from app.money import VND, Money
 from app.permissions import Actor, Perm, require
 from app.remedies import (IssueFacts, ReviewFlag, ShopKpis, Suggestion, complaint_history_days,
                           compensation_rules_from_settings, review_days, review_thresholds_from_settings,
                           shop_review_flags, suggest_remedies)
 from app.services import settings as settings_service
 from app.services.activity import now, record
-from app.services.notifications import notify_customer, notify_staff
+from app.services.notifications import notify_customer
 from app.text import clean
 
 #: the longest reason for a changed committed date (it goes to the customer)
@@ -188,7 +186,6 @@ def suggest_for_complaint(db: Database, actor: Actor, complaint_id: int) -> Sugg
     with db.read() as s:
         get = lambda key: settings_service.get(s, key)   # noqa: E731
         order = s.get(Order, view.order_id)
-        om = s.get(OrderMoney, order.id)
         at = s.get(Complaint, complaint_id).opened_at
         delivered = _delivered_at(s, order.id)
         late = days_late(order.committed_deliver_by, min(delivered, at) if delivered else at)
@@ -202,7 +199,6 @@ def suggest_for_complaint(db: Database, actor: Actor, complaint_id: int) -> Sugg
             order_value = to_vnd(order.goods_cny, rate)
         items_value = to_vnd(view.items_value_cny, rate) if rate and not view.items_value_cny.is_zero() else None
         rules = compensation_rules_from_settings(get)
-        del om
     return suggest_remedies(IssueFacts(view.kind, late, order_value, items_value, int(earlier)), rules)
 
 

@@ -16,7 +16,7 @@ from app.money import VND, Money
 from app.permissions import Role
 from app.reports import Period
 from app.reports.reader import open_report
-from app.services import billing, complaints, outbox, remedies
+from app.services import complaints, outbox, remedies
 from app.services import settings as settings_service
 from app.services.complaints import ComplaintInput, LineInput, RemedyInput
 from app.services.notifications import notify_staff
