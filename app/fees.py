@@ -381,6 +381,9 @@ class OrderFacts:
     vip_service_discount: Decimal = ZERO      # the VIP level's discount on the purchasing fee
     discount: DiscountRule | None = None
     deliver: bool = True                      # delivered by us in Vietnam (not picked up)
+    #: the customer's "priority shipping on the next order" voucher (a complaint's remedy) is used
+    #: on this order: it goes by the express line at the normal line's price
+    priority_voucher: bool = False
 
 
 @dataclass(frozen=True)
@@ -512,6 +515,25 @@ def freight_fee(tariff: Tariff, packages: Iterable[Package], line: str, destinat
         route=route_name, kg=fmt_decimal(total_kg), parts="; ".join(parts),
         price=fmt_money(vnd(tier.price_vnd)), from_kg=fmt_decimal(tier.from_kg), fee=fmt_money(amount))
     return FeeLine("freight", amount, text, amount, cost=cost)
+
+
+def priority_freight_fee(tariff: Tariff, packages: Iterable[Package], destination: str) -> FeeLine:
+    """A "priority shipping on the next order" voucher: the goods go by the express line (its
+    cost is the company's) and the customer pays what the normal line would have charged."""
+    packages = tuple(packages)
+    express = tariff.route("express", destination)
+    normal = freight_fee(tariff, packages, "normal", destination)
+    if express is None or normal.amount is None:
+        return replace(normal, explanation=normal.explanation + "; " + _(
+            "priority shipping voucher: no express line to {destination}").format(destination=destination))
+    fast = freight_fee(tariff, packages, "express", destination)
+    waived = fast.amount - normal.amount if fast.amount is not None and fast.amount > normal.amount else vnd(ZERO)
+    text = _("Priority shipping voucher: sent by the express line, charged at the normal line's price. "
+             "{normal}").format(normal=normal.explanation)
+    if not waived.is_zero():
+        text += "; " + _("express would cost {fast}, {waived} waived").format(
+            fast=fmt_money(fast.amount), waived=fmt_money(waived))
+    return FeeLine("freight", normal.amount, text, normal.amount, cost=fast.cost)
 
 
 def tally_fee(tariff: Tariff, items: Iterable[ItemFact]) -> FeeLine:
@@ -658,8 +680,12 @@ def quote(tariff: Tariff, facts: OrderFacts, stage: str = "all") -> FeeQuote:
     if stage in ("billing", "all"):
         packages = facts.packages
         line = next((LINE_BY_SERVICE[s] for s in sorted(facts.services) if s in LINE_BY_SERVICE), "normal")
-        lines.append(freight_fee(tariff, packages, line, facts.destination) if packages
-                     else FeeLine("freight", None, waiting))
+        if facts.priority_voucher:
+            lines.append(priority_freight_fee(tariff, packages, facts.destination) if packages
+                         else FeeLine("freight", None, waiting + "; " + _("priority shipping voucher")))
+        else:
+            lines.append(freight_fee(tariff, packages, line, facts.destination) if packages
+                         else FeeLine("freight", None, waiting))
         if "inspection" in facts.services:
             lines.append(tally_fee(tariff, facts.items))
         for code, fn in (("special_packaging", crate_fee), ("bubble_wrapping", bubble_fee)):

@@ -326,3 +326,46 @@ for _setting in (
 ):
     SETTINGS[_setting.key] = _setting
 del _setting
+
+
+# -- remedies and shop review (app.remedies: the rules read every one of these) ------------------
+
+G_REMEDIES, G_SHOP_REVIEW = N_("Remedies"), N_("Shop review")
+
+for _setting in (
+    Setting("remedies.late_grace_days", G_REMEDIES, N_("Days late that earn no compensation"), int, 2,
+            minimum=0, maximum=365),
+    Setting("remedies.late_percent_per_day", G_REMEDIES,
+            N_("Compensation per day late past the grace (% of the order value)"), D, D("1"),
+            minimum=D(0), maximum=D(100), check=_cents),
+    Setting("remedies.late_max_percent", G_REMEDIES, N_("Most compensation for lateness (% of the order value)"),
+            D, D("10"), minimum=D(0), maximum=D(100), check=_cents),
+    Setting("remedies.priority_after_days", G_REMEDIES,
+            N_("Days late from which priority shipping on the next order is suggested (0: never)"), int, 7,
+            minimum=0, maximum=365),
+    Setting("remedies.goods_refund_percent", G_REMEDIES,
+            N_("Refund for wrong, missing or damaged goods (% of the items' value)"), D, D("100"),
+            minimum=D(0), maximum=D(100), check=_cents),
+    Setting("remedies.repeat_complaints", G_REMEDIES,
+            N_("Earlier complaints that make a customer a repeat case (0: never)"), int, 2, minimum=0, maximum=100),
+    Setting("remedies.repeat_extra_percent", G_REMEDIES,
+            N_("Extra compensation for a repeat case (% of the order value)"), D, D("2"),
+            minimum=D(0), maximum=D(100), check=_cents),
+    Setting("remedies.history_days", G_REMEDIES, N_("Count the customer's earlier complaints over (days)"), int,
+            365, minimum=1, maximum=3650),
+    Setting("remedies.round_vnd", G_REMEDIES, N_("Round suggested amounts to (đồng)"), int, 1000, minimum=1,
+            maximum=1_000_000),
+    Setting("shops.review_min_orders", G_SHOP_REVIEW, N_("Shop orders needed before a shop is judged"), int, 5,
+            minimum=1, maximum=10_000),
+    Setting("shops.review_on_time_percent", G_SHOP_REVIEW, N_("Review a shop shipping on time less than (%)"),
+            D, D("80"), minimum=D(0), maximum=D(100), check=_cents),
+    Setting("shops.review_short_percent", G_SHOP_REVIEW, N_("Review a shop short of more than (% of items)"),
+            D, D("5"), minimum=D(0), maximum=D(100), check=_cents),
+    Setting("shops.review_complaints_per_100", G_SHOP_REVIEW,
+            N_("Review a shop with more complaints per 100 shop orders than"), D, D("5"), minimum=D(0),
+            maximum=D(100), check=_cents),
+    Setting("shops.review_days", G_SHOP_REVIEW, N_("Judge a shop while ordering by its last (days)"), int, 90,
+            minimum=7, maximum=730),
+):
+    SETTINGS[_setting.key] = _setting
+del _setting

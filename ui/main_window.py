@@ -125,6 +125,8 @@ class MainWindow(QMainWindow):
                                        "Ctrl+Shift+E", lambda: self.export_view())   # not triggered's bool as the path
         file_menu.addSeparator()
         self._add(file_menu, "action_change_password", _("Change my password…"), "", self.change_password)
+        self._add(file_menu, "action_my_notices", _("My notices…"), "",   # e-mail copies (seed 002)
+                  lambda: registry.resolve("ui.screens.remedies:open_my_notices")(self.session, self))
         lang_menu = named(file_menu.addMenu(_("Language")), "menu_language")
         group = QActionGroup(self)
         for code, (name, _loc) in LANGUAGES.items():

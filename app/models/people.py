@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -36,6 +36,8 @@ class User(Base):
     locked_at: Mapped[datetime | None]
     must_change_password: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(8), default="vi")
+    #: an e-mail (through the outbox) as well as the in-app notice (seed 002)
+    email_notices: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     home_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]

@@ -123,7 +123,9 @@ class CustomerMessage(Base):
     __tablename__ = "customer_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    #: None for a staff member's copy of an in-app notice (``user_id``), sent the same way
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     event: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20), default="email")
     to_address: Mapped[str] = mapped_column(String(200), default="")

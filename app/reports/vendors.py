@@ -5,15 +5,17 @@ claimed against. Ordering staff see it to choose where to buy; managers to judge
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import BigInteger, case, distinct, func, select, type_coerce
+from sqlalchemy import BigInteger, String, case, distinct, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
 from app.models import Complaint, ComplaintLine, OrderItem, Parcel, SellerComplaint, Shop, ShopOrder
 from app.models.types import MoneyType
+from app.remedies import ReviewThresholds, ShopKpis, review_thresholds_from_settings, shop_review_flags
 from app.money import CNY
 from app.permissions import Perm
 from app.reports.base import REPORTS, Column, Report, ReportContext, SqlSource, Total, hours, percent
@@ -63,9 +65,20 @@ def _per_shop(ctx: ReportContext, paid):
     return orders, items, complaints, claims
 
 
+def _thresholds(ctx: ReportContext) -> ReviewThresholds:
+    from app.settings import SETTINGS
+
+    return review_thresholds_from_settings(lambda key: ctx.settings.get(key, SETTINGS[key].default))
+
+
 def _kpis(ctx: ReportContext):
     orders, items, complaints, claims = _per_shop(ctx, _shop_orders(ctx))
-    return (select(Shop.id.label("id"), Shop.platform.label("platform"), Shop.name.label("shop_name"),
+    t = _thresholds(ctx)
+    # the company's review thresholds ride along each row, for the "Review" column's rule
+    marks = [literal(str(v), String).label(k) for k, v in (
+        ("review_min_orders", t.min_orders), ("review_on_time", t.on_time_percent),
+        ("review_short", t.short_percent), ("review_complaints", t.complaints_per_100))]
+    return (select(Shop.id.label("id"), Shop.platform.label("platform"), Shop.name.label("shop_name"), *marks,
                    orders.c.shop_orders, orders.c.shipped, func.coalesce(orders.c.on_time, 0).label("on_time"),
                    orders.c.ship_secs, func.coalesce(items.c.pieces, 0).label("items"),
                    func.coalesce(items.c.short, 0).label("short"),
@@ -76,6 +89,24 @@ def _kpis(ctx: ReportContext):
             .outerjoin(items, items.c.shop_id == Shop.id)
             .outerjoin(complaints, complaints.c.shop_id == Shop.id)
             .outerjoin(claims, claims.c.shop_id == Shop.id))
+
+
+def kpi_row(session: Session, ctx: ReportContext, shop_id: int) -> ShopKpis:
+    """One shop's figures over the context's period (zeros when it had no paid shop order)."""
+    row = session.execute(_kpis(ctx).where(Shop.id == shop_id)).first()
+    if row is None:
+        return ShopKpis(0, 0, 0, 0, 0)
+    return ShopKpis(int(row.shop_orders or 0), int(row.on_time or 0), int(row.items or 0), int(row.short or 0),
+                    int(row.complaints or 0))
+
+
+def review_text(r: Any) -> str:
+    """The "Review" column: which KPIs fall under the thresholds in settings, with their values."""
+    t = ReviewThresholds(int(r.review_min_orders), Decimal(r.review_on_time), Decimal(r.review_short),
+                         Decimal(r.review_complaints))
+    flags = shop_review_flags(ShopKpis(int(r.shop_orders or 0), int(r.on_time or 0), int(r.items or 0),
+                                       int(r.short or 0), int(r.complaints or 0)), t)
+    return "; ".join(f.text() for f in flags)
 
 
 def _kpi_totals(session: Session, ctx: ReportContext) -> Any:
@@ -111,7 +142,8 @@ REPORTS.add(Report(
      Column("complaints", N_("Complaints"), "int", width=90),
      Column("complaint_rate", _COMPLAINED, "percent", get=lambda r: percent(r.complaints, r.shop_orders), width=120),
      Column("claims", N_("Claims against the shop"), "int", width=100),
-     Column("recovered_cny", N_("Recovered (CNY)"), "money_cny", width=110)),
+     Column("recovered_cny", N_("Recovered (CNY)"), "money_cny", width=110),
+     Column("review", N_("Flagged for review"), get=review_text, width=260)),
     SqlSource(_kpis, ("shop_name", "id")),
     totals=(Total("shops", N_("Shops"), "int"), Total("shop_orders", N_("Shop orders"), "int"),
             Total("on_time_rate", _ON_TIME, "percent", get=lambda r: percent(r.on_time, r.shop_orders)),

@@ -4,7 +4,7 @@ profit per order (managers), and customer debts by order and age.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -74,10 +74,13 @@ def _facts(tx: Session, order: Order, om: OrderMoney | None, packages: tuple[Pac
     shipping = Money.total((so.domestic_shipping_cny for so in tx.scalars(select(ShopOrder).where(
         ShopOrder.order_id == order.id, ShopOrder.status == ShopOrderStatus.PAID)) if so.domestic_shipping_cny), CNY)
     dest = tx.get(Warehouse, order.destination_warehouse_id).code if order.destination_warehouse_id else "*"
+    from app.services.remedies import order_voucher   # "priority shipping on the next order"
+
     facts = OrderFacts(goods, rate, items, frozenset(order.service_codes), dest, shipping, packages,
                        om.declared_value if om else None,
                        level.service_fee_discount_percent if level else Decimal(0),
-                       fee_policies.discount_rule(tx, order.id), deliver)
+                       fee_policies.discount_rule(tx, order.id), deliver,
+                       order_voucher(tx, order, om is not None and om.billed_at is not None))
     return facts, how
 
 
@@ -370,7 +373,11 @@ def issue_billing_notice(db: Database, actor: Actor, order_id: int, packages: li
         if om.billed_at is not None:
             raise DomainError(N_("The order has its billing notice already; changes go on a supplementary bill."))
         fix_terms(tx, order, om)
+        from app.services.remedies import take_voucher
+
+        voucher = take_voucher(tx, actor, order)   # used exactly once, by this notice
         facts, _how = _facts(tx, order, om, parsed, deliver)
+        facts = replace(facts, priority_voucher=voucher is not None)
         q = quote(tariff_of(tx, om), facts, stage="billing")
         if q.pending:
             raise DomainError(N_("Some fees cannot be computed yet: {fees}."),

@@ -677,6 +677,10 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
                     sh = _return(tx, actor, c, order)
                     r.shipment_id = shipment_id = sh.id
                     done["return_shipment"] = sh.code
+                elif r.kind == R.PRIORITY_SHIPPING:
+                    from app.services.remedies import grant_voucher
+
+                    done["priority_voucher"] = grant_voucher(tx, actor, c).id
             at = now(tx)
             before = c.status
             COMPLAINT_FLOW.apply(c, "execute", actor)

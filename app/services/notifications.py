@@ -41,6 +41,12 @@ CUSTOMER_TEMPLATES: dict[str, tuple[str, str]] = {
                N_("Dear {name}, the charges of order {code} are {amount}.")),
     "refund": (N_("Refund for order {code}"),
                N_("Dear {name}, {amount} has been refunded to your wallet for order {code}. {reason}")),
+    "committed_delivery_changed": (N_("Order {code}: new delivery date"),
+                                   N_("Dear {name}, the delivery date we committed to for order {code} changed "
+                                      "from {old} to {date}. Reason: {reason}")),
+    "committed_shipping_changed": (N_("Order {code}: new shipping date"),
+                                   N_("Dear {name}, the date we committed to ship order {code} from China changed "
+                                      "from {old} to {date}. Reason: {reason}")),
     "complaint_decided": (N_("Your complaint about order {code}"),
                           N_("Dear {name}, we decided on your complaint about order {code}: {decision}")),
 }
@@ -55,12 +61,17 @@ def notify_staff(tx: Session, user_ids: Iterable[int | None], title: str | Messa
     title_text, title_key, title_params = message_parts(title)
     body_text, body_key, body_params = message_parts(body)
     n = 0
+    copies = []
     for uid in {u for u in user_ids if u is not None}:
         tx.add(StaffNotification(user_id=uid, title=title_text[:300], body=body_text,
                                  title_key=title_key, title_params=title_params,
                                  body_key=body_key, body_params=body_params,
                                  entity=entity, entity_id=entity_id, created_at=at))
+        copies.append((uid, title_text, title_key, title_params, body_text, body_key, body_params, entity, entity_id))
         n += 1
+    from app.services.remedies import queue_staff_emails   # those who asked for an e-mail too (seed 002)
+
+    queue_staff_emails(tx, copies)
     return n
 
 

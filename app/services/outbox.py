@@ -71,6 +71,9 @@ CUSTOMER_EVENT_LABELS = {
     "billed": N_("Billing notice"),
     "refund": N_("Refund"),
     "complaint_decided": N_("Complaint decided"),
+    "committed_delivery_changed": N_("New committed delivery date"),
+    "committed_shipping_changed": N_("New committed shipping date"),
+    "staff_notice": N_("Notice to staff"),
     # the money capability's messages (their templates: app.services.purchasing, .wallets, .billing)
     "deposit_needed": N_("Deposit needed"),
     "shortage_refund": N_("Refund for items not bought"),
@@ -441,7 +444,11 @@ def get_message(db: Database, actor: Actor, message_id: int) -> OutboxMessageVie
         m = s.get(CustomerMessage, message_id)
         if m is None:
             raise NotFound(what=Lazy(N_("The message")))
-        c = s.get(Customer, m.customer_id)
+        c = s.get(Customer, m.customer_id) if m.customer_id is not None else None
+        if c is None:   # a staff member's e-mail copy of a notice
+            from types import SimpleNamespace
+
+            c = SimpleNamespace(id=0, code="", name=m.to_address, phone="")
         code = ""
         if m.entity == "order" and m.entity_id is not None:
             code = s.scalar(select(Order.code).where(Order.id == m.entity_id)) or ""
@@ -454,6 +461,7 @@ def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
     require(actor, Perm.VIEW_CUSTOMERS)
     with db.read() as s:
         return dict(s.execute(select(CustomerMessage.status, func.count())
+                              .where(CustomerMessage.customer_id.isnot(None))   # not staff e-mail copies
                               .group_by(CustomerMessage.status)).all())
 
 

@@ -95,6 +95,7 @@ class RemedyKind(StrEnum):
     RETURN_CN = "return_cn"            # trả hàng về Trung Quốc
     DISCOUNT = "discount"              # giảm giá đơn sau: a personal discount code
     COMPENSATION = "compensation"      # bồi thường: an internal loss paid into the wallet
+    PRIORITY_SHIPPING = "priority_shipping"  # ưu tiên vận chuyển đơn sau: a voucher on the customer
 
 
 REMEDY_LABELS: dict[str, str] = {
@@ -103,6 +104,7 @@ REMEDY_LABELS: dict[str, str] = {
     RemedyKind.RETURN_CN: N_("Send back to China"),
     RemedyKind.DISCOUNT: N_("Discount on a later order"),
     RemedyKind.COMPENSATION: N_("Compensation"),
+    RemedyKind.PRIORITY_SHIPPING: N_("Priority shipping on the next order"),
 }
 #: remedies that carry an amount in VND
 MONEY_REMEDIES = frozenset({RemedyKind.REFUND, RemedyKind.DISCOUNT, RemedyKind.COMPENSATION})

@@ -4,7 +4,7 @@ lot valued at the latest buying rate (or, for an account below zero, a borrowed 
 settles).
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-07 12:15:00.000000
 """
 from datetime import datetime, timezone
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,8 @@ class UsersDialog(QDialog):
             self.language.addItem(name, code)
         self.warehouse = named(QComboBox(), "user_home_warehouse", _("Home warehouse"))
         self.active = named(QCheckBox(_("Active")), "user_active")
+        from ui.screens.remedies import EmailNoticesBox   # seed 002: e-mail copies of notices
+        self.email_notices = EmailNoticesBox(session=self.session)
         roles_box = QGroupBox(_("Roles"))
         grid = QGridLayout(roles_box)
         self.role_checks: dict[str, QCheckBox] = {}
@@ -74,6 +76,7 @@ class UsersDialog(QDialog):
                                    (_("Home warehouse"), self.warehouse, "home_warehouse_id")):
             form.addRow(label, widget)
             form.addRow("", self.errors[key])
+        form.addRow("", self.email_notices)
         form.addRow(roles_box)
         form.addRow("", self.errors["roles"])
         form.addRow(self.active)
@@ -143,6 +146,7 @@ class UsersDialog(QDialog):
         self.password.setPlaceholderText(_("(unchanged — use “Set a temporary password”)"))
         self.password.setEnabled(False)
         self.email.setText(u.email)
+        self.email_notices.load(u.id)
         self.phone.setText(u.phone)
         self.language.setCurrentIndex(max(0, self.language.findData(u.language)))
         self.warehouse.setCurrentIndex(max(0, self.warehouse.findData(u.home_warehouse_id)))
@@ -165,6 +169,7 @@ class UsersDialog(QDialog):
         for cb in self.role_checks.values():
             cb.setChecked(False)
         self.active.setChecked(True)
+        self.email_notices.setChecked(False)
         self.lock_state.clear()
         self.unlock_button.setEnabled(False)
         self.reset_button.setEnabled(False)
@@ -193,6 +198,7 @@ class UsersDialog(QDialog):
             report_error(self, exc)
             return
         show_field_errors(self.errors, {})
+        self.email_notices.save(uid)
         self.reload(uid)
 
     def unlock(self) -> None:

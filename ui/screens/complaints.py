@@ -308,6 +308,8 @@ class PlanDialog(QDialog):
         layout.addWidget(QLabel(_("Note for the manager:")))
         layout.addWidget(self.note)
         layout.addWidget(self.box)
+        from ui.screens.remedies import add_plan_suggestion   # what the rules in settings propose
+        add_plan_suggestion(self)
         self.resize(640, 480)
 
     def _hint(self) -> str:

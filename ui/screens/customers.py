@@ -86,6 +86,9 @@ class CustomerWindow(QDialog):
         arow.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.code)
+        from ui.screens.remedies import VoucherLine   # "priority shipping on the next order" held
+        self.vouchers = VoucherLine(session)
+        layout.addWidget(self.vouchers)
         layout.addLayout(form)
         layout.addWidget(QLabel(_("Delivery addresses (the first is the default)")))
         layout.addWidget(self.addresses, 1)
@@ -120,6 +123,7 @@ class CustomerWindow(QDialog):
         self.view = v
         self.setWindowTitle(_("Customer {code} — {name}").format(code=v.code, name=v.name))
         self.code.setText(f"{v.code} — {v.name}")
+        self.vouchers.show_customer(v.id)
         self.name.setText(v.name)
         self.phone.setText(v.phone)
         self.phone2.setText(v.phone2)

@@ -137,6 +137,9 @@ class ShopOrdersDialog(QDialog):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.title)
+        from ui.screens.remedies import ShopReviewBanner   # a shop flagged for review says so here
+        self.review_flag = ShopReviewBanner(self.session)
+        rl.addWidget(self.review_flag)
         rl.addWidget(self.status)
         rl.addWidget(self.items, 1)
         rl.addWidget(self.errors["quantity"])
@@ -201,6 +204,7 @@ class ShopOrdersDialog(QDialog):
             self._select(ids.index(target))
         else:
             self.current = None
+            self.review_flag.show_shop_order(None)
             self.detail.setEnabled(False)
             self.title.setText(_("Split the order's items by shop to start."))
 
@@ -212,6 +216,7 @@ class ShopOrdersDialog(QDialog):
         show_field_errors(self.errors, {})
         self.result.clear()
         self.title.setText(f"{so.shop_name} · {so.platform}")
+        self.review_flag.show_shop_order(so.id)
         paid = so.status == ShopOrderStatus.PAID or not self.session.can(Perm.PURCHASE)
         line = _(SHOP_ORDER_LABELS[so.status])
         if paid:
