@@ -227,6 +227,7 @@ class SealView:
 
     seal_check: str
     can_release: bool
+    can_close: bool
     custody: tuple[CustodyLine, ...]
     claims: tuple[ClaimView, ...]
 
@@ -250,7 +251,8 @@ def seal_view(db: Database, actor: Actor, shipment_id: int) -> SealView:
                                   claims[r.claim_id].code if r.claim_id in claims else None, r.note)
                       for r in s.scalars(select(ShipmentCustody).where(ShipmentCustody.shipment_id == sh.id)
                                          .order_by(ShipmentCustody.id)))
-        return SealView(sh.seal_check, sh.seal_check == "held" and actor.can(Perm.APPROVE_COMPLAINTS), lines,
+        manager = actor.can(Perm.APPROVE_COMPLAINTS)
+        return SealView(sh.seal_check, sh.seal_check == "held" and manager, manager, lines,
                         tuple(_claim_view(c, sh.code) for c in claims.values()))
 
 

@@ -377,11 +377,11 @@ def arrive_scan(db: Database, actor: Actor, raw_code: str, seal: seals.SealCheck
                                   facts={**_facts(sh), "shipment_id": sh.id})
             claim = seals.check_on_arrival(tx, actor, sh, seal)
             if claim is not None:
+                reasons = ", ".join(_(seals.REASON_LABELS[r]) for r in claim.reasons.split(","))
                 return ScanResult(Outcome.WRONG, code, _("Do not open {code}: receipt stopped").format(code=sh.code),
                                   _("{reasons}. The evidence is kept and claim {claim} against the carrier is "
                                     "open; a manager decides whether to receive it.").format(
-                                      reasons=", ".join(_(seals.REASON_LABELS[r]) for r in claim.reasons.split(",")),
-                                      claim=claim.code).capitalize(),
+                                      reasons=reasons[:1].upper() + reasons[1:], claim=claim.code),
                                   facts={**_facts(sh), "shipment_id": sh.id, "claim": claim.code})
         if sh.status == SH.DEPARTED:
             SHIPMENT_FLOW.apply(sh, "arrive", actor)

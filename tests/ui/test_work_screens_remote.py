@@ -142,6 +142,7 @@ def test_a_shipment_is_opened_packed_sealed_and_received_through_the_server(qtbo
     station = ShipmentWindow(remote_sessions("nam"), None)
     qtbot.addWidget(station)
     station.show()
+    check_seal_when_asked("s-55", "2,4")            # the sack is opened only after its seal is read
     _gun(qtbot, station.panel.field, packer.view.code)
     assert station.panel.last.outcome == Outcome.SHIPMENT
     qtbot.waitUntil(lambda: station.view is not None and station.table.rowCount() == 2)
@@ -153,6 +154,19 @@ def test_a_shipment_is_opened_packed_sealed_and_received_through_the_server(qtbo
     recon = station.reconcile(show=False)
     assert [r.tracking_code for r in recon.missing] == [codes[1]] and len(recon.extra) == 1
     assert _parcel(db, codes[0]).vn_weight_kg == Decimal("1.9")
+
+
+def check_seal_when_asked(seal_no: str, gross: str, intact: bool = True) -> None:
+    """Answer the arrival seal check the station asks for when a sack's code is scanned."""
+    from ui.screens.seals import ArrivalSealDialog
+
+    def go():
+        d = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ArrivalSealDialog) and w.isVisible())
+        d.findChild(QLineEdit, "arrival_seal_number").setText(seal_no)
+        d.findChild(QLineEdit, "arrival_gross_weight").setText(gross)
+        d.findChild(QCheckBox, "arrival_seal_intact").setChecked(intact)
+        d.findChild(QPushButton, "arrival_seal_save").click()
+    QTimer.singleShot(50, go)
 
 
 def _fill_when_shown(kind, fields, checks=(), attach=None):

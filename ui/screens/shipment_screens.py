@@ -32,6 +32,7 @@ from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatu
 from ui.common import confirm, fit_to_screen, named, report_error
 from ui.screens.warehouse_common import FieldDialog, ask_save_path, button, parse_kg
 from ui.screens.work_common import fill_warehouses, print_pdf, save_bytes, warehouse_combo
+from ui.screens.seals import CustodyDialog, PhotoPicker, ask_seal_check
 from ui.session import Session
 from ui.widgets.scan_panel import ScanPanel
 
@@ -104,6 +105,8 @@ class SealDialog(QDialog):
             n=view.parcel_count, kg=fmt_decimal(view.net_weight_kg))))
         form.addRow(_("Gross weight (kg):"), self.gross)
         form.addRow(_("Seal number:"), self.seal_no)
+        self.photo = PhotoPicker("seal_photo")
+        form.addRow(_("Photo:"), self.photo)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         named(box.button(QDialogButtonBox.StandardButton.Ok), "seal_save").setText(_("Seal"))
         box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -182,10 +185,12 @@ class ShipmentWindow(FieldDialog):
             "cancel": button(_("Cancel shipment"), "shipment_cancel", self.cancel),
         }
         self.remove_button = button(_("Take the selected parcel out…"), "shipment_unpack", self.unpack)
+        self.custody_button = button(_("Seal and custody…"), "shipment_custody", self.custody)
         docs = QHBoxLayout()
         docs.addWidget(button(_("Print manifest"), "shipment_print_manifest", self.print_manifest))
         docs.addWidget(button(_("Save manifest PDF…"), "shipment_save_pdf", lambda: self.save_manifest("pdf")))
         docs.addWidget(button(_("Save manifest XLSX…"), "shipment_save_xlsx", lambda: self.save_manifest("xlsx")))
+        docs.addWidget(self.custody_button)
         docs.addStretch(1)
         docs.addWidget(self.remove_button)
         for b in self.buttons.values():
@@ -246,6 +251,7 @@ class ShipmentWindow(FieldDialog):
             for b in self.buttons.values():
                 b.hide()
             self.remove_button.hide()
+            self.custody_button.hide()
             self.table.setRowCount(0)
             return
         self.setWindowTitle(_("Shipment {code}").format(code=v.code))
@@ -263,6 +269,7 @@ class ShipmentWindow(FieldDialog):
         for name, b in self.buttons.items():
             b.setVisible(name in actions)
         self.remove_button.setVisible(mode == "pack")
+        self.custody_button.setVisible(bool(v.seal_no))
         self.table.setRowCount(len(v.lines))
         for row, ln in enumerate(v.lines):
             state = (_("extra") if ln.extra else _("missing") if ln.missing else
@@ -279,6 +286,12 @@ class ShipmentWindow(FieldDialog):
         if looks_like_shipment(text):
             scan = s.call("shipments.arrive_scan_view", text)
             r = scan.result
+            if r.outcome is Outcome.CHECK_SEAL:   # the sack is not opened before its seal is checked
+                check = ask_seal_check(self, r.code)
+                if check is None:
+                    return r
+                scan = s.call("shipments.arrive_scan_view", text, check)
+                r = scan.result
             if r.outcome is Outcome.SHIPMENT:
                 self.shipment_id = r.facts["shipment_id"]
             self._after_scan(scan.view)
@@ -345,6 +358,8 @@ class ShipmentWindow(FieldDialog):
             try:
                 self._seal_confirming(parse_kg(dialog.gross.text(), "gross_weight_kg") or Decimal(0),
                                       dialog.seal_no.text())
+                if dialog.photo.photo is not None and self.session.call("shipments.get", self.shipment_id).seal_no:
+                    self.session.call("seals.add_photo", self.shipment_id, *dialog.photo.photo)
             except ValidationFailed as exc:
                 dialog.error.setText(str(exc))
                 continue
@@ -353,6 +368,10 @@ class ShipmentWindow(FieldDialog):
             break
         self.reload()
         return self.view.status == SH.SEALED
+
+    def custody(self) -> None:
+        if self.view is not None:
+            CustodyDialog(self.session, self.shipment_id, self.view.code, self).exec()
 
     def _seal_confirming(self, gross: Decimal, seal_no: str) -> None:
         """Seal; parcels never weighed are named and sealed only if the user says so."""
