@@ -18,6 +18,7 @@ from app.models.notify import Secret, StageDuration
 from app.models.imports import ImportColumnMap
 from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
+from app.models.mail import ChatMail, InboundMail, OrderRating
 
 __all__ = [
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
@@ -30,5 +31,5 @@ __all__ = [
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
     "Secret", "StageDuration", "ImportColumnMap", "RemoteLoginFailure", "RemoteSession", "StationScan",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
-    "Inspection", "SellerComplaint",
+    "Inspection", "SellerComplaint", "ChatMail", "InboundMail", "OrderRating",
 ]
