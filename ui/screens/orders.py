@@ -20,6 +20,7 @@ from app.permissions import Perm
 from app.services import activity, orders
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
 from ui.common import ask_open_paths, ask_save_path, fit_to_screen, named, open_in_main, report_error
+from ui.screens.customer_mail import delivery_note
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
@@ -121,7 +122,7 @@ class ChatPanel(QWidget):
         s = self.window.session
         self.list.clear()
         for m in orders.list_messages(s.db, s.actor, self.window.order_id, self.channel):
-            who = m.author_name + (" " + _("(customer)") if m.from_customer else "")
+            who = m.author_name + (" " + _("(customer)") if m.from_customer else "") + delivery_note(m)
             item = QListWidgetItem(f"{fmt_datetime(m.created_at)} · {who}\n{m.body}")
             if m.from_customer:
                 item.setBackground(Qt.GlobalColor.lightGray)
