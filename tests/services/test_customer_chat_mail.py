@@ -83,8 +83,11 @@ def reply(to, subject, text, sender=CUSTOMER, name="Nguyễn Thị Hằng", mess
     if to is not None:
         m["In-Reply-To"] = to["Message-ID"]
         m["References"] = to["Message-ID"]
-    quoted = "\n".join("> " + line for line in (to.get_content() if to is not None else "").splitlines())
-    m.set_content(f"{text}\n\nVào Thứ Hai, cskh@hangnga.vn đã viết:\n{quoted}\n")
+    if to is None:
+        m.set_content(text + "\n")
+    else:   # as a mail client answers: the new text, then the message answered, quoted
+        quoted = "\n".join("> " + line for line in to.get_content().splitlines())
+        m.set_content(f"{text}\n\nVào Thứ Hai, cskh@hangnga.vn đã viết:\n{quoted}\n")
     return m.as_bytes()
 
 
