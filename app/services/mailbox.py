@@ -306,3 +306,40 @@ def imap_password_is_set(db: Database, actor: Actor) -> bool:
     require(actor, Perm.VIEW_SETTINGS)
     with db.read() as s:
         return s.get(Secret, IMAP_PASSWORD) is not None
+
+
+# -- the settings, as the mailbox dialog shows and saves them -------------------------------------------------
+
+MAILBOX_KEYS = ("mail.imap_host", "mail.imap_port", "mail.imap_security", "mail.imap_user", "mail.imap_folder",
+                "mail.imap_check_minutes")
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    folder: str
+    check_minutes: int
+    password_set: bool
+
+
+def mailbox_settings(db: Database, actor: Actor) -> MailboxSettings:
+    require(actor, Perm.VIEW_SETTINGS)
+    with db.read() as s:
+        v = {k: settings_service.get(s, k) for k in MAILBOX_KEYS}
+        return MailboxSettings(v["mail.imap_host"], v["mail.imap_port"], v["mail.imap_security"], v["mail.imap_user"],
+                               v["mail.imap_folder"], v["mail.imap_check_minutes"], s.get(Secret, IMAP_PASSWORD) is not None)
+
+
+def save_mailbox_settings(db: Database, actor: Actor, host: str, port: str, security: str, user: str, folder: str,
+                          check_minutes: str, password: str = "", forget_password: bool = False) -> None:
+    """The mailbox dialog's Save: every value checked first (errors keyed by setting), then saved;
+    the password only when one was typed (or removed)."""
+    require(actor, Perm.EDIT_SETTINGS)
+    settings_service.update_settings(db, actor, {
+        "mail.imap_host": host, "mail.imap_port": port, "mail.imap_security": security, "mail.imap_user": user,
+        "mail.imap_folder": folder, "mail.imap_check_minutes": check_minutes})
+    if password or forget_password:
+        set_imap_password(db, actor, "" if forget_password else password)

@@ -124,3 +124,41 @@ def test_mail_naming_no_order_is_listed_and_filed_on_an_order(qtbot, db, staff, 
     assert [m.body for m in orders.list_messages(db, staff["care"], oid, "customer")] == [
         "Tôi là chồng chị Hằng, hàng về chưa?"]
     assert not window.findChild(QPushButton, "mail_dismiss").isEnabled()
+
+
+def test_the_administrator_sets_up_the_mailbox_and_care_staff_read_it(qtbot, db, staff, smtp, imap, open_main):
+    from app.services import mailbox
+    from tests.services.test_outbox_smtp import configure
+    from ui.screens.customer_mail import MailboxSettingsDialog
+
+    configure(db, staff["admin"], smtp.port)
+    admin = open_main(db, _username(db, staff["admin"]))
+    action = admin.findChild(QAction, "outbox_mailbox_settings")
+    assert action is not None
+    dialog = MailboxSettingsDialog(admin.session, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.findChild(QLineEdit, "imap_password").placeholderText() == _("not set")
+    for name, text in (("imap_host", "127.0.0.1"), ("imap_port", "một trăm"), ("imap_user", MAILBOX),
+                       ("imap_password", imap.users[MAILBOX])):
+        edit = dialog.findChild(QLineEdit, name)
+        edit.clear()
+        type_text(qtbot, edit, text)
+    security = dialog.findChild(QComboBox, "imap_security")
+    security.setCurrentIndex(security.findData("none"))
+    click(qtbot, dialog, "imap_save")
+    port_error = dialog.findChild(QLabel, "mail.imap_port_error")
+    assert port_error.isVisible() and port_error.text()               # nothing saved, the port is wrong
+    assert mailbox.mailbox_settings(db, staff["admin"]).host == ""
+    port = dialog.findChild(QLineEdit, "imap_port")
+    port.clear()
+    type_text(qtbot, port, str(imap.port))
+    click(qtbot, dialog, "imap_save")
+    assert not port_error.isVisible()
+    saved = mailbox.mailbox_settings(db, staff["admin"])
+    assert (saved.host, saved.port, saved.security, saved.user, saved.password_set) == (
+        "127.0.0.1", imap.port, "none", MAILBOX, True)
+    assert dialog.findChild(QLineEdit, "imap_password").text() == ""   # the password is never shown again
+
+    imap.append(MAILBOX, reply(None, "Hỏi giá", "Chào shop", sender="a@b.example"))
+    assert mailbox.check_mail_now(db, staff["care"]).imported == 1     # the stored password opens it

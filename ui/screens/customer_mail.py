@@ -8,16 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
+from app.errors import ValidationFailed
 from app.i18n import N_, _, fmt_datetime
 from app.permissions import Perm
-from app.services.outbox import OUTBOX_STATUS_LABELS
+from app.services.mailbox import MAILBOX_KEYS
 from app.services.satisfaction import RATING_SOURCE_LABELS, SCORE_LABELS
 from ui.background import run_in_background
-from ui.common import named, report_error
+from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 
 #: how a staff line of the customer chat reads, by the state of its e-mail
@@ -225,6 +226,87 @@ class MailboxWindow(QDialog):
             report_error(self, exc)
             return
         self.load()
+
+
+class MailboxSettingsDialog(QDialog):
+    """Where the customers' replies arrive: the IMAP server, its encryption, user, password (a
+    secret: never shown), folder, and how often the app looks."""
+
+    SECURITY = (("ssl", N_("SSL/TLS (port 993)")), ("starttls", N_("STARTTLS (port 143)")),
+                ("none", N_("None (only inside the office network)")))
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        named(self, "mailbox_settings_dialog", _("Mailbox for replies"))
+        self.setWindowTitle(_("Mailbox for the customers' replies"))
+        v = session.call("chat.mailbox_settings")
+        self.password_set = v.password_set
+        self.host = named(QLineEdit(v.host), "imap_host", _("IMAP server"))
+        self.port = named(QLineEdit(str(v.port)), "imap_port", _("IMAP port"))
+        self.security = named(QComboBox(), "imap_security", _("Encryption"))
+        for value, label in self.SECURITY:
+            self.security.addItem(_(label), value)
+        self.security.setCurrentIndex(max(self.security.findData(v.security), 0))
+        self.user = named(QLineEdit(v.user), "imap_user", _("IMAP user name"))
+        self.password = named(QLineEdit(), "imap_password", _("IMAP password"))
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("stored — type a new one to replace it") if v.password_set
+                                         else _("not set"))
+        self.forget = named(QCheckBox(_("Remove the stored password")), "imap_forget_password")
+        self.forget.setVisible(v.password_set)
+        self.folder = named(QLineEdit(v.folder), "imap_folder", _("Folder"))
+        self.minutes = named(QLineEdit(str(v.check_minutes)), "imap_check_minutes", _("Check every (minutes)"))
+        self.errors = {k: error_label(f"{k}_error") for k in MAILBOX_KEYS}
+        form = QFormLayout()
+        for label, widget, key in ((_("IMAP server"), self.host, "mail.imap_host"),
+                                   (_("IMAP port"), self.port, "mail.imap_port"),
+                                   (_("Encryption"), self.security, "mail.imap_security"),
+                                   (_("IMAP user name"), self.user, "mail.imap_user"),
+                                   (_("IMAP password"), self.password, None),
+                                   ("", self.forget, None),
+                                   (_("Folder"), self.folder, "mail.imap_folder"),
+                                   (_("Check every (minutes)"), self.minutes, "mail.imap_check_minutes")):
+            form.addRow(label, widget)
+            if key:
+                form.addRow("", self.errors[key])
+        self.status = named(QLabel(""), "imap_status")
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        save = named(buttons.button(QDialogButtonBox.StandardButton.Save), "imap_save")
+        save.setText(_("Save"))
+        named(buttons.button(QDialogButtonBox.StandardButton.Close), "imap_close").setText(_("Close"))
+        save.clicked.connect(self.save)
+        save.setEnabled(session.can(Perm.EDIT_SETTINGS))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Customers answer the e-mails the app sends; the app reads their replies "
+                                  "from this mailbox into the orders' chats.")))
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+
+    def save(self) -> bool:
+        try:
+            self.session.call("chat.save_mailbox_settings", self.host.text().strip(), self.port.text().strip(),
+                              self.security.currentData(), self.user.text().strip(), self.folder.text().strip(),
+                              self.minutes.text().strip(), self.password.text(), self.forget.isChecked())
+        except ValidationFailed as exc:
+            show_field_errors(self.errors, exc.field_errors)
+            self.status.setText(_("Nothing was saved: correct the fields marked in red."))
+            return False
+        except Exception as exc:  # noqa: BLE001 — shown to the user
+            report_error(self, exc)
+            return False
+        show_field_errors(self.errors, {})
+        self.password_set = (self.password_set or bool(self.password.text())) and not self.forget.isChecked()
+        self.password.clear()
+        self.forget.setChecked(False)
+        self.forget.setVisible(self.password_set)
+        self.password.setPlaceholderText(_("stored — type a new one to replace it") if self.password_set
+                                         else _("not set"))
+        self.status.setText(_("Saved. Use \"Check mail now\" to try the mailbox."))
+        return True
 
 
 def open_mailbox(session: Session, parent: QWidget | None) -> None:

@@ -15,3 +15,5 @@ def declare(add) -> None:
     add("chat.order_rating", satisfaction.order_rating)
     add("chat.set_imap_password", mailbox.set_imap_password)
     add("chat.imap_password_is_set", mailbox.imap_password_is_set)
+    add("chat.mailbox_settings", mailbox.mailbox_settings)
+    add("chat.save_mailbox_settings", mailbox.save_mailbox_settings)
