@@ -65,7 +65,7 @@ state_dir = {base}/state
 log_path = {base}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -88,7 +88,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -100,8 +101,11 @@ service anvil {{
 class ImapServer:
     """``ImapServer({"user@x": "password"}).start()``; ``append`` delivers a message (IMAP APPEND)."""
 
-    def __init__(self, users: dict[str, str]) -> None:
+    def __init__(self, users: dict[str, str], tls: tuple[bytes, bytes] | None = None) -> None:
+        """``tls``: a PEM certificate and key — then IMAPS on ``tls_port`` and STARTTLS on ``port``."""
         self.users = dict(users)
+        self.tls = tls
+        self.tls_port = 0
         self.base = tempfile.mkdtemp(prefix="importdesk-imap-")
         self.process: subprocess.Popen | None = None
         self.port = 0
@@ -118,9 +122,15 @@ class ImapServer:
         for sub in ("run", "state", "mail", "home"):
             (base / sub).mkdir(exist_ok=True)
         (base / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()), encoding="utf-8")
+        ssl = "ssl = no"
+        if self.tls is not None:
+            (base / "cert.pem").write_bytes(self.tls[0])
+            (base / "key.pem").write_bytes(self.tls[1])
+            ssl = f"ssl = yes\nssl_cert = <{base}/cert.pem\nssl_key = <{base}/key.pem"
         conf = base / "dovecot.conf"
         conf.write_text(_CONFIG.format(base=self.base, user=self.user, group=self.group, uid=self.uid,
-                                       gid=self.gid, port=self.port), encoding="utf-8")
+                                       gid=self.gid, port=self.port, ssl=ssl, tls_port=self.tls_port),
+                        encoding="utf-8")
         os.chmod(self.base, 0o755)
         if os.geteuid() == 0:
             for root, dirs, files in os.walk(self.base):
@@ -132,6 +142,7 @@ class ImapServer:
         last = ""
         for _attempt in range(3):   # the random port may be taken between choosing and binding it
             self.port = _free_port()
+            self.tls_port = _free_port() if self.tls is not None else 0
             conf = self._write()
             kwargs = {"user": self.uid, "group": self.gid} if os.geteuid() == 0 else {}
             self.process = subprocess.Popen([dovecot_binary(), "-F", "-c", conf], stdout=subprocess.DEVNULL,

@@ -292,3 +292,38 @@ def test_statistics_show_satisfaction_by_month_care_staff_and_shop_and_the_accep
     assert [(r[1], r[2]) for r in by_shop] == [("杭州女装旗舰店", 1)]
     acceptance = _rows(db, staff["manager"], "inspections.acceptance", period)
     assert acceptance[0][1:] == (2, 1, 0, 1, 0, 50)
+
+
+@pytest.fixture
+def imap_tls():
+    from app.server.tls import make_self_signed
+
+    require_dovecot()
+    cert, key = make_self_signed(["localhost", "127.0.0.1"])
+    server = ImapServer({MAILBOX: "hộp-thư"}, tls=(cert, key)).start()
+    server.cert = cert
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_the_mailbox_is_read_over_tls_and_an_unknown_certificate_is_refused(db, staff, imap_tls, tmp_path,
+                                                                            monkeypatch, security):
+    from app.services import settings as settings_service
+
+    oid = an_order(db, staff)
+    code = code_of(db, oid)
+    port = imap_tls.tls_port if security == "ssl" else imap_tls.port
+    settings_service.update_settings(db, staff["admin"], {
+        "mail.imap_host": "127.0.0.1", "mail.imap_port": str(port), "mail.imap_security": security,
+        "mail.imap_user": MAILBOX})
+    mailbox.set_imap_password(db, staff["admin"], "hộp-thư")
+    imap_tls.append(MAILBOX, reply(None, f"[{code}] hỏi hàng", "Hàng về chưa em?"))
+    # a server whose certificate nobody vouches for: not read (no password sent in the clear)
+    refused = mailbox.check_mail_now(db, staff["care"])
+    assert refused.imported == 0 and "CERTIFICATE_VERIFY_FAILED" in refused.error
+    trusted = tmp_path / "company-ca.pem"
+    trusted.write_bytes(imap_tls.cert)
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))   # the company's own certificate authority
+    assert mailbox.check_mail_now(db, staff["care"]).threaded == 1
+    assert [m.body for m in chat(db, staff, oid)] == ["Hàng về chưa em?"]
