@@ -93,6 +93,16 @@ def _referenced_order(tx: Session, mail: IncomingMail) -> Order | None:
     return None
 
 
+def answered_event(tx: Session, mail: IncomingMail) -> str | None:
+    """What our e-mail the mail answers was about ("chat_message", "rating_request"…), if it names one."""
+    for ref in reversed(mail.references):   # In-Reply-To is read last: the message answered directly
+        m = OUR_MESSAGE_ID.search(ref)
+        ours = tx.get(CustomerMessage, int(m.group(1))) if m else None
+        if ours is not None:
+            return ours.event
+    return None
+
+
 def _subject_order(tx: Session, mail: IncomingMail) -> Order | None:
     """The order whose code the subject names, if the mail comes from that order's customer: a
     code in a stranger's subject is not enough to write into a customer's chat."""

@@ -231,7 +231,7 @@ def import_message(db: Database, raw: bytes) -> str:
             return UNMATCHED
         customer_chat.thread_into_chat(tx, SYSTEM_ACTOR, order, row, mail.reply)
         row.status = THREADED
-        satisfaction.rating_from_reply(tx, SYSTEM_ACTOR, order, mail.reply)
+        satisfaction.rating_from_reply(tx, SYSTEM_ACTOR, order, mail.reply, customer_chat.answered_event(tx, mail))
         return THREADED
 
 

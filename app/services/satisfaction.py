@@ -84,10 +84,13 @@ def _store(tx: Session, actor: Actor, order: Order, score: int, source: str, com
     return row
 
 
-def rating_from_reply(tx: Session, actor: Actor, order: Order, reply: str) -> OrderRating | None:
-    """Record the score a customer's e-mail gives, if the order was asked for one."""
+def rating_from_reply(tx: Session, actor: Actor, order: Order, reply: str,
+                      answers: str | None = None) -> OrderRating | None:
+    """Record the score a customer's e-mail gives, if the order was asked for one and the mail
+    answers that question (or none of our e-mails in particular): "2 cái em nhé" in reply to a
+    chat line is an answer to the line, not a rating."""
     found = score_in(reply)
-    if found is None or not was_asked(tx, order.id):
+    if found is None or answers not in (None, "rating_request") or not was_asked(tx, order.id):
         return None
     return _store(tx, actor, order, found[0], EMAIL, found[1][:2000])
 

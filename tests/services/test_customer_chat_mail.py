@@ -230,6 +230,14 @@ def test_a_completed_order_asks_for_a_rating_and_the_number_in_the_reply_is_reco
     assert (rating.score, rating.source, rating.comment) == (4, "email", "Hàng tốt nhưng giao hơi chậm")
     assert rating.care_staff_id == staff["care"].user_id
     assert chat(db, staff, oid)[-1].body == "4 sao. Hàng tốt nhưng giao hơi chậm"   # and it is in the chat
+    # a number answering a chat line, after the question was asked, is about the chat line
+    orders.post_message(db, staff["care"], oid, "customer", "Lần sau chị đặt mấy bộ ạ?")
+    outbox.send_due(db)
+    line = next(m for m in smtp.messages if "Lần sau chị đặt mấy bộ ạ?" in m.get_content())
+    imap.append(MAILBOX, reply(line, None, "2 bộ em nhé"))
+    assert mailbox.poll_mailbox(db) == 1
+    with db.read() as s:
+        assert s.scalar(select(OrderRating.score).where(OrderRating.order_id == oid)) == 4
 
     # care staff phone the customer, who is happier now: the call replaces the e-mail's answer
     satisfaction.record_rating(db, staff["care"], oid, 5, "Đã gọi lại, khách hài lòng")
