@@ -26,7 +26,7 @@ from app.workflows.orders import OrderStatus
 
 CUSTOMER_TEMPLATES.setdefault("rating_request", (
     N_("[{code}] How satisfied are you with your order?"),
-    N_("Dear {name},\n\nyour order {code} is complete. How satisfied are you with our service?\n\n"
+    N_("Dear {name},\n\nYour order {code} is complete. How satisfied are you with our service?\n\n"
        "Reply to this e-mail with a number from 1 to 5:\n"
        "5 very satisfied, 4 satisfied, 3 acceptable, 2 dissatisfied, 1 very dissatisfied.\n"
        "You may write a comment after the number.\n\nThank you!\n{company}")))
