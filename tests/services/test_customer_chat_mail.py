@@ -335,3 +335,20 @@ def test_the_mailbox_is_read_over_tls_and_an_unknown_certificate_is_refused(db, 
     monkeypatch.setenv("SSL_CERT_FILE", str(trusted))   # the company's own certificate authority
     assert mailbox.check_mail_now(db, staff["care"]).threaded == 1
     assert [m.body for m in chat(db, staff, oid)] == ["Hàng về chưa em?"]
+
+
+def test_the_outbox_sender_thread_reads_the_mailbox_on_its_timer(db, staff, smtp, imap):
+    import time
+
+    connect_mail(db, staff, smtp, imap)
+    oid = an_order(db, staff)
+    imap.append(MAILBOX, reply(None, f"[{code_of(db, oid)}] giao hàng", "Chiều nay chị ở nhà"))
+    worker = outbox.OutboxWorker(db)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not chat(db, staff, oid):
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert [m.body for m in chat(db, staff, oid)] == ["Chiều nay chị ở nhà"]

@@ -162,3 +162,30 @@ def test_the_administrator_sets_up_the_mailbox_and_care_staff_read_it(qtbot, db,
 
     imap.append(MAILBOX, reply(None, "Hỏi giá", "Chào shop", sender="a@b.example"))
     assert mailbox.check_mail_now(db, staff["care"]).imported == 1     # the stored password opens it
+
+
+def test_through_the_application_server_the_mailbox_and_the_rating_work_alike(qtbot, db, staff, smtp, imap,
+                                                                               remote_sessions):
+    connect_mail(db, staff, smtp, imap)
+    oid = an_order(db, staff)
+    with db.transaction() as tx:
+        tx.execute(update(Order).where(Order.id == oid).values(status="delivered"))
+    imap.append(MAILBOX, reply(None, "Quảng cáo", "Giảm giá 50%", sender="ads@shop.example"))
+    session = remote_sessions(_username(db, staff["care"]))
+    assert session.db is None                                       # a desktop signed in to the server
+    window = MailboxWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    mails = window.findChild(QListWidget, "mail_unmatched_list")
+    click(qtbot, window, "mail_check_now")
+    qtbot.waitUntil(lambda: mails.count() == 1, timeout=15000)
+    click(qtbot, window, "mail_dismiss")
+    assert mails.count() == 0
+
+    dialog = RatingDialog(session, oid, code_of(db, oid))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    score = dialog.findChild(QComboBox, "rating_score")
+    score.setCurrentIndex(score.findData(3))
+    click(qtbot, dialog, "rating_save")
+    assert satisfaction.order_rating(db, staff["care"], oid).score == 3
