@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 RUN_DEBS="libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3"
-TEST_DEBS="$RUN_DEBS xvfb xauth poppler-utils postgresql libreoffice-calc-nogui"
+TEST_DEBS="$RUN_DEBS xvfb xauth poppler-utils postgresql libreoffice-calc-nogui dovecot-imapd"
 
 apt_install() {
   local missing=()

@@ -299,6 +299,17 @@ for _setting in (
             30, minimum=5, maximum=3600),
     Setting("mail.timeout_seconds", G_MAIL, N_("Give up on an unresponsive mail server after (seconds)"),
             int, 20, minimum=3, maximum=300),
+    # the mailbox the customers' replies arrive in (app.services.mailbox); its password is a secret
+    Setting("mail.imap_host", G_MAIL, N_("IMAP server (customers' replies)"), str, "", maximum=200,
+            required=False),
+    Setting("mail.imap_port", G_MAIL, N_("IMAP port"), int, 993, minimum=1, maximum=65535),
+    Setting("mail.imap_security", G_MAIL, N_("IMAP encryption (ssl, starttls or none)"), str, "ssl",
+            choices=("ssl", "starttls", "none")),
+    Setting("mail.imap_user", G_MAIL, N_("IMAP user name"), str, "", maximum=200, required=False),
+    Setting("mail.imap_folder", G_MAIL, N_("IMAP folder with the customers' replies"), str, "INBOX",
+            maximum=200),
+    Setting("mail.imap_check_minutes", G_MAIL, N_("Check the mailbox for replies every (minutes)"), int,
+            5, minimum=1, maximum=1440),
 ):
     SETTINGS[_setting.key] = _setting
 del _setting

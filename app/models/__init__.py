@@ -19,6 +19,7 @@ from app.models.imports import ImportColumnMap
 from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
 from app.models.remedies import PriorityVoucher
+from app.models.mail import ChatMail, InboundMail, OrderRating
 
 __all__ = [
     "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody",
@@ -32,5 +33,5 @@ __all__ = [
     "LedgerAccount", "OrderMoney", "Payment", "RateAdjustment", "Wallet",
     "Secret", "StageDuration", "ImportColumnMap", "RemoteLoginFailure", "RemoteSession", "StationScan",
     "Complaint", "ComplaintContact", "ComplaintFile", "ComplaintLine", "ComplaintPlan", "ComplaintRemedy",
-    "Inspection", "SellerComplaint", "PriorityVoucher",
+    "Inspection", "SellerComplaint", "PriorityVoucher", "ChatMail", "InboundMail", "OrderRating",
 ]

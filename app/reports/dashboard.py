@@ -47,6 +47,8 @@ FIGURES: list[Figure] = [
     Figure("delayed_share", N_("Delayed (%)"), "orders.delayed", "delayed_share"),
     Figure("complaints", N_("Complaints opened"), "complaints.rate", "complaints"),
     Figure("complaint_rate", N_("Complaints per 100 delivered orders"), "complaints.rate", "rate"),
+    Figure("satisfaction", N_("Average satisfaction (1–5)"), "satisfaction.by_month", "average"),
+    Figure("acceptance", N_("Inspection acceptance (%)"), "inspections.acceptance", "acceptance_rate"),
     Figure("confirm_avg", N_("Time to confirm, average (h)"), "staff.kpi", "confirm_avg"),
     Figure("confirm_median", N_("Time to confirm, median (h)"), "staff.kpi", "confirm_median"),
     Figure("buy_avg", N_("Time to buy, average (h)"), "staff.kpi", "buy_avg"),

@@ -27,7 +27,7 @@ from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFi
                         Warehouse)
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
-from app.services import commissions
+from app.services import commissions, customer_chat, satisfaction
 from app.services import files as file_store
 from app.services import purchasing
 from app.services import settings as settings_service
@@ -470,6 +470,7 @@ def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: st
     elif action == "confirm_received":
         close_tasks(tx, actor, "order", order.id)
         commissions.accrue_for_completed_order(tx, actor, order)
+        satisfaction.ask_for_rating(tx, order)
     elif action in ("depart_cn", "arrive_vn", "deliver"):
         event = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
         facts = _shipment_facts(tx, order) if action != "deliver" else {}
@@ -751,6 +752,8 @@ class MessageView:
     body: str
     created_at: datetime
     file_id: int | None
+    #: a staff line of the customer chat: the outbox status of its e-mail (pending, sent, failed…)
+    delivery: str = ""
 
 
 def post_message(db: Database, actor: Actor, order_id: int, channel: str, body: str,
@@ -778,15 +781,20 @@ def post_message(db: Database, actor: Actor, order_id: int, channel: str, body: 
             notify_staff(tx, [u for u in (order.care_staff_id, order.ordering_staff_id) if u != actor.user_id],
                          Message(N_("New internal message on {code}"), code=order.code), text[:200],
                          "order", order.id)
+        elif not from_customer and text:
+            customer_chat.queue_chat_line(tx, order, msg)   # the customer reads it by e-mail
         return msg.id
 
 
 def list_messages(db: Database, actor: Actor, order_id: int, channel: str) -> list[MessageView]:
     require(actor, Perm.CHAT_INTERNAL if channel == "internal" else Perm.CHAT_CUSTOMER)
     with db.read() as s:
-        rows = s.scalars(select(OrderMessage).where(OrderMessage.order_id == order_id,
-                                                    OrderMessage.channel == channel).order_by(OrderMessage.id))
-        return [MessageView(m.id, m.author_name, m.from_customer, m.body, m.created_at, m.file_id) for m in rows]
+        rows = list(s.scalars(select(OrderMessage).where(OrderMessage.order_id == order_id,
+                                                         OrderMessage.channel == channel).order_by(OrderMessage.id)))
+        sent = customer_chat.delivery_states(s, [m.id for m in rows if not m.from_customer]) \
+            if channel == "customer" else {}
+        return [MessageView(m.id, m.author_name, m.from_customer, m.body, m.created_at, m.file_id,
+                            sent.get(m.id, "")) for m in rows]
 
 
 def attach_file(db: Database, actor: Actor, order_id: int, name: str, data: bytes, kind: str = "image") -> int:

@@ -25,6 +25,7 @@ import logging
 import smtplib
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -497,6 +498,7 @@ class OutboxWorker:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        next_mail_check = 0.0
         while not self._stop.is_set():
             interval = 30.0
             try:
@@ -507,5 +509,21 @@ class OutboxWorker:
                     self.on_report(report)
             except Exception:  # noqa: BLE001 — the database may be briefly unreachable; try later
                 log.exception("outbox: sending failed; will try again")
+            if time.monotonic() >= next_mail_check:
+                next_mail_check = time.monotonic() + self._check_mail()
             self._wake.wait(interval)
             self._wake.clear()
+
+    def _check_mail(self) -> float:
+        """The customers' replies (app.services.mailbox), every mail.imap_check_minutes; returns
+        the seconds until the next look."""
+        from app.services.mailbox import poll_mailbox
+
+        minutes = 5
+        try:
+            with self.db.read() as s:
+                minutes = settings_service.get(s, "mail.imap_check_minutes")
+            poll_mailbox(self.db)
+        except Exception:  # noqa: BLE001 — the mailbox or the database may be away; try next time
+            log.exception("mailbox: reading failed; will try again")
+        return minutes * 60.0

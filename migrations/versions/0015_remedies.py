@@ -3,7 +3,7 @@ copy goes through the customer outbox with customer_messages.user_id, customer_i
 "priority shipping on the next order" vouchers kept on the customer (priority_vouchers).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 12:00:00.000000
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

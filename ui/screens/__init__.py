@@ -20,6 +20,7 @@ declare_capabilities(
     "ui.screens.item_counts",   # counting the goods in Vietnam; the order's "Count the goods…"
     "ui.screens.remedies",      # the order's "Change committed date…"; suggestions, shop review flags
     "ui.screens.statistics",
+    "ui.screens.customer_mail",  # the customer chat by e-mail: "Check mail now", "Record rating…"
 )
 
 #: the toolbar's and File menu's "New …" actions: objectName, label, permission, shortcut, and
@@ -47,6 +48,7 @@ ACTIONS = (
     ("money_exchange_rates", N_("Exchange rates…"), Perm.VIEW_MONEY, "Ctrl+Shift+X", "money:open_exchange_rates"),
     ("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "money:open_money_books"),
     ("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F", "money:open_fees"),
+    ("customer_mailbox", N_("Customers' e-mails…"), Perm.CHAT_CUSTOMER, "Ctrl+Shift+M", "customer_mail:open_mailbox"),
 )
 #: the toolbar shows one button per kind of action (its first action for the role, the others
 #: under its arrow), so a role holding many still fits a 1366-pixel screen
@@ -55,6 +57,7 @@ GROUPS = {"new_purchase_order": "new", "new_consignment_order": "new", "new_cust
           "station_receive_shipments": "warehouse", "station_receive_returns": "warehouse",
           "new_delivery": "warehouse", "station_stocktake": "warehouse", "import_parcels": "warehouse",
           "open_statistics": "reports", "open_shop_kpis": "reports", "money_record_topup": "money",
-          "money_exchange_rates": "money", "money_books": "money", "money_fees": "money"}
+          "money_exchange_rates": "money", "money_books": "money", "money_fees": "money",
+          "customer_mailbox": "new"}
 for _name, _label, _perm, _key, _target in ACTIONS:
     register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}", GROUPS.get(_name, "")))

@@ -20,6 +20,7 @@ from app.permissions import Perm
 from app.services import orders   # its dataclasses; the data comes through session.call
 from app.workflows.orders import ORDER_KIND_LABELS, OrderKind
 from ui.common import ask_open_paths, ask_save_path, fit_to_screen, named, open_in_main, report_error
+from ui.screens.customer_mail import delivery_note
 from ui.screens.order_editor import ConfirmOrderDialog, OrderEditor
 from ui.session import Session
 from ui.windows import registry
@@ -124,7 +125,7 @@ class ChatPanel(QWidget):
     def show_messages(self, messages) -> None:
         self.list.clear()
         for m in messages:
-            who = m.author_name + (" " + _("(customer)") if m.from_customer else "")
+            who = m.author_name + (" " + _("(customer)") if m.from_customer else "") + delivery_note(m)
             item = QListWidgetItem(f"{fmt_datetime(m.created_at)} · {who}\n{m.body}")
             if m.from_customer:
                 item.setBackground(Qt.GlobalColor.lightGray)

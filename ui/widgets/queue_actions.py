@@ -56,6 +56,13 @@ class QueueActionsBar(QToolBar):
         self.mail_server.triggered.connect(lambda: _screen("outbox:MailServerDialog")(main.session, main).exec())
         self.addAction(self.mail_server)
         self.outbox_actions.append(self.mail_server)
+        self.mailbox_settings = QAction(_("Mailbox for replies…"), self)
+        self.mailbox_settings.setObjectName("outbox_mailbox_settings")
+        self.mailbox_settings.setData(Perm.EDIT_SETTINGS)
+        self.mailbox_settings.triggered.connect(
+            lambda: _screen("customer_mail:MailboxSettingsDialog")(main.session, main).exec())
+        self.addAction(self.mailbox_settings)
+        self.outbox_actions.append(self.mailbox_settings)
         self.outbox_state = named(QLabel(""), "outbox_state")
         self.outbox_state_action = self.addWidget(self.outbox_state)
         main.stack.currentChanged.connect(lambda _i: self.follow())
