@@ -13,8 +13,8 @@ from pathlib import Path
 
 from app.db import Database
 from app.permissions import Actor, Role
-from app.services import (activity, complaints, customers, order_export, orders, seller_complaints,
-                          users)
+from app.services import (activity, complaints, customers, order_export, orders, remedies,
+                          seller_complaints, users)
 
 
 # -- the order window and the order editor --------------------------------------------------------
@@ -86,12 +86,16 @@ class CustomerWindowData:
     vip_levels: tuple[tuple[int, str], ...]
     care_staff: tuple[tuple[int, str], ...]
     extension_link: str
+    #: "priority shipping on the next order" vouchers the customer holds or used
+    vouchers: tuple[remedies.VoucherView, ...] = ()
 
 
 def customer_window(db: Database, actor: Actor, customer_id: int | None = None) -> CustomerWindowData:
     view = customers.get_customer(db, actor, customer_id) if customer_id is not None else None
+    vouchers = tuple(remedies.vouchers_of_customer(db, actor, customer_id)) if customer_id is not None else ()
     return CustomerWindowData(view, tuple(customers.vip_levels(db)),
-                              tuple(users.staff_with_role(db, actor, Role.CARE)), customers.extension_link(db))
+                              tuple(users.staff_with_role(db, actor, Role.CARE)), customers.extension_link(db),
+                              vouchers)
 
 
 # -- complaints -------------------------------------------------------------------------------------

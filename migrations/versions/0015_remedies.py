@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_notices', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # a plain ADD COLUMN: a batch copy of users would drop a table every other table points at
+    op.add_column('users', sa.Column('email_notices', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('customer_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
         batch_op.alter_column('customer_id', existing_type=sa.Integer(), nullable=True)
@@ -52,5 +52,4 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_customer_messages_user_id_users'), type_='foreignkey')
         batch_op.alter_column('customer_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('user_id')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('email_notices')
+    op.drop_column('users', 'email_notices')   # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35), no table copy

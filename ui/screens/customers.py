@@ -103,7 +103,7 @@ class CustomerWindow(QDialog):
         layout.addLayout(bottom)
         self.resize(820, 640)
         if customer_id is not None:
-            self.show_customer(first.customer)
+            self.show_customer(first.customer, first.vouchers)
         else:
             self.setWindowTitle(_("New customer"))
             self.code.setText(_("New customer"))
@@ -119,11 +119,11 @@ class CustomerWindow(QDialog):
     def load(self) -> None:
         self.show_customer(self.session.call("customers.get", self.customer_id))
 
-    def show_customer(self, v: customers.CustomerView) -> None:
+    def show_customer(self, v: customers.CustomerView, vouchers=None) -> None:
         self.view = v
         self.setWindowTitle(_("Customer {code} — {name}").format(code=v.code, name=v.name))
         self.code.setText(f"{v.code} — {v.name}")
-        self.vouchers.show_customer(v.id)
+        self.vouchers.show_customer(v.id, vouchers)
         self.name.setText(v.name)
         self.phone.setText(v.phone)
         self.phone2.setText(v.phone2)

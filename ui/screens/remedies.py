@@ -190,12 +190,14 @@ class VoucherLine(QLabel):
         self.setWordWrap(True)
         self.hide()
 
-    def show_customer(self, customer_id: int) -> None:
-        try:
-            vouchers = self.session.call("remedies.vouchers_of_customer", customer_id)
-        except DomainError:
-            self.hide()
-            return
+    def show_customer(self, customer_id: int, vouchers=None) -> None:
+        """``vouchers`` when the window's first paint brought them, else read them."""
+        if vouchers is None:
+            try:
+                vouchers = self.session.call("remedies.vouchers_of_customer", customer_id)
+            except DomainError:
+                self.hide()
+                return
         held = [v for v in vouchers if not v.used_order_code]
         used = [v for v in vouchers if v.used_order_code]
         parts = []
