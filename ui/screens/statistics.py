@@ -1,15 +1,16 @@
 """Statistics for managers: the dashboard (figures, charts and the figures behind them) and the
 reports (a paged table per report), for a chosen period, with export to Excel.
 
-Everything is read through app.reports (dashboard, reader, export) off the UI thread, so the
-window never freezes: a slow read shows a progress dialog with Cancel after a moment, and a
+Everything is read through ``session.call`` ("stats.*", app.remote.views_money) off the UI
+thread — in-process or from the application server; an export comes back as the workbook's
+bytes and is written here — so the window never freezes: a slow read shows a progress dialog with Cancel after a moment, and a
 newer choice of period simply supersedes an older read still on its way.
 """
 from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -29,13 +30,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFrame,
 from app.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.progress import Cancelled
-from app.reports import REPORTS, reader
+from app.remote.views_money import StatsChart, StatsDashboard, StatsPage, StatsReportView
 from app.reports.base import NUMERIC_KINDS, Period, percent
-from app.reports.dashboard import Dashboard, ReportData, dashboard
-from app.reports.export import ExportResult, ReportRequest, export_reports
-from app.services import settings as settings_service
+from app.reports.export import ExportResult
 from ui.background import BackgroundJob, run_in_background
 from ui.common import ask_save_path, fit_to_screen, named, report_error
+from ui.screens.money_common import call_reporting, write_file
 from ui.session import Session
 
 PERIODS = (("this_month", N_("This month")), ("last_month", N_("Last month")),
@@ -78,9 +78,11 @@ class PeriodBar(QWidget):
 
     changed = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, now: datetime | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        #: the server's "now" when the window opened: "this month" is the company's month
+        self.now = now or datetime.now(timezone.utc)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel(_("Period:")))
@@ -117,7 +119,7 @@ class PeriodBar(QWidget):
         self._set_dates(self._preset("this_month"))
 
     def _preset(self, key: str) -> Period:
-        now = self.session.db.clock.now()
+        now = self.now
         return {"this_month": Period.this_month, "last_month": Period.last_month,
                 "this_year": Period.this_year}[key](now)
 
@@ -191,7 +193,7 @@ def _bucket_label(day: date, grain: str) -> str:
     return f"{day.month:02d}-{day.day:02d}"
 
 
-def volumes_chart(data: ReportData, grain: str) -> QChart:
+def volumes_chart(data: StatsChart, grain: str) -> QChart:
     """Orders created per bucket (purchase and consignment stacked) and orders received (a line)."""
     chart = _chart(_("Orders over time"))
     keys = [c.key for c in data.columns]
@@ -232,7 +234,7 @@ def volumes_chart(data: ReportData, grain: str) -> QChart:
     return chart
 
 
-def funnel_chart(data: ReportData, kind_label: str) -> QChart:
+def funnel_chart(data: StatsChart, kind_label: str) -> QChart:
     """How many orders of one type reached each step: a bar per step, the first at the top."""
     chart = _chart(_("Status funnel — {kind}").format(kind=kind_label))
     rows = [r for r in data.rows if r[0] == kind_label]
@@ -259,7 +261,7 @@ def funnel_chart(data: ReportData, kind_label: str) -> QChart:
     return chart
 
 
-def profit_chart(data: ReportData, grain: str) -> QChart:
+def profit_chart(data: StatsChart, grain: str) -> QChart:
     """Per month of completion: the fees earned and the net profit (bars), in thousands of đồng —
     a drawing needs coordinates; the exact figures are in the table beside it."""
     chart = _chart(_("Profit by month (thousand ₫)"))
@@ -292,7 +294,7 @@ def profit_chart(data: ReportData, grain: str) -> QChart:
     return chart
 
 
-def types_chart(data: ReportData) -> QChart:
+def types_chart(data: StatsChart) -> QChart:
     """Purchase vs consignment orders of the period (the report's totals), as a pie."""
     chart = _chart(_("Orders by type"))
     totals = {t.key: t.value for t in data.totals}
@@ -373,7 +375,7 @@ class DashboardTab(QScrollArea):
         self.figures_box.setVerticalSpacing(10)
         layout.addLayout(self.figures_box)
         self.figure_labels: dict[str, QLabel] = {}
-        self.board: Dashboard | None = None
+        self.board: StatsDashboard | None = None
 
         self.volumes = _chart_view("stats_chart_volumes", _("Orders over time"))
         self.volumes_table = _small_table("stats_table_volumes", _("Orders over time"))
@@ -411,7 +413,7 @@ class DashboardTab(QScrollArea):
         row.addWidget(table, 2)
         return box
 
-    def show_board(self, board: Dashboard) -> None:
+    def show_board(self, board: StatsDashboard) -> None:
         self.board = board
         if [f.key for f in board.figures] != list(self.figure_labels):
             self._build_cards(board)
@@ -447,7 +449,7 @@ class DashboardTab(QScrollArea):
             self._draw_funnel()
         self.loaded.emit()
 
-    def _build_cards(self, board: Dashboard) -> None:
+    def _build_cards(self, board: StatsDashboard) -> None:
         """One card per figure, made once; later periods only change the numbers."""
         while self.figures_box.count():
             w = self.figures_box.takeAt(0).widget()
@@ -475,7 +477,7 @@ class DashboardTab(QScrollArea):
             title.setWordWrap(True)
             value = named(QLabel(""), f"stats_figure_{fig.key}", fig.title)
             value.setStyleSheet("font-size: 20px; font-weight: bold; color: #1a1a1a;")
-            value.setToolTip(_("From the report “{report}”").format(report=_(REPORTS[fig.report].title)))
+            value.setToolTip(_("From the report “{report}”").format(report=board.report_titles.get(fig.report, fig.report)))
             box.addWidget(title)
             box.addWidget(value)
             self.figures_box.addWidget(card, row, col)
@@ -512,7 +514,7 @@ class ReportTableModel(QAbstractTableModel):
         self._generation = 0
         self.name, self.period, self.params = "", None, {}
 
-    def show_view(self, view: reader.ReportView, period: Period) -> None:
+    def show_view(self, view: StatsReportView, period: Period) -> None:
         self.beginResetModel()
         self._generation += 1
         self.name, self.period, self.params = view.name, period, view.params
@@ -571,10 +573,10 @@ class ReportTableModel(QAbstractTableModel):
             return
         self._loading = True
         generation = self._generation
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         name, period, params, after, limit = self.name, self.period, dict(self.params), self._after, self.page_size
 
-        def done(page: reader.ReportPage) -> None:
+        def done(page: StatsPage) -> None:
             if generation != self._generation:
                 return
             self._loading = False
@@ -591,7 +593,7 @@ class ReportTableModel(QAbstractTableModel):
                 self._loading = False
                 self.failed.emit(exc)
 
-        self.start(self.parent(), lambda p: reader.report_page(db, actor, name, period, params, after, limit),
+        self.start(self.parent(), lambda p: session.call("stats.report_page", name, period, params, after, limit),
                    done, failed, show_progress=False)
 
 
@@ -599,7 +601,7 @@ class ReportsTab(QWidget):
     loaded = Signal()
 
     def __init__(self, session: Session, page_size: int, parent: QWidget | None = None,
-                 start: Callable[..., Any] = run_in_background) -> None:
+                 start: Callable[..., Any] = run_in_background, reports: list | None = None) -> None:
         super().__init__(parent)
         named(self, "stats_reports", _("Reports"))
         self.session = session
@@ -611,7 +613,7 @@ class ReportsTab(QWidget):
         outer.addWidget(split)
 
         self.list = named(QListWidget(), "stats_report_list", _("Reports"))
-        for rep in reader.reports_for(session.actor):
+        for rep in reports if reports is not None else session.call("stats.window").reports:
             item = QListWidgetItem(_(rep.title))
             item.setData(Qt.ItemDataRole.UserRole, rep.name)
             item.setToolTip(_(rep.description))
@@ -656,7 +658,7 @@ class ReportsTab(QWidget):
         split.setSizes([240, 1000])
         self.model.page_loaded.connect(self._show_count)
         self.model.failed.connect(lambda exc: report_error(self, exc))
-        self.view: reader.ReportView | None = None
+        self.view: StatsReportView | None = None
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()
@@ -674,7 +676,7 @@ class ReportsTab(QWidget):
                 w.deleteLater()
         self.param_boxes.clear()
         chosen = self.params_by_report.setdefault(name, {})
-        for view in reader.param_views(self.session.db, self.session.actor, name):
+        for view in self.session.call("stats.params", name):
             if view.key == "by":
                 continue   # the period bar's "Group by" decides
             label = QLabel(view.title + ":")
@@ -694,7 +696,7 @@ class ReportsTab(QWidget):
             self.params_by_report.setdefault(name, {})[key] = value
             self.window().reload_report()
 
-    def show_view(self, view: reader.ReportView, period: Period) -> None:
+    def show_view(self, view: StatsReportView, period: Period) -> None:
         self.view = view
         self.title.setText(view.title)
         self.description.setText(view.description)
@@ -724,8 +726,9 @@ class StatisticsWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         named(self, "statistics_window", _("Statistics"))
         self.session = session
-        settings = settings_service.read_all(session.db)
-        self.setWindowTitle(_("Statistics — {company}").format(company=settings["company.name"]))
+        info = session.call("stats.window")     # company, page size, now, the reports: one call
+        self.report_infos = {r.name: r for r in info.reports}
+        self.setWindowTitle(_("Statistics — {company}").format(company=info.company))
         fit_to_screen(self, 1320, 900)
         self._generation = {"dashboard": 0, "report": 0}
         self.last_export: ExportResult | BaseException | None = None
@@ -734,14 +737,14 @@ class StatisticsWindow(QWidget):
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.period_bar = PeriodBar(session)
+        self.period_bar = PeriodBar(session, now=info.now)
         top.addWidget(self.period_bar, 1)
         self.export_all_button = named(QPushButton(_("Export all reports to Excel…")), "stats_export_all")
         top.addWidget(self.export_all_button)
         layout.addLayout(top)
         self.tabs = named(QTabWidget(), "stats_tabs")
         self.dashboard = DashboardTab()
-        self.reports = ReportsTab(session, settings["ui.page_size"], start=self.start_job)
+        self.reports = ReportsTab(session, info.page_size, start=self.start_job, reports=info.reports)
         self.tabs.addTab(self.dashboard, _("Dashboard"))
         self.tabs.addTab(self.reports, _("Reports"))
         #: ordering staff open statistics for the shop KPIs only: no dashboard for them
@@ -772,7 +775,7 @@ class StatisticsWindow(QWidget):
         def finished(result: Any) -> None:
             if generation == self._generation[what]:
                 done(result)
-                self.status.setText(_("Updated {when}").format(when=fmt_datetime(self.session.db.clock.now())))
+                self.status.setText(_("Updated {when}").format(when=fmt_datetime(datetime.now(timezone.utc))))
 
         def failed(exc: BaseException) -> None:
             if generation != self._generation[what]:
@@ -789,11 +792,12 @@ class StatisticsWindow(QWidget):
         period = self.period_bar.period()
         if period is None:
             return
-        db, actor, by = self.session.db, self.session.actor, self.period_bar.by()
+        session, by = self.session, self.period_bar.by()
         if not self.whole:
             self.reload_report()
             return
-        self._run("dashboard", lambda p: dashboard(db, actor, period, by, p), self.dashboard.show_board,
+        self._run("dashboard", lambda p: call_reporting(session, p, "stats.dashboard", period, by),
+                  self.dashboard.show_board,
                   _("Reading figures…"))
         self.reload_report()
 
@@ -807,18 +811,19 @@ class StatisticsWindow(QWidget):
         name, period = self.reports.current_name(), self.period_bar.period()
         if not name or period is None:
             return
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         params = {**self.reports.params(), "by": self.period_bar.by()}
         limit = self.reports.model.page_size
         self.reports.model.clear()
-        self._run("report", lambda p: reader.open_report(db, actor, name, period, params, limit),
+        self._run("report", lambda p: session.call("stats.open_report", name, period, params, limit),
                   lambda view: self.reports.show_view(view, period), _("Reading the report…"),
                   show_progress=False)
 
     # -- exporting ---------------------------------------------------------------------------------
-    def _requests(self, names: list[str]) -> list[ReportRequest]:
+    def _requests(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """Each report's parameters as chosen on screen, by report name (in the sheets' order)."""
         by = self.period_bar.by()
-        return [ReportRequest(n, {**self.reports.params_by_report.get(n, {}), "by": by}) for n in names]
+        return {n: {**self.reports.params_by_report.get(n, {}), "by": by} for n in names}
 
     def _ask_path(self, suggested: str) -> str | None:
         path = ask_save_path(self, _("Export to Excel"), suggested, "Excel (*.xlsx)")
@@ -831,7 +836,7 @@ class StatisticsWindow(QWidget):
         period = self.period_bar.period()
         if not name or period is None:
             return
-        rep = reader.report(self.session.actor, name)
+        rep = self.report_infos[name]
         path = path or self._ask_path(f"{_(rep.sheet)} {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}.xlsx")
         if path:
             self._export(self._requests([name]), period, Path(path))
@@ -842,11 +847,11 @@ class StatisticsWindow(QWidget):
             return
         path = path or self._ask_path(f"{_('Statistics')} {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}.xlsx")
         if path:
-            names = [r.name for r in reader.reports_for(self.session.actor)]
+            names = list(self.report_infos)
             self._export(self._requests(names), period, Path(path))
 
-    def _export(self, requests: list[ReportRequest], period: Period, path: Path) -> None:
-        db, actor = self.session.db, self.session.actor
+    def _export(self, requests: dict[str, dict[str, str]], period: Period, path: Path) -> None:
+        session = self.session
         self.status.setText(_("Exporting to Excel…"))
         for button in (self.export_all_button, self.reports.export_button):
             button.setEnabled(False)
@@ -865,8 +870,14 @@ class StatisticsWindow(QWidget):
                 report_error(self, result)
             self.exported.emit(result)
 
-        self.start_job(self, lambda p: export_reports(db, actor, requests, period, path, p), finish, finish,
-                       label=_("Exporting to Excel…"))
+        def work(p) -> ExportResult:
+            # the server builds the workbook; this desktop writes it where the user chose (only
+            # once it is whole: a cancelled export leaves no file)
+            result = call_reporting(session, p, "stats.export", list(requests), requests, period)
+            write_file(str(path), result.data)
+            return ExportResult(path, result.rows)
+
+        self.start_job(self, work, finish, finish, label=_("Exporting to Excel…"))
 
     def show_report(self, name: str) -> None:
         """Bring the reports tab forward on one report."""
