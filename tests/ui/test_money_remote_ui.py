@@ -144,3 +144,50 @@ def business_manager(db):
     from tests.factories import PASSWORD
 
     return login(db, "quanly", PASSWORD).actor(Role.MANAGER)
+
+
+def test_rates_fee_policies_and_a_shop_order_are_recorded_through_the_server(
+        qtbot, money_company, remote_sessions):
+    from PySide6.QtWidgets import QLineEdit, QSpinBox
+
+    from app.services import fee_policies, rates
+    from tests.ui.test_money_ui import _accepted_order
+    from ui.screens.money_purchasing import ShopOrdersDialog
+    from ui.screens.money_settings import ExchangeRateDialog, FeesDialog
+
+    c = money_company
+    db = c["db"]
+    manager = remote_sessions("quanly")
+    manager.switch_role(Role.MANAGER)
+    dialog = _show(qtbot, ExchangeRateDialog(manager))
+    typed(qtbot, dialog, "rate_value", "3.500")                  # below the buying rate: refused on the server
+    click(qtbot, dialog, "rate_save")
+    assert dialog.findChild(QLabel, "rate_value_error").isVisible()
+    typed(qtbot, dialog, "rate_value", "3.662,5")
+    click(qtbot, dialog, "rate_save")
+    assert rates.current_values(db)["selling"] == Decimal("3662.5")
+    assert dialog.findChild(QTableWidget, "rates_history").item(0, 1).text() == "3.662,5"
+
+    fees = _show(qtbot, FeesDialog(manager))
+    click(qtbot, fees, "policy_copy")
+    typed(qtbot, fees, "policy_service_minimum", "15.000")
+    typed(qtbot, fees, "policy_name", "Biểu phí tháng 12")
+    click(qtbot, fees, "policy_save")
+    new = next(p for p in fee_policies.list_policies(db, c["manager"]) if p.version == 2)
+    assert new.name == "Biểu phí tháng 12" and new.rules["service_fee"]["minimum_vnd"] == "15000"
+    assert fees.policies.current().id == new.id
+    assert fees.findChild(QLineEdit, "policy_name").text() == "Biểu phí tháng 12"
+
+    oid = _accepted_order(c)
+    before = wallets.wallet_view(db, c["care"], c["customer"]).balance
+    shop = _show(qtbot, ShopOrdersDialog(remote_sessions("duc"), oid))
+    click(qtbot, shop, "shop_orders_prepare")
+    dress = next(i for i in shop.current.items if i.quantity == 2)
+    shop.findChild(QSpinBox, f"shop_order_bought_{dress.id}").setValue(1)
+    typed(qtbot, shop, "shop_order_platform_no", "2611-889900")
+    typed(qtbot, shop, "shop_order_goods", "130,50")
+    typed(qtbot, shop, "shop_order_shipping", "8")
+    click(qtbot, shop, "shop_order_record")
+    # the dress short: 59.90 CNY × the new selling rate 3,662.5 × the 70 % deposit back to the wallet
+    assert "153.569" in shop.findChild(QLabel, "shop_order_result").text()
+    assert wallets.wallet_view(db, c["care"], c["customer"]).balance - before == Money(Decimal(153569), VND)
