@@ -191,3 +191,51 @@ def test_rates_fee_policies_and_a_shop_order_are_recorded_through_the_server(
     # the dress short: 59.90 CNY × the new selling rate 3,662.5 × the 70 % deposit back to the wallet
     assert "153.569" in shop.findChild(QLabel, "shop_order_result").text()
     assert wallets.wallet_view(db, c["care"], c["customer"]).balance - before == Money(Decimal(153569), VND)
+
+
+def test_cancelling_an_export_through_the_server_drops_its_result_and_writes_no_file(
+        qtbot, business, remote_sessions, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    from app.progress import Cancelled
+    from app.remote import views_money
+    from ui.screens.statistics import StatisticsWindow
+
+    release, started = threading.Event(), threading.Event()
+    real_export = views_money.export_reports
+
+    def slow_export(*args, **kwargs):               # the server still building the workbook
+        started.set()
+        release.wait(30)
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(views_money, "export_reports", slow_export)
+    session = remote_sessions("quanly", business)
+    session.switch_role(Role.MANAGER)
+    window = _show(qtbot, StatisticsWindow(session))
+    qtbot.waitUntil(lambda: window.dashboard.board is not None, timeout=30000)
+    results = []
+    window.exported.connect(results.append)
+    path = tmp_path / "thong-ke.xlsx"
+    window.export_all(path)
+    assert started.wait(20)
+    dialog = None
+
+    def progress_shown():
+        nonlocal dialog
+        dialog = next((d for d in window.findChildren(QProgressDialog, "progress_dialog") if d.isVisible()), None)
+        return dialog is not None
+
+    qtbot.waitUntil(progress_shown, timeout=10000)
+    next(b for b in dialog.findChildren(QPushButton) if b.text() == _("Cancel")).click()
+    # at once, while the server is still at it: the window says so and is free again
+    assert len(results) == 1 and isinstance(results[0], Cancelled)
+    assert window.findChild(QLabel, "stats_status").text() == _("Export cancelled; nothing was written.")
+    assert window.export_all_button.isEnabled()
+    release.set()
+    qtbot.waitUntil(lambda: window.running_jobs() == [], timeout=30000)
+    qtbot.wait(200)
+    assert len(results) == 1 and not path.exists() and list(tmp_path.glob("*.part")) == []
+    window.close()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_date, fmt_datetime, fmt_money
 from app.permissions import Perm
+from app.progress import Cancelled
 from app.services.ledger import ENTRY_KIND_LABELS, BookLine
 from ui.background import run_in_background
 from ui.common import ask_save_path, error_label, fit_to_screen, named, report_error, show_field_errors
@@ -161,7 +162,13 @@ class MoneyBookDialog(QDialog):
 
         run_in_background(self, work,
                           lambda n: self.status.setText(_("Exported {n} movements to {path}").format(n=n, path=path)),
-                          on_error=lambda exc: report_error(self, exc), label=_("Exporting to Excel…"))
+                          on_error=self._export_failed, label=_("Exporting to Excel…"))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.status.setText(_("Export cancelled; nothing was written."))
+        else:
+            report_error(self, exc)
 
     def _open(self, row: int, _col: int) -> None:
         from ui.screens.money_wallets import EntryWindow

@@ -856,7 +856,12 @@ class StatisticsWindow(QWidget):
         for button in (self.export_all_button, self.reports.export_button):
             button.setEnabled(False)
 
+        reported = []
+
         def finish(result: Any) -> None:
+            if reported:            # cancelled already (through a server): the late result is dropped
+                return
+            reported.append(result)
             for button in (self.export_all_button, self.reports.export_button):
                 button.setEnabled(True)
             self.last_export = result
@@ -877,7 +882,11 @@ class StatisticsWindow(QWidget):
             write_file(str(path), result.data)
             return ExportResult(path, result.rows)
 
-        self.start_job(self, work, finish, finish, label=_("Exporting to Excel…"))
+        job = self.start_job(self, work, finish, finish, label=_("Exporting to Excel…"))
+        if session.remote and job.dialog is not None:
+            # a server's export cannot be stopped from here: Cancel drops its result at once (the
+            # file is never written) and the window is free for the next one
+            job.dialog.canceled.connect(lambda: finish(Cancelled()))
 
     def show_report(self, name: str) -> None:
         """Bring the reports tab forward on one report."""
@@ -917,7 +926,9 @@ class StatisticsWindow(QWidget):
         for job, stopped in self._jobs:
             if not stopped.is_set() and isValid(job):
                 job.progress.cancel()
-        deadline = time.monotonic() + 30
+        # in-process the work stops at its next row; a call to a server cannot be stopped, and its
+        # result is dropped when it arrives (call_reporting), so there is nothing to wait for
+        deadline = time.monotonic() + (0 if self.session.remote else 30)
         while self.running_jobs() and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.02)   # let each worker post its last (queued) signal
