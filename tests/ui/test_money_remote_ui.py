@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget
 from app.i18n import _
 from app.money import VND, Money
 from app.permissions import Role
-from app.reports import Period, reader
+from app.reports import reader
 from app.reports.export import ExportResult
 from app.services import ledger, wallets
 from tests.factories import make_user
