@@ -48,16 +48,19 @@ def _xlsx_bytes(write: Callable[[Path], T]) -> tuple[bytes, T]:
 
 @dataclass(frozen=True)
 class PaymentForm:
-    """The top-up / refund dialog: the VND accounts, the approval limit, the server's now."""
+    """The top-up / refund dialog: the VND accounts, the approval limit, the server's now, and the
+    wallet of the customer it was opened for (None when the customer is chosen in it)."""
 
     accounts: list[AccountView]
     approval_limit_vnd: Decimal
     now: datetime
+    wallet: WalletView | None
 
 
-def payment_form(db: Database, actor: Actor) -> PaymentForm:
+def payment_form(db: Database, actor: Actor, customer_id: int | None = None) -> PaymentForm:
     limit = settings_service.read_all(db)["money.approval_limit_vnd"]
-    return PaymentForm(ledger.cash_accounts(db, actor, "vn"), Decimal(limit), db.clock.now())
+    wallet = wallets.wallet_view(db, actor, customer_id) if customer_id is not None else None
+    return PaymentForm(ledger.cash_accounts(db, actor, "vn"), Decimal(limit), db.clock.now(), wallet)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class PaymentDialog(QDialog):
             self.picker.set_customer(customer_id, customer_text)
             self.picker.search.hide()
         self.picker.chosen.connect(lambda _c: self._show_wallet())
-        self.picker.cleared.connect(self._show_wallet)
+        self.picker.cleared.connect(lambda: self._show_wallet())
         self.wallet = named(QLabel(""), "payment_wallet")
         self.wallet.setWordWrap(True)
         self.wallet.setStyleSheet("color: #555;")
@@ -56,7 +56,8 @@ class PaymentDialog(QDialog):
         self.date = named(QDateEdit(), "payment_date", _("Date the money moved"))
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("dd/MM/yyyy")
-        form_data = session.call("wallets.payment_form")      # accounts, approval limit, today
+        # accounts, approval limit, today and the given customer's wallet: the first paint in one call
+        form_data = session.call("wallets.payment_form", customer_id)
         today = form_data.now.astimezone().date()
         self.date.setDate(QDate(today.year, today.month, today.day))
         self.account = named(QComboBox(), "payment_account", _("Company account"))
@@ -99,17 +100,19 @@ class PaymentDialog(QDialog):
         layout.addWidget(hint)
         layout.addStretch(1)
         layout.addWidget(box)
-        self._show_wallet()
+        self._show_wallet(form_data.wallet)
         self.resize(600, self.sizeHint().height())
 
-    def _show_wallet(self) -> None:
+    def _show_wallet(self, known=None) -> None:
         cid = self.picker.customer_id
         self.view = None
         if cid is None:
             self.wallet.clear()
             self._show_total()
             return
-        v = self.view = self.session.call("wallets.view", cid)
+        if known is None or known.customer_id != cid:
+            known = self.session.call("wallets.view", cid)
+        v = self.view = known
         self.picker.set_extra(_("Wallet now: {balance} · credit limit {limit} · owed on orders {owed}").format(
             balance=fmt_money(v.balance), limit=fmt_money(v.credit_limit), owed=fmt_money(v.owed_on_orders)))
         self._show_total()
