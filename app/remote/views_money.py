@@ -296,6 +296,7 @@ class StatsReportView:
     first: StatsPage
     count: int
     totals: list[TotalValue]
+    param_views: list[reader.ParamView]           # its filters with their choices (the screen's boxes)
 
 
 def open_report(db: Database, actor: Actor, name: str, period: Period, params: dict[str, str],
@@ -303,17 +304,13 @@ def open_report(db: Database, actor: Actor, name: str, period: Period, params: d
     v = reader.open_report(db, actor, name, period, params, limit)
     first = StatsPage([tuple(r) for r in v.first.rows], v.first.last_key, v.first.exhausted)
     return StatsReportView(v.name, v.title, v.description, _columns(v.columns), dict(v.params), list(v.caption),
-                           first, v.count, list(v.totals))
+                           first, v.count, list(v.totals), reader.param_views(db, actor, name))
 
 
 def report_page(db: Database, actor: Actor, name: str, period: Period, params: dict[str, str],
                 after: tuple[Any, ...] | None, limit: int = 100) -> StatsPage:
     page = reader.report_page(db, actor, name, period, params, after, limit)
     return StatsPage([tuple(r) for r in page.rows], page.last_key, page.exhausted)
-
-
-def param_views(db: Database, actor: Actor, name: str) -> list[reader.ParamView]:
-    return reader.param_views(db, actor, name)
 
 
 @dataclass(frozen=True)

@@ -607,6 +607,7 @@ class ReportsTab(QWidget):
         self.session = session
         self.params_by_report: dict[str, dict[str, str]] = {}
         self.param_boxes: dict[str, QComboBox] = {}
+        self.params_for: str | None = None       # the report whose filter boxes are shown
         split = QSplitter(Qt.Orientation.Horizontal)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -668,7 +669,9 @@ class ReportsTab(QWidget):
         name = self.current_name()
         return dict(self.params_by_report.get(name, {})) if name else {}
 
-    def build_params(self, name: str) -> None:
+    def build_params(self, name: str, views: list, chosen_now: dict[str, str] | None = None) -> None:
+        """The report's filter boxes (its parameters came with its first page)."""
+        self.params_for = name
         while self.params_row.count():
             w = self.params_row.takeAt(0).widget()
             if w is not None:   # hidden now: out of the layout it would still paint where it was
@@ -676,14 +679,15 @@ class ReportsTab(QWidget):
                 w.deleteLater()
         self.param_boxes.clear()
         chosen = self.params_by_report.setdefault(name, {})
-        for view in self.session.call("stats.params", name):
+        for view in views:
             if view.key == "by":
                 continue   # the period bar's "Group by" decides
             label = QLabel(view.title + ":")
             box = named(QComboBox(), f"stats_param_{view.key}", view.title)
             for value, text in view.options:
                 box.addItem(text, value)
-            box.setCurrentIndex(max(0, box.findData(chosen.get(view.key, view.default))))
+            value = chosen.get(view.key, (chosen_now or {}).get(view.key, view.default))
+            box.setCurrentIndex(max(0, box.findData(value)))
             box.currentIndexChanged.connect(lambda _i, key=view.key, b=box: self._param_chosen(key, b.currentData()))
             self.params_row.addWidget(label)
             self.params_row.addWidget(box)
@@ -697,6 +701,8 @@ class ReportsTab(QWidget):
             self.window().reload_report()
 
     def show_view(self, view: StatsReportView, period: Period) -> None:
+        if self.params_for != view.name:
+            self.build_params(view.name, view.param_views, view.params)
         self.view = view
         self.title.setText(view.title)
         self.description.setText(view.description)
@@ -802,10 +808,8 @@ class StatisticsWindow(QWidget):
         self.reload_report()
 
     def _report_chosen(self) -> None:
-        name = self.reports.current_name()
-        if name:
-            self.reports.build_params(name)
-            self.reload_report()
+        if self.reports.current_name():
+            self.reload_report()         # its filter boxes come with its first page
 
     def reload_report(self) -> None:
         name, period = self.reports.current_name(), self.period_bar.period()

@@ -65,5 +65,4 @@ def declare(add) -> None:
     add("stats.dashboard", v.stats_dashboard)
     add("stats.open_report", v.open_report)
     add("stats.report_page", v.report_page)
-    add("stats.params", v.param_views)
     add("stats.export", v.export_stats)
