@@ -2,9 +2,10 @@
 reports (a paged table per report), for a chosen period, with export to Excel.
 
 Everything is read through ``session.call`` ("stats.*", app.remote.views_money) off the UI
-thread — in-process or from the application server; an export comes back as the workbook's
-bytes and is written here — so the window never freezes: a slow read shows a progress dialog with Cancel after a moment, and a
-newer choice of period simply supersedes an older read still on its way.
+thread, in-process or from the application server (an export comes back as the workbook's
+bytes and is written here), so the window never freezes: a slow read shows a progress dialog
+with Cancel after a moment, and a newer choice of period simply supersedes an older read still
+on its way.
 """
 from __future__ import annotations
 
