@@ -46,3 +46,31 @@ class CancellableProgress:
             self.label = label
         if self._cancel.is_set():
             raise Cancelled()
+
+
+# -- progress of a call that cannot take a callback -----------------------------------------------
+
+_scope = threading.local()
+
+
+class reporting_to:
+    """``with reporting_to(progress): session.call("stats.export", ...)`` — a declared operation
+    cannot take a callback (it may run on the server), so a long one reports to
+    ``current_progress()``: the caller's progress when it runs in-process on the same thread,
+    ``NullProgress`` on a server (there the desktop shows a busy dialog and Cancel drops the result)."""
+
+    def __init__(self, progress: "Progress | None") -> None:
+        self.progress = progress
+
+    def __enter__(self) -> "Progress | None":
+        self._previous = getattr(_scope, "progress", None)
+        _scope.progress = self.progress
+        return self.progress
+
+    def __exit__(self, *exc: object) -> None:
+        _scope.progress = self._previous
+
+
+def current_progress() -> Progress:
+    """The progress the caller on this thread reports to (``NullProgress`` if none)."""
+    return getattr(_scope, "progress", None) or NullProgress()

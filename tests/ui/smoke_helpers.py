@@ -190,6 +190,8 @@ class Walker:
             do()
             QApplication.processEvents()
             for w in visible_top_levels() - before:   # a window it opened (not modal)
+                if not isValid(w):     # a progress dialog that closed while the previous window's tabs were walked
+                    continue
                 self._note(f"{type(w).__name__}:{w.objectName()}")
                 self.tabs(w)
                 self._unnote()

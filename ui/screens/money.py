@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdi
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
-from app.services import billing, fee_policies, purchasing, wallets
+from app.services.billing import BILLABLE as BILLABLE_STATUSES
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import BILL_KIND_LABELS, BILL_LABELS
 from app.workflows.orders import OrderKind
@@ -26,7 +26,7 @@ from ui.windows.registry import (OrderCommand, OrderTab, register_detail,
 
 #: purchase-order statuses in which the ordering staff work on shop orders
 SHOP_ORDER_STATUSES = {"accepted", "purchasing", "purchased", "seller_shipped", "in_cn_warehouse"}
-BILLABLE = {s.value for s in billing.BILLABLE}
+BILLABLE = {s.value for s in BILLABLE_STATUSES}
 
 
 def _any(session: Session, *perms: Perm) -> bool:
@@ -118,7 +118,7 @@ class OrderMoneyTab(QWidget):
 
     def refresh(self, view=None) -> None:
         s = self.session
-        m = self.money = billing.order_money_view(s.db, s.actor, self.order_id)
+        m = self.money = s.call("billing.order_money", self.order_id)
         rate = fmt_decimal(m.rate) if m.rate else _("no rate yet: the debt stays in CNY")
         self.terms.setText(_("Exchange rate {rate} ({how}) · fee policy {policy}").format(
             rate=rate, how=m.rate_note or "—", policy=m.policy_name))
@@ -182,7 +182,7 @@ class OrderMoneyTab(QWidget):
 
     def _apply_code(self) -> None:
         try:
-            fee_policies.apply_discount_code(self.session.db, self.session.actor, self.order_id, self.code_edit.text())
+            self.session.call("fees.apply_discount_code", self.order_id, self.code_edit.text())
         except ValidationFailed as exc:
             self.code_error.setText(next(iter(exc.field_errors.values())))
             self.code_error.show()
@@ -195,7 +195,7 @@ class OrderMoneyTab(QWidget):
 
     def _remove_code(self) -> None:
         try:
-            fee_policies.remove_discount_code(self.session.db, self.session.actor, self.order_id)
+            self.session.call("fees.remove_discount_code", self.order_id)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -211,7 +211,7 @@ class OrderMoneyTab(QWidget):
 
     def _settle(self) -> None:
         try:
-            wallets.settle_order(self.session.db, self.session.actor, self.order_id)
+            self.session.call("wallets.settle_order", self.order_id)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -274,7 +274,7 @@ def open_fees(session: Session, parent: QWidget | None = None) -> None:
 
 
 def _shop_order_window(session: Session, shop_order_id: int, parent: QWidget | None = None) -> QWidget:
-    return ShopOrdersDialog(session, purchasing.order_of_shop_order(session.db, session.actor, shop_order_id), parent)
+    return ShopOrdersDialog(session, session.call("purchasing.order_of_shop_order", shop_order_id), parent)
 
 
 register_order_tab(OrderTab("order_tab_money", N_("Money"), Perm.VIEW_CUSTOMERS, _money_tab, order=20))

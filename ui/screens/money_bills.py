@@ -13,7 +13,8 @@ from app.fees import DISCOUNTABLE, FEE_LABELS
 from app.i18n import NumberInputError, _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
 from app.money import VND, Money
 from app.permissions import Perm
-from app.services import billing
+from app.remote.views_money import Package
+from app.services.billing import BillLineInput
 from app.workflows.money import BILL_KIND_LABELS, BILL_LABELS
 from ui.common import error_label, named, report_error
 from ui.screens.money_common import fill, heading, readonly_table
@@ -93,7 +94,7 @@ class BillingNoticeDialog(QDialog):
     def _prefill(self) -> None:
         """Start from the parcels as the warehouse weighed and measured them."""
         try:
-            measured = billing.measured_packages(self.session.db, self.session.actor, self.order_id)
+            measured = self.session.call("billing.measured_packages", self.order_id)
         except DomainError:
             return
         if not measured:
@@ -112,14 +113,14 @@ class BillingNoticeDialog(QDialog):
         for c in range(4):
             self.packages.setItem(r, c, QTableWidgetItem(""))
 
-    def _inputs(self) -> list[billing.PackageInput] | None:
+    def _inputs(self) -> list[Package] | None:
         errors: dict[str, str] = {}
         out = []
         for r in range(self.packages.rowCount()):
             values = [_cell_number(self.packages, r, c, errors, f"{r}.{k}") for c, k in enumerate(PACKAGE_COLUMNS)]
             if all(v == "" for v in values):
                 continue
-            out.append(billing.PackageInput(*[v if v != "" else Decimal(0) for v in values]))
+            out.append(Package(*[v if v != "" else Decimal(0) for v in values]))
         if errors:
             self._show(list(errors.values()))
             return None
@@ -134,8 +135,7 @@ class BillingNoticeDialog(QDialog):
         if packages is None:
             return False
         try:
-            q = billing.preview_billing(self.session.db, self.session.actor, self.order_id, packages,
-                                        self.deliver.isChecked())
+            q = self.session.call("billing.preview", self.order_id, packages, self.deliver.isChecked())
         except ValidationFailed as exc:
             self._show(list(exc.field_errors.values()))
             return False
@@ -152,8 +152,7 @@ class BillingNoticeDialog(QDialog):
         if packages is None:
             return
         try:
-            self.issued = billing.issue_billing_notice(self.session.db, self.session.actor, self.order_id, packages,
-                                                       self.deliver.isChecked())
+            self.issued = self.session.call("billing.issue_notice", self.order_id, packages, self.deliver.isChecked())
         except ValidationFailed as exc:
             self._show(list(exc.field_errors.values()))
             return
@@ -218,14 +217,13 @@ class SupplementaryBillDialog(QDialog):
             if amount == "":
                 continue
             note = self.lines.item(r, 2).text() if self.lines.item(r, 2) else ""
-            lines.append(billing.BillLineInput(self.lines.cellWidget(r, 0).currentData(), amount, note))
+            lines.append(BillLineInput(self.lines.cellWidget(r, 0).currentData(), amount, note))
         if errors:
             self.error.setText("\n".join(errors.values()))
             self.error.show()
             return
         try:
-            billing.propose_supplementary_bill(self.session.db, self.session.actor, self.order_id, lines,
-                                               self.reason.toPlainText())
+            self.session.call("billing.propose_supplementary", self.order_id, lines, self.reason.toPlainText())
         except ValidationFailed as exc:
             self.error.setText("\n".join(exc.field_errors.values()))
             self.error.show()
@@ -269,7 +267,7 @@ class BillWindow(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        b = billing.get_bill(self.session.db, self.session.actor, self.bill_id)
+        b = self.session.call("billing.get_bill", self.bill_id)
         self.setWindowTitle(_("{kind} {n} — {code}").format(kind=_(BILL_KIND_LABELS[b.kind]), n=b.id, code=b.order_code))
         self.title.setText(f"{_(BILL_KIND_LABELS[b.kind])} · {b.order_code} · {b.customer_name} · {fmt_money(b.amount)}")
         text = _("{status} · by {who} at {when}").format(status=_(BILL_LABELS[b.status]), who=b.created_by,
@@ -288,7 +286,7 @@ class BillWindow(QDialog):
 
     def _approve(self) -> None:
         try:
-            billing.approve_bill(self.session.db, self.session.actor, self.bill_id)
+            self.session.call("billing.approve_bill", self.bill_id)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
@@ -298,7 +296,7 @@ class BillWindow(QDialog):
         if not ok:
             return
         try:
-            billing.reject_bill(self.session.db, self.session.actor, self.bill_id, reason)
+            self.session.call("billing.reject_bill", self.bill_id, reason)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()

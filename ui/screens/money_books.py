@@ -3,7 +3,7 @@ movement with its running balance, a period's opening and closing, and the expor
 Also where accountants name a new company account and record CNY bought with VND."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_date, fmt_datetime, fmt_money
 from app.permissions import Perm
-from app.services import ledger
-from app.services.ledger import ENTRY_KIND_LABELS
+from app.progress import Cancelled
+from app.services.ledger import ENTRY_KIND_LABELS, BookLine
 from ui.background import run_in_background
 from ui.common import ask_save_path, error_label, fit_to_screen, named, report_error, show_field_errors
-from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
+from ui.screens.money_common import (amount_edit, call_reporting, fill, read_decimal, readonly_table,
+                                     utc_offset_minutes, write_file)
 from ui.session import Session
 
 PAGE = 500
@@ -35,26 +36,22 @@ def _day(edit: QDateEdit) -> date:
     return date(d.year(), d.month(), d.day())
 
 
-def _start_of(day: date) -> datetime:
-    """Midnight of that day on this computer, as an aware time."""
-    return datetime.combine(day, time()).astimezone()
-
-
 class MoneyBookDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "book_dialog", _("Money books"))
         self.setWindowTitle(_("Money books"))
         self.session = session
-        self.lines: list[ledger.BookLine] = []
+        self.lines: list[BookLine] = []
+        self.now = None
         self.book = named(QComboBox(), "book_kind", _("Book"))
         self.book.addItem(_("VN money book (VND)"), "vn")
         self.book.addItem(_("China money book (CNY)"), "cn")
         self.book.currentIndexChanged.connect(lambda _i: self._accounts())
         self.account = named(QComboBox(), "book_account", _("Account"))
-        today = session.db.clock.now().astimezone().date()
-        self.start = _date_edit("book_from", _("From"), today.replace(day=1))
-        self.end = _date_edit("book_to", _("To"), today)
+        # this month up to today (the server's today): set by the first read
+        self.start = _date_edit("book_from", _("From"), date.today().replace(day=1))
+        self.end = _date_edit("book_to", _("To"), date.today())
         show = named(QPushButton(_("Show")), "book_show")
         show.clicked.connect(self.load)
         self.summary = named(QLabel(""), "book_summary")
@@ -102,25 +99,34 @@ class MoneyBookDialog(QDialog):
         self._accounts()
 
     def _accounts(self) -> None:
+        """The book's accounts, read with its first page (one call)."""
+        self.load(with_accounts=True)
+
+    def _show_accounts(self, accounts) -> None:
         self.account.blockSignals(True)
         self.account.clear()
         self.account.addItem(_("All accounts"), None)
-        for a in ledger.cash_accounts(self.session.db, self.session.actor, self.book.currentData(), active_only=False):
+        for a in accounts:
             self.account.addItem(f"{a.name} ({fmt_money(a.balance)})", a.id)
         self.account.blockSignals(False)
-        self.load()
 
-    def _period(self) -> tuple[datetime, datetime]:
-        return _start_of(_day(self.start)), _start_of(_day(self.end) + timedelta(days=1))
-
-    def load(self, more: bool = False) -> None:
-        s = self.session
-        start, end = self._period()
-        book, account = self.book.currentData(), self.account.currentData()
+    def load(self, more: bool = False, with_accounts: bool = False) -> None:
+        first = self.now is None          # the period's dates come from the server's today
+        book = self.book.currentData()
+        account = None if with_accounts else self.account.currentData()
         after = self.lines[-1].id if more and self.lines else None
-        page = ledger.book_lines(s.db, s.actor, book, account, start, end, after, PAGE)
+        view = self.session.call("ledger.book", book, account, None if first else _day(self.start),
+                                 None if first else _day(self.end), utc_offset_minutes(), after, PAGE,
+                                 with_accounts)
+        self.now = view.now
+        if first:
+            for edit, day in ((self.start, view.start), (self.end, view.end)):
+                edit.setDate(QDate(day.year, day.month, day.day))
+        if view.accounts is not None:
+            self._show_accounts(view.accounts)
+        page = view.lines
         self.lines = (self.lines if more else []) + page
-        summary = ledger.book_summary(s.db, s.actor, book, account, start, end)
+        summary = view.summary
         self.summary.setText(_("Opening {opening} · in {money_in} · out {money_out} · closing {closing}").format(
             opening=fmt_money(summary.opening), money_in=fmt_money(summary.money_in),
             money_out=fmt_money(summary.money_out), closing=fmt_money(summary.closing)))
@@ -141,16 +147,28 @@ class MoneyBookDialog(QDialog):
             if not path:
                 return
         s = self.session
-        start, end = self._period()
+        start, end = _day(self.start), _day(self.end)
         book, account = self.book.currentData(), self.account.currentData()
         title = f"{self.book.currentText()} — {self.account.currentText()}"
         subtitle = _("From {start} to {end} · printed {when} by {who}").format(
-            start=fmt_date(_day(self.start)), end=fmt_date(_day(self.end)), when=fmt_datetime(s.db.clock.now()),
-            who=s.signed.full_name)
-        run_in_background(self, lambda p: ledger.export_book_xlsx(s.db, s.actor, book, path, account, start, end,
-                                                                  title, subtitle, p),
+            start=fmt_date(start), end=fmt_date(end), when=fmt_datetime(self.now), who=s.signed.full_name)
+        offset = utc_offset_minutes()
+
+        def work(p) -> int:
+            # the server builds the workbook; this desktop writes the file where the user chose
+            result = call_reporting(s, p, "ledger.export_book", book, account, start, end, offset, title, subtitle)
+            write_file(path, result.data)
+            return result.rows
+
+        run_in_background(self, work,
                           lambda n: self.status.setText(_("Exported {n} movements to {path}").format(n=n, path=path)),
-                          on_error=lambda exc: report_error(self, exc), label=_("Exporting to Excel…"))
+                          on_error=self._export_failed, label=_("Exporting to Excel…"))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.status.setText(_("Export cancelled; nothing was written."))
+        else:
+            report_error(self, exc)
 
     def _open(self, row: int, _col: int) -> None:
         from ui.screens.money_wallets import EntryWindow
@@ -193,7 +211,7 @@ class NewAccountDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            ledger.create_cash_account(self.session.db, self.session.actor, self.name.text(), self.book.currentData())
+            self.session.call("ledger.create_cash_account", self.name.text(), self.book.currentData())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -214,16 +232,16 @@ class CnyPurchaseDialog(QDialog):
         self.setWindowTitle(_("Record CNY bought with VND"))
         self.session = session
         self.cny_account = named(QComboBox(), "cny_purchase_cny_account", _("Into CNY account"))
-        for a in ledger.cash_accounts(session.db, session.actor, "cn"):
+        form_data = session.call("ledger.cny_purchase_form")
+        for a in form_data.cny_accounts:
             self.cny_account.addItem(a.name, a.id)
         self.cny_amount = amount_edit("cny_purchase_cny_amount", _("Yuan received"))
         self.vnd_account = named(QComboBox(), "cny_purchase_vnd_account", _("Paid from VND account"))
-        for a in ledger.cash_accounts(session.db, session.actor, "vn"):
+        for a in form_data.vnd_accounts:
             self.vnd_account.addItem(a.name, a.id)
         self.vnd_amount = amount_edit("cny_purchase_vnd_amount", _("Đồng paid"))
         self.reference = named(QLineEdit(), "cny_purchase_reference", _("Reference"))
-        today = session.db.clock.now().astimezone().date()
-        self.date = _date_edit("cny_purchase_date", _("Date"), today)
+        self.date = _date_edit("cny_purchase_date", _("Date"), form_data.now.astimezone().date())
         self.note = named(QLineEdit(), "cny_purchase_note", _("Note"))
         self.errors = {k: error_label(f"cny_purchase_{k}_error") for k in self.FIELDS}
         form = QFormLayout(self)
@@ -251,9 +269,9 @@ class CnyPurchaseDialog(QDialog):
             show_field_errors(self.errors, errors)
             return
         try:
-            ledger.record_cny_purchase(self.session.db, self.session.actor, self.cny_account.currentData(), cny,
-                                       self.vnd_account.currentData(), vnd, self.reference.text(), _day(self.date),
-                                       self.note.text())
+            self.session.call("ledger.record_cny_purchase", self.cny_account.currentData(), cny,
+                              self.vnd_account.currentData(), vnd, self.reference.text(), _day(self.date),
+                              self.note.text())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return

@@ -85,3 +85,42 @@ def heading(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setStyleSheet("font-size: 15px; font-weight: bold;")
     return label
+
+
+def call_reporting(session: Any, progress: Any, op: str, *args: Any, **kwargs: Any) -> Any:
+    """``session.call`` from a background job whose progress dialog should follow the work: run
+    in-process, the operation reports to ``progress`` (``app.progress.current_progress``); through
+    a server the dialog just waits. Cancel stops the work in-process; through a server it drops
+    the result when it arrives (raises ``Cancelled`` instead of returning it)."""
+    from app.progress import Cancelled, reporting_to
+
+    with reporting_to(progress):
+        result = session.call(op, *args, **kwargs)
+    if getattr(progress, "cancelled", False):
+        raise Cancelled()
+    return result
+
+
+def utc_offset_minutes() -> int:
+    """This computer's offset from UTC now, in minutes (its days are the books' days)."""
+    from datetime import datetime
+
+    offset = datetime.now().astimezone().utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write what the server built to ``path``, replacing it only once whole."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".part", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

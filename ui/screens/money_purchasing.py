@@ -15,8 +15,9 @@ from app.fees import to_vnd
 from app.i18n import _, fmt_datetime, fmt_decimal, fmt_money
 from app.money import CNY, Money
 from app.permissions import Perm
-from app.services import billing, ledger, purchasing
+from app.remote.views_money import ShopOrderFigures
 from app.services.orders import PLATFORMS
+from app.services.purchasing import PurchasingView, ShopOrderView
 from app.workflows.money import SHOP_ORDER_LABELS, ShopOrderStatus
 from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, fill, heading, read_decimal, readonly_table
@@ -35,9 +36,9 @@ class ShopOrdersDialog(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session, self.order_id = session, order_id
         self.changed = False
-        self.view: purchasing.PurchasingView | None = None
+        self.view: PurchasingView | None = None
         self.money = None
-        self.current: purchasing.ShopOrderView | None = None
+        self.current: ShopOrderView | None = None
         self.spins: dict[int, QSpinBox] = {}
 
         self.header = named(QLabel(""), "shop_orders_header")
@@ -167,14 +168,15 @@ class ShopOrdersDialog(QDialog):
     # -- loading ------------------------------------------------------------------------------------
     def reload(self, keep: int | None = None) -> None:
         s = self.session
-        self.view = v = purchasing.purchasing_view(s.db, s.actor, self.order_id)
-        self.money = billing.order_money_view(s.db, s.actor, self.order_id)
+        window = s.call("purchasing.window", self.order_id)       # the order, its money, the CNY accounts
+        self.view = v = window.purchasing
+        self.money = window.money
         self.setWindowTitle(_("Shop orders — {code}").format(code=v.order_code))
         rate = fmt_decimal(v.selling_rate) if v.selling_rate else "—"
         buying = fmt_decimal(v.buying_rate) if v.buying_rate else _("not set")
         self.header.setText(_("Order {code} · selling rate {rate} · buying rate today {buying} · deposit held {deposit}")
                             .format(code=v.order_code, rate=rate, buying=buying, deposit=fmt_money(v.deposit_held)))
-        self.accounts = ledger.cash_accounts(s.db, s.actor, "cn")
+        self.accounts = window.accounts
         self.account.clear()
         self.account.addItem(_("(choose)"), None)
         for a in self.accounts:
@@ -306,7 +308,7 @@ class ShopOrdersDialog(QDialog):
     # -- actions --------------------------------------------------------------------------------------
     def prepare(self) -> None:
         try:
-            purchasing.prepare_shop_orders(self.session.db, self.session.actor, self.order_id)
+            self.session.call("purchasing.prepare_shop_orders", self.order_id)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -316,8 +318,8 @@ class ShopOrdersDialog(QDialog):
     def set_shop(self) -> None:
         ids = [i.id for i in self.view.unassigned] if self.view else []
         try:
-            purchasing.set_item_shop(self.session.db, self.session.actor, self.order_id, ids,
-                                     self.unknown_platform.currentData(), self.unknown_shop.text())
+            self.session.call("purchasing.set_item_shop", self.order_id, ids, self.unknown_platform.currentData(),
+                              self.unknown_shop.text())
         except ValidationFailed as exc:
             self.unknown_error.setText(next(iter(exc.field_errors.values())))
             self.unknown_error.show()
@@ -333,7 +335,7 @@ class ShopOrdersDialog(QDialog):
     def place(self) -> None:
         so = self.current
         try:
-            purchasing.place_shop_order(self.session.db, self.session.actor, so.id, self.platform_no.text())
+            self.session.call("purchasing.place_shop_order", so.id, self.platform_no.text())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -349,14 +351,13 @@ class ShopOrdersDialog(QDialog):
         if errors:
             show_field_errors(self.errors, errors)
             return
-        data = purchasing.ShopOrderInput(
+        data = ShopOrderFigures(
             self.platform_no.text(), values["goods_cny"], values["domestic_shipping_cny"],
             values["shop_discount_cny"], self.account.currentData(),
             {item_id: spin.value() for item_id, spin in self.spins.items()}, self.note.text(),
             [c for c in self.codes.text().replace(",", " ").split() if c])
         try:
-            result = purchasing.record_shop_order(self.session.db, self.session.actor, so.id, data,
-                                                  seen_version=so.version)
+            result = self.session.call("purchasing.record_shop_order", so.id, data, seen_version=so.version)
         except ValidationFailed as exc:
             errors = dict(exc.field_errors)
             quantity = [m for k, m in errors.items() if k.startswith("quantity.")]
@@ -381,7 +382,7 @@ class ShopOrdersDialog(QDialog):
         so = self.current
         codes = [c for c in self.codes.text().replace(",", " ").split() if c]
         try:
-            n = purchasing.add_tracking_codes(self.session.db, self.session.actor, so.id, codes)
+            n = self.session.call("purchasing.add_tracking_codes", so.id, codes)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return

@@ -18,7 +18,9 @@ from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import DISCOUNTABLE, FEE_LABELS, FREIGHT_LINES
 from app.i18n import NumberInputError, _, fmt_datetime, fmt_decimal, fmt_money, parse_decimal
 from app.permissions import Perm
-from app.services import fee_policies, rates
+from app.remote.views_money import FeesView
+from app.services.fee_policies import DiscountInput, PolicyView, VipLevelInput
+from app.services.rates import RATE_KINDS, AdjustmentInput
 from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, read_decimal, readonly_table
 from ui.session import Session
@@ -100,15 +102,16 @@ class ExchangeRateDialog(QDialog):
         named(self, "rates_dialog", _("Exchange rates"))
         self.setWindowTitle(_("Exchange rates (VND per CNY)"))
         self.session = session
-        self.levels = fee_policies.list_vip_levels(session.db, session.actor)
+        view = session.call("rates.view")      # levels, rates now, history: the first paint in one call
+        self.levels = view.levels
         self.current = named(QLabel(""), "rates_current")
         self.current.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.kind = named(QComboBox(), "rate_kind", _("Rate"))
-        for code, label in rates.RATE_KINDS.items():
+        for code, label in RATE_KINDS.items():
             self.kind.addItem(_(label), code)
         self.kind.currentIndexChanged.connect(lambda _i: self.adjust_box.setVisible(self.kind.currentData() == "selling"))
         self.value = amount_edit("rate_value", _("VND per 1 CNY"), placeholder="3.650")
-        self.start = _datetime_edit("rate_effective_from", _("In force from"), session.db.clock.now())
+        self.start = _datetime_edit("rate_effective_from", _("In force from"), view.now)
         self.note = named(QLineEdit(), "rate_note", _("Note"))
         self.adjustments = _editable_table("rate_adjustments", _("Adjustments by customer group"),
                                            [_("Customer group"), _("From order value (CNY)"), _("Adjustment (₫ per ¥)")])
@@ -155,7 +158,7 @@ class ExchangeRateDialog(QDialog):
         layout.addWidget(self.history, 1)
         layout.addWidget(close)
         fit_to_screen(self, 1040, 720)
-        self.reload()
+        self.reload(view)
 
     def _add_adjustment(self) -> None:
         r = _set_row(self.adjustments, ["", "0", ""])
@@ -165,16 +168,17 @@ class ExchangeRateDialog(QDialog):
             group.addItem(v.name, v.id)
         self.adjustments.setCellWidget(r, 0, group)
 
-    def reload(self) -> None:
-        now = rates.current_values(self.session.db)
+    def reload(self, view=None) -> None:
+        view = view or self.session.call("rates.view")
+        now = view.current
         self.current.setText(_("Selling {selling} · buying {buying} (₫ per ¥)").format(
             selling=fmt_decimal(now["selling"]) if now["selling"] else _("not set"),
             buying=fmt_decimal(now["buying"]) if now["buying"] else _("not set")))
         rows = []
-        for h in rates.history(self.session.db, self.session.actor):
+        for h in view.history:
             adj = "; ".join(_("{group} from {band}: {delta:+}").format(group=a.vip_level_name, band=fmt_money(a.min_goods_cny),
                                                                        delta=a.delta) for a in h.adjustments)
-            label = _(rates.RATE_KINDS[h.kind]) + (" ✔ " + _("in force") if h.current else "")
+            label = _(RATE_KINDS[h.kind]) + (" ✔ " + _("in force") if h.current else "")
             rows.append([label, fmt_decimal(h.value), fmt_datetime(h.effective_from), h.set_by,
                          fmt_datetime(h.set_at), adj, h.note])
         fill(self.history, rows, right={1})
@@ -196,13 +200,13 @@ class ExchangeRateDialog(QDialog):
             except NumberInputError as exc:
                 errors["adjustments"] = _("Row {n}: {problem}").format(n=r + 1, problem=exc)
                 continue
-            adjustments.append(rates.AdjustmentInput(self.adjustments.cellWidget(r, 0).currentData(), band, delta))
+            adjustments.append(AdjustmentInput(self.adjustments.cellWidget(r, 0).currentData(), band, delta))
         if errors:
             show_field_errors(self.errors, errors)
             return
         try:
-            rates.set_rate(self.session.db, self.session.actor, self.kind.currentData(), value, _when(self.start),
-                           adjustments if self.kind.currentData() == "selling" else [], self.note.text())
+            self.session.call("rates.set", self.kind.currentData(), value, _when(self.start),
+                              adjustments if self.kind.currentData() == "selling" else [], self.note.text())
         except ValidationFailed as exc:
             errs = dict(exc.field_errors)
             rows = [m for k, m in errs.items() if k.startswith("adjustments.")]
@@ -214,7 +218,7 @@ class ExchangeRateDialog(QDialog):
             report_error(self, exc)
             return
         show_field_errors(self.errors, {})
-        self.status.setText(_("Saved: {kind} {value}.").format(kind=_(rates.RATE_KINDS[self.kind.currentData()]),
+        self.status.setText(_("Saved: {kind} {value}.").format(kind=_(RATE_KINDS[self.kind.currentData()]),
                                                                value=fmt_decimal(value)))
         self.value.clear()
         self.note.clear()
@@ -425,10 +429,12 @@ class PolicyEditor(QWidget):
 
 
 class PoliciesTab(QWidget):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, data: FeesView | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.levels = fee_policies.list_vip_levels(session.db, session.actor)
+        data = data or session.call("fees.view")
+        self.levels = data.levels
+        self.now = data.now
         self.list = named(QListWidget(), "fee_policies_list", _("Fee policy sets"))
         self.list.currentRowChanged.connect(self._select)
         self.editor = PolicyEditor(session, self.levels, self)
@@ -455,12 +461,12 @@ class PoliciesTab(QWidget):
         split.setSizes([260, 800])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        self.policies: list[fee_policies.PolicyView] = []
+        self.policies: list[PolicyView] = []
         self.draft: dict | None = None      # a copy being made, not saved yet
-        self.reload()
+        self.reload(policies=data.policies)
 
-    def reload(self, select: int | None = None) -> None:
-        self.policies = fee_policies.list_policies(self.session.db, self.session.actor)
+    def reload(self, select: int | None = None, policies: list[PolicyView] | None = None) -> None:
+        self.policies = policies if policies is not None else self.session.call("fees.policies")
         self.list.blockSignals(True)
         self.list.clear()
         for p in self.policies:
@@ -491,7 +497,7 @@ class PoliciesTab(QWidget):
         self.copy_button.setEnabled(can)
         self.save_button.setEnabled(p.editable and can)
 
-    def current(self) -> fee_policies.PolicyView | None:
+    def current(self) -> PolicyView | None:
         row = self.list.currentRow()
         return self.policies[row] if 0 <= row < len(self.policies) else None
 
@@ -503,7 +509,7 @@ class PoliciesTab(QWidget):
         self.draft = {"copied_from": p.id}
         from datetime import timedelta
 
-        start = self.session.db.clock.now() + timedelta(days=1)
+        start = self.now + timedelta(days=1)
         self.editor.show_rules(p.name, p.vip_level_id, start, "", p.rules, True)
         self.state.setText(_("New version (not saved): change what you need, choose when it starts, then Save."))
         self.save_button.setEnabled(True)
@@ -516,13 +522,13 @@ class PoliciesTab(QWidget):
         e = self.editor
         try:
             if self.draft is not None:
-                new_id = fee_policies.create_policy(self.session.db, self.session.actor, e.name.text(),
-                                                    e.group.currentData(), _when(e.start), rules, e.note.text(),
-                                                    copied_from_id=self.draft["copied_from"])
+                new_id = self.session.call("fees.create_policy", e.name.text(), e.group.currentData(),
+                                           _when(e.start), rules, e.note.text(),
+                                           copied_from_id=self.draft["copied_from"])
             else:
                 p = self.current()
-                fee_policies.update_policy(self.session.db, self.session.actor, p.id, p.version_id, e.name.text(),
-                                           e.group.currentData(), _when(e.start), rules, e.note.text())
+                self.session.call("fees.update_policy", p.id, p.version_id, e.name.text(), e.group.currentData(),
+                                  _when(e.start), rules, e.note.text())
                 new_id = p.id
         except ValidationFailed as exc:
             e.show_errors(exc.field_errors)
@@ -540,7 +546,7 @@ class PoliciesTab(QWidget):
 class VipLevelsTab(QWidget):
     FIELDS = ("code", "name", "rank", "min_spend", "deposit_percent", "service_fee_discount_percent")
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, data: FeesView | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.level_id: int | None = None
@@ -582,11 +588,11 @@ class VipLevelsTab(QWidget):
         for w in (self.code, self.name, self.rank, self.min_spend, self.deposit, self.discount, self.active,
                   new, self.save_button):
             w.setEnabled(can)
-        self.reload()
+        self.reload(data.levels if data is not None else None)
         self.new()
 
-    def reload(self) -> None:
-        self.levels = fee_policies.list_vip_levels(self.session.db, self.session.actor)
+    def reload(self, levels=None) -> None:
+        self.levels = levels if levels is not None else self.session.call("fees.vip_levels")
         fill(self.table, [[v.code, v.name, v.rank, v.min_spend, v.deposit_percent, v.service_fee_discount_percent,
                            v.is_active, v.customers] for v in self.levels], right={2, 3, 4, 5, 7})
 
@@ -614,7 +620,7 @@ class VipLevelsTab(QWidget):
 
     def save(self) -> None:
         errors: dict[str, str] = {}
-        data = fee_policies.VipLevelInput(self.code.text(), self.name.text(), self.rank.value(),
+        data = VipLevelInput(self.code.text(), self.name.text(), self.rank.value(),
                                           read_decimal(self.min_spend, errors, "min_spend"),
                                           read_decimal(self.deposit, errors, "deposit_percent", empty=None)
                                           if self.deposit.text().strip() else None,
@@ -624,7 +630,7 @@ class VipLevelsTab(QWidget):
             show_field_errors(self.errors, errors)
             return
         try:
-            self.level_id = fee_policies.save_vip_level(self.session.db, self.session.actor, self.level_id, data)
+            self.level_id = self.session.call("fees.save_vip_level", self.level_id, data)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             self.result.setText(_("Nothing was saved: correct the fields marked in red."))
@@ -642,10 +648,11 @@ class VipLevelsTab(QWidget):
 class DiscountCodesTab(QWidget):
     FIELDS = ("code", "value", "fee_codes", "valid_until", "max_uses", "max_uses_per_customer", "customer_id")
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, data: FeesView | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.code_id: int | None = None
+        data = data or session.call("fees.view")
         self.table = readonly_table("discount_codes_table", _("Discount codes"), [
             _("Code"), _("Value"), _("Fees"), _("Valid from"), _("Until"), _("Used"), _("Limit"), _("Customer"),
             _("Active")])
@@ -657,12 +664,12 @@ class DiscountCodesTab(QWidget):
         self.percent_kind.setChecked(True)
         self.value = amount_edit("discount_value", _("Value"))
         self.fee_boxes = {c: named(QCheckBox(_(FEE_LABELS[c])), f"discount_fee_{c}") for c in DISCOUNTABLE}
-        self.valid_from = _datetime_edit("discount_valid_from", _("Valid from"), session.db.clock.now())
+        self.valid_from = _datetime_edit("discount_valid_from", _("Valid from"), data.now)
         self.has_end = named(QCheckBox(_("Ends")), "discount_has_end")
         from datetime import timedelta
 
         self.valid_until = _datetime_edit("discount_valid_until", _("Valid until"),
-                                          session.db.clock.now() + timedelta(days=30))
+                                          data.now + timedelta(days=30))
         self.valid_until.setEnabled(False)
         self.has_end.toggled.connect(self.valid_until.setEnabled)
         self.max_uses = named(QLineEdit(), "discount_max_uses", _("Uses in all"))
@@ -728,15 +735,15 @@ class DiscountCodesTab(QWidget):
         layout.addWidget(scroll, 2)
         layout.addLayout(row)
         self.save_button.setEnabled(session.can(Perm.EDIT_FEES))
-        self.reload()
+        self.reload(data.codes)
         self.new()
 
     def _any_customer(self) -> None:
         self.customer.customer_id = None
         self.customer.label.setText(_("Any customer"))
 
-    def reload(self) -> None:
-        self.codes = fee_policies.list_discount_codes(self.session.db, self.session.actor)
+    def reload(self, codes=None) -> None:
+        self.codes = codes if codes is not None else self.session.call("fees.discount_codes")
         fill(self.table, [[d.code, f"{fmt_decimal(d.percent)} %" if d.percent is not None else fmt_money(d.amount),
                            ", ".join(_(FEE_LABELS[c]) for c in d.fee_codes), fmt_datetime(d.valid_from),
                            fmt_datetime(d.valid_until), d.used_count,
@@ -792,7 +799,7 @@ class DiscountCodesTab(QWidget):
     def save(self) -> None:
         errors: dict[str, str] = {}
         value = read_decimal(self.value, errors, "value", empty=None)
-        data = fee_policies.DiscountInput(
+        data = DiscountInput(
             self.code.text(), [c for c, b in self.fee_boxes.items() if b.isChecked()],
             percent=value if self.percent_kind.isChecked() else None,
             amount=value if self.amount_kind.isChecked() else None,
@@ -805,7 +812,7 @@ class DiscountCodesTab(QWidget):
             show_field_errors(self.errors, errors)
             return
         try:
-            self.code_id = fee_policies.save_discount_code(self.session.db, self.session.actor, self.code_id, data)
+            self.code_id = self.session.call("fees.save_discount_code", self.code_id, data)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             self.result.setText(_("Nothing was saved: correct the fields marked in red."))
@@ -827,9 +834,10 @@ class FeesDialog(QDialog):
         self.setWindowTitle(_("Fees, VIP levels and discount codes"))
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.tabs = named(QTabWidget(), "fees_tabs")
-        self.policies = PoliciesTab(session, self)
-        self.vip = VipLevelsTab(session, self)
-        self.discounts = DiscountCodesTab(session, self)
+        data = session.call("fees.view")        # the three tabs' first paint in one call
+        self.policies = PoliciesTab(session, self, data)
+        self.vip = VipLevelsTab(session, self, data)
+        self.discounts = DiscountCodesTab(session, self, data)
         self.tabs.addTab(self.policies, _("Fee policy sets"))
         self.tabs.addTab(self.vip, _("VIP levels"))
         self.tabs.addTab(self.discounts, _("Discount codes"))

@@ -15,8 +15,8 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.money import VND, Money
 from app.permissions import Perm
-from app.services import ledger, wallets
 from app.services.ledger import ENTRY_KIND_LABELS
+from app.services.wallets import MAX_AMOUNT, PaymentResult
 from app.workflows.money import PAYMENT_KIND_LABELS, PAYMENT_LABELS
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, fill, heading, readonly_table
@@ -34,7 +34,7 @@ class PaymentDialog(QDialog):
         super().__init__(parent)
         named(self, "payment_dialog", _("Record a payment"))
         self.session, self.kind = session, kind
-        self.result_value: wallets.PaymentResult | None = None
+        self.result_value: PaymentResult | None = None
         self.setWindowTitle(_("Record a top-up") if kind == "topup" else _("Record a refund paid out"))
         from ui.widgets.customer_picker import CustomerPicker
 
@@ -45,21 +45,23 @@ class PaymentDialog(QDialog):
             self.picker.set_customer(customer_id, customer_text)
             self.picker.search.hide()
         self.picker.chosen.connect(lambda _c: self._show_wallet())
-        self.picker.cleared.connect(self._show_wallet)
+        self.picker.cleared.connect(lambda: self._show_wallet())
         self.wallet = named(QLabel(""), "payment_wallet")
         self.wallet.setWordWrap(True)
         self.wallet.setStyleSheet("color: #555;")
         self.amount = AmountEdit("payment_amount", _("Amount (VND)"), currency="VND",
-                                 placeholder=fmt_decimal(1_000_000), maximum=wallets.MAX_AMOUNT)
+                                 placeholder=fmt_decimal(1_000_000), maximum=MAX_AMOUNT)
         self.reference = named(QLineEdit(), "payment_reference", _("Bank reference"))
         self.reference.setPlaceholderText(_("e.g. FT24327001234 or the cash receipt number"))
         self.date = named(QDateEdit(), "payment_date", _("Date the money moved"))
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("dd/MM/yyyy")
-        today = session.db.clock.now().astimezone().date()
+        # accounts, approval limit, today and the given customer's wallet: the first paint in one call
+        form_data = session.call("wallets.payment_form", customer_id)
+        today = form_data.now.astimezone().date()
         self.date.setDate(QDate(today.year, today.month, today.day))
         self.account = named(QComboBox(), "payment_account", _("Company account"))
-        for a in ledger.cash_accounts(session.db, session.actor, "vn"):
+        for a in form_data.accounts:
             self.account.addItem(a.name, a.id)
         self.note = named(QPlainTextEdit(), "payment_note", _("Note"))
         self.note.setMaximumHeight(60)
@@ -70,9 +72,7 @@ class PaymentDialog(QDialog):
         for key, signal in (("bank_reference", self.reference.textEdited), ("received_on", self.date.dateChanged),
                             ("cash_account_id", self.account.currentIndexChanged)):
             signal.connect(lambda *_a, k=key: show_field_errors({k: self.errors[k]}, {}))
-        from app.services import settings as settings_service
-
-        limit = settings_service.read_all(session.db)["money.approval_limit_vnd"]
+        limit = form_data.approval_limit_vnd
         hint = named(QLabel(_("Above {limit} a second person approves it before it reaches the wallet.")
                             .format(limit=fmt_money(Money(Decimal(limit), VND)))), "payment_hint")
         hint.setStyleSheet("color: #555;")
@@ -100,17 +100,19 @@ class PaymentDialog(QDialog):
         layout.addWidget(hint)
         layout.addStretch(1)
         layout.addWidget(box)
-        self._show_wallet()
+        self._show_wallet(form_data.wallet)
         self.resize(600, self.sizeHint().height())
 
-    def _show_wallet(self) -> None:
+    def _show_wallet(self, known=None) -> None:
         cid = self.picker.customer_id
         self.view = None
         if cid is None:
             self.wallet.clear()
             self._show_total()
             return
-        v = self.view = wallets.wallet_view(self.session.db, self.session.actor, cid)
+        if known is None or known.customer_id != cid:
+            known = self.session.call("wallets.view", cid)
+        v = self.view = known
         self.picker.set_extra(_("Wallet now: {balance} · credit limit {limit} · owed on orders {owed}").format(
             balance=fmt_money(v.balance), limit=fmt_money(v.credit_limit), owed=fmt_money(v.owed_on_orders)))
         self._show_total()
@@ -139,8 +141,8 @@ class PaymentDialog(QDialog):
             return
         d = self.date.date()
         try:
-            self.result_value = wallets.record_payment(
-                self.session.db, self.session.actor, self.kind, self.picker.customer_id, amount,
+            self.result_value = self.session.call(
+                "wallets.record_payment", self.kind, self.picker.customer_id, amount,
                 self.reference.text(), date(d.year(), d.month(), d.day()), self.account.currentData(),
                 self.note.toPlainText())
         except ValidationFailed as exc:
@@ -186,7 +188,7 @@ class CreditDialog(QDialog):
             return
         value = self.limit.value()
         try:
-            wallets.grant_credit(self.session.db, self.session.actor, self.customer_id, value, self.note.text())
+            self.session.call("wallets.grant_credit", self.customer_id, value, self.note.text())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
@@ -245,8 +247,8 @@ class WalletWindow(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        s = self.session
-        v = self.view = wallets.wallet_view(s.db, s.actor, self.customer_id)
+        window = self.session.call("wallets.window", self.customer_id)     # the wallet and its statement
+        v = self.view = window.wallet
         self.setWindowTitle(_("Wallet — {code} {name}").format(code=v.customer_code, name=v.customer_name))
         self.title.setText(f"{v.customer_code} · {v.customer_name}")
         self.figures.setText(_("In the wallet: {balance} · credit limit {limit} · available {available} · "
@@ -257,7 +259,7 @@ class WalletWindow(QDialog):
             kind=_(PAYMENT_KIND_LABELS[p.kind]), amount=fmt_money(p.amount), reference=p.bank_reference,
             who=p.created_by) for p in v.pending))
         self.pending.setVisible(bool(v.pending))
-        lines = ledger.statement(s.db, s.actor, self.customer_id)
+        lines = window.statement
         fill(self.statement, [[fmt_datetime(l.at), _(ENTRY_KIND_LABELS.get(l.kind, l.kind)), l.reference,
                                l.order_code, l.money_in, l.money_out, l.balance, l.memo] for l in lines],
              right={4, 5, 6})
@@ -304,7 +306,7 @@ class PaymentWindow(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        p = wallets.get_payment(self.session.db, self.session.actor, self.payment_id)
+        p = self.session.call("wallets.get_payment", self.payment_id)
         self.setWindowTitle(_("{kind} {amount} — {customer}").format(
             kind=_(PAYMENT_KIND_LABELS[p.kind]), amount=fmt_money(p.amount), customer=p.customer_name))
         rows = [(_("Status"), _(PAYMENT_LABELS[p.status])), (_("Customer"), f"{p.customer_code} {p.customer_name}"),
@@ -320,7 +322,7 @@ class PaymentWindow(QDialog):
 
     def _approve(self) -> None:
         try:
-            wallets.approve_payment(self.session.db, self.session.actor, self.payment_id)
+            self.session.call("wallets.approve_payment", self.payment_id)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
@@ -330,7 +332,7 @@ class PaymentWindow(QDialog):
         if not ok:
             return
         try:
-            wallets.reject_payment(self.session.db, self.session.actor, self.payment_id, reason)
+            self.session.call("wallets.reject_payment", self.payment_id, reason)
         except DomainError as exc:
             report_error(self, exc)
         self.reload()
@@ -364,7 +366,7 @@ class EntryWindow(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        e = ledger.get_entry(self.session.db, self.session.actor, self.entry_id)
+        e = self.session.call("ledger.get_entry", self.entry_id)
         self.setWindowTitle(_("Journal entry {n}").format(n=e.id))
         text = _("{kind} · {when} · by {who}").format(kind=_(ENTRY_KIND_LABELS.get(e.kind, e.kind)),
                                                      when=fmt_datetime(e.at), who=e.actor_name)
@@ -387,7 +389,7 @@ class EntryWindow(QDialog):
         if not ok:
             return
         try:
-            new = ledger.reverse_entry(self.session.db, self.session.actor, self.entry_id, reason)
+            new = self.session.call("ledger.reverse_entry", self.entry_id, reason)
         except DomainError as exc:
             report_error(self, exc)
             return
@@ -397,5 +399,5 @@ class EntryWindow(QDialog):
 
 def entry_of_line(session: Session, line_id: int, parent: QWidget | None = None) -> EntryWindow:
     """Money book rows are lines; opening one shows its whole entry."""
-    return EntryWindow(session, ledger.entry_of_line(session.db, session.actor, line_id), parent)
+    return EntryWindow(session, session.call("ledger.entry_of_line", line_id), parent)
 

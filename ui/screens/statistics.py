@@ -1,15 +1,17 @@
 """Statistics for managers: the dashboard (figures, charts and the figures behind them) and the
 reports (a paged table per report), for a chosen period, with export to Excel.
 
-Everything is read through app.reports (dashboard, reader, export) off the UI thread, so the
-window never freezes: a slow read shows a progress dialog with Cancel after a moment, and a
-newer choice of period simply supersedes an older read still on its way.
+Everything is read through ``session.call`` ("stats.*", app.remote.views_money) off the UI
+thread, in-process or from the application server (an export comes back as the workbook's
+bytes and is written here), so the window never freezes: a slow read shows a progress dialog
+with Cancel after a moment, and a newer choice of period simply supersedes an older read still
+on its way.
 """
 from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -29,13 +31,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFrame,
 from app.i18n import N_, _, current_language, fmt_date, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
 from app.progress import Cancelled
-from app.reports import REPORTS, reader
+from app.remote.views_money import StatsChart, StatsDashboard, StatsPage, StatsReportView
 from app.reports.base import NUMERIC_KINDS, Period, percent
-from app.reports.dashboard import Dashboard, ReportData, dashboard
-from app.reports.export import ExportResult, ReportRequest, export_reports
-from app.services import settings as settings_service
+from app.reports.export import ExportResult
 from ui.background import BackgroundJob, run_in_background
 from ui.common import ask_save_path, fit_to_screen, named, report_error
+from ui.screens.money_common import call_reporting, write_file
 from ui.session import Session
 
 PERIODS = (("this_month", N_("This month")), ("last_month", N_("Last month")),
@@ -78,9 +79,11 @@ class PeriodBar(QWidget):
 
     changed = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, now: datetime | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        #: the server's "now" when the window opened: "this month" is the company's month
+        self.now = now or datetime.now(timezone.utc)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel(_("Period:")))
@@ -117,7 +120,7 @@ class PeriodBar(QWidget):
         self._set_dates(self._preset("this_month"))
 
     def _preset(self, key: str) -> Period:
-        now = self.session.db.clock.now()
+        now = self.now
         return {"this_month": Period.this_month, "last_month": Period.last_month,
                 "this_year": Period.this_year}[key](now)
 
@@ -191,7 +194,7 @@ def _bucket_label(day: date, grain: str) -> str:
     return f"{day.month:02d}-{day.day:02d}"
 
 
-def volumes_chart(data: ReportData, grain: str) -> QChart:
+def volumes_chart(data: StatsChart, grain: str) -> QChart:
     """Orders created per bucket (purchase and consignment stacked) and orders received (a line)."""
     chart = _chart(_("Orders over time"))
     keys = [c.key for c in data.columns]
@@ -232,7 +235,7 @@ def volumes_chart(data: ReportData, grain: str) -> QChart:
     return chart
 
 
-def funnel_chart(data: ReportData, kind_label: str) -> QChart:
+def funnel_chart(data: StatsChart, kind_label: str) -> QChart:
     """How many orders of one type reached each step: a bar per step, the first at the top."""
     chart = _chart(_("Status funnel — {kind}").format(kind=kind_label))
     rows = [r for r in data.rows if r[0] == kind_label]
@@ -259,7 +262,7 @@ def funnel_chart(data: ReportData, kind_label: str) -> QChart:
     return chart
 
 
-def profit_chart(data: ReportData, grain: str) -> QChart:
+def profit_chart(data: StatsChart, grain: str) -> QChart:
     """Per month of completion: the fees earned and the net profit (bars), in thousands of đồng —
     a drawing needs coordinates; the exact figures are in the table beside it."""
     chart = _chart(_("Profit by month (thousand ₫)"))
@@ -292,7 +295,7 @@ def profit_chart(data: ReportData, grain: str) -> QChart:
     return chart
 
 
-def types_chart(data: ReportData) -> QChart:
+def types_chart(data: StatsChart) -> QChart:
     """Purchase vs consignment orders of the period (the report's totals), as a pie."""
     chart = _chart(_("Orders by type"))
     totals = {t.key: t.value for t in data.totals}
@@ -373,7 +376,7 @@ class DashboardTab(QScrollArea):
         self.figures_box.setVerticalSpacing(10)
         layout.addLayout(self.figures_box)
         self.figure_labels: dict[str, QLabel] = {}
-        self.board: Dashboard | None = None
+        self.board: StatsDashboard | None = None
 
         self.volumes = _chart_view("stats_chart_volumes", _("Orders over time"))
         self.volumes_table = _small_table("stats_table_volumes", _("Orders over time"))
@@ -411,7 +414,7 @@ class DashboardTab(QScrollArea):
         row.addWidget(table, 2)
         return box
 
-    def show_board(self, board: Dashboard) -> None:
+    def show_board(self, board: StatsDashboard) -> None:
         self.board = board
         if [f.key for f in board.figures] != list(self.figure_labels):
             self._build_cards(board)
@@ -447,7 +450,7 @@ class DashboardTab(QScrollArea):
             self._draw_funnel()
         self.loaded.emit()
 
-    def _build_cards(self, board: Dashboard) -> None:
+    def _build_cards(self, board: StatsDashboard) -> None:
         """One card per figure, made once; later periods only change the numbers."""
         while self.figures_box.count():
             w = self.figures_box.takeAt(0).widget()
@@ -475,7 +478,7 @@ class DashboardTab(QScrollArea):
             title.setWordWrap(True)
             value = named(QLabel(""), f"stats_figure_{fig.key}", fig.title)
             value.setStyleSheet("font-size: 20px; font-weight: bold; color: #1a1a1a;")
-            value.setToolTip(_("From the report “{report}”").format(report=_(REPORTS[fig.report].title)))
+            value.setToolTip(_("From the report “{report}”").format(report=board.report_titles.get(fig.report, fig.report)))
             box.addWidget(title)
             box.addWidget(value)
             self.figures_box.addWidget(card, row, col)
@@ -512,7 +515,7 @@ class ReportTableModel(QAbstractTableModel):
         self._generation = 0
         self.name, self.period, self.params = "", None, {}
 
-    def show_view(self, view: reader.ReportView, period: Period) -> None:
+    def show_view(self, view: StatsReportView, period: Period) -> None:
         self.beginResetModel()
         self._generation += 1
         self.name, self.period, self.params = view.name, period, view.params
@@ -571,10 +574,10 @@ class ReportTableModel(QAbstractTableModel):
             return
         self._loading = True
         generation = self._generation
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         name, period, params, after, limit = self.name, self.period, dict(self.params), self._after, self.page_size
 
-        def done(page: reader.ReportPage) -> None:
+        def done(page: StatsPage) -> None:
             if generation != self._generation:
                 return
             self._loading = False
@@ -591,7 +594,7 @@ class ReportTableModel(QAbstractTableModel):
                 self._loading = False
                 self.failed.emit(exc)
 
-        self.start(self.parent(), lambda p: reader.report_page(db, actor, name, period, params, after, limit),
+        self.start(self.parent(), lambda p: session.call("stats.report_page", name, period, params, after, limit),
                    done, failed, show_progress=False)
 
 
@@ -599,19 +602,20 @@ class ReportsTab(QWidget):
     loaded = Signal()
 
     def __init__(self, session: Session, page_size: int, parent: QWidget | None = None,
-                 start: Callable[..., Any] = run_in_background) -> None:
+                 start: Callable[..., Any] = run_in_background, reports: list | None = None) -> None:
         super().__init__(parent)
         named(self, "stats_reports", _("Reports"))
         self.session = session
         self.params_by_report: dict[str, dict[str, str]] = {}
         self.param_boxes: dict[str, QComboBox] = {}
+        self.params_for: str | None = None       # the report whose filter boxes are shown
         split = QSplitter(Qt.Orientation.Horizontal)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
 
         self.list = named(QListWidget(), "stats_report_list", _("Reports"))
-        for rep in reader.reports_for(session.actor):
+        for rep in reports if reports is not None else session.call("stats.window").reports:
             item = QListWidgetItem(_(rep.title))
             item.setData(Qt.ItemDataRole.UserRole, rep.name)
             item.setToolTip(_(rep.description))
@@ -656,7 +660,7 @@ class ReportsTab(QWidget):
         split.setSizes([240, 1000])
         self.model.page_loaded.connect(self._show_count)
         self.model.failed.connect(lambda exc: report_error(self, exc))
-        self.view: reader.ReportView | None = None
+        self.view: StatsReportView | None = None
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()
@@ -666,7 +670,9 @@ class ReportsTab(QWidget):
         name = self.current_name()
         return dict(self.params_by_report.get(name, {})) if name else {}
 
-    def build_params(self, name: str) -> None:
+    def build_params(self, name: str, views: list, chosen_now: dict[str, str] | None = None) -> None:
+        """The report's filter boxes (its parameters came with its first page)."""
+        self.params_for = name
         while self.params_row.count():
             w = self.params_row.takeAt(0).widget()
             if w is not None:   # hidden now: out of the layout it would still paint where it was
@@ -674,14 +680,15 @@ class ReportsTab(QWidget):
                 w.deleteLater()
         self.param_boxes.clear()
         chosen = self.params_by_report.setdefault(name, {})
-        for view in reader.param_views(self.session.db, self.session.actor, name):
+        for view in views:
             if view.key == "by":
                 continue   # the period bar's "Group by" decides
             label = QLabel(view.title + ":")
             box = named(QComboBox(), f"stats_param_{view.key}", view.title)
             for value, text in view.options:
                 box.addItem(text, value)
-            box.setCurrentIndex(max(0, box.findData(chosen.get(view.key, view.default))))
+            value = chosen.get(view.key, (chosen_now or {}).get(view.key, view.default))
+            box.setCurrentIndex(max(0, box.findData(value)))
             box.currentIndexChanged.connect(lambda _i, key=view.key, b=box: self._param_chosen(key, b.currentData()))
             self.params_row.addWidget(label)
             self.params_row.addWidget(box)
@@ -694,7 +701,9 @@ class ReportsTab(QWidget):
             self.params_by_report.setdefault(name, {})[key] = value
             self.window().reload_report()
 
-    def show_view(self, view: reader.ReportView, period: Period) -> None:
+    def show_view(self, view: StatsReportView, period: Period) -> None:
+        if self.params_for != view.name:
+            self.build_params(view.name, view.param_views, view.params)
         self.view = view
         self.title.setText(view.title)
         self.description.setText(view.description)
@@ -724,8 +733,9 @@ class StatisticsWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         named(self, "statistics_window", _("Statistics"))
         self.session = session
-        settings = settings_service.read_all(session.db)
-        self.setWindowTitle(_("Statistics — {company}").format(company=settings["company.name"]))
+        info = session.call("stats.window")     # company, page size, now, the reports: one call
+        self.report_infos = {r.name: r for r in info.reports}
+        self.setWindowTitle(_("Statistics — {company}").format(company=info.company))
         fit_to_screen(self, 1320, 900)
         self._generation = {"dashboard": 0, "report": 0}
         self.last_export: ExportResult | BaseException | None = None
@@ -734,14 +744,14 @@ class StatisticsWindow(QWidget):
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.period_bar = PeriodBar(session)
+        self.period_bar = PeriodBar(session, now=info.now)
         top.addWidget(self.period_bar, 1)
         self.export_all_button = named(QPushButton(_("Export all reports to Excel…")), "stats_export_all")
         top.addWidget(self.export_all_button)
         layout.addLayout(top)
         self.tabs = named(QTabWidget(), "stats_tabs")
         self.dashboard = DashboardTab()
-        self.reports = ReportsTab(session, settings["ui.page_size"], start=self.start_job)
+        self.reports = ReportsTab(session, info.page_size, start=self.start_job, reports=info.reports)
         self.tabs.addTab(self.dashboard, _("Dashboard"))
         self.tabs.addTab(self.reports, _("Reports"))
         #: ordering staff open statistics for the shop KPIs only: no dashboard for them
@@ -772,7 +782,7 @@ class StatisticsWindow(QWidget):
         def finished(result: Any) -> None:
             if generation == self._generation[what]:
                 done(result)
-                self.status.setText(_("Updated {when}").format(when=fmt_datetime(self.session.db.clock.now())))
+                self.status.setText(_("Updated {when}").format(when=fmt_datetime(datetime.now(timezone.utc))))
 
         def failed(exc: BaseException) -> None:
             if generation != self._generation[what]:
@@ -789,36 +799,36 @@ class StatisticsWindow(QWidget):
         period = self.period_bar.period()
         if period is None:
             return
-        db, actor, by = self.session.db, self.session.actor, self.period_bar.by()
+        session, by = self.session, self.period_bar.by()
         if not self.whole:
             self.reload_report()
             return
-        self._run("dashboard", lambda p: dashboard(db, actor, period, by, p), self.dashboard.show_board,
+        self._run("dashboard", lambda p: call_reporting(session, p, "stats.dashboard", period, by),
+                  self.dashboard.show_board,
                   _("Reading figures…"))
         self.reload_report()
 
     def _report_chosen(self) -> None:
-        name = self.reports.current_name()
-        if name:
-            self.reports.build_params(name)
-            self.reload_report()
+        if self.reports.current_name():
+            self.reload_report()         # its filter boxes come with its first page
 
     def reload_report(self) -> None:
         name, period = self.reports.current_name(), self.period_bar.period()
         if not name or period is None:
             return
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         params = {**self.reports.params(), "by": self.period_bar.by()}
         limit = self.reports.model.page_size
         self.reports.model.clear()
-        self._run("report", lambda p: reader.open_report(db, actor, name, period, params, limit),
+        self._run("report", lambda p: session.call("stats.open_report", name, period, params, limit),
                   lambda view: self.reports.show_view(view, period), _("Reading the report…"),
                   show_progress=False)
 
     # -- exporting ---------------------------------------------------------------------------------
-    def _requests(self, names: list[str]) -> list[ReportRequest]:
+    def _requests(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """Each report's parameters as chosen on screen, by report name (in the sheets' order)."""
         by = self.period_bar.by()
-        return [ReportRequest(n, {**self.reports.params_by_report.get(n, {}), "by": by}) for n in names]
+        return {n: {**self.reports.params_by_report.get(n, {}), "by": by} for n in names}
 
     def _ask_path(self, suggested: str) -> str | None:
         path = ask_save_path(self, _("Export to Excel"), suggested, "Excel (*.xlsx)")
@@ -831,7 +841,7 @@ class StatisticsWindow(QWidget):
         period = self.period_bar.period()
         if not name or period is None:
             return
-        rep = reader.report(self.session.actor, name)
+        rep = self.report_infos[name]
         path = path or self._ask_path(f"{_(rep.sheet)} {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}.xlsx")
         if path:
             self._export(self._requests([name]), period, Path(path))
@@ -842,16 +852,21 @@ class StatisticsWindow(QWidget):
             return
         path = path or self._ask_path(f"{_('Statistics')} {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}.xlsx")
         if path:
-            names = [r.name for r in reader.reports_for(self.session.actor)]
+            names = list(self.report_infos)
             self._export(self._requests(names), period, Path(path))
 
-    def _export(self, requests: list[ReportRequest], period: Period, path: Path) -> None:
-        db, actor = self.session.db, self.session.actor
+    def _export(self, requests: dict[str, dict[str, str]], period: Period, path: Path) -> None:
+        session = self.session
         self.status.setText(_("Exporting to Excel…"))
         for button in (self.export_all_button, self.reports.export_button):
             button.setEnabled(False)
 
+        reported = []
+
         def finish(result: Any) -> None:
+            if reported:            # cancelled already (through a server): the late result is dropped
+                return
+            reported.append(result)
             for button in (self.export_all_button, self.reports.export_button):
                 button.setEnabled(True)
             self.last_export = result
@@ -865,8 +880,18 @@ class StatisticsWindow(QWidget):
                 report_error(self, result)
             self.exported.emit(result)
 
-        self.start_job(self, lambda p: export_reports(db, actor, requests, period, path, p), finish, finish,
-                       label=_("Exporting to Excel…"))
+        def work(p) -> ExportResult:
+            # the server builds the workbook; this desktop writes it where the user chose (only
+            # once it is whole: a cancelled export leaves no file)
+            result = call_reporting(session, p, "stats.export", list(requests), requests, period)
+            write_file(str(path), result.data)
+            return ExportResult(path, result.rows)
+
+        job = self.start_job(self, work, finish, finish, label=_("Exporting to Excel…"))
+        if session.remote and job.dialog is not None:
+            # a server's export cannot be stopped from here: Cancel drops its result at once (the
+            # file is never written) and the window is free for the next one
+            job.dialog.canceled.connect(lambda: finish(Cancelled()))
 
     def show_report(self, name: str) -> None:
         """Bring the reports tab forward on one report."""
@@ -906,7 +931,9 @@ class StatisticsWindow(QWidget):
         for job, stopped in self._jobs:
             if not stopped.is_set() and isValid(job):
                 job.progress.cancel()
-        deadline = time.monotonic() + 30
+        # in-process the work stops at its next row; a call to a server cannot be stopped, and its
+        # result is dropped when it arrives (call_reporting), so there is nothing to wait for
+        deadline = time.monotonic() + (0 if self.session.remote else 30)
         while self.running_jobs() and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.02)   # let each worker post its last (queued) signal
