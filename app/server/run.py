@@ -78,10 +78,24 @@ def serve(args: Any) -> int:
               "python main.py --url … (the first-run dialog), then desktops can sign in.")
     sys.stdout.flush()
     os.environ[_URL_ENV] = url            # for the worker processes (this machine only)
-    uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
-                ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
-                log_level="info", access_log=False, timeout_keep_alive=75)
+    jobs = start_jobs(url)
+    try:
+        uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
+                    ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
+                    log_level="info", access_log=False, timeout_keep_alive=75)
+    finally:
+        jobs.stop()
     return 0
+
+
+def start_jobs(url: str):
+    """The timed jobs (housekeeping, overdue tasks, the customer outbox) that a single desktop runs
+    itself: here one loop in this serving process, on a Database of its own (uvicorn's worker
+    processes, started with --workers, only answer requests). See app.server.jobs."""
+    from app.db import Database
+    from app.server.jobs import ServerJobs
+
+    return ServerJobs(Database(url, pool_size=2)).start()
 
 
 def app_from_environment():
