@@ -9,6 +9,7 @@ address and pin its certificate's fingerprint, printed here.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import sys
@@ -77,14 +78,12 @@ def serve(args: Any) -> int:
         print("This database has no accounts yet: set up the company once on this machine with "
               "python main.py --url … (the first-run dialog), then desktops can sign in.")
     sys.stdout.flush()
+    jobs = start_jobs(url)                # housekeeping, overdue tasks, the outbox: this process only
+    atexit.register(jobs.stop)
     os.environ[_URL_ENV] = url            # for the worker processes (this machine only)
-    jobs = start_jobs(url)
-    try:
-        uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
-                    ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
-                    log_level="info", access_log=False, timeout_keep_alive=75)
-    finally:
-        jobs.stop()
+    uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
+                ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
+                log_level="info", access_log=False, timeout_keep_alive=75)
     return 0
 
 
