@@ -15,7 +15,7 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, _, set_language
 from app.permissions import ROLE_LABELS
 from app.remote.client import KnownServers, RemoteClient, normalize_url
-from app.remote.errors import TooManyAttempts, UnknownServer
+from app.remote.errors import FingerprintMismatch, TooManyAttempts, UnknownServer
 from app.services import auth
 from app.services.auth import SignedIn
 from ui.common import error_label, named, show_field_errors
@@ -167,6 +167,12 @@ class LoginDialog(QDialog):
     def _say(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        if text:    # a long refusal (a certificate's fingerprints) makes the dialog taller, never narrower
+            self.layout().activate()
+            need = self.layout().totalHeightForWidth(self.width()) if self.layout().hasHeightForWidth() \
+                else self.sizeHint().height()
+            if need > self.height():
+                self.resize(self.width(), need)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy
@@ -217,7 +223,18 @@ class LoginDialog(QDialog):
         super().accept()
 
     def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, DomainError):
+        if isinstance(exc, FingerprintMismatch):
+            from ui.dialogs.server import split_fingerprint
+
+            text = str(exc)     # 95 characters without a space each: in two lines, as the prompt shows them
+            for value in (exc.params.get("got"), exc.params.get("expected")):
+                if value:
+                    shown = "\n" + split_fingerprint(value) + "\n"
+                    text = text.replace(f"({value})", shown).replace(f"（{value}）", shown).replace(value, shown)
+            for stop in (". ", ".", "。", "．"):
+                text = text.replace("\n" + stop, stop.strip() + "\n")
+            self._say(text.replace("\n ", "\n").replace(" \n", "\n").strip())
+        elif isinstance(exc, DomainError):
             self._say(str(exc))
         else:
             self._say(_("Something went wrong and nothing was saved: {error}").format(error=exc))
