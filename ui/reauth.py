@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QThread, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.permissions import Role
@@ -73,8 +73,8 @@ class ReauthBackend(QObject):
             return True
         app = QApplication.instance()
         if app is None or QThread.currentThread() is app.thread():
-            if self._asking:        # a call made while the dialog is open: it fails as usual
-                return False
+            if self._asking:        # a call made on the UI thread while the dialog is open (a
+                return self._wait_for_dialog()   # timer's refresh): it waits for the answer too
             return self._ask(generation)
         event, box = threading.Event(), []
         self._asked.emit((generation, event, box))
@@ -82,6 +82,16 @@ class ReauthBackend(QObject):
             if self._closed:
                 return False
         return bool(box and box[0])
+
+    def _wait_for_dialog(self) -> bool:
+        dialog = self.dialog
+        if dialog is None:
+            return False
+        if dialog.isVisible():
+            loop = QEventLoop()
+            dialog.finished.connect(loop.quit)
+            loop.exec()             # the dialog's answer ends this loop, then the dialog's own
+        return dialog.result() == QDialog.DialogCode.Accepted
 
     @Slot(object)
     def _on_asked(self, request: tuple[int, threading.Event, list[bool]]) -> None:

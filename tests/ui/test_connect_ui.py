@@ -181,3 +181,48 @@ def test_a_temporary_password_is_changed_through_the_server(qtbot, office, remot
     assert dialog.result() == QDialog.DialogCode.Accepted
     signed = auth.login(db, "mai", "Mật khẩu riêng 2026")
     assert not signed.must_change_password
+
+
+def test_a_desktop_started_with_server_signs_in_and_changes_a_temporary_password_there(qtbot, office):
+    """AppController as `main.py --server URL` makes it: no database; the sign-in dialog with the
+    server filled in; a temporary password is changed through the server before the main window."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import AppController
+
+    db = office["db"]
+    admin = make_user(db, Role.ADMIN)
+    mai = make_user(db, Role.CARE, username="mai", full_name="Đỗ Thị Mai")
+    users.reset_password(db, admin, mai.user_id, PASSWORD)
+    KnownServers().trust(office["url"], _identity_of(office))       # trusted on an earlier start
+    controller = AppController(None, server=office["url"])
+    steps: list[str] = []
+
+    def visible(name):
+        return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
+
+    def drive():
+        login = visible("login_dialog")
+        forced = visible("password_dialog")
+        if forced is not None:
+            steps.append("password")
+            forced.findChild(QLineEdit, "password_old").setText(PASSWORD)
+            forced.findChild(QLineEdit, "password_new").setText("Mai tự đặt 2026")
+            forced.findChild(QLineEdit, "password_new2").setText("Mai tự đặt 2026")
+            forced.findChild(QPushButton, "password_submit").click()
+            return
+        if login is not None and "login" not in steps:
+            steps.append("login")
+            assert login.findChild(QLineEdit, "login_server").text() == office["url"]
+            _fill(login, "mai")
+        QTimer.singleShot(30, drive)
+
+    QTimer.singleShot(0, drive)
+    signed = controller.ask_sign_in()
+    assert steps == ["login", "password"]
+    assert signed.username == "mai" and controller.db is None and controller.remote
+    assert auth.login(db, "mai", "Mai tự đặt 2026").must_change_password is False
+    session = controller.make_session(signed)
+    assert session.db is None and session.server == office["url"]
+    controller.shutdown()

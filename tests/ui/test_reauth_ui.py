@@ -171,3 +171,23 @@ def test_a_server_that_cannot_be_reached_says_nothing_was_saved(qtbot, company, 
     report_error(None, lost)
     assert shown == [str(lost)] and client.url in shown[0]
     assert "cannot be reached" in ConnectionLost.msgid and "nothing was saved" in ConnectionLost.msgid
+
+
+def test_a_refresh_on_the_ui_thread_while_the_dialog_is_open_waits_for_it(qtbot, company, remote_sessions):
+    session, backend = _renewing(remote_sessions, "trang")
+    screen = Screen(session)
+    qtbot.addWidget(screen)
+    _server_forgets_every_session(company["db"])
+    refreshed: list = []
+
+    def refresh_while_asked():     # e.g. a queue's timer firing while the password is being typed
+        if backend.dialog is None or not backend.dialog.isVisible():
+            QTimer.singleShot(20, refresh_while_asked)
+            return
+        QTimer.singleShot(50, lambda: _answer(backend, qtbot))
+        refreshed.append(session.call("customers.get", company["customer"]).name)
+
+    QTimer.singleShot(0, refresh_while_asked)
+    screen.look_up(company["customer"])
+    qtbot.waitUntil(lambda: bool(screen.results) and bool(refreshed), timeout=15_000)
+    assert refreshed == ["Nguyễn Thị Hằng"] and screen.results == ["Nguyễn Thị Hằng"] and screen.errors == []
