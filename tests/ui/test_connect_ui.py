@@ -226,3 +226,15 @@ def test_a_desktop_started_with_server_signs_in_and_changes_a_temporary_password
     session = controller.make_session(signed)
     assert session.db is None and session.server == office["url"]
     controller.shutdown()
+
+
+def test_cancel_while_connecting_leaves_no_session_behind(qtbot, office):
+    from ui.background import running_jobs
+
+    KnownServers(office["tmp"] / "known.json").trust(office["url"], _identity_of(office))
+    dialog = _dialog(qtbot, office, server=office["url"])
+    _fill(dialog)                       # the sign-in runs on a worker thread…
+    dialog.reject()                     # …and the person gives up before it answers
+    qtbot.waitUntil(lambda: running_jobs() == 0, timeout=10_000)
+    assert dialog.result() == QDialog.DialogCode.Rejected and dialog.signed is None
+    qtbot.waitUntil(lambda: _count(office["db"], RemoteSession) == 0, timeout=10_000)

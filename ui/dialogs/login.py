@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
@@ -47,6 +48,16 @@ def _buttons(dialog: QDialog, ok_text: str, ok_name: str) -> QDialogButtonBox:
     return box
 
 
+def _leave(client: RemoteClient) -> None:
+    """End a session nobody will use (signed in just as Cancel was pressed)."""
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 — it ends on the server by itself
+        pass
+    finally:
+        client.close()
+
+
 def _client_name() -> str:
     """Which computer a session on the server is from (shown to an administrator)."""
     try:
@@ -82,6 +93,7 @@ class LoginDialog(QDialog):
         self.client: RemoteClient | None = None
         self.server: str | None = None
         self._busy = False
+        self._cancelled = False
         self.fingerprint_prompt = None
         self.setWindowTitle(_("Sign in — ImportDesk"))
         self.username = named(QLineEdit(), "login_username", _("User name"))
@@ -262,6 +274,10 @@ class LoginDialog(QDialog):
         def done(outcome: tuple[str, Any]) -> None:
             self._set_busy(False)
             kind, value = outcome
+            if self._cancelled:          # Cancel was pressed while connecting: leave again
+                if kind == "signed":
+                    threading.Thread(target=_leave, args=(client,), daemon=True).start()
+                return
             if kind == "unknown":
                 self._ask_trust(client, value)
                 return
@@ -272,7 +288,8 @@ class LoginDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self._set_busy(False)
             client.close()
-            self._refused(exc)
+            if not self._cancelled:
+                self._refused(exc)
 
         self._set_busy(True, _("Connecting to {server}…").format(server=url))
         run_in_background(self, work, done, on_error=failed, show_progress=False)
@@ -296,6 +313,7 @@ class LoginDialog(QDialog):
         prompt.open()
 
     def reject(self) -> None:
+        self._cancelled = True
         if self.client is not None and self.signed is None:
             self.client.close()
         super().reject()
