@@ -136,10 +136,11 @@ class LoginDialog(QDialog):
 
     def _show_where(self) -> None:
         server = self.server_edit.text().strip()
+        database = self.db        # this computer's own database (sign-in comes before any session)
         if server:
             self.where.setText(_("Signs in to the server {server}").format(server=server))
-        elif self.db is not None:
-            self.where.setText(self.db.describe())
+        elif database is not None:
+            self.where.setText(database.describe())
         else:
             self.where.setText(_("This computer's own database"))
 
