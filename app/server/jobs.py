@@ -75,6 +75,7 @@ class ServerJobs:
         self.clock = clock
         self.watch = watch
         self._next: dict[str, float] = {}          # job -> when it is due next (clock time)
+        self._outbox_woken = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,11 +122,15 @@ class ServerJobs:
         return result
 
     def run_due(self) -> dict[str, object]:
-        """Every job whose time has come (all of them on the first call); what each returned."""
+        """Every job whose time has come (all of them on the first call) and the outbox when it was
+        woken; what each returned."""
         now = self.clock()
         done: dict[str, object] = {}
         for name in ("housekeeping", "escalate", "outbox"):
-            if now >= self._next.get(name, now):
+            woken = name == "outbox" and self._outbox_woken
+            if woken or now >= self._next.get(name, now):
+                if name == "outbox":
+                    self._outbox_woken = False    # before sending: a message queued meanwhile wakes it again
                 done[name] = self.run_job(name)
                 every = self.every.get(name) or self._outbox_interval()
                 self._next[name] = self.clock() + every
@@ -133,7 +138,7 @@ class ServerJobs:
 
     def wake_outbox(self) -> None:
         """A customer message was queued: send it now rather than at the next interval."""
-        self._next["outbox"] = self.clock()
+        self._outbox_woken = True
         self._wake.set()
 
     # -- the thread ------------------------------------------------------------------------------------
@@ -168,6 +173,7 @@ class ServerJobs:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_due()
-            wait = max(0.0, min(self._next.values(), default=self.clock() + 1) - self.clock())
+            wait = 0.0 if self._outbox_woken else \
+                max(0.0, min(self._next.values(), default=self.clock() + 1) - self.clock())
             self._wake.wait(min(wait, 60.0))
             self._wake.clear()
