@@ -213,7 +213,7 @@ class AppController(QObject):
             from app.remote.backend import Remote
             from ui.reauth import ReauthBackend
 
-            return ReauthBackend(Remote(self.client), signed)
+            return ReauthBackend(Remote(self.client), signed, lambda: self.window)
         from app.remote.backend import InProcess
         from ui.session import check_wire
 

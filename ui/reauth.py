@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from shiboken6 import isValid
 
 from app.permissions import Role
 from app.remote.backend import Remote
@@ -31,7 +32,9 @@ class ReauthBackend(QObject):
         self.remote = remote
         self.client = remote.client
         self.signed = signed
-        self.parent_window = parent_window or QApplication.activeWindow
+        # the main window (AppController gives it); not "the active window", which may be a dialog
+        # about to close, taking this one with it
+        self.parent_window = parent_window or (lambda: None)
         self._generation = 0        # one more after each renewed session
         self._asking = False
         self._waiting: list[tuple[int, threading.Event, list[bool]]] = []
@@ -110,15 +113,18 @@ class ReauthBackend(QObject):
 
         self._asking = True
         try:
+            parent = self.parent_window()
             dialog = ReauthDialog(self.signed.full_name, self.signed.username, self.client.url,
                                   lambda password: self.client.login(self.signed.username, password),
-                                  self.parent_window())
+                                  parent if parent is not None and isValid(parent) else None)
+            dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
             self.dialog = dialog
             ok = dialog.exec() == QDialog.DialogCode.Accepted
             if ok:
                 self._generation += 1
             self.dialog = None
-            dialog.deleteLater()
+            if isValid(dialog):
+                dialog.deleteLater()
         finally:
             self._asking = False
         waiting, self._waiting = self._waiting, []
