@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ImportDesk on a fresh Debian/Ubuntu machine with Python 3.11+:
-#   ./dev.sh run [--demo | --url URL ...]   install what is needed, then start the app
+#   ./dev.sh run [--demo | --url URL | --server https://HOST:8443]   install what is needed, then start the app
 #   ./dev.sh test [pytest args]             install the test dependencies, then run the whole suite
 #   ./dev.sh bundle                         build the one-folder PyInstaller bundle (dist/ImportDesk)
 set -euo pipefail

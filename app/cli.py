@@ -3,6 +3,8 @@
     python main.py                        the app on the embedded SQLite database
     python main.py --demo                 the app on a demo company (created on first use)
     python main.py --url URL              the app on another database (or IMPORTDESK_DATABASE_URL)
+    python main.py --server https://HOST:8443   the app signed in to the company's application server
+                                          (no database on this computer; the last server is remembered)
     python main.py db upgrade|current     run / show the schema migrations
     python main.py demo-data --orders N   append N generated orders (benchmarks)
     python main.py backup [-o FILE]       back up the database (SQLite copy or pg_dump -Fc)
@@ -24,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"ImportDesk {__version__}")
     p.add_argument("--url", help="database URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
     p.add_argument("--demo", action="store_true", help="open (and on first use create) the demo company")
+    p.add_argument("--server", metavar="https://HOST:PORT",
+                   help="sign in to the company's ImportDesk server (python main.py serve) instead of a "
+                        "database on this computer; the sign-in dialog remembers it")
     p.add_argument("--smoke", metavar="PNG", nargs="?", const="",
                    help="start, paint the login window (and save it as PNG if given), then exit")
     sub = p.add_subparsers(dest="command")
@@ -94,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         except DomainError as exc:
             print(f"importdesk {args.command}: {exc}", file=sys.stderr)
             return 1
+    if args.server and (args.url or args.demo):
+        print("importdesk: --server signs in to a server; --url and --demo open a database on this "
+              "computer. Give one of them.", file=sys.stderr)
+        return 2
     url = database_url(args)
     if args.demo and not args.url:
         os.environ.setdefault("IMPORTDESK_DEMO", "1")
@@ -104,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     import app.services.auth  # noqa: F401
     from ui.app import run
 
-    return run(url, demo=args.demo, smoke=args.smoke)
+    explicit_local = bool(args.url or args.demo or os.environ.get("IMPORTDESK_DATABASE_URL"))
+    return run(url, demo=args.demo, smoke=args.smoke, server=args.server,
+               remembered_server=not explicit_local)
 
 
 def _command(args: argparse.Namespace) -> int:

@@ -292,10 +292,12 @@ def _collect_statements(state: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _announce(session: Session) -> None:
     touched = session.info.get("touched")
-    if not touched:
+    if touched is None:
         return
     if session.new or session.dirty or session.deleted:
-        session.flush()
+        session.flush()     # a transaction that only added objects has flushed nothing yet
+    if not touched:
+        return
     db: Database | None = session.info.get("db")
     session.info["committed_tables"] = set(touched)
     if db is not None and db.kind == "postgresql":

@@ -28,6 +28,9 @@ def main() -> int:
     p.add_argument("--tour", action="store_true",
                    help="every demo account's main window, the top-up dialog with an ambiguous name and the "
                         "China receiving station, in --language (a fresh demo company only)")
+    p.add_argument("--connect", action="store_true",
+                   help="only the sign-in dialog with a server, the fingerprint prompt, a refused certificate "
+                        "and the 'sign in again' dialog, in --language (also part of --tour)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -57,7 +60,11 @@ def main() -> int:
     from ui.main_window import MainWindow
     from ui.session import Session
 
+    if args.connect:
+        _connect_dialogs(database, out, args.language)
+        return 0
     if args.tour:
+        _connect_dialogs(database, out, args.language)
         return _tour(database, out, args, [int(n) for n in args.size.split("x")])
     signed = login(database, args.user, password)
     session = Session(database, signed)
@@ -104,6 +111,68 @@ def _pump(ms: int = 600) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+def _connect_dialogs(database, out: Path, lang: str) -> None:
+    """A desktop signing in to the company's server: the sign-in dialog with the server filled in,
+    the fingerprint prompt of the first connection, a server presenting another certificate, and
+    the "sign in again" dialog of an ended session (a real server on a loopback port)."""
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+
+    from app.remote.client import KnownServers, ServerIdentity
+    from app.server import tls
+    from app.server.app import Server
+    from app.server.run import ServerThread
+    from app.services.settings import read_all
+    from ui.dialogs.login import LoginDialog
+    from ui.dialogs.server import ReauthDialog
+
+    folder = Path(tempfile.mkdtemp(prefix="importdesk-shots-server-"))
+    cert, key, _created = tls.ensure_self_signed(folder / "tls")
+    thread = ServerThread(Server(database).app, cert, key).start()
+    company = read_all(database)["company.name"]
+    try:
+        def dialog(known: KnownServers, password: str) -> LoginDialog:
+            d = LoginDialog(None, company, server=thread.url, known=known)
+            d.findChild(QLineEdit, "login_username").setText("quanly")
+            d.findChild(QLineEdit, "login_password").setText(password)
+            d.show()
+            _pump(300)
+            return d
+
+        first = dialog(KnownServers(folder / "known.json"), "password")
+        first.grab().save(str(out / f"{lang}-sign-in-server.png"))
+        first.findChild(QPushButton, "login_submit").click()
+        for _i in range(100):
+            _pump(50)
+            if first.fingerprint_prompt is not None:
+                break
+        prompt = first.fingerprint_prompt
+        _pump(300)
+        prompt.grab().save(str(out / f"{lang}-fingerprint-prompt.png"))
+        prompt.reject()
+        first.close()
+
+        other, _k, _c = tls.ensure_self_signed(folder / "someone-else")
+        known = KnownServers(folder / "known-other.json")
+        known.trust(thread.url, ServerIdentity(tls.fingerprint_of_file(other), other.read_text()))
+        refused = dialog(known, "password")
+        refused.findChild(QPushButton, "login_submit").click()
+        for _i in range(100):
+            _pump(50)
+            if refused.error.isVisible():
+                break
+        _pump(200)
+        refused.grab().save(str(out / f"{lang}-sign-in-refused.png"))
+        refused.close()
+
+        again = ReauthDialog("Phạm Quốc Hùng", "quanly", thread.url, lambda pw: None)
+        again.show()
+        _pump(300)
+        again.grab().save(str(out / f"{lang}-sign-in-again.png"))
+        again.close()
+    finally:
+        thread.stop()
 
 
 def _tour(database, out: Path, args, size) -> int:

@@ -4,18 +4,20 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
+from typing import Callable
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import db as dbmod
+from app.errors import DomainError
 from app.i18n import LANGUAGES, _, set_language, translate
 from app.live import ChangeWatcher
 from app.paths import resources_dir
 from app.services import settings as settings_service
-from app.services import users as users_service
 
 _START = time.perf_counter()
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "wqy-microhei.ttc")
@@ -98,14 +100,25 @@ class StandardButtonsFromOurCatalog(QTranslator):
 
 
 class AppController(QObject):
-    """Runs the sign-in → main window → sign-out loop and keeps the live-update watcher."""
+    """Runs the sign-in → main window → sign-out loop and keeps the live-update watcher.
 
-    def __init__(self, db: dbmod.Database) -> None:
+    On this computer's own database (``db``) it also runs the timed jobs (housekeeping, overdue
+    tasks, the customer outbox). Signed in to an application server (``client``) the desktop
+    holds no database: every screen's ``session.call`` goes to the server, which runs those jobs
+    itself (``main.py serve``, app.server.jobs), and a session that ends asks for the password
+    again (ui.reauth)."""
+
+    def __init__(self, db: dbmod.Database | None, server: str | None = None,
+                 open_local: Callable[[], dbmod.Database] | None = None) -> None:
         super().__init__()
         self.db = db
+        #: the address the sign-in dialog shows (None: the one used last time)
+        self.server_hint = server
+        self.open_local = open_local
+        self.client = None          # app.remote.client.RemoteClient while signed in to a server
         self.window = None
         self.session = None
-        self.watcher: ChangeWatcher | None = None
+        self.watcher = None
         self.unsubscribe = None
         self._timer = QTimer(self, interval=10 * 60 * 1000)
         self._timer.timeout.connect(self._housekeeping)
@@ -116,51 +129,113 @@ class AppController(QObject):
         self.outbox = None
         self._window_token = 0
 
+    @property
+    def remote(self) -> bool:
+        return self.client is not None
+
     def start(self) -> bool:
+        if self.db is None:     # a desktop that works through a server: nothing to open here
+            apply_language(remembered_language())
+            return self.sign_in()
         settings = settings_service.read_all(self.db)
         apply_language(settings["ui.default_language"])
         if dbmod.is_empty(self.db):
-            from ui.dialogs.login import FirstRunDialog
-
-            collect_garbage_again()
-            dialog = FirstRunDialog(self.db)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return False
-            return self._open(dialog.signed)
+            return self._first_run()
         return self.sign_in()
 
+    def _first_run(self) -> bool:
+        from ui.dialogs.login import FirstRunDialog
+
+        collect_garbage_again()
+        dialog = FirstRunDialog(self.db)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        return self._open(dialog.signed)
+
     def sign_in(self) -> bool:
+        signed = self.ask_sign_in()
+        if signed is None:
+            return False
+        if signed == "setup":
+            return self._first_run()
+        return self._open(signed)
+
+    def ask_sign_in(self):
+        """The sign-in dialog (or the benchmark's automatic sign-in): the SignedIn, "setup" for a
+        new, empty database of this computer, or None when the person gave up."""
         from ui.dialogs.login import ChangePasswordDialog, LoginDialog
 
         auto_user = os.environ.get("IMPORTDESK_AUTOLOGIN_USER")
-        if auto_user:  # benchmarks and smoke runs only: the password still has to be right
+        password = os.environ.get("IMPORTDESK_AUTOLOGIN_PASSWORD", "")
+        if auto_user and self.db is None and self.server_hint:
+            # benchmarks and smoke runs only: the server must be trusted already
+            from app.remote.client import RemoteClient
+
+            client = RemoteClient(self.server_hint)
+            client.connect()
+            signed = client.login(auto_user, password)
+            self.client = client
+            return signed
+        if auto_user and self.db is not None:   # benchmarks and smoke runs only: the password still has to be right
             from app.services import auth
 
-            signed = auth.login(self.db, auto_user, os.environ.get("IMPORTDESK_AUTOLOGIN_PASSWORD", ""))
-        else:
-            company = settings_service.read_all(self.db)["company.name"]
-            collect_garbage_again()
-            dialog = LoginDialog(self.db, company)
+            return auth.login(self.db, auto_user, password)
+        company = settings_service.read_all(self.db)["company.name"] if self.db is not None else "ImportDesk"
+        collect_garbage_again()
+        dialog = LoginDialog(self.db, company, server=self.server_hint, open_local=self.open_local)
+        self.login_dialog = dialog
+        try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
-                return False
-            signed = dialog.signed
-            if signed.must_change_password:
-                apply_language(signed.language)
-                forced = ChangePasswordDialog(self.db, signed.actor(), forced=True)
-                if forced.exec() != QDialog.DialogCode.Accepted:
-                    return False
-        return self._open(signed)
+                return None
+        finally:
+            self.login_dialog = None
+        if dialog.client is not None:
+            self.client = dialog.client
+            self.server_hint = dialog.server
+        else:
+            self.db = dialog.db
+            self.server_hint = ""
+        signed = dialog.signed
+        if signed is None:
+            return "setup"
+        if signed.must_change_password:
+            apply_language(signed.language)
+            forced = ChangePasswordDialog(self._backend(signed), forced=True)
+            if forced.exec() != QDialog.DialogCode.Accepted:
+                self._drop_client()
+                return None
+        return signed
+
+    def _backend(self, signed):
+        """The one door to the company's data for ``signed``: on the server (asking for the
+        password again when the session ends), or in-process on this computer's database."""
+        if self.client is not None:
+            from app.remote.backend import Remote
+            from ui.reauth import ReauthBackend
+
+            return ReauthBackend(Remote(self.client), signed, lambda: self.window)
+        from app.remote.backend import InProcess
+        from ui.session import check_wire
+
+        return InProcess(self.db, signed.actor(), check_wire=check_wire())
+
+    def make_session(self, signed):
+        from ui.session import Session
+
+        if self.client is not None:
+            return Session(None, signed, backend=self._backend(signed), server=self.client.url)
+        return Session(self.db, signed)
 
     def _open(self, signed) -> bool:
         gc.disable()   # until the window is up: the first turn of the event loop re-enables it,
         QTimer.singleShot(0, collect_garbage_again)   # even if building the window fails
         from ui.main_window import MainWindow
-        from ui.session import Session
 
         import ui.screens  # noqa: F401  (capabilities declare their windows and actions)
 
         apply_language(signed.language)
-        self.session = Session(self.db, signed)
+        remember_language(signed.language)
+        self.session = self.make_session(signed)
         self.window = MainWindow(self.session)
         self.window.signed_out.connect(self._signed_out)
         self.window.language_chosen.connect(self._language)
@@ -170,13 +245,20 @@ class AppController(QObject):
         self.window.destroyed.connect(lambda *_a: self._window_gone(token))
         self.window.show()
         self._start_live()
-        self._timer.start()
-        self._minute_timer.start()
-        self._start_outbox()
+        self.start_timers()
         if os.environ.get("IMPORTDESK_REPORT_READY"):
             QTimer.singleShot(0, lambda: print(f"ready {time.perf_counter() - _START:.3f}", flush=True))
         QTimer.singleShot(200, self._load_capabilities)
         return True
+
+    def start_timers(self) -> None:
+        """Housekeeping, overdue tasks and the outbox: on this computer's own database only (a
+        server runs them for the desktops signed in to it)."""
+        if self.remote or self.db is None:
+            return
+        self._timer.start()
+        self._minute_timer.start()
+        self._start_outbox()
 
     def _load_capabilities(self) -> None:
         """The capability screens, one module per turn of the event loop once the window is up,
@@ -187,7 +269,7 @@ class AppController(QObject):
             return
         if load_next_capability():
             QTimer.singleShot(0, self._load_capabilities)
-        else:
+        elif not self.remote:
             self._housekeeping()   # its first run, now that start-up is over
 
     def _start_live(self) -> None:
@@ -199,6 +281,13 @@ class AppController(QObject):
             if self.outbox is not None and (not tables or "customer_messages" in tables):
                 self.outbox.wake()   # a message was queued (here or on another desktop): send it now
 
+        if self.session is not None and self.session.remote:
+            # what other desktops change, pushed by the server (it listens to the database for us)
+            from app.remote.live import RemoteChangeWatcher
+
+            self.watcher = RemoteChangeWatcher(self.client, arrived)
+            self.watcher.start()
+            return
         self.watcher = ChangeWatcher(self.db, arrived)
         self.watcher.start()
         self.unsubscribe = self.db.subscribe(arrived)
@@ -215,16 +304,22 @@ class AppController(QObject):
         from app.services.housekeeping import run_housekeeping
         from ui.background import run_in_background
 
+        if self.db is None or self.remote:
+            return
+        db = self.db
         # expired carts, lost parcels, shops to chase, escalations, usual stage durations, delay
         # flags, feedback windows (each job logs its own failure; the next run tries again)
-        run_in_background(None, lambda p: run_housekeeping(self.db), lambda r: None,
+        run_in_background(None, lambda p: run_housekeeping(db), lambda r: None,
                           on_error=lambda exc: None, show_progress=False)
 
     def _escalate(self) -> None:
         from app.services.tasks import escalate_overdue
         from ui.background import run_in_background
 
-        run_in_background(None, lambda p: escalate_overdue(self.db), lambda n: None,
+        if self.db is None or self.remote:
+            return
+        db = self.db
+        run_in_background(None, lambda p: escalate_overdue(db), lambda n: None,
                           on_error=lambda exc: None, show_progress=False)
 
     def _start_outbox(self) -> None:
@@ -239,6 +334,27 @@ class AppController(QObject):
             self.outbox.stop()
             self.outbox = None
 
+    def _drop_client(self, sign_out: bool = False) -> None:
+        """Leave the server: end the session there (on a thread of its own: an unreachable server
+        must not hold the window) and close the connection."""
+        client, self.client = self.client, None
+        backend = getattr(self.session, "backend", None)
+        if hasattr(backend, "close"):
+            backend.close()
+        if client is None:
+            return
+
+        def leave() -> None:
+            try:
+                if sign_out:
+                    client.logout()
+            except Exception:  # noqa: BLE001 — the session ends on the server by itself
+                pass
+            finally:
+                client.close()
+
+        threading.Thread(target=leave, name="importdesk-sign-out", daemon=True).start()
+
     def _signed_out(self) -> None:
         self._stop_live()
         self._timer.stop()
@@ -247,13 +363,14 @@ class AppController(QObject):
             self.window.close()
             self.window.deleteLater()
             self.window = None
+        self._drop_client(sign_out=True)
         os.environ.pop("IMPORTDESK_AUTOLOGIN_USER", None)
         if not self.sign_in():
             QApplication.instance().quit()
 
     def _language(self, lang: str) -> None:
         """Switch language without restarting: save it, then rebuild the main window."""
-        users_service.set_own_language(self.db, self.session.actor, lang)
+        self.session.call("users.set_own_language", lang)
         from dataclasses import replace
 
         signed = replace(self.session.signed, language=lang)
@@ -276,13 +393,49 @@ class AppController(QObject):
         self._timer.stop()
         self._minute_timer.stop()
         self._stop_outbox()
+        self._drop_client()
 
 
-def run(url: str, demo: bool = False, smoke: str | None = None) -> int:
+_LANGUAGE_KEY = "ui/language"
+
+
+def remembered_language() -> str:
+    """The language of the last person signed in on this desktop: a desktop working through a
+    server knows no company setting before signing in."""
+    from app.i18n import DEFAULT_LANGUAGE
+    from ui.session import settings_store
+
+    lang = str(settings_store().value(_LANGUAGE_KEY, "") or "")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def remember_language(lang: str) -> None:
+    from ui.session import settings_store
+
+    settings_store().setValue(_LANGUAGE_KEY, lang)
+
+
+def _app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("ImportDesk")
     app.setOrganizationName("ImportDesk")
     install_fonts(app)
+    return app
+
+
+def run(url: str, demo: bool = False, smoke: str | None = None, server: str | None = None,
+        remembered_server: bool = False) -> int:
+    """Start the desktop. ``server``: sign in to that application server (``--server``); with
+    ``remembered_server`` (no --url, --demo or --server given) the server this desktop used last,
+    if any. Working through a server, no database is opened here unless the person empties the
+    sign-in dialog's Server field (then ``url``, this computer's own database)."""
+    app = _app()
+    if server is None and remembered_server:
+        from ui.dialogs.login import last_server
+
+        server = last_server() or None
+    if server:
+        return _run_remote(app, server, url, smoke)
     try:
         database = dbmod.Database(url)
         dbmod.upgrade(database)
@@ -295,13 +448,56 @@ def run(url: str, demo: bool = False, smoke: str | None = None) -> int:
         ensure_demo(database)
     if smoke is not None:
         return _smoke(database, smoke)
-    controller = AppController(database)
+    controller = AppController(database, server="")
     if not controller.start():
         return 0
     code = app.exec()
     controller.shutdown()
     return code
 
+
+def _run_remote(app: QApplication, server: str, local_url: str, smoke: str | None) -> int:
+    def open_local() -> dbmod.Database:
+        database = dbmod.Database(local_url)
+        dbmod.upgrade(database)
+        return database
+
+    controller = AppController(None, server=server, open_local=open_local)
+    if smoke is not None and not os.environ.get("IMPORTDESK_AUTOLOGIN_USER"):
+        return _smoke_remote(controller, smoke)
+    try:
+        if not controller.start():
+            return 0
+    except DomainError as exc:   # the automatic sign-in of a benchmark: an untrusted server, a refusal
+        print(f"importdesk: {exc}", file=sys.stderr)
+        return 2
+    if smoke is not None:        # signed in automatically: paint the main window and exit
+        QTimer.singleShot(800, app.quit)
+        app.exec()
+        if smoke:
+            controller.window.grab().save(smoke)
+        print(f"smoke ok: {QGuiApplication.platformName()} {controller.window.objectName()} "
+              f"server={controller.server_hint}")
+        controller.shutdown()
+        return 0
+    code = app.exec()
+    controller.shutdown()
+    return code
+
+
+def _smoke_remote(controller: AppController, png: str) -> int:
+    """The sign-in dialog of a desktop started with --server, painted and closed."""
+    from ui.dialogs.login import LoginDialog
+
+    apply_language(remembered_language())
+    widget = LoginDialog(None, "ImportDesk", server=controller.server_hint, open_local=controller.open_local)
+    widget.show()
+    QTimer.singleShot(800, QApplication.instance().quit)
+    QApplication.instance().exec()
+    if png:
+        widget.grab().save(png)
+    print(f"smoke ok: {QGuiApplication.platformName()} {widget.objectName()} server={controller.server_hint}")
+    return 0
 
 def _smoke(database: dbmod.Database, png: str) -> int:
     """Paint the first window (sign-in or main window) and exit: proves a build starts."""

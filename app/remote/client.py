@@ -30,8 +30,8 @@ from app import __version__
 from app.i18n import current_language
 from app.permissions import Role
 from app.remote import wire
-from app.remote.errors import (ConnectionLost, FingerprintMismatch, RequestRefused, SessionExpired,
-                               UnknownServer, VersionMismatch)
+from app.remote.errors import (ConnectionLost, FingerprintMismatch, ReplyLost, RequestRefused,
+                               SessionExpired, UnknownServer, VersionMismatch)
 from app.remote.ops import OPS, Operations
 from app.services.auth import SignedIn
 
@@ -245,8 +245,11 @@ class RemoteClient:
             headers[wire.HEADER_ROLE] = self.role.value
         try:
             resp = self._http.post(path, content=body, headers=headers)
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError,
+                httpx.WriteTimeout) as exc:   # the request never got whole to the server
             raise ConnectionLost(server=self.url, reason=_reason(exc)) from exc
+        except httpx.TransportError as exc:   # sent; the answer was lost (read error, timeout…)
+            raise ReplyLost(server=self.url, reason=_reason(exc)) from exc
         if resp.status_code == 200:
             return wire.decode(resp.content, result_type)
         self._raise(resp)

@@ -32,7 +32,19 @@ class ServerFault(DomainError):
 
 
 class ConnectionLost(DomainError):
-    msgid = N_("The server {server} cannot be reached ({reason}). Check the network and try again.")
+    """The request never reached the server (no connection, or it dropped before the request was
+    whole): nothing was done there."""
+
+    msgid = N_("The server {server} cannot be reached ({reason}), so nothing was saved. "
+               "Check the network and try again.")
+
+
+class ReplyLost(ConnectionLost):
+    """The request reached the server but its answer did not come back: the action may or may not
+    have been done (a ConnectionLost too, for code that only asks whether the server answered)."""
+
+    msgid = N_("The connection to the server {server} broke before it answered ({reason}). The "
+               "action may have been saved: look before you do it again.")
 
 
 class VersionMismatch(DomainError):

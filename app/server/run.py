@@ -9,6 +9,7 @@ address and pin its certificate's fingerprint, printed here.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import sys
@@ -77,12 +78,24 @@ def serve(args: Any) -> int:
         print("This database has no accounts yet: set up the company once on this machine with "
               "python main.py --url … (the first-run dialog), then desktops can sign in.")
     sys.stdout.flush()
+    jobs = start_jobs(url)                # housekeeping, overdue tasks, the outbox: this process only
+    atexit.register(jobs.stop)
     os.environ[_URL_ENV] = url            # for the worker processes (this machine only)
     uvicorn.run("app.server.run:app_from_environment", factory=True, host=args.host, port=args.port,
                 ssl_certfile=str(cert), ssl_keyfile=str(key), workers=max(1, args.workers),
                 log_level="info", access_log=False, timeout_keep_alive=75,
                 timeout_graceful_shutdown=5)   # desktops' long polls (GET /events) do not hold it up
     return 0
+
+
+def start_jobs(url: str):
+    """The timed jobs (housekeeping, overdue tasks, the customer outbox) that a single desktop runs
+    itself: here one loop in this serving process, on a Database of its own (uvicorn's worker
+    processes, started with --workers, only answer requests). See app.server.jobs."""
+    from app.db import Database
+    from app.server.jobs import ServerJobs
+
+    return ServerJobs(Database(url, pool_size=2)).start()
 
 
 def app_from_environment():

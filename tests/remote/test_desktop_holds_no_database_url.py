@@ -64,3 +64,26 @@ def test_the_desktop_side_never_holds_the_database_url(db, running, tmp_path):
         secrets.append(db.url.password)
     for secret in secrets:
         assert secret not in everything, secret
+
+
+def test_a_desktop_started_with_server_opens_no_database(db, running, tmp_path):
+    """`main.py --server URL`: the sign-in dialog with the server filled in, and no database opened
+    or created on this computer (no file in its data folder, no URL in its settings)."""
+    data_dir, home = tmp_path / "desktop-data", tmp_path / "home"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(home),
+           "XDG_CONFIG_HOME": str(home / ".config"), "IMPORTDESK_DATA_DIR": str(data_dir),
+           "QT_QPA_PLATFORM": "offscreen"}
+    png = tmp_path / "sign-in.png"
+    out = subprocess.run([sys.executable, "main.py", "--server", running.url, "--smoke", str(png)], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"login_dialog server={running.url}" in out.stdout and png.stat().st_size > 0
+    kept = [p for p in (data_dir, home) if p.exists() for p in p.rglob("*") if p.is_file()]
+    assert not [p for p in kept if p.suffix in (".db", ".sqlite", ".db-wal")], kept
+    everything = out.stdout + out.stderr + "".join(p.read_text(errors="replace") for p in kept)
+    url = db.url.render_as_string(hide_password=False)
+    for secret in [url, str(db.url.database), "postgresql", "sqlite:", "psycopg"]:
+        assert secret not in everything, secret
+    both = subprocess.run([sys.executable, "main.py", "--server", running.url, "--demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert both.returncode == 2 and "--server" in both.stderr

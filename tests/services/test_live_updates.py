@@ -77,3 +77,22 @@ def test_a_rolled_back_change_announces_nothing(db):
     finally:
         unsubscribe()
     assert len(heard) == 1 and "tasks" in heard[0]
+
+
+def test_a_transaction_that_only_adds_rows_is_announced_too(db):
+    """Nothing flushed before the commit (an object added, no query after it): it is still
+    announced, locally and to the other desktops (the server's outbox is woken by it)."""
+    from app.models import Customer
+    from app.services.notifications import notify_customer
+    from tests.factories import make_customer
+
+    cid = make_customer(db)
+    heard = []
+    unsubscribe = db.subscribe(lambda tables, origin: heard.append(tables))
+    try:
+        with db.transaction() as tx:
+            customer = tx.get(Customer, cid)
+            notify_customer(tx, customer, "order_status", "order", None, code="DH0000001", status="Purchased")
+    finally:
+        unsubscribe()
+    assert len(heard) == 1 and "customer_messages" in heard[0]

@@ -1,6 +1,10 @@
 """Signing in, the first-run set-up of a new company, and changing one's own password."""
 from __future__ import annotations
 
+import socket
+import threading
+from typing import Any, Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
@@ -11,9 +15,26 @@ from app.demo import DemoAccount, demo_accounts
 from app.errors import DomainError, ValidationFailed
 from app.i18n import LANGUAGES, _, set_language
 from app.permissions import ROLE_LABELS
+from app.remote.client import KnownServers, RemoteClient, normalize_url
+from app.remote.errors import FingerprintMismatch, TooManyAttempts, UnknownServer
 from app.services import auth
 from app.services.auth import SignedIn
 from ui.common import error_label, named, show_field_errors
+
+#: the server this desktop signed in to last ("" for its own database), in ui.session.settings_store
+LAST_SERVER_KEY = "connect/server"
+
+
+def last_server() -> str:
+    from ui.session import settings_store
+
+    return str(settings_store().value(LAST_SERVER_KEY, "") or "")
+
+
+def remember_server(url: str) -> None:
+    from ui.session import settings_store
+
+    settings_store().setValue(LAST_SERVER_KEY, url)
 
 
 def _buttons(dialog: QDialog, ok_text: str, ok_name: str) -> QDialogButtonBox:
@@ -27,6 +48,24 @@ def _buttons(dialog: QDialog, ok_text: str, ok_name: str) -> QDialogButtonBox:
     return box
 
 
+def _leave(client: RemoteClient) -> None:
+    """End a session nobody will use (signed in just as Cancel was pressed)."""
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 — it ends on the server by itself
+        pass
+    finally:
+        client.close()
+
+
+def _client_name() -> str:
+    """Which computer a session on the server is from (shown to an administrator)."""
+    try:
+        return socket.gethostname()[:120]
+    except OSError:
+        return ""
+
+
 def _password_field(name: str, label: str) -> QLineEdit:
     edit = named(QLineEdit(), name, label)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -34,37 +73,76 @@ def _password_field(name: str, label: str) -> QLineEdit:
 
 
 class LoginDialog(QDialog):
-    def __init__(self, db: Database, company: str, parent: QWidget | None = None) -> None:
+    """User name and password, and where the company's data is: empty "Server" is this computer's
+    own database (as a single desktop has always worked); an address signs in to that application
+    server, trusting its certificate on the first connection (the fingerprint prompt).
+
+    After ``exec()`` is accepted: ``signed`` (None when a new, empty own database needs its first
+    run), and either ``db`` (this computer's database) or ``client`` and ``server`` (signed in to
+    the server; no database on this desktop)."""
+
+    def __init__(self, db: Database | None, company: str, parent: QWidget | None = None, *,
+                 server: str | None = None, open_local: Callable[[], Database] | None = None,
+                 known: KnownServers | None = None) -> None:
         super().__init__(parent)
         named(self, "login_dialog", _("Sign in"))
         self.db = db
+        self.open_local = open_local
+        self.known = known
         self.signed: SignedIn | None = None
+        self.client: RemoteClient | None = None
+        self.server: str | None = None
+        self._busy = False
+        self._cancelled = False
+        self.fingerprint_prompt = None
         self.setWindowTitle(_("Sign in — ImportDesk"))
         self.username = named(QLineEdit(), "login_username", _("User name"))
         self.password = _password_field("login_password", _("Password"))
+        self.server_edit = named(QLineEdit(last_server() if server is None else server), "login_server",
+                                 _("Server"))
+        self.server_edit.setPlaceholderText(_("empty: this computer's own database"))
+        self.server_edit.setToolTip(_("The address of your company's ImportDesk server, e.g. "
+                                      "https://192.168.1.10:8443. Leave it empty to work on this "
+                                      "computer's own database."))
         self.error = error_label("login_error")
         title = named(QLabel(f"<b>{company}</b>"), "login_company")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        where = named(QLabel(db.describe()), "login_database")
-        where.setStyleSheet("color: #666;")
+        self.where = named(QLabel(), "login_database")
+        self.where.setStyleSheet("color: #666;")
+        self.where.setWordWrap(True)
+        self.server_edit.textChanged.connect(self._show_where)
         form = QFormLayout()
         form.addRow(_("User name"), self.username)
         form.addRow(_("Password"), self.password)
+        form.addRow(_("Server"), self.server_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(where)
-        layout.addWidget(_buttons(self, _("Sign in"), "login_submit"))
-        self.setMinimumWidth(380)
+        layout.addWidget(self.where)
+        self.buttons = _buttons(self, _("Sign in"), "login_submit")
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+        self._show_where()
         # The demo company shows who to sign in as; a real company's dialog never lists anyone.
         try:
-            self.accounts = demo_accounts(db)
+            self.accounts = demo_accounts(db) if db is not None else []
         except DomainError:     # the server cannot be reached: signing in will say which, and why
             self.accounts = []
         if self.accounts:
             layout.addWidget(self._demo_table(self.accounts))
             self.setMinimumWidth(640)
+        (self.password if self.username.text() else self.username).setFocus()
+
+    def _show_where(self) -> None:
+        server = self.server_edit.text().strip()
+        database = self.db        # this computer's own database (sign-in comes before any session)
+        if server:
+            self.where.setText(_("Signs in to the server {server}").format(server=server))
+        elif database is not None:
+            self.where.setText(database.describe())
+        else:
+            self.where.setText(_("This computer's own database"))
 
     def _demo_table(self, accounts: list[DemoAccount]) -> QWidget:
         box = QWidget()
@@ -99,17 +177,147 @@ class LoginDialog(QDialog):
         self.password.setText(account.password)
         self.error.hide()
 
+    def _say(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+        if text:    # a long refusal (a certificate's fingerprints) makes the dialog taller, never narrower
+            self.layout().activate()
+            need = self.layout().totalHeightForWidth(self.width()) if self.layout().hasHeightForWidth() \
+                else self.sizeHint().height()
+            if need > self.height():
+                self.resize(self.width(), need)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        for widget in (self.username, self.password, self.server_edit,
+                       self.buttons.button(QDialogButtonBox.StandardButton.Ok)):
+            widget.setEnabled(not busy)
+        if busy:
+            self.where.setText(text)
+        else:
+            self._show_where()
+
     def accept(self) -> None:
+        if self._busy:
+            return
+        self._say("")
+        server = self.server_edit.text().strip()
+        if server:
+            try:
+                url = normalize_url(server)
+            except ValueError:
+                self._say(_("“{server}” is not a server address. Type it as the administrator gave "
+                            "it, e.g. https://192.168.1.10:8443.").format(server=server))
+                self.server_edit.setFocus()
+                return
+            self._connect(url)
+            return
+        if self.db is None:
+            try:
+                self.db = self.open_local() if self.open_local is not None else None
+            except Exception as exc:  # noqa: BLE001 — a newer schema, a locked file…
+                self._say(_("The database could not be opened:\n{error}").format(error=exc))
+                return
+            if self.db is None:
+                self._say(_("Type the address of your company's server."))
+                return
+            from app import db as dbmod
+
+            if dbmod.is_empty(self.db):   # a new company on this computer: the first-run set-up
+                remember_server("")
+                super().accept()
+                return
         try:
             self.signed = auth.login(self.db, self.username.text(), self.password.text())
         except DomainError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            self.password.clear()
-            self.password.setFocus()
+            self._refused(exc)
             return
+        remember_server("")
         super().accept()
 
+    def _refused(self, exc: BaseException) -> None:
+        if isinstance(exc, FingerprintMismatch):
+            from ui.dialogs.server import split_fingerprint
+
+            text = str(exc)     # 95 characters without a space each: in two lines, as the prompt shows them
+            for value in (exc.params.get("got"), exc.params.get("expected")):
+                if value:
+                    shown = "\n" + split_fingerprint(value) + "\n"
+                    text = text.replace(f"({value})", shown).replace(f"（{value}）", shown).replace(value, shown)
+            for stop in (". ", ".", "。", "．"):
+                text = text.replace("\n" + stop, stop.strip() + "\n")
+            self._say(text.replace("\n ", "\n").replace(" \n", "\n").strip())
+        elif isinstance(exc, DomainError):
+            self._say(str(exc))
+        else:
+            self._say(_("Something went wrong and nothing was saved: {error}").format(error=exc))
+        if isinstance(exc, (auth.LoginFailed, auth.AccountLocked, auth.AccountDisabled, TooManyAttempts)):
+            self.password.clear()
+            self.password.setFocus()
+
+    # -- signing in to a server: off the UI thread, the fingerprint asked on the first connection ----
+    def _connect(self, url: str) -> None:
+        from ui.background import run_in_background
+
+        client = self.client if self.client is not None and self.client.url == url else None
+        if client is None:
+            client = RemoteClient(url, self.known if self.known is not None else KnownServers(),
+                                  client_name=_client_name())
+        username, password = self.username.text(), self.password.text()
+
+        def work(_progress: Any) -> tuple[str, Any]:
+            try:
+                client.connect()
+            except UnknownServer as first:       # nothing but a TLS handshake has happened
+                return "unknown", first
+            return "signed", client.login(username, password)
+
+        def done(outcome: tuple[str, Any]) -> None:
+            self._set_busy(False)
+            kind, value = outcome
+            if self._cancelled:          # Cancel was pressed while connecting: leave again
+                if kind == "signed":
+                    threading.Thread(target=_leave, args=(client,), daemon=True).start()
+                return
+            if kind == "unknown":
+                self._ask_trust(client, value)
+                return
+            self.client, self.server, self.signed = client, url, value
+            remember_server(url)
+            QDialog.accept(self)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            client.close()
+            if not self._cancelled:
+                self._refused(exc)
+
+        self._set_busy(True, _("Connecting to {server}…").format(server=url))
+        run_in_background(self, work, done, on_error=failed, show_progress=False)
+
+    def _ask_trust(self, client: RemoteClient, first: UnknownServer) -> None:
+        from ui.dialogs.server import FingerprintDialog
+
+        prompt = FingerprintDialog(client.url, first.identity.fingerprint, self)
+        self.fingerprint_prompt = prompt
+
+        def answered(result: int) -> None:
+            self.fingerprint_prompt = None
+            prompt.deleteLater()
+            if result == QDialog.DialogCode.Accepted:
+                client.trust(first.identity)    # pinned: connect() now accepts exactly this certificate
+                self._connect(client.url)
+            else:
+                self._say(_("The server was not trusted: nothing was sent to it."))
+
+        prompt.finished.connect(answered)
+        prompt.open()
+
+    def reject(self) -> None:
+        self._cancelled = True
+        if self.client is not None and self.signed is None:
+            self.client.close()
+        super().reject()
 
 class FirstRunDialog(QDialog):
     """A new, empty database: the company's name and its first administrator. No default password."""
@@ -165,10 +373,18 @@ class FirstRunDialog(QDialog):
 
 
 class ChangePasswordDialog(QDialog):
-    def __init__(self, db: Database, actor, forced: bool = False, parent: QWidget | None = None) -> None:
+    """Changing one's own password: ``caller`` is the Session (or, before the main window, the
+    backend signed in) whose ``call("auth.change_own_password", …)`` does it, on this desktop's
+    database or on the server. (A Database and an actor, as before, still work.)"""
+
+    def __init__(self, caller: Any, actor=None, forced: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "password_dialog", _("Change password"))
-        self.db, self.actor = db, actor
+        if isinstance(caller, Database):
+            from app.remote.backend import InProcess
+
+            caller = InProcess(caller, actor)
+        self.caller = caller
         self.setWindowTitle(_("Change password"))
         self.old = _password_field("password_old", _("Current password"))
         self.new = _password_field("password_new", _("New password"))
@@ -194,8 +410,13 @@ class ChangePasswordDialog(QDialog):
             show_field_errors(self.errors, {"new2": _("The two passwords differ.")})
             return
         try:
-            auth.change_own_password(self.db, self.actor, self.old.text(), self.new.text())
+            self.caller.call("auth.change_own_password", self.old.text(), self.new.text())
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
+            return
+        except DomainError as exc:      # the server cannot be reached, the session ended and was not renewed
+            from ui.common import report_error
+
+            report_error(self, exc)
             return
         super().accept()
