@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton
 from sqlalchemy import func, select
 
 from app import __version__
+from app.i18n import _
 from app.models import RemoteLoginFailure, RemoteSession
 from app.permissions import Role
 from app.remote.client import KnownServers, ServerIdentity
@@ -100,7 +101,7 @@ def test_cancelling_the_fingerprint_trusts_nothing_and_sends_nothing(qtbot, offi
     _fill(dialog)
     qtbot.waitUntil(lambda: dialog.fingerprint_prompt is not None and dialog.fingerprint_prompt.isVisible())
     dialog.fingerprint_prompt.findChild(QPushButton, "fingerprint_cancel").click()
-    qtbot.waitUntil(lambda: "not trusted" in _error(dialog))
+    qtbot.waitUntil(lambda: _("The server was not trusted: nothing was sent to it.") in _error(dialog))
     assert dialog.isVisible() and dialog.signed is None
     assert not (office["tmp"] / "known.json").exists()
     assert _count(office["db"], RemoteSession) == 0 and _count(office["db"], RemoteLoginFailure) == 0
