@@ -21,7 +21,7 @@ from app.models import (Bill, Customer, FeePolicy, JournalEntry, JournalLine, Le
                         OrderMoney, Parcel, ShopOrder, VipLevel, Warehouse)
 from app.money import CNY, VND, Money
 from app.permissions import Actor, Perm, Role, require
-from app.services import fee_policies, ledger, rates
+from app.services import cny_lots, fee_policies, ledger, rates
 from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.purchasing import fix_terms, lock_order, order_money, tariff_of
@@ -158,6 +158,8 @@ class OrderMoneyView:
     bills: tuple[BillView, ...]
     billed: bool
     net_profit: NetProfit | None       # managers only
+    #: what the yuan paid for the order really cost (CNY lots) against the rates; managers only
+    currency: cny_lots.OrderCurrencyResult | None = None
 
     @property
     def total_vnd(self) -> Money | None:
@@ -266,7 +268,8 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
             order.id, order.code, order.kind, order.status, facts.rate, how, f"{fee_policies.policy_name(policy.name)} (v{policy.version})",
             om.deposit_percent if om else None, om.deposit_held if om else Money.zero(VND), q, charged, due,
             charged - due, held, held + limit, code, entries, bills, notice is not None,
-            net_profit_of(s, order_id) if actor.can(Perm.VIEW_PROFIT) else None)
+            net_profit_of(s, order_id) if actor.can(Perm.VIEW_PROFIT) else None,
+            cny_lots.currency_results(s, [order_id])[order_id] if actor.can(Perm.VIEW_PROFIT) else None)
 
 
 def net_profit(db: Database, actor: Actor, order_id: int) -> NetProfit:

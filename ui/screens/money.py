@@ -161,6 +161,17 @@ class OrderMoneyTab(QWidget):
                 freight=fmt_money(p.freight_cost), unrecovered=fmt_money(p.unrecovered),
                 compensation=fmt_money(p.compensation), commissions=fmt_money(p.commissions),
                 total=fmt_money(p.total)))
+            c = m.currency
+            if c is not None and not c.paid_cny.is_zero():
+                text = self.profit.text() + "\n" + _(
+                    "Yuan paid to shops {cny}: charged to the customer {selling} · cost at the CNY lots {lots} · "
+                    "the buying rate predicted {buying} · currency result {result}").format(
+                    cny=fmt_money(c.paid_cny), selling=fmt_money(c.at_selling), lots=fmt_money(c.at_lots),
+                    buying=fmt_money(c.at_buying), result=fmt_money(c.currency_result))
+                if not c.borrowed_cny.is_zero():
+                    text += " " + _("({cny} paid before yuan were bought: valued at the buying rate until the "
+                                    "next purchase)").format(cny=fmt_money(c.borrowed_cny))
+                self.profit.setText(text)
         fill(self.entries, [[fmt_datetime(e.at), _(ENTRY_KIND_LABELS.get(e.kind, e.kind)), e.amount, e.memo]
                             for e in m.entries], right={2})
         fill(self.bills, [[f"{_(BILL_KIND_LABELS[b.kind])} {b.id}", _(BILL_LABELS[b.status]), b.amount,

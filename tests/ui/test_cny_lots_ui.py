@@ -1,0 +1,57 @@
+"""An accountant records yuan bought into Alipay and sees, in an order's money tab, what the
+yuan paid for it really cost (CNY lots, first in first out) and the currency result."""
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from app.i18n import fmt_money
+from app.money import CNY, VND, Money
+from app.permissions import Role
+from app.services import orders, purchasing
+from app.services.auth import login
+from tests.factories import PASSWORD, make_customer, make_order, make_user
+from tests.money_helpers import accounts, fund, set_rates
+from tests.ui.conftest import type_text
+
+
+def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, sqlite_db):
+    from ui.screens.money import OrderMoneyTab
+    from ui.screens.money_books import CnyPurchaseDialog
+    from ui.session import Session
+
+    db = sqlite_db
+    set_rates(db, selling="3650", buying="3600")
+    accounts(db, borrow=False)
+    make_user(db, Role.ACCOUNTANT, username="phuong", full_name="Ngô Thị Phương")
+    session = Session(db, login(db, "phuong", PASSWORD))
+
+    dialog = CnyPurchaseDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_cny_amount"), "200")
+    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_vnd_amount"), "710000")     # 3,550 ₫ per ¥
+    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_reference"), "FT-ALIPAY-01")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "cny_purchase_submit"), Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+    care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")
+    orders.confirm_order(db, manager, oid, care.user_id, buyer.user_id)
+    purchasing.prepare_shop_orders(db, buyer, oid)
+    so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
+    purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
+        "TB-1", Decimal("150.00"), Decimal(0), Decimal(0), accounts(db, borrow=None)[1],
+        {i.id: i.quantity for i in so.items}))
+
+    tab = OrderMoneyTab(session, session.call("orders.get", oid))
+    qtbot.addWidget(tab)
+    tab.show()
+    text = tab.findChild(QLabel, "money_profit").text()
+    assert fmt_money(Money(Decimal("150.00"), CNY)) in text
+    assert fmt_money(Money(Decimal(532500), VND)) in text          # cost at the lot: 150 × 3,550
+    assert fmt_money(Money(Decimal(540000), VND)) in text          # what the buying rate 3,600 predicted
+    assert fmt_money(Money(Decimal(7500), VND)) in text            # currency result
