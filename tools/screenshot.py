@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import select
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -38,7 +40,7 @@ def main() -> int:
 
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
-    from sqlalchemy import select
+    from sqlalchemy import select  # noqa: F401
 
     from app import db as dbmod
     from app.demo import create_demo_company
@@ -99,6 +101,13 @@ def main() -> int:
         order_window.tabs.setCurrentWidget(order_window.timeline)
         pump(300)
         order_window.grab().save(str(out / "order-activity.png"))
+        for i in range(order_window.tabs.count()):
+            if order_window.tabs.widget(i).objectName() == "order_money_tab" or \
+                    type(order_window.tabs.widget(i)).__name__ == "OrderMoneyTab":
+                order_window.tabs.setCurrentIndex(i)
+                pump(300)
+                order_window.grab().save(str(out / "order-money.png"))
+    _custody(session, database, out, pump)
     if session.can(Perm.VIEW_STATISTICS):
         _statistics(session, window, out, pump)
     print(f"screenshots in {out}")
@@ -235,6 +244,27 @@ def _tour(database, out: Path, args, size) -> int:
     return 0
 
 
+def _custody(session, database, out: Path, pump) -> None:
+    """A shipment's seal and custody chain (sealed, departed, arrived, opened)."""
+    from app.models import Shipment
+    from ui.screens.seals import ArrivalSealDialog, CustodyDialog
+
+    with database.read() as s:
+        sh = s.scalars(select(Shipment).where(Shipment.seal_check == "ok").limit(1)).first()
+    if sh is None:
+        return
+    dialog = CustodyDialog(session, sh.id, sh.code)
+    dialog.show()
+    pump(300)
+    dialog.grab().save(str(out / "shipment-custody.png"))
+    dialog.close()
+    check = ArrivalSealDialog(sh.code)
+    check.show()
+    pump(300)
+    check.grab().save(str(out / "arrival-seal-check.png"))
+    check.close()
+
+
 def _statistics(session, main_window, out: Path, pump) -> None:
     """The statistics window: the dashboard (as seen, and its whole scrolled height) and reports."""
     from ui.screens.statistics import open_statistics
@@ -252,7 +282,10 @@ def _statistics(session, main_window, out: Path, pump) -> None:
     stats.tabs.setCurrentIndex(1)
     names = [stats.reports.list.item(i).data(256) for i in range(stats.reports.list.count())]
     for name in ("orders.by_status", "orders.list", "money.net_profit", "money.book_cn", "money.debts",
-                 "commissions.forwarders"):
+                 "commissions.forwarders", "money.cny_lots", "money.cny_lot_uses"):
+        if name.startswith("money.cny_lot"):   # the demo bought its yuan weeks ago: this year
+            bar = stats.period_bar
+            bar.choice.setCurrentIndex(bar.choice.findData("this_year"))
         if name in names:
             stats.reports.list.setCurrentRow(names.index(name))
             for _ in range(50):

@@ -31,7 +31,7 @@ from app.workflows.tasks import TaskKind
 
 CUSTODY_LABELS = {
     "sealed": N_("Sealed"), "departed": N_("Departed"), "arrived": N_("Arrived, seal checked"),
-    "opened": N_("Opened"), "refused": N_("Seal refused: receipt stopped"),
+    "opened": N_("Sack opened"), "refused": N_("Seal refused: receipt stopped"),
     "released": N_("Released for receiving despite the claim"), "photo": N_("Seal photo added"),
 }
 REASON_LABELS = {

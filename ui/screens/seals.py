@@ -119,7 +119,7 @@ class CustodyDialog(QDialog):
         self.chain.setHeaderLabels([_("When"), _("What"), _("Who"), _("Seal"), _("Gross (kg)"), _("Note")])
         self.chain.setRootIsDecorated(False)
         self.claims = named(QTreeWidget(), "custody_claims", _("Claims against the carrier"))
-        self.claims.setHeaderLabels([_("Claim"), _("What differs"), _("Sealed"), _("Found"), _("Status")])
+        self.claims.setHeaderLabels([_("Carrier claim"), _("What differs"), _("At sealing"), _("On arrival"), _("Status")])
         self.claims.setRootIsDecorated(False)
         self.photo = named(QLabel(), "custody_photo")
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
