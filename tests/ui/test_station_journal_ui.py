@@ -61,7 +61,7 @@ def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_revie
     link.station.wake()                               # the link is back
     qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=15000)
     qtbot.waitUntil(review.isVisible, timeout=2000)
-    assert review.text() == "To review (1)" and panel.sounds.last == "alert"
+    assert review.text() == "To review (1)" and panel.sounds.last == "review"     # its own sound
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(StationScan)) == 2
         assert s.scalar(select(func.count()).select_from(ActivityEvent).where(

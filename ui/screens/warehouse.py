@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime, fmt_decimal
 from app.permissions import Perm
-from app.services import activity, alerts, parcel_imports, parcels, stocktakes
-from app.services import settings as settings_service
+from app.services.parcel_imports import SCHEMA as IMPORT_SCHEMA
 from app.services.parcels import LabelFacts
+from app.services.stocktakes import FOUND, RESULT_LABELS
 from app.services.scanning import (
     Measurements,
     Outcome,
@@ -71,8 +71,9 @@ class ReceiveStation(FieldDialog):
         self.setWindowTitle(_("Receiving station — China warehouse"))
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session = session
-        self.divisor = settings_service.read_all(session.db)["warehouse.volumetric_divisor"]
+        self.divisor = session.call("stations.volumetric_divisor")
         self.last_parcel: int | None = None
+        self.last_scan: str | None = None        # a scan answered from the journal, not sent yet
         self.last_weighed = False
         self.warehouse = warehouse_box(session, "receive_warehouse", "CN")
         self.weight = named(QLineEdit(), "receive_weight", _("Weight (kg)"))
@@ -93,6 +94,8 @@ class ReceiveStation(FieldDialog):
         # every scan goes through the station's journal: it keeps scanning when the link drops
         self.link = StationLink(session, self.warehouse.currentData, self.panel.sounds, self)
         self.finished.connect(self.link.stop)
+        self.warehouse.currentIndexChanged.connect(
+            lambda _i: self.link.watch("receive_cn", self.warehouse.currentData()))
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Warehouse:")))
         top.addWidget(self.warehouse)
@@ -144,8 +147,12 @@ class ReceiveStation(FieldDialog):
     def _scan(self, text: str) -> ScanResult:
         m = self._measurements()
         r = self.link.scan(self.warehouse.currentData(), text, m)
-        if r.facts.get("offline") and not m.empty:
-            self._clear_measurements()               # journalled with the scan
+        if r.facts.get("local"):
+            if not m.empty:
+                self._clear_measurements()           # journalled with the scan
+            if r.outcome in (Outcome.RECEIVED, Outcome.OWNERLESS):
+                self.last_parcel, self.last_scan = None, r.facts.get("scan_id")
+                self.last_weighed = not m.empty
         if r.parcel_id is not None and r.outcome in (Outcome.RECEIVED, Outcome.EXCESS, Outcome.OWNERLESS,
                                                      Outcome.ALREADY):
             self.last_parcel = r.parcel_id
@@ -164,9 +171,8 @@ class ReceiveStation(FieldDialog):
         if weight is None and dims is None:
             return None
         pending = any(w.text().strip() for w in (self.weight, self.length, self.width, self.height))
-        if weight is not None and self.last_parcel is not None and not self.last_weighed and not pending:
-            s = self.session
-            r = parcels.record_measurements(s.db, s.actor, self.last_parcel, Measurements(weight))
+        if weight is not None and self._last_parcel() is not None and not self.last_weighed and not pending:
+            r = self.session.call("parcels.record_measurements", self.last_parcel, Measurements(weight))
             self.last_weighed = True
             return r
         if weight is not None:
@@ -180,27 +186,42 @@ class ReceiveStation(FieldDialog):
                           _("It is recorded with the next parcel scanned."))
 
     def _acknowledge(self, r: ScanResult) -> None:
-        alerts.acknowledge_alerts(self.session.db, self.session.actor, [a.id for a in r.alerts])
+        self.session.call("alerts.acknowledge", [a.id for a in r.alerts])
+
+    def _last_parcel(self) -> int | None:
+        """The last parcel received; one answered from the journal is known once it is sent."""
+        if self.last_parcel is None and self.last_scan is not None:
+            self.last_parcel = self.link.journal.get(self.last_scan).parcel_id
+        return self.last_parcel
+
+    def _label_ready(self) -> bool:
+        if self._last_parcel() is not None:
+            return True
+        if self.last_scan is not None:
+            self.status.setText(_("The scan is not sent yet: print its label when the station is online."))
+        else:
+            self.status.setText(_("Scan a parcel first."))
+        self.panel.focus_field()
+        return False
 
     def print_label(self) -> None:
-        if self.last_parcel is None:
-            self.status.setText(_("Scan a parcel first."))
+        if not self._label_ready():
             return
         try:
-            path = parcels.write_labels(self.session.db, self.session.actor, [self.last_parcel], temp_pdf("label"))
+            path = temp_pdf("label")
+            path.write_bytes(self.session.call("parcels.label_pdf", [self.last_parcel]))
             self.status.setText(print_or_open(path, self, (100, 75)))
         except Exception as exc:
             report_error(self, exc)
         self.panel.focus_field()
 
     def save_label(self, path: str | None = None) -> None:
-        if self.last_parcel is None:
-            self.status.setText(_("Scan a parcel first."))
+        if not self._label_ready():
             return
         path = path or ask_save_path(self, _("Save label as PDF"), "label.pdf", "PDF (*.pdf)")
         if path:
             try:
-                parcels.write_labels(self.session.db, self.session.actor, [self.last_parcel], path)
+                Path(path).write_bytes(self.session.call("parcels.label_pdf", [self.last_parcel]))
                 self.status.setText(_("Label saved to {path}").format(path=path))
             except Exception as exc:
                 report_error(self, exc)
@@ -305,7 +326,7 @@ class ParcelWindow(FieldDialog):
 
     def reload(self) -> None:
         s = self.session
-        v = self.view = parcels.get_parcel(s.db, s.actor, self.parcel_id)
+        v = self.view = s.call("parcels.get", self.parcel_id)
         ln = v.line
         self.setWindowTitle(_("Parcel {code}").format(code=ln.tracking_code))
         self.code.setText(ln.tracking_code + (f"  ·  {ln.carrier}" if ln.carrier else ""))
@@ -328,7 +349,7 @@ class ParcelWindow(FieldDialog):
             stage=_(STAGE_LABELS[a.stage]), text=a.text, who=a.created_by) for a in v.alerts))
         self.alerts.setVisible(bool(v.alerts))
         self.findChild(QPushButton, "parcel_declare_lost").setVisible(v.can_declare_lost)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "parcel", self.parcel_id))
+        self.timeline.show_lines(s.call("activity.history", "parcel", self.parcel_id))
         if self.tabs.count() == 0:
             if ln.ownerless and s.can(Perm.MATCH_PARCELS):
                 self.tabs.addTab(self.match_page, _("Find the owner"))
@@ -347,7 +368,7 @@ class ParcelWindow(FieldDialog):
         s = self.session
         if not s.can(Perm.MATCH_PARCELS):
             return
-        self.found = parcels.candidates(s.db, s.actor, self.parcel_id)
+        self.found = s.call("parcels.candidates", self.parcel_id)
         self.candidates.setRowCount(len(self.found))
         for row, c in enumerate(self.found):
             for col, text in enumerate((c.order_code, f"{c.customer_code} {c.customer_name}",
@@ -363,7 +384,7 @@ class ParcelWindow(FieldDialog):
     def save_facts(self) -> None:
         s = self.session
         try:
-            parcels.describe_ownerless(s.db, s.actor, self.parcel_id, LabelFacts(
+            s.call("parcels.describe_ownerless", self.parcel_id, LabelFacts(
                 self.label_name.text(), self.label_shop.text(), self.seller_no.text(),
                 self.item_count.value() or None, self.note.text()))
         except Exception as exc:
@@ -381,13 +402,12 @@ class ParcelWindow(FieldDialog):
         self._match(c.order_id, evidence, c.shop_order_id)
 
     def match_code(self) -> None:
-        from sqlalchemy import select
-
-        from app.models import Order
-
         code = self.order_code.text().strip().upper()
-        with self.session.db.read() as s:
-            oid = s.scalar(select(Order.id).where(Order.code == code))
+        try:
+            oid = self.session.call("stations.order_id_by_code", code)
+        except Exception as exc:
+            report_error(self, exc)
+            return
         if oid is None:
             report_error(self, DomainError(_("No order has the code {code}.").format(code=code)))
             return
@@ -396,7 +416,7 @@ class ParcelWindow(FieldDialog):
     def _match(self, order_id: int, evidence: str, shop_order_id: int | None) -> None:
         s = self.session
         try:
-            parcels.match_parcel(s.db, s.actor, self.parcel_id, order_id, evidence, shop_order_id)
+            s.call("parcels.match", self.parcel_id, order_id, evidence, shop_order_id)
         except Exception as exc:
             report_error(self, exc)
             return
@@ -405,7 +425,8 @@ class ParcelWindow(FieldDialog):
 
     def print_label(self) -> None:
         try:
-            path = parcels.write_labels(self.session.db, self.session.actor, [self.parcel_id], temp_pdf("label"))
+            path = temp_pdf("label")
+            path.write_bytes(self.session.call("parcels.label_pdf", [self.parcel_id]))
             print_or_open(path, self, (100, 75))
         except Exception as exc:
             report_error(self, exc)
@@ -414,7 +435,7 @@ class ParcelWindow(FieldDialog):
         path = path or ask_save_path(self, _("Save label as PDF"), f"{self.view.line.tracking_code}.pdf", "PDF (*.pdf)")
         if path:
             try:
-                parcels.write_labels(self.session.db, self.session.actor, [self.parcel_id], path)
+                Path(path).write_bytes(self.session.call("parcels.label_pdf", [self.parcel_id]))
             except Exception as exc:
                 report_error(self, exc)
 
@@ -424,7 +445,7 @@ class ParcelWindow(FieldDialog):
         shelf, ok = QInputDialog.getText(self, _("Move to shelf"), _("New shelf / bin:"), text=self.view.line.shelf)
         if ok:
             try:
-                parcels.set_shelf(self.session.db, self.session.actor, self.parcel_id, shelf)
+                self.session.call("parcels.set_shelf", self.parcel_id, shelf)
             except Exception as exc:
                 report_error(self, exc)
             self.reload()
@@ -442,7 +463,7 @@ class ParcelWindow(FieldDialog):
             if not ok:
                 return False
         try:
-            parcels.mark_parcel_lost(self.session.db, self.session.actor, self.parcel_id, reason)
+            self.session.call("parcels.mark_lost", self.parcel_id, reason)
         except Exception as exc:
             report_error(self, exc)
             return False
@@ -495,9 +516,9 @@ class PinAlertDialog(QDialog):
         s = self.session
         by_order = self.target.currentData() == "order"
         try:
-            self.alert_id = alerts.pin_alert(s.db, s.actor, self.stage.currentData(), self.text.toPlainText(),
-                                             order_id=self.order_id if by_order else None,
-                                             tracking_code=None if by_order else self.code.text())
+            self.alert_id = s.call("alerts.pin", self.stage.currentData(), self.text.toPlainText(),
+                                   order_id=self.order_id if by_order else None,
+                                   tracking_code=None if by_order else self.code.text())
         except ValidationFailed as exc:
             self.error.setText(str(exc))
             return
@@ -523,6 +544,13 @@ class StocktakeWindow(FieldDialog):
         self.summary = named(QLabel(""), "stocktake_summary")
         self.summary.setStyleSheet("font-size: 15px;")
         self.panel = ScanPanel(self._scan, placeholder=_("Scan every parcel on the shelves"))
+        # every count goes through the station's journal: it keeps counting when the link drops
+        self.link = StationLink(session, self.warehouse.currentData, self.panel.sounds, self, kind="stocktake")
+        self.finished.connect(self.link.stop)
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(2000 if session.remote else 0)
+        self._refresh_soon.timeout.connect(self.refresh)
         self.results = named(QTableWidget(0, 5), "stocktake_results", _("Result"))
         self.results.setHorizontalHeaderLabels([_("Result"), _("Tracking code"), _("Customer"), _("Order"),
                                                 _("Where the records put it")])
@@ -540,16 +568,27 @@ class StocktakeWindow(FieldDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.panel, 2)
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.link)
         fit_to_screen(self, 1000, 780)
         self.refresh()
 
     def refresh(self) -> None:
         s = self.session
-        if self.stocktake_id is None:
-            self.stocktake_id = stocktakes.open_stocktake_for(s.db, s.actor, self.warehouse.currentData())
+        try:
+            if self.stocktake_id is None:
+                self.stocktake_id = s.call("stocktakes.open_for", self.warehouse.currentData())
+            v = s.call("stocktakes.get", self.stocktake_id) if self.stocktake_id is not None else None
+        except Exception as exc:        # offline: the counting goes on from the station's journal
+            from app.journal import is_link_error
+
+            if not is_link_error(exc):
+                raise
+            self.summary.setText(_("Offline: the counts are kept on this station and sent when the "
+                                   "connection returns."))
+            return
         counting = False
-        if self.stocktake_id is not None:
-            v = stocktakes.get_stocktake(s.db, s.actor, self.stocktake_id)
+        if v is not None:
+            self.link.watch("stocktake", v.warehouse_id, v.id)
             self.warehouse.setCurrentIndex(self.warehouse.findData(v.warehouse_id))
             counting = v.status == "open"
             self.summary.setText(_("{warehouse}: {scanned} counted of {expected} expected · missing {missing} · "
@@ -566,25 +605,26 @@ class StocktakeWindow(FieldDialog):
         self.panel.field.setEnabled(counting)
 
     def _show_lines(self, v) -> None:
-        lines = [ln for ln in v.lines if ln.result != stocktakes.FOUND]
+        lines = [ln for ln in v.lines if ln.result != FOUND]
         self.results.setRowCount(len(lines))
         for row, ln in enumerate(lines):
-            for col, text in enumerate((_(stocktakes.RESULT_LABELS[ln.result]), ln.tracking_code, ln.customer_code,
+            for col, text in enumerate((_(RESULT_LABELS[ln.result]), ln.tracking_code, ln.customer_code,
                                         ln.order_code, ln.detail)):
                 self.results.setItem(row, col, QTableWidgetItem(text))
 
     def start(self) -> None:
         s = self.session
         try:
-            self.stocktake_id = stocktakes.start_stocktake(s.db, s.actor, self.warehouse.currentData())
+            self.stocktake_id = s.call("stocktakes.start", self.warehouse.currentData())
         except Exception as exc:
             report_error(self, exc)
         self.refresh()
         self.panel.focus_field()
 
     def _scan(self, text: str) -> ScanResult:
-        r = stocktakes.stocktake_scan(self.session.db, self.session.actor, self.stocktake_id, text)
-        QTimer.singleShot(0, self.refresh)
+        r = self.link.scan(self.warehouse.currentData(), text, kind="stocktake", target_id=self.stocktake_id)
+        if self.link.station.online and not self._refresh_soon.isActive():
+            self._refresh_soon.start()           # the counts (through a server: every 2 s at most)
         return r
 
     def finish(self) -> None:
@@ -593,7 +633,8 @@ class StocktakeWindow(FieldDialog):
         if not confirm(self, _("Close the stocktake? Every parcel not scanned will be listed missing.")):
             return
         try:
-            stocktakes.close_stocktake(self.session.db, self.session.actor, self.stocktake_id)
+            self.link.station.send_pending()          # every count made here is in before it closes
+            self.session.call("stocktakes.close", self.stocktake_id)
         except Exception as exc:
             report_error(self, exc)
         self.refresh()
@@ -614,7 +655,7 @@ class ImportDialog(FieldDialog):
         self.setWindowTitle(_("Import a partner's tracking list"))
         self.session = session
         self.path: Path | None = None
-        self.preview_data: parcel_imports.ImportPreview | None = None
+        self.preview_data = None
         self.warehouse = warehouse_box(session, "import_warehouse", "CN")
         self.file_label = named(QLabel(_("No file chosen")), "import_file")
         choose = named(QPushButton(_("Choose file…")), "import_choose")
@@ -624,7 +665,7 @@ class ImportDialog(FieldDialog):
                                                  "waits for a re-weigh)")), "import_without_weights")
         self.without_weights.hide()
         self.without_weights.toggled.connect(lambda _on: self.preview())
-        self.columns = ColumnMapTable(parcel_imports.SCHEMA, "import")
+        self.columns = ColumnMapTable(IMPORT_SCHEMA, "import")
         self.columns.chosen.connect(self.preview)
         self.table = named(QTableWidget(0, 7), "import_preview", _("Preview"))
         self.table.setHorizontalHeaderLabels([_("Row"), _("Tracking code"), _("Weight (kg)"), _("Size (cm)"),
@@ -679,8 +720,8 @@ class ImportDialog(FieldDialog):
         s = self.session
         self.import_button.setEnabled(False)
         try:
-            pv = self.preview_data = parcel_imports.preview(
-                s.db, s.actor, self.warehouse.currentData(), self.path.name, self.path.read_bytes(),
+            pv = self.preview_data = s.call(
+                "parcel_imports.preview", self.warehouse.currentData(), self.path.name, self.path.read_bytes(),
                 columns=self.columns.choices, without_weights=self.without_weights.isChecked())
         except (ValidationFailed, DomainError) as exc:
             self.table.setRowCount(0)
@@ -738,8 +779,8 @@ class ImportDialog(FieldDialog):
             self.preview()
             report_error(self, exc)
 
-        run_in_background(self, lambda p: parcel_imports.import_parcels(s.db, s.actor, wid, path.name, content, p,
-                                                                        columns=choices, without_weights=without),
+        run_in_background(self, lambda p: s.call("parcel_imports.import", wid, path.name, content,
+                                                  columns=choices, without_weights=without),
                           done, failed, label=_("Importing…"))
 
 
@@ -779,7 +820,7 @@ class OrderParcelsTab(QWidget):
 
     def refresh(self, view=None) -> None:
         s = self.session
-        self.lines = parcels.parcels_of_order(s.db, s.actor, self.order_id)
+        self.lines = s.call("parcels.of_order", self.order_id)
         self.table.setRowCount(len(self.lines))
         for row, p in enumerate(self.lines):
             values = (p.tracking_code, _(p.status_label) + (" · " + _("excess") if p.excess else ""), p.warehouse,
@@ -789,7 +830,7 @@ class OrderParcelsTab(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         total = sum((p.chargeable_kg or Decimal(0) for p in self.lines), Decimal(0))
         self.summary.setText(_("{n} parcels · chargeable {kg} kg").format(n=len(self.lines), kg=fmt_decimal(total)))
-        notes = alerts.alerts_for(s.db, s.actor, self.order_id, [p.tracking_code for p in self.lines])
+        notes = s.call("alerts.for_order", self.order_id, [p.tracking_code for p in self.lines])
         self.alerts.setText("\n".join(
             _("Alert note ({stage}): {text} — {who}").format(stage=_(STAGE_LABELS[a.stage]), text=a.text,
                                                              who=a.created_by)
