@@ -89,3 +89,40 @@ def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_revie
     _gun(qtbot, panel.field, "SF9800000001")
     assert panel.last.outcome == Outcome.ALREADY and not panel.last.facts.get("offline")
     link.stop()
+
+
+def test_the_stocktake_station_through_a_server_answers_from_its_cache_and_counts_once(qtbot, sqlite_db,
+                                                                                      remote_sessions):
+    """The stocktake window on a desktop signed in to a server (no database on the desktop): the
+    count is answered from the station's cache at once and reaches the server once."""
+    from app.i18n import set_language
+    from app.models import StocktakeLine
+    from app.services import stocktakes
+    from ui.screens.warehouse import StocktakeWindow
+
+    set_language("en")
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9810000001"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF9810000001")
+    tid = stocktakes.start_stocktake(db, st.cn, st.wh["CN-GZ"])
+    session = remote_sessions("wang")
+    assert session.db is None
+    window = StocktakeWindow(session, tid)
+    qtbot.addWidget(window)
+    window.show()
+    link = window.link
+    qtbot.waitUntil(lambda: link.journal.has_cache("stocktake", tid), timeout=10000)
+    _gun(qtbot, window.panel.field, "SF9810000001")
+    assert window.panel.last.outcome == Outcome.FOUND and window.panel.last.facts.get("local")
+    assert "offline" not in window.panel.title.text().lower()
+    status = window.findChild(QLabel, "journal_status")
+    qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=10000)
+    _gun(qtbot, window.panel.field, "SF9810000001")
+    assert window.panel.last.outcome == Outcome.ALREADY
+    qtbot.waitUntil(lambda: link.journal.counts() == (0, 0), timeout=10000)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StocktakeLine)) == 1
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 2
+    link.stop()
