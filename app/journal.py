@@ -231,21 +231,35 @@ class Journal:
 
     def mark_applied(self, scan_id: str, r: ScanResult, local_shown: bool = True) -> bool:
         """Record the database's answer; True when it goes to the "to review" list."""
+        return self.mark_applied_many([(scan_id, r)], local_shown) == 1
+
+    def mark_applied_many(self, answers: list[tuple[str, ScanResult]], local_shown: bool = True) -> int:
+        """Record a batch of the database's answers in one write (one sync to disk, so the sender
+        keeps the journal free for the next scan); returns how many went to "to review"."""
+        reviews = 0
+        at = datetime.now(timezone.utc).isoformat()
         with self._lock:
-            row = self._conn.execute("SELECT local_outcome, local_shown, state FROM scans WHERE scan_id = ?",
-                                     (scan_id,)).fetchone()
-            if row is None or row["state"] == "applied":
-                return False
-            shown = bool(row["local_shown"]) and local_shown
-            local = row["local_outcome"]
-            review = shown and (r.outcome.value in _NEEDS_A_LOOK if local == UNCHECKED
-                                else r.outcome.value != local)
-            self._conn.execute(
-                "UPDATE scans SET state = 'applied', outcome = ?, title = ?, detail = ?, parcel_id = ?,"
-                " applied_at = ?, local_shown = ?, review = ? WHERE scan_id = ?",
-                (r.outcome.value, r.title, r.detail, r.parcel_id, datetime.now(timezone.utc).isoformat(),
-                 int(shown), int(review), scan_id))
-            return review
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for scan_id, r in answers:
+                    row = self._conn.execute("SELECT local_outcome, local_shown, state FROM scans"
+                                             " WHERE scan_id = ?", (scan_id,)).fetchone()
+                    if row is None or row["state"] == "applied":
+                        continue
+                    shown = bool(row["local_shown"]) and local_shown
+                    local = row["local_outcome"]
+                    review = shown and (r.outcome.value in _NEEDS_A_LOOK if local == UNCHECKED
+                                        else r.outcome.value != local)
+                    reviews += review
+                    self._conn.execute(
+                        "UPDATE scans SET state = 'applied', outcome = ?, title = ?, detail = ?, parcel_id = ?,"
+                        " applied_at = ?, local_shown = ?, review = ? WHERE scan_id = ?",
+                        (r.outcome.value, r.title, r.detail, r.parcel_id, at, int(shown), int(review), scan_id))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return reviews
 
     def prune(self, keep_days: int = 14) -> int:
         """Forget scans applied more than ``keep_days`` ago (not those still waiting or to review):
@@ -558,8 +572,8 @@ class Station:
                 if not batch:
                     return True
                 got = self._send(batch)
-                for entry, r in zip(batch, got or ()):
-                    self.journal.mark_applied(entry.scan_id, r)
+                if got:
+                    self.journal.mark_applied_many([(e.scan_id, r) for e, r in zip(batch, got)])
                 if got is None or len(got) < len(batch):
                     return False
 
