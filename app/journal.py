@@ -591,7 +591,10 @@ class Station:
                 self.online = False
                 self.last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
                 return False
-            raise
+            if not isinstance(exc, DomainError):
+                raise
+            # refused (a shipment gone, a right not held): answer without it, ask again later
+            self.last_error = str(exc)[:200]
         self.online = True
         self._refreshed[key] = time.monotonic()
         return True
@@ -618,8 +621,11 @@ class Station:
         self._wake.set()
 
     def _cache_is_old(self) -> bool:
+        kind, warehouse_id, target_id = self.watched
+        if self.cache is None or (kind != "receive_cn" and target_id is None):
+            return False                        # nothing chosen yet to scan into
         at = self._refreshed.get(self.watched)
-        return self.cache is not None and (at is None or time.monotonic() - at >= self.refresh_every)
+        return at is None or time.monotonic() - at >= self.refresh_every
 
     def _run(self) -> None:
         delay = self.backoff[0]
