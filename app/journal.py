@@ -358,7 +358,8 @@ class Station:
     online (a desktop working through a server does not wait a round trip per scan).
     """
 
-    BATCH = 100
+    #: scans per request (one transaction on the server)
+    BATCH = 50
 
     def __init__(self, journal: Journal, apply: Callable[[StationScanIn], ScanResult] | None = None,
                  refresh: Callable[[], Iterable[ExpectedCode]] | None = None, user_id: int | None = None,

@@ -123,6 +123,27 @@ def _run(tx, actor: Actor, scan: StationScanIn, code: str, m: Measurements) -> S
     return stocktakes.stocktake_in_transaction(tx, actor, scan.target_id, code)
 
 
+def _apply_in(tx, actor: Actor, scan: StationScanIn, scan_id: str, station: str, m: Measurements,
+              code: str) -> ScanResult:
+    """The scan and its ``station_scans`` row in the caller's transaction (or the stored answer)."""
+    seen = tx.get(StationScan, scan_id)
+    if seen is not None:
+        return _stored(seen)
+    result = _run(tx, actor, scan, code, m)
+    scanned_by = scan.scanned_by
+    if scanned_by is not None and scanned_by != actor.user_id and tx.get(User, scanned_by) is None:
+        scanned_by = None           # a person since deleted: the scan still counts
+    tx.add(StationScan(scan_id=scan_id, station=station, kind=scan.kind,
+                       warehouse_id=scan.warehouse_id, user_id=actor.user_id,
+                       scanned_by_id=scanned_by, target_id=scan.target_id,
+                       code=(code if is_plausible(code) else scan.raw_code.strip())[:60],
+                       scanned_at=scan.scanned_at, received_at=now(tx),
+                       outcome=result.outcome.value, parcel_id=result.parcel_id,
+                       answer=_answer(result)))
+    tx.flush()
+    return result
+
+
 def apply_station_scan(db: Database, actor: Actor, scan: StationScanIn) -> ScanResult:
     """Apply one journalled scan once; the same scan id again returns the stored answer."""
     _require_kind(actor, scan.kind)
@@ -131,21 +152,7 @@ def apply_station_scan(db: Database, actor: Actor, scan: StationScanIn) -> ScanR
     for _attempt in range(2):
         try:
             with db.transaction() as tx:
-                seen = tx.get(StationScan, scan_id)
-                if seen is not None:
-                    return _stored(seen)
-                result = _run(tx, actor, scan, code, m)
-                scanned_by = scan.scanned_by
-                if scanned_by is not None and scanned_by != actor.user_id and tx.get(User, scanned_by) is None:
-                    scanned_by = None           # a person since deleted: the scan still counts
-                tx.add(StationScan(scan_id=scan_id, station=station, kind=scan.kind,
-                                   warehouse_id=scan.warehouse_id, user_id=actor.user_id,
-                                   scanned_by_id=scanned_by, target_id=scan.target_id,
-                                   code=(code if is_plausible(code) else scan.raw_code.strip())[:60],
-                                   scanned_at=scan.scanned_at, received_at=now(tx),
-                                   outcome=result.outcome.value, parcel_id=result.parcel_id,
-                                   answer=_answer(result)))
-                tx.flush()
+                result = _apply_in(tx, actor, scan, scan_id, station, m, code)
             return result
         except IntegrityError:
             # the same scan id applied by another sender meanwhile: its answer is the answer
@@ -157,22 +164,56 @@ def apply_station_scan(db: Database, actor: Actor, scan: StationScanIn) -> ScanR
         return _stored(row)
 
 
+def _refusal(scan: StationScanIn, exc: DomainError) -> ScanResult:
+    return ScanResult(Outcome.WRONG, normalize_code(scan.raw_code)[:60] or scan.raw_code[:60],
+                      _("Refused"), str(exc), facts={"refused": True})
+
+
 def apply_station_scans(db: Database, actor: Actor, scans: list[StationScanIn]) -> list[ScanResult]:
-    """Several journalled scans in their order, each its own transaction (what was applied before
-    a lost link stays applied): one request from a station carries a whole batch of its journal.
+    """Several journalled scans in their order, in one transaction with a savepoint per scan (one
+    commit, so a station's backlog catches up at the speed of the scans, not of the disk's syncs):
+    one request from a station carries a whole batch of its journal. Each scan is applied once by
+    its id; if the database drops mid-batch nothing of the batch is kept and the station sends it
+    again.
 
     A scan the database refuses (a shipment since sealed or gone, a right the sender does not
     hold) gets that refusal as its answer and the batch goes on; a database that cannot be reached
-    stops the batch (the station keeps the rest and sends it again)."""
-    out = []
-    for scan in scans:
+    stops the batch (the station keeps it and sends it again)."""
+    if len(scans) == 1:
         try:
-            out.append(apply_station_scan(db, actor, scan))
+            return [apply_station_scan(db, actor, scans[0])]
         except DatabaseUnavailable:
             raise
         except DomainError as exc:
-            out.append(ScanResult(Outcome.WRONG, normalize_code(scan.raw_code)[:60] or scan.raw_code[:60],
-                                  _("Refused"), str(exc), facts={"refused": True}))
+            return [_refusal(scans[0], exc)]
+    out: list[ScanResult] = []
+    with db.transaction() as tx:
+        for scan in scans:
+            try:
+                _require_kind(actor, scan.kind)
+                scan_id, station, m = _check(scan)
+            except DomainError as exc:
+                out.append(_refusal(scan, exc))
+                continue
+            code = normalize_code(scan.raw_code)
+            for attempt in range(2):
+                try:
+                    with tx.begin_nested():
+                        out.append(_apply_in(tx, actor, scan, scan_id, station, m, code))
+                    break
+                except IntegrityError:
+                    # the same scan id committed by another sender while this batch ran
+                    seen = tx.get(StationScan, scan_id)
+                    if seen is not None:
+                        out.append(_stored(seen))
+                        break
+                    if attempt:
+                        raise
+                except DatabaseUnavailable:
+                    raise
+                except DomainError as exc:
+                    out.append(_refusal(scan, exc))
+                    break
     return out
 
 
