@@ -145,3 +145,31 @@ def test_a_batch_sent_twice_is_applied_once_and_a_refused_scan_does_not_stop_it(
         assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 2
         assert s.scalar(select(func.count()).select_from(StationScan)) == 2
         assert s.scalar(select(Parcel.status).where(Parcel.tracking_code == "YT7500000000002")) == "packed"
+
+
+def test_the_same_batch_sent_by_two_senders_at_once_is_applied_once(db, st, tmp_path):
+    import threading
+
+    _received_in_china(db, st, ["YT7600000000001", "YT7600000000002", "YT7600000000003"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    station = _station(db, tmp_path, "a", st.cn)
+    station.online = False
+    for code in ("YT7600000000001", "YT7600000000002", "YT7600000000003"):
+        station.scan(st.wh["CN-GZ"], code, kind="pack", target_id=sid)
+    scans = [e.as_scan() for e in station.journal.waiting()]
+    results, barrier = [], threading.Barrier(2)
+
+    def send():
+        barrier.wait()
+        results.append(station_scans.apply_station_scans(db, st.cn, scans))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [[r.outcome for r in rs] for rs in results] == [[Outcome.PACKED] * 3] * 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 3
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 3
+    assert shipments.get_shipment(db, st.cn, sid).parcel_count == 3
