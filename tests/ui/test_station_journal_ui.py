@@ -126,3 +126,35 @@ def test_the_stocktake_station_through_a_server_answers_from_its_cache_and_count
         assert s.scalar(select(func.count()).select_from(StocktakeLine)) == 1
         assert s.scalar(select(func.count()).select_from(StationScan)) == 2
     link.stop()
+
+
+def test_the_receiving_station_through_a_server_answers_at_once_then_prints_the_label(qtbot, sqlite_db,
+                                                                                     remote_sessions, tmp_path):
+    """China receiving on a desktop signed in to a server: the scan is answered from the cache
+    (no round trip waited for), received once on the server, and its label comes back as a PDF."""
+    from app.i18n import set_language
+    from ui.screens.warehouse import ReceiveStation
+
+    set_language("en")
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9820000001"])
+    station = ReceiveStation(remote_sessions("wang"))
+    qtbot.addWidget(station)
+    station.show()
+    link = station.link
+    qtbot.waitUntil(link.journal.has_expected_list, timeout=10000)
+    _gun(qtbot, station.panel.field, "SF9820000001")
+    r = station.panel.last
+    assert r.outcome == Outcome.RECEIVED and r.facts.get("local") and r.shelf.startswith("HN-")
+    assert r.title.startswith("Received — ") and "offline" not in r.title.lower()
+    qtbot.waitUntil(lambda: link.journal.counts() == (0, 0), timeout=10000)
+    path = tmp_path / "label.pdf"
+    station.save_label(str(path))
+    assert path.read_bytes().startswith(b"%PDF")
+    with db.read() as s:
+        assert s.scalar(select(Parcel.status).where(Parcel.tracking_code == "SF9820000001")) == "received_cn"
+        row = s.scalar(select(StationScan))
+    assert (row.kind, row.user_id, row.scanned_by_id) == ("receive_cn", link.station.user_id, link.station.user_id)
+    link.stop()
