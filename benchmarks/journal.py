@@ -13,6 +13,8 @@ Figures (targets from issue 14):
             every scan applied ≤ 10 s after the link returns
   shift     SHIFT scans made offline (a whole shift), then the link returns: the catch-up
             time and order (printed; no target)
+A share UNKNOWN_SHARE (default 0.1) of the codes is unknown (ownerless parcels); the others are
+parcels the demo company's orders expect, made for the run.
 Prints the figures and exits 1 when a target is missed (2 when PostgreSQL cannot run here).
 
     python benchmarks/journal.py
@@ -34,6 +36,9 @@ PACE = float(os.environ.get("PACE_MS", "150")) / 1000
 BURST = max(10, int(os.environ.get("BURST", "500")))
 CUT = float(os.environ.get("CUT_S", "30"))
 SHIFT = max(10, int(os.environ.get("SHIFT", "10000")))
+#: the share of codes no order expects (each becomes an ownerless parcel and a task); the others
+#: are parcels the demo company's orders expect, as on a real receiving day
+UNKNOWN = min(1.0, max(0.0, float(os.environ.get("UNKNOWN_SHARE", "0.1"))))
 TARGETS = {"answered": 20.0, "applied": 150.0, "burst_catch_up": 10_000.0}
 
 
@@ -76,6 +81,30 @@ class Bench:
         self.journal.close()
 
 
+def expect(database, prefix: str, n: int) -> list[str]:
+    """``n`` codes for a run: most of them parcels the demo's orders expect (spread over every
+    order), the rest unknown; in a fixed shuffled order."""
+    import random
+
+    from sqlalchemy import insert, select
+
+    from app.models import Order, Parcel, Warehouse
+
+    rng = random.Random(prefix)
+    codes = [f"{prefix}{'U' if rng.random() < UNKNOWN else 'E'}{i:07d}" for i in range(n)]
+    with database.transaction() as tx:
+        orders = tx.execute(select(Order.id, Order.customer_id)).all()
+        dest = tx.scalar(select(Warehouse.id).where(Warehouse.code == "VN-HN"))
+        now = database.clock.now()
+        rows = [{"tracking_code": c, "status": "expected", "order_id": orders[i % len(orders)].id,
+                 "customer_id": orders[i % len(orders)].customer_id, "destination_warehouse_id": dest,
+                 "search_text": c.lower(), "created_at": now, "updated_at": now}
+                for i, c in enumerate(codes) if "E" in c[len(prefix):len(prefix) + 1]]
+        for i in range(0, len(rows), 1000):
+            tx.execute(insert(Parcel), rows[i:i + 1000])
+    return codes
+
+
 def _applied_ms(journal) -> list[float]:
     with journal._lock:
         rows = journal._conn.execute("SELECT scanned_at, applied_at FROM scans WHERE applied_at IS NOT NULL").fetchall()
@@ -102,7 +131,8 @@ def _server_check(database, scan_ids: list[str], codes: list[str]) -> tuple[int,
             receipts += s.scalar(select(func.count()).select_from(ActivityEvent).where(
                 ActivityEvent.entity == "parcel", ActivityEvent.action == "received_cn",
                 ActivityEvent.entity_id.in_(pids[i:i + 1000])))
-    order = [ids[c] for c in codes if c in ids]
+    order = [ids[c] for c in codes if c in ids and c[len(c) - 8] == "U"]
+    # unknown codes became parcels in the order scanned (their ids rise); every code received once
     return len(scan_ids) - len(found), receipts - len(ids), order == sorted(order) and len(ids) == len(codes)
 
 
@@ -113,6 +143,9 @@ def run(database, proxy, known, co, delay: float, folder: Path) -> list[tuple[st
     run_id = f"{int(time.time()) % 100000:05d}"
 
     # -- answered / applied: a person scanning at PACE ------------------------------------------------
+    paced = expect(database, f"JB{run_id}A", SCANS)
+    burst = expect(database, f"JB{run_id}B", BURST)
+    shift = expect(database, f"JB{run_id}S", SHIFT)
     b = Bench(proxy, known, co, folder, f"pace{run_id}")
     try:
         t0 = time.perf_counter()
@@ -120,9 +153,9 @@ def run(database, proxy, known, co, delay: float, folder: Path) -> list[tuple[st
         cache_ms = (time.perf_counter() - t0) * 1000
         b.station.start()
         answered = []
-        for i in range(SCANS):
+        for code in paced:
             t0 = time.perf_counter()
-            b.station.scan(co.cn, f"JB{run_id}A{i:07d}")
+            b.station.scan(co.cn, code)
             answered.append((time.perf_counter() - t0) * 1000)
             time.sleep(PACE)
         b.wait_sent(60)
@@ -143,7 +176,7 @@ def run(database, proxy, known, co, delay: float, folder: Path) -> list[tuple[st
     try:
         assert b.station.refresh_cache()
         b.station.start()
-        codes = [f"JB{run_id}B{i:07d}" for i in range(BURST)]
+        codes = burst
         before, during = BURST * 3 // 10, BURST * 4 // 10
         for code in codes[:before]:
             b.station.scan(co.cn, code)
@@ -178,7 +211,7 @@ def run(database, proxy, known, co, delay: float, folder: Path) -> list[tuple[st
         assert b.station.refresh_cache()
         proxy.cut()
         b.station.online = False
-        codes = [f"JB{run_id}S{i:07d}" for i in range(SHIFT)]
+        codes = shift
         t0 = time.perf_counter()
         for code in codes:
             b.station.scan(co.cn, code)
