@@ -1,18 +1,24 @@
 """The scan station's own journal: scans survive a lost link, a crash and a power cut.
 
-A station (China receiving today; packing, Vietnam receiving and stocktake later) writes every
-scan to a small SQLite file on its own disk *before* answering it: an id the station makes
-(uuid4), the station, warehouse, person, code, measurements and the station's time. The file is
+Every scan station (China receiving, packing a shipment, receiving a shipment in Vietnam, a
+stocktake) writes every scan to a small SQLite file on its own disk *before* answering it: an id
+the station makes (uuid4), the kind of station, the warehouse, the shipment or stocktake it
+scans into, the person, code, measurements and the station's time. The file is
 in WAL mode with ``synchronous=FULL``, so a scan the person saw answered is on disk even if the
 power goes the next instant.
 
-Then the scan is applied to the database (``app.services.station_scans.apply_station_scan``,
-exactly once per scan id):
+Then the scan is applied to the database (``app.services.station_scans.apply_station_scans``,
+exactly once per scan id), in batches: in-process directly, through the application server as
+one request per batch (the ``stations.apply_scans`` operation):
 
-- online, with nothing older waiting: at once, and the database's answer is shown, as before;
+- online, with nothing older waiting, on a desktop with its own database: at once, and the
+  database's answer is shown, as before;
+- through a server (``answer_locally``): from the station's cache at once (a round trip to the
+  server is not waited for), the scan sent in the background; a scan the cache cannot answer
+  (an alert note waits for it, no cache yet) waits for the server's answer while online;
 - otherwise (the link is down, or older scans still wait): the station answers from what it
-  knows — a cache of the expected codes with their customer, order, shelf and alert notes,
-  refreshed in the background while online — says it is offline, and a sender thread sends the
+  knows — a cache of its warehouse's expected parcels (per station kind and shipment or
+  stocktake) with their customer, order, shelf and alert notes, refreshed in the background — says it is offline, and a sender thread sends the
   journal in order when the link returns, backing off while it is down.
 
 When the database's answer differs from the one the station gave offline (received here but
@@ -38,6 +44,7 @@ from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanR
                                    check_measurements, refused)
 from app.services.station_scans import ExpectedCode, StationScanIn
 from app.tracking import is_plausible, normalize_code
+from app.workflows.parcels import shelf_label
 
 #: the local answer when the station has never had the list of expected codes
 UNCHECKED = "unchecked"
@@ -68,11 +75,24 @@ CREATE TABLE IF NOT EXISTS scans (
 );
 CREATE INDEX IF NOT EXISTS ix_scans_waiting ON scans (state, seq);
 CREATE INDEX IF NOT EXISTS ix_scans_code ON scans (code, seq);
-CREATE TABLE IF NOT EXISTS expected (
-    code TEXT PRIMARY KEY, customer_code TEXT NOT NULL, order_code TEXT NOT NULL,
-    shelf TEXT NOT NULL, destination TEXT NOT NULL, alert TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS cache (
+    kind TEXT NOT NULL, target INTEGER NOT NULL, code TEXT NOT NULL,
+    customer_code TEXT NOT NULL, order_code TEXT NOT NULL, shelf TEXT NOT NULL,
+    destination TEXT NOT NULL, alert TEXT NOT NULL, flag TEXT NOT NULL,
+    PRIMARY KEY (kind, target, code)
 );
 """
+_KIND_TARGET = "CREATE INDEX IF NOT EXISTS ix_scans_kind_code ON scans (kind, target_id, code)"
+
+#: one sender at a time per journal file in this process (two station windows share the file)
+_SEND_LOCKS: dict[str, threading.Lock] = {}
+_SEND_LOCKS_GUARD = threading.Lock()
+
+
+def _send_lock(path: Path) -> threading.Lock:
+    key = str(path.resolve())
+    with _SEND_LOCKS_GUARD:
+        return _SEND_LOCKS.setdefault(key, threading.Lock())
 
 
 def is_link_error(exc: BaseException) -> bool:
@@ -86,6 +106,12 @@ def is_link_error(exc: BaseException) -> bool:
     # DomainError: it is still a lost link, not a refusal of the scan)
     unavailable = getattr(app.errors, "DatabaseUnavailable", None)
     if unavailable is not None and isinstance(exc, unavailable):
+        return True
+    # through a server: the server cannot be reached, the session ended (a person signs in again),
+    # the server failed on its side (logged there): the scans wait, nothing is refused for that
+    from app.remote.errors import ConnectionLost, ServerFault, SessionExpired
+
+    if isinstance(exc, (ConnectionLost, ServerFault, SessionExpired)):
         return True
     if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError, TimeoutError)):
         return True
@@ -120,10 +146,11 @@ class Entry:
     detail: str | None
     parcel_id: int | None
     review: bool
+    target_id: int | None = None
 
     def as_scan(self) -> StationScanIn:
         return StationScanIn(self.scan_id, self.station, self.warehouse_id, self.raw, self.scanned_at,
-                             self.measurements, self.kind)
+                             self.measurements, self.kind, self.target_id, self.user_id)
 
 
 class Journal:
@@ -139,6 +166,10 @@ class Journal:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")       # an answered scan survives a power cut
         self._conn.executescript(_SCHEMA)
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(scans)")}
+        if "target_id" not in columns:          # a journal written by the first release
+            self._conn.execute("ALTER TABLE scans ADD COLUMN target_id INTEGER")
+        self._conn.execute(_KIND_TARGET)
         station = self._meta("station")
         if station is None:
             station = f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}"
@@ -157,16 +188,16 @@ class Journal:
     # -- scans ----------------------------------------------------------------------------------
     def add(self, warehouse_id: int, user_id: int | None, raw: str, code: str, m: Measurements,
             local: ScanResult, local_outcome: str, scanned_at: datetime,
-            kind: str = "receive_cn") -> Entry:
+            kind: str = "receive_cn", target_id: int | None = None) -> Entry:
         scan_id = str(uuid.uuid4())
         with self._lock:
             self._conn.execute(
                 "INSERT INTO scans (scan_id, station, kind, warehouse_id, user_id, raw, code, weight_kg,"
-                " length_cm, width_cm, height_cm, scanned_at, local_outcome, local_title)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " length_cm, width_cm, height_cm, scanned_at, local_outcome, local_title, target_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (scan_id, self.station, kind, warehouse_id, user_id, raw, code, _s(m.weight_kg),
                  _s(m.length_cm), _s(m.width_cm), _s(m.height_cm), scanned_at.isoformat(),
-                 local_outcome, local.title))
+                 local_outcome, local.title, target_id))
             return self.get(scan_id)
 
     def get(self, scan_id: str) -> Entry:
@@ -189,29 +220,46 @@ class Journal:
             return self._conn.execute("SELECT 1 FROM scans WHERE state = 'waiting' AND seq < ? LIMIT 1",
                                       (seq,)).fetchone() is not None
 
-    def scanned_before(self, code: str) -> bool:
-        """This station already scanned the code (an answer it can give without the database)."""
+    def scanned_before(self, code: str, kind: str = "receive_cn", target_id: int | None = None) -> bool:
+        """This station already scanned the code at this kind of station, into the same shipment
+        or stocktake (an answer it can give without the database)."""
         with self._lock:
-            return self._conn.execute("SELECT 1 FROM scans WHERE code = ? AND COALESCE(outcome, local_outcome)"
-                                      " NOT IN ('alert', 'wrong', 'refused') LIMIT 1", (code,)).fetchone() is not None
+            return self._conn.execute(
+                "SELECT 1 FROM scans WHERE kind = ? AND COALESCE(target_id, 0) = ? AND code = ?"
+                " AND COALESCE(outcome, local_outcome) NOT IN ('alert', 'wrong', 'refused', 'unchecked')"
+                " LIMIT 1", (kind, target_id or 0, code)).fetchone() is not None
 
     def mark_applied(self, scan_id: str, r: ScanResult, local_shown: bool = True) -> bool:
         """Record the database's answer; True when it goes to the "to review" list."""
+        return self.mark_applied_many([(scan_id, r)], local_shown) == 1
+
+    def mark_applied_many(self, answers: list[tuple[str, ScanResult]], local_shown: bool = True) -> int:
+        """Record a batch of the database's answers in one write (one sync to disk, so the sender
+        keeps the journal free for the next scan); returns how many went to "to review"."""
+        reviews = 0
+        at = datetime.now(timezone.utc).isoformat()
         with self._lock:
-            row = self._conn.execute("SELECT local_outcome, local_shown, state FROM scans WHERE scan_id = ?",
-                                     (scan_id,)).fetchone()
-            if row is None or row["state"] == "applied":
-                return False
-            shown = bool(row["local_shown"]) and local_shown
-            local = row["local_outcome"]
-            review = shown and (r.outcome.value in _NEEDS_A_LOOK if local == UNCHECKED
-                                else r.outcome.value != local)
-            self._conn.execute(
-                "UPDATE scans SET state = 'applied', outcome = ?, title = ?, detail = ?, parcel_id = ?,"
-                " applied_at = ?, local_shown = ?, review = ? WHERE scan_id = ?",
-                (r.outcome.value, r.title, r.detail, r.parcel_id, datetime.now(timezone.utc).isoformat(),
-                 int(shown), int(review), scan_id))
-            return review
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for scan_id, r in answers:
+                    row = self._conn.execute("SELECT local_outcome, local_shown, state FROM scans"
+                                             " WHERE scan_id = ?", (scan_id,)).fetchone()
+                    if row is None or row["state"] == "applied":
+                        continue
+                    shown = bool(row["local_shown"]) and local_shown
+                    local = row["local_outcome"]
+                    review = shown and (r.outcome.value in _NEEDS_A_LOOK if local == UNCHECKED
+                                        else r.outcome.value != local)
+                    reviews += review
+                    self._conn.execute(
+                        "UPDATE scans SET state = 'applied', outcome = ?, title = ?, detail = ?, parcel_id = ?,"
+                        " applied_at = ?, local_shown = ?, review = ? WHERE scan_id = ?",
+                        (r.outcome.value, r.title, r.detail, r.parcel_id, at, int(shown), int(review), scan_id))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return reviews
 
     def prune(self, keep_days: int = 14) -> int:
         """Forget scans applied more than ``keep_days`` ago (not those still waiting or to review):
@@ -240,37 +288,52 @@ class Journal:
         with self._lock:
             self._conn.execute("UPDATE scans SET reviewed = 1 WHERE scan_id = ?", (scan_id,))
 
-    # -- the cache of expected codes --------------------------------------------------------------
-    def replace_expected(self, codes: Iterable[ExpectedCode]) -> int:
-        rows = [(e.code, e.customer_code, e.order_code, e.shelf, e.destination, e.alert) for e in codes]
+    # -- the cache of what the station expects (per kind of station and shipment/stocktake) -------
+    def replace_cache(self, kind: str, target_id: int | None, codes: Iterable[ExpectedCode]) -> int:
+        target = target_id or 0
+        rows = [(kind, target, e.code, e.customer_code, e.order_code, e.shelf, e.destination, e.alert,
+                 e.flag) for e in codes]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.execute("DELETE FROM expected")
-                self._conn.executemany("INSERT OR REPLACE INTO expected VALUES (?,?,?,?,?,?)", rows)
-                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('expected_at', ?)",
-                                   (datetime.now(timezone.utc).isoformat(),))
+                self._conn.execute("DELETE FROM cache WHERE kind = ? AND target = ?", (kind, target))
+                self._conn.executemany("INSERT OR REPLACE INTO cache VALUES (?,?,?,?,?,?,?,?,?)", rows)
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                   (f"cache_at:{kind}:{target}", datetime.now(timezone.utc).isoformat()))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
         return len(rows)
 
-    def has_expected_list(self) -> bool:
+    def has_cache(self, kind: str, target_id: int | None = None) -> bool:
         with self._lock:
-            return self._meta("expected_at") is not None
+            return self._meta(f"cache_at:{kind}:{target_id or 0}") is not None
+
+    def cached(self, kind: str, target_id: int | None, code: str) -> ExpectedCode | None:
+        with self._lock:
+            r = self._conn.execute("SELECT code, customer_code, order_code, shelf, destination, alert, flag"
+                                   " FROM cache WHERE kind = ? AND target = ? AND code = ?",
+                                   (kind, target_id or 0, code)).fetchone()
+        return ExpectedCode(*r) if r else None
+
+    # the China receiving station's names (its cache has no target)
+    def replace_expected(self, codes: Iterable[ExpectedCode]) -> int:
+        return self.replace_cache("receive_cn", None, codes)
+
+    def has_expected_list(self) -> bool:
+        return self.has_cache("receive_cn")
 
     def expected(self, code: str) -> ExpectedCode | None:
-        with self._lock:
-            r = self._conn.execute("SELECT * FROM expected WHERE code = ?", (code,)).fetchone()
-        return ExpectedCode(*r) if r else None
+        return self.cached("receive_cn", None, code)
 
 
 def _entry(r: sqlite3.Row) -> Entry:
     m = Measurements(_dec(r["weight_kg"]), _dec(r["length_cm"]), _dec(r["width_cm"]), _dec(r["height_cm"]))
     return Entry(r["seq"], r["scan_id"], r["station"], r["kind"], r["warehouse_id"], r["user_id"], r["raw"],
                  r["code"], m, datetime.fromisoformat(r["scanned_at"]), r["local_outcome"], r["local_title"],
-                 r["state"], r["outcome"], r["title"], r["detail"], r["parcel_id"], bool(r["review"]))
+                 r["state"], r["outcome"], r["title"], r["detail"], r["parcel_id"], bool(r["review"]),
+                 r["target_id"])
 
 
 def _failure(code: str, exc: BaseException) -> ScanResult:
@@ -278,118 +341,263 @@ def _failure(code: str, exc: BaseException) -> ScanResult:
     return ScanResult(Outcome.WRONG, code, _("Refused"), str(exc))
 
 
+Send = Callable[[list[StationScanIn]], list[ScanResult]]
+Cache = Callable[[str, int, "int | None"], Iterable[ExpectedCode]]
+
+
 class Station:
     """One scan station: journals each scan, answers it, sends the journal in the background.
 
-    ``apply(scan)`` applies one journalled scan to the database (``apply_station_scan`` in-process,
-    later a request to the server); ``refresh()`` returns the expected codes to cache.
+    ``send(scans)`` applies a batch of journalled scans, in order, and returns their answers
+    (``stations.apply_scans``: in-process, or one request to the server); ``cache(kind,
+    warehouse_id, target_id)`` returns what the station caches to answer alone. The older
+    single-scan ``apply(scan)`` and ``refresh()`` (China receiving) are still taken.
+
+    ``watch(kind, warehouse_id, target_id)`` says what the station scans now (the cache the
+    sender refreshes in the background). ``answer_locally``: answer from the cache even while
+    online (a desktop working through a server does not wait a round trip per scan).
     """
 
-    def __init__(self, journal: Journal, apply: Callable[[StationScanIn], ScanResult],
+    #: scans per request (one transaction on the server)
+    BATCH = 50
+
+    def __init__(self, journal: Journal, apply: Callable[[StationScanIn], ScanResult] | None = None,
                  refresh: Callable[[], Iterable[ExpectedCode]] | None = None, user_id: int | None = None,
                  backoff: tuple[float, float] = (0.5, 30.0), refresh_every: float = 300.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.journal, self.apply, self.refresh = journal, apply, refresh
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 send: Send | None = None, cache: Cache | None = None,
+                 answer_locally: bool = False) -> None:
+        if send is None and apply is None:
+            raise TypeError("a station needs send (a batch) or apply (one scan)")
+        self.journal, self.apply, self.send = journal, apply, send
+        if cache is None and refresh is not None:
+            cache = lambda kind, wid, target: refresh()  # noqa: E731  (China receiving only)
+        self.cache = cache
         self.user_id, self.backoff, self.refresh_every, self.clock = user_id, backoff, refresh_every, clock
+        self.answer_locally = answer_locally
         self.online = True
         self.last_error = ""
-        self._send_lock = threading.Lock()
+        self.watched: tuple[str, int, int | None] = ("receive_cn", 0, None)
+        self._send_lock = _send_lock(journal.path)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._refreshed_at = 0.0
+        self._refreshed: dict[tuple[str, int, int | None], float] = {}
+
+    @property
+    def refresh(self):          # kept for callers that asked whether a station refreshes
+        return self.cache
+
+    def watch(self, kind: str, warehouse_id: int | None, target_id: int | None = None) -> None:
+        """What the station scans now; its cache is fetched in the background if it is old."""
+        watched = (kind, warehouse_id or 0, target_id)
+        if watched != self.watched:
+            self.watched = watched
+            self._wake.set()
 
     # -- a scan ------------------------------------------------------------------------------------
-    def scan(self, warehouse_id: int, raw: str, m: Measurements = NO_MEASUREMENTS) -> ScanResult:
+    def scan(self, warehouse_id: int, raw: str, m: Measurements = NO_MEASUREMENTS, kind: str = "receive_cn",
+             target_id: int | None = None) -> ScanResult:
         if not warehouse_id:
-            raise DomainError(N_("Choose a warehouse in China to receive into."))
+            raise DomainError(N_("Choose a warehouse in China to receive into.") if kind == "receive_cn"
+                              else N_("Choose the warehouse first."))
         code = normalize_code(raw)
         if not is_plausible(code):
             return refused(raw)                    # nothing to journal: not a parcel
         if not m.empty:
             m = check_measurements(m)              # a typo in the weight is refused at once
-        local, local_outcome = self.local_answer(code)
-        entry = self.journal.add(warehouse_id, self.user_id, raw, code, m, local, local_outcome, self.clock())
-        # Online, the database answers. The sender may hold the lock for a moment (its periodic look,
-        # a batch): wait for it briefly rather than answer an online scan as if offline. Applying is
-        # exactly-once per scan id, so a scan the sender took meanwhile comes back with its answer.
-        if self.online and not self.journal.waiting_before(entry.seq) and self._send_lock.acquire(timeout=2.0):
+        local, local_outcome = self.local_answer(code, kind, target_id, quiet=self.answer_locally and self.online)
+        entry = self.journal.add(warehouse_id, self.user_id, raw, code, m, local, local_outcome, self.clock(),
+                                 kind, target_id)
+        # Online, the database answers (through a server: only what the cache cannot answer). The
+        # sender may hold the lock for a moment (its periodic look, a batch): wait for it briefly
+        # rather than answer an online scan as if offline. Applying is exactly-once per scan id,
+        # so a scan the sender took meanwhile comes back with its answer.
+        ask = not self.answer_locally or local_outcome in (Outcome.ALERT.value, UNCHECKED)
+        if ask and self.online and not self.journal.waiting_before(entry.seq) \
+                and self._send_lock.acquire(timeout=2.0):
             try:
-                r = self._apply(entry) if not self.journal.waiting_before(entry.seq) else None
+                r = self._apply_one(entry) if not self.journal.waiting_before(entry.seq) else None
             finally:
                 self._send_lock.release()
             if r is not None:
                 self.journal.mark_applied(entry.scan_id, r, local_shown=False)
                 return r
+            if self.answer_locally:            # the link dropped just now: say so
+                local, _o = self.local_answer(code, kind, target_id, quiet=False, entry=entry)
         self._wake.set()
+        local.facts["scan_id"] = entry.scan_id     # the station finds its parcel once it is sent
         return local
 
-    def _apply(self, entry: Entry) -> ScanResult | None:
-        """The database's answer, or None when the link is down (the scan waits in the journal)."""
+    def _apply_one(self, entry: Entry) -> ScanResult | None:
+        got = self._send([entry])
+        return got[0] if got else None
+
+    def _send(self, entries: list[Entry]) -> list[ScanResult] | None:
+        """The database's answers to ``entries`` in order (fewer when the link dropped after some of
+        them: those are kept, the rest wait); None when the link is down."""
+        out: list[ScanResult] = []
         try:
-            r = self.apply(entry.as_scan())
+            if self.send is not None:
+                out = list(self.send([e.as_scan() for e in entries]))
+            else:
+                for e in entries:
+                    try:
+                        out.append(self.apply(e.as_scan()))
+                    except Exception as exc:
+                        if is_link_error(exc):
+                            raise
+                        out.append(_failure(e.code, exc))
         except Exception as exc:
             if is_link_error(exc):             # checked first: a lost link may be a DomainError
                 self.online = False
                 self.last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-                return None
-            r = _failure(entry.code, exc)
+                return out or None
+            if len(entries) > 1:               # one scan the batch cannot take: send them one by one
+                singles = []
+                for e in entries:
+                    got = self._send([e])
+                    if not got:
+                        break
+                    singles += got
+                return singles or None
+            out = [_failure(entries[0].code, exc)]
         self.online = True
-        return r
+        return out
 
-    def local_answer(self, code: str) -> tuple[ScanResult, str]:
-        """What the station says without the database (the scan is kept and sent later)."""
-        queued = _("Offline: the scan is saved on this station and will be sent when the connection returns.")
-        if self.journal.scanned_before(code):
-            return ScanResult(Outcome.ALREADY, code, _("Already scanned at this station (offline)"),
-                              queued, facts={"offline": True}), Outcome.ALREADY.value
-        e = self.journal.expected(code)
+    def local_answer(self, code: str, kind: str = "receive_cn", target_id: int | None = None,
+                     quiet: bool = False, entry: Entry | None = None) -> tuple[ScanResult, str]:
+        """What the station says without the database (the scan is kept and sent later).
+
+        ``quiet``: the link is up (a desktop working through a server answers from its cache and
+        sends at once): the words do not say "offline"."""
+        queued = "" if quiet else "\n" + _(
+            "Offline: the scan is saved on this station and will be sent when the connection returns.")
+        facts = {"offline": not quiet, "local": True}
+
+        def title(offline: str, online: str) -> str:
+            return online if quiet else offline
+
+        def answer(outcome: Outcome, head: str, detail: str = "", e: ExpectedCode | None = None,
+                   shelf: str | None = None, local: str | None = None) -> tuple[ScanResult, str]:
+            return (ScanResult(outcome, code, head, (detail + queued).strip(),
+                               customer_code=e.customer_code if e else "", order_code=e.order_code if e else "",
+                               shelf=(e.shelf if e else "") if shelf is None else shelf,
+                               destination=e.destination if e else "", facts=facts),
+                    local or outcome.value)
+
+        if self.journal.scanned_before(code, kind, target_id) if entry is None else \
+                self._scanned_before_entry(entry):
+            return answer(Outcome.ALREADY, title(_("Already scanned at this station (offline)"),
+                                                 _("Already scanned at this station")))
+        e = self.journal.cached(kind, target_id, code)
         if e is not None and e.alert:
-            return ScanResult(Outcome.ALERT, code, _("Stop — read the alert note (offline)"),
-                              f"• {e.alert}\n{queued}", customer_code=e.customer_code,
-                              order_code=e.order_code, facts={"offline": True}), Outcome.ALERT.value
+            return answer(Outcome.ALERT, title(_("Stop — read the alert note (offline)"),
+                                               _("Stop — read the alert note")), f"• {e.alert}", e)
+        if not self.journal.has_cache(kind, target_id):
+            return answer(Outcome.EXTRA, _("Saved offline — not checked yet"),
+                          _("This station has no list of expected parcels yet. Keep the parcel "
+                            "aside until the scan is checked."), local=UNCHECKED)
+        who = (f"{e.customer_code} · {e.order_code}" if e.order_code else e.customer_code) if e else ""
+        shelf = _("Shelf {shelf}.").format(shelf=shelf_label(e.shelf) or "—") if e else ""
+        if kind == "pack":
+            return self._local_pack(e, who, shelf, title, answer)
+        if kind == "receive_vn":
+            if e is None:
+                return answer(Outcome.EXTRA, title(_("Extra parcel — not on the manifest (offline)"),
+                                                   _("Extra parcel — not on the manifest")),
+                              _("Put it aside: it is checked when the scan reaches the server."))
+            if e.flag == "done":
+                return answer(Outcome.ALREADY, title(_("Already received — {who} (offline)"),
+                                                     _("Already received — {who}")).format(who=who), shelf, e)
+            return answer(Outcome.RECEIVED, title(_("Received (offline) — {who}"), _("Received — {who}")).format(
+                who=who or _("ownerless")), shelf, e)
+        if kind == "stocktake":
+            if e is not None and e.flag == "done":
+                return answer(Outcome.ALREADY, title(_("Already counted (offline)"), _("Already counted")), "", e)
+            if e is None:
+                return answer(Outcome.EXCESS, title(_("Should not be here (offline)"), _("Should not be here")),
+                              _("The records do not put it in this warehouse. Put it aside."))
+            return answer(Outcome.FOUND, title(_("Found (offline) — {who}"), _("Found — {who}")).format(
+                who=who or _("ownerless")), shelf, e)
+        # China receiving
         if e is not None:
-            who = f"{e.customer_code} · {e.order_code}" if e.order_code else e.customer_code
-            return ScanResult(Outcome.RECEIVED, code, _("Received (offline) — {who}").format(who=who),
-                              _("Shelf {shelf}.").format(shelf=e.shelf or "—") + "\n" + queued, None,
-                              e.customer_code, e.order_code, e.shelf, e.destination,
-                              facts={"offline": True}), Outcome.RECEIVED.value
-        if not self.journal.has_expected_list():
-            return ScanResult(Outcome.EXTRA, code, _("Saved offline — not checked yet"),
-                              _("This station has no list of expected parcels yet. Keep the parcel "
-                                "aside until the scan is checked.") + "\n" + queued,
-                              facts={"offline": True}), UNCHECKED
-        return ScanResult(Outcome.OWNERLESS, code, _("Unknown code — ownerless parcel (offline)"),
-                          _("No order expects {code}. Put it on the ownerless shelf.").format(code=code)
-                          + "\n" + queued, shelf="OWNERLESS", facts={"offline": True}), Outcome.OWNERLESS.value
+            return answer(Outcome.RECEIVED, title(_("Received (offline) — {who}"), _("Received — {who}")).format(
+                who=who), shelf, e)
+        return answer(Outcome.OWNERLESS, title(_("Unknown code — ownerless parcel (offline)"),
+                                               _("Unknown code — ownerless parcel")),
+                      _("No order expects {code}. Put it on the ownerless shelf.").format(code=code),
+                      shelf="OWNERLESS")
+
+    def _scanned_before_entry(self, entry: Entry) -> bool:
+        with self.journal._lock:
+            return self.journal._conn.execute(
+                "SELECT 1 FROM scans WHERE kind = ? AND COALESCE(target_id, 0) = ? AND code = ? AND seq < ?"
+                " AND COALESCE(outcome, local_outcome) NOT IN ('alert', 'wrong', 'refused', 'unchecked') LIMIT 1",
+                (entry.kind, entry.target_id or 0, entry.code, entry.seq)).fetchone() is not None
+
+    @staticmethod
+    def _local_pack(e, who, shelf, title, answer):
+        if e is None:
+            return answer(Outcome.WRONG, title(_("Unknown parcel here (offline)"), _("Unknown parcel here")),
+                          _("This warehouse has not received it. Receive it at the receiving station, then "
+                            "pack it."))
+        if e.flag == "here":
+            return answer(Outcome.ALREADY, title(_("Already in this shipment (offline)"),
+                                                 _("Already in this shipment")), shelf, e)
+        if e.flag == "elsewhere":
+            return answer(Outcome.WRONG, title(_("Already packed in another shipment (offline)"),
+                                               _("Already packed in another shipment")),
+                          _("Take it out of that shipment first if it must travel in this one."), e)
+        if e.flag == "wrong_destination":
+            return answer(Outcome.WRONG, title(_("Wrong destination (offline)"), _("Wrong destination")),
+                          _("This parcel goes to another warehouse. Put it aside for a shipment to its own "
+                            "destination."), e)
+        if e.flag == "ownerless":
+            return answer(Outcome.WRONG, title(_("Ownerless parcel — match it to an order first (offline)"),
+                                               _("Ownerless parcel — match it to an order first")), "", e)
+        if e.flag == "unweighed":
+            return answer(Outcome.UNWEIGHED, title(_("Packed, but never weighed (offline) — {who}"),
+                                                   _("Packed, but never weighed — {who}")).format(who=who),
+                          _("Weigh it before the shipment is sealed: its customer is billed by weight."), e)
+        return answer(Outcome.PACKED, title(_("Packed (offline) — {who}"), _("Packed — {who}")).format(who=who),
+                      "", e)
 
     # -- sending -----------------------------------------------------------------------------------
     def send_pending(self) -> bool:
-        """Send every waiting scan in order; False when the link dropped (the rest waits)."""
+        """Send every waiting scan in order, a batch per request; False when the link dropped (the
+        rest waits)."""
         with self._send_lock:
             while True:
-                batch = self.journal.waiting(50)
+                batch = self.journal.waiting(self.BATCH)
                 if not batch:
                     return True
-                for entry in batch:
-                    r = self._apply(entry)
-                    if r is None:
-                        return False
-                    self.journal.mark_applied(entry.scan_id, r)
+                got = self._send(batch)
+                if got:
+                    self.journal.mark_applied_many([(e.scan_id, r) for e, r in zip(batch, got)])
+                if got is None or len(got) < len(batch):
+                    return False
 
-    def refresh_cache(self) -> bool:
-        if self.refresh is None:
+    def refresh_cache(self, kind: str | None = None, warehouse_id: int | None = None,
+                      target_id: int | None = None) -> bool:
+        if self.cache is None:
             return True
+        if kind is None:
+            kind, warehouse_id, target_id = self.watched
+        key = (kind, warehouse_id or 0, target_id)
         try:
-            self.journal.replace_expected(self.refresh())
+            self.journal.replace_cache(kind, target_id, self.cache(kind, warehouse_id or 0, target_id))
         except Exception as exc:
             if is_link_error(exc):
                 self.online = False
                 self.last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
                 return False
-            raise
+            if not isinstance(exc, DomainError):
+                raise
+            # refused (a shipment gone, a right not held): answer without it, ask again later
+            self.last_error = str(exc)[:200]
         self.online = True
-        self._refreshed_at = time.monotonic()
+        self._refreshed[key] = time.monotonic()
         return True
 
     def status(self) -> tuple[bool, int, int]:
@@ -413,16 +621,25 @@ class Station:
     def wake(self) -> None:
         self._wake.set()
 
+    def _cache_is_old(self) -> bool:
+        kind, warehouse_id, target_id = self.watched
+        if self.cache is None or (kind != "receive_cn" and target_id is None):
+            return False                        # nothing chosen yet to scan into
+        at = self._refreshed.get(self.watched)
+        return at is None or time.monotonic() - at >= self.refresh_every
+
     def _run(self) -> None:
         delay = self.backoff[0]
         while not self._stop.is_set():
             self._wake.clear()
             ok = True
             try:
-                if self.refresh is not None and time.monotonic() - self._refreshed_at >= self.refresh_every:
+                # the scans first (they are what the person did), then the cache if it is old
+                ok = self.send_pending()
+                if ok and self._cache_is_old():
                     ok = self.refresh_cache()
-                if ok:
-                    ok = self.send_pending()
+                    if ok:                          # scans made while the cache came in
+                        ok = self.send_pending()
             except Exception:                       # a bug must not kill the sender
                 import traceback
 

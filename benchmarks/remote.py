@@ -16,6 +16,10 @@ Figures (targets at a 50 ms round trip, checked on the p99 of the 50 ms column):
           seconds, each pausing THINK seconds on average between actions: queue pages, order
           windows, scans, top-ups; the server's own time per call (its Server-Timing header)
                                                                               ≤    50 ms, 0 errors
+  journal scan stations through the server (benchmarks/journal.py, at the slow link only): a scan
+          answered at the station p99 ≤ 20 ms, applied on the server p99 ≤ 150 ms, a 500-scan
+          burst with a 30 s cut (0 lost, 0 doubled, applied ≤ 10 s after the link returns), a
+          10,000-scan shift offline caught up (time printed)
 Prints a table and exits 1 when a target is missed (2 when PostgreSQL cannot run here).
 
     python benchmarks/remote.py
@@ -41,7 +45,7 @@ from delay_proxy import DelayProxy
 
 os.environ.setdefault("IMPORTDESK_ARGON2_PROFILE", "cheapest")
 
-FIGURES = ("signin", "queue", "window", "scan", "mix")
+FIGURES = ("signin", "queue", "window", "scan", "mix", "journal")
 ONLY = [f.strip() for f in os.environ.get("ONLY", "").split(",") if f.strip()] or list(FIGURES)
 DELAY = float(os.environ.get("DELAY_MS", "25")) / 1000
 ORDERS = int(os.environ.get("ORDERS", "2000"))
@@ -434,11 +438,20 @@ def main() -> int:
             for link, (label, delay) in enumerate(LINKS):
                 proxy.delay = delay
                 for name in ONLY:
+                    if name == "journal":
+                        continue
                     t0 = time.perf_counter()
                     results[(name, label)] = fig = RUN[name](proxy, known, co, link)
                     print(f"  {label:>8} {name:<7} p99 {percentile(fig.samples, 99) if fig.samples else 0:8.1f} ms"
                           f"  ({len(fig.samples)} samples, {time.perf_counter() - t0:.1f} s)")
             outcome[0] = report(results)
+            if "journal" in ONLY:
+                import journal
+
+                rows = journal.run(database, proxy, known, co, DELAY, folder)
+                if journal.report(rows, LINKS[1][0]):
+                    print("MISS: journal")
+                    outcome[0] = 1
         finally:
             if proxy is not None:
                 proxy.stop()

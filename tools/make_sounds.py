@@ -7,6 +7,7 @@ carry no licence question). Each outcome has a sound a forwarder can tell apart 
     warn     three mid beeps               excess, extra, weight difference
     error    a low buzz                    refused: not a code, wrong destination…
     alert    a falling siren               an alert note stops the scan
+    review   three rising notes, twice     a scan answered offline got another answer: "To review"
 
     python tools/make_sounds.py
 """
@@ -56,6 +57,7 @@ SOUNDS = {
     "warn": tone(784, 90) + silence(60) + tone(784, 90) + silence(60) + tone(784, 90),
     "error": tone(196, 420, 0.5, square=True),
     "alert": glide(1200, 600, 300) + glide(1200, 600, 300),
+    "review": (tone(523, 90) + tone(659, 90) + tone(784, 140) + silence(120)) * 2,
 }
 
 

@@ -24,7 +24,12 @@ class StationScan(Base):
     station: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20), default="receive_cn")
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    #: who was signed in when the scan was sent (the scan is credited to them)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: who scanned it at the station (kept by the station's journal; may differ from user_id)
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the shipment packed or received, the stocktake counted (None for China receiving)
+    target_id: Mapped[int | None]
     code: Mapped[str] = mapped_column(String(60))
     #: when the station scanned it (its own clock) and when the database applied it
     scanned_at: Mapped[datetime]

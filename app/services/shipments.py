@@ -130,92 +130,98 @@ def pack_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str) -> Sc
     if not is_plausible(code):
         return refused(raw_code)
     with db.transaction() as tx:
-        sh = _load(tx, shipment_id)
-        _require_side(actor, sh, packing=True)
-        direction = Direction(sh.direction)
-        if sh.status != SH.OPEN:
-            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is sealed").format(code=sh.code),
-                              _("Reopen it (with a reason) to add parcels."), facts=_facts(sh))
-        p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code).with_for_update())
-        if p is None:
-            return ScanResult(Outcome.WRONG, code, _("Unknown parcel — receive it first"),
-                              _("{code} was never received in this warehouse. Receive it at the "
-                                "receiving station, then pack it.").format(code=code), facts=_facts(sh))
-        order = tx.get(Order, p.order_id) if p.order_id else None
-        customer = tx.get(Customer, p.customer_id) if p.customer_id else None
-        ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
-        alerts = open_alerts(tx, Stage.PACK, code, p.order_id)
-        if alerts:
-            return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts), p.id,
-                              ccode, ocode, alerts=alerts, facts=_facts(sh))
+        return pack_in_transaction(tx, actor, shipment_id, code)
 
-        def wrong(title: str, detail: str = "") -> ScanResult:
-            return ScanResult(Outcome.WRONG, code, title, detail, p.id, ccode, ocode, p.shelf,
-                              facts=_facts(sh))
 
-        if p.shipment_id == sh.id and p.status in (P.PACKED, P.RETURNING):
-            return ScanResult(Outcome.ALREADY, code, _("Already in this shipment"),
-                              _("{n} parcels in {code}.").format(n=sh.parcel_count, code=sh.code),
-                              p.id, ccode, ocode, p.shelf, facts=_facts(sh))
-        if p.status in (P.PACKED, P.RETURNING):
-            other = tx.get(Shipment, p.shipment_id)
-            return wrong(_("Already packed in {code}").format(code=other.code if other else "?"),
-                         _("Take it out of that shipment first if it must travel in this one."))
-        if direction is Direction.TO_CN:
-            # A complaint's return carries its own parcels only; goods the customer already had
-            # come back over the counter and are packed on the same scan.
-            from app.services.complaints import return_parcels
+def pack_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str) -> ScanResult:
+    """``pack_scan`` inside the caller's transaction (a station's journalled scan), the code normalised."""
+    sh = _load(tx, shipment_id)
+    _require_side(actor, sh, packing=True)
+    direction = Direction(sh.direction)
+    if sh.status != SH.OPEN:
+        return ScanResult(Outcome.WRONG, code, _("Shipment {code} is sealed").format(code=sh.code),
+                          _("Reopen it (with a reason) to add parcels."), facts=_facts(sh))
+    p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code).with_for_update())
+    if p is None:
+        return ScanResult(Outcome.WRONG, code, _("Unknown parcel — receive it first"),
+                          _("{code} was never received in this warehouse. Receive it at the "
+                            "receiving station, then pack it.").format(code=code), facts=_facts(sh))
+    order = tx.get(Order, p.order_id) if p.order_id else None
+    customer = tx.get(Customer, p.customer_id) if p.customer_id else None
+    ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
+    alerts = open_alerts(tx, Stage.PACK, code, p.order_id)
+    if alerts:
+        return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts), p.id,
+                          ccode, ocode, alerts=alerts, facts=_facts(sh))
 
-            listed = return_parcels(tx, sh.id)
-            if listed is not None and p.id not in listed:
-                return wrong(_("Not part of this return"),
-                             _("Shipment {code} carries only the parcels of its complaint.").format(code=sh.code))
-            if listed is not None and p.status == P.DELIVERED:
-                PARCEL_FLOW.apply(p, "take_back", actor, _("Returned by the customer for a complaint"))
-                p.warehouse_id, p.shelf = sh.origin_warehouse_id, RETURN_SHELF
-                log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": P.DELIVERED.value},
-                          {"status": p.status, "shipment": sh.code})
-        packable = _PACKABLE[direction]
-        if p.status not in (packable if isinstance(packable, tuple) else (packable,)):
-            return wrong(_("Cannot pack: the parcel is {status}").format(
-                status=_(PARCEL_STATUS_LABELS[p.status]).lower()))
-        if p.warehouse_id != sh.origin_warehouse_id:
-            here = tx.get(Warehouse, p.warehouse_id) if p.warehouse_id else None
-            return wrong(_("This parcel is in another warehouse ({code})").format(code=here.code if here else "—"))
-        if p.ownerless:
-            return wrong(_("Ownerless parcel — match it to an order first"),
-                         _("A parcel travels to its owner's warehouse; find its owner in the ownerless queue."))
-        if direction is Direction.TO_VN and p.destination_warehouse_id != sh.destination_warehouse_id:
-            dest = tx.get(Warehouse, p.destination_warehouse_id) if p.destination_warehouse_id else None
-            mine = tx.get(Warehouse, sh.destination_warehouse_id)
-            return wrong(_("Wrong destination: this parcel goes to {dest}").format(
-                dest=dest.name if dest else _("no warehouse yet")),
-                _("Shipment {code} goes to {mine}. Put the parcel aside for a shipment to its own "
-                  "destination.").format(code=sh.code, mine=mine.name))
-        at = now(tx)
-        before = p.status
-        PARCEL_FLOW.apply(p, _PACK_ACTION[direction], actor)
-        p.shipment_id, p.packed_at, p.updated_at = sh.id, at, at
-        p.version += 1
-        weight = p.weight_kg if direction is Direction.TO_VN else (p.vn_weight_kg or p.weight_kg)
-        tx.add(ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, packed_at=at, packed_by_id=actor.user_id,
-                              weight_kg=weight))
-        sh.parcel_count += 1
-        sh.net_weight_kg = sh.net_weight_kg + (p.weight_kg or Decimal(0))
-        sh.updated_at = at
-        log_event(tx, actor, at, "parcel", p.id, _PACK_ACTION[direction], {"status": before},
-                  {"status": p.status, "shipment": sh.code})
-        counts = _("{n} parcels in {code}, {kg} kg.").format(n=sh.parcel_count, code=sh.code,
-                                                             kg=fmt_kg(sh.net_weight_kg))
-        who = " · ".join(x for x in (ccode, ocode) if x)
-        if weight is None:      # packed all the same: the sack is not held up, but nobody misses it
-            return ScanResult(Outcome.UNWEIGHED, code, _("Packed, but never weighed — {who}").format(who=who),
-                              _("Weigh it before the shipment is sealed: its customer is billed by weight.") +
-                              "\n" + counts, p.id, ccode, ocode, p.shelf, facts=_facts(sh))
-        return ScanResult(Outcome.PACKED, code, _("Packed — {who}").format(who=who),
-                          counts,
-                          p.id, ccode, ocode, p.shelf, weight_kg=p.weight_kg,
-                          chargeable_kg=p.chargeable_kg, facts=_facts(sh))
+    def wrong(title: str, detail: str = "") -> ScanResult:
+        return ScanResult(Outcome.WRONG, code, title, detail, p.id, ccode, ocode, p.shelf,
+                          facts=_facts(sh))
+
+    if p.shipment_id == sh.id and p.status in (P.PACKED, P.RETURNING):
+        return ScanResult(Outcome.ALREADY, code, _("Already in this shipment"),
+                          _("{n} parcels in {code}.").format(n=sh.parcel_count, code=sh.code),
+                          p.id, ccode, ocode, p.shelf, facts=_facts(sh))
+    if p.status in (P.PACKED, P.RETURNING):
+        other = tx.get(Shipment, p.shipment_id)
+        return wrong(_("Already packed in {code}").format(code=other.code if other else "?"),
+                     _("Take it out of that shipment first if it must travel in this one."))
+    if direction is Direction.TO_CN:
+        # A complaint's return carries its own parcels only; goods the customer already had
+        # come back over the counter and are packed on the same scan.
+        from app.services.complaints import return_parcels
+
+        listed = return_parcels(tx, sh.id)
+        if listed is not None and p.id not in listed:
+            return wrong(_("Not part of this return"),
+                         _("Shipment {code} carries only the parcels of its complaint.").format(code=sh.code))
+        if listed is not None and p.status == P.DELIVERED:
+            PARCEL_FLOW.apply(p, "take_back", actor, _("Returned by the customer for a complaint"))
+            p.warehouse_id, p.shelf = sh.origin_warehouse_id, RETURN_SHELF
+            log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": P.DELIVERED.value},
+                      {"status": p.status, "shipment": sh.code})
+    packable = _PACKABLE[direction]
+    if p.status not in (packable if isinstance(packable, tuple) else (packable,)):
+        return wrong(_("Cannot pack: the parcel is {status}").format(
+            status=_(PARCEL_STATUS_LABELS[p.status]).lower()))
+    if p.warehouse_id != sh.origin_warehouse_id:
+        here = tx.get(Warehouse, p.warehouse_id) if p.warehouse_id else None
+        return wrong(_("This parcel is in another warehouse ({code})").format(code=here.code if here else "—"))
+    if p.ownerless:
+        return wrong(_("Ownerless parcel — match it to an order first"),
+                     _("A parcel travels to its owner's warehouse; find its owner in the ownerless queue."))
+    if direction is Direction.TO_VN and p.destination_warehouse_id != sh.destination_warehouse_id:
+        dest = tx.get(Warehouse, p.destination_warehouse_id) if p.destination_warehouse_id else None
+        mine = tx.get(Warehouse, sh.destination_warehouse_id)
+        return wrong(_("Wrong destination: this parcel goes to {dest}").format(
+            dest=dest.name if dest else _("no warehouse yet")),
+            _("Shipment {code} goes to {mine}. Put the parcel aside for a shipment to its own "
+              "destination.").format(code=sh.code, mine=mine.name))
+    at = now(tx)
+    before = p.status
+    PARCEL_FLOW.apply(p, _PACK_ACTION[direction], actor)
+    p.shipment_id, p.packed_at, p.updated_at = sh.id, at, at
+    p.version += 1
+    weight = p.weight_kg if direction is Direction.TO_VN else (p.vn_weight_kg or p.weight_kg)
+    tx.add(ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, packed_at=at, packed_by_id=actor.user_id,
+                          weight_kg=weight))
+    sh.parcel_count += 1
+    sh.net_weight_kg = sh.net_weight_kg + (p.weight_kg or Decimal(0))
+    sh.updated_at = at
+    log_event(tx, actor, at, "parcel", p.id, _PACK_ACTION[direction], {"status": before},
+              {"status": p.status, "shipment": sh.code})
+    counts = _("{n} parcels in {code}, {kg} kg.").format(n=sh.parcel_count, code=sh.code,
+                                                         kg=fmt_kg(sh.net_weight_kg))
+    who = " · ".join(x for x in (ccode, ocode) if x)
+    if weight is None:      # packed all the same: the sack is not held up, but nobody misses it
+        return ScanResult(Outcome.UNWEIGHED, code, _("Packed, but never weighed — {who}").format(who=who),
+                          _("Weigh it before the shipment is sealed: its customer is billed by weight.") +
+                          "\n" + counts, p.id, ccode, ocode, p.shelf, facts=_facts(sh))
+    return ScanResult(Outcome.PACKED, code, _("Packed — {who}").format(who=who),
+                      counts,
+                      p.id, ccode, ocode, p.shelf, weight_kg=p.weight_kg,
+                      chargeable_kg=p.chargeable_kg, facts=_facts(sh))
+
 
 
 def unpack(db: Database, actor: Actor, shipment_id: int, parcel_id: int, reason: str) -> None:
@@ -413,91 +419,98 @@ def receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str,
         return refused(raw_code)
     m = check_measurements(Measurements(weight_kg)) if weight_kg is not None else Measurements()
     with db.transaction() as tx:
-        sh = _load(tx, shipment_id)
-        _require_side(actor, sh, packing=False)
-        direction = Direction(sh.direction)
-        if sh.status != SH.ARRIVED:
-            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
-                code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
-                _("Scan the shipment's code first."), facts=_facts(sh))
-        p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code).with_for_update())
-        alerts = open_alerts(tx, _RECEIVE_STAGE[direction], code, p.order_id if p else None)
-        if alerts:
-            return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts),
-                              p.id if p else None, alerts=alerts, facts=_facts(sh))
-        at = now(tx)
-        if p is None:
-            return _extra_unknown(tx, actor, sh, code, raw_code, m, at)
-        line = tx.scalar(select(ShipmentParcel).where(ShipmentParcel.shipment_id == sh.id,
-                                                      ShipmentParcel.parcel_id == p.id))
-        customer = tx.get(Customer, p.customer_id) if p.customer_id else None
-        order = tx.get(Order, p.order_id) if p.order_id else None
-        ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
-        if line is not None and line.received_at is not None:
-            return ScanResult(Outcome.ALREADY, code, _("Already received — {who}").format(
-                who=" · ".join(x for x in (ccode, ocode) if x) or _("ownerless")),
-                _("{received} of {n} parcels received.").format(received=sh.received_count, n=sh.parcel_count),
-                p.id, ccode, ocode, p.shelf, facts=_facts(sh))
-        action = "receive_vn" if direction is Direction.TO_VN else "receive_return"
-        if p.status not in set().union(*(s.sources for s in PARCEL_FLOW.steps if s.action == action)):
-            return ScanResult(Outcome.WRONG, code, _("Cannot receive: the parcel is {status}").format(
-                status=_(PARCEL_STATUS_LABELS[p.status]).lower()), "", p.id, ccode, ocode, p.shelf,
-                facts=_facts(sh))
-        dest = tx.get(Warehouse, sh.destination_warehouse_id)
-        before = p.status
-        PARCEL_FLOW.apply(p, action, actor)
-        p.warehouse_id, p.updated_at = dest.id, at
-        p.version += 1
-        if direction is Direction.TO_VN:
-            p.received_vn_at, p.received_vn_by_id, p.vn_weight_kg = at, actor.user_id, m.weight_kg
-            p.shelf = shelf_for(dest.code, p.customer_id)
-        else:
-            p.shelf = RETURN_SHELF
-        extra = line is None
-        if extra:
-            line = ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, extra=True)
-            tx.add(line)
-            sh.extra_count += 1
-            p.shipment_id = sh.id
-        line.received_at, line.received_by_id, line.vn_weight_kg = at, actor.user_id, m.weight_kg
-        sh.received_count += 0 if extra else 1
-        sh.updated_at = at
-        cn_weight = line.weight_kg if line.weight_kg is not None else p.weight_kg
-        threshold = settings_service.get(tx, "warehouse.weight_warning_kg")
-        diff = (m.weight_kg - cn_weight) if (m.weight_kg is not None and cn_weight is not None) else None
-        warning = diff is not None and abs(diff) > threshold
-        after = {"status": p.status, "shipment": sh.code, "shelf": p.shelf}
-        if m.weight_kg is not None:
-            after["weight_kg"] = m.weight_kg
-        if extra:
-            after["extra"] = True
-        log_event(tx, actor, at, "parcel", p.id, action, {"status": before}, after)
-        who = " · ".join(x for x in (ccode, ocode) if x) or _("ownerless")
-        counts = _("{received} of {n} parcels received.").format(received=sh.received_count, n=sh.parcel_count)
-        weights = ""
-        if warning:
-            line.weight_warning = True
-            sh.weight_warnings += 1
-            log_event(tx, actor, at, "parcel", p.id, "weight_difference",
-                      {"weight_kg": cn_weight}, {"weight_kg": m.weight_kg, "difference_kg": diff},
-                      _("Weighs {vn} kg here, {cn} kg when it left (limit ±{limit} kg)").format(
-                          vn=fmt_kg(m.weight_kg), cn=fmt_kg(cn_weight), limit=fmt_kg(threshold)))
-            weights = _("Weighs {vn} kg here but {cn} kg when it left: {diff} kg difference, more than "
-                        "the ±{limit} kg allowed. Check the parcel before shelving it.").format(
-                vn=fmt_kg(m.weight_kg), cn=fmt_kg(cn_weight), diff=fmt_kg(abs(diff)), limit=fmt_kg(threshold))
-        elif m.weight_kg is not None:
-            weights = _("{kg} kg").format(kg=fmt_kg(m.weight_kg))
-        tx.flush()
-        if direction is Direction.TO_VN:
-            follow_orders(tx, actor, [p.order_id])
-        detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=shelf_label(p.shelf)) + " " + counts, weights) if x)
-        if extra:
-            return ScanResult(Outcome.EXTRA, code, _("Extra parcel — not on the manifest · {who}").format(who=who),
-                              detail, p.id, ccode, ocode, p.shelf, dest.code, m.weight_kg, facts=_facts(sh))
-        outcome = Outcome.WEIGHT_WARNING if warning else Outcome.RECEIVED
-        title = (_("Weight differs — {who}") if warning else _("Received — {who}")).format(who=who)
-        return ScanResult(outcome, code, title, detail, p.id, ccode, ocode, p.shelf, dest.code,
-                          m.weight_kg, p.chargeable_kg, facts=_facts(sh))
+        return receive_vn_in_transaction(tx, actor, shipment_id, code, raw_code, m)
+
+
+def receive_vn_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str, raw_code: str,
+                              m: Measurements) -> ScanResult:
+    """``receive_scan`` inside the caller's transaction (a station's journalled scan)."""
+    sh = _load(tx, shipment_id)
+    _require_side(actor, sh, packing=False)
+    direction = Direction(sh.direction)
+    if sh.status != SH.ARRIVED:
+        return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
+            code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
+            _("Scan the shipment's code first."), facts=_facts(sh))
+    p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code).with_for_update())
+    alerts = open_alerts(tx, _RECEIVE_STAGE[direction], code, p.order_id if p else None)
+    if alerts:
+        return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts),
+                          p.id if p else None, alerts=alerts, facts=_facts(sh))
+    at = now(tx)
+    if p is None:
+        return _extra_unknown(tx, actor, sh, code, raw_code, m, at)
+    line = tx.scalar(select(ShipmentParcel).where(ShipmentParcel.shipment_id == sh.id,
+                                                  ShipmentParcel.parcel_id == p.id))
+    customer = tx.get(Customer, p.customer_id) if p.customer_id else None
+    order = tx.get(Order, p.order_id) if p.order_id else None
+    ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
+    if line is not None and line.received_at is not None:
+        return ScanResult(Outcome.ALREADY, code, _("Already received — {who}").format(
+            who=" · ".join(x for x in (ccode, ocode) if x) or _("ownerless")),
+            _("{received} of {n} parcels received.").format(received=sh.received_count, n=sh.parcel_count),
+            p.id, ccode, ocode, p.shelf, facts=_facts(sh))
+    action = "receive_vn" if direction is Direction.TO_VN else "receive_return"
+    if p.status not in set().union(*(s.sources for s in PARCEL_FLOW.steps if s.action == action)):
+        return ScanResult(Outcome.WRONG, code, _("Cannot receive: the parcel is {status}").format(
+            status=_(PARCEL_STATUS_LABELS[p.status]).lower()), "", p.id, ccode, ocode, p.shelf,
+            facts=_facts(sh))
+    dest = tx.get(Warehouse, sh.destination_warehouse_id)
+    before = p.status
+    PARCEL_FLOW.apply(p, action, actor)
+    p.warehouse_id, p.updated_at = dest.id, at
+    p.version += 1
+    if direction is Direction.TO_VN:
+        p.received_vn_at, p.received_vn_by_id, p.vn_weight_kg = at, actor.user_id, m.weight_kg
+        p.shelf = shelf_for(dest.code, p.customer_id)
+    else:
+        p.shelf = RETURN_SHELF
+    extra = line is None
+    if extra:
+        line = ShipmentParcel(shipment_id=sh.id, parcel_id=p.id, extra=True)
+        tx.add(line)
+        sh.extra_count += 1
+        p.shipment_id = sh.id
+    line.received_at, line.received_by_id, line.vn_weight_kg = at, actor.user_id, m.weight_kg
+    sh.received_count += 0 if extra else 1
+    sh.updated_at = at
+    cn_weight = line.weight_kg if line.weight_kg is not None else p.weight_kg
+    threshold = settings_service.get(tx, "warehouse.weight_warning_kg")
+    diff = (m.weight_kg - cn_weight) if (m.weight_kg is not None and cn_weight is not None) else None
+    warning = diff is not None and abs(diff) > threshold
+    after = {"status": p.status, "shipment": sh.code, "shelf": p.shelf}
+    if m.weight_kg is not None:
+        after["weight_kg"] = m.weight_kg
+    if extra:
+        after["extra"] = True
+    log_event(tx, actor, at, "parcel", p.id, action, {"status": before}, after)
+    who = " · ".join(x for x in (ccode, ocode) if x) or _("ownerless")
+    counts = _("{received} of {n} parcels received.").format(received=sh.received_count, n=sh.parcel_count)
+    weights = ""
+    if warning:
+        line.weight_warning = True
+        sh.weight_warnings += 1
+        log_event(tx, actor, at, "parcel", p.id, "weight_difference",
+                  {"weight_kg": cn_weight}, {"weight_kg": m.weight_kg, "difference_kg": diff},
+                  _("Weighs {vn} kg here, {cn} kg when it left (limit ±{limit} kg)").format(
+                      vn=fmt_kg(m.weight_kg), cn=fmt_kg(cn_weight), limit=fmt_kg(threshold)))
+        weights = _("Weighs {vn} kg here but {cn} kg when it left: {diff} kg difference, more than "
+                    "the ±{limit} kg allowed. Check the parcel before shelving it.").format(
+            vn=fmt_kg(m.weight_kg), cn=fmt_kg(cn_weight), diff=fmt_kg(abs(diff)), limit=fmt_kg(threshold))
+    elif m.weight_kg is not None:
+        weights = _("{kg} kg").format(kg=fmt_kg(m.weight_kg))
+    tx.flush()
+    if direction is Direction.TO_VN:
+        follow_orders(tx, actor, [p.order_id])
+    detail = "\n".join(x for x in (_("Shelf {shelf}.").format(shelf=shelf_label(p.shelf)) + " " + counts, weights) if x)
+    if extra:
+        return ScanResult(Outcome.EXTRA, code, _("Extra parcel — not on the manifest · {who}").format(who=who),
+                          detail, p.id, ccode, ocode, p.shelf, dest.code, m.weight_kg, facts=_facts(sh))
+    outcome = Outcome.WEIGHT_WARNING if warning else Outcome.RECEIVED
+    title = (_("Weight differs — {who}") if warning else _("Received — {who}")).format(who=who)
+    return ScanResult(outcome, code, title, detail, p.id, ccode, ocode, p.shelf, dest.code,
+                      m.weight_kg, p.chargeable_kg, facts=_facts(sh))
+
 
 
 def _extra_unknown(tx: Session, actor: Actor, sh: Shipment, code: str, raw: str, m: Measurements,

@@ -1,8 +1,13 @@
 """Scans from a station's journal (app.journal), applied to the database exactly once, and what a
 station caches to answer on its own while the database cannot be reached.
 
-``apply_station_scan`` runs the China receiving scan (``parcels.receive_in_transaction``) and
-writes a ``station_scans`` row keyed by the scan id the station made, in the same transaction.
+Four kinds of station journal their scans: China receiving (``receive_cn``), packing a shipment
+(``pack``), receiving a shipment in Vietnam (``receive_vn``) and a stocktake (``stocktake``).
+``apply_station_scan`` runs the kind's scan inside one transaction (``parcels.receive_in_transaction``,
+``shipments.pack_in_transaction``, ``shipments.receive_vn_in_transaction``,
+``stocktakes.stocktake_in_transaction``) and writes a ``station_scans`` row keyed by the scan id
+the station made, in the same transaction. The scan is credited to the person who sends it (the
+actor, ``user_id``); the person who scanned it at the station is kept beside (``scanned_by_id``).
 The same scan id sent again (the station did not hear the first answer) finds that row and gets
 the stored answer back: nothing is received or counted twice. Two copies sent at the same moment
 collide on the primary key; the loser's transaction rolls back and it reads the winner's answer.
@@ -19,9 +24,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
-from app.errors import ValidationFailed
+from app.errors import DatabaseUnavailable, DomainError, ValidationFailed
 from app.i18n import _
-from app.models import AlertNote, Customer, Order, Parcel, StationScan, Warehouse
+from app.models import AlertNote, Customer, Order, Parcel, StationScan, User, Warehouse
 from app.permissions import Actor, Perm, require
 from app.services import parcels
 from app.services.activity import now
@@ -30,6 +35,12 @@ from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import ParcelStatus, Stage
 
 KIND_RECEIVE_CN = "receive_cn"
+KIND_PACK = "pack"
+KIND_RECEIVE_VN = "receive_vn"
+KIND_STOCKTAKE = "stocktake"
+KINDS = (KIND_RECEIVE_CN, KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE)
+#: the kinds that scan into something (a shipment, a stocktake): ``target_id`` names it
+TARGETED = (KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE)
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,10 @@ class StationScanIn:
     scanned_at: datetime
     measurements: Measurements = Measurements()
     kind: str = KIND_RECEIVE_CN
+    #: the shipment packed or received, the stocktake counted (None for China receiving)
+    target_id: int | None = None
+    #: who scanned it at the station (the sender, signed in now, is credited with it)
+    scanned_by: int | None = None
 
 
 def _answer(r: ScanResult) -> dict:
@@ -71,8 +86,10 @@ def _check(scan: StationScanIn) -> tuple[str, str, Measurements]:
     station = unicodedata.normalize("NFC", (scan.station or "").strip())
     if not station or len(station) > 64:
         errors["station"] = _("The station sent a scan without a valid station name.")
-    if scan.kind != KIND_RECEIVE_CN:
+    if scan.kind not in KINDS:
         errors["kind"] = _("This kind of station scan is not known.")
+    elif (scan.kind in TARGETED) != (scan.target_id is not None):
+        errors["target_id"] = _("The station sent a scan without the shipment or stocktake it belongs to.")
     if not isinstance(scan.scanned_at, datetime) or scan.scanned_at.tzinfo is None:
         errors["scanned_at"] = _("The station sent a scan without its time.")
     if errors:
@@ -81,29 +98,61 @@ def _check(scan: StationScanIn) -> tuple[str, str, Measurements]:
     return scan_id, station, m
 
 
+_PERM = {KIND_RECEIVE_CN: Perm.RECEIVE_CN, KIND_PACK: Perm.PACK_SHIPMENTS, KIND_STOCKTAKE: Perm.STOCKTAKE}
+
+
+def _require_kind(actor: Actor, kind: str) -> None:
+    if kind == KIND_RECEIVE_VN:     # a return to China is received by the China team
+        require(actor, Perm.RECEIVE_VN if actor.can(Perm.RECEIVE_VN) else Perm.RECEIVE_CN)
+    elif kind in _PERM:
+        require(actor, _PERM[kind])
+
+
+def _run(tx, actor: Actor, scan: StationScanIn, code: str, m: Measurements) -> ScanResult:
+    """The kind's scan inside the caller's transaction."""
+    from app.services import shipments, stocktakes
+
+    if not is_plausible(code):
+        return refused(scan.raw_code)
+    if scan.kind == KIND_RECEIVE_CN:
+        return parcels.receive_in_transaction(tx, actor, scan.warehouse_id, code, scan.raw_code, m)
+    if scan.kind == KIND_PACK:
+        return shipments.pack_in_transaction(tx, actor, scan.target_id, code)
+    if scan.kind == KIND_RECEIVE_VN:
+        return shipments.receive_vn_in_transaction(tx, actor, scan.target_id, code, scan.raw_code, m)
+    return stocktakes.stocktake_in_transaction(tx, actor, scan.target_id, code)
+
+
+def _apply_in(tx, actor: Actor, scan: StationScanIn, scan_id: str, station: str, m: Measurements,
+              code: str) -> ScanResult:
+    """The scan and its ``station_scans`` row in the caller's transaction (or the stored answer)."""
+    seen = tx.get(StationScan, scan_id)
+    if seen is not None:
+        return _stored(seen)
+    result = _run(tx, actor, scan, code, m)
+    scanned_by = scan.scanned_by
+    if scanned_by is not None and scanned_by != actor.user_id and tx.get(User, scanned_by) is None:
+        scanned_by = None           # a person since deleted: the scan still counts
+    tx.add(StationScan(scan_id=scan_id, station=station, kind=scan.kind,
+                       warehouse_id=scan.warehouse_id, user_id=actor.user_id,
+                       scanned_by_id=scanned_by, target_id=scan.target_id,
+                       code=(code if is_plausible(code) else scan.raw_code.strip())[:60],
+                       scanned_at=scan.scanned_at, received_at=now(tx),
+                       outcome=result.outcome.value, parcel_id=result.parcel_id,
+                       answer=_answer(result)))
+    tx.flush()
+    return result
+
+
 def apply_station_scan(db: Database, actor: Actor, scan: StationScanIn) -> ScanResult:
     """Apply one journalled scan once; the same scan id again returns the stored answer."""
-    require(actor, Perm.RECEIVE_CN)
+    _require_kind(actor, scan.kind)
     scan_id, station, m = _check(scan)
     code = normalize_code(scan.raw_code)
     for _attempt in range(2):
         try:
             with db.transaction() as tx:
-                seen = tx.get(StationScan, scan_id)
-                if seen is not None:
-                    return _stored(seen)
-                if is_plausible(code):
-                    result = parcels.receive_in_transaction(tx, actor, scan.warehouse_id, code,
-                                                            scan.raw_code, m)
-                else:
-                    result = refused(scan.raw_code)
-                tx.add(StationScan(scan_id=scan_id, station=station, kind=scan.kind,
-                                   warehouse_id=scan.warehouse_id, user_id=actor.user_id,
-                                   code=(code if is_plausible(code) else scan.raw_code.strip())[:60],
-                                   scanned_at=scan.scanned_at, received_at=now(tx),
-                                   outcome=result.outcome.value, parcel_id=result.parcel_id,
-                                   answer=_answer(result)))
-                tx.flush()
+                result = _apply_in(tx, actor, scan, scan_id, station, m, code)
             return result
         except IntegrityError:
             # the same scan id applied by another sender meanwhile: its answer is the answer
@@ -115,10 +164,57 @@ def apply_station_scan(db: Database, actor: Actor, scan: StationScanIn) -> ScanR
         return _stored(row)
 
 
+def _refusal(scan: StationScanIn, exc: DomainError) -> ScanResult:
+    return ScanResult(Outcome.WRONG, normalize_code(scan.raw_code)[:60] or scan.raw_code[:60],
+                      _("Refused"), str(exc), facts={"refused": True})
+
+
 def apply_station_scans(db: Database, actor: Actor, scans: list[StationScanIn]) -> list[ScanResult]:
-    """Several journalled scans in their order (each its own transaction, so what was applied
-    before a lost link stays applied)."""
-    return [apply_station_scan(db, actor, s) for s in scans]
+    """Several journalled scans in their order, in one transaction with a savepoint per scan (one
+    commit, so a station's backlog catches up at the speed of the scans, not of the disk's syncs):
+    one request from a station carries a whole batch of its journal. Each scan is applied once by
+    its id; if the database drops mid-batch nothing of the batch is kept and the station sends it
+    again.
+
+    A scan the database refuses (a shipment since sealed or gone, a right the sender does not
+    hold) gets that refusal as its answer and the batch goes on; a database that cannot be reached
+    stops the batch (the station keeps it and sends it again)."""
+    if len(scans) == 1:
+        try:
+            return [apply_station_scan(db, actor, scans[0])]
+        except DatabaseUnavailable:
+            raise
+        except DomainError as exc:
+            return [_refusal(scans[0], exc)]
+    out: list[ScanResult] = []
+    with db.transaction() as tx:
+        for scan in scans:
+            try:
+                _require_kind(actor, scan.kind)
+                scan_id, station, m = _check(scan)
+            except DomainError as exc:
+                out.append(_refusal(scan, exc))
+                continue
+            code = normalize_code(scan.raw_code)
+            for attempt in range(2):
+                try:
+                    with tx.begin_nested():
+                        out.append(_apply_in(tx, actor, scan, scan_id, station, m, code))
+                    break
+                except IntegrityError:
+                    # the same scan id committed by another sender while this batch ran
+                    seen = tx.get(StationScan, scan_id)
+                    if seen is not None:
+                        out.append(_stored(seen))
+                        break
+                    if attempt:
+                        raise
+                except DatabaseUnavailable:
+                    raise
+                except DomainError as exc:
+                    out.append(_refusal(scan, exc))
+                    break
+    return out
 
 
 # -- what a station knows to answer offline ------------------------------------------------------
@@ -131,6 +227,13 @@ class ExpectedCode:
     shelf: str
     destination: str
     alert: str          # the alert note's text when one waits for this code (or its order)
+    #: what else the station needs to answer (see ``station_cache``): "" when all is well
+    flag: str = ""
+
+
+#: ExpectedCode.flag values
+HERE, ELSEWHERE, WRONG_DESTINATION, UNWEIGHED, OWNERLESS_FLAG, DONE = (
+    "here", "elsewhere", "wrong_destination", "unweighed", "ownerless", "done")
 
 
 _dest = Warehouse.__table__.alias("dest")
@@ -164,3 +267,100 @@ def expected_codes(db: Database, actor: Actor, warehouse_id: int) -> list[Expect
     # an alert pinned to a code no order declares still stops that code
     out += [ExpectedCode(c, "", "", "", "", t) for c, t in by_code.items() if c not in known]
     return out
+
+
+def _notes(s, stage: str) -> tuple[dict[str, str], dict[int, str]]:
+    notes = s.execute(select(AlertNote.tracking_code, AlertNote.order_id, AlertNote.text)
+                      .where(AlertNote.stage == stage, AlertNote.acknowledged_at.is_(None))).all()
+    return ({n.tracking_code: n.text for n in notes if n.tracking_code},
+            {n.order_id: n.text for n in notes if n.order_id})
+
+
+_owner = (select(Parcel.tracking_code, Parcel.id, Parcel.order_id, Parcel.customer_id, Parcel.status,
+                 Parcel.shelf, Parcel.weight_kg, Parcel.ownerless, Parcel.shipment_id,
+                 Parcel.destination_warehouse_id, Customer.code.label("customer_code"),
+                 Order.code.label("order_code"))
+          .outerjoin(Order, Order.id == Parcel.order_id)
+          .outerjoin(Customer, Customer.id == func.coalesce(Parcel.customer_id, Order.customer_id)))
+
+
+def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
+                  target_id: int | None = None) -> list[ExpectedCode]:
+    """What a station of ``kind`` caches to answer scans on its own while the link is down.
+
+    - ``receive_cn``: ``expected_codes`` of the warehouse;
+    - ``pack`` (target: the open shipment): the parcels in its origin warehouse that may be packed
+      or are packed, flagged ``here`` (in this shipment), ``elsewhere`` (another shipment),
+      ``wrong_destination``, ``ownerless`` or ``unweighed``; alert notes of the packing stage;
+    - ``receive_vn`` (target: the arrived shipment): its manifest, with the shelf each parcel
+      goes to, ``done`` when received already; alert notes of the receiving stage;
+    - ``stocktake`` (target: the open stocktake): the parcels the records put in the warehouse,
+      ``done`` when counted already.
+    """
+    from app.models import Shipment, ShipmentParcel, StocktakeLine
+    from app.services.shipments import _PACKABLE, _RECEIVE_STAGE
+    from app.workflows.shipments import Direction
+
+    if kind == KIND_RECEIVE_CN:
+        return expected_codes(db, actor, warehouse_id)
+    _require_kind(actor, kind)
+    if kind not in TARGETED or target_id is None:
+        raise ValidationFailed({"kind": _("This kind of station scan is not known.")})
+    out: list[ExpectedCode] = []
+    with db.read() as s:
+        if kind == KIND_STOCKTAKE:
+            from app.models import Stocktake
+
+            st = s.get(Stocktake, target_id)
+            if st is None:
+                return []
+            counted = set(s.scalars(select(StocktakeLine.tracking_code)
+                                    .where(StocktakeLine.stocktake_id == st.id)))
+            for r in s.execute(_owner.where(Parcel.warehouse_id == st.warehouse_id)):
+                out.append(ExpectedCode(r.tracking_code, r.customer_code or "", r.order_code or "",
+                                        r.shelf or "", "", "", DONE if r.tracking_code in counted else ""))
+            # a code counted that the records put elsewhere is "already counted" too
+            known = {e.code for e in out}
+            out += [ExpectedCode(c, "", "", "", "", "", DONE) for c in counted if c not in known]
+            return out
+        sh = s.get(Shipment, target_id)
+        if sh is None:
+            return []
+        direction = Direction(sh.direction)
+        dest = s.get(Warehouse, sh.destination_warehouse_id)
+        if kind == KIND_PACK:
+            by_code, by_order = _notes(s, Stage.PACK.value)
+            packable = _PACKABLE[direction]
+            statuses = [str(x) for x in (packable if isinstance(packable, tuple) else (packable,))]
+            packed = [ParcelStatus.PACKED.value, ParcelStatus.RETURNING.value]
+            rows = s.execute(_owner.where(Parcel.warehouse_id == sh.origin_warehouse_id,
+                                          Parcel.status.in_(statuses + packed)))
+            for r in rows:
+                if r.status in packed:
+                    flag = HERE if r.shipment_id == sh.id else ELSEWHERE
+                elif r.ownerless:
+                    flag = OWNERLESS_FLAG
+                elif direction is Direction.TO_VN and r.destination_warehouse_id != sh.destination_warehouse_id:
+                    flag = WRONG_DESTINATION
+                elif r.weight_kg is None:
+                    flag = UNWEIGHED
+                else:
+                    flag = ""
+                out.append(ExpectedCode(r.tracking_code, r.customer_code or "", r.order_code or "",
+                                        r.shelf or "", dest.code if dest else "",
+                                        by_code.get(r.tracking_code) or by_order.get(r.order_id) or "", flag))
+            return out
+        by_code, by_order = _notes(s, _RECEIVE_STAGE[direction].value)
+        rows = s.execute(_owner.add_columns(ShipmentParcel.received_at)
+                         .join(ShipmentParcel, ShipmentParcel.parcel_id == Parcel.id)
+                         .where(ShipmentParcel.shipment_id == sh.id))
+        for r in rows:
+            shelf = (parcels.shelf_for(dest.code if dest else None, r.customer_id)
+                     if direction is Direction.TO_VN else "RETURN")
+            out.append(ExpectedCode(r.tracking_code, r.customer_code or "", r.order_code or "",
+                                    r.shelf if r.received_at else shelf, dest.code if dest else "",
+                                    by_code.get(r.tracking_code) or by_order.get(r.order_id) or "",
+                                    DONE if r.received_at is not None else ""))
+        known = {e.code for e in out}
+        out += [ExpectedCode(c, "", "", "", "", t) for c, t in by_code.items() if c not in known]
+        return out

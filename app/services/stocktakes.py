@@ -81,42 +81,48 @@ def stocktake_scan(db: Database, actor: Actor, stocktake_id: int, raw_code: str)
     if not is_plausible(code):
         return refused(raw_code)
     with db.transaction() as tx:
-        st = _load(tx, stocktake_id)
-        if st.status != "open":
-            return ScanResult(Outcome.WRONG, code, _("This stocktake is closed"),
-                              _("Start a new stocktake to count again."))
-        line = tx.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == st.id,
-                                                     StocktakeLine.tracking_code == code))
-        p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code))
-        customer = tx.get(Customer, p.customer_id) if p is not None and p.customer_id else None
-        order = tx.get(Order, p.order_id) if p is not None and p.order_id else None
-        ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
-        facts = {"scanned": st.scanned_count}
-        if line is not None:
-            return ScanResult(Outcome.ALREADY, code, _("Already counted"),
-                              _("{n} parcels counted so far.").format(n=st.scanned_count),
-                              p.id if p else None, ccode, ocode, p.shelf if p else "", facts=facts)
-        at = now(tx)
-        if p is not None and p.warehouse_id == st.warehouse_id:
-            result, detail = FOUND, ""
-        elif p is None:
-            result, detail = EXCESS, _("unknown code")
-        else:
-            result, detail = EXCESS, _where(p, tx)
-        tx.add(StocktakeLine(stocktake_id=st.id, tracking_code=code, parcel_id=p.id if p else None,
-                             result=result, detail=detail[:200], scanned_at=at, scanned_by_id=actor.user_id))
-        st.scanned_count += 1
-        if result == EXCESS:
-            st.excess_count += 1
-        facts = {"scanned": st.scanned_count}
-        who = " · ".join(x for x in (ccode, ocode) if x)
-        if result == FOUND:
-            return ScanResult(Outcome.FOUND, code, _("Found — {who}").format(who=who or _("ownerless")),
-                              _("Shelf {shelf} · {n} counted.").format(shelf=p.shelf or "—", n=st.scanned_count),
-                              p.id, ccode, ocode, p.shelf, facts=facts)
-        return ScanResult(Outcome.EXCESS, code, _("Should not be here"),
-                          _("The records say: {where}. Put it aside.").format(where=detail),
+        return stocktake_in_transaction(tx, actor, stocktake_id, code)
+
+
+def stocktake_in_transaction(tx: Session, actor: Actor, stocktake_id: int, code: str) -> ScanResult:
+    """``stocktake_scan`` inside the caller's transaction (a station's journalled scan)."""
+    st = _load(tx, stocktake_id)
+    if st.status != "open":
+        return ScanResult(Outcome.WRONG, code, _("This stocktake is closed"),
+                          _("Start a new stocktake to count again."))
+    line = tx.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == st.id,
+                                                 StocktakeLine.tracking_code == code))
+    p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code))
+    customer = tx.get(Customer, p.customer_id) if p is not None and p.customer_id else None
+    order = tx.get(Order, p.order_id) if p is not None and p.order_id else None
+    ccode, ocode = (customer.code if customer else ""), (order.code if order else "")
+    facts = {"scanned": st.scanned_count}
+    if line is not None:
+        return ScanResult(Outcome.ALREADY, code, _("Already counted"),
+                          _("{n} parcels counted so far.").format(n=st.scanned_count),
                           p.id if p else None, ccode, ocode, p.shelf if p else "", facts=facts)
+    at = now(tx)
+    if p is not None and p.warehouse_id == st.warehouse_id:
+        result, detail = FOUND, ""
+    elif p is None:
+        result, detail = EXCESS, _("unknown code")
+    else:
+        result, detail = EXCESS, _where(p, tx)
+    tx.add(StocktakeLine(stocktake_id=st.id, tracking_code=code, parcel_id=p.id if p else None,
+                         result=result, detail=detail[:200], scanned_at=at, scanned_by_id=actor.user_id))
+    st.scanned_count += 1
+    if result == EXCESS:
+        st.excess_count += 1
+    facts = {"scanned": st.scanned_count}
+    who = " · ".join(x for x in (ccode, ocode) if x)
+    if result == FOUND:
+        return ScanResult(Outcome.FOUND, code, _("Found — {who}").format(who=who or _("ownerless")),
+                          _("Shelf {shelf} · {n} counted.").format(shelf=p.shelf or "—", n=st.scanned_count),
+                          p.id, ccode, ocode, p.shelf, facts=facts)
+    return ScanResult(Outcome.EXCESS, code, _("Should not be here"),
+                      _("The records say: {where}. Put it aside.").format(where=detail),
+                      p.id if p else None, ccode, ocode, p.shelf if p else "", facts=facts)
+
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_revie
     link.station.wake()                               # the link is back
     qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=15000)
     qtbot.waitUntil(review.isVisible, timeout=2000)
-    assert review.text() == "To review (1)" and panel.sounds.last == "alert"
+    assert review.text() == "To review (1)" and panel.sounds.last == "review"     # its own sound
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(StationScan)) == 2
         assert s.scalar(select(func.count()).select_from(ActivityEvent).where(
@@ -88,4 +88,73 @@ def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_revie
     # online again: the next scan is answered by the database, as before
     _gun(qtbot, panel.field, "SF9800000001")
     assert panel.last.outcome == Outcome.ALREADY and not panel.last.facts.get("offline")
+    link.stop()
+
+
+def test_the_stocktake_station_through_a_server_answers_from_its_cache_and_counts_once(qtbot, sqlite_db,
+                                                                                      remote_sessions):
+    """The stocktake window on a desktop signed in to a server (no database on the desktop): the
+    count is answered from the station's cache at once and reaches the server once."""
+    from app.i18n import set_language
+    from app.models import StocktakeLine
+    from app.services import stocktakes
+    from ui.screens.warehouse import StocktakeWindow
+
+    set_language("en")
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9810000001"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF9810000001")
+    tid = stocktakes.start_stocktake(db, st.cn, st.wh["CN-GZ"])
+    session = remote_sessions("wang")
+    assert session.db is None
+    window = StocktakeWindow(session, tid)
+    qtbot.addWidget(window)
+    window.show()
+    link = window.link
+    qtbot.waitUntil(lambda: link.journal.has_cache("stocktake", tid), timeout=10000)
+    _gun(qtbot, window.panel.field, "SF9810000001")
+    assert window.panel.last.outcome == Outcome.FOUND and window.panel.last.facts.get("local")
+    assert "offline" not in window.panel.title.text().lower()
+    status = window.findChild(QLabel, "journal_status")
+    qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=10000)
+    _gun(qtbot, window.panel.field, "SF9810000001")
+    assert window.panel.last.outcome == Outcome.ALREADY
+    qtbot.waitUntil(lambda: link.journal.counts() == (0, 0), timeout=10000)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StocktakeLine)) == 1
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 2
+    link.stop()
+
+
+def test_the_receiving_station_through_a_server_answers_at_once_then_prints_the_label(qtbot, sqlite_db,
+                                                                                     remote_sessions, tmp_path):
+    """China receiving on a desktop signed in to a server: the scan is answered from the cache
+    (no round trip waited for), received once on the server, and its label comes back as a PDF."""
+    from app.i18n import set_language
+    from ui.screens.warehouse import ReceiveStation
+
+    set_language("en")
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9820000001"])
+    station = ReceiveStation(remote_sessions("wang"))
+    qtbot.addWidget(station)
+    station.show()
+    link = station.link
+    qtbot.waitUntil(link.journal.has_expected_list, timeout=10000)
+    _gun(qtbot, station.panel.field, "SF9820000001")
+    r = station.panel.last
+    assert r.outcome == Outcome.RECEIVED and r.facts.get("local") and r.shelf.startswith("HN-")
+    assert r.title.startswith("Received — ") and "offline" not in r.title.lower()
+    qtbot.waitUntil(lambda: link.journal.counts() == (0, 0), timeout=10000)
+    path = tmp_path / "label.pdf"
+    station.save_label(str(path))
+    assert path.read_bytes().startswith(b"%PDF")
+    with db.read() as s:
+        assert s.scalar(select(Parcel.status).where(Parcel.tracking_code == "SF9820000001")) == "received_cn"
+        row = s.scalar(select(StationScan))
+    assert (row.kind, row.user_id, row.scanned_by_id) == ("receive_cn", link.station.user_id, link.station.user_id)
     link.stop()

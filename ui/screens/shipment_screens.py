@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.errors import UnweighedParcels, ValidationFailed
 from app.i18n import _, fmt_decimal
 from app.permissions import Role
-from app.services.scanning import Outcome, ScanResult, parse_weight
+from app.services.scanning import Measurements, Outcome, ScanResult, parse_weight
 from app.services.shipments import Reconciliation, looks_like_shipment
 from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
 from ui.common import confirm, fit_to_screen, named, report_error
@@ -34,6 +34,7 @@ from ui.screens.warehouse_common import FieldDialog, ask_save_path, button, pars
 from ui.screens.work_common import fill_warehouses, print_pdf, save_bytes, warehouse_combo
 from ui.screens.seals import CustodyDialog, PhotoPicker, ask_seal_check
 from ui.session import Session
+from ui.widgets.journal_status import StationLink
 from ui.widgets.scan_panel import ScanPanel
 
 SH = ShipmentStatus
@@ -170,6 +171,13 @@ class ShipmentWindow(FieldDialog):
         self.weight.returnPressed.connect(lambda: self.panel.focus_field())
         self.weight_label = QLabel(_("Re-weighed (kg):"))
         self.panel = ScanPanel(self._scan, self._intercept, self._acknowledge, self._placeholder())
+        # packing and receiving scans go through the station's journal: they go on when the link drops
+        self.link = StationLink(session, lambda: None, self.panel.sounds, self, kind="pack")
+        self.finished.connect(self.link.stop)
+        self._reload_soon = QTimer(self)
+        self._reload_soon.setSingleShot(True)
+        self._reload_soon.setInterval(2000 if session.remote else 0)
+        self._reload_soon.timeout.connect(self.reload)
         self.table = named(QTableWidget(0, 8), "shipment_lines", _("Manifest"))
         self.table.setHorizontalHeaderLabels([_("Tracking code"), _("Customer"), _("Order"), _("Weight (kg)"),
                                               _("Size (cm)"), _("Chargeable (kg)"), _("On arrival (kg)"), _("State")])
@@ -210,6 +218,7 @@ class ShipmentWindow(FieldDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(docs)
         layout.addWidget(self.status_line)
+        layout.addWidget(self.link)
         fit_to_screen(self, 1180, 860)
         self.reload()
 
@@ -240,6 +249,10 @@ class ShipmentWindow(FieldDialog):
     def _paint(self) -> None:
         v = self.view
         mode = self._mode()
+        if v is not None and mode == "pack":
+            self.link.watch("pack", v.origin_id, v.id)
+        elif v is not None and mode == "receive":
+            self.link.watch("receive_vn", v.destination_id, v.id)
         self.weight.setVisible(mode == "receive")
         self.weight_label.setVisible(mode == "receive")
         self.panel.field.setEnabled(mode != "view")
@@ -301,21 +314,24 @@ class ShipmentWindow(FieldDialog):
                               _("The code on the sack tells which shipment these parcels came in."))
         mode = self._mode()
         if mode == "pack":
-            scan = s.call("shipments.pack_scan_view", self.shipment_id, text)
+            # journalled on this computer first and answered at once; sent in order (offline too)
+            r = self.link.scan(self.view.origin_id, text, kind="pack", target_id=self.shipment_id)
         elif mode == "receive":
             weight = parse_kg(self.weight.text(), "weight_kg")
-            scan = s.call("shipments.receive_scan_view", self.shipment_id, text, weight)
-            if scan.result.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
+            r = self.link.scan(self.view.destination_id, text, Measurements(weight), kind="receive_vn",
+                               target_id=self.shipment_id)
+            if r.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
                 self.weight.clear()
         else:
-            return ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
-                              _("It is {status}.").format(status=_(self.view.status_label).lower()))
-        self._after_scan(scan.view)
-        return scan.result
+            r = ScanResult(Outcome.WRONG, text.strip(), _("This shipment takes no scans now"),
+                           _("It is {status}.").format(status=_(self.view.status_label).lower()))
+        if self.link.station.online and not self._reload_soon.isActive():
+            self._reload_soon.start()       # the manifest (through a server: every 2 s at most)
+        return r
 
     def _after_scan(self, view) -> None:
-        """Show the shipment as the scan left it (it came with the answer; read again only
-        when it did not)."""
+        """Show the shipment as the sack's scan left it (it came with the answer; read again
+        only when it did not)."""
         if view is not None:
             self.view = view
             QTimer.singleShot(0, self._paint)
@@ -337,6 +353,7 @@ class ShipmentWindow(FieldDialog):
     def _do(self, op, *args) -> bool:
         """Run ``op``: an operation's name (called with the shipment and ``args``) or a function."""
         try:
+            self.link.station.send_pending()      # every scan made here is in before the shipment moves on
             if callable(op):
                 op(*args)
             else:
@@ -353,6 +370,7 @@ class ShipmentWindow(FieldDialog):
         if gross is not None:
             self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg") or Decimal(0), seal_no or "")
             return self.view.status == SH.SEALED
+        self.link.station.send_pending()
         dialog = SealDialog(self.view, self)
         while dialog.exec():
             try:
@@ -403,6 +421,7 @@ class ShipmentWindow(FieldDialog):
 
     def reconcile(self, show: bool = True) -> Reconciliation | None:
         try:
+            self.link.station.send_pending()
             recon = self.session.call("shipments.close", self.shipment_id)
         except Exception as exc:
             report_error(self, exc)

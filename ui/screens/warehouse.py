@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime, fmt_decimal
 from app.permissions import Perm
-from app.services import activity, alerts, parcel_imports, parcels, stocktakes
-from app.services import settings as settings_service
 from app.services.parcels import LabelFacts
+from app.services.stocktakes import FOUND, RESULT_LABELS
 from app.services.scanning import (
     Measurements,
     Outcome,
@@ -43,7 +42,7 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage, shelf_label
-from ui.common import ask_open_path, fit_to_screen, named, open_in_main, report_error
+from ui.common import fit_to_screen, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
     ask_save_path,
@@ -71,8 +70,9 @@ class ReceiveStation(FieldDialog):
         self.setWindowTitle(_("Receiving station — China warehouse"))
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session = session
-        self.divisor = settings_service.read_all(session.db)["warehouse.volumetric_divisor"]
+        self.divisor = session.call("stations.volumetric_divisor")
         self.last_parcel: int | None = None
+        self.last_scan: str | None = None        # a scan answered from the journal, not sent yet
         self.last_weighed = False
         self.warehouse = warehouse_box(session, "receive_warehouse", "CN")
         self.weight = named(QLineEdit(), "receive_weight", _("Weight (kg)"))
@@ -93,6 +93,8 @@ class ReceiveStation(FieldDialog):
         # every scan goes through the station's journal: it keeps scanning when the link drops
         self.link = StationLink(session, self.warehouse.currentData, self.panel.sounds, self)
         self.finished.connect(self.link.stop)
+        self.warehouse.currentIndexChanged.connect(
+            lambda _i: self.link.watch("receive_cn", self.warehouse.currentData()))
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Warehouse:")))
         top.addWidget(self.warehouse)
@@ -144,8 +146,12 @@ class ReceiveStation(FieldDialog):
     def _scan(self, text: str) -> ScanResult:
         m = self._measurements()
         r = self.link.scan(self.warehouse.currentData(), text, m)
-        if r.facts.get("offline") and not m.empty:
-            self._clear_measurements()               # journalled with the scan
+        if r.facts.get("local"):
+            if not m.empty:
+                self._clear_measurements()           # journalled with the scan
+            if r.outcome in (Outcome.RECEIVED, Outcome.OWNERLESS):
+                self.last_parcel, self.last_scan = None, r.facts.get("scan_id")
+                self.last_weighed = not m.empty
         if r.parcel_id is not None and r.outcome in (Outcome.RECEIVED, Outcome.EXCESS, Outcome.OWNERLESS,
                                                      Outcome.ALREADY):
             self.last_parcel = r.parcel_id
@@ -164,9 +170,8 @@ class ReceiveStation(FieldDialog):
         if weight is None and dims is None:
             return None
         pending = any(w.text().strip() for w in (self.weight, self.length, self.width, self.height))
-        if weight is not None and self.last_parcel is not None and not self.last_weighed and not pending:
-            s = self.session
-            r = parcels.record_measurements(s.db, s.actor, self.last_parcel, Measurements(weight))
+        if weight is not None and self._last_parcel() is not None and not self.last_weighed and not pending:
+            r = self.session.call("parcels.record_measurements", self.last_parcel, Measurements(weight))
             self.last_weighed = True
             return r
         if weight is not None:
@@ -180,27 +185,42 @@ class ReceiveStation(FieldDialog):
                           _("It is recorded with the next parcel scanned."))
 
     def _acknowledge(self, r: ScanResult) -> None:
-        alerts.acknowledge_alerts(self.session.db, self.session.actor, [a.id for a in r.alerts])
+        self.session.call("alerts.acknowledge", [a.id for a in r.alerts])
+
+    def _last_parcel(self) -> int | None:
+        """The last parcel received; one answered from the journal is known once it is sent."""
+        if self.last_parcel is None and self.last_scan is not None:
+            self.last_parcel = self.link.journal.get(self.last_scan).parcel_id
+        return self.last_parcel
+
+    def _label_ready(self) -> bool:
+        if self._last_parcel() is not None:
+            return True
+        if self.last_scan is not None:
+            self.status.setText(_("The scan is not sent yet: print its label when the station is online."))
+        else:
+            self.status.setText(_("Scan a parcel first."))
+        self.panel.focus_field()
+        return False
 
     def print_label(self) -> None:
-        if self.last_parcel is None:
-            self.status.setText(_("Scan a parcel first."))
+        if not self._label_ready():
             return
         try:
-            path = parcels.write_labels(self.session.db, self.session.actor, [self.last_parcel], temp_pdf("label"))
+            path = temp_pdf("label")
+            path.write_bytes(self.session.call("parcels.label_pdf", [self.last_parcel]))
             self.status.setText(print_or_open(path, self, (100, 75)))
         except Exception as exc:
             report_error(self, exc)
         self.panel.focus_field()
 
     def save_label(self, path: str | None = None) -> None:
-        if self.last_parcel is None:
-            self.status.setText(_("Scan a parcel first."))
+        if not self._label_ready():
             return
         path = path or ask_save_path(self, _("Save label as PDF"), "label.pdf", "PDF (*.pdf)")
         if path:
             try:
-                parcels.write_labels(self.session.db, self.session.actor, [self.last_parcel], path)
+                Path(path).write_bytes(self.session.call("parcels.label_pdf", [self.last_parcel]))
                 self.status.setText(_("Label saved to {path}").format(path=path))
             except Exception as exc:
                 report_error(self, exc)
@@ -305,7 +325,7 @@ class ParcelWindow(FieldDialog):
 
     def reload(self) -> None:
         s = self.session
-        v = self.view = parcels.get_parcel(s.db, s.actor, self.parcel_id)
+        v = self.view = s.call("parcels.get", self.parcel_id)
         ln = v.line
         self.setWindowTitle(_("Parcel {code}").format(code=ln.tracking_code))
         self.code.setText(ln.tracking_code + (f"  ·  {ln.carrier}" if ln.carrier else ""))
@@ -328,7 +348,7 @@ class ParcelWindow(FieldDialog):
             stage=_(STAGE_LABELS[a.stage]), text=a.text, who=a.created_by) for a in v.alerts))
         self.alerts.setVisible(bool(v.alerts))
         self.findChild(QPushButton, "parcel_declare_lost").setVisible(v.can_declare_lost)
-        self.timeline.show_lines(activity.history(s.db, s.actor, "parcel", self.parcel_id))
+        self.timeline.show_lines(s.call("activity.history", "parcel", self.parcel_id))
         if self.tabs.count() == 0:
             if ln.ownerless and s.can(Perm.MATCH_PARCELS):
                 self.tabs.addTab(self.match_page, _("Find the owner"))
@@ -347,7 +367,7 @@ class ParcelWindow(FieldDialog):
         s = self.session
         if not s.can(Perm.MATCH_PARCELS):
             return
-        self.found = parcels.candidates(s.db, s.actor, self.parcel_id)
+        self.found = s.call("parcels.candidates", self.parcel_id)
         self.candidates.setRowCount(len(self.found))
         for row, c in enumerate(self.found):
             for col, text in enumerate((c.order_code, f"{c.customer_code} {c.customer_name}",
@@ -363,7 +383,7 @@ class ParcelWindow(FieldDialog):
     def save_facts(self) -> None:
         s = self.session
         try:
-            parcels.describe_ownerless(s.db, s.actor, self.parcel_id, LabelFacts(
+            s.call("parcels.describe_ownerless", self.parcel_id, LabelFacts(
                 self.label_name.text(), self.label_shop.text(), self.seller_no.text(),
                 self.item_count.value() or None, self.note.text()))
         except Exception as exc:
@@ -381,13 +401,12 @@ class ParcelWindow(FieldDialog):
         self._match(c.order_id, evidence, c.shop_order_id)
 
     def match_code(self) -> None:
-        from sqlalchemy import select
-
-        from app.models import Order
-
         code = self.order_code.text().strip().upper()
-        with self.session.db.read() as s:
-            oid = s.scalar(select(Order.id).where(Order.code == code))
+        try:
+            oid = self.session.call("stations.order_id_by_code", code)
+        except Exception as exc:
+            report_error(self, exc)
+            return
         if oid is None:
             report_error(self, DomainError(_("No order has the code {code}.").format(code=code)))
             return
@@ -396,7 +415,7 @@ class ParcelWindow(FieldDialog):
     def _match(self, order_id: int, evidence: str, shop_order_id: int | None) -> None:
         s = self.session
         try:
-            parcels.match_parcel(s.db, s.actor, self.parcel_id, order_id, evidence, shop_order_id)
+            s.call("parcels.match", self.parcel_id, order_id, evidence, shop_order_id)
         except Exception as exc:
             report_error(self, exc)
             return
@@ -405,7 +424,8 @@ class ParcelWindow(FieldDialog):
 
     def print_label(self) -> None:
         try:
-            path = parcels.write_labels(self.session.db, self.session.actor, [self.parcel_id], temp_pdf("label"))
+            path = temp_pdf("label")
+            path.write_bytes(self.session.call("parcels.label_pdf", [self.parcel_id]))
             print_or_open(path, self, (100, 75))
         except Exception as exc:
             report_error(self, exc)
@@ -414,7 +434,7 @@ class ParcelWindow(FieldDialog):
         path = path or ask_save_path(self, _("Save label as PDF"), f"{self.view.line.tracking_code}.pdf", "PDF (*.pdf)")
         if path:
             try:
-                parcels.write_labels(self.session.db, self.session.actor, [self.parcel_id], path)
+                Path(path).write_bytes(self.session.call("parcels.label_pdf", [self.parcel_id]))
             except Exception as exc:
                 report_error(self, exc)
 
@@ -424,7 +444,7 @@ class ParcelWindow(FieldDialog):
         shelf, ok = QInputDialog.getText(self, _("Move to shelf"), _("New shelf / bin:"), text=self.view.line.shelf)
         if ok:
             try:
-                parcels.set_shelf(self.session.db, self.session.actor, self.parcel_id, shelf)
+                self.session.call("parcels.set_shelf", self.parcel_id, shelf)
             except Exception as exc:
                 report_error(self, exc)
             self.reload()
@@ -442,7 +462,7 @@ class ParcelWindow(FieldDialog):
             if not ok:
                 return False
         try:
-            parcels.mark_parcel_lost(self.session.db, self.session.actor, self.parcel_id, reason)
+            self.session.call("parcels.mark_lost", self.parcel_id, reason)
         except Exception as exc:
             report_error(self, exc)
             return False
@@ -495,9 +515,9 @@ class PinAlertDialog(QDialog):
         s = self.session
         by_order = self.target.currentData() == "order"
         try:
-            self.alert_id = alerts.pin_alert(s.db, s.actor, self.stage.currentData(), self.text.toPlainText(),
-                                             order_id=self.order_id if by_order else None,
-                                             tracking_code=None if by_order else self.code.text())
+            self.alert_id = s.call("alerts.pin", self.stage.currentData(), self.text.toPlainText(),
+                                   order_id=self.order_id if by_order else None,
+                                   tracking_code=None if by_order else self.code.text())
         except ValidationFailed as exc:
             self.error.setText(str(exc))
             return
@@ -523,6 +543,13 @@ class StocktakeWindow(FieldDialog):
         self.summary = named(QLabel(""), "stocktake_summary")
         self.summary.setStyleSheet("font-size: 15px;")
         self.panel = ScanPanel(self._scan, placeholder=_("Scan every parcel on the shelves"))
+        # every count goes through the station's journal: it keeps counting when the link drops
+        self.link = StationLink(session, self.warehouse.currentData, self.panel.sounds, self, kind="stocktake")
+        self.finished.connect(self.link.stop)
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(2000 if session.remote else 0)
+        self._refresh_soon.timeout.connect(self.refresh)
         self.results = named(QTableWidget(0, 5), "stocktake_results", _("Result"))
         self.results.setHorizontalHeaderLabels([_("Result"), _("Tracking code"), _("Customer"), _("Order"),
                                                 _("Where the records put it")])
@@ -540,16 +567,27 @@ class StocktakeWindow(FieldDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.panel, 2)
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.link)
         fit_to_screen(self, 1000, 780)
         self.refresh()
 
     def refresh(self) -> None:
         s = self.session
-        if self.stocktake_id is None:
-            self.stocktake_id = stocktakes.open_stocktake_for(s.db, s.actor, self.warehouse.currentData())
+        try:
+            if self.stocktake_id is None:
+                self.stocktake_id = s.call("stocktakes.open_for", self.warehouse.currentData())
+            v = s.call("stocktakes.get", self.stocktake_id) if self.stocktake_id is not None else None
+        except Exception as exc:        # offline: the counting goes on from the station's journal
+            from app.journal import is_link_error
+
+            if not is_link_error(exc):
+                raise
+            self.summary.setText(_("Offline: the counts are kept on this station and sent when the "
+                                   "connection returns."))
+            return
         counting = False
-        if self.stocktake_id is not None:
-            v = stocktakes.get_stocktake(s.db, s.actor, self.stocktake_id)
+        if v is not None:
+            self.link.watch("stocktake", v.warehouse_id, v.id)
             self.warehouse.setCurrentIndex(self.warehouse.findData(v.warehouse_id))
             counting = v.status == "open"
             self.summary.setText(_("{warehouse}: {scanned} counted of {expected} expected · missing {missing} · "
@@ -566,25 +604,26 @@ class StocktakeWindow(FieldDialog):
         self.panel.field.setEnabled(counting)
 
     def _show_lines(self, v) -> None:
-        lines = [ln for ln in v.lines if ln.result != stocktakes.FOUND]
+        lines = [ln for ln in v.lines if ln.result != FOUND]
         self.results.setRowCount(len(lines))
         for row, ln in enumerate(lines):
-            for col, text in enumerate((_(stocktakes.RESULT_LABELS[ln.result]), ln.tracking_code, ln.customer_code,
+            for col, text in enumerate((_(RESULT_LABELS[ln.result]), ln.tracking_code, ln.customer_code,
                                         ln.order_code, ln.detail)):
                 self.results.setItem(row, col, QTableWidgetItem(text))
 
     def start(self) -> None:
         s = self.session
         try:
-            self.stocktake_id = stocktakes.start_stocktake(s.db, s.actor, self.warehouse.currentData())
+            self.stocktake_id = s.call("stocktakes.start", self.warehouse.currentData())
         except Exception as exc:
             report_error(self, exc)
         self.refresh()
         self.panel.focus_field()
 
     def _scan(self, text: str) -> ScanResult:
-        r = stocktakes.stocktake_scan(self.session.db, self.session.actor, self.stocktake_id, text)
-        QTimer.singleShot(0, self.refresh)
+        r = self.link.scan(self.warehouse.currentData(), text, kind="stocktake", target_id=self.stocktake_id)
+        if self.link.station.online and not self._refresh_soon.isActive():
+            self._refresh_soon.start()           # the counts (through a server: every 2 s at most)
         return r
 
     def finish(self) -> None:
@@ -593,157 +632,14 @@ class StocktakeWindow(FieldDialog):
         if not confirm(self, _("Close the stocktake? Every parcel not scanned will be listed missing.")):
             return
         try:
-            stocktakes.close_stocktake(self.session.db, self.session.actor, self.stocktake_id)
+            self.link.station.send_pending()          # every count made here is in before it closes
+            self.session.call("stocktakes.close", self.stocktake_id)
         except Exception as exc:
             report_error(self, exc)
         self.refresh()
 
 
 # -- partner imports ------------------------------------------------------------------------------
-
-class ImportDialog(FieldDialog):
-    """Nhập danh sách mã vận đơn của kho đối tác: choose the file, see how each of its columns is
-    read (map an unrecognised one by hand; remembered for the warehouse), read the row preview,
-    import all rows."""
-
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        from ui.widgets.column_map import ColumnMapTable, problems_label
-
-        super().__init__(parent)
-        named(self, "import_dialog", _("Import a tracking list"))
-        self.setWindowTitle(_("Import a partner's tracking list"))
-        self.session = session
-        self.path: Path | None = None
-        self.preview_data: parcel_imports.ImportPreview | None = None
-        self.warehouse = warehouse_box(session, "import_warehouse", "CN")
-        self.file_label = named(QLabel(_("No file chosen")), "import_file")
-        choose = named(QPushButton(_("Choose file…")), "import_choose")
-        choose.clicked.connect(lambda: self.choose())
-        self.problems = problems_label("import_problems")
-        self.without_weights = named(QCheckBox(_("Import without weights (the parcels get no weight; billing "
-                                                 "waits for a re-weigh)")), "import_without_weights")
-        self.without_weights.hide()
-        self.without_weights.toggled.connect(lambda _on: self.preview())
-        self.columns = ColumnMapTable(parcel_imports.SCHEMA, "import")
-        self.columns.chosen.connect(self.preview)
-        self.table = named(QTableWidget(0, 7), "import_preview", _("Preview"))
-        self.table.setHorizontalHeaderLabels([_("Row"), _("Tracking code"), _("Weight (kg)"), _("Size (cm)"),
-                                              _("Shop order"), _("What happens"), _("Problems")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.summary = named(QLabel(""), "import_summary")
-        self.summary.setWordWrap(True)
-        self.import_button = named(QPushButton(_("Import all rows")), "import_run")
-        self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.run)
-        close = named(QPushButton(_("Close")), "import_close")
-        close.clicked.connect(self.reject)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(_("Received into:")))
-        top.addWidget(self.warehouse)
-        top.addSpacing(16)
-        top.addWidget(choose)
-        top.addWidget(self.file_label, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.summary, 1)
-        bottom.addWidget(self.import_button)
-        bottom.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.problems)
-        layout.addWidget(self.without_weights)
-        layout.addWidget(QLabel(_("How the file's columns are read:")))
-        layout.addWidget(self.columns, 1)
-        layout.addWidget(self.table, 2)
-        layout.addLayout(bottom)
-        self.warehouse.currentIndexChanged.connect(lambda _i: self._new_source())
-        self.resize(980, 720)
-
-    def _new_source(self) -> None:
-        # another file or another partner: choices made for the previous one do not carry over
-        self.columns.clear_choices()
-        self.without_weights.setChecked(False)
-        self.preview()
-
-    def choose(self, path: str | None = None) -> None:
-        if path is None:
-            path = ask_open_path(self, _("Choose the tracking list"), _("Tracking lists (*.xlsx *.csv *.txt)"))
-        if path:
-            self.path = Path(path)
-            self.file_label.setText(str(self.path))
-            self._new_source()
-
-    def preview(self) -> None:
-        if self.path is None:
-            return
-        s = self.session
-        self.import_button.setEnabled(False)
-        try:
-            pv = self.preview_data = parcel_imports.preview(
-                s.db, s.actor, self.warehouse.currentData(), self.path.name, self.path.read_bytes(),
-                columns=self.columns.choices, without_weights=self.without_weights.isChecked())
-        except (ValidationFailed, DomainError) as exc:
-            self.table.setRowCount(0)
-            self.columns.setRowCount(0)
-            self.problems.hide()
-            self.without_weights.hide()
-            self.summary.setText(str(exc))
-            return
-        self.columns.show_columns(pv.columns)
-        self.problems.setText("\n".join(pv.problems))
-        self.problems.setVisible(bool(pv.problems))
-        self.without_weights.setVisible(pv.weight_missing)
-        actions = {"receive": _("received"), "link": _("received for its shop order"),
-                   "ownerless": _("ownerless parcel")}
-        self.table.setRowCount(len(pv.rows))
-        for row, r in enumerate(pv.rows):
-            dims = "×".join(fmt_decimal(d) for d in r.dims) if r.dims else ""
-            for col, text in enumerate((str(r.line), r.code or r.raw_code, fmt_decimal(r.weight_kg), dims,
-                                        r.shop_order, actions.get(r.action, "") + (f" ({r.order_code})" if r.order_code else ""),
-                                        " ".join(r.errors + r.warnings))):
-                item = QTableWidgetItem(text)
-                if r.errors:
-                    from PySide6.QtGui import QColor
-
-                    item.setBackground(QColor("#ffebee"))
-                self.table.setItem(row, col, item)
-        if pv.ok:
-            counts = {a: sum(1 for r in pv.rows if r.action == a) for a in actions}
-            self.summary.setText(_("{n} rows ready: {received} received, {ownerless} ownerless. Nothing is saved "
-                                   "until you press Import.").format(n=len(pv.rows),
-                                                                     received=counts["receive"] + counts["link"],
-                                                                     ownerless=counts["ownerless"]))
-        elif pv.problems:
-            self.summary.setText(_("Nothing can be imported until the problems at the top are solved."))
-        else:
-            self.summary.setText(_("{bad} of {n} rows have problems (in red). Correct the file and choose it "
-                                   "again: the file is imported whole or not at all.").format(
-                bad=pv.error_count, n=len(pv.rows)))
-        self.import_button.setEnabled(pv.ok)
-
-    def run(self) -> None:
-        from ui.background import run_in_background
-
-        s, path, wid = self.session, self.path, self.warehouse.currentData()
-        choices, without = dict(self.columns.choices), self.without_weights.isChecked()
-        self.import_button.setEnabled(False)
-        content = path.read_bytes()
-
-        def done(result) -> None:
-            self.import_result = result
-            self.summary.setText(_("Imported: {received} received, {ownerless} ownerless, {excess} excess.").format(
-                received=result.received, ownerless=result.ownerless, excess=result.excess))
-
-        def failed(exc) -> None:
-            self.preview()
-            report_error(self, exc)
-
-        run_in_background(self, lambda p: parcel_imports.import_parcels(s.db, s.actor, wid, path.name, content, p,
-                                                                        columns=choices, without_weights=without),
-                          done, failed, label=_("Importing…"))
-
-
-# -- the order window's parcels tab --------------------------------------------------------------
 
 class OrderParcelsTab(QWidget):
     """Kiện hàng: the order's parcels, where each is, their weights; alert notes on the order."""
@@ -779,7 +675,7 @@ class OrderParcelsTab(QWidget):
 
     def refresh(self, view=None) -> None:
         s = self.session
-        self.lines = parcels.parcels_of_order(s.db, s.actor, self.order_id)
+        self.lines = s.call("parcels.of_order", self.order_id)
         self.table.setRowCount(len(self.lines))
         for row, p in enumerate(self.lines):
             values = (p.tracking_code, _(p.status_label) + (" · " + _("excess") if p.excess else ""), p.warehouse,
@@ -789,7 +685,7 @@ class OrderParcelsTab(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         total = sum((p.chargeable_kg or Decimal(0) for p in self.lines), Decimal(0))
         self.summary.setText(_("{n} parcels · chargeable {kg} kg").format(n=len(self.lines), kg=fmt_decimal(total)))
-        notes = alerts.alerts_for(s.db, s.actor, self.order_id, [p.tracking_code for p in self.lines])
+        notes = s.call("alerts.for_order", self.order_id, [p.tracking_code for p in self.lines])
         self.alerts.setText("\n".join(
             _("Alert note ({stage}): {text} — {who}").format(stage=_(STAGE_LABELS[a.stage]), text=a.text,
                                                              who=a.created_by)
@@ -828,10 +724,6 @@ def new_delivery(session: Session, parent: QWidget) -> None:
     dialog = NewDeliveryDialog(session, parent)
     if dialog.exec() and dialog.delivery_id is not None:
         open_in_main(parent, "delivery", dialog.delivery_id)
-
-
-def import_tracking_list(session: Session, parent: QWidget) -> None:
-    ImportDialog(session, parent).exec()
 
 
 def pin_alert(session: Session, parent: QWidget) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton, QWidge
 
 from app.errors import ValidationFailed
 from app.i18n import NumberInputError, _, parse_decimal
-from app.services import shipments
 from ui.common import ask_save_path, named  # noqa: F401  (the stations save through it)
 from ui.session import Session
 
@@ -20,7 +19,7 @@ from ui.session import Session
 def warehouse_box(session: Session, name: str, country: str | None) -> QComboBox:
     """A chooser of the active warehouses (of one country), the person's own selected."""
     box = named(QComboBox(), name, _("Warehouse"))
-    for wid, code, wname, _c in shipments.warehouses(session.db, session.actor, country):
+    for wid, code, wname, _c in session.call("shipments.warehouses", country):
         box.addItem(f"{code} · {wname}", wid)
     own = box.findData(session.actor.warehouse_id)
     if own >= 0:

@@ -18,35 +18,42 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.i18n import _, local_time
 from app.journal import Journal, Station
 from app.paths import user_data_dir
-from app.services import station_scans
 from app.services.scanning import NO_MEASUREMENTS, Measurements, ScanResult
 from ui.common import named
 from ui.session import Session
 
+#: the sound a scan makes when it goes to "To review" (its own, not a scan's answer)
+REVIEW_TONE = "review"
 
-def journal_path(db) -> Path:
-    """The journal lives on the station's own disk: next to an embedded SQLite database, else in
-    the data folder, one file per database (a desktop that opens the demo keeps them apart)."""
-    if db.kind == "sqlite" and db.url.database and db.url.database != ":memory:":
-        path = Path(db.url.database)
-        return path.with_name(path.stem + ".station-journal.sqlite3")
-    key = f"{db.url.host}:{db.url.port}/{db.url.database}".encode()
-    return user_data_dir() / f"station-journal-{hashlib.sha1(key).hexdigest()[:10]}.sqlite3"
+
+def journal_path(session: Session) -> Path:
+    """The journal lives on the station's own disk, in the data folder, one file per database
+    (a desktop that opens the demo keeps them apart) and per server."""
+    key = session.call("stations.journal_key")
+    if session.server:
+        key = hashlib.sha1(f"{session.server}|{key}".encode()).hexdigest()[:12]
+    return user_data_dir() / f"station-journal-{key}.sqlite3"
 
 
 class StationLink(QWidget):
-    """The journal of one station window: ``scan(...)`` journals and answers a scan."""
+    """The journal of one station window: ``scan(...)`` journals and answers a scan.
+
+    Scans are sent through ``session.call("stations.apply_scans", batch)``: in-process on a
+    desktop with its own database, one request per batch through a server. Through a server the
+    station answers from its cache at once (``answer_locally``). A scan sent later is credited to
+    the person signed in when it is sent; the journal keeps who scanned it."""
 
     def __init__(self, session: Session, warehouse: Callable[[], int | None], sounds=None,
-                 parent: QWidget | None = None, poll_ms: int = 500) -> None:
+                 parent: QWidget | None = None, poll_ms: int = 500, kind: str = "receive_cn") -> None:
         super().__init__(parent)
         named(self, "journal_link", _("Connection of the station"))
-        db, actor = session.db, session.actor
         self.sounds = sounds
-        self.journal = Journal(journal_path(db))
+        self.journal = Journal(journal_path(session))
         self.station = Station(
-            self.journal, lambda scan: station_scans.apply_station_scan(db, actor, scan),
-            lambda: station_scans.expected_codes(db, actor, warehouse() or 0), actor.user_id)
+            self.journal, send=lambda scans: session.call("stations.apply_scans", scans),
+            cache=lambda k, wid, target: session.call("stations.cache", k, wid, target),
+            user_id=session.signed.user_id, answer_locally=session.remote)
+        self.station.watch(kind, warehouse(), None)
         self.status = named(QLabel(""), "journal_status", _("Connection"))
         self.review_button = named(QPushButton(""), "journal_review")
         self.review_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -63,8 +70,14 @@ class StationLink(QWidget):
         self.station.start()
         self.refresh()
 
-    def scan(self, warehouse_id: int, text: str, m: Measurements = NO_MEASUREMENTS) -> ScanResult:
-        r = self.station.scan(warehouse_id, text, m)
+    def watch(self, kind: str, warehouse_id: int | None, target_id: int | None = None) -> None:
+        """What the station scans now (its cache follows in the background)."""
+        self.station.watch(kind, warehouse_id, target_id)
+
+    def scan(self, warehouse_id: int, text: str, m: Measurements = NO_MEASUREMENTS, kind: str = "receive_cn",
+             target_id: int | None = None) -> ScanResult:
+        self.station.watch(kind, warehouse_id, target_id)
+        r = self.station.scan(warehouse_id, text, m, kind, target_id)
         self.refresh()
         return r
 
@@ -83,7 +96,7 @@ class StationLink(QWidget):
         self.review_button.setText(_("To review ({n})").format(n=review))
         self.review_button.setVisible(review > 0)
         if review > self._reviews_heard and self.sounds is not None:
-            self.sounds.play("alert")
+            self.sounds.play(REVIEW_TONE)
         self._reviews_heard = review
 
     def show_review(self) -> None:

@@ -38,6 +38,8 @@ TONE_COLOURS = {
     "idle": ("#eceff1", "#37474f"),
 }
 TONES = ("ok", "again", "unknown", "warn", "error", "alert")
+#: sounds that are not a scan's answer (a scan sent to "To review")
+EXTRA_SOUNDS = ("review",)
 HISTORY_ROWS = 300
 
 
@@ -54,7 +56,7 @@ class Sounds(QObject):
             from PySide6.QtMultimedia import QSoundEffect
         except Exception:                      # no libpulse, no multimedia plugin: silent
             return
-        for tone in TONES:
+        for tone in TONES + EXTRA_SOUNDS:
             path = resources_dir() / "sounds" / f"{tone}.wav"
             try:
                 effect = QSoundEffect(self)

@@ -1,0 +1,175 @@
+"""Every kind of scan station keeps working offline (packing, receiving a shipment in Vietnam, a
+stocktake), on SQLite and PostgreSQL: the same parcel scanned offline at two stations is packed,
+received or counted once and the other station's scan goes to "To review"; a scan sent later is
+credited to the person signed in when it is sent and remembers who scanned it."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.journal import Journal, Station
+from app.models import Parcel, ShipmentParcel, StationScan, StocktakeLine
+from app.permissions import Role
+from app.services import parcels, shipments, station_scans, stocktakes
+from app.services.scanning import NO_MEASUREMENTS, Outcome
+from tests.factories import make_user
+from tests.services.test_station_journal import _cut
+from tests.services.warehouse_helpers import kg, make_staff, parcel, purchase_order
+
+
+@pytest.fixture
+def st(db):
+    return make_staff(db)
+
+
+def _station(db, tmp_path, name, actor, scanned_by=None):
+    """A station whose journal belongs to ``scanned_by`` and whose sender is signed in as ``actor``."""
+    return Station(Journal(tmp_path / f"{name}.sqlite3"),
+                   send=lambda scans: station_scans.apply_station_scans(db, actor, scans),
+                   cache=lambda kind, wid, target: station_scans.station_cache(db, actor, kind, wid, target),
+                   user_id=(scanned_by or actor).user_id)
+
+
+def _received_in_china(db, st, codes):
+    purchase_order(db, st, codes)
+    for c in codes:
+        parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c, kg("1.2"))
+
+
+def _two_offline(db, st, stations, kind, wid, target, code, m=None):
+    """Both stations cache, the link drops, both scan ``code``, the link returns, both send."""
+    for s in stations:
+        assert s.refresh_cache(kind, wid, target)
+    link = _cut(db)
+    link["cut"] = True
+    local = [s.scan(wid, code, m or NO_MEASUREMENTS, kind=kind, target_id=target) for s in stations]
+    assert all(r.facts["offline"] for r in local)
+    assert [s.status() for s in stations] == [(False, 1, 0)] * 2
+    link["cut"] = False
+    assert all(s.send_pending() for s in stations)
+    return local
+
+
+def test_the_same_parcel_packed_offline_at_two_stations_is_packed_once_and_the_other_is_reviewed(db, st, tmp_path):
+    _received_in_china(db, st, ["YT7100000000001"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    stations = [_station(db, tmp_path, "a", st.cn), _station(db, tmp_path, "b", st.cn2)]
+    local = _two_offline(db, st, stations, "pack", st.wh["CN-GZ"], sid, "YT7100000000001")
+    assert [r.outcome for r in local] == [Outcome.PACKED] * 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 1
+    assert parcel(db, "YT7100000000001").status == "packed"
+    assert [s.status() for s in stations] == [(True, 0, 0), (True, 0, 1)]
+    (review,) = stations[1].journal.to_review()
+    assert (review.local_outcome, review.outcome) == ("packed", "already")
+    # an unknown parcel and one of another destination are answered as the server will
+    codes = station_scans.station_cache(db, st.cn, "pack", st.wh["CN-GZ"], sid)
+    assert [(c.code, c.flag) for c in codes] == [("YT7100000000001", "here")]
+
+
+def test_the_same_parcel_received_offline_at_two_vietnam_stations_is_received_once(db, st, tmp_path):
+    _received_in_china(db, st, ["YT7200000000001", "YT7200000000002"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    for c in ("YT7200000000001", "YT7200000000002"):
+        shipments.pack_scan(db, st.cn, sid, c)
+    shipments.seal_shipment(db, st.cn, sid, Decimal("3"), "S-72")
+    shipments.depart_shipment(db, st.cn, sid)
+    view = shipments.get_shipment(db, st.vn, sid)
+    shipments.arrive_scan(db, st.vn, view.code)
+    vn2 = make_user(db, Role.FORWARDER_VN, full_name="Hoàng Văn Tú", warehouse_code="VN-HN")
+    stations = [_station(db, tmp_path, "a", st.vn), _station(db, tmp_path, "b", vn2)]
+    local = _two_offline(db, st, stations, "receive_vn", st.wh["VN-HN"], sid, "YT7200000000001", kg("1.25"))
+    assert [r.outcome for r in local] == [Outcome.RECEIVED] * 2 and all(r.shelf.startswith("HN-") for r in local)
+    assert parcel(db, "YT7200000000001").status == "received_vn"
+    assert shipments.get_shipment(db, st.vn, sid).received_count == 1
+    assert [s.status() for s in stations] == [(True, 0, 0), (True, 0, 1)]
+    assert stations[1].journal.to_review()[0].outcome == "already"
+    # a parcel not on the manifest is answered "extra" offline, as the server answers it
+    link = _cut(db)
+    link["cut"] = True
+    r = stations[0].scan(st.wh["VN-HN"], "ZZ7200000000009", kind="receive_vn", target_id=sid)
+    assert r.outcome == Outcome.EXTRA and r.facts["offline"]
+    link["cut"] = False
+    assert stations[0].send_pending() and stations[0].status() == (True, 0, 0)
+
+
+def test_the_same_parcel_counted_offline_at_two_stocktake_stations_is_counted_once(db, st, tmp_path):
+    _received_in_china(db, st, ["YT7300000000001"])
+    tid = stocktakes.start_stocktake(db, st.cn, st.wh["CN-GZ"])
+    stations = [_station(db, tmp_path, "a", st.cn), _station(db, tmp_path, "b", st.cn2)]
+    local = _two_offline(db, st, stations, "stocktake", st.wh["CN-GZ"], tid, "YT7300000000001")
+    assert [r.outcome for r in local] == [Outcome.FOUND] * 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StocktakeLine)) == 1
+    assert stocktakes.get_stocktake(db, st.cn, tid).scanned_count == 1
+    assert [s.status() for s in stations] == [(True, 0, 0), (True, 0, 1)]
+
+
+def test_a_scan_sent_later_is_credited_to_the_sender_and_remembers_who_scanned(db, st, tmp_path):
+    _received_in_china(db, st, ["YT7400000000001"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    # 王小明 scanned offline; 李华 signed in on the same station later, and the journal went then
+    station = _station(db, tmp_path, "a", st.cn2, scanned_by=st.cn)
+    assert station.refresh_cache("pack", st.wh["CN-GZ"], sid)
+    link = _cut(db)
+    link["cut"] = True
+    assert station.scan(st.wh["CN-GZ"], "YT7400000000001", kind="pack", target_id=sid).outcome == Outcome.PACKED
+    link["cut"] = False
+    assert station.send_pending()
+    with db.read() as s:
+        row = s.scalar(select(StationScan))
+        packed_by = s.scalar(select(ShipmentParcel.packed_by_id))
+    assert (row.kind, row.target_id, row.user_id, row.scanned_by_id) == ("pack", sid, st.cn2.user_id, st.cn.user_id)
+    assert packed_by == st.cn2.user_id
+
+
+def test_a_batch_sent_twice_is_applied_once_and_a_refused_scan_does_not_stop_it(db, st, tmp_path):
+    _received_in_china(db, st, ["YT7500000000001", "YT7500000000002"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    station = _station(db, tmp_path, "a", st.cn)
+    link = _cut(db)
+    link["cut"] = True
+    for code in ("YT7500000000001", "YT7500000000002"):
+        station.scan(st.wh["CN-GZ"], code, kind="pack", target_id=sid)
+    # a scan into a shipment that does not exist is refused, the next one still goes in
+    station.scan(st.wh["CN-GZ"], "YT7500000000001", kind="pack", target_id=sid + 99)
+    link["cut"] = False
+    scans = [e.as_scan() for e in station.journal.waiting()]
+    first = station_scans.apply_station_scans(db, st.cn, scans)
+    again = station_scans.apply_station_scans(db, st.cn, scans)
+    assert [r.outcome for r in first] == [Outcome.PACKED, Outcome.PACKED, Outcome.WRONG]
+    assert [r.outcome for r in again[:2]] == [Outcome.PACKED] * 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 2
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 2
+        assert s.scalar(select(Parcel.status).where(Parcel.tracking_code == "YT7500000000002")) == "packed"
+
+
+def test_the_same_batch_sent_by_two_senders_at_once_is_applied_once(db, st, tmp_path):
+    import threading
+
+    _received_in_china(db, st, ["YT7600000000001", "YT7600000000002", "YT7600000000003"])
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    station = _station(db, tmp_path, "a", st.cn)
+    station.online = False
+    for code in ("YT7600000000001", "YT7600000000002", "YT7600000000003"):
+        station.scan(st.wh["CN-GZ"], code, kind="pack", target_id=sid)
+    scans = [e.as_scan() for e in station.journal.waiting()]
+    results, barrier = [], threading.Barrier(2)
+
+    def send():
+        barrier.wait()
+        results.append(station_scans.apply_station_scans(db, st.cn, scans))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [[r.outcome for r in rs] for rs in results] == [[Outcome.PACKED] * 3] * 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 3
+        assert s.scalar(select(func.count()).select_from(StationScan)) == 3
+    assert shipments.get_shipment(db, st.cn, sid).parcel_count == 3
