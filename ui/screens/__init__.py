@@ -18,6 +18,7 @@ declare_capabilities(
     "ui.screens.notify",        # tasks, outbox messages; the order's schedule tab
     "ui.screens.complaints",    # complaints and seller claims; the order's complaints tab
     "ui.screens.item_counts",   # counting the goods in Vietnam; the order's "Count the goods…"
+    "ui.screens.quotes",        # the order's quotes tab and "Send quote…"
     "ui.screens.statistics",
 )
 
