@@ -196,3 +196,19 @@ def test_the_quote_pdf_says_valid_until_in_the_customers_language(db, staff, tmp
                           text=True).stdout
     assert _valid_until_words("vi") in text and fmt_datetime(q_vi.valid_until, "vi") in text
     assert "497.714" in text
+
+
+def test_a_top_up_before_expiry_pays_the_deposit_at_the_quoted_rate(db, staff, clock):
+    care, manager, accountant = staff["care"], staff["manager"], staff["accountant"]
+    cid, oid = _cart(db, staff)
+    fund(db, cid, "100000")                                    # not enough for the deposit
+    q = quotes.send_quote(db, care, oid, clock.now() + timedelta(hours=6))
+    assert orders.apply_action(db, care, oid, "submit") == "new"
+    assert [v.status for v in quotes.quotes_panel(db, care, oid).versions] == ["sent"]   # still holds
+    clock.advance(hours=4)
+    set_rates(db, "3700", "3650", manager)
+    fund(db, cid, "500000", accountant)                        # the money arrives before expiry
+    assert _status(db, oid) == "deposited"
+    view = billing.order_money_view(db, care, oid)
+    assert view.rate == q.selling_rate == D("3650") and view.deposit_held == q.deposit_vnd == vnd(497714)
+    assert _messages(db, oid, "quote_requoted") == []
