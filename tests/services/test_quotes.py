@@ -212,3 +212,16 @@ def test_a_top_up_before_expiry_pays_the_deposit_at_the_quoted_rate(db, staff, c
     view = billing.order_money_view(db, care, oid)
     assert view.rate == q.selling_rate == D("3650") and view.deposit_held == q.deposit_vnd == vnd(497714)
     assert _messages(db, oid, "quote_requoted") == []
+
+
+@pytest.mark.fault
+def test_eight_desktops_quoting_one_order_at_once_number_the_versions_one_by_one(db, staff):
+    from tests.services.test_uniqueness_races import DESKTOPS, race
+
+    care = staff["care"]
+    _cid, oid = _cart(db, staff)
+    results, errors = race(db, lambda i, d: quotes.send_quote(d, care, oid).version)
+    assert not errors, errors
+    assert sorted(results.values()) == list(range(1, DESKTOPS + 1))
+    statuses = [v.status for v in quotes.quotes_panel(db, care, oid).versions]
+    assert statuses == ["sent"] + ["superseded"] * (DESKTOPS - 1)   # one quote holds the rate
