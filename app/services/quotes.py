@@ -35,6 +35,7 @@ from app.services import fee_policies, rates
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
+from app.services.outbox import CUSTOMER_EVENT_LABELS
 from app.services.unique import taken, unique_rules
 from app.workflows.orders import OrderKind, OrderStatus
 from app.workflows.quotes import QUOTE_STATUS_LABELS, QuoteStatus
@@ -52,6 +53,8 @@ OPEN = (Q.SENT, Q.AWAITING, Q.ACCEPTED)
 #: order statuses whose rate is not fixed yet
 QUOTABLE = (OrderStatus.DRAFT, OrderStatus.NEW)
 
+CUSTOMER_EVENT_LABELS.setdefault("quote_sent", N_("Quote"))
+CUSTOMER_EVENT_LABELS.setdefault("quote_requoted", N_("New quote: the rate changed"))
 CUSTOMER_TEMPLATES.setdefault("quote_sent", (
     N_("Quote for order {code}"),
     N_("Dear {name}, here is our quote for order {code}: goods {goods} at {rate} ₫ per ¥, total known now "
