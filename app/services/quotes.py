@@ -31,7 +31,7 @@ from app.i18n import Lazy, Message, N_, _, fmt_percent, language
 from app.models import Customer, FeePolicy, Order, OrderMoney, QuoteVersion, Warehouse
 from app.money import CNY, VND, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
-from app.services import fee_policies, rates
+from app.services import fee_policies, files, rates
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
@@ -234,11 +234,14 @@ def _make_version(tx: Session, actor: Actor, order: Order, status: QuoteStatus,
     params = dict(code=order.code, goods=q.goods_cny, rate=q.selling_rate, total=q.total_vnd,
                   deposit=q.deposit_vnd, until=valid_until)
     if status == Q.SENT:
-        notify_customer(tx, customer, "quote_sent", "order", order.id, **params)
+        message = notify_customer(tx, customer, "quote_sent", "order", order.id, **params)
     else:
-        notify_customer(tx, customer, "quote_requoted", "order", order.id, old_rate=previous.selling_rate
-                        if previous is not None else q.selling_rate,
-                        difference=difference or Money.zero(VND), **params)
+        message = notify_customer(tx, customer, "quote_requoted", "order", order.id, old_rate=previous.selling_rate
+                                  if previous is not None else q.selling_rate,
+                                  difference=difference or Money.zero(VND), **params)
+    # the e-mail carries the quote's PDF, in the customer's language like the e-mail itself
+    pdf = files.store(tx, f"{order.code}-v{number}.pdf", _pdf_bytes(tx, q, at))
+    message.attachment_file_id, message.attachment_name = pdf.id, f"{order.code}-v{number}.pdf"
     return q
 
 
@@ -403,38 +406,41 @@ def rate_to_take(tx: Session, order: Order) -> QuoteVersion | None:
 # -- the document -----------------------------------------------------------------------------------
 
 def quote_pdf(db: Database, actor: Actor, quote_id: int) -> bytes:
-    """The quote as a PDF in the customer's language (what the e-mail announces)."""
-    from app.documents.quote import QuoteSheet, QuoteSheetItem, write_quote_pdf
-
+    """The quote as a PDF in the customer's language (the one the e-mail carries)."""
     require(actor, Perm.VIEW_ORDERS)
     with db.read() as s:
         q = s.get(QuoteVersion, quote_id)
         if q is None:
             raise NotFound(what=Lazy(N_("The quote")))
-        order = _order(s, q.order_id)
-        customer = s.get(Customer, order.customer_id)
-        company = settings_service.get(s, "company.name")
-        lang = customer.language or "vi"
-        previous = s.scalar(select(QuoteVersion).where(QuoteVersion.order_id == order.id,
-                                                       QuoteVersion.version < q.version)
-                            .order_by(QuoteVersion.version.desc()).limit(1))
-        with language(lang):
-            v = _view(s, q, order, previous, db.clock.now())
-            sheet = QuoteSheet(
-                order.code, q.version, company, customer.code, customer.name, customer.phone or "",
-                q.selling_rate, q.valid_until, q.created_at, v.created_by,
-                [QuoteSheetItem(i.title, i.variant, i.quantity, i.unit_price_cny, i.line_total) for i in v.items],
-                [(f.label, f.amount) for f in v.fees], q.goods_cny, q.goods_vnd, q.total_vnd,
-                _("Deposit {percent}").format(percent=fmt_percent(q.deposit_percent)),
-                q.deposit_vnd, v.previous_rate, q.difference_vnd)
-            fd, path = tempfile.mkstemp(suffix=".pdf")
-            os.close(fd)
-            try:
-                write_quote_pdf(sheet, path)
-                with open(path, "rb") as f:
-                    return f.read()
-            finally:
-                os.unlink(path)
+        return _pdf_bytes(s, q, db.clock.now())
+
+
+def _pdf_bytes(s: Session, q: QuoteVersion, at: datetime) -> bytes:
+    from app.documents.quote import QuoteSheet, QuoteSheetItem, write_quote_pdf
+
+    order = _order(s, q.order_id)
+    customer = s.get(Customer, order.customer_id)
+    company = settings_service.get(s, "company.name")
+    previous = s.scalar(select(QuoteVersion).where(QuoteVersion.order_id == order.id,
+                                                   QuoteVersion.version < q.version)
+                        .order_by(QuoteVersion.version.desc()).limit(1))
+    with language(customer.language or "vi"):
+        v = _view(s, q, order, previous, at)
+        sheet = QuoteSheet(
+            order.code, q.version, company, customer.code, customer.name, customer.phone or "",
+            q.selling_rate, q.valid_until, q.created_at, v.created_by,
+            [QuoteSheetItem(i.title, i.variant, i.quantity, i.unit_price_cny, i.line_total) for i in v.items],
+            [(f.label, f.amount) for f in v.fees], q.goods_cny, q.goods_vnd, q.total_vnd,
+            _("Deposit {percent}").format(percent=fmt_percent(q.deposit_percent)),
+            q.deposit_vnd, v.previous_rate, q.difference_vnd)
+        fd, path = tempfile.mkstemp(suffix=".pdf")
+        os.close(fd)
+        try:
+            write_quote_pdf(sheet, path)
+            with open(path, "rb") as f:
+                return f.read()
+        finally:
+            os.unlink(path)
 
 
 __all__ = ["QuoteStatus", "QUOTE_STATUS_LABELS", "QuoteView", "QuotesPanel", "quotes_panel", "send_quote",

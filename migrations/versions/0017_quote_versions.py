@@ -1,4 +1,5 @@
-"""Quotes that hold their rate: every version of an order's quote (quote_versions).
+"""Quotes that hold their rate: every version of an order's quote (quote_versions), and the
+customer's e-mail carrying a document (customer_messages.attachment_file_id, attachment_name).
 
 Revision ID: 0017
 Revises: 0016
@@ -41,8 +42,18 @@ def upgrade() -> None:
         sa.UniqueConstraint('order_id', 'version', name='uq_quote_versions_order_version'),
     )
     op.create_index('ix_quote_versions_status', 'quote_versions', ['status', 'valid_until', 'id'])
+    # the customer's e-mail carries the quote's PDF
+    with op.batch_alter_table('customer_messages') as batch:
+        batch.add_column(sa.Column('attachment_file_id', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('attachment_name', sa.String(120), nullable=False, server_default=''))
+        batch.create_foreign_key('fk_customer_messages_attachment_file_id_stored_files', 'stored_files',
+                                 ['attachment_file_id'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customer_messages') as batch:
+        batch.drop_constraint('fk_customer_messages_attachment_file_id_stored_files', type_='foreignkey')
+        batch.drop_column('attachment_name')
+        batch.drop_column('attachment_file_id')
     op.drop_index('ix_quote_versions_status', table_name='quote_versions')
     op.drop_table('quote_versions')

@@ -225,3 +225,29 @@ def test_eight_desktops_quoting_one_order_at_once_number_the_versions_one_by_one
     assert sorted(results.values()) == list(range(1, DESKTOPS + 1))
     statuses = [v.status for v in quotes.quotes_panel(db, care, oid).versions]
     assert statuses == ["sent"] + ["superseded"] * (DESKTOPS - 1)   # one quote holds the rate
+
+
+def test_the_quote_e_mail_carries_its_pdf(db, staff, tmp_path):
+    import subprocess
+
+    from tests.services.test_outbox_smtp import MailServer, configure
+    from app.services import outbox
+
+    care = staff["care"]
+    cid, oid = _cart(db, staff)
+    q = quotes.send_quote(db, care, oid)
+    server = MailServer().start()
+    try:
+        configure(db, make_user(db, Role.ADMIN), server.port)
+        outbox.send_due(db)
+    finally:
+        server.stop()
+    [mail] = [m for m in server.messages if "DH" in m["Subject"] and m.is_multipart()]
+    [pdf] = list(mail.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_filename().endswith("-v1.pdf")
+    path = tmp_path / pdf.get_filename()
+    path.write_bytes(pdf.get_content())
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert q.order_code in text and _valid_until_words("vi") in text and fmt_datetime(q.valid_until, "vi") in text
+    assert "497.714" in mail.get_body(("plain",)).get_content()
