@@ -62,6 +62,7 @@ def test_a_quote_sent_expires_is_requoted_and_the_customers_yes_takes_the_deposi
     window, tab = _open(qtbot, session, oid)
     send = tab.findChild(QPushButton, "send_quote")
     assert send.isEnabled() and not tab.findChild(QPushButton, "quote_accepted").isEnabled()
+    assert "order_send_quote" in [a.objectName() for a in window.more_menu.actions()]   # also under "More"
 
     _answer_dialog(qtbot, clock.now() + timedelta(hours=2))
     qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
@@ -88,6 +89,7 @@ def test_a_quote_sent_expires_is_requoted_and_the_customers_yes_takes_the_deposi
     assert window.view.status == "deposited" == orders.get_order(db, care, oid).status
     assert _statuses(tab)[0] == _("Deposit taken at this rate")
     assert not tab.findChild(QPushButton, "send_quote").isEnabled()
+    assert "order_send_quote" not in [a.objectName() for a in window.more_menu.actions()]
 
 
 def test_a_requote_the_customer_refuses_stops_there(qtbot, company, remote_sessions, quotes_tab_only, clock,
