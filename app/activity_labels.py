@@ -24,6 +24,7 @@ from app.services.activity import id_kind
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows import FLOWS
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS as ORDER_STATUS_LABELS
+from app.workflows.quotes import QUOTE_STATUS_LABELS
 
 
 def _step_labels() -> dict[str, dict[str, str]]:
@@ -95,6 +96,13 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "supplementary_bill"): N_("Supplementary bill approved"),
     ("import_columns", "remembered"): N_("Column choices remembered for imports"),
     ("order_money", "rate_applied"): N_("Exchange rate applied"),
+    ("order", "quote_sent"): N_("Quote sent"),
+    ("order", "requoted"): N_("Quoted again at today's rate"),
+    ("order", "quote_accepted"): N_("Customer accepted the quote"),
+    ("order", "quote_refused"): N_("Customer refused the quote"),
+    ("quote", "close"): N_("Quote replaced by a later version"),
+    ("quote", "accept"): N_("Customer accepted the quote"),
+    ("quote", "refuse"): N_("Customer refused the quote"),
     ("parcel", "delivered"): N_("Delivered"),
     ("parcel", "departed"): N_("Departed"),
     ("parcel", "described"): N_("Description edited"),
@@ -225,6 +233,11 @@ FIELD_LABELS: dict[str, str] = {
     "signed_by": N_("Signed by"),
     "reference": N_("Reference"),
     "valid_until": N_("Valid until"),
+    "selling_rate": N_("Selling rate"),
+    "previous_rate": N_("Previous rate"),
+    "difference": N_("Difference"),
+    "deposit": N_("Deposit"),
+    "quote_version": N_("Quote version"),
     "value": N_("Value"),
     "shipment": N_("Shipment"),
     "order": N_("Order"),
@@ -245,6 +258,7 @@ FIELD_LABELS: dict[str, str] = {
 STATUS_TABLES: dict[str, dict[str, str]] = {
     **{name: dict(flow.statuses) for name, flow in FLOWS.items()},
     "order": dict(ORDER_STATUS_LABELS),
+    "quote": dict(QUOTE_STATUS_LABELS),
 }
 
 _MONEY = re.compile(r"^-?\d+(\.\d+)? [A-Z]{3}$")

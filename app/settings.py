@@ -129,6 +129,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             15, minimum=1, maximum=180),
     Setting("orders.feedback_days", G_ORDERS, N_("Feedback window after delivery (days)"), int, 14,
             minimum=1, maximum=90),
+    Setting("orders.quote_valid_hours", G_ORDERS, N_("Hours a quote holds its exchange rate (default)"), int,
+            24, minimum=1, maximum=720),
     Setting("orders.extension_url", G_ORDERS, N_("Ordering browser-extension link"), str,
             "", maximum=300, required=False, check=_url),   # none until the company has one: never a placeholder
     Setting("warehouse.weight_warning_kg", G_WAREHOUSE,

@@ -20,9 +20,10 @@ from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
 from app.models.remedies import PriorityVoucher
 from app.models.mail import ChatMail, InboundMail, OrderRating
+from app.models.quotes import QuoteVersion
 
 __all__ = [
-    "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody",
+    "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody", "QuoteVersion",
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",

@@ -140,5 +140,8 @@ class CustomerMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    #: a document sent with the message (a quote's PDF), stored once in stored_files
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    attachment_name: Mapped[str] = mapped_column(String(120), default="")
 
     __table_args__ = (Index("ix_customer_messages_due", "status", "next_attempt_at", "id"),)

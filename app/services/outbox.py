@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
-from app.models import Customer, CustomerMessage, Order, Secret
+from app.models import Customer, CustomerMessage, Order, Secret, StoredFile
 from app.permissions import Actor, Perm, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
@@ -206,6 +206,11 @@ def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
     # The same id on every attempt: a mail client shows a rare duplicate delivery once.
     email["Message-ID"] = f"<importdesk.{m.id}.{int(m.created_at.timestamp())}@{config.sender.split('@')[-1]}>"
     email.set_content(m.body)
+    attachment = getattr(m, "attachment", None)     # (name, MIME type, bytes), read by _claim
+    if attachment is not None:
+        name, mime, data = attachment
+        maintype, _sep, subtype = mime.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
     email["Content-Language"] = _CONTENT_LANGUAGE.get(m.language, m.language)   # after: set_content
     return email                                                                  # drops Content-*
 
@@ -284,6 +289,10 @@ def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMe
         for m in rows:
             m.status, m.attempts, m.next_attempt_at = SENDING, m.attempts + 1, at + CLAIM_LEASE
         tx.flush()
+        for m in rows:
+            if m.attachment_file_id is not None:   # the document goes with it (a plain attribute)
+                f = tx.get(StoredFile, m.attachment_file_id)
+                m.attachment = (m.attachment_name, f.mime, f.data)
         tx.expunge_all()
         return config, rows, no_email
 

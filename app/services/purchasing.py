@@ -95,6 +95,16 @@ def fix_terms(tx: Session, order: Order, om: OrderMoney, goods: Money | None = N
         level = _vip(tx, order.customer_id)
         om.fee_policy_id = fee_policies.policy_for(tx, level.id if level else None).id
     if om.selling_rate is None:
+        from app.services import quotes   # a quote still valid holds its rate
+
+        quoted = quotes.rate_to_take(tx, order)
+        if quoted is not None:
+            om.selling_rate, om.rate_id = quoted.selling_rate, quoted.rate_id
+            record(tx, SYSTEM_ACTOR, "order_money", order.id, "rate_applied",
+                   after={"selling_rate": quoted.selling_rate, "quote_version": quoted.version},
+                   note=Message(N_("the rate of quote version {version}, valid until {time}"),
+                                version=quoted.version, time=quoted.valid_until))
+            return om.selling_rate
         level = _vip(tx, order.customer_id)
         applied = rates.selling_rate_for(tx, level.id if level else None, goods or order.goods_cny)
         if applied is None:
@@ -128,6 +138,14 @@ def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False
     if om.deposit_percent is not None:
         return DepositOutcome(True, om.deposit_held)
     customer = tx.get(Customer, order.customer_id)
+    if om.selling_rate is None:
+        from app.services import quotes   # an expired quote is quoted again and waits for the customer
+
+        why = quotes.gate_deposit(tx, actor, order)
+        if why is not None:
+            if required:
+                raise DomainError(why.key, **why.params)
+            return DepositOutcome(False, None, why)
     try:
         with tx.begin_nested():
             rate = fix_terms(tx, order, om)

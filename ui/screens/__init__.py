@@ -19,6 +19,7 @@ declare_capabilities(
     "ui.screens.complaints",    # complaints and seller claims; the order's complaints tab
     "ui.screens.item_counts",   # counting the goods in Vietnam; the order's "Count the goods…"
     "ui.screens.remedies",      # the order's "Change committed date…"; suggestions, shop review flags
+    "ui.screens.quotes",        # the order's quotes tab and "Send quote…"
     "ui.screens.statistics",
     "ui.screens.customer_mail",  # the customer chat by e-mail: "Check mail now", "Record rating…"
 )

@@ -1,6 +1,14 @@
-"""Remote operations of the quotes area (see app.remote.decl)."""
+"""Remote operations of the quotes area (see app.remote.decl): the order window's Quotes tab and
+its "Send quote…" command."""
 from __future__ import annotations
+
+from app.services import quotes
 
 
 def declare(add) -> None:
-    pass
+    add("quotes.panel", quotes.quotes_panel)
+    add("quotes.send", quotes.send_quote)
+    add("quotes.requote", quotes.requote)
+    add("quotes.accepted", quotes.record_acceptance)
+    add("quotes.refused", quotes.record_refusal)
+    add("quotes.pdf", quotes.quote_pdf)
