@@ -18,9 +18,10 @@ from app.models.notify import Secret, StageDuration
 from app.models.imports import ImportColumnMap
 from app.models.remote import RemoteLoginFailure, RemoteSession
 from app.models.stations import StationScan
+from app.models.carriers import CarrierBill, CarrierBillLine
 
 __all__ = [
-    "CnyLot", "CnyLotUse",
+    "CnyLot", "CnyLotUse", "CarrierBill", "CarrierBillLine",
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",

@@ -37,6 +37,7 @@ class TaskKind(StrEnum):
     RETURN_TO_CHINA = "return_to_china"            # trả hàng về Trung Quốc (a complaint)
     SELLER_COMPLAINT = "seller_complaint"          # khiếu nại người bán
     APPROVE = "approve"                            # duyệt (manager)
+    CARRIER_DISPUTE = "carrier_dispute"            # khiếu nại hóa đơn nhà vận chuyển
     OTHER = "other"
 
 
@@ -57,6 +58,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.RETURN_TO_CHINA: N_("Pack a return to China"),
     TaskKind.SELLER_COMPLAINT: N_("Complaint to a seller"),
     TaskKind.APPROVE: N_("Approve"),
+    TaskKind.CARRIER_DISPUTE: N_("Dispute a carrier's bill"),
     TaskKind.OTHER: N_("Other"),
 }
 
