@@ -8,4 +8,4 @@ same way.
 from app.reports.base import REPORTS, Period, Report  # noqa: F401
 
 # Report modules register themselves; their order here does not matter (Report.order does).
-from app.reports import orders, customers, staff, money, commissions, vendors, complaints  # noqa: E402,F401
+from app.reports import orders, customers, staff, money, commissions, vendors, complaints, carriers  # noqa: E402,F401

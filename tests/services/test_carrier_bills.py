@@ -165,3 +165,27 @@ def test_typed_bills_are_checked_before_anything_is_saved(db, sacks):
         cb.enter_bill(db, sacks.st.care, header(), [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(1))])
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(CarrierBill)) == 0
+
+
+def test_the_report_per_carrier_and_month_shows_billed_expected_disputed_and_recovered(db, sacks):
+    from app.reports import Period
+    from app.reports.reader import report_page, report_totals
+
+    acc = sacks.st.accountant
+    nov = cb.import_file(db, acc, header("HD-11"), "hd.csv", bill_csv(sacks.a, sacks.b))
+    cb.dispute_bill(db, acc, nov, "Bao B sai cân")
+    cb.accept_bill(db, acc, nov, vnd(539000))
+    dec = cb.enter_bill(db, acc, cb.BillHeader("Vận tải Hưng Phát", "HD-12", date(2026, 12, 2)),
+                        [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(357000))])
+    cb.accept_bill(db, acc, dec)
+    cb.enter_bill(db, acc, cb.BillHeader("Chành xe Minh Long", "ML-7", date(2026, 11, 15)),
+                  [cb.BillLineInput(sacks.b, D("10.3"), None, None, None, vnd(175100))])
+    period = Period(date(2026, 11, 1), date(2026, 12, 31), 420)
+    rows = report_page(db, acc, "carriers.bills", period).rows
+    assert rows == [
+        ("Chành xe Minh Long", "11/2026", 1, vnd(175100), vnd(175100), vnd(0), vnd(0), vnd(0)),
+        ("Vận tải Hưng Phát", "11/2026", 1, vnd(621800), vnd(532100), vnd(89700), vnd(621800), vnd(82800)),
+        ("Vận tải Hưng Phát", "12/2026", 1, vnd(357000), vnd(357000), vnd(0), vnd(0), vnd(0))]
+    totals = {t.key: t.value for t in report_totals(db, acc, "carriers.bills", period)}
+    assert totals["billed"] == vnd(1153900) and totals["recovered"] == vnd(82800)
+    assert totals["disputed"] == vnd(621800) and totals["bills"] == 3
