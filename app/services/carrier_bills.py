@@ -50,7 +50,7 @@ MAX_M3 = Decimal(10_000)
 MAX_VND = Decimal(10) ** 12
 
 OPEN, DISPUTED, ACCEPTED = "open", "disputed", "accepted"
-STATUS_LABELS = {OPEN: N_("To check"), DISPUTED: N_("Disputed"), ACCEPTED: N_("Accepted")}
+STATUS_LABELS = {OPEN: N_("To check"), DISPUTED: N_("Disputed"), ACCEPTED: N_("Accepted (payable posted)")}
 
 #: what the comparison may say about a line
 FLAG_LABELS = {

@@ -46,6 +46,7 @@ ACTIONS = (
     ("money_exchange_rates", N_("Exchange rates…"), Perm.VIEW_MONEY, "Ctrl+Shift+X", "money:open_exchange_rates"),
     ("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "money:open_money_books"),
     ("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F", "money:open_fees"),
+    ("carrier_bills", N_("Carriers' bills…"), Perm.APPROVE_PAYMENTS, "Ctrl+Alt+B", "carrier_bills:open_carrier_bills"),
 )
 #: the toolbar shows one button per kind of action (its first action for the role, the others
 #: under its arrow), so a role holding many still fits a 1366-pixel screen
@@ -54,6 +55,7 @@ GROUPS = {"new_purchase_order": "new", "new_consignment_order": "new", "new_cust
           "station_receive_shipments": "warehouse", "station_receive_returns": "warehouse",
           "new_delivery": "warehouse", "station_stocktake": "warehouse", "import_parcels": "warehouse",
           "open_statistics": "reports", "open_shop_kpis": "reports", "money_record_topup": "money",
-          "money_exchange_rates": "money", "money_books": "money", "money_fees": "money"}
+          "money_exchange_rates": "money", "money_books": "money", "money_fees": "money",
+          "carrier_bills": "money"}
 for _name, _label, _perm, _key, _target in ACTIONS:
     register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}", GROUPS.get(_name, "")))

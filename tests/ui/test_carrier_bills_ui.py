@@ -1,0 +1,131 @@
+"""An accountant checks the freight carrier's bill: imports the carrier's file from the toolbar's
+"Carriers' bills" screen, sees each line beside our sack (the overweighed one flagged with its
+difference), accepts it, and the payable is in the ledger. Every call goes through the wire."""
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
+from sqlalchemy import func, select
+
+from app.i18n import _, fmt_money
+from app.models import CarrierBill, JournalLine, LedgerAccount
+from app.money import VND, Money
+from app.permissions import Role
+from app.services.carrier_bills import FLAG_LABELS
+from tests.factories import PASSWORD, make_user
+from tests.services.carrier_helpers import bill_csv, make_sacks
+
+
+@pytest.fixture(autouse=True)
+def _errors_fail_the_test(monkeypatch):
+    def raise_it(parent, exc, title=None):
+        raise AssertionError(f"error shown to the user: {exc}") from exc
+    monkeypatch.setattr("ui.screens.carrier_bills.report_error", raise_it)
+
+
+def _screen(qtbot, db, username):
+    from app.services.auth import login
+    from ui.screens.carrier_bills import CarrierBillsDialog
+    from ui.session import Session
+
+    screen = CarrierBillsDialog(Session(db, login(db, username, PASSWORD)))
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    return screen
+
+
+def test_import_compare_and_accept_a_carriers_bill(qtbot, sqlite_db, tmp_path, monkeypatch):
+    from tests.ui.conftest import type_text
+
+    db = sqlite_db
+    sacks = make_sacks(db)
+    make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Đặng Thu Hà")
+    path = tmp_path / "hung_phat_11.csv"
+    path.write_bytes(bill_csv(sacks.a, sacks.b))
+    monkeypatch.setattr("ui.screens.carrier_bills.ask_open_path", lambda *a, **k: str(path))
+    questions = []
+    monkeypatch.setattr("ui.screens.carrier_bills.confirm", lambda parent, text, title=None: questions.append(text) or True)
+    screen = _screen(qtbot, db, "ketoan")
+    seen = {}
+
+    def drive_import():
+        dialog = QApplication.activeModalWidget()
+        assert dialog.objectName() == "carrier_import_dialog"
+        carrier = dialog.findChild(QComboBox, "carrier_import_carrier")
+        type_text(qtbot, carrier.lineEdit(), "Vận tải Hưng Phát")
+        type_text(qtbot, dialog.findChild(QLineEdit, "carrier_import_number"), "HD-2026-11")
+        qtbot.mouseClick(dialog.findChild(QPushButton, "carrier_import_choose"), Qt.MouseButton.LeftButton)
+        run = dialog.findChild(QPushButton, "carrier_import_run")
+        qtbot.waitUntil(run.isEnabled)
+        preview = dialog.findChild(QTableWidget, "carrier_import_preview")
+        seen["preview"] = [preview.item(r, 1).text() for r in range(preview.rowCount())]
+        seen["summary"] = dialog.findChild(QLabel, "carrier_import_summary").text()
+        qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, drive_import)
+    qtbot.mouseClick(screen.findChild(QPushButton, "carrier_bills_import"), Qt.MouseButton.LeftButton)
+    assert seen["preview"] == [sacks.a, sacks.b]
+
+    # the comparison: the new bill is chosen, sack B flagged with its differences
+    lines = screen.findChild(QTableWidget, "carrier_bills_lines")
+    qtbot.waitUntil(lambda: lines.rowCount() == 2)
+    headers = [lines.horizontalHeaderItem(c).text() for c in range(lines.columnCount())]
+    row_b = {headers[c]: lines.item(1, c).text() for c in range(lines.columnCount())}
+    assert row_b[_("Shipment")] == sacks.b and row_b[_("Seal")] == "S-B2"
+    assert row_b[_("Difference")] == "+" + fmt_money(Money(Decimal(82900), VND))
+    assert _(FLAG_LABELS["weight"]) in row_b[_("Flags")] and _(FLAG_LABELS["price"]) in row_b[_("Flags")]
+    row_a = {headers[c]: lines.item(0, c).text() for c in range(lines.columnCount())}
+    assert row_a[_("Flags")] == ""
+    assert fmt_money(Money(Decimal(621800), VND)) in screen.findChild(QLabel, "carrier_bills_totals").text()
+
+    accept = screen.findChild(QPushButton, "carrier_bills_accept")
+    assert accept.isEnabled()
+    screen.grab().save(str(tmp_path / "carrier_bills.png"))
+    qtbot.mouseClick(accept, Qt.MouseButton.LeftButton)
+    assert questions and fmt_money(Money(Decimal(621800), VND)) in questions[0]
+    qtbot.waitUntil(lambda: not accept.isEnabled())
+    with db.read() as s:
+        assert s.scalar(select(CarrierBill.status)) == "accepted"
+        owed = s.scalar(select(func.sum(JournalLine.amount)).join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+                        .where(LedgerAccount.code == "freight_payable"))
+        assert owed == -621800
+    assert not screen.findChild(QPushButton, "carrier_bills_dispute").isEnabled()
+
+
+def test_disputing_from_the_screen_opens_the_task(qtbot, sqlite_db):
+    from datetime import date
+
+    from app.models import Task
+    from app.services import carrier_bills as cb
+    from tests.ui.conftest import type_text
+
+    db = sqlite_db
+    sacks = make_sacks(db)
+    make_user(db, Role.MANAGER, username="quanly", full_name="Phạm Quốc Hùng")
+    cb.import_file(db, sacks.st.accountant, cb.BillHeader("Hưng Phát", "HD-9", date(2026, 11, 30)), "hd.csv",
+                   bill_csv(sacks.a, sacks.b))
+    screen = _screen(qtbot, db, "quanly")
+    screen.findChild(QTableWidget, "carrier_bills_list").selectRow(0)
+    dispute = screen.findChild(QPushButton, "carrier_bills_dispute")
+    qtbot.waitUntil(dispute.isEnabled)
+    type_text(qtbot, screen.findChild(QLineEdit, "carrier_bills_reason"), "Bao B cân sai")
+    qtbot.mouseClick(dispute, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dispute.isEnabled())
+    with db.read() as s:
+        task = s.scalar(select(Task).where(Task.kind == "carrier_dispute"))
+        assert task is not None and task.role == "accountant"
+    assert _("Disputed: {reason}").format(reason="Bao B cân sai") in screen.findChild(QLabel, "carrier_bills_totals").text()
+    assert screen.findChild(QLineEdit, "carrier_bills_amount").isEnabled()
+
+
+def test_the_toolbar_offers_carriers_bills_to_accountants_and_managers():
+    import ui.screens  # noqa: F401
+    from ui.screens import ACTIONS
+
+    [row] = [a for a in ACTIONS if a[0] == "carrier_bills"]
+    from app.permissions import MATRIX
+
+    assert row[2] in MATRIX[Role.ACCOUNTANT] and row[2] in MATRIX[Role.MANAGER]
+    assert row[2] not in MATRIX[Role.CARE]
