@@ -28,7 +28,7 @@ from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import Tariff
-from app.i18n import Message, N_, _
+from app.i18n import Message, N_, _, fmt_money
 from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_measure,
                                 parse_number, read_sheet, understand)
 from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentParcel, Warehouse
@@ -233,7 +233,8 @@ def _money_text(text: str, label: str, errors: list[str]) -> Money | None:
 
 def _money_value(value: Decimal, label: str, errors: list[str]) -> Money | None:
     if value < 0 or value > MAX_VND:
-        errors.append(_("{what}: enter an amount from 0 to {maximum}.").format(what=_(label), maximum="1,000,000,000,000"))
+        errors.append(_("{what}: enter an amount from 0 to {maximum}.").format(
+            what=_(label), maximum=fmt_money(Money(MAX_VND, VND))))
         return None
     if value != value.to_integral_value():
         errors.append(_("{what}: VND has no decimals.").format(what=_(label)))
@@ -577,7 +578,7 @@ def bill_view(db: Database, actor: Actor, bill_id: int) -> BillView:
     with db.read() as s:
         b = s.get(CarrierBill, bill_id)
         if b is None:
-            raise NotFound(what=_("carrier's bill"), key=bill_id)
+            raise NotFound(what=_("Carrier's bill"), key=bill_id)
         lines = [_line_view(l) for l in b.lines]
         seals = dict(s.execute(select(Shipment.id, Shipment.seal_no).where(
             Shipment.id.in_([l.shipment_id for l in lines if l.shipment_id]))).all()) if lines else {}
@@ -592,7 +593,7 @@ def bill_view(db: Database, actor: Actor, bill_id: int) -> BillView:
 def _lock(tx: Session, bill_id: int) -> CarrierBill:
     b = tx.scalar(select(CarrierBill).where(CarrierBill.id == bill_id).with_for_update())
     if b is None:
-        raise NotFound(what=_("carrier's bill"), key=bill_id)
+        raise NotFound(what=_("Carrier's bill"), key=bill_id)
     return b
 
 
@@ -608,7 +609,7 @@ def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None =
         pay = b.billed if amount is None else amount
         if not isinstance(pay, Money) or pay.currency != VND or pay.is_negative() or pay > b.billed:
             raise ValidationFailed({"amount": _("Enter an amount in VND from 0 to the billed {billed}.").format(
-                billed=f"{b.billed.amount:,.0f}")})
+                billed=fmt_money(b.billed))})
         if pay < b.billed and b.status != DISPUTED:
             raise ValidationFailed({"amount": _("Dispute the bill first: a lower amount is what the carrier "
                                                 "agrees to after a dispute.")})
