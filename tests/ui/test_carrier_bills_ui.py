@@ -129,3 +129,77 @@ def test_the_toolbar_offers_carriers_bills_to_accountants_and_managers():
 
     assert row[2] in MATRIX[Role.ACCOUNTANT] and row[2] in MATRIX[Role.MANAGER]
     assert row[2] not in MATRIX[Role.CARE]
+
+
+def test_a_bill_typed_in_is_checked_and_compared(qtbot, sqlite_db, monkeypatch):
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from app.i18n import fmt_decimal
+    from tests.ui.conftest import type_text
+
+    db = sqlite_db
+    sacks = make_sacks(db)
+    make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Đặng Thu Hà")
+    screen = _screen(qtbot, db, "ketoan")
+    seen = {}
+
+    def drive_entry():
+        dialog = QApplication.activeModalWidget()
+        assert dialog.objectName() == "carrier_entry_dialog"
+        type_text(qtbot, dialog.findChild(QComboBox, "carrier_entry_carrier").lineEdit(), "Chành xe Minh Long")
+        type_text(qtbot, dialog.findChild(QLineEdit, "carrier_entry_number"), "ML-7")
+        table = dialog.findChild(QTableWidget, "carrier_entry_lines")
+        for col, text in enumerate((sacks.b, fmt_decimal(Decimal("12.5")), "", "17000", "", "")):
+            table.setItem(0, col, QTableWidgetItem(text))
+        table.setItem(1, 0, QTableWidgetItem(sacks.a))          # no weight, volume or amount: refused
+        save = dialog.findChild(QPushButton, "carrier_entry_save")
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        errors = dialog.findChild(QLabel, "carrier_entry_errors")
+        seen["errors"] = errors.text()
+        table.setItem(1, 0, QTableWidgetItem(""))
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, drive_entry)
+    qtbot.mouseClick(screen.findChild(QPushButton, "carrier_bills_enter"), Qt.MouseButton.LeftButton)
+    assert seen["errors"]                                        # the bad row was named, nothing saved then
+    lines = screen.findChild(QTableWidget, "carrier_bills_lines")
+    qtbot.waitUntil(lambda: lines.rowCount() == 1)
+    headers = [lines.horizontalHeaderItem(c).text() for c in range(lines.columnCount())]
+    row = {headers[c]: lines.item(0, c).text() for c in range(lines.columnCount())}
+    # 12.5 kg × 17,000 = 212,500 against our 10.3 kg at 17,000 = 175,100
+    assert row[_("Billed")] == fmt_money(Money(Decimal(212500), VND))
+    assert row[_("Difference")] == "+" + fmt_money(Money(Decimal(37400), VND))
+    assert _(FLAG_LABELS["weight"]) in row[_("Flags")]
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(CarrierBill)) == 1
+
+
+def test_the_screen_works_through_an_application_server(qtbot, sqlite_db, remote_sessions, tmp_path, monkeypatch):
+    """A desktop signed in to a server (no database of its own) previews, imports, compares and
+    accepts the carrier's bill: bytes, dates, Money and the bill's header all cross the wire."""
+    from datetime import date
+
+    from ui.screens.carrier_bills import CarrierBillsDialog
+
+    db = sqlite_db
+    sacks = make_sacks(db)
+    make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Đặng Thu Hà")
+    session = remote_sessions("ketoan")
+    assert session.db is None
+    from app.services.carrier_bills import BillHeader
+
+    pv = session.call("carrier_bills.preview", "Hưng Phát", "hd.csv", bill_csv(sacks.a, sacks.b), columns={})
+    assert pv.ok and [r.flags for r in pv.rows] == [[], ["weight", "price"]]
+    bill_id = session.call("carrier_bills.import", BillHeader("Hưng Phát", "HD-1", date(2026, 11, 30)), "hd.csv",
+                           bill_csv(sacks.a, sacks.b), columns={})
+    monkeypatch.setattr("ui.screens.carrier_bills.confirm", lambda *a, **k: True)
+    screen = CarrierBillsDialog(session)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.findChild(QTableWidget, "carrier_bills_list").selectRow(0)
+    lines = screen.findChild(QTableWidget, "carrier_bills_lines")
+    qtbot.waitUntil(lambda: lines.rowCount() == 2)
+    qtbot.mouseClick(screen.findChild(QPushButton, "carrier_bills_accept"), Qt.MouseButton.LeftButton)
+    with db.read() as s:
+        bill = s.get(CarrierBill, bill_id)
+        assert bill.status == "accepted" and bill.accepted_amount == Money(Decimal(621800), VND)
