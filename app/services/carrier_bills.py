@@ -277,7 +277,7 @@ def _check_line(n: int, li: BillLineInput, errors: list[str]) -> LineCheck:
             amount = checked
     if kg is None and m3 is None and not errors:
         errors.append(_("Neither a weight nor a volume is billed."))
-    if amount is None and price is not None:
+    if amount is None and price is not None and not errors:
         # the carrier's own arithmetic: unit price × what it is priced on, plus surcharges
         basis = kg if kg is not None else m3
         if basis is not None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DomainError, ValidationFailed
-from app.i18n import _, fmt_date, fmt_decimal, fmt_money
+from app.i18n import _, current_language, fmt_date, fmt_decimal, fmt_money
 from app.money import VND, Money
 from app.services.carrier_bills import (FLAG_LABELS, SCHEMA, STATUS_LABELS, BillHeader, BillLineInput, BillPreview,
                                         BillView, LineCheck)
@@ -54,6 +54,9 @@ def _signed_money(value: Money) -> str:
 
 
 def _line_texts(l: LineCheck) -> list[str]:
+    if l.errors:        # a row that cannot be read is not compared: its problems take the flags' place
+        return [l.shipment_code, "", fmt_decimal(l.billed_kg), "", "", "", fmt_decimal(l.billed_m3), "",
+                fmt_money(l.amount) if not l.amount.is_zero() else "", "", "", " ".join(l.errors)]
     known = l.shipment_id is not None
     return [l.shipment_code, l.seal_no, fmt_decimal(l.billed_kg), fmt_decimal(l.our_gross_kg),
             fmt_decimal(l.our_parcels_kg), _signed(l.kg_diff), fmt_decimal(l.billed_m3), fmt_decimal(l.our_m3),
@@ -66,27 +69,26 @@ FLAG_COLUMNS = {"weight": 5, "volume": 7, "price": 10, "unknown": 10, "no_price"
 DIFFERENCE = QColor("#b3261e")
 
 
-def _fill_lines(table: QTableWidget, lines: list[LineCheck], first: list[str] | None = None,
-                extra: list[list[str]] | None = None, errors: list[bool] | None = None) -> None:
+def _fill_lines(table: QTableWidget, lines: list[LineCheck], first: list[str] | None = None) -> None:
     table.setRowCount(len(lines))
     shift = 1 if first else 0
+    last = len(_line_headers()) - 1 + shift
     for row, l in enumerate(lines):
-        texts = (first[row:row + 1] if first else []) + _line_texts(l) + (extra[row] if extra else [])
-        bad = errors[row] if errors else False
+        texts = (first[row:row + 1] if first else []) + _line_texts(l)
         marked = {FLAG_COLUMNS[f] + shift for f in l.flags if f in FLAG_COLUMNS}
         for col, text in enumerate(texts):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
-            if bad:
+            if l.errors:
                 item.setBackground(ERROR)
             elif l.flagged:
                 item.setBackground(FLAGGED)
-            if col in marked:       # the difference beyond the tolerance, in red
+            if col in marked or (l.errors and col == last):     # what is beyond tolerance, or wrong, in red
                 item.setForeground(DIFFERENCE)
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
-            if col >= (1 if first else 0) + 2 and col < len(texts) - 1 - (1 if extra else 0):
+            if shift + 2 <= col < last:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(row, col, item)
     table.resizeColumnsToContents()
@@ -116,6 +118,9 @@ class _HeaderFields:
         self.carrier.setCurrentText("")
         self.number = named(QLineEdit(), f"{prefix}_number", _("Bill number"))
         self.date = named(QDateEdit(QDate.currentDate()), f"{prefix}_date", _("Bill date"))
+        from ui.screens.statistics import DATE_EDIT_FORMATS     # the reports' date fields, one format per language
+
+        self.date.setDisplayFormat(DATE_EDIT_FORMATS.get(current_language(), "yyyy-MM-dd"))
         self.date.setCalendarPopup(True)
 
     def row(self) -> QHBoxLayout:
@@ -154,7 +159,7 @@ class CarrierBillImportDialog(FieldDialog):
         self.problems = problems_label("carrier_import_problems")
         self.columns = ColumnMapTable(SCHEMA, "carrier_import")
         self.columns.chosen.connect(self.preview)
-        self.table = _table("carrier_import_preview", [_("Row")] + _line_headers() + [_("Problems")], _("Preview"))
+        self.table = _table("carrier_import_preview", [_("Row")] + _line_headers(), _("Preview"))
         self.summary = named(QLabel(""), "carrier_import_summary")
         self.summary.setWordWrap(True)
         self.import_button = named(QPushButton(_("Import the bill")), "carrier_import_run")
@@ -217,8 +222,7 @@ class CarrierBillImportDialog(FieldDialog):
         self.columns.show_columns(pv.columns)
         self.problems.setText("\n".join(pv.problems))
         self.problems.setVisible(bool(pv.problems))
-        _fill_lines(self.table, pv.rows, first=[str(r.line) for r in pv.rows],
-                    extra=[[" ".join(r.errors)] for r in pv.rows], errors=[bool(r.errors) for r in pv.rows])
+        _fill_lines(self.table, pv.rows, first=[str(r.line) for r in pv.rows])
         if pv.ok:
             flagged = sum(1 for r in pv.rows if r.flagged)
             billed = Money.total((r.amount for r in pv.rows), VND)
