@@ -59,6 +59,7 @@ FLAG_LABELS = {
     "weight": N_("Weight differs"),
     "volume": N_("Volume differs"),
     "price": N_("Amount differs from the route's cost price"),
+    "unit_price": N_("Unit price differs from the route's cost price"),
     "no_price": N_("No cost price for this route"),
     "billed_before": N_("Already on another bill"),
 }
@@ -304,7 +305,15 @@ def tolerances(s: Session) -> Tolerances:
                       settings_service.get(s, "carriers.price_tolerance_percent"))
 
 
-def route_cost(tariff: Tariff, destination: str, kg: Decimal | None, m3: Decimal | None) -> Money | None:
+@dataclass(frozen=True)
+class RouteCost:
+    """What the route's cost price says: the price per kg (per m³ on a bulky line) and the total."""
+
+    unit_price: Money
+    total: Money
+
+
+def route_cost(tariff: Tariff, destination: str, kg: Decimal | None, m3: Decimal | None) -> RouteCost | None:
     """What the route's cost price says carrying this much should cost (None: not priced)."""
     route = tariff.route("normal", destination)
     if route is None:
@@ -312,7 +321,8 @@ def route_cost(tariff: Tariff, destination: str, kg: Decimal | None, m3: Decimal
     if route.per_m3_vnd is not None:
         if route.cost_per_m3_vnd is None or m3 is None:
             return None
-        return Money((m3 * route.cost_per_m3_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP), VND)
+        return RouteCost(Money(route.cost_per_m3_vnd, VND),
+                         Money((m3 * route.cost_per_m3_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP), VND))
     volumetric = (m3 * Decimal(1_000_000) / route.divisor) if m3 is not None else Decimal(0)
     chargeable = max(kg or Decimal(0), volumetric)
     tier = route.tiers[0]
@@ -321,7 +331,8 @@ def route_cost(tariff: Tariff, destination: str, kg: Decimal | None, m3: Decimal
             tier = t
     if not tier.cost_vnd:
         return None
-    return Money((chargeable * tier.cost_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP), VND)
+    return RouteCost(Money(tier.cost_vnd, VND),
+                     Money((chargeable * tier.cost_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP), VND))
 
 
 def _compare(s: Session, rows: list[LineCheck], tol: Tolerances, bill_id: int | None = None) -> None:
@@ -380,14 +391,17 @@ def _compare(s: Session, rows: list[LineCheck], tol: Tolerances, bill_id: int | 
         at = sh.sealed_at or sh.created_at
         policy = policy_for(s, None, at)
         tariff = tariffs.get(policy.id) or tariffs.setdefault(policy.id, Tariff.from_json(policy.rules))
-        expected = route_cost(tariff, destinations.get(sh.destination_warehouse_id, "*"), ours, r.our_m3)
-        if expected is None:
+        cost = route_cost(tariff, destinations.get(sh.destination_warehouse_id, "*"), ours, r.our_m3)
+        if cost is None:
             r.flags.append("no_price")
             r.amount_diff = r.amount
         else:
-            r.expected = expected
-            r.amount_diff = r.amount - expected
-            if abs(r.amount_diff.amount) > expected.amount * tol.percent / 100:
+            r.expected = cost.total
+            r.amount_diff = r.amount - cost.total
+            if r.unit_price is not None and abs(r.unit_price.amount - cost.unit_price.amount) > (
+                    cost.unit_price.amount * tol.percent / 100):
+                r.flags.append("unit_price")
+            if abs(r.amount_diff.amount) > cost.total.amount * tol.percent / 100:
                 r.flags.append("price")
         if sh.id in before:
             r.flags.append("billed_before")

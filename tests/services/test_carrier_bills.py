@@ -81,6 +81,17 @@ def test_the_tolerance_set_in_settings_decides_what_is_flagged(db, sacks):
     assert {r.shipment_code: r.flags for r in pv.rows}[sacks.a] == ["weight", "price"]
 
 
+def test_a_unit_price_off_the_routes_cost_price_is_flagged(db, sacks):
+    acc = sacks.st.accountant
+    # 21 kg at 17,500 instead of 17,000 (2.9 %): the unit price and the amount are both off
+    bill_id = cb.enter_bill(db, acc, header("HD-3"), [
+        cb.BillLineInput(sacks.a, D("21"), None, vnd(17500), None, None),
+        cb.BillLineInput(sacks.b, D("10.3"), None, vnd(17100), None, None)])   # 0.6 %: within tolerance
+    lines = _lines(cb.bill_view(db, acc, bill_id))
+    assert lines[sacks.a].flags == ["unit_price", "price"] and lines[sacks.a].amount == vnd(367500)
+    assert lines[sacks.b].flags == [] and lines[sacks.b].amount == vnd(176130)
+
+
 def test_a_line_for_a_sack_that_is_not_ours_or_billed_twice_is_flagged(db, sacks):
     acc = sacks.st.accountant
     cb.enter_bill(db, acc, header("HD-1"), [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(357000))])

@@ -66,6 +66,7 @@ def _line_texts(l: LineCheck) -> list[str]:
 
 #: flag -> the comparison column (index in _line_texts) holding the difference it is about
 FLAG_COLUMNS = {"weight": 5, "volume": 7, "price": 10, "unknown": 10, "no_price": 10}
+# (a unit price off the route's cost price shows in the flags: the bill's unit price is not a column)
 DIFFERENCE = QColor("#b3261e")
 
 
