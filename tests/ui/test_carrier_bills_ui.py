@@ -203,3 +203,26 @@ def test_the_screen_works_through_an_application_server(qtbot, sqlite_db, remote
     with db.read() as s:
         bill = s.get(CarrierBill, bill_id)
         assert bill.status == "accepted" and bill.accepted_amount == Money(Decimal(621800), VND)
+
+
+def test_a_dispute_tasks_subject_opens_its_bill(qtbot, sqlite_db):
+    from datetime import date
+
+    from app.services import carrier_bills as cb
+    from app.services.auth import login
+    from ui.session import Session
+    from ui.windows.registry import detail_factory
+
+    db = sqlite_db
+    sacks = make_sacks(db)
+    make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Đặng Thu Hà")
+    cb.import_file(db, sacks.st.accountant, cb.BillHeader("Hưng Phát", "HD-8", date(2026, 11, 30)), "hd.csv",
+                   bill_csv(sacks.a, sacks.b))
+    second = cb.enter_bill(db, sacks.st.accountant, cb.BillHeader("Minh Long", "ML-9", date(2026, 11, 2)),
+                           [cb.BillLineInput(sacks.b, Decimal("10.3"), None, None, None, Money(Decimal(175100), VND))])
+    cb.dispute_bill(db, sacks.st.accountant, second, "Sai ngày")
+    window = detail_factory("carrier_bill")(Session(db, login(db, "ketoan", PASSWORD)), second, None)
+    qtbot.addWidget(window)
+    window.show()
+    assert "ML-9" in window.findChild(QLabel, "carrier_bills_title").text()
+    assert window.findChild(QTableWidget, "carrier_bills_lines").rowCount() == 1

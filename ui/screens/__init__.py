@@ -19,6 +19,7 @@ declare_capabilities(
     "ui.screens.complaints",    # complaints and seller claims; the order's complaints tab
     "ui.screens.item_counts",   # counting the goods in Vietnam; the order's "Count the goods…"
     "ui.screens.statistics",
+    "ui.screens.carrier_bills", # carriers' bills; a dispute task opens its bill
 )
 
 #: the toolbar's and File menu's "New …" actions: objectName, label, permission, shortcut, and

@@ -34,6 +34,7 @@ from app.services.carrier_bills import (FLAG_LABELS, SCHEMA, STATUS_LABELS, Bill
 from ui.common import ask_open_path, confirm, fit_to_screen, named, report_error
 from ui.screens.warehouse_common import FieldDialog
 from ui.session import Session
+from ui.windows.registry import register_detail
 
 FLAGGED = QColor("#fff3e0")
 ERROR = QColor("#ffebee")
@@ -335,7 +336,7 @@ class CarrierBillsDialog(QDialog):
     """Đối soát hóa đơn nhà vận chuyển: the bills, and the chosen one line by line beside our
     sacks, with Accept and Dispute."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, bill_id: int | None = None) -> None:
         super().__init__(parent)
         named(self, "carrier_bills", _("Carriers' bills"))
         self.setWindowTitle(_("Carriers' bills"))
@@ -398,7 +399,7 @@ class CarrierBillsDialog(QDialog):
         layout.addWidget(split, 1)
         self._decidable(False)
         fit_to_screen(self, 1340, 700)
-        self.reload()
+        self.reload(bill_id)
 
     # -- the list ----------------------------------------------------------------------------------
     def reload(self, select: int | None = None) -> None:
@@ -509,3 +510,11 @@ class CarrierBillsDialog(QDialog):
 
 def open_carrier_bills(session: Session, parent: QWidget | None = None) -> None:
     CarrierBillsDialog(session, parent).exec()
+
+
+def carrier_bill_window(session: Session, bill_id: int, parent: QWidget | None = None) -> QWidget:
+    """A dispute task's subject opened from a queue: the bills screen on that bill."""
+    return CarrierBillsDialog(session, parent, bill_id)
+
+
+register_detail("carrier_bill", carrier_bill_window)
