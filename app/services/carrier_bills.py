@@ -16,6 +16,7 @@ disputed bill accepted for less has recovered the difference.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -419,8 +420,12 @@ def _duplicates(rows: list[LineCheck]) -> None:
 # -- reading the carrier's file --------------------------------------------------------------------
 
 def source_of(carrier: str) -> str:
-    """Whose files these are, for remembered column choices: the carrier."""
-    return f"carrier:{fold(carrier)[:180]}"
+    """Whose files these are, for remembered column choices: the carrier (a long name is cut and
+    told apart by a digest, to fit the 60 characters of ``import_column_maps.source``)."""
+    key = fold(carrier)
+    if len(key) > 50:
+        key = key[:33] + "#" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    return f"carrier:{key}"
 
 
 def _file_rows(s: Session, carrier: str, file_name: str, content: bytes,

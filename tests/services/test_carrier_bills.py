@@ -200,3 +200,19 @@ def test_the_report_per_carrier_and_month_shows_billed_expected_disputed_and_rec
     totals = {t.key: t.value for t in report_totals(db, acc, "carriers.bills", period)}
     assert totals["billed"] == vnd(1153900) and totals["recovered"] == vnd(82800)
     assert totals["disputed"] == vnd(621800) and totals["bills"] == 3
+
+
+def test_a_column_mapped_by_hand_is_remembered_for_that_carrier_even_with_a_long_name(db, sacks):
+    from app.import_columns import header_key
+
+    acc = sacks.st.accountant
+    carrier = "Công ty TNHH Vận tải và Logistics Quốc tế Hưng Phát Lạng Sơn – Chi nhánh Hà Nội"
+    content = (f"Mã bao,Cân nặng (kg),Cước phải trả\n{sacks.a},21,357000\n").encode("utf-8")
+    pv = cb.preview_file(db, acc, carrier, "hp.csv", content)
+    assert not pv.ok and pv.problems                               # no amount column the words name
+    chosen = {header_key("Cước phải trả", 2): "amount"}
+    assert cb.preview_file(db, acc, carrier, "hp.csv", content, chosen).ok
+    bill_id = cb.import_file(db, acc, cb.BillHeader(carrier, "HP-1", date(2026, 11, 30)), "hp.csv", content, chosen)
+    assert cb.bill_view(db, acc, bill_id).billed == vnd(357000)
+    assert cb.preview_file(db, acc, carrier, "hp.csv", content).ok          # next file: remembered
+    assert not cb.preview_file(db, acc, "Chành xe khác", "hp.csv", content).ok   # not for another carrier
