@@ -216,3 +216,23 @@ def test_a_column_mapped_by_hand_is_remembered_for_that_carrier_even_with_a_long
     assert cb.bill_view(db, acc, bill_id).billed == vnd(357000)
     assert cb.preview_file(db, acc, carrier, "hp.csv", content).ok          # next file: remembered
     assert not cb.preview_file(db, acc, "Chành xe khác", "hp.csv", content).ok   # not for another carrier
+
+
+def test_a_chinese_xlsx_bill_with_a_title_row_and_grams_is_read(db, sacks):
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["凭祥物流 11月账单"])                                   # a title above the header
+    ws.append(["集包号", "重量(g)", "体积", "单价", "附加费", "金额"])
+    ws.append([sacks.a, 21400, 0.12, 17000, 0, 363800])
+    ws.append([sacks.b, 14000, None, 17000, 20000, 258000])
+    buf = io.BytesIO()
+    wb.save(buf)
+    pv = cb.preview_file(db, sacks.st.accountant, "凭祥物流", "bill.xlsx", buf.getvalue())
+    assert pv.ok, (pv.problems, [r.errors for r in pv.rows])
+    rows = {r.shipment_code: r for r in pv.rows}
+    assert rows[sacks.a].billed_kg == D("21.4") and rows[sacks.a].billed_m3 == D("0.12")
+    assert rows[sacks.b].flags == ["weight", "price"] and rows[sacks.b].line == 4
