@@ -29,7 +29,7 @@ from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import Tariff
-from app.i18n import Message, N_, _, fmt_money
+from app.i18n import Message, N_, _, fmt_decimal, fmt_money
 from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_measure,
                                 parse_number, read_sheet, understand)
 from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentParcel, Warehouse
@@ -249,9 +249,18 @@ def _quantity(value: Decimal | None, label: str, step: Decimal, maximum: Decimal
         return None
     if not value.is_finite() or value <= 0 or value > maximum:
         errors.append(_("{what}: enter a number above 0 and at most {maximum}.").format(
-            what=_(label), maximum=maximum))
+            what=_(label), maximum=fmt_decimal(maximum)))
         return None
     return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def _money_input(value: Money | None, label: str, errors: list[str]) -> Money | None:
+    if value is None:
+        return None
+    if not isinstance(value, Money) or value.currency != VND:
+        errors.append(_("{what}: enter an amount in VND.").format(what=_(label)))
+        return None
+    return _money_value(value.amount, label, errors)
 
 
 def _check_line(n: int, li: BillLineInput, errors: list[str]) -> LineCheck:
@@ -262,21 +271,9 @@ def _check_line(n: int, li: BillLineInput, errors: list[str]) -> LineCheck:
         errors.append(_("“{code}” is too long for a shipment code.").format(code=code))
     kg = _quantity(li.billed_kg, N_("Weight"), KG, MAX_KG, errors)
     m3 = _quantity(li.billed_m3, N_("Volume (m³)"), M3, MAX_M3, errors)
-    price = surcharges = amount = None
-    for label, value in ((N_("Unit price (VND)"), li.unit_price), (N_("Surcharges (VND)"), li.surcharges),
-                         (N_("Amount (VND)"), li.amount)):
-        checked = None
-        if value is not None:
-            if not isinstance(value, Money) or value.currency != VND:
-                errors.append(_("{what}: enter an amount in VND.").format(what=_(label)))
-            else:
-                checked = _money_value(value.amount, label, errors)
-        if label == N_("Unit price (VND)"):
-            price = checked
-        elif label == N_("Surcharges (VND)"):
-            surcharges = checked
-        else:
-            amount = checked
+    price = _money_input(li.unit_price, N_("Unit price (VND)"), errors)
+    surcharges = _money_input(li.surcharges, N_("Surcharges (VND)"), errors)
+    amount = _money_input(li.amount, N_("Amount (VND)"), errors)
     if kg is None and m3 is None and not errors:
         errors.append(_("Neither a weight nor a volume is billed."))
     if amount is None and price is not None and not errors:
