@@ -14,4 +14,5 @@ ENTITY_LABELS: dict[str, str] = {
     "shop_order": N_("Shop order"),
     "complaint": N_("Complaint"),
     "activity": N_("Activity"),
+    "carrier_bill": N_("Carrier's bill"),
 }

@@ -235,6 +235,7 @@ TASK_DUE_SETTINGS: dict[str, str] = {
     "seller_complaint": "tasks.due_hours.seller_complaint",
     "deliver": "tasks.due_hours.deliver",
     "approve": "tasks.due_hours.approve",
+    "carrier_dispute": "tasks.due_hours.carrier_dispute",
     "other": "tasks.due_hours.other",
     "carrier_claim": "tasks.due_hours.carrier_claim",
 }
@@ -270,6 +271,7 @@ for _setting in (
     _hours("tasks.due_hours.seller_complaint", N_("Hours to act on a seller's closing after-sale window"), 24),
     _hours("tasks.due_hours.deliver", N_("Hours to deliver goods that are ready"), 48),
     _hours("tasks.due_hours.approve", N_("Hours for a manager to approve"), 24),
+    _hours("tasks.due_hours.carrier_dispute", N_("Hours to settle a dispute with a freight carrier"), 72),
     _hours("tasks.due_hours.other", N_("Hours for other tasks given without a due time"), 48),
     _hours("tasks.due_hours.carrier_claim", N_("Hours to take up a claim against the carrier"), 48),
     Setting("tasks.escalate_after_hours", G_TASKS,
@@ -379,6 +381,23 @@ for _setting in (
             maximum=D(100), check=_cents),
     Setting("shops.review_days", G_SHOP_REVIEW, N_("Judge a shop while ordering by its last (days)"), int, 90,
             minimum=7, maximum=730),
+):
+    SETTINGS[_setting.key] = _setting
+
+# -- freight carriers' bills (app.services.carrier_bills) ---------------------------------------
+
+G_CARRIERS = N_("Carriers' bills")
+
+for _setting in (
+    Setting("carriers.weight_tolerance_kg", G_CARRIERS,
+            N_("Flag a carrier's billed weight that differs from ours by more than (kg)"), D, D("1"),
+            minimum=D(0), maximum=D(1000)),
+    Setting("carriers.volume_tolerance_m3", G_CARRIERS,
+            N_("Flag a carrier's billed volume that differs from ours by more than (m³)"), D, D("0.05"),
+            minimum=D(0), maximum=D(100)),
+    Setting("carriers.price_tolerance_percent", G_CARRIERS,
+            N_("Flag a carrier's billed amount above or below the route's cost price by more than (%)"), D,
+            D("2"), minimum=D(0), maximum=D(100), check=_cents),
 ):
     SETTINGS[_setting.key] = _setting
 del _setting

@@ -21,9 +21,10 @@ from app.models.stations import StationScan
 from app.models.remedies import PriorityVoucher
 from app.models.mail import ChatMail, InboundMail, OrderRating
 from app.models.quotes import QuoteVersion
+from app.models.carriers import CarrierBill, CarrierBillLine
 
 __all__ = [
-    "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody", "QuoteVersion",
+    "CnyLot", "CnyLotUse", "CarrierClaim", "ShipmentCustody", "QuoteVersion", "CarrierBill", "CarrierBillLine",
     "Base", "Customer", "CustomerAddress", "VipLevel", "Order", "OrderFile", "OrderItem",
     "OrderMessage", "OrderService", "Parcel", "Shop", "ShopOrder", "StoredFile", "User", "UserRole",
     "Warehouse", "ActivityEvent", "CustomerMessage", "SettingValue", "StaffNotification", "Task",

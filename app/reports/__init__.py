@@ -10,3 +10,4 @@ from app.reports.base import REPORTS, Period, Report  # noqa: F401
 # Report modules register themselves; their order here does not matter (Report.order does).
 from app.reports import orders, customers, staff, money, commissions, vendors, complaints  # noqa: E402,F401
 from app.reports import satisfaction  # noqa: E402,F401  (customer satisfaction, inspection acceptance)
+from app.reports import carriers  # noqa: E402,F401  (carriers' bills per month)

@@ -72,6 +72,7 @@ ENTRY_KIND_LABELS: dict[str, str] = {
     "complaint_refund": N_("Complaint refund"),
     "compensation": N_("Compensation"),
     "seller_recovery": N_("Recovered from a seller"),
+    "carrier_bill": N_("Carrier's bill accepted"),
     "reversal": N_("Reversal"),
 }
 

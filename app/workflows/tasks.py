@@ -38,6 +38,7 @@ class TaskKind(StrEnum):
     SELLER_COMPLAINT = "seller_complaint"          # khiếu nại người bán
     CARRIER_CLAIM = "carrier_claim"                # khiếu nại nhà vận chuyển (seal, weight)
     APPROVE = "approve"                            # duyệt (manager)
+    CARRIER_DISPUTE = "carrier_dispute"            # khiếu nại hóa đơn nhà vận chuyển
     OTHER = "other"
 
 
@@ -59,6 +60,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.SELLER_COMPLAINT: N_("Complaint to a seller"),
     TaskKind.CARRIER_CLAIM: N_("Claim against the carrier"),
     TaskKind.APPROVE: N_("Approve"),
+    TaskKind.CARRIER_DISPUTE: N_("Dispute a carrier's bill"),
     TaskKind.OTHER: N_("Other"),
 }
 

@@ -22,6 +22,7 @@ declare_capabilities(
     "ui.screens.quotes",        # the order's quotes tab and "Send quote…"
     "ui.screens.statistics",
     "ui.screens.customer_mail",  # the customer chat by e-mail: "Check mail now", "Record rating…"
+    "ui.screens.carrier_bills", # carriers' bills; a dispute task opens its bill
 )
 
 #: the toolbar's and File menu's "New …" actions: objectName, label, permission, shortcut, and
@@ -50,6 +51,7 @@ ACTIONS = (
     ("money_books", N_("Money books…"), Perm.VIEW_MONEY, "Ctrl+Shift+B", "money:open_money_books"),
     ("money_fees", N_("Fees, VIP levels and discount codes…"), Perm.EDIT_FEES, "Ctrl+Shift+F", "money:open_fees"),
     ("customer_mailbox", N_("Customers' e-mails…"), Perm.CHAT_CUSTOMER, "Ctrl+Shift+M", "customer_mail:open_mailbox"),
+    ("carrier_bills", N_("Carriers' bills…"), Perm.APPROVE_PAYMENTS, "Ctrl+Alt+B", "carrier_bills:open_carrier_bills"),
 )
 #: the toolbar shows one button per kind of action (its first action for the role, the others
 #: under its arrow), so a role holding many still fits a 1366-pixel screen
@@ -59,6 +61,6 @@ GROUPS = {"new_purchase_order": "new", "new_consignment_order": "new", "new_cust
           "new_delivery": "warehouse", "station_stocktake": "warehouse", "import_parcels": "warehouse",
           "open_statistics": "reports", "open_shop_kpis": "reports", "money_record_topup": "money",
           "money_exchange_rates": "money", "money_books": "money", "money_fees": "money",
-          "customer_mailbox": "new"}
+          "customer_mailbox": "new", "carrier_bills": "money"}
 for _name, _label, _perm, _key, _target in ACTIONS:
     register_create(CreateAction(_name, _label, _perm, _key, f"ui.screens.{_target}", GROUPS.get(_name, "")))
