@@ -614,9 +614,11 @@ def _lock(tx: Session, bill_id: int) -> CarrierBill:
 
 
 def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None = None) -> int:
-    """Accept the bill (or, after a dispute, the amount agreed with the carrier) and post the
-    payable: freight cost against freight payable to carriers, one balanced entry. Returns the
-    entry's id. What the carrier took off a disputed bill is what the dispute recovered."""
+    """Accept the bill (or, after a dispute, the amount agreed with the carrier) and post what it
+    adds to the payable: the difference between it and the freight cost already booked at the
+    route's cost price when the customers were billed (one balanced entry; none when they are
+    equal). Returns the entry's id (0 for none). What the carrier took off a disputed bill is what
+    the dispute recovered."""
     require(actor, Perm.APPROVE_PAYMENTS)
     with db.transaction() as tx:
         b = _lock(tx, bill_id)
@@ -632,11 +634,17 @@ def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None =
         at = now(tx)
         before = b.status
         entry_id = None
-        if not pay.is_zero():
+        # Billing the customers already booked each order's freight cost at the route's cost price
+        # (freight cost against freight payable): what the carrier bills beyond (or below) that,
+        # the expected amount of these sacks, is what is left to book — never the whole bill twice.
+        accrued = b.expected if b.expected is not None else Money.zero(VND)
+        delta = pay - accrued
+        if not delta.is_zero():
             entry = ledger.post(tx, actor, "carrier_bill", [
-                ledger.debit(ledger.account(tx, "freight_cost").id, pay),
-                ledger.credit(ledger.account(tx, "freight_payable").id, pay)],
-                memo=Message(N_("Bill {number} of carrier {carrier}"), number=b.bill_no, carrier=b.carrier),
+                ledger.debit(ledger.account(tx, "freight_cost").id, delta),
+                ledger.credit(ledger.account(tx, "freight_payable").id, delta)],
+                memo=Message(N_("Bill {number} of carrier {carrier}: {billed} against {expected} booked at the "
+                                "cost price"), number=b.bill_no, carrier=b.carrier, billed=pay, expected=accrued),
                 reference=b.bill_no, counterpart=b.carrier, value_date=b.bill_date)
             entry_id = entry.id
         done = tx.execute(update(CarrierBill).where(CarrierBill.id == b.id, CarrierBill.status == before)

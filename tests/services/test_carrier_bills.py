@@ -120,7 +120,9 @@ def test_a_file_with_one_bad_row_is_refused_whole(db, sacks):
         assert s.scalar(select(func.count()).select_from(CarrierBillLine)) == 0
 
 
-def test_accepting_posts_the_payable_in_one_balanced_entry(db, sacks):
+def test_accepting_posts_what_the_bill_adds_to_the_cost_already_booked_in_one_balanced_entry(db, sacks):
+    """Billing the customers books each order's freight at the route's cost price (the bill's
+    expected 532,100); accepting the 621,800 bill books the 89,700 beyond it, not the bill again."""
     acc = sacks.st.accountant
     bill_id = cb.import_file(db, acc, header(), "hd.csv", bill_csv(sacks.a, sacks.b))
     entry_id = cb.accept_bill(db, acc, bill_id)
@@ -128,9 +130,9 @@ def test_accepting_posts_the_payable_in_one_balanced_entry(db, sacks):
         lines = s.execute(select(LedgerAccount.code, JournalLine.amount, JournalLine.currency)
                           .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
                           .where(JournalLine.entry_id == entry_id)).all()
-        assert sorted(lines) == [("freight_cost", 621800, "VND"), ("freight_payable", -621800, "VND")]
+        assert sorted(lines) == [("freight_cost", 89700, "VND"), ("freight_payable", -89700, "VND")]
         assert sum(a for _c, a, _cur in lines) == 0
-        assert _owed(s) == 621800
+        assert _owed(s) == 621800 - 532100          # these sacks' orders were not billed in this test
     view = cb.bill_view(db, acc, bill_id)
     assert view.status == "accepted" and view.accepted_amount == vnd(621800) and view.entry_id == entry_id
     with pytest.raises(DomainError):
@@ -160,7 +162,7 @@ def test_disputing_opens_a_task_with_the_evidence_and_a_lower_agreed_amount_is_r
     assert view.status == "accepted" and view.accepted_amount == vnd(539000)
     with db.read() as s:
         assert s.get(Task, task_id).status == "done"
-        assert _owed(s) == 539000
+        assert _owed(s) == 539000 - 532100
 
 
 def test_typed_bills_are_checked_before_anything_is_saved(db, sacks):
