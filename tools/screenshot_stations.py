@@ -35,7 +35,7 @@ def main() -> int:
     from app import db as dbmod
     from app.i18n import set_language
     from app.permissions import Role
-    from app.services import parcels, shipments, stocktakes
+    from app.services import parcels, seals, shipments, stocktakes
     from app.services.auth import login
     from tests.factories import PASSWORD, make_user
     from tests.services.warehouse_helpers import kg, make_staff, purchase_order
@@ -62,7 +62,8 @@ def main() -> int:
         shipments.pack_scan(db, st.cn2, arrived, c)
     shipments.seal_shipment(db, st.cn2, arrived, Decimal("9"), "SEAL-1")
     shipments.depart_shipment(db, st.cn2, arrived)
-    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, arrived).code)
+    shipments.arrive_scan(db, st.vn, shipments.get_shipment(db, st.vn, arrived).code,
+                          seals.SealCheck("SEAL-1", Decimal("9")))
     counting = stocktakes.start_stocktake(db, st.cn2, st.wh["CN-GZ"])
 
     cut = {"on": False}

@@ -103,3 +103,19 @@ def remote_sessions(sqlite_db, tmp_path):
         c.close()
     for t in threads.values():
         t.stop()
+
+
+def check_seal_when_asked(seal_no: str, gross: str, intact: bool = True) -> None:
+    """Answer the arrival seal check the station asks for when a sack's code is scanned."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton
+
+    from ui.screens.seals import ArrivalSealDialog
+
+    def go():
+        d = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ArrivalSealDialog) and w.isVisible())
+        d.findChild(QLineEdit, "arrival_seal_number").setText(seal_no)
+        d.findChild(QLineEdit, "arrival_gross_weight").setText(gross)
+        d.findChild(QCheckBox, "arrival_seal_intact").setChecked(intact)
+        d.findChild(QPushButton, "arrival_seal_save").click()
+    QTimer.singleShot(50, go)

@@ -12,7 +12,7 @@ from app.permissions import Role
 from tests.factories import PASSWORD, make_user
 from tests.services.warehouse_helpers import consignment_order
 from tests.ui.test_warehouse_ui import _gun, depot  # noqa: F401  (the fixture)
-from tests.ui.test_work_screens_remote import check_seal_when_asked
+from tests.ui.conftest import check_seal_when_asked
 
 
 def _sent_sack(db, st) -> str:

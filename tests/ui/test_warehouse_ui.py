@@ -17,7 +17,7 @@ from app.services import alerts, parcels, shipments
 from app.services.scanning import Outcome
 from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 from tests.services.warehouse_helpers import consignment_order, make_staff, purchase_order
-from tests.ui.conftest import type_text
+from tests.ui.conftest import check_seal_when_asked, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -264,6 +264,7 @@ def test_a_shipment_packed_by_scanning_then_received_in_vietnam(qtbot, depot, op
     field = station.panel.field
     _gun(qtbot, field, codes[0])                       # a parcel before the sack: refused
     assert station.panel.last.outcome == Outcome.WRONG
+    check_seal_when_asked("S-55", "2,4")               # the sack is opened only after its seal is read
     _gun(qtbot, field, packer.view.code)
     assert station.panel.last.outcome == Outcome.SHIPMENT
     qtbot.waitUntil(lambda: station.view is not None and station.table.rowCount() == 2)
