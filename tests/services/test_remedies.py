@@ -21,6 +21,7 @@ from app.services import settings as settings_service
 from app.services.complaints import ComplaintInput, LineInput, RemedyInput
 from app.services.notifications import notify_staff
 from app.i18n import Message, N_
+from app.i18n import _ as say   # the tests use _ for values they drop
 from tests.factories import make_customer, make_user
 from tests.services.complaint_helpers import delivered, new_codes
 from tests.services.warehouse_helpers import carried_and_billed, make_staff, purchase_order
@@ -230,7 +231,9 @@ def test_priority_shipping_voucher_is_used_by_the_next_billed_order_once(db, st)
     carried_and_billed(db, st, nxt, code1, "2", "2")
     line = _freight(db, nxt)
     assert Decimal(line["amount"]) == Decimal(58_000) and Decimal(line["cost"]) == Decimal(52_000)   # express cost
-    assert "express" in line["explanation"].lower()
+    said = say("Priority shipping voucher: sent by the express line, charged at the normal line's price. "
+             "{normal}").split("{normal}")[0]
+    assert said and line["explanation"].startswith(said)
     with db.read() as s:
         v = s.get(PriorityVoucher, v.id)
         assert v.used_order_id == nxt and v.used_at is not None

@@ -14,7 +14,7 @@ from app.models import Parcel, ShipmentParcel, StationScan, StocktakeLine
 from app.permissions import Role
 from app.services import parcels, shipments, station_scans, stocktakes
 from app.services.scanning import NO_MEASUREMENTS, Outcome
-from tests.factories import make_user
+from tests.factories import arrive_sealed, make_user
 from tests.services.test_station_journal import _cut
 from tests.services.warehouse_helpers import kg, make_staff, parcel, purchase_order
 
@@ -77,7 +77,7 @@ def test_the_same_parcel_received_offline_at_two_vietnam_stations_is_received_on
     shipments.seal_shipment(db, st.cn, sid, Decimal("3"), "S-72")
     shipments.depart_shipment(db, st.cn, sid)
     view = shipments.get_shipment(db, st.vn, sid)
-    shipments.arrive_scan(db, st.vn, view.code)
+    arrive_sealed(db, st.vn, view.code)
     vn2 = make_user(db, Role.FORWARDER_VN, full_name="Hoàng Văn Tú", warehouse_code="VN-HN")
     stations = [_station(db, tmp_path, "a", st.vn), _station(db, tmp_path, "b", vn2)]
     local = _two_offline(db, st, stations, "receive_vn", st.wh["VN-HN"], sid, "YT7200000000001", kg("1.25"))
