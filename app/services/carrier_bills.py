@@ -32,7 +32,7 @@ from app.fees import Tariff
 from app.i18n import Message, N_, _, fmt_decimal, fmt_money
 from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_measure,
                                 parse_number, read_sheet, understand)
-from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentParcel, Warehouse
+from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentCustody, ShipmentParcel, Warehouse
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
 from app.services import column_maps, ledger
@@ -674,7 +674,9 @@ def dispute_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> int:
         flagged = [l for l in b.lines if any(f != "unsealed" for f in (l.flags or []))]
         seals = dict(tx.execute(select(Shipment.id, Shipment.seal_no).where(
             Shipment.id.in_([l.shipment_id for l in flagged if l.shipment_id]))).all()) if flagged else {}
-        evidence = [_evidence(l, seals.get(l.shipment_id) or "") for l in flagged]
+        photographed = set(tx.scalars(select(ShipmentCustody.shipment_id).where(
+            ShipmentCustody.shipment_id.in_(list(seals)), ShipmentCustody.photo_file_id.is_not(None)))) if seals else set()
+        evidence = [_evidence(l, seals.get(l.shipment_id) or "", l.shipment_id in photographed) for l in flagged]
         note = Message(N_("{reason}\n\nBilled {billed}, expected {expected}.\n{lines}"), reason=reason,
                        billed=b.billed, expected=b.expected,
                        lines=_joined(evidence) if evidence else Message(N_("No line was flagged.")))
@@ -689,11 +691,15 @@ def dispute_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> int:
         return task.id
 
 
-def _evidence(l: CarrierBillLine, seal: str) -> Message:
-    """One flagged line as the carrier will be shown it: their figures, ours, the seal."""
+def _evidence(l: CarrierBillLine, seal: str, photo: bool = False) -> Message:
+    """One flagged line as the carrier will be shown it: their figures, ours, the seal (and that
+    its photo is kept in the shipment's "Seal and custody")."""
     dash = "—"
-    return Message(N_("{code}: billed {billed_kg} kg, {amount}; ours: sealed {gross} kg, parcels {parcels} kg, "
-                      "cost price {expected}; seal {seal}"),
+    text = (N_("{code}: billed {billed_kg} kg, {amount}; ours: sealed {gross} kg, parcels {parcels} kg, "
+               "cost price {expected}; seal {seal} (photo in the shipment's seal and custody)") if photo else
+            N_("{code}: billed {billed_kg} kg, {amount}; ours: sealed {gross} kg, parcels {parcels} kg, "
+               "cost price {expected}; seal {seal}"))
+    return Message(text,
                    code=l.shipment_code, billed_kg=dash if l.billed_kg is None else l.billed_kg, amount=l.amount,
                    gross=dash if l.our_gross_kg is None else l.our_gross_kg,
                    parcels=dash if l.our_parcels_kg is None else l.our_parcels_kg, expected=l.expected,

@@ -378,9 +378,12 @@ def account_name_key(name: str) -> str:
 
 def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amount: Decimal,
                         vnd_account_id: int, vnd_amount: Decimal, reference: str, value_date: date,
-                        note: str = "") -> int:
+                        note: str = "", fee_vnd: Decimal = Decimal(0)) -> int:
     """CNY bought for a CNY account (Alipay…) with VND from a company account: in the China book,
-    out of the VN book, through the currency-exchange account (each currency balances)."""
+    out of the VN book, through the currency-exchange account (each currency balances).
+
+    ``fee_vnd``: what the money changer or the bank charged on top, paid from the same VND
+    account; it is part of what these yuan cost (their lot's rate, each order's real cost)."""
     require(actor, Perm.RECORD_PAYMENTS)
     errors: dict[str, str] = {}
     for key, value, places in (("cny_amount", cny_amount, Decimal("0.01")), ("vnd_amount", vnd_amount, Decimal(1))):
@@ -388,6 +391,9 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
                 or value != value.quantize(places):
             errors[key] = _("Enter an amount above zero.") if places == 1 or not isinstance(value, Decimal) \
                 or value <= 0 else _("An amount in CNY has at most two decimals.")
+    if isinstance(fee_vnd, float) or not isinstance(fee_vnd, Decimal) or not fee_vnd.is_finite() or fee_vnd < 0 \
+            or fee_vnd != fee_vnd.quantize(Decimal(1)):
+        errors["fee_vnd"] = _("Enter the fee in whole đồng, from 0.")
     if not (reference or "").strip():
         errors["reference"] = _("Enter the bank or exchange reference.")
     with db.transaction() as tx:
@@ -398,15 +404,19 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
             errors["vnd_account_id"] = _("Choose the VND account that paid.")
         if errors:
             raise ValidationFailed(errors)
-        cny, vnd = Money(cny_amount, CNY), Money(vnd_amount, VND)
+        cny, vnd = Money(cny_amount, CNY), Money(vnd_amount + fee_vnd, VND)   # the fee is part of the price
         exchange = account(tx, "currency_exchange").id
+        rate = ((vnd_amount + fee_vnd) / cny_amount)
+        memo = (Message(N_("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)"), cny=cny, vnd=vnd, rate=rate.quantize(Decimal("0.01")))
+                if not fee_vnd else
+                Message(N_("{cny} bought for {paid} + fee {fee} = {vnd} (≈ {rate} ₫ per ¥)"), cny=cny,
+                        paid=Money(vnd_amount, VND), fee=Money(fee_vnd, VND), vnd=vnd, rate=rate.quantize(Decimal("0.01"))))
         entry = post(tx, actor, "cny_funding", [
             debit(cny_acc.id, cny, amount_vnd=vnd), credit(exchange, cny),
             debit(exchange, vnd), credit(vnd_acc.id, vnd)],
-            memo=(note or "").strip() or Message(N_("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)"),
-                                                 cny=cny, vnd=vnd, rate=(vnd_amount / cny_amount).quantize(Decimal("0.01"))),
+            memo=(note or "").strip() or memo,
             reference=reference.strip(), counterpart=cny_acc.name, value_date=value_date,
-            rate=(vnd_amount / cny_amount).quantize(Decimal("0.000001")))
+            rate=rate.quantize(Decimal("0.000001")))
         return entry.id
 
 

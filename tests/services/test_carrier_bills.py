@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import render_stored
-from app.models import CarrierBill, CarrierBillLine, JournalLine, LedgerAccount, Task
+from app.models import CarrierBill, CarrierBillLine, JournalLine, LedgerAccount, Shipment, Task
 from app.money import VND, Money
 from app.permissions import Role
 from app.services import carrier_bills as cb
@@ -238,3 +238,20 @@ def test_a_chinese_xlsx_bill_with_a_title_row_and_grams_is_read(db, sacks):
     rows = {r.shipment_code: r for r in pv.rows}
     assert rows[sacks.a].billed_kg == D("21.4") and rows[sacks.a].billed_m3 == D("0.12")
     assert rows[sacks.b].flags == ["weight", "price"] and rows[sacks.b].line == 4
+
+
+def test_a_dispute_points_to_the_seal_photo_when_the_sack_has_one(db, sacks):
+    from app.services import seals
+
+    PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+           b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+    with db.read() as s:
+        sid = s.scalar(select(Shipment.id).where(Shipment.code == sacks.b))
+    seals.add_seal_photo(db, sacks.st.cn, sid, "seal.png", PNG)
+    acc = sacks.st.accountant
+    bill_id = cb.import_file(db, acc, header(), "hd.csv", bill_csv(sacks.a, sacks.b))
+    task_id = cb.dispute_bill(db, acc, bill_id, "Bao B sai cân")
+    with db.read() as s:
+        task = s.get(Task, task_id)
+        note = render_stored(task.note, task.note_key, task.note_params, "en")
+    assert "S-B2 (photo in the shipment's seal and custody)" in note

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from app.errors import ValidationFailed
 from app.models import CnyLot, CnyLotUse, LedgerAccount
 from app.money import CNY, VND, Money
 from app.permissions import Role
@@ -206,3 +207,18 @@ def test_two_desktops_paying_from_one_account_at_once_never_take_the_same_yuan(d
                 vnd(0))
     assert total == vnd(350000 + 288000)
     assert_whole(db)
+
+
+def test_the_money_changers_fee_is_part_of_what_the_lot_cost(db, staff):
+    bank, alipay = accounts(db, borrow=False)
+    ledger.record_cny_purchase(db, staff["accountant"], alipay, D("100.00"), bank, D("355000"), "FX-FEE",
+                               date(2026, 12, 1), fee_vnd=D("5000"))
+    assert lots(db) == [(10000, 360000)]
+    with db.read() as s:
+        assert s.get(LedgerAccount, bank).balance == -360000        # the fee left the bank too
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "40.00")
+    assert cny_lots.order_currency_result(db, staff["accountant"], oid).at_lots == vnd(144000)   # 40 × 3,600
+    with pytest.raises(ValidationFailed):
+        ledger.record_cny_purchase(db, staff["accountant"], alipay, D("1.00"), bank, D("3600"), "FX-BAD",
+                                   date(2026, 12, 1), fee_vnd=D("-1"))

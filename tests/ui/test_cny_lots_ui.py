@@ -30,7 +30,8 @@ def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, s
     qtbot.addWidget(dialog)
     dialog.show()
     type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_cny_amount"), "200")
-    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_vnd_amount"), "710000")     # 3,550 ₫ per ¥
+    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_vnd_amount"), "700000")
+    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_fee"), "10000")             # 3,550 ₫ per ¥ in all
     type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_reference"), "FT-ALIPAY-01")
     qtbot.mouseClick(dialog.findChild(QPushButton, "cny_purchase_submit"), Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted

@@ -4,6 +4,7 @@ Also where accountants name a new company account and record CNY bought with VND
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
@@ -224,7 +225,7 @@ class NewAccountDialog(QDialog):
 class CnyPurchaseDialog(QDialog):
     """Yuan bought with đồng: in to a CNY account, out of a VND account."""
 
-    FIELDS = ("cny_account_id", "cny_amount", "vnd_account_id", "vnd_amount", "reference")
+    FIELDS = ("cny_account_id", "cny_amount", "vnd_account_id", "vnd_amount", "fee_vnd", "reference")
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,6 +241,7 @@ class CnyPurchaseDialog(QDialog):
         for a in form_data.vnd_accounts:
             self.vnd_account.addItem(a.name, a.id)
         self.vnd_amount = amount_edit("cny_purchase_vnd_amount", _("Đồng paid"))
+        self.fee = amount_edit("cny_purchase_fee", _("Fees (VND)"))
         self.reference = named(QLineEdit(), "cny_purchase_reference", _("Reference"))
         self.date = _date_edit("cny_purchase_date", _("Date"), form_data.now.astimezone().date())
         self.note = named(QLineEdit(), "cny_purchase_note", _("Note"))
@@ -249,6 +251,7 @@ class CnyPurchaseDialog(QDialog):
                               (_("Yuan received"), self.cny_amount, "cny_amount"),
                               (_("Paid from VND account"), self.vnd_account, "vnd_account_id"),
                               (_("Đồng paid"), self.vnd_amount, "vnd_amount"),
+                              (_("Fees (VND)"), self.fee, "fee_vnd"),
                               (_("Reference"), self.reference, "reference")):
             form.addRow(label, w)
             form.addRow("", self.errors[key])
@@ -265,13 +268,14 @@ class CnyPurchaseDialog(QDialog):
         errors: dict[str, str] = {}
         cny = read_decimal(self.cny_amount, errors, "cny_amount", empty=None)
         vnd = read_decimal(self.vnd_amount, errors, "vnd_amount", empty=None)
+        fee = read_decimal(self.fee, errors, "fee_vnd", empty=Decimal(0))
         if errors:
             show_field_errors(self.errors, errors)
             return
         try:
             self.session.call("ledger.record_cny_purchase", self.cny_account.currentData(), cny,
                               self.vnd_account.currentData(), vnd, self.reference.text(), _day(self.date),
-                              self.note.text())
+                              self.note.text(), fee_vnd=fee)
         except ValidationFailed as exc:
             show_field_errors(self.errors, exc.field_errors)
             return
