@@ -509,6 +509,9 @@ class OutboxWorker:
     def _run(self) -> None:
         next_mail_check = 0.0
         while not self._stop.is_set():
+            # cleared before looking, never after waiting: a message queued while this round
+            # sends (or between the wait's end and a clear) must not wait a whole interval
+            self._wake.clear()
             interval = 30.0
             try:
                 with self.db.read() as s:
@@ -521,7 +524,6 @@ class OutboxWorker:
             if time.monotonic() >= next_mail_check:
                 next_mail_check = time.monotonic() + self._check_mail()
             self._wake.wait(interval)
-            self._wake.clear()
 
     def _check_mail(self) -> float:
         """The customers' replies (app.services.mailbox), every mail.imap_check_minutes; returns
