@@ -86,12 +86,12 @@ def make_order(db: Database, care: Actor, customer_id: int, kind: str = "purchas
 def arrive_sealed(db, actor, raw_code: str):
     """The receiving warehouse scans a sack's code having read its seal and weighed it as it was
     sealed (``shipments.arrive_scan`` asks for both before a sack to Vietnam is opened)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from app.models import Shipment
     from app.services import seals, shipments
 
     with db.read() as s:
-        sh = s.scalar(select(Shipment).where(Shipment.code == func.upper("".join((raw_code or "").split()))))
+        sh = s.scalar(select(Shipment).where(Shipment.code == "".join((raw_code or "").split()).upper()))
     check = seals.SealCheck(sh.seal_no, sh.gross_weight_kg) if sh is not None and sh.seal_no else None
     return shipments.arrive_scan(db, actor, raw_code, check)

@@ -44,9 +44,9 @@ def test_another_desktops_commit_is_seen_within_the_promised_time(db):
         assert elapsed < 5.0 and seen[0] == frozenset()  # SQLite only knows "something changed"
 
 
+# PostgreSQL only: on SQLite a commit from this process is indistinguishable (checked above)
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_a_desktop_does_not_hear_its_own_notifications_twice(db):
-    if db.kind != "postgresql":
-        pytest.skip("PostgreSQL only: on SQLite a commit from this process is indistinguishable (checked above)")
     manager = make_user(db, Role.MANAGER)
     seen = []
     watcher = ChangeWatcher(db, lambda t, o: seen.append(t), poll_seconds=0.2)
