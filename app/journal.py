@@ -40,7 +40,7 @@ from typing import Callable, Iterable
 
 from app.errors import DomainError
 from app.i18n import N_, _
-from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanResult,
+from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanResult, fmt_kg,
                                    check_measurements, refused)
 from app.services.station_scans import ExpectedCode, StationScanIn
 from app.tracking import is_plausible, normalize_code
@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS cache (
     kind TEXT NOT NULL, target INTEGER NOT NULL, code TEXT NOT NULL,
     customer_code TEXT NOT NULL, order_code TEXT NOT NULL, shelf TEXT NOT NULL,
     destination TEXT NOT NULL, alert TEXT NOT NULL, flag TEXT NOT NULL,
+    weight_kg TEXT, weight_limit_kg TEXT,
     PRIMARY KEY (kind, target, code)
 );
 """
@@ -169,6 +170,10 @@ class Journal:
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(scans)")}
         if "target_id" not in columns:          # a journal written by the first release
             self._conn.execute("ALTER TABLE scans ADD COLUMN target_id INTEGER")
+        cached = {r[1] for r in self._conn.execute("PRAGMA table_info(cache)")}
+        if "weight_kg" not in cached:           # a cache written before it held China weights
+            self._conn.execute("ALTER TABLE cache ADD COLUMN weight_kg TEXT")
+            self._conn.execute("ALTER TABLE cache ADD COLUMN weight_limit_kg TEXT")
         self._conn.execute(_KIND_TARGET)
         station = self._meta("station")
         if station is None:
@@ -292,12 +297,14 @@ class Journal:
     def replace_cache(self, kind: str, target_id: int | None, codes: Iterable[ExpectedCode]) -> int:
         target = target_id or 0
         rows = [(kind, target, e.code, e.customer_code, e.order_code, e.shelf, e.destination, e.alert,
-                 e.flag) for e in codes]
+                 e.flag, _s(e.weight_kg), _s(e.weight_limit_kg)) for e in codes]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute("DELETE FROM cache WHERE kind = ? AND target = ?", (kind, target))
-                self._conn.executemany("INSERT OR REPLACE INTO cache VALUES (?,?,?,?,?,?,?,?,?)", rows)
+                self._conn.executemany("INSERT OR REPLACE INTO cache (kind, target, code, customer_code, order_code,"
+                                       " shelf, destination, alert, flag, weight_kg, weight_limit_kg)"
+                                       " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
                 self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                    (f"cache_at:{kind}:{target}", datetime.now(timezone.utc).isoformat()))
                 self._conn.execute("COMMIT")
@@ -312,10 +319,10 @@ class Journal:
 
     def cached(self, kind: str, target_id: int | None, code: str) -> ExpectedCode | None:
         with self._lock:
-            r = self._conn.execute("SELECT code, customer_code, order_code, shelf, destination, alert, flag"
-                                   " FROM cache WHERE kind = ? AND target = ? AND code = ?",
-                                   (kind, target_id or 0, code)).fetchone()
-        return ExpectedCode(*r) if r else None
+            r = self._conn.execute("SELECT code, customer_code, order_code, shelf, destination, alert, flag,"
+                                   " weight_kg, weight_limit_kg FROM cache WHERE kind = ? AND target = ?"
+                                   " AND code = ?", (kind, target_id or 0, code)).fetchone()
+        return ExpectedCode(*r[:7], _dec(r[7]), _dec(r[8])) if r else None
 
     # the China receiving station's names (its cache has no target)
     def replace_expected(self, codes: Iterable[ExpectedCode]) -> int:
@@ -406,7 +413,8 @@ class Station:
             return refused(raw)                    # nothing to journal: not a parcel
         if not m.empty:
             m = check_measurements(m)              # a typo in the weight is refused at once
-        local, local_outcome = self.local_answer(code, kind, target_id, quiet=self.answer_locally and self.online)
+        local, local_outcome = self.local_answer(code, kind, target_id, quiet=self.answer_locally and self.online,
+                                                 m=m)
         entry = self.journal.add(warehouse_id, self.user_id, raw, code, m, local, local_outcome, self.clock(),
                                  kind, target_id)
         # Online, the database answers (through a server: only what the cache cannot answer). The
@@ -424,7 +432,7 @@ class Station:
                 self.journal.mark_applied(entry.scan_id, r, local_shown=False)
                 return r
             if self.answer_locally:            # the link dropped just now: say so
-                local, _o = self.local_answer(code, kind, target_id, quiet=False, entry=entry)
+                local, _o = self.local_answer(code, kind, target_id, quiet=False, entry=entry, m=m)
         self._wake.set()
         local.facts["scan_id"] = entry.scan_id     # the station finds its parcel once it is sent
         return local
@@ -466,7 +474,8 @@ class Station:
         return out
 
     def local_answer(self, code: str, kind: str = "receive_cn", target_id: int | None = None,
-                     quiet: bool = False, entry: Entry | None = None) -> tuple[ScanResult, str]:
+                     quiet: bool = False, entry: Entry | None = None,
+                     m: Measurements = NO_MEASUREMENTS) -> tuple[ScanResult, str]:
         """What the station says without the database (the scan is kept and sent later).
 
         ``quiet``: the link is up (a desktop working through a server answers from its cache and
@@ -510,8 +519,18 @@ class Station:
             if e.flag == "done":
                 return answer(Outcome.ALREADY, title(_("Already received — {who} (offline)"),
                                                      _("Already received — {who}")).format(who=who), shelf, e)
+            who = who or _("ownerless")
+            cn, limit, vn = e.weight_kg, e.weight_limit_kg, m.weight_kg
+            if cn is not None and limit is not None and vn is not None and abs(vn - cn) > limit:
+                # the same rule and words as the database's answer (shipments.receive_scan)
+                return answer(Outcome.WEIGHT_WARNING, title(_("Weight differs (offline) — {who}"),
+                                                            _("Weight differs — {who}")).format(who=who),
+                              shelf + "\n" + _(
+                                  "Weighs {vn} kg here but {cn} kg when it left: {diff} kg difference, more "
+                                  "than the ±{limit} kg allowed. Check the parcel before shelving it.").format(
+                                  vn=fmt_kg(vn), cn=fmt_kg(cn), diff=fmt_kg(abs(vn - cn)), limit=fmt_kg(limit)), e)
             return answer(Outcome.RECEIVED, title(_("Received (offline) — {who}"), _("Received — {who}")).format(
-                who=who or _("ownerless")), shelf, e)
+                who=who), shelf, e)
         if kind == "stocktake":
             if e is not None and e.flag == "done":
                 return answer(Outcome.ALREADY, title(_("Already counted (offline)"), _("Already counted")), "", e)

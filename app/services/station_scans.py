@@ -29,6 +29,7 @@ from app.i18n import _
 from app.models import AlertNote, Customer, Order, Parcel, StationScan, User, Warehouse
 from app.permissions import Actor, Perm, require
 from app.services import parcels
+from app.services import settings as settings_service
 from app.services.activity import now
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements, refused)
 from app.tracking import is_plausible, normalize_code
@@ -229,6 +230,11 @@ class ExpectedCode:
     alert: str          # the alert note's text when one waits for this code (or its order)
     #: what else the station needs to answer (see ``station_cache``): "" when all is well
     flag: str = ""
+    #: a Vietnam receiving station's manifest: the weight the parcel left China with and the
+    #: difference allowed (warehouse.weight_warning_kg), so a re-weighed parcel is warned about
+    #: at once, also with the link down
+    weight_kg: Decimal | None = None
+    weight_limit_kg: Decimal | None = None
 
 
 #: ExpectedCode.flag values
@@ -351,7 +357,8 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
                                         by_code.get(r.tracking_code) or by_order.get(r.order_id) or "", flag))
             return out
         by_code, by_order = _notes(s, _RECEIVE_STAGE[direction].value)
-        rows = s.execute(_owner.add_columns(ShipmentParcel.received_at)
+        limit = settings_service.get(s, "warehouse.weight_warning_kg")
+        rows = s.execute(_owner.add_columns(ShipmentParcel.received_at, ShipmentParcel.weight_kg.label("line_kg"))
                          .join(ShipmentParcel, ShipmentParcel.parcel_id == Parcel.id)
                          .where(ShipmentParcel.shipment_id == sh.id))
         for r in rows:
@@ -360,7 +367,8 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
             out.append(ExpectedCode(r.tracking_code, r.customer_code or "", r.order_code or "",
                                     r.shelf if r.received_at else shelf, dest.code if dest else "",
                                     by_code.get(r.tracking_code) or by_order.get(r.order_id) or "",
-                                    DONE if r.received_at is not None else ""))
+                                    DONE if r.received_at is not None else "",
+                                    r.line_kg if r.line_kg is not None else r.weight_kg, limit))
         known = {e.code for e in out}
         out += [ExpectedCode(c, "", "", "", "", t) for c, t in by_code.items() if c not in known]
         return out

@@ -95,6 +95,29 @@ def test_the_same_parcel_received_offline_at_two_vietnam_stations_is_received_on
     assert stations[0].send_pending() and stations[0].status() == (True, 0, 0)
 
 
+def test_a_vietnam_station_offline_warns_of_a_parcel_that_weighs_more_than_when_it_left(db, st, tmp_path):
+    """The manifest the station caches holds each parcel's China weight and the difference allowed:
+    a re-weighed parcel is warned about at once with the link down, and the database agrees."""
+    _received_in_china(db, st, ["YT7400000000001", "YT7400000000002"])      # 1.2 kg each
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    for c in ("YT7400000000001", "YT7400000000002"):
+        shipments.pack_scan(db, st.cn, sid, c)
+    shipments.seal_shipment(db, st.cn, sid, Decimal("3"), "S-74")
+    shipments.depart_shipment(db, st.cn, sid)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    station = _station(db, tmp_path, "a", st.vn)
+    assert station.refresh_cache("receive_vn", st.wh["VN-HN"], sid)
+    link = _cut(db)
+    link["cut"] = True
+    heavy = station.scan(st.wh["VN-HN"], "YT7400000000001", kg("2.5"), kind="receive_vn", target_id=sid)
+    same = station.scan(st.wh["VN-HN"], "YT7400000000002", kg("1.25"), kind="receive_vn", target_id=sid)
+    assert (heavy.outcome, same.outcome) == (Outcome.WEIGHT_WARNING, Outcome.RECEIVED)
+    assert heavy.facts["offline"] and "2,5" in heavy.detail and "1,2" in heavy.detail
+    link["cut"] = False
+    assert station.send_pending() and station.status() == (True, 0, 0)     # nothing to review
+    assert shipments.get_shipment(db, st.vn, sid).weight_warnings == 1
+
+
 def test_the_same_parcel_counted_offline_at_two_stocktake_stations_is_counted_once(db, st, tmp_path):
     _received_in_china(db, st, ["YT7300000000001"])
     tid = stocktakes.start_stocktake(db, st.cn, st.wh["CN-GZ"])
