@@ -8,9 +8,10 @@ import threading
 import time
 from typing import Callable
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from shiboken6 import isValid
 
 from app import db as dbmod
 from app.errors import DomainError
@@ -108,9 +109,17 @@ class AppController(QObject):
     itself (``main.py serve``, app.server.jobs), and a session that ends asks for the password
     again (ui.reauth)."""
 
+    #: changes committed (tables, the window they were watched for): emitted on any thread (the
+    #: watcher's, a worker's that committed), delivered on the UI thread by ``_deliver_changes``
+    _changes = Signal(object, int)
+
     def __init__(self, db: dbmod.Database | None, server: str | None = None,
                  open_local: Callable[[], dbmod.Database] | None = None) -> None:
         super().__init__()
+        # A watcher thread never emits on the window itself: the window may be deleted on the UI
+        # thread between any check and the emit (a crash in Qt, seen once under load). The
+        # controller lives as long as the application, so emitting on it is always safe.
+        self._changes.connect(self._deliver_changes, Qt.ConnectionType.QueuedConnection)
         self.db = db
         #: the address the sign-in dialog shows (None: the one used last time)
         self.server_hint = server
@@ -272,12 +281,18 @@ class AppController(QObject):
         elif not self.remote:
             self._housekeeping()   # its first run, now that start-up is over
 
+    @Slot(object, int)
+    def _deliver_changes(self, tables, token: int) -> None:
+        window = self.window
+        if token == self._window_token and window is not None and isValid(window):
+            window.changes_arrived.emit(tables)
+
     def _start_live(self) -> None:
         self._stop_live()
-        window = self.window
+        token = self._window_token
 
-        def arrived(tables, origin) -> None:
-            window.changes_arrived.emit(tables)
+        def arrived(tables, origin) -> None:     # any thread
+            self._changes.emit(tables, token)
             if self.outbox is not None and (not tables or "customer_messages" in tables):
                 self.outbox.wake()   # a message was queued (here or on another desktop): send it now
 

@@ -161,6 +161,8 @@ class RemoteChangeWatcher:
                 self._deliver(frozenset(change.tables), change.origin)
 
     def _deliver(self, tables: frozenset[str], origin: str) -> None:
+        if self._stop.is_set():     # stopped while this poll was answered: the receiver may be gone
+            return
         try:
             self.on_change(tables, origin)
         except Exception:

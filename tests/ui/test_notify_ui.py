@@ -337,3 +337,55 @@ def test_the_app_sends_customer_mail_off_the_ui_thread_and_stops_with_its_window
     finally:
         controller.shutdown()
         server.stop()
+
+
+def test_changes_committed_on_other_threads_reach_the_window_and_stop_with_it(qtbot, company):
+    """A worker thread's commit (the outbox sender, an export, a watcher) tells the main window on
+    the UI thread; once the window is gone, a late commit is dropped instead of reaching a deleted
+    window (which crashed Qt once under load)."""
+    import threading
+
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from ui.app import AppController
+
+    db = company["db"]
+    controller = AppController(db)
+    try:
+        controller._open(login(db, "quanly", PASSWORD))
+        window = controller.window
+        seen: list[tuple[frozenset, bool]] = []
+        window.changes_arrived.connect(
+            lambda tables: seen.append((tables, threading.current_thread() is threading.main_thread())))
+
+        def commit_on_a_thread():
+            def work():
+                with db.transaction() as tx:
+                    tx.get(Customer, company["customer"]).note = "gọi lại"
+            t = threading.Thread(target=work)
+            t.start()
+            t.join()
+
+        commit_on_a_thread()
+        qtbot.waitUntil(lambda: any("customers" in tables for tables, _ui in seen))
+        assert all(on_ui for _t, on_ui in seen)          # delivered on the UI thread
+        arrived = controller.watcher.on_change           # what a watcher thread calls
+        window.close()
+        window.deleteLater()
+        qtbot.waitUntil(lambda: controller.watcher is None)
+        seen.clear()
+        failures: list[BaseException] = []
+
+        def late():          # a poll answered just as the window went
+            try:
+                arrived(frozenset({"customers"}), "")
+            except BaseException as exc:   # noqa: BLE001 — the test reports it
+                failures.append(exc)
+        t = threading.Thread(target=late)
+        t.start()
+        t.join()
+        commit_on_a_thread()
+        qtbot.wait(200)
+        assert seen == [] and failures == []
+    finally:
+        controller.shutdown()
