@@ -21,9 +21,9 @@ import math
 import time
 from typing import Any, Callable
 
+import anyio
 import msgspec
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -92,12 +92,22 @@ async def _hung_up(request: Request) -> None:
         pass
 
 
+#: operations run at once by one server process. Python runs one thread at a time: forty calls
+#: sharing the interpreter each take forty times longer, and one that waits for the database must
+#: then wait its turn for the interpreter again at every statement. A few threads keep the
+#: database busy while one computes; the other calls wait in line (their wait is counted in the
+#: time the server reports). More processes (``serve --workers``) use more cores.
+OP_THREADS = 4
+
+
 class Server:
     """The endpoints over one Database; ``app`` is the ASGI application."""
 
     def __init__(self, db: Database, sessions: SessionStore | None = None, ops: Operations = OPS,
-                 max_body: int = MAX_BODY) -> None:
+                 max_body: int = MAX_BODY, threads: int = OP_THREADS) -> None:
         self.db = db
+        self.threads = max(1, threads)
+        self._limiter: anyio.CapacityLimiter | None = None
         self.sessions = sessions or SessionStore(db)
         self.ops = ops
         self.max_body = max_body
@@ -196,7 +206,7 @@ class Server:
                     return _status_of(exc), wire.encode_error(exc)
 
         try:
-            status, refusal = await run_in_threadpool(check)
+            status, refusal = await self._run(check)
         except Exception:
             log.exception("events from %s failed", _address(request))
             with language(lang):
@@ -249,7 +259,7 @@ class Server:
                     return status, wire.encode_error(exc)
 
         try:
-            status, data = await run_in_threadpool(guarded)
+            status, data = await self._run(guarded)
         except _Refused as refused:
             return self._refuse(request, name, refused.status, refused.reason)
         except Exception:
@@ -257,6 +267,12 @@ class Server:
             with language(lang()):
                 return _reply(wire.encode_error(ServerFault()), 500)
         return _reply(data, status)
+
+    async def _run(self, fn: Callable[[], Any]) -> Any:
+        """``fn()`` on one of this process's operation threads (``threads`` at once)."""
+        if self._limiter is None:     # made on the event loop, which exists only once serving
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
 
     async def _body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -947,11 +947,19 @@ def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
     return tuple(steps)
 
 
+_WINDOW_LOADS = (joinedload(Order.customer), joinedload(Order.destination_warehouse),
+                 joinedload(Order.receiving_warehouse), joinedload(Order.delivery_address),
+                 selectinload(Order.items).joinedload(OrderItem.shop), selectinload(Order.services),
+                 selectinload(Order.parcels))
+
+
 def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
     """Everything the order window shows, read in one short transaction."""
     require(actor, Perm.VIEW_ORDERS)
     with db.read() as s:
-        o = s.get(Order, order_id)
+        # what the window shows, loaded with the order: a few statements, not one per item
+        # (each one a round trip to a database that may be across a link from the server)
+        o = s.get(Order, order_id, options=_WINDOW_LOADS)
         if o is None:
             raise NotFound(what=Lazy(N_("The order")))
         c = o.customer
