@@ -63,6 +63,9 @@ class Database:
         #: identifies this process's commits in NOTIFY payloads, so it can skip its own echoes
         self.origin = uuid.uuid4().hex[:12]
         self._listeners: list[ChangeListener] = []
+        #: the queue totals remembered between changes (app.queries.count_cache), set by an
+        #: application server that hears every change; None: always counted afresh
+        self.count_cache: Any = None
         self._checkpointer: WalCheckpointer | None = None
         self._lock = threading.Lock()
         if self.kind == "sqlite":

@@ -26,6 +26,8 @@ class ChangeWatcher:
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: set while PostgreSQL's LISTEN is in place (a cache that trusts this feed checks it)
+        self.listening = threading.Event()
 
     def start(self) -> None:
         target = self._listen_pg if self.db.kind == "postgresql" else self._poll_sqlite
@@ -42,16 +44,23 @@ class ChangeWatcher:
         import psycopg
 
         dsn = self.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        first = True
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    if not first:      # what was committed while the link was down is unknown
+                        self.on_change(frozenset(), "")
+                    first = False
+                    self.listening.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5, stop_after=50):
                             self._deliver_pg(note.payload)
             except Exception as exc:  # server restarted or network dropped: retry quietly
+                self.listening.clear()
                 log.warning("live updates: %s; reconnecting", exc)
                 self._stop.wait(2.0)
+        self.listening.clear()
 
     def _deliver_pg(self, payload: str) -> None:
         try:

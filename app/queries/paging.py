@@ -168,17 +168,20 @@ def count(session: Session, queue: Queue, ctx: Context, req: PageRequest) -> int
     return counts(session, [queue], ctx, req)[queue.name]
 
 
-def counts(session: Session, queues: Sequence[Queue], ctx: Context, req: PageRequest) -> dict[str, int]:
+def counts(session: Session, queues: Sequence[Queue], ctx: Context, req: PageRequest,
+           statements: dict[str, Select] | None = None) -> dict[str, int]:
     """Each queue's total (filtered by ``req`` where the queue has the filter), in ONE statement:
     ``SELECT (SELECT count(*) FROM q1) AS c0, (SELECT count(*) FROM q2) AS c1, …``. A manager's
     thirty queues cost one round trip instead of thirty (over a server: thirty sessions, each
-    with its pre-ping, BEGIN and ROLLBACK)."""
+    with its pre-ping, BEGIN and ROLLBACK). ``statements`` receives each queue's filtered select."""
     if not queues:
         return {}
     dialect = session.get_bind().dialect.name
     cols = []
     for i, queue in enumerate(queues):
         sel = _filtered(queue, ctx, req, dialect, session)
+        if statements is not None:          # what each count read (app.queries.count_cache)
+            statements[queue.name] = sel
         sub = select(func.count()).select_from(sel.order_by(None).subquery(f"q{i}"))
         cols.append(sub.scalar_subquery().label(f"c{i}"))
     row = session.execute(select(*cols)).one()

@@ -9,6 +9,7 @@ from app.errors import NotFound
 from app.i18n import Lazy, N_
 from app.permissions import Actor, require
 from app.queries import paging
+from app.queries.count_cache import request_key
 from app.queries.paging import Context, Page, PageRequest, Queue
 from app.queries.queues import QUEUES
 
@@ -48,8 +49,26 @@ def queue_counts(db: Database, actor: Actor, names: Sequence[str],
     queues = list({name: _queue(actor, name) for name in names}.values())
     if not queues:
         return {}
-    with db.read() as s:
-        return paging.counts(s, queues, context(db, actor), req or PageRequest())
+    req = req or PageRequest()
+    cache = db.count_cache
+    filters = request_key(tuple(sorted(req.filters.items()))) if cache is not None and cache.active else None
+    if filters is None:
+        with db.read() as s:
+            return paging.counts(s, queues, context(db, actor), req)
+    # a server between changes: the totals nothing has changed since are remembered (count_cache)
+    who = (actor, req.search, filters)
+    out = {q.name: cache.get((q.name, who)) for q in queues}
+    missing = [q for q in queues if out[q.name] is None]
+    if missing:
+        snapshot, started = cache.snapshot(), cache.clock()
+        ctx = context(db, actor)
+        statements: dict[str, Any] = {}
+        with db.read() as s:
+            fresh = paging.counts(s, missing, ctx, req, statements)
+        for q in missing:
+            out[q.name] = fresh[q.name]
+            cache.put((q.name, who), statements[q.name], fresh[q.name], snapshot, started)
+    return out
 
 
 def filter_options(db: Database, actor: Actor, name: str) -> dict[str, list[tuple[Any, str]]]:

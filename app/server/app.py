@@ -36,6 +36,7 @@ from app.remote import wire
 from app.remote.errors import (RequestRefused, RoleNotHeld, ServerFault, SessionExpired,
                                TooManyAttempts, VersionMismatch)
 from app.remote.live import ChangeBatch
+from app.queries.count_cache import CountCache
 from app.remote.ops import OPS, Operations
 from app.server.events import ChangeHub
 from app.server.sessions import SessionStore
@@ -112,6 +113,10 @@ class Server:
         self.ops = ops
         self.max_body = max_body
         self.events = ChangeHub(db)
+        # the navigation's queue totals, remembered between the changes this hub hears
+        self.count_cache = CountCache(live=self.events.listening)
+        self.events.count_cache = self.count_cache
+        db.count_cache = self.count_cache
         self.app = Starlette(routes=[
             Route("/version", self.version, methods=["GET"]),
             Route("/login", self.login, methods=["POST"]),
@@ -123,10 +128,13 @@ class Server:
 
     def close(self) -> None:
         """Stop listening for changes (the server is stopping)."""
+        if self.db.count_cache is self.count_cache:
+            self.db.count_cache = None
         self.events.close()
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Starlette):
+        self.events.start()     # listening from the start: the remembered totals depend on it
         yield
         self.close()
 
@@ -164,6 +172,7 @@ class Server:
         if op is None:
             return self._refuse(request, name, 404, f"unknown operation “{name[:80]}”")
         lang = _language(request)
+        self.events.start()     # (once) every change is heard from the first call: count_cache
 
         def work(body: bytes) -> bytes:
             actor = self.sessions.actor(_token(request), request.headers.get(wire.HEADER_ROLE))

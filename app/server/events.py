@@ -52,6 +52,16 @@ class ChangeHub:
         self._sqlite_version: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future] = set()
+        #: told of every change published (app.queries.count_cache), if any
+        self.count_cache = None
+
+    def listening(self) -> bool:
+        """Every commit, this process's and others', reaches ``publish`` now."""
+        if not self._started or self._stop.is_set():
+            return False
+        if self._watcher is not None:
+            return self._watcher.listening.is_set()
+        return True     # SQLite: own commits at once, other processes' by the poller
 
     # -- listening ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -129,6 +139,8 @@ class ChangeHub:
         """Record one committed change and wake the polls waiting (any thread)."""
         if tables and tables <= QUIET_TABLES:
             return
+        if self.count_cache is not None:
+            self.count_cache.changed(tables)
         with self._lock:
             self._seq += 1
             self._history.append((self._seq, Change(tuple(sorted(str(t) for t in tables - QUIET_TABLES)), str(origin))))
