@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
-from app.delays import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
+from app.delay_rule import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
 from app.i18n import N_
 from app.models import Customer, CustomerMessage, Order, Task, User
 from app.permissions import Perm, Role
