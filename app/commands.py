@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    """Called by app.cli.build_parser with the argparse sub-parsers (on every start of the app:
+    """Called by app.bootstrap.build_parser with the argparse sub-parsers (on every start of the app:
     nothing heavy is imported here, only in the handlers)."""
     register_export(sub)
     register_notify(sub)
@@ -58,7 +58,7 @@ def register_notify(sub: Any) -> None:
 
 
 def _housekeeping(args: Any) -> int:
-    from app.cli import database_url, open_database
+    from app.bootstrap import database_url, open_database
     from app.services.housekeeping import run_housekeeping
 
     results = run_housekeeping(open_database(database_url(args)))
@@ -68,7 +68,7 @@ def _housekeeping(args: Any) -> int:
 
 
 def _send_mail(args: Any) -> int:
-    from app.cli import database_url, open_database
+    from app.bootstrap import database_url, open_database
     from app.services.outbox import send_due
 
     report = send_due(open_database(database_url(args)))
@@ -103,7 +103,7 @@ def _import_parcels(args: Any) -> int:
 
     from sqlalchemy import select
 
-    from app.cli import database_url, open_database
+    from app.bootstrap import database_url, open_database
     from app.errors import DomainError
     from app.models import Warehouse
     from app.permissions import Actor, Role
@@ -185,7 +185,7 @@ def _backup(args: Any) -> int:
     import sys
     from pathlib import Path
 
-    from app.cli import database_url
+    from app.bootstrap import database_url
     from app.db import Database
     from app.errors import DomainError
     from app.services.backup import describe_counts, take_backup
@@ -207,7 +207,7 @@ def _restore(args: Any) -> int:
     import sys
     from pathlib import Path
 
-    from app.cli import database_url
+    from app.bootstrap import database_url
     from app.db import Database
     from app.errors import DomainError
     from app.services.backup import restore_file

@@ -76,7 +76,7 @@ def phone(rng: random.Random) -> str:
     return f"09{rng.randint(0, 9)}{rng.randint(1000000, 9999999)}"
 
 
-def _password() -> str:
+def new_password() -> str:
     return "-".join(secrets.token_hex(2) for _ in range(3))
 
 

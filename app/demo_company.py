@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.clock import FixedClock
 from app.db import Database
-from app.demo import (ACCOUNTS_KEY, CITIES, PRODUCTS, ROLE_USERS, SHOPS, STREETS, DemoAccount, _password,
+from app.demo import (ACCOUNTS_KEY, CITIES, PRODUCTS, ROLE_USERS, SHOPS, STREETS, DemoAccount, new_password,
                       phone, vietnamese_name)
 from app.models import (Complaint, Customer, Order, OrderItem, Parcel, SettingValue, Shipment, User, UserRole,
                         VipLevel, Warehouse)
@@ -82,7 +82,7 @@ def _keep_accounts(db: Database, accounts: list[DemoAccount]) -> None:
 
 
 def _staff(db: Database) -> list[DemoAccount]:
-    accounts = [DemoAccount(u, n, tuple(r), _password()) for u, n, r, _ in ROLE_USERS]
+    accounts = [DemoAccount(u, n, tuple(r), new_password()) for u, n, r, _ in ROLE_USERS]
     auth.first_run_setup(db, "Công ty TNHH Vận chuyển Hằng Nga (demo)", "admin", "Trần Quản Trị",
                          accounts[0].password)
     with ThreadPoolExecutor(2) as pool:     # argon2 lets go of the GIL: both cores hash

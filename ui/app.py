@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from shiboken6 import isValid
 
 from app import db as dbmod
+from app.bootstrap import ensure_demo, open_database
 from app.errors import DomainError
 from app.i18n import LANGUAGES, _, set_language, translate
 from app.live import ChangeWatcher
@@ -452,14 +453,11 @@ def run(url: str, demo: bool = False, smoke: str | None = None, server: str | No
     if server:
         return _run_remote(app, server, url, smoke)
     try:
-        database = dbmod.Database(url)
-        dbmod.upgrade(database)
+        database = open_database(url)
     except Exception as exc:  # a newer schema, an unreachable server, a locked file…
         QMessageBox.critical(None, "ImportDesk", _("The database could not be opened:\n{error}").format(error=exc))
         return 2
     if demo:
-        from app.cli import ensure_demo
-
         ensure_demo(database)
     if smoke is not None:
         return _smoke(database, smoke)
@@ -473,9 +471,7 @@ def run(url: str, demo: bool = False, smoke: str | None = None, server: str | No
 
 def _run_remote(app: QApplication, server: str, local_url: str, smoke: str | None) -> int:
     def open_local() -> dbmod.Database:
-        database = dbmod.Database(local_url)
-        dbmod.upgrade(database)
-        return database
+        return open_database(local_url)
 
     controller = AppController(None, server=server, open_local=open_local)
     if smoke is not None and not os.environ.get("IMPORTDESK_AUTOLOGIN_USER"):

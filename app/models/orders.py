@@ -110,7 +110,7 @@ class Order(Base):
 
 #: the orders a manager is to confirm: deposited purchase orders and new consignment orders. The
 #: WHERE of the partial index below, as migration 0007 writes it; the "Orders to confirm" queue
-#: filters with the same literal values (app.queries.queues.TO_CONFIRM) so both planners match
+#: filters with the same literal values (app.queries.queues.orders.TO_CONFIRM) so both planners match
 #: it. Without it, tens of thousands of orders in those two statuses were sorted for a first
 #: page (3 s on 1,000,000 orders).
 TO_CONFIRM_SQL = "(status = 'deposited' AND kind = 'purchase') OR (status = 'new' AND kind = 'consignment')"

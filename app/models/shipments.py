@@ -62,7 +62,7 @@ class Shipment(Base):
     destination = relationship("Warehouse", foreign_keys=[destination_warehouse_id])
 
     __table_args__ = (
-        # partial, on the queues' exact conditions (app.queries.queues_warehouse)
+        # partial, on the queues' exact conditions (app.queries.queues.warehouse)
         Index("ix_shipments_outgoing", "created_at", "id", **_where(OUTGOING)),
         Index("ix_shipments_incoming", "departed_at", "id", **_where(INCOMING)),
         Index("ix_shipments_created", "created_at", "id"),

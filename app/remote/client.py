@@ -114,7 +114,7 @@ class KnownServers:
                 self.path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def _pinned_context(identity: ServerIdentity) -> ssl.SSLContext:
+def pinned_context(identity: ServerIdentity) -> ssl.SSLContext:
     """TLS that accepts exactly the pinned certificate: it is the only trust anchor (the host name
     is not checked — a self-signed certificate rarely names every address of the server — the
     pin is the stronger check)."""
@@ -171,7 +171,7 @@ class RemoteClient:
         self.close()
         self._identity = identity
         self._http = httpx.Client(
-            base_url=self.url, verify=_pinned_context(identity), timeout=self.timeout,
+            base_url=self.url, verify=pinned_context(identity), timeout=self.timeout,
             headers={wire.HEADER_VERSION: __version__, "content-type": wire.CONTENT_TYPE,
                      "accept": wire.CONTENT_TYPE, "user-agent": f"ImportDesk/{__version__}"},
             limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60))

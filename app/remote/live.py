@@ -104,7 +104,7 @@ class RemoteChangeWatcher:
     def _connection(self) -> httpx.Client:
         """A connection of its own (a poll holds it for up to ``wait_seconds``; the calls keep
         theirs), to the same server with the same pinned certificate."""
-        from app.remote.client import _pinned_context
+        from app.remote.client import pinned_context
 
         with self._lock:
             if self._http is None:
@@ -112,7 +112,7 @@ class RemoteChangeWatcher:
                 if identity is None:
                     raise RuntimeError(f"{self.client.url} is not a trusted server")
                 self._http = httpx.Client(
-                    base_url=self.client.url, verify=_pinned_context(identity),
+                    base_url=self.client.url, verify=pinned_context(identity),
                     timeout=httpx.Timeout(10.0, read=self.wait_seconds + 15.0),
                     headers={wire.HEADER_VERSION: __version__, "accept": wire.CONTENT_TYPE,
                              "user-agent": f"ImportDesk/{__version__}"})

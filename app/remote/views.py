@@ -33,7 +33,7 @@ class QueuePage:
     @property
     def rows(self) -> list[Any]:
         """The rows as objects with one attribute per field (like the in-process rows)."""
-        row_type = _row_type(self.fields)
+        row_type = queue_row_type(self.fields)
         return [row_type(*v) for v in self.values]
 
     def page(self) -> paging.Page:
@@ -41,7 +41,7 @@ class QueuePage:
 
 
 @lru_cache(maxsize=256)
-def _row_type(fields: tuple[str, ...]):
+def queue_row_type(fields: tuple[str, ...]):
     return namedtuple("QueueRow", fields, rename=True)
 
 

@@ -19,7 +19,7 @@ from app.i18n import _, fmt_datetime
 from app.permissions import Actor, Perm, require
 from app.queries import reader
 from app.queries.paging import PageRequest
-from app.remote.views import QueuePage, _row_type, queue_page
+from app.remote.views import QueuePage, queue_page, queue_row_type
 from app.services import activity, backup, staff_inbox, users
 from app.services import settings as settings_service
 
@@ -61,7 +61,7 @@ class QueueRecord:
 
     @property
     def row(self) -> Any:
-        return _row_type(self.fields)(*self.values)
+        return queue_row_type(self.fields)(*self.values)
 
 
 def queue_record(db: Database, actor: Actor, name: str, entity: str, entity_id: int) -> QueueRecord:

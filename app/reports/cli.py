@@ -81,7 +81,7 @@ def _list(db: Any, actor: Any) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from app.cli import database_url, open_database
+    from app.bootstrap import database_url, open_database
     from app.errors import DomainError
     from app.i18n import set_language
     from app.permissions import SYSTEM_ACTOR

@@ -59,7 +59,7 @@ def serve(args: Any) -> int:
     import uvicorn
 
     from app import __version__
-    from app.cli import database_url, open_database
+    from app.bootstrap import database_url, open_database
     from app.server import tls
 
     url = database_url(args)

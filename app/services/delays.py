@@ -23,7 +23,7 @@ from sqlalchemy import and_, bindparam, delete, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.delays import (DELAYED, DELAY_REASON_LABELS, EXPECTING, NOT_TRACKED, ON_TIME,
+from app.delay_rule import (DELAYED, DELAY_REASON_LABELS, EXPECTING, NOT_TRACKED, ON_TIME,
                         DelayAssessment, OrderDates, assess, median, time_in_status)
 from app.errors import NotFound
 from app.i18n import Lazy, N_
@@ -398,7 +398,7 @@ def order_schedule(db: Database, actor: Actor, order_id: int) -> ScheduleView:
 def stage_table(db: Database, actor: Actor) -> list[UsualDuration]:
     """Every tracked status of both kinds with its usual duration and where it comes from."""
     require(actor, Perm.VIEW_ORDERS)
-    from app.delays import stages_left
+    from app.delay_rule import stages_left
 
     with db.read() as s:
         usual = usual_durations(s)

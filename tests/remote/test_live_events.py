@@ -93,9 +93,9 @@ def test_a_poll_without_a_valid_session_is_refused(db, desktop, running):
     watcher = RemoteChangeWatcher(client, lambda t, o: None, wait_seconds=0)
     assert watcher.poll() is None        # never signed in: refused, nothing leaks
     identity = client.known.get(client.url)
-    from app.remote.client import _pinned_context
+    from app.remote.client import pinned_context
 
-    with httpx.Client(base_url=client.url, verify=_pinned_context(identity)) as http:
+    with httpx.Client(base_url=client.url, verify=pinned_context(identity)) as http:
         resp = http.get("/events", params={"wait": "0"},
                         headers={wire.HEADER_VERSION: __version__, "authorization": "Bearer forged"})
     assert resp.status_code == 401

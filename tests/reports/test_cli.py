@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from app.cli import main
+from main import main
 from app.i18n import _
 from app.reports import REPORTS
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app import db as dbmod
-from app.cli import main as cli_main
+from main import main as cli_main
 from app.errors import PermissionDenied
 from app.models import ActivityEvent, Customer, Parcel
 from app.permissions import Role

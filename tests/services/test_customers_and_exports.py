@@ -103,14 +103,15 @@ def test_the_orders_queue_finds_a_customers_orders_however_many_customers_share_
         db, people, monkeypatch, dense):
     """A name many customers share is searched along the queue's own order (SQLite), a rare one
     through the customer's orders: the same page either way, newest first."""
-    from app.queries import queues, reader
+    from app.queries import reader
+    from app.queries.queues import orders as order_queues
 
     care, ids = people
     manager = make_user(db, Role.MANAGER)
     other = make_customer(db, care, name="Lê Thị Hằng", phone="0913 000 111")
     made = [make_order(db, care, ids["hang"]), make_order(db, care, ids["duc"]),
             make_order(db, care, other, "consignment"), make_order(db, care, ids["hang"])]
-    monkeypatch.setattr(queues, "DENSE_CUSTOMER_MATCHES", 2 if dense else 1000)
+    monkeypatch.setattr(order_queues, "DENSE_CUSTOMER_MATCHES", 2 if dense else 1000)
     page = reader.queue_page(db, manager, "orders.all", PageRequest(search="hằng"))
     assert [r.id for r in page.rows] == [made[3], made[2], made[0]]
     assert reader.queue_count(db, manager, "orders.all", PageRequest(search="hằng")) == 3

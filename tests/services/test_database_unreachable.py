@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from main import main
 from app.db import Database
 from app.errors import DatabaseUnavailable, DomainError
 from app.permissions import Actor, Role

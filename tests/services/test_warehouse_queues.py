@@ -113,7 +113,7 @@ def test_the_china_stock_filtered_by_warehouse_uses_the_warehouse_index(db, worl
 
 
 def test_every_declared_warehouse_queue_is_covered_here():
-    from app.queries import queues_warehouse  # noqa: F401
+    from app.queries.queues import warehouse  # noqa: F401
 
     mine = {n for n, q in QUEUES.queues.items() if q.entity in ("parcel", "shipment", "delivery", "stocktake")}
     assert mine == set(WAREHOUSE_QUEUES)

@@ -221,7 +221,7 @@ def test_the_delayed_orders_queue_shows_a_delayed_order_highlighted(qtbot, compa
 
 
 def test_the_calendar_shows_upcoming_shipments_delayed_ones_highlighted(qtbot, company, open_main):
-    from ui.screens.shipments import ROW_COLOURS, UpcomingShipmentsWindow, local_tz
+    from ui.screens.delay_schedule import ROW_COLOURS, UpcomingShipmentsWindow, local_tz
 
     db = company["db"]
     first = _confirmed(company, 0)

@@ -378,11 +378,11 @@ def test_the_shipments_calendar_and_the_schedule_tab_through_the_server(qtbot, c
 
     from PySide6.QtCore import QDate
 
-    from app.delays import DELAY_STATE_LABELS
+    from app.delay_rule import DELAY_STATE_LABELS
     from app.models import Order
     from app.services import delays, orders
     from tests.money_helpers import fund
-    from ui.screens.shipments import ScheduleTab, UpcomingShipmentsWindow, local_tz
+    from ui.screens.delay_schedule import ScheduleTab, UpcomingShipmentsWindow, local_tz
 
     db = company["db"]
     for oid in company["orders"][:2]:

@@ -1,7 +1,7 @@
 """The delay rule on its own: delayed, expecting delay or on time, from dates and usual durations."""
 from datetime import datetime, timedelta, timezone
 
-from app.delays import (DELAYED, EXPECTING, ON_TIME, OrderDates, assess, median, stages_left,
+from app.delay_rule import (DELAYED, EXPECTING, ON_TIME, OrderDates, assess, median, stages_left,
                         time_in_status)
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

@@ -3,7 +3,7 @@ order window's "Schedule" tab."""
 from app.i18n import N_
 from app.permissions import Perm
 from ui.screens.outbox import OutboxMessageWindow
-from ui.screens.shipments import ScheduleTab
+from ui.screens.delay_schedule import ScheduleTab
 from ui.screens.task_window import TaskWindow
 from ui.windows.registry import OrderTab, register_detail, register_order_tab
 

@@ -52,7 +52,7 @@ def install(main) -> None:
 
 
 def open_shipments(main) -> None:
-    from ui.screens.shipments import UpcomingShipmentsWindow
+    from ui.screens.delay_schedule import UpcomingShipmentsWindow
 
     window = getattr(main, "shipments_window", None)
     if window is not None and window.isVisible():

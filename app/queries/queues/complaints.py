@@ -21,7 +21,7 @@ from app.models import Complaint, Customer, Order, SellerComplaint, Shop, ShopOr
 from app.models.complaints import ACTIVE, SELLER_ACTIVE
 from app.permissions import Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
-from app.queries.queues import QUEUES
+from app.queries.queues.registry import QUEUES
 from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LABELS, COMPLAINT_STATUS_LABELS,
                                       SELLER_REASON_LABELS, SELLER_STATUS_LABELS, ComplaintStatus)
 

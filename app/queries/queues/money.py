@@ -22,7 +22,7 @@ from app.money import CNY, VND
 from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
 from app.entities import ENTITY_LABELS
-from app.queries.queues import CUSTOMER_SEARCH, QUEUES
+from app.queries.queues.registry import CUSTOMER_SEARCH, QUEUES
 from app.services.ledger import ENTRY_KIND_LABELS, account_label
 from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LABELS, PAYMENT_LABELS,
                                  BillStatus, PaymentStatus)

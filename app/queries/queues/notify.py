@@ -7,12 +7,13 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
-from app.delays import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
+from app.delay_rule import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
 from app.i18n import N_
 from app.models import Customer, CustomerMessage, Order, Task, User
 from app.permissions import Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue
-from app.queries.queues import (_TASK_COLUMNS, _TASK_FILTERS, _TASK_SEARCH, QUEUES, _task_select)
+from app.queries.queues.registry import QUEUES
+from app.queries.queues.tasks import TASK_COLUMNS, TASK_FILTERS, TASK_SEARCH, task_select
 from app.services.delays import FLAGGED
 from app.services.outbox import (CUSTOMER_EVENT_LABELS, FAILED, NO_EMAIL, OUTBOX_STATUS_LABELS, PENDING,
                                  PHONED, SENT)
@@ -25,10 +26,10 @@ R = Role
 
 QUEUES.add(Queue(
     "tasks.escalated", N_("Overdue tasks"), "task",
-    lambda ctx: _task_select().add_columns(Task.escalated_at.label("escalated_at"))
+    lambda ctx: task_select().add_columns(Task.escalated_at.label("escalated_at"))
     .where(Task.status == TaskStatus.OPEN.value, Task.escalated_at.isnot(None)),
-    _TASK_COLUMNS + (Column("escalated_at", N_("Escalated"), "datetime", width=140),),
-    ("due_at", False), frozenset({"tasks", "users"}), _TASK_SEARCH, _TASK_FILTERS,
+    TASK_COLUMNS + (Column("escalated_at", N_("Escalated"), "datetime", width=140),),
+    ("due_at", False), frozenset({"tasks", "users"}), TASK_SEARCH, TASK_FILTERS,
     flag=lambda row, ctx: "overdue",
     hint=N_("Tasks still open after their due time, most overdue first: assign, reschedule or chase.")),
     [R.MANAGER])

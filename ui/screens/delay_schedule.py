@@ -1,5 +1,6 @@
-"""Upcoming shipments (lịch xuất hàng): a calendar with the orders due to leave China each day,
-and the order window's "Schedule" tab (dates, delay flag, the stages left at the usual pace).
+"""The delay schedule: upcoming shipments (lịch xuất hàng), a calendar with the orders due to
+leave China each day, and the order window's "Schedule" tab (dates, delay flag, the stages left
+at the usual pace). The sacks' own screens are ``shipment_screens.py``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCalendarWidget, QDialog, QGri
                                QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.delays import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
+from app.delay_rule import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXPECTING
 from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, ngettext
 from app.services.delays import DayCount, ShipmentRow
 from app.workflows.orders import STATUS_LABELS

@@ -1,4 +1,8 @@
-"""Command line: start the desktop app, or run a command without it (migrations, demo data…).
+"""What the app needs before any window: the command line, the database (opened and upgraded),
+the demo company, and the commands that run without the UI (migrations, demo data, exports…).
+
+``main.py`` is the composition root: it parses the command line here, runs a command here, or
+hands the desktop to ``ui.app.run``. Nothing in ``app/`` imports ``ui``; the commands:
 
     python main.py                        the app on the embedded SQLite database
     python main.py --demo                 the app on a demo company (created on first use)
@@ -80,29 +84,37 @@ def ensure_demo(database) -> None:
     print()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is not None:
-        import gc
+def run_command(args: argparse.Namespace) -> int:
+    """A command without the window; exit status 0 done, 1 refused, 3 database unreachable."""
+    import gc
 
-        gc.enable()   # main.py held it back for the window's start-up only
-        from app.errors import DatabaseUnavailable, DomainError
+    gc.enable()   # main.py held it back for the window's start-up only
+    from app.errors import DatabaseUnavailable, DomainError
 
-        try:
-            return _command(args)
-        except DatabaseUnavailable as exc:
-            # one line for a cron mail or a terminal, not a driver traceback
-            detail = exc.params.get("detail")
-            print(f"importdesk {args.command}: {exc}" + (f" [{detail}]" if detail else "")
-                  + " (database URL: --url or IMPORTDESK_DATABASE_URL)", file=sys.stderr)
-            return 3
-        except DomainError as exc:
-            print(f"importdesk {args.command}: {exc}", file=sys.stderr)
-            return 1
+    try:
+        return _command(args)
+    except DatabaseUnavailable as exc:
+        # one line for a cron mail or a terminal, not a driver traceback
+        detail = exc.params.get("detail")
+        print(f"importdesk {args.command}: {exc}" + (f" [{detail}]" if detail else "")
+              + " (database URL: --url or IMPORTDESK_DATABASE_URL)", file=sys.stderr)
+        return 3
+    except DomainError as exc:
+        print(f"importdesk {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def desktop_options_clash(args: argparse.Namespace) -> str | None:
+    """Why the desktop's options cannot be taken together, or None."""
     if args.server and (args.url or args.demo):
-        print("importdesk: --server signs in to a server; --url and --demo open a database on this "
-              "computer. Give one of them.", file=sys.stderr)
-        return 2
+        return ("importdesk: --server signs in to a server; --url and --demo open a database on this "
+                "computer. Give one of them.")
+    return None
+
+
+def prepare_desktop(args: argparse.Namespace) -> str:
+    """Everything the desktop needs before Qt: the database URL it opens (the window opens and
+    upgrades it, showing a failure in a message box) and the data layer imported."""
     url = database_url(args)
     if args.demo and not args.url:
         os.environ.setdefault("IMPORTDESK_DEMO", "1")
@@ -111,15 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     # 0.15 s slower behind it (a tenth of the cold start).
     import app.queries.reader  # noqa: F401
     import app.services.auth  # noqa: F401
-    from ui.app import run
 
-    explicit_local = bool(args.url or args.demo or os.environ.get("IMPORTDESK_DATABASE_URL"))
-    return run(url, demo=args.demo, smoke=args.smoke, server=args.server,
-               remembered_server=not explicit_local)
+    return url
+
+
+def explicit_local(args: argparse.Namespace) -> bool:
+    """A database on this computer was asked for (so the last server is not signed in to)."""
+    return bool(args.url or args.demo or os.environ.get("IMPORTDESK_DATABASE_URL"))
 
 
 def _command(args: argparse.Namespace) -> int:
-    """A command without the window; exit status 0 done, 1 refused, 3 database unreachable."""
     if args.command == "db":
         from app import db as dbmod
 

@@ -14,7 +14,7 @@ from app.models.deliveries import ACTIVE
 from app.models.shipments import INCOMING, OUTGOING
 from app.permissions import Actor, Perm, Role
 from app.queries.paging import Column, Context, Filter, Queue, Search
-from app.queries.queues import QUEUES
+from app.queries.queues.registry import QUEUES
 from app.workflows.deliveries import DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LABELS
 from app.workflows.parcels import PARCEL_STATUS_LABELS, SHELF_LABELS, ParcelStatus
 from app.workflows.shipments import DIRECTION_LABELS, SHIPMENT_STATUS_LABELS, ShipmentStatus
