@@ -119,3 +119,15 @@ def check_seal_when_asked(seal_no: str, gross: str, intact: bool = True) -> None
         d.findChild(QCheckBox, "arrival_seal_intact").setChecked(intact)
         d.findChild(QPushButton, "arrival_seal_save").click()
     QTimer.singleShot(50, go)
+
+
+def show_order_tab(window, name: str):
+    """Click the order window's tab ``name`` (its objectName, e.g. "order_tab_money") as a person
+    does: capability tabs read their data when first shown (ui.widgets.read_when_shown)."""
+    from PySide6.QtWidgets import QWidget
+
+    if not window.isVisible():
+        window.show()
+    tab = window.findChild(QWidget, name)
+    window.tabs.setCurrentWidget(tab)
+    return tab

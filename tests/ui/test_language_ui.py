@@ -15,6 +15,7 @@ from app.permissions import Role
 from app.services import orders
 from app.services.auth import login
 from app.services.scanning import Outcome
+from tests.ui.conftest import show_order_tab
 from tests.factories import PASSWORD, make_user
 from tests.money_helpers import accounts, fund, set_rates
 
@@ -120,6 +121,7 @@ def test_the_money_tab_names_the_default_fee_set_in_the_readers_language(qtbot, 
     window = OrderWindow(main.session, oid, main)
     qtbot.addWidget(window)
     window.show()
+    show_order_tab(window, "order_tab_money")
     terms = window.findChild(QLabel, "money_terms").text()
     assert terms.endswith(f"{translate('Standard fees', lang)} (v1)"), terms
     assert translate("Standard fees", "vi") not in terms or lang == "vi"

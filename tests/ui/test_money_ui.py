@@ -14,7 +14,7 @@ from app.permissions import Role
 from app.services import billing, fee_policies, orders, purchasing, rates, wallets
 from tests.factories import make_user
 from tests.money_helpers import accounts, fund, set_rates
-from tests.ui.conftest import type_text
+from tests.ui.conftest import show_order_tab, type_text
 
 
 def vnd(n) -> Money:
@@ -113,6 +113,7 @@ def test_recording_a_shop_order_with_a_shortage_from_the_order_window_refunds_th
     assert after - before == vnd(153045)                        # 59.90 × 3,650 × 70 %
     assert window.view.status == "purchased"
     assert [(i.quantity, i.quantity_bought) for i in window.view.items] == [(2, 1), (3, 3)]
+    show_order_tab(window, "order_tab_money")
     tab = window.findChild(QTableWidget, "money_entries")
     kinds = [tab.item(r, 1).text() for r in range(tab.rowCount())]
     assert len(kinds) == 4                                      # deposit, purchase, shortage, service fee
@@ -279,6 +280,7 @@ def test_the_money_tab_explains_each_fee_and_shows_profit_to_managers_only(qtbot
     window = OrderWindow(care_main.session, oid, care_main)
     qtbot.addWidget(window)
     window.show()
+    show_order_tab(window, "order_tab_money")
     fees = window.findChild(QTableWidget, "money_fees")
     rows = [[fees.item(r, c).text() for c in range(4)] for r in range(fees.rowCount())]
     goods, service = rows[0], rows[1]                      # goods first, then each fee in turn

@@ -18,7 +18,7 @@ from app.services import settings as settings_service
 from app.services.notifications import notify_customer
 from app.workflows.tasks import TaskKind
 from tests.money_helpers import fund
-from tests.ui.conftest import type_text
+from tests.ui.conftest import show_order_tab, type_text
 
 
 def _select_queue(window, name):
@@ -200,7 +200,7 @@ def test_the_delayed_orders_queue_shows_a_delayed_order_highlighted(qtbot, compa
     window.open_record("order", oid)
     order = window._windows[("order", oid)]
     qtbot.addWidget(order)
-    tab = order.findChild(QLabel, "schedule_state").parentWidget()
+    tab = show_order_tab(order, "order_tab_schedule")
     assert order.findChild(QLabel, "schedule_state").text() == _("Delayed")
     assert order.findChild(QLabel, "schedule_reason").text() == _("The committed shipping date has passed")
 

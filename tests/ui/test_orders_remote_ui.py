@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QTableWidget,
+                               QWidget)
 from sqlalchemy import select
 
 from app.i18n import _
@@ -27,18 +28,18 @@ def requests_of(session) -> list[str]:
 
 
 @pytest.fixture
-def converted_tabs_only(monkeypatch):
-    """The order window with the tabs of the screens read through ``session.call`` so far (the
-    money, parcels and schedule tabs of other areas still read ``session.db``)."""
-    from ui.windows import registry
+def every_capability():
+    """The order window with every capability's tab, as the running app has them once started
+    (money, parcels, schedule, quotes, complaints…)."""
+    import ui.screens  # noqa: F401 — declares the capability modules
+    from ui.windows.registry import order_tabs
 
-    every = registry.order_tabs
-    monkeypatch.setattr(registry, "order_tabs",
-                        lambda: [t for t in every() if t.name == "order_tab_complaints"])
+    assert {"order_tab_money", "order_tab_parcels", "order_tab_schedule", "order_tab_complaints"} <= \
+        {t.name for t in order_tabs()}
 
 
 def test_the_order_window_paints_from_one_request_posts_a_chat_line_and_takes_its_steps_through_the_server(
-        qtbot, company, remote_sessions, converted_tabs_only, monkeypatch, tmp_path):
+        qtbot, company, remote_sessions, every_capability, monkeypatch, tmp_path):
     import ui.screens.orders as order_screens
     from ui.screens.order_editor import ConfirmOrderDialog
     from ui.screens.orders import OrderWindow
@@ -51,6 +52,11 @@ def test_the_order_window_paints_from_one_request_posts_a_chat_line_and_takes_it
     qtbot.addWidget(window)
     window.show()
     assert sent == ["/rpc/orders.window"]                    # header, tracker, items, files, chats: one request
+    sent.clear()                                             # each capability tab reads when first shown
+    window.tabs.setCurrentWidget(window.findChild(QWidget, "order_tab_money"))
+    assert sent == ["/rpc/billing.order_money"]
+    assert window.findChild(QLabel, "money_terms").text()
+    window.tabs.setCurrentIndex(0)
     assert window.findChild(QLabel, "order_code").text() == orders.get_order(db, company["care"], oid).code
     assert window.findChild(QTableWidget, "order_items_table").rowCount() == 2
 
@@ -183,7 +189,7 @@ def test_the_complaint_window_opens_from_one_request_and_records_a_contact_throu
 
 
 def test_the_order_windows_complaints_tab_is_read_when_it_is_shown(qtbot, sqlite_db, world, remote_sessions,
-                                                                    converted_tabs_only):
+                                                                    every_capability):
     from tests.services.complaint_helpers import in_vietnam
     from ui.screens.orders import OrderWindow
 

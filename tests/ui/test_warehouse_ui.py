@@ -17,7 +17,7 @@ from app.services import alerts, parcels, shipments
 from app.services.scanning import Outcome
 from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 from tests.services.warehouse_helpers import consignment_order, make_staff, purchase_order
-from tests.ui.conftest import check_seal_when_asked, type_text
+from tests.ui.conftest import show_order_tab, check_seal_when_asked, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -411,7 +411,7 @@ def test_the_order_window_lists_the_orders_parcels(qtbot, depot, open_main):
     window.open_record("order", oid)
     ow = window._windows[("order", oid)]
     qtbot.addWidget(ow)
-    tab = ow.findChild(QWidget, "order_tab_parcels")
+    tab = show_order_tab(ow, "order_tab_parcels")
     table = tab.findChild(QTableWidget, "order_parcels_table")
     assert table.rowCount() == 2
     texts = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(2)}

@@ -409,6 +409,7 @@ def test_the_shipments_calendar_and_the_schedule_tab_through_the_server(qtbot, c
 
     tab = ScheduleTab(session, SimpleNamespace(id=second))
     qtbot.addWidget(tab)
+    tab.show()                      # read when shown
     assert tab.findChild(QLabel, "schedule_state").text() == _(DELAY_STATE_LABELS["delayed"])
     assert tab.findChild(QTableWidget, "schedule_stages").rowCount() > 0
 

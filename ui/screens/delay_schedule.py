@@ -16,6 +16,7 @@ from app.delay_rule import DELAY_REASON_LABELS, DELAY_STATE_LABELS, DELAYED, EXP
 from app.i18n import _, fmt_date, fmt_datetime, fmt_decimal, ngettext
 from app.services.delays import DayCount, ShipmentRow
 from app.workflows.orders import STATUS_LABELS
+from ui.widgets.read_when_shown import ReadWhenShown
 from ui.background import run_in_background
 from ui.common import named, report_error
 from ui.session import Session
@@ -211,7 +212,7 @@ class UpcomingShipmentsWindow(QDialog):
             self.main.open_record("order", item.data(Qt.ItemDataRole.UserRole))
 
 
-class ScheduleTab(QWidget):
+class ScheduleTab(ReadWhenShown, QWidget):
     """The order window's "Schedule" tab: committed, estimated and forecast dates, the flag and
     the stages left, each with its usual duration and where that figure comes from."""
 
@@ -250,11 +251,11 @@ class ScheduleTab(QWidget):
         layout.addWidget(self.stages, 1)
         self.refresh(view)
 
-    def refresh(self, view) -> None:
+    def load(self) -> None:
         from app.permissions import Perm
 
         s = self.session
-        v = s.call("delays.order_schedule", view.id)
+        v = s.call("delays.order_schedule", self.view.id)
         colour = {DELAYED: "#c62828", EXPECTING: "#b26a00"}.get(v.state, "#2e7d32")
         self.state.setText(_(DELAY_STATE_LABELS[v.state]) if (v.stages or v.state) else _("Not scheduled yet"))
         self.state.setStyleSheet(f"font-size: 14px; font-weight: bold; color: {colour};")

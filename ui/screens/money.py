@@ -15,6 +15,7 @@ from app.services.billing import BILLABLE as BILLABLE_STATUSES
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import BILL_KIND_LABELS, BILL_LABELS
 from app.workflows.orders import OrderKind
+from ui.widgets.read_when_shown import ReadWhenShown
 from ui.common import error_label, named, report_error
 from ui.screens.money_bills import BillingNoticeDialog, BillWindow, SupplementaryBillDialog
 from ui.screens.money_common import fill, readonly_table
@@ -33,8 +34,8 @@ def _any(session: Session, *perms: Perm) -> bool:
     return any(session.can(p) for p in perms)
 
 
-class OrderMoneyTab(QWidget):
-    """The order window's "Money" tab."""
+class OrderMoneyTab(ReadWhenShown, QWidget):
+    """The order window's "Money" tab (read when first shown: ui.widgets.read_when_shown)."""
 
     def __init__(self, session: Session, view, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,7 +117,7 @@ class OrderMoneyTab(QWidget):
         layout.addLayout(buttons)
         self.refresh(view)
 
-    def refresh(self, view=None) -> None:
+    def load(self) -> None:
         s = self.session
         m = self.money = s.call("billing.order_money", self.order_id)
         rate = fmt_decimal(m.rate) if m.rate else _("no rate yet: the debt stays in CNY")

@@ -42,6 +42,7 @@ from app.services.scanning import (
     parse_weight,
 )
 from app.workflows.parcels import STAGE_LABELS, Stage, shelf_label
+from ui.widgets.read_when_shown import ReadWhenShown
 from ui.common import fit_to_screen, named, open_in_main, report_error
 from ui.screens.warehouse_common import (
     FieldDialog,
@@ -641,7 +642,7 @@ class StocktakeWindow(FieldDialog):
 
 # -- partner imports ------------------------------------------------------------------------------
 
-class OrderParcelsTab(QWidget):
+class OrderParcelsTab(ReadWhenShown, QWidget):
     """Kiện hàng: the order's parcels, where each is, their weights; alert notes on the order."""
 
     COLUMNS = ("tracking_code", "status", "warehouse", "shelf", "weight", "dims", "chargeable", "vn_weight",
@@ -673,7 +674,7 @@ class OrderParcelsTab(QWidget):
         layout.addWidget(self.alerts)
         self.refresh(view)
 
-    def refresh(self, view=None) -> None:
+    def load(self) -> None:
         s = self.session
         self.lines = s.call("parcels.of_order", self.order_id)
         self.table.setRowCount(len(self.lines))
