@@ -104,8 +104,6 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "quote_accepted"): N_("Customer accepted the quote"),
     ("order", "quote_refused"): N_("Customer refused the quote"),
     ("quote", "close"): N_("Quote replaced by a later version"),
-    ("quote", "accept"): N_("Customer accepted the quote"),
-    ("quote", "refuse"): N_("Customer refused the quote"),
     ("parcel", "delivered"): N_("Delivered"),
     ("parcel", "departed"): N_("Departed"),
     ("parcel", "described"): N_("Description edited"),

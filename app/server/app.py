@@ -58,7 +58,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
 class _Refused(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.http_status, self.reason = status, reason
 
 
 def _reply(data: bytes, status: int = 200) -> Response:
@@ -254,7 +254,7 @@ class Server:
         try:
             body = await self._body(request)
         except _Refused as refused:
-            return self._refuse(request, name, refused.status, refused.reason)
+            return self._refuse(request, name, refused.http_status, refused.reason)
 
         def guarded() -> tuple[int, bytes]:
             try:
@@ -270,7 +270,7 @@ class Server:
         try:
             status, data = await self._run(guarded)
         except _Refused as refused:
-            return self._refuse(request, name, refused.status, refused.reason)
+            return self._refuse(request, name, refused.http_status, refused.reason)
         except Exception:
             log.exception("%s from %s failed", name, _address(request))
             with language(lang()):

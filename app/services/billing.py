@@ -27,15 +27,13 @@ from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, noti
 from app.services.purchasing import fix_terms, lock_order, order_money, tariff_of
 from app.services.tasks import close_tasks, open_task
 from app.services.wallets import settle
-from app.workflows.money import BILL_FLOW, BillStatus, ShopOrderStatus
+from app.workflows.money import BILL_FLOW, BILLABLE, BillStatus, ShopOrderStatus
 from app.workflows.orders import OrderKind, OrderStatus
 from app.workflows.tasks import TaskKind
 
 S = OrderStatus
 BS = BillStatus
 #: a purchase order is billed once its goods are bought; a consignment order once accepted
-BILLABLE = {S.PURCHASED, S.SELLER_SHIPPED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY,
-            S.DELIVERING, S.DELIVERED, S.ACCEPTED}
 MAX_KG = Decimal(100000)
 MAX_CM = Decimal(1000)
 
@@ -109,6 +107,8 @@ class BillView:
     decided_at: datetime | None
     decision_note: str
     version: int
+    #: a supplementary bill waiting for a manager's approval or rejection (BILL_FLOW)
+    awaiting_decision: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,12 @@ class OrderMoneyView:
         return self.quote.total_vnd
 
     @property
+    def can_issue_notice(self) -> bool:
+        """Not billed yet and billable (a purchase order once its goods are bought)."""
+        return not self.billed and self.status in BILLABLE and \
+            not (self.kind == OrderKind.PURCHASE and self.status == OrderStatus.ACCEPTED)
+
+    @property
     def total_cny(self) -> Money | None:
         return self.quote.total_cny(self.rate)
 
@@ -175,7 +181,7 @@ def _bill_view(s: Session, b: Bill) -> BillView:
     customer = s.get(Customer, b.customer_id)
     return BillView(b.id, b.order_id, order.code, customer.name, b.kind, b.status, b.amount, tuple(b.lines or ()),
                     tuple(b.packages or ()), b.reason, b.created_by_name, b.created_at, b.decided_by_name,
-                    b.decided_at, b.decision_note, b.version)
+                    b.decided_at, b.decision_note, b.version, b.status in BILL_FLOW.sources("approve"))
 
 
 def _billed_quote(order: Order, q: FeeQuote, notice: Bill | None) -> FeeQuote:

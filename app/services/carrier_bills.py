@@ -40,7 +40,9 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.tasks import close_tasks, open_task
 from app.services.unique import taken, unique_rules
+from app.services.transitions import move
 from app.text import clean, fold
+from app.workflows.money import CARRIER_BILL_FLOW, CARRIER_BILL_LABELS, CarrierBillStatus
 from app.workflows.tasks import TaskKind
 
 MAX_ROWS = 5_000
@@ -50,8 +52,8 @@ MAX_KG = Decimal(1_000_000)
 MAX_M3 = Decimal(10_000)
 MAX_VND = Decimal(10) ** 12
 
-OPEN, DISPUTED, ACCEPTED = "open", "disputed", "accepted"
-STATUS_LABELS = {OPEN: N_("To check"), DISPUTED: N_("Disputed"), ACCEPTED: N_("Accepted (payable posted)")}
+OPEN, DISPUTED, ACCEPTED = CarrierBillStatus.OPEN, CarrierBillStatus.DISPUTED, CarrierBillStatus.ACCEPTED
+STATUS_LABELS = CARRIER_BILL_LABELS
 
 #: what the comparison may say about a line
 FLAG_LABELS = {
@@ -171,6 +173,8 @@ class BillSummary:
     expected: Money
     flagged_lines: int
     lines: int
+    #: accepted: nothing is left to decide (its flags are history)
+    decided: bool = False
 
 
 @dataclass
@@ -188,6 +192,18 @@ class BillView:
     task_id: int | None
     entry_id: int | None
     lines: list[LineCheck]
+    #: what this user may do now (CARRIER_BILL_FLOW): "accept", "dispute"
+    actions: tuple[str, ...] = ()
+    #: disputed: it may be accepted at the amount agreed with the carrier
+    can_lower_amount: bool = False
+
+    @property
+    def can_accept(self) -> bool:
+        return "accept" in self.actions
+
+    @property
+    def can_dispute(self) -> bool:
+        return "dispute" in self.actions
 
     @property
     def difference(self) -> Money:
@@ -568,7 +584,8 @@ def list_bills(db: Database, actor: Actor, carrier: str = "") -> list[BillSummar
         if carrier:
             q = q.where(CarrierBill.carrier == carrier)
         return [BillSummary(b.id, b.carrier, b.bill_no, b.bill_date, b.status, b.billed, b.expected,
-                            b.flagged_lines, counts.get(b.id, 0)) for b in s.scalars(q)]
+                            b.flagged_lines, counts.get(b.id, 0), b.status in CARRIER_BILL_FLOW.terminal)
+                for b in s.scalars(q)]
 
 
 def carriers(db: Database, actor: Actor) -> list[str]:
@@ -601,7 +618,8 @@ def bill_view(db: Database, actor: Actor, bill_id: int) -> BillView:
         for l in lines:
             l.seal_no = seals.get(l.shipment_id, "")
         return BillView(b.id, b.carrier, b.bill_no, b.bill_date, b.status, b.file_name, b.billed, b.expected,
-                        b.accepted_amount, b.dispute_reason, b.task_id, b.entry_id, lines)
+                        b.accepted_amount, b.dispute_reason, b.task_id, b.entry_id, lines,
+                        CARRIER_BILL_FLOW.allowed_actions(b, actor), b.status == DISPUTED)
 
 
 # -- deciding --------------------------------------------------------------------------------------
@@ -622,7 +640,7 @@ def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None =
     require(actor, Perm.APPROVE_PAYMENTS)
     with db.transaction() as tx:
         b = _lock(tx, bill_id)
-        if b.status == ACCEPTED:
+        if b.status not in CARRIER_BILL_FLOW.sources("accept"):
             raise DomainError(N_("This bill was accepted already."))
         pay = b.billed if amount is None else amount
         if not isinstance(pay, Money) or pay.currency != VND or pay.is_negative() or pay > b.billed:
@@ -647,8 +665,9 @@ def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None =
                                 "cost price"), number=b.bill_no, carrier=b.carrier, billed=pay, expected=accrued),
                 reference=b.bill_no, counterpart=b.carrier, value_date=b.bill_date)
             entry_id = entry.id
+        # a conditional UPDATE (the status still what was read): the step's target from its table
         done = tx.execute(update(CarrierBill).where(CarrierBill.id == b.id, CarrierBill.status == before)
-                          .values(status=ACCEPTED, accepted_amount=pay, entry_id=entry_id, decided_at=at,
+                          .values(status=CARRIER_BILL_FLOW.target("accept"), accepted_amount=pay, entry_id=entry_id, decided_at=at,
                                   decided_by_id=actor.user_id))
         if done.rowcount != 1:
             raise DomainError(N_("This bill was accepted already."))
@@ -669,8 +688,9 @@ def dispute_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> int:
         raise ValidationFailed({"reason": _("At most {maximum} characters.").format(maximum=2000)})
     with db.transaction() as tx:
         b = _lock(tx, bill_id)
-        if b.status != OPEN:
-            raise DomainError(N_("Only a bill still to check can be disputed."))
+        refused = DomainError(N_("Only a bill still to check can be disputed."))
+        if b.status not in CARRIER_BILL_FLOW.sources("dispute"):
+            raise refused
         flagged = [l for l in b.lines if any(f != "unsealed" for f in (l.flags or []))]
         seals = dict(tx.execute(select(Shipment.id, Shipment.seal_no).where(
             Shipment.id.in_([l.shipment_id for l in flagged if l.shipment_id]))).all()) if flagged else {}
@@ -685,9 +705,9 @@ def dispute_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> int:
                                  carrier=b.carrier),
                          "carrier_bill", b.id, note=note)
         at = now(tx)
-        b.status, b.disputed_at, b.dispute_reason, b.task_id = DISPUTED, at, reason, task.id
-        record(tx, actor, "carrier_bill", b.id, "disputed", before={"status": OPEN},
-               after={"status": DISPUTED, "task_id": task.id}, note=reason[:500])
+        move(tx, actor, b, CARRIER_BILL_FLOW, "dispute", reason, event="disputed", refused=refused,
+             stamp={"disputed_at": at, "dispute_reason": reason, "task_id": task.id},
+             after={"task_id": task.id}, note=reason[:500])
         return task.id
 
 

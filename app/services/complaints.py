@@ -41,8 +41,9 @@ from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.text import search_blob
-from app.workflows.complaints import (ACTIVE_COMPLAINT, COMPLAINT_FLOW, INSPECTION_LABELS,
+from app.workflows.complaints import (ACTIVE_COMPLAINT, AFTER_RECEIPT, COMPLAINT_FLOW, NOT_COMPLAINABLE, PLAN_FLOW, INSPECTION_LABELS,
                                       MONEY_REMEDIES, REMEDY_LABELS, ComplaintKind, ComplaintStage,
                                       ComplaintStatus, Fault, InspectionResult, PlanStatus,
                                       RemedyKind)
@@ -56,9 +57,6 @@ S = OrderStatus
 P = ParcelStatus
 R = RemedyKind
 MAX_AMOUNT = Decimal(10_000_000_000)    # ten billion đồng: anything above is a typo
-#: orders nobody can complain about yet (nothing bought or sent) or any more (cancelled)
-NOT_COMPLAINABLE = {S.DRAFT, S.NEW, S.CANCELLED, S.OUT_OF_STOCK}
-AFTER_RECEIPT = {S.DELIVERED, S.RECEIVED}
 #: parcels a return to China can take: in the Vietnam warehouse, or already with the customer
 RETURNABLE = {P.RECEIVED_VN, P.READY, P.DELIVERED}
 PARTIES = {"customer": N_("Customer"), "shop": N_("Shop"), "internal": N_("Internal note")}
@@ -435,8 +433,9 @@ def approve_plan(db: Database, actor: Actor, complaint_id: int, note: str = "",
             at = now(tx)
             before = c.status
             COMPLAINT_FLOW.apply(c, "approve", actor)
-            plan.status, plan.decided_by_id, plan.decided_by_name = PlanStatus.APPROVED.value, actor.user_id, actor.name
-            plan.decided_at, plan.decision_note = at, (note or "").strip()
+            move(tx, actor, plan, PLAN_FLOW, "approve", log=False,
+                 stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": at,
+                        "decision_note": (note or "").strip()})
             c.decided_at, c.updated_at = at, at
             record(tx, actor, "complaint", c.id, "approve", {"status": before},
                    {"status": c.status, "plan": plan.id, "total": plan.total}, note=plan.decision_note)
@@ -468,8 +467,9 @@ def reject_plan(db: Database, actor: Actor, complaint_id: int, reason: str,
             at = now(tx)
             before = c.status
             COMPLAINT_FLOW.apply(c, "reject", actor, reason)
-            plan.status, plan.decided_by_id, plan.decided_by_name = PlanStatus.REJECTED.value, actor.user_id, actor.name
-            plan.decided_at, plan.decision_note = at, reason.strip()
+            move(tx, actor, plan, PLAN_FLOW, "reject", reason, log=False,
+                 stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": at,
+                        "decision_note": reason.strip()})
             c.updated_at, c.status_reason = at, reason.strip()
             record(tx, actor, "complaint", c.id, "reject", {"status": before}, {"status": c.status, "plan": plan.id},
                    note=reason.strip())
@@ -684,7 +684,8 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
             at = now(tx)
             before = c.status
             COMPLAINT_FLOW.apply(c, "execute", actor)
-            plan.status, plan.executed_by_id, plan.executed_at = PlanStatus.EXECUTED.value, actor.user_id, at
+            move(tx, actor, plan, PLAN_FLOW, "execute", log=False,
+                 stamp={"executed_by_id": actor.user_id, "executed_at": at})
             c.closed_at = c.updated_at = at
             record(tx, actor, "complaint", c.id, "execute", {"status": before},
                    {"status": c.status, "plan": plan.id, "entries": entries, **done})
@@ -708,7 +709,7 @@ def _end(db: Database, actor: Actor, complaint_id: int, action: str, reason: str
                 c.decided_at = at
             for plan in tx.scalars(select(ComplaintPlan).where(ComplaintPlan.complaint_id == c.id,
                                                                ComplaintPlan.status == PlanStatus.PROPOSED.value)):
-                plan.status = PlanStatus.ABANDONED.value
+                move(tx, actor, plan, PLAN_FLOW, "abandon", log=False, cascade=True)
             record(tx, actor, "complaint", c.id, action, {"status": before}, {"status": c.status}, note=reason.strip())
             close_tasks(tx, actor, "complaint", c.id, status=TaskStatus.CANCELLED)
             order = tx.get(Order, c.order_id)
@@ -884,6 +885,11 @@ class PlanView:
     executed_at: datetime | None
     remedies: tuple[RemedyView, ...]
 
+    @property
+    def awaiting_approval(self) -> bool:
+        """Proposed: a manager (not the one who proposed it) approves or rejects it (PLAN_FLOW)."""
+        return self.status in PLAN_FLOW.sources("approve")
+
 
 @dataclass(frozen=True)
 class ComplaintView:
@@ -926,6 +932,11 @@ class ComplaintView:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_COMPLAINT
+
+    @property
+    def plan_pending(self) -> bool:
+        """A plan waits for a manager's approval or to be carried out (its tab is what matters)."""
+        return self.status in COMPLAINT_FLOW.sources("approve") | COMPLAINT_FLOW.sources("execute")
 
 
 def _names(s: Session, ids: set[int | None]) -> dict[int, str]:

@@ -26,7 +26,9 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.outbox import CUSTOMER_EVENT_LABELS
+from app.services.transitions import move
 from app.text import clean
+from app.workflows.messages import INBOUND_MAIL_FLOW, MailStatus
 
 CUSTOMER_TEMPLATES.setdefault("chat_message", (
     N_("[{code}] A message about your order"),
@@ -39,7 +41,8 @@ ORDER_CODE = re.compile(r"\b((?:DH|KG)\d{7,})\b", re.IGNORECASE)
 #: the Message-ID the outbox gives each customer message (app.services.outbox.build_email)
 OUR_MESSAGE_ID = re.compile(r"<importdesk\.(\d+)\.\d+@[^>]*>")
 
-THREADED, UNMATCHED, FILED, DISMISSED = "threaded", "unmatched", "filed", "dismissed"
+THREADED, UNMATCHED, FILED, DISMISSED = (MailStatus.THREADED, MailStatus.UNMATCHED, MailStatus.FILED,
+                                         MailStatus.DISMISSED)
 
 
 # -- out: a staff line becomes an e-mail --------------------------------------------------------------
@@ -198,7 +201,7 @@ def file_mail_on_order(db: Database, actor: Actor, mail_id: int, order_code: str
             raise ValidationFailed({"order": _("No order has the code {code}.").format(code=code)})
         from app.services.mailbox import reply_text
         thread_into_chat(tx, actor, order, row, reply_text(row.body))
-        row.status = FILED
+        move(tx, actor, row, INBOUND_MAIL_FLOW, "file", log=False)   # (the chat line is its trace)
         return order.id
 
 
@@ -207,9 +210,7 @@ def dismiss_mail(db: Database, actor: Actor, mail_id: int) -> None:
     require(actor, Perm.CHAT_CUSTOMER)
     with db.transaction() as tx:
         row = _load_unmatched(tx, mail_id)
-        row.status = DISMISSED
-        record(tx, actor, "inbound_mail", row.id, "dismissed", {"status": UNMATCHED}, {"status": DISMISSED},
-               note=row.subject)
+        move(tx, actor, row, INBOUND_MAIL_FLOW, "dismiss", event="dismissed", note=row.subject)
 
 
 def sender_of(header: str) -> tuple[str, str]:

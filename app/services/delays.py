@@ -35,7 +35,7 @@ from app.services.activity import now, record
 from app.services.notifications import staff_ids_with_role
 from app.services.staff_inbox import tell_staff
 from app.settings import STAGE_HOURS_SETTINGS
-from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderKind, OrderStatus
+from app.workflows.orders import CLOSED, CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderKind, OrderStatus
 
 S = OrderStatus
 #: the activity-log actions that move an order from one status to another
@@ -377,6 +377,11 @@ class ScheduleView:
     forecast_ship_at: datetime | None
     forecast_deliver_at: datetime | None
     stages: tuple[StageView, ...]
+
+    @property
+    def can_edit(self) -> bool:
+        """Not closed (received or ended): its estimates may still change."""
+        return self.status not in CLOSED
 
 
 def order_schedule(db: Database, actor: Actor, order_id: int) -> ScheduleView:

@@ -31,6 +31,7 @@ from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
 from app.services.tasks import close_tasks, open_task
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
+from app.services.transitions import move
 from app.text import clean, clean_input
 from app.tracking import is_plausible, normalize_code, tracking_link
 from app.workflows.tasks import TaskKind, TaskStatus
@@ -194,20 +195,25 @@ def _lines(tx: Session, d: DeliveryRequest) -> list[DeliveryParcel]:
                            .order_by(DeliveryParcel.id)))
 
 
-class _WithLines:
+@dataclass(frozen=True)
+class _GuardView:
     """The delivery as the workflow's guard sees it (its lines loaded)."""
 
-    def __init__(self, d: DeliveryRequest, lines: list[DeliveryParcel]) -> None:
-        self.status, self.lines = d.status, lines
+    status: str
+    lines: list[DeliveryParcel]
+
+
+def _WithLines(d: DeliveryRequest, lines: list[DeliveryParcel]) -> _GuardView:
+    return _GuardView(d.status, lines)
 
 
 def _apply(tx: Session, d: DeliveryRequest, action: str, actor: Actor, reason: str | None = None) -> str:
     before = d.status
-    view = _WithLines(d, _lines(tx, d))
-    step = DELIVERY_FLOW.check(view, action, actor, reason)
-    d.status, d.updated_at = step.target, now(tx)
+    stamp: dict[str, object] = {"updated_at": now(tx)}
     if reason:
-        d.status_reason = reason.strip()
+        stamp["status_reason"] = reason.strip()
+    # (the callers log the step with what it did: the boxes, the parcels handed over)
+    move(tx, actor, d, DELIVERY_FLOW, action, reason, seen_as=_WithLines(d, _lines(tx, d)), stamp=stamp, log=False)
     return before
 
 
@@ -489,6 +495,9 @@ class DeliveryView:
     actions: tuple[tuple[str, str, bool], ...]
     tracking_link: str = ""             # the courier's tracking page, from the company's templates
     can_set_courier: bool = False       # handed to a courier: its tracking number may be entered or corrected
+    #: still packing: parcels are scanned into boxes until the export slip is issued (the screen
+    #: offers "issue_slip" all along, refused with the reason while a parcel is unpacked)
+    can_pack: bool = False
 
     @property
     def total_weight_kg(self) -> Decimal:
@@ -522,7 +531,8 @@ def get_delivery(db: Database, actor: Actor, delivery_id: int) -> DeliveryView:
                             d.note, d.created_at, who, d.slip_issued_at, d.handed_over_at, d.handed_to,
                             d.delivered_at, d.signed_by, d.signed_slip_file_id, lines, actions,
                             courier_link(s, d),
-                            d.handed_over_at is not None and d.method != "pickup" and actor.can(Perm.DELIVER))
+                            d.handed_over_at is not None and d.method != "pickup" and actor.can(Perm.DELIVER),
+                            d.status in DELIVERY_FLOW.sources("issue_slip"))
 
 
 def weight_text(view: DeliveryView) -> str:

@@ -30,12 +30,11 @@ from app.services.notifications import notify_staff
 from app.services.tasks import close_tasks, default_due_in, open_task
 from app.text import clean
 from app.workflows.orders import OrderKind
-from app.workflows.parcels import ParcelStatus
+from app.workflows.parcels import IN_VIETNAM, ParcelStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
 P = ParcelStatus
 #: parcel statuses in which the goods have reached a Vietnam warehouse (and can be counted)
-IN_VIETNAM = frozenset({P.RECEIVED_VN, P.READY, P.OUT_FOR_DELIVERY, P.DELIVERED})
 MAX_NOTE = 2000
 
 

@@ -46,6 +46,8 @@ from app.services import customer_chat, satisfaction
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.customer_chat import THREADED, UNMATCHED, IncomingMail
+from app.services.transitions import move
+from app.workflows.messages import INBOUND_MAIL_FLOW
 from app.text import clean
 
 log = logging.getLogger(__name__)
@@ -230,7 +232,7 @@ def import_message(db: Database, raw: bytes) -> str:
         if order is None:
             return UNMATCHED
         customer_chat.thread_into_chat(tx, SYSTEM_ACTOR, order, row, mail.reply)
-        row.status = THREADED
+        move(tx, SYSTEM_ACTOR, row, INBOUND_MAIL_FLOW, "thread", log=False)
         satisfaction.rating_from_reply(tx, SYSTEM_ACTOR, order, mail.reply, customer_chat.answered_event(tx, mail))
         return THREADED
 

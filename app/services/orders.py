@@ -39,7 +39,11 @@ from app.services.tasks import close_tasks, open_task
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
-from app.workflows.orders import CLOSED, STATUS_LABELS, OrderKind, OrderStatus, flow_for
+from app.workflows.orders import CLOSED, EXITS, STATUS_LABELS, OrderKind, OrderStatus, flow_for
+from app.workflows.complaints import AFTER_RECEIPT, CLAIMABLE, NOT_COMPLAINABLE
+from app.workflows.money import BILLABLE, SHOP_ORDER_STAGES
+from app.workflows.parcels import IN_VIETNAM
+from app.workflows.quotes import QUOTABLE
 from app.workflows.tasks import TaskKind, TaskStatus
 
 S = OrderStatus
@@ -829,6 +833,11 @@ class TrackerStep:
     at: datetime | None
     who: str
 
+    @property
+    def is_exit(self) -> bool:
+        """A status that ends the order off the main line (cancelled, out of stock, lost, refused)."""
+        return self.status in EXITS
+
 
 @dataclass(frozen=True)
 class ItemView:
@@ -917,6 +926,72 @@ class OrderView:
     @property
     def editable_items(self) -> bool:
         return self.status in ITEMS_EDITABLE
+
+    # what the order's screens ask of its status, answered from the order workflow's tables
+    @property
+    def is_draft(self) -> bool:
+        """A cart: not submitted (its customer may change; it expires unless submitted)."""
+        return self.status == S.DRAFT
+
+    @property
+    def ended(self) -> bool:
+        """Ended off the main line (cancelled, out of stock, lost, refused): its reason is shown."""
+        return self.status in EXITS
+
+    @property
+    def can_edit(self) -> bool:
+        """Not closed (received or ended): its details may still be edited."""
+        return self.status not in CLOSED
+
+    @property
+    def approval_pending(self) -> bool:
+        """Deposited and waiting for a manager's approval of a chosen service."""
+        return self.needs_approval and self.status in (S.DEPOSITED, S.AWAITING_APPROVAL)
+
+    @property
+    def can_quote(self) -> bool:
+        """A purchase order whose rate is not fixed yet: a quote may be sent."""
+        return self.kind == OrderKind.PURCHASE and self.status in QUOTABLE
+
+    @property
+    def can_change_committed_dates(self) -> bool:
+        """Submitted and not delivered yet: its committed dates still matter."""
+        return self.status not in CLOSED | {S.DRAFT, S.DELIVERED}
+
+    @property
+    def can_bill(self) -> bool:
+        """A billing notice or a supplementary bill may be made."""
+        return self.status in BILLABLE
+
+    @property
+    def has_shop_orders(self) -> bool:
+        """A purchase order at the stage its shop orders are placed and followed."""
+        return self.kind == OrderKind.PURCHASE and self.status in SHOP_ORDER_STAGES
+
+    @property
+    def has_goods_in_vietnam(self) -> bool:
+        """A purchase order with a parcel in (or past) a Vietnam warehouse: its goods can be counted."""
+        return self.kind == OrderKind.PURCHASE and any(status in IN_VIETNAM for _code, status in self.tracking_codes)
+
+    @property
+    def can_complain(self) -> bool:
+        """Something was bought or sent and the order is not cancelled: a complaint may be opened."""
+        return self.status not in NOT_COMPLAINABLE
+
+    @property
+    def can_inspect(self) -> bool:
+        """The customer has the goods: their inspection may be recorded."""
+        return self.status in AFTER_RECEIPT
+
+    @property
+    def can_claim_from_seller(self) -> bool:
+        """A purchase order whose goods were bought: a shop order may be claimed from its seller."""
+        return self.kind == OrderKind.PURCHASE and self.status in CLAIMABLE
+
+    @property
+    def can_rate(self) -> bool:
+        """Delivered (or received): the customer's rating may be recorded."""
+        return self.status in (S.DELIVERED, S.RECEIVED)
 
 
 def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:

@@ -39,22 +39,21 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
 from app.models import Customer, CustomerMessage, Order, Secret, StoredFile
-from app.permissions import Actor, Perm, require
+from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
+from app.services.transitions import move
+from app.workflows.messages import OUTBOX_FLOW, OUTBOX_STATUS_LABELS, MessageStatus  # noqa: F401 (the labels: read from here)
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED, NO_EMAIL, PHONED = (
-    "pending", "sending", "sent", "failed", "no_email", "phoned")
-OUTBOX_STATUS_LABELS = {
-    PENDING: N_("Waiting to be sent"),
-    SENDING: N_("Sending"),
-    SENT: N_("Sent"),
-    FAILED: N_("Refused by the mail server"),
-    NO_EMAIL: N_("No e-mail address: phone the customer"),
-    PHONED: N_("Told by phone"),
-}
+    MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.FAILED,
+    MessageStatus.NO_EMAIL, MessageStatus.PHONED)
+#: the sender's steps are taken by the system (no activity event: the message keeps its own trace)
+_SENDER = SYSTEM_ACTOR
+#: what a sender may claim (a waiting message, or one whose lease ran out)
+_CLAIMABLE = tuple(sorted(OUTBOX_FLOW.sources("claim")))
 CUSTOMER_EVENT_LABELS = {
     "order_confirmed": N_("Order confirmed"),
     "order_cancelled": N_("Order cancelled"),
@@ -268,7 +267,7 @@ def _resolve_addresses(tx: Session, at: datetime) -> int:
         if email.strip():
             m.to_address = email.strip()
         else:
-            m.status, m.last_error = NO_EMAIL, "no e-mail address"
+            move(tx, _SENDER, m, OUTBOX_FLOW, "no_address", log=False, stamp={"last_error": "no e-mail address"})
             marked += 1
     return marked
 
@@ -282,12 +281,13 @@ def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMe
             return None, [], no_email
         rows = list(tx.scalars(
             select(CustomerMessage)
-            .where(CustomerMessage.status.in_((PENDING, SENDING)), CustomerMessage.next_attempt_at <= at,
+            .where(CustomerMessage.status.in_(_CLAIMABLE), CustomerMessage.next_attempt_at <= at,
                    CustomerMessage.to_address != "")
             .order_by(CustomerMessage.next_attempt_at, CustomerMessage.id).limit(batch)
             .with_for_update(skip_locked=True)))
         for m in rows:
-            m.status, m.attempts, m.next_attempt_at = SENDING, m.attempts + 1, at + CLAIM_LEASE
+            move(tx, _SENDER, m, OUTBOX_FLOW, "claim", log=False,
+                 stamp={"attempts": m.attempts + 1, "next_attempt_at": at + CLAIM_LEASE})
         tx.flush()
         for m in rows:
             if m.attachment_file_id is not None:   # the document goes with it (a plain attribute)
@@ -306,12 +306,15 @@ def _settle(db: Database, message_id: int, attempt: int, config: MailConfig,
             return ""
         at = now(tx)
         if exc is None:
-            m.status, m.sent_at, m.last_error, m.next_attempt_at = SENT, at, "", None
+            move(tx, _SENDER, m, OUTBOX_FLOW, "sent", log=False,
+                 stamp={"sent_at": at, "last_error": "", "next_attempt_at": None})
         elif _permanent(exc):
-            m.status, m.last_error, m.next_attempt_at = FAILED, _error_text(exc), None
+            move(tx, _SENDER, m, OUTBOX_FLOW, "refused", log=False,
+                 stamp={"last_error": _error_text(exc), "next_attempt_at": None})
         else:
-            m.status, m.last_error = PENDING, _error_text(exc)
-            m.next_attempt_at = at + backoff(m.attempts, config.retry_first, config.retry_max)
+            move(tx, _SENDER, m, OUTBOX_FLOW, "back_off", log=False, stamp={
+                "last_error": _error_text(exc),
+                "next_attempt_at": at + backoff(m.attempts, config.retry_first, config.retry_max)})
         return m.status
 
 
@@ -402,14 +405,14 @@ def retry_now(db: Database, actor: Actor, message_id: int) -> None:
     require(actor, Perm.CHAT_CUSTOMER)
     with db.transaction() as tx:
         m = _load(tx, message_id)
-        if m.status in (SENT, SENDING, PHONED):
-            raise DomainError(N_("This message is already sent or being sent."))
+        refused = DomainError(N_("This message is already sent or being sent."))
+        if m.status not in OUTBOX_FLOW.sources("send_again"):
+            raise refused
         email = (tx.scalar(select(Customer.email).where(Customer.id == m.customer_id)) or "").strip()
-        before = {"status": m.status, "to_address": m.to_address}
-        m.to_address = email or m.to_address
-        m.status, m.next_attempt_at = PENDING, now(tx)
-        record(tx, actor, "customer_message", m.id, "retry", before,
-               {"status": m.status, "to_address": m.to_address})
+        before = {"to_address": m.to_address}
+        move(tx, actor, m, OUTBOX_FLOW, "send_again", event="retry", refused=refused, note="",
+             stamp={"to_address": email or m.to_address, "next_attempt_at": now(tx)},
+             before=before, after={"to_address": email or m.to_address})
 
 
 def mark_phoned(db: Database, actor: Actor, message_id: int, note: str = "") -> None:
@@ -417,12 +420,9 @@ def mark_phoned(db: Database, actor: Actor, message_id: int, note: str = "") -> 
     require(actor, Perm.CHAT_CUSTOMER)
     with db.transaction() as tx:
         m = _load(tx, message_id)
-        if m.status not in (NO_EMAIL, FAILED, PENDING):
-            raise DomainError(N_("Only a message that did not go out can be marked as told by phone."))
-        before = m.status
-        m.status, m.next_attempt_at = PHONED, None
-        record(tx, actor, "customer_message", m.id, "phoned", {"status": before}, {"status": PHONED},
-               note.strip())
+        move(tx, actor, m, OUTBOX_FLOW, "phone", event="phoned", note=note.strip(),
+             refused=DomainError(N_("Only a message that did not go out can be marked as told by phone.")),
+             stamp={"next_attempt_at": None})
 
 
 @dataclass(frozen=True)
@@ -446,6 +446,18 @@ class OutboxMessageView:
     last_error: str
     created_at: datetime
     sent_at: datetime | None
+    #: when a message waiting after a failed attempt is tried again (None otherwise)
+    retry_at: datetime | None = None
+    #: what this user may do with it now (OUTBOX_FLOW): "send_again", "phone"
+    actions: tuple[str, ...] = ()
+
+    @property
+    def can_retry(self) -> bool:
+        return "send_again" in self.actions
+
+    @property
+    def can_phone(self) -> bool:
+        return "phone" in self.actions
 
 
 def get_message(db: Database, actor: Actor, message_id: int) -> OutboxMessageView:
@@ -464,7 +476,9 @@ def get_message(db: Database, actor: Actor, message_id: int) -> OutboxMessageVie
             code = s.scalar(select(Order.code).where(Order.id == m.entity_id)) or ""
         return OutboxMessageView(m.id, m.status, m.event, c.id, c.code, c.name, c.phone, m.to_address,
                                  m.language, m.subject, m.body, m.entity, m.entity_id, code, m.attempts,
-                                 m.next_attempt_at, m.last_error, m.created_at, m.sent_at)
+                                 m.next_attempt_at, m.last_error, m.created_at, m.sent_at,
+                                 m.next_attempt_at if m.status == PENDING and m.attempts else None,
+                                 OUTBOX_FLOW.allowed_actions(m, actor))
 
 
 def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:

@@ -37,6 +37,7 @@ from app.services.scanning import (NO_MEASUREMENTS, AlertView, Measurements, Out
                                    events_together, follow_orders, log_event, refused,
                                    system_actor_for)
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.settings import SETTINGS
 from app.text import fold, search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
@@ -97,11 +98,14 @@ _LOOKUP_CN = (
                                                  _O.c.destination_warehouse_id))
     .where(_wh.c.id == bindparam("wid")))
 
+#: the step "receive_cn" of PARCEL_FLOW as one conditional UPDATE (the scan's fast path): its
+#: WHERE and SET come from the table, so a change to the step changes the SQL
+_RECEIVE_FROM = sorted(s.value for s in PARCEL_FLOW.sources("receive_cn"))
+_RECEIVED = PARCEL_FLOW.target("receive_cn").value
 _RECEIVE = (update(_T)
-            # (two comparisons, not IN: an IN list is re-rendered on every execution)
-            .where(_T.c.id == bindparam("pid"),
-                   or_(_T.c.status == P.EXPECTED.value, _T.c.status == P.LOST.value))
-            .values(status=P.RECEIVED_CN.value, warehouse_id=bindparam("wid"),
+            # (one comparison each, not IN: an IN list is re-rendered on every execution)
+            .where(_T.c.id == bindparam("pid"), or_(*(_T.c.status == s for s in _RECEIVE_FROM)))
+            .values(status=_RECEIVED, warehouse_id=bindparam("wid"),
                     customer_id=bindparam("cid"), destination_warehouse_id=bindparam("did"),
                     shelf=bindparam("shelf"), excess=bindparam("excess"),
                     weight_kg=bindparam("w", type_=_T.c.weight_kg.type),
@@ -130,7 +134,7 @@ _SHOP_ORDER_FILL = (select(_SO.c.expected_parcels,
                     .where(_SO.c.id == bindparam("sid")))
 _SHOP_ORDER_LOCK = select(_SO.c.id).where(_SO.c.id == bindparam("sid")).with_for_update()
 _OWNERLESS_VALUES = dict(
-    tracking_code=bindparam("code"), carrier=bindparam("carrier"), status=P.RECEIVED_CN.value,
+    tracking_code=bindparam("code"), carrier=bindparam("carrier"), status=_RECEIVED,
     ownerless=True, warehouse_id=bindparam("wid"), shelf=OWNERLESS_SHELF,
     weight_kg=bindparam("w", type_=_T.c.weight_kg.type),
     length_cm=bindparam("l", type_=_T.c.length_cm.type),
@@ -214,7 +218,7 @@ def receive_in_transaction(tx: Session, actor: Actor, warehouse_id: int, code: s
     divisor = _divisor(row.divisor)
     if row.id is None:
         result = _receive_unknown(tx, actor, warehouse_id, code, raw_code, m, divisor)
-    elif row.status in (P.EXPECTED, P.LOST):
+    elif row.status in _RECEIVE_FROM:
         result = _receive_known(tx, actor, warehouse_id, code, row, m, divisor)
     else:
         result = None
@@ -248,7 +252,7 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
                                  **_m_params(m, charge)}).first()
     if done is None:
         return None
-    after = {"status": P.RECEIVED_CN.value, "warehouse_id": warehouse_id, "shelf": shelf}
+    after = {"status": _RECEIVED, "warehouse_id": warehouse_id, "shelf": shelf}
     if m.weight_kg is not None:
         after["weight_kg"] = m.weight_kg
     if m.dims is not None:
@@ -307,7 +311,7 @@ def _receive_unknown(tx: Session, actor: Actor, warehouse_id: int, code: str, ra
     if pid is None:
         return None
     log_event(tx, actor, at, "parcel", pid, "received_cn", None,
-              {"status": P.RECEIVED_CN.value, "ownerless": True, "warehouse_id": warehouse_id,
+              {"status": _RECEIVED, "ownerless": True, "warehouse_id": warehouse_id,
                "weight_kg": m.weight_kg})
     open_task(tx, actor, TaskKind.MATCH_PARCEL, Role.FORWARDER_CN,
               Message(N_("Find the owner of parcel {code}"), code=code), "parcel", pid)
@@ -687,6 +691,7 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
         with db.transaction() as tx:
             days = settings_service.get(tx, "warehouse.lost_parcel_days")
             at = now(tx)
+            # (only expected parcels time out: one in transit is lost when its shipment is)
             ids = list(tx.scalars(select(Parcel.id).where(Parcel.status == P.EXPECTED.value,
                                                           Parcel.created_at < at - timedelta(days=days))
                                   .order_by(Parcel.created_at, Parcel.id).limit(batch)
@@ -697,10 +702,8 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
             order_ids = []
             for parcel, order in tx.execute(select(Parcel, Order).outerjoin(Order, Order.id == Parcel.order_id)
                                             .where(Parcel.id.in_(ids)).order_by(Parcel.id)):
-                PARCEL_FLOW.apply(parcel, "mark_lost", SYSTEM_ACTOR, reason)
-                parcel.lost_at, parcel.updated_at = at, at
-                record(tx, actor, "parcel", parcel.id, "mark_lost", {"status": P.EXPECTED.value},
-                       {"status": P.LOST.value}, reason)
+                move(tx, actor, parcel, PARCEL_FLOW, "mark_lost", reason, cascade=True, note=reason,
+                     stamp={"lost_at": at, "updated_at": at})
                 purchase = order is not None and order.kind == OrderKind.PURCHASE
                 assignee = (order.ordering_staff_id if purchase else order.care_staff_id) if order else None
                 title = Message(N_("Lost parcel {code} of order {order}: not received after {n} days"),
@@ -720,10 +723,8 @@ def mark_parcel_lost(db: Database, actor: Actor, parcel_id: int, reason: str) ->
         raise ValidationFailed({"reason": _("Say why the parcel is declared lost.")})
     with db.transaction() as tx:
         p = _load(tx, parcel_id)
-        before = p.status
-        PARCEL_FLOW.apply(p, "mark_lost", actor, reason)
-        p.lost_at = p.updated_at = now(tx)
-        record(tx, actor, "parcel", p.id, "mark_lost", {"status": before}, {"status": p.status}, reason.strip())
+        at = now(tx)
+        move(tx, actor, p, PARCEL_FLOW, "mark_lost", reason, stamp={"lost_at": at, "updated_at": at})
         order = tx.get(Order, p.order_id) if p.order_id else None
         if order is not None:
             notify_staff(tx, [order.care_staff_id, order.ordering_staff_id],

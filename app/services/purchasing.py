@@ -272,6 +272,16 @@ class ShopOrderView:
     note: str
     version: int
 
+    @property
+    def is_paid(self) -> bool:
+        """Paid (SHOP_ORDER_FLOW): its amounts are final; tracking codes and seller claims follow."""
+        return self.status == ShopOrderStatus.PAID
+
+    @property
+    def can_place(self) -> bool:
+        """Not placed on the platform yet."""
+        return self.status in SHOP_ORDER_FLOW.sources("place")
+
 
 @dataclass(frozen=True)
 class PurchasingView:
@@ -283,6 +293,11 @@ class PurchasingView:
     deposit_held: Money
     shop_orders: tuple[ShopOrderView, ...]
     unassigned: tuple[ShopItemView, ...]    # items with no shop yet
+
+    @property
+    def can_prepare(self) -> bool:
+        """The order is being bought: its shop orders may be (re)grouped from its items."""
+        return self.order_status in (OrderStatus.ACCEPTED, OrderStatus.PURCHASING)
 
 
 def _item_view(i: OrderItem) -> ShopItemView:
@@ -468,6 +483,11 @@ class RecordResult:
     short_items: int
     order_status: str
     bargain_alert: bool
+
+    @property
+    def order_purchased(self) -> bool:
+        """Every item is bought or short: the order moved to purchased."""
+        return self.order_status == OrderStatus.PURCHASED
 
 
 def parse_cny(value: Decimal | str, key: str, errors: dict[str, str], label: str) -> Decimal | None:

@@ -36,9 +36,10 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.services.outbox import CUSTOMER_EVENT_LABELS
+from app.services.transitions import move
 from app.services.unique import taken, unique_rules
 from app.workflows.orders import OrderKind, OrderStatus
-from app.workflows.quotes import QUOTE_STATUS_LABELS, QuoteStatus
+from app.workflows.quotes import QUOTABLE, QUOTE_FLOW, QUOTE_STATUS_LABELS, QuoteStatus
 
 #: the longest a quote may hold a rate (the setting's own maximum)
 MAX_VALIDITY = timedelta(hours=720)
@@ -50,8 +51,6 @@ MAX_REASON = 500
 Q = QuoteStatus
 #: versions the customer may still answer or pay
 OPEN = (Q.SENT, Q.AWAITING, Q.ACCEPTED)
-#: order statuses whose rate is not fixed yet
-QUOTABLE = (OrderStatus.DRAFT, OrderStatus.NEW)
 
 CUSTOMER_EVENT_LABELS.setdefault("quote_sent", N_("Quote"))
 CUSTOMER_EVENT_LABELS.setdefault("quote_requoted", N_("New quote: the rate changed"))
@@ -112,6 +111,10 @@ class QuoteView:
     note: str
     items: tuple[QuoteItemView, ...]
     fees: tuple[QuoteFeeView, ...]
+    #: the customer's answer may still be recorded (QUOTE_FLOW: "accept"/"refuse" start here)
+    answerable: bool = False
+    #: a re-quote: buying waits for the customer's answer
+    awaiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,9 +217,8 @@ def _make_version(tx: Session, actor: Actor, order: Order, status: QuoteStatus,
     figures = _figures(tx, order)
     previous = latest(tx, order.id)
     if previous is not None and previous.status in OPEN:
-        before = previous.status
-        previous.status = Q.EXPIRED if previous.valid_until < at else Q.SUPERSEDED
-        record(tx, actor, "quote", previous.id, "close", {"status": before}, {"status": previous.status})
+        move(tx, actor, previous, QUOTE_FLOW, "expire" if previous.valid_until < at else "supersede",
+             event="close", cascade=True)
     number = (tx.scalar(select(func.max(QuoteVersion.version)).where(QuoteVersion.order_id == order.id)) or 0) + 1
     difference = figures["total_vnd"] - previous.total_vnd if previous is not None else None
     q = QuoteVersion(order_id=order.id, version=number, status=status.value, valid_until=valid_until,
@@ -257,7 +259,8 @@ def _view(tx: Session, q: QuoteVersion, order: Order, previous: QuoteVersion | N
                      q.selling_rate, q.goods_cny, q.goods_vnd, q.fees_vnd, q.total_vnd, q.deposit_percent,
                      q.deposit_vnd, previous.selling_rate if previous is not None else None, q.difference_vnd,
                      q.valid_until, q.valid_until < at, q.created_at, q.created_by_name or _("ImportDesk"),
-                     q.decided_at, q.decided_by_name, q.note, items, fees)
+                     q.decided_at, q.decided_by_name, q.note, items, fees,
+                     q.status in QUOTE_FLOW.sources("accept"), q.status == Q.AWAITING)
 
 
 def _views(tx: Session, order: Order, at: datetime) -> tuple[QuoteView, ...]:
@@ -337,11 +340,8 @@ def _decide(db: Database, actor: Actor, quote_id: int, accepted: bool, reason: s
         if accepted and q.valid_until < at:
             raise DomainError(N_("This quote expired on {time}: quote again at today's rate first."),
                               time=q.valid_until)
-        before = q.status
-        q.status = Q.ACCEPTED if accepted else Q.REFUSED
-        q.decided_at, q.decided_by_name, q.note = at, actor.name, reason
-        record(tx, actor, "quote", q.id, "accept" if accepted else "refuse", {"status": before},
-               {"status": q.status}, note=reason)
+        move(tx, actor, q, QUOTE_FLOW, "accept" if accepted else "refuse", note=reason,
+             stamp={"decided_at": at, "decided_by_name": actor.name, "note": reason})
         record(tx, actor, "order", order.id, "quote_accepted" if accepted else "quote_refused",
                after={"version": q.version, "selling_rate": q.selling_rate, "total": q.total_vnd}, note=reason)
         if accepted and order.status == OrderStatus.NEW:
@@ -397,9 +397,9 @@ def gate_deposit(tx: Session, actor: Actor, order: Order) -> Message | None:
 def rate_to_take(tx: Session, order: Order) -> QuoteVersion | None:
     """The quote version whose rate the deposit takes now (marked as taken), or None."""
     q = latest(tx, order.id)
-    if q is None or q.status not in (Q.SENT, Q.ACCEPTED) or q.valid_until < now(tx):
+    if q is None or q.status not in QUOTE_FLOW.sources("take") or q.valid_until < now(tx):
         return None
-    q.status = Q.TAKEN
+    move(tx, SYSTEM_ACTOR, q, QUOTE_FLOW, "take", log=False)   # (the deposit's own record says so)
     return q
 
 

@@ -27,7 +27,9 @@ from app.services.activity import now, record
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.scanning import Measurements, check_measurements
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.workflows.tasks import TaskKind
+from app.workflows.warehouse import CARRIER_CLAIM_FLOW, ClaimStatus
 
 CUSTODY_LABELS = {
     "sealed": N_("Sealed"), "departed": N_("Departed"), "arrived": N_("Arrived, seal checked"),
@@ -110,7 +112,7 @@ def check_on_arrival(tx: Session, actor: Actor, sh: Shipment, check: SealCheck) 
         return None
     n = tx.scalar(select(func.count()).select_from(CarrierClaim).where(CarrierClaim.shipment_id == sh.id)) or 0
     claim = CarrierClaim(code=f"CC-{sh.code}-{n + 1}"[:24], shipment_id=sh.id, reasons=",".join(reasons),
-                         status="open", sealed_seal_no=sh.seal_no, found_seal_no=seal,
+                         status=ClaimStatus.OPEN, sealed_seal_no=sh.seal_no, found_seal_no=seal,
                          sealed_gross_kg=sh.gross_weight_kg, found_gross_kg=gross, photo_file_id=photo_id,
                          opened_at=now(tx), opened_by_id=actor.user_id or None, outcome="")
     tx.add(claim)
@@ -167,13 +169,14 @@ def close_claim(db: Database, actor: Actor, claim_id: int, outcome: str) -> None
         claim = tx.scalar(select(CarrierClaim).where(CarrierClaim.id == claim_id).with_for_update())
         if claim is None:
             raise NotFound(what=Lazy(N_("The claim")))
-        if claim.status != "open":
-            raise DomainError(N_("Claim {code} is closed already."), code=claim.code)
-        claim.status, claim.closed_at, claim.outcome = "closed", now(tx), outcome[:2000]
+        # (logged on its shipment, below)
+        move(tx, actor, claim, CARRIER_CLAIM_FLOW, "settle", log=False,
+             refused=DomainError(N_("Claim {code} is closed already."), code=claim.code),
+             stamp={"closed_at": now(tx), "outcome": outcome[:2000]})
         record(tx, actor, "shipment", claim.shipment_id, "carrier_claim_closed", {"claim": claim.code},
                {"outcome": claim.outcome})
         if tx.scalar(select(func.count()).select_from(CarrierClaim).where(
-                CarrierClaim.shipment_id == claim.shipment_id, CarrierClaim.status == "open")) == 0:
+                CarrierClaim.shipment_id == claim.shipment_id, CarrierClaim.status == ClaimStatus.OPEN)) == 0:
             close_tasks(tx, actor, "shipment", claim.shipment_id, kinds={TaskKind.CARRIER_CLAIM})
 
 
@@ -219,6 +222,8 @@ class ClaimView:
     photo_file_id: int | None
     opened_at: datetime
     outcome: str
+    #: not settled yet (CARRIER_CLAIM_FLOW: a step is still ahead of it)
+    is_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class SealView:
 def _claim_view(c: CarrierClaim, shipment_code: str) -> ClaimView:
     return ClaimView(c.id, c.code, c.shipment_id, shipment_code, tuple(r for r in c.reasons.split(",") if r),
                      c.status, c.sealed_seal_no, c.found_seal_no, c.sealed_gross_kg, c.found_gross_kg,
-                     c.photo_file_id, c.opened_at, c.outcome)
+                     c.photo_file_id, c.opened_at, c.outcome, bool(CARRIER_CLAIM_FLOW.steps_from(c.status)))
 
 
 def seal_view(db: Database, actor: Actor, shipment_id: int) -> SealView:
@@ -261,7 +266,7 @@ def open_claims(db: Database, actor: Actor) -> list[ClaimView]:
     with db.read() as s:
         return [_claim_view(c, code) for c, code in s.execute(
             select(CarrierClaim, Shipment.code).join(Shipment, Shipment.id == CarrierClaim.shipment_id)
-            .where(CarrierClaim.status == "open").order_by(CarrierClaim.id))]
+            .where(CarrierClaim.status == ClaimStatus.OPEN).order_by(CarrierClaim.id))]
 
 
 def read_photo(db: Database, actor: Actor, file_id: int) -> tuple[str, bytes]:

@@ -34,6 +34,7 @@ from app.services.activity import now, record, stale_edit, stale_edit_after
 from app.services.complaints import _store_photos
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.text import search_blob
 from app.workflows.complaints import (ACTIVE_SELLER, SELLER_COMPLAINT_FLOW, SellerComplaintStatus,
                                       SellerReason)
@@ -190,12 +191,9 @@ def file_seller_complaint(db: Database, actor: Actor, sc_id: int, platform_case_
         with db.transaction() as tx:
             sc = _load(tx, sc_id)
             _check_version(tx, sc, seen_version)
-            before = sc.status
-            SELLER_COMPLAINT_FLOW.apply(sc, "file", actor)
-            sc.platform_case_no, sc.filed_at = case_no, now(tx)
-            sc.updated_at = sc.filed_at
-            record(tx, actor, "seller_complaint", sc.id, "file", {"status": before},
-                   {"status": sc.status, "platform_case_no": case_no})
+            at = now(tx)
+            move(tx, actor, sc, SELLER_COMPLAINT_FLOW, "file", after={"platform_case_no": case_no},
+                 stamp={"platform_case_no": case_no, "filed_at": at, "updated_at": at})
             close_tasks(tx, actor, "seller_complaint", sc.id, {TaskKind.SELLER_COMPLAINT})
     except StaleDataError:
         raise stale_edit_after(db, "seller_complaint", sc_id, N_("The seller complaint")) from None
@@ -230,13 +228,11 @@ def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal,
                              code=sc.code, amount=amount, shop=shop.name, no=so.platform_order_no or "—"),
                 reference=sc.platform_case_no or sc.code, counterpart=shop.name, order_id=sc.order_id,
                 shop_order_id=so.id, rate=so.buying_rate)
-            before = sc.status
-            SELLER_COMPLAINT_FLOW.apply(sc, "recover", actor)
             at = now(tx)
-            sc.recovered_cny, sc.cny_account_id, sc.entry_id = amount, acc.id, entry.id
-            sc.closed_at = sc.updated_at = at
-            record(tx, actor, "seller_complaint", sc.id, "recover", {"status": before},
-                   {"status": sc.status, "recovered_cny": amount, "account": acc.name, "entry": entry.id})
+            move(tx, actor, sc, SELLER_COMPLAINT_FLOW, "recover",
+                 stamp={"recovered_cny": amount, "cny_account_id": acc.id, "entry_id": entry.id,
+                        "closed_at": at, "updated_at": at},
+                 after={"recovered_cny": amount, "account": acc.name, "entry": entry.id})
             close_tasks(tx, actor, "seller_complaint", sc.id)
             order = tx.get(Order, sc.order_id)
             notify_staff(tx, [u for u in (order.care_staff_id, sc.ordering_staff_id) if u != actor.user_id],
@@ -253,12 +249,9 @@ def _end(db: Database, actor: Actor, sc_id: int, action: str, reason: str) -> No
     try:
         with db.transaction() as tx:
             sc = _load(tx, sc_id)
-            before = sc.status
-            SELLER_COMPLAINT_FLOW.apply(sc, action, actor, reason)
             at = now(tx)
-            sc.status_reason, sc.closed_at, sc.updated_at = reason.strip(), at, at
-            record(tx, actor, "seller_complaint", sc.id, action, {"status": before}, {"status": sc.status},
-                   note=reason.strip())
+            move(tx, actor, sc, SELLER_COMPLAINT_FLOW, action, reason,
+                 stamp={"status_reason": reason.strip(), "closed_at": at, "updated_at": at})
             close_tasks(tx, actor, "seller_complaint", sc.id, status=TaskStatus.CANCELLED)
     except StaleDataError:
         raise stale_edit_after(db, "seller_complaint", sc_id, N_("The seller complaint")) from None
@@ -297,10 +290,8 @@ def warn_seller_deadlines(db: Database) -> DeadlineSweep:
         for sc in list(late):
             if sc.status != SC.OPEN:
                 continue        # filed in time: the platform's dispute goes on after the window
-            SELLER_COMPLAINT_FLOW.apply(sc, "expire", SYSTEM_ACTOR)
-            sc.closed_at = sc.updated_at = at
-            record(tx, SYSTEM_ACTOR, "seller_complaint", sc.id, "expire", {"status": SC.OPEN.value},
-                   {"status": sc.status, "deadline_at": sc.deadline_at})
+            move(tx, SYSTEM_ACTOR, sc, SELLER_COMPLAINT_FLOW, "expire", stamp={"closed_at": at, "updated_at": at},
+                 after={"deadline_at": sc.deadline_at})
             close_tasks(tx, SYSTEM_ACTOR, "seller_complaint", sc.id, status=TaskStatus.CANCELLED)
             notify_staff(tx, [sc.ordering_staff_id, *managers],
                          Message(N_("{code}: the after-sale window closed before the claim was filed"), code=sc.code),

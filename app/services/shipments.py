@@ -692,6 +692,19 @@ class ShipmentView:
     weight_warnings: int
     lines: tuple[ManifestLine, ...]
     actions: tuple[tuple[str, str, bool], ...]      # (action, label, needs reason)
+    #: this user scans parcels into it now (open, and theirs to pack) / out of it (on its way or
+    #: arrived, and theirs to receive); sealed: ready to depart
+    can_pack: bool = False
+    can_receive: bool = False
+    sealed: bool = False
+
+
+def _scan_modes(sh: Shipment, actor: Actor) -> tuple[bool, bool, bool]:
+    direction = Direction(sh.direction)
+    receiving = SHIPMENT_FLOW.sources("arrive") | SHIPMENT_FLOW.sources("reconcile")
+    return (sh.status in SHIPMENT_FLOW.sources("seal") and actor.role in PACKERS[direction],
+            sh.status in receiving and actor.role in RECEIVERS[direction],
+            sh.status in SHIPMENT_FLOW.sources("depart"))
 
 
 def get_shipment(db: Database, actor: Actor, shipment_id: int) -> ShipmentView:
@@ -721,7 +734,7 @@ def get_shipment(db: Database, actor: Actor, shipment_id: int) -> ShipmentView:
                             sh.transport, sh.note, sh.created_at, creator.full_name if creator else "",
                             sh.sealed_at, sh.departed_at, sh.arrived_at, sh.reconciled_at,
                             sh.received_count, sh.extra_count, sh.missing_count, sh.weight_warnings,
-                            tuple(lines), actions)
+                            tuple(lines), actions, *_scan_modes(sh, actor))
 
 
 def reconciliation(db: Database, actor: Actor, shipment_id: int) -> Reconciliation:

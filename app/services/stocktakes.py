@@ -23,9 +23,11 @@ from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.scanning import Outcome, ScanResult, core, refused
 from app.services.tasks import open_task
 from app.services.unique import broken_constraint
+from app.services.transitions import move
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS
 from app.workflows.tasks import TaskKind
+from app.workflows.warehouse import STOCKTAKE_FLOW, StocktakeStatus
 
 FOUND, EXCESS, MISSING = "found", "excess", "missing"
 RESULT_LABELS = {FOUND: N_("Found"), EXCESS: N_("Should not be here"), MISSING: N_("Missing")}
@@ -46,13 +48,13 @@ def start_stocktake(db: Database, actor: Actor, warehouse_id: int, note: str = "
         if wh is None:
             raise NotFound(what=Lazy(N_("The warehouse")))
         open_one = tx.scalar(select(Stocktake.id).where(Stocktake.warehouse_id == wh.id,
-                                                        Stocktake.status == "open"))
+                                                        Stocktake.status == StocktakeStatus.OPEN))
         if open_one is not None:
             raise DomainError(N_("A stocktake of {warehouse} is already open (no. {no}); continue that one."),
                               warehouse=wh.name, no=open_one)
         at = now(tx)
         expected = tx.scalar(select(func.count()).select_from(Parcel).where(Parcel.warehouse_id == wh.id))
-        st = Stocktake(warehouse_id=wh.id, status="open", note=note.strip(), started_at=at,
+        st = Stocktake(warehouse_id=wh.id, status=StocktakeStatus.OPEN, note=note.strip(), started_at=at,
                        started_by_id=actor.user_id, expected_count=expected or 0)
         tx.add(st)
         try:
@@ -87,7 +89,7 @@ def stocktake_scan(db: Database, actor: Actor, stocktake_id: int, raw_code: str)
 def stocktake_in_transaction(tx: Session, actor: Actor, stocktake_id: int, code: str) -> ScanResult:
     """``stocktake_scan`` inside the caller's transaction (a station's journalled scan)."""
     st = _load(tx, stocktake_id)
-    if st.status != "open":
+    if st.status != StocktakeStatus.OPEN:
         return ScanResult(Outcome.WRONG, code, _("This stocktake is closed"),
                           _("Start a new stocktake to count again."))
     line = tx.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == st.id,
@@ -150,6 +152,8 @@ class StocktakeView:
     missing_count: int
     excess_count: int
     lines: tuple[StocktakeLineView, ...]
+    #: scans are still taken (STOCKTAKE_FLOW: it can still be closed); else its result is final
+    counting: bool = False
 
 
 def close_stocktake(db: Database, actor: Actor, stocktake_id: int) -> StocktakeView:
@@ -158,8 +162,9 @@ def close_stocktake(db: Database, actor: Actor, stocktake_id: int) -> StocktakeV
     require(actor, Perm.STOCKTAKE)
     with db.transaction() as tx:
         st = _load(tx, stocktake_id)
-        if st.status != "open":
-            raise DomainError(N_("This stocktake is already closed."))
+        already = DomainError(N_("This stocktake is already closed."))
+        if st.status not in STOCKTAKE_FLOW.sources("close"):
+            raise already
         at = now(tx)
         wh = tx.get(Warehouse, st.warehouse_id)
         scanned = select(StocktakeLine.parcel_id).where(StocktakeLine.stocktake_id == st.id,
@@ -170,10 +175,10 @@ def close_stocktake(db: Database, actor: Actor, stocktake_id: int) -> StocktakeV
             ["stocktake_id", "tracking_code", "parcel_id", "result", "detail"], missing))
         n = tx.scalar(select(func.count()).select_from(StocktakeLine).where(
             StocktakeLine.stocktake_id == st.id, StocktakeLine.result == MISSING))
-        st.missing_count, st.status, st.closed_at, st.closed_by_id = n or 0, "closed", at, actor.user_id
-        record(tx, actor, "stocktake", st.id, "closed", {"status": "open"},
-               {"status": "closed", "scanned": st.scanned_count, "missing": st.missing_count,
-                "excess": st.excess_count})
+        st.missing_count = n or 0
+        move(tx, actor, st, STOCKTAKE_FLOW, "close", event="closed", refused=already,
+             stamp={"closed_at": at, "closed_by_id": actor.user_id},
+             after={"scanned": st.scanned_count, "missing": st.missing_count, "excess": st.excess_count})
         if st.missing_count or st.excess_count:
             team = Role.FORWARDER_CN if wh.country == "CN" else Role.WAREHOUSE_VN
             title = Message(N_("Stocktake of {warehouse}: {missing} missing, {excess} should not be there"),
@@ -204,11 +209,11 @@ def get_stocktake(db: Database, actor: Actor, stocktake_id: int, limit: int = 50
                                            shelf or "", detail, line.scanned_at))
         return StocktakeView(st.id, wh.id, wh.name, st.status, st.started_at, who, st.closed_at,
                              st.expected_count, st.scanned_count, st.missing_count, st.excess_count,
-                             tuple(lines))
+                             tuple(lines), st.status in STOCKTAKE_FLOW.sources("close"))
 
 
 def open_stocktake_for(db: Database, actor: Actor, warehouse_id: int) -> int | None:
     require(actor, Perm.STOCKTAKE)
     with db.read() as s:
         return s.scalar(select(Stocktake.id).where(Stocktake.warehouse_id == warehouse_id,
-                                                   Stocktake.status == "open"))
+                                                   Stocktake.status == StocktakeStatus.OPEN))

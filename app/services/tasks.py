@@ -24,6 +24,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import staff_ids_with_role
 from app.services.staff_inbox import tell_staff
+from app.services.transitions import move
 from app.services.unique import broken_constraint
 from app.settings import TASK_DUE_SETTINGS
 from app.text import fold
@@ -113,10 +114,10 @@ def close_tasks(tx: Session, actor: Actor, entity: str, entity_id: int,
         q = q.where(Task.kind.in_([str(k) for k in kinds]))
     n = 0
     at = now(tx)
+    done = status is TaskStatus.DONE
     for task in tx.scalars(q):
-        task.status, task.closed_at, task.closed_by_id = status.value, at, actor.user_id
-        record(tx, actor, "task", task.id, "closed" if status is TaskStatus.DONE else "cancelled",
-               {"status": "open"}, {"status": status.value})
+        move(tx, actor, task, TASK_FLOW, "close" if done else "drop", cascade=True,
+             event="closed" if done else "cancelled", stamp={"closed_at": at, "closed_by_id": actor.user_id})
         n += 1
     return n
 
@@ -170,18 +171,16 @@ def complete_task(db: Database, actor: Actor, task_id: int, note: str = "") -> N
         task = _load(tx, task_id)
         if task.role != actor.role.value and actor.role is not Role.MANAGER:
             raise DomainError(N_("This task belongs to another role's queue."))
-        TASK_FLOW.apply(task, "close", actor)
-        task.closed_at, task.closed_by_id = now(tx), actor.user_id
-        record(tx, actor, "task", task.id, "closed", {"status": "open"}, {"status": task.status}, note)
+        move(tx, actor, task, TASK_FLOW, "close", event="closed", note=note,
+             stamp={"closed_at": now(tx), "closed_by_id": actor.user_id})
 
 
 def cancel_task(db: Database, actor: Actor, task_id: int, reason: str) -> None:
     require(actor, Perm.ASSIGN_TASKS)
     with db.transaction() as tx:
         task = _load(tx, task_id)
-        TASK_FLOW.apply(task, "cancel", actor, reason)
-        task.closed_at, task.closed_by_id = now(tx), actor.user_id
-        record(tx, actor, "task", task.id, "cancelled", {"status": "open"}, {"status": task.status}, reason)
+        move(tx, actor, task, TASK_FLOW, "cancel", reason, event="cancelled", note=reason,
+             stamp={"closed_at": now(tx), "closed_by_id": actor.user_id})
 
 
 def create_manual_task(db: Database, actor: Actor, role: Role, title: str,

@@ -25,6 +25,7 @@ from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.services.unique import broken_constraint
 from app.text import clean
 from app.workflows.money import PAYMENT_FLOW, PaymentStatus
@@ -162,7 +163,10 @@ def _record_payment(db: Database, actor: Actor, kind: str, customer_id: int, amo
         return PaymentResult(p.id, p.status, entry.id)
 
 
-def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: LedgerAccount) -> ledger.JournalEntry:
+def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: LedgerAccount,
+          step: str = "post") -> ledger.JournalEntry:
+    """Post the payment: ``step`` is "post" when it is recorded within the limit, "approve"
+    when a second person approves it."""
     w = ledger.wallet(tx, customer.id)
     if p.kind == "topup":
         lines = [ledger.debit(acc.id, p.amount), ledger.credit(w.account_id, p.amount)]
@@ -172,9 +176,7 @@ def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: Ledger
         memo = Message(N_("Refund paid out to the customer")) if not p.note else p.note
     entry = ledger.post(tx, actor, p.kind, lines, memo=memo, reference=p.bank_reference, counterpart=customer.name,
                         customer_id=customer.id, value_date=p.received_on, allow_credit=False)
-    before = p.status
-    p.status, p.entry_id = PS.POSTED, entry.id
-    record(tx, actor, "payment", p.id, "posted", {"status": before}, {"status": p.status, "entry": entry.id})
+    move(tx, actor, p, PAYMENT_FLOW, step, event="posted", stamp={"entry_id": entry.id}, after={"entry": entry.id})
     held, _limit = ledger.wallet_money(tx, customer.id)
     notify_customer(tx, customer, "wallet_topup" if p.kind == "topup" else "wallet_payout", "payment", p.id,
                     amount=p.amount, reference=p.bank_reference, balance=held)
@@ -219,7 +221,8 @@ def approve_payment(db: Database, actor: Actor, payment_id: int, note: str = "")
             PAYMENT_FLOW.check(p, "approve", actor)
             p.decided_by_id, p.decided_by_name, p.decided_at = actor.user_id, actor.name, now(tx)
             p.decision_note = (note or "").strip()
-            entry = _post(tx, actor, p, tx.get(Customer, p.customer_id), tx.get(LedgerAccount, p.cash_account_id))
+            entry = _post(tx, actor, p, tx.get(Customer, p.customer_id), tx.get(LedgerAccount, p.cash_account_id),
+                          "approve")
             close_tasks(tx, actor, "payment", p.id, {TaskKind.APPROVE})
             return entry.id
     except StaleDataError:
@@ -230,12 +233,10 @@ def reject_payment(db: Database, actor: Actor, payment_id: int, reason: str) -> 
     require(actor, Perm.APPROVE_PAYMENTS)
     with db.transaction() as tx:
         p = _load(tx, payment_id)
-        PAYMENT_FLOW.apply(p, "reject", actor, reason)
-        p.decided_by_id, p.decided_by_name, p.decided_at = actor.user_id, actor.name, now(tx)
-        p.decision_note = reason.strip()
-        p.reference_key = None          # a rejected payment does not block recording its reference again
-        record(tx, actor, "payment", p.id, "reject", {"status": PS.AWAITING_APPROVAL}, {"status": p.status},
-               reason.strip())
+        # (a rejected payment does not block recording its reference again: reference_key None)
+        move(tx, actor, p, PAYMENT_FLOW, "reject", reason, stamp={
+            "decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": now(tx),
+            "decision_note": reason.strip(), "reference_key": None})
         close_tasks(tx, actor, "payment", p.id, {TaskKind.APPROVE})
         notify_staff(tx, [p.created_by_id], Message(N_("Your {kind} of {amount} was rejected: {reason}"),
             kind=Lazy(N_("top-up") if p.kind == "topup" else N_("refund")), amount=p.amount, reason=reason.strip()),
@@ -262,6 +263,12 @@ class PaymentView:
     decision_note: str
     entry_id: int | None
     version: int
+    #: what this user may do now (PAYMENT_FLOW): "approve", "reject" while it awaits a second person
+    actions: tuple[str, ...] = ()
+
+    @property
+    def can_approve(self) -> bool:
+        return "approve" in self.actions
 
 
 def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
@@ -274,7 +281,7 @@ def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
         acc = s.get(LedgerAccount, p.cash_account_id)
         return PaymentView(p.id, p.kind, p.status, c.id, c.code, c.name, p.amount, p.bank_reference, p.received_on,
                            ledger.account_name(acc), p.note, p.created_by_name, p.created_at, p.decided_by_name, p.decided_at,
-                           p.decision_note, p.entry_id, p.version)
+                           p.decision_note, p.entry_id, p.version, PAYMENT_FLOW.allowed_actions(p, actor))
 
 
 # -- credit limits and the wallet as shown -----------------------------------------------------------

@@ -9,8 +9,11 @@ from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW
 from app.workflows.parcels import PARCEL_FLOW
 from app.workflows.shipments import SHIPMENT_FLOW
 from app.workflows.deliveries import DELIVERY_FLOW
-from app.workflows.money import BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
-from app.workflows.complaints import COMPLAINT_FLOW, SELLER_COMPLAINT_FLOW
+from app.workflows.money import BILL_FLOW, CARRIER_BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
+from app.workflows.complaints import COMPLAINT_FLOW, PLAN_FLOW, SELLER_COMPLAINT_FLOW
+from app.workflows.warehouse import CARRIER_CLAIM_FLOW, STOCKTAKE_FLOW
+from app.workflows.messages import INBOUND_MAIL_FLOW, OUTBOX_FLOW
+from app.workflows.quotes import QUOTE_FLOW
 
 FLOWS: dict[str, Workflow] = {
     "task": TASK_FLOW,
@@ -24,6 +27,13 @@ FLOWS: dict[str, Workflow] = {
     "bill": BILL_FLOW,
     "complaint": COMPLAINT_FLOW,
     "seller_complaint": SELLER_COMPLAINT_FLOW,
+    "complaint_plan": PLAN_FLOW,
+    "stocktake": STOCKTAKE_FLOW,
+    "carrier_claim": CARRIER_CLAIM_FLOW,
+    "carrier_bill": CARRIER_BILL_FLOW,
+    "customer_message": OUTBOX_FLOW,
+    "inbound_mail": INBOUND_MAIL_FLOW,
+    "quote": QUOTE_FLOW,
 }
 
 __all__ = ["FLOWS", "Step", "Workflow", "step", "TASK_FLOW", "PURCHASE_FLOW", "CONSIGNMENT_FLOW",

@@ -13,8 +13,17 @@ from enum import StrEnum
 from app.i18n import N_
 from app.permissions import Role
 from app.workflows.engine import Workflow, step
+from app.workflows.orders import OrderStatus
 
 R = Role
+_O = OrderStatus
+#: orders nobody can complain about yet (nothing bought or sent) or any more (cancelled)
+NOT_COMPLAINABLE = frozenset({_O.DRAFT, _O.NEW, _O.CANCELLED, _O.OUT_OF_STOCK})
+#: the customer has the goods: they inspect them, a complaint is "after receipt"
+AFTER_RECEIPT = frozenset({_O.DELIVERED, _O.RECEIVED})
+#: purchase-order statuses from which a shop order may be claimed from its seller
+CLAIMABLE = frozenset({_O.PURCHASED, _O.SELLER_SHIPPED, _O.IN_CN_WAREHOUSE, _O.IN_TRANSIT, _O.AWAITING_DELIVERY,
+                       _O.DELIVERING, _O.DELIVERED, _O.RECEIVED})
 
 
 class ComplaintStatus(StrEnum):
@@ -125,6 +134,16 @@ PLAN_STATUS_LABELS: dict[str, str] = {
     PlanStatus.EXECUTED: N_("Carried out"),
     PlanStatus.ABANDONED: N_("Abandoned"),
 }
+
+PS = PlanStatus
+#: a plan follows its complaint's steps (approve, reject, execute); ``abandon`` is the
+#: system's, when the complaint ends without it
+PLAN_FLOW = Workflow("complaint_plan", dict(PLAN_STATUS_LABELS), PS.PROPOSED, [
+    step(PS.PROPOSED, "approve", PS.APPROVED,  {R.MANAGER},                   N_("Approve the plan")),
+    step(PS.PROPOSED, "reject",  PS.REJECTED,  {R.MANAGER},                   N_("Reject the plan"), reason=True),
+    step(PS.APPROVED, "execute", PS.EXECUTED,  {R.CARE, R.MANAGER},           N_("Carry out the plan")),
+    step(PS.PROPOSED, "abandon", PS.ABANDONED, {R.SYSTEM},                    N_("Abandoned")),
+], terminal=frozenset({PS.REJECTED, PS.EXECUTED, PS.ABANDONED}))
 
 _HANDLERS = {R.CARE, R.ORDERING, R.MANAGER}
 

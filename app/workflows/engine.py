@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from app.errors import DomainError, PermissionDenied, TransitionRefused
 from app.i18n import N_, Lazy
-from app.permissions import ROLE_LABELS, Actor, Role
+from app.permissions import MATRIX, ROLE_LABELS, Actor, Perm, Role
 
 Guard = Callable[[Any, Actor], "str | None"]
 
@@ -32,6 +32,13 @@ class Step:
         return self.roles == frozenset({Role.SYSTEM})
 
 
+def holders(*perms: Perm, system: bool = True) -> frozenset[Role]:
+    """The roles the matrix gives any of ``perms`` (and the system's own, for its cascades): a
+    step whose service ``require``s the permission is open to exactly the people who hold it."""
+    roles = {r for r, have in MATRIX.items() if any(p in have for p in perms)}
+    return frozenset(roles | {Role.SYSTEM} if system else roles - {Role.SYSTEM})
+
+
 def step(sources: str | Iterable[str], action: str, target: str, roles: Iterable[Role], label: str,
          guard: Guard | None = None, reason: bool = False) -> Step:
     srcs = frozenset([sources] if isinstance(sources, str) else sources)
@@ -49,6 +56,11 @@ class Workflow:
     terminal: frozenset[str] = frozenset()
     #: side steps only some records pass through (hidden from a tracker unless reached)
     optional: frozenset[str] = frozenset()
+    #: statuses that are not a line (a message waiting, sending, waiting again): a step to an
+    #: earlier one is not "moving backwards" and needs no reason of its own
+    ordered: bool = True
+    #: statuses other than ``initial`` a record may be created in (a re-quote awaits its answer)
+    entries: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         known = set(self.statuses)
@@ -73,7 +85,21 @@ class Workflow:
         return self._rank[status]
 
     def is_backwards(self, source: str, target: str) -> bool:
-        return target not in self.terminal and self.rank(target) < self.rank(source)
+        return self.ordered and target not in self.terminal and self.rank(target) < self.rank(source)
+
+    def sources(self, action: str) -> frozenset[str]:
+        """Every status the step ``action`` may start from (for a Core UPDATE's WHERE)."""
+        found = [s.sources for s in self.steps if s.action == action]
+        if not found:
+            raise ValueError(f"{self.name}: unknown action {action!r}")
+        return frozenset().union(*found)
+
+    def target(self, action: str) -> str:
+        """The status the step ``action`` leads to (for a Core UPDATE's SET)."""
+        targets = {s.target for s in self.steps if s.action == action}
+        if len(targets) != 1:
+            raise ValueError(f"{self.name}: action {action!r} leads to {sorted(targets)}")
+        return next(iter(targets))
 
     def steps_from(self, status: str) -> list[Step]:
         return [s for s in self.steps if status in s.sources]
@@ -92,6 +118,11 @@ class Workflow:
             if s.guard is None or s.guard(obj, actor) is None:
                 out[s.action] = s
         return list(out.values())
+
+    def allowed_actions(self, obj: Any, actor: Actor) -> tuple[str, ...]:
+        """The names of the steps this actor may take on ``obj`` now: what a view carries so its
+        screen enables a button without comparing a status itself."""
+        return tuple(s.action for s in self.allowed(obj, actor))
 
     def check(self, obj: Any, action: str, actor: Actor, reason: str | None = None) -> Step:
         """The step ``action`` takes from ``obj``'s status, or a DomainError saying why not."""
@@ -115,7 +146,12 @@ class Workflow:
                 return s
         raise DomainError(refusal)
 
-    def apply(self, obj: Any, action: str, actor: Actor, reason: str | None = None) -> Step:
-        s = self.check(obj, action, actor, reason)
+    def apply(self, obj: Any, action: str, actor: Actor, reason: str | None = None,
+              seen_as: Any = None) -> Step:
+        """Check the step and set ``obj.status``: the one place a status is assigned (services
+        go through ``app.services.transitions.move``, which also stamps and logs it).
+        ``seen_as`` is what the guards look at when it is not ``obj`` itself (a delivery with
+        its lines loaded)."""
+        s = self.check(obj if seen_as is None else seen_as, action, actor, reason)
         obj.status = s.target
         return s

@@ -6,10 +6,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.i18n import N_
-from app.permissions import Role
-from app.workflows.engine import Workflow, step
+from app.permissions import Perm, Role
+from app.workflows.engine import Workflow, holders, step
+from app.workflows.orders import OrderStatus
 
 R = Role
+_O = OrderStatus
+#: order statuses in which the order may be billed (a billing notice, a supplementary bill)
+BILLABLE = frozenset({_O.PURCHASED, _O.SELLER_SHIPPED, _O.IN_CN_WAREHOUSE, _O.IN_TRANSIT, _O.AWAITING_DELIVERY,
+                      _O.DELIVERING, _O.DELIVERED, _O.ACCEPTED})
+#: order statuses in which its shop orders are placed, paid and followed
+SHOP_ORDER_STAGES = frozenset({_O.ACCEPTED, _O.PURCHASING, _O.PURCHASED, _O.SELLER_SHIPPED, _O.IN_CN_WAREHOUSE})
 
 
 class ShopOrderStatus(StrEnum):
@@ -49,6 +56,8 @@ PAYMENT_KIND_LABELS = {"topup": N_("Top-up"), "refund": N_("Refund paid out")}
 
 PS = PaymentStatus
 PAYMENT_FLOW = Workflow("payment", dict(PAYMENT_LABELS), PS.AWAITING_APPROVAL, [
+    # within the approval limit the one who records it posts it at once
+    step(PS.AWAITING_APPROVAL, "post",    PS.POSTED,   holders(Perm.RECORD_PAYMENTS), N_("Posted")),
     step(PS.AWAITING_APPROVAL, "approve", PS.POSTED,   {R.ACCOUNTANT, R.MANAGER}, N_("Approve and post")),
     step(PS.AWAITING_APPROVAL, "reject",  PS.REJECTED, {R.ACCOUNTANT, R.MANAGER}, N_("Reject"), reason=True),
 ], terminal=frozenset({PS.REJECTED}))
@@ -75,3 +84,23 @@ BILL_FLOW = Workflow("bill", {s: BILL_LABELS[s] for s in (BS.PROPOSED, BS.APPROV
     step(BS.PROPOSED, "approve", BS.APPROVED, {R.MANAGER}, N_("Approve bill")),
     step(BS.PROPOSED, "reject",  BS.REJECTED, {R.MANAGER}, N_("Reject bill"), reason=True),
 ], terminal=frozenset({BS.REJECTED}))
+
+
+class CarrierBillStatus(StrEnum):
+    OPEN = "open"              # recorded, checked against our weights
+    DISPUTED = "disputed"      # we told the carrier what is wrong
+    ACCEPTED = "accepted"      # paid (what we accepted of it)
+
+
+CARRIER_BILL_LABELS = {
+    CarrierBillStatus.OPEN: N_("To check"),
+    CarrierBillStatus.DISPUTED: N_("Disputed"),
+    CarrierBillStatus.ACCEPTED: N_("Accepted (payable posted)"),
+}
+
+CB = CarrierBillStatus
+_BILL_PAYERS = holders(Perm.APPROVE_PAYMENTS)
+CARRIER_BILL_FLOW = Workflow("carrier_bill", dict(CARRIER_BILL_LABELS), CB.OPEN, [
+    step(CB.OPEN,                "dispute", CB.DISPUTED, _BILL_PAYERS, N_("Carrier's bill disputed"), reason=True),
+    step({CB.OPEN, CB.DISPUTED}, "accept",  CB.ACCEPTED, _BILL_PAYERS, N_("Carrier's bill accepted")),
+], terminal=frozenset({CB.ACCEPTED}))

@@ -82,6 +82,8 @@ STAGE_LABELS: dict[str, str] = {
 
 #: where a parcel physically sits on a warehouse's shelves (what a stocktake expects to find)
 ON_SHELF = frozenset({P.RECEIVED_CN, P.PACKED, P.RECEIVED_VN, P.READY})
+#: in (or past) a Vietnam warehouse: its goods can be counted against the order
+IN_VIETNAM = frozenset({P.RECEIVED_VN, P.READY, P.OUT_FOR_DELIVERY, P.DELIVERED})
 #: how far along the line a parcel is, for an order to follow its least advanced parcel
 RANK = {P.EXPECTED: 0, P.LOST: 0, P.RECEIVED_CN: 1, P.PACKED: 1, P.IN_TRANSIT: 2,
         P.RECEIVED_VN: 3, P.READY: 3, P.OUT_FOR_DELIVERY: 4, P.DELIVERED: 5}

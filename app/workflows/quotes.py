@@ -6,6 +6,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.i18n import N_
+from app.permissions import Perm, Role
+from app.workflows.engine import Workflow, holders, step
+from app.workflows.orders import OrderStatus
+
+
+#: order statuses whose rate is not fixed yet: a quote may be sent
+QUOTABLE = (OrderStatus.DRAFT, OrderStatus.NEW)
 
 
 class QuoteStatus(StrEnum):
@@ -27,3 +34,18 @@ QUOTE_STATUS_LABELS = {
     QuoteStatus.EXPIRED: N_("Expired"),
     QuoteStatus.SUPERSEDED: N_("Replaced by a later version"),
 }
+
+Q = QuoteStatus
+#: a version still open: a later one closes it
+OPEN = frozenset({Q.SENT, Q.AWAITING, Q.ACCEPTED})
+_STAFF = holders(Perm.EDIT_ORDERS)
+
+#: the customer's answer is recorded by staff; the deposit and a later version close a version
+#: as a consequence of what someone else did (the system's steps)
+QUOTE_FLOW = Workflow("quote", dict(QUOTE_STATUS_LABELS), Q.SENT, [
+    step({Q.SENT, Q.AWAITING}, "accept",    Q.ACCEPTED,   _STAFF,        N_("Customer accepted the quote")),
+    step({Q.SENT, Q.AWAITING}, "refuse",    Q.REFUSED,    _STAFF,        N_("Customer refused the quote")),
+    step({Q.SENT, Q.ACCEPTED}, "take",      Q.TAKEN,      {Role.SYSTEM}, N_("Deposit taken at this rate")),
+    step(OPEN,                 "expire",    Q.EXPIRED,    {Role.SYSTEM}, N_("Quote replaced by a later version")),
+    step(OPEN,                 "supersede", Q.SUPERSEDED, {Role.SYSTEM}, N_("Quote replaced by a later version")),
+], terminal=frozenset({Q.REFUSED, Q.TAKEN, Q.EXPIRED, Q.SUPERSEDED}), entries=frozenset({Q.AWAITING}))

@@ -73,4 +73,6 @@ TASK_STATUS_LABELS = {
 TASK_FLOW = Workflow("task", dict(TASK_STATUS_LABELS), TaskStatus.OPEN, [
     step(TaskStatus.OPEN, "close",  TaskStatus.DONE,      _STAFF,                        N_("Mark done")),
     step(TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED, {R.MANAGER, R.ADMIN, R.SYSTEM}, N_("Cancel task"), reason=True),
+    # the work it was about ended without it (a withdrawn complaint): the reason is that record's
+    step(TaskStatus.OPEN, "drop",   TaskStatus.CANCELLED, {R.SYSTEM},                     N_("Task cancelled")),
 ], terminal=frozenset({TaskStatus.CANCELLED}))

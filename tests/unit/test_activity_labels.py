@@ -34,12 +34,46 @@ def _literals(node: ast.expr | None) -> list[str] | None:
     return None
 
 
+def _flow_named(name: str):
+    """A workflow table by the constant a service passes (``STOCKTAKE_FLOW``)."""
+    import importlib
+    import pkgutil
+
+    import app.workflows as package
+    for info in pkgutil.iter_modules(package.__path__):
+        found = getattr(importlib.import_module(f"app.workflows.{info.name}"), name, None)
+        if found is not None:
+            return found
+    raise AssertionError(f"no workflow named {name}")
+
+
+def _moved(pairs: set[tuple[str, str]], variable: set[str]) -> None:
+    """What ``transitions.move`` logs: ``event`` (else the step's action) on ``entity`` (else
+    the flow's name); calls with ``log=False`` write nothing."""
+    for path, call in _calls("move"):
+        if path.name == "transitions.py" or len(call.args) < 5:
+            continue
+        kw = {k.arg: k.value for k in call.keywords}
+        if isinstance(kw.get("log"), ast.Constant) and kw["log"].value is False:
+            continue
+        flow = call.args[3]
+        assert isinstance(flow, ast.Name), f"{path.name}:{call.lineno}: the flow is not a table's name"
+        entities = _literals(kw["entity"]) if "entity" in kw else [_flow_named(flow.id).name]
+        assert entities is not None, f"{path.name}:{call.lineno}: the entity is not a literal"
+        actions = _literals(kw.get("event", call.args[4]))
+        if actions is None:
+            variable.update(entities)
+        else:
+            pairs.update((e, a) for e in entities for a in actions)
+
+
 def _recorded() -> tuple[set[tuple[str, str]], set[str]]:
     """(entity, action) pairs logged with literal codes, and the entities logged with a variable one."""
     pairs, variable = set(), set()
+    _moved(pairs, variable)
     for name, (at_entity, at_action) in LOGGERS.items():
         for path, call in _calls(name):
-            if len(call.args) <= at_action:
+            if len(call.args) <= at_action or path.name == "transitions.py":
                 continue
             entities = _literals(call.args[at_entity])
             assert entities is not None, f"{path.name}:{call.lineno}: the entity is not a literal"

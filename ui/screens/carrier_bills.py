@@ -416,7 +416,7 @@ class CarrierBillsDialog(QDialog):
                      str(b.lines), str(b.flagged_lines), fmt_money(b.billed), fmt_money(b.expected))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                if b.flagged_lines and b.status != "accepted":
+                if b.flagged_lines and not b.decided:
                     item.setBackground(FLAGGED)
                 self.bills.setItem(row, col, item)
         self.bills.resizeColumnsToContents()
@@ -457,11 +457,11 @@ class CarrierBillsDialog(QDialog):
         self._decidable(True)
 
     def _decidable(self, chosen: bool) -> None:
-        status = self.view.status if (chosen and self.view) else ""
-        self.accept_button.setEnabled(status in ("open", "disputed"))
-        self.amount.setEnabled(status == "disputed")
-        self.dispute_button.setEnabled(status == "open")
-        self.reason.setEnabled(status == "open")
+        v = self.view if chosen else None
+        self.accept_button.setEnabled(bool(v and v.can_accept))
+        self.amount.setEnabled(bool(v and v.can_accept and v.can_lower_amount))
+        self.dispute_button.setEnabled(bool(v and v.can_dispute))
+        self.reason.setEnabled(bool(v and v.can_dispute))
 
     # -- actions -------------------------------------------------------------------------------------
     def import_bill(self) -> None:
@@ -479,7 +479,7 @@ class CarrierBillsDialog(QDialog):
         if v is None:
             return
         amount = None
-        if v.status == "disputed" and self.amount.text().strip():
+        if v.can_lower_amount and self.amount.text().strip():
             if not self.amount.check():
                 return
             amount = Money(self.amount.value(), VND)

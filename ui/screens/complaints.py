@@ -44,12 +44,6 @@ def photo_filter() -> str:
     """The file dialog's filter: "Images" in the reader's language, then the patterns (the
     label and the patterns as one msgid was never found in the catalog, so it stayed English)."""
     return _("Images") + PHOTO_PATTERN
-#: order statuses in which the customer inspects what was delivered
-INSPECTABLE = {"delivered", "received"}
-NOT_COMPLAINABLE = {"draft", "new", "cancelled", "out_of_stock"}
-#: purchase-order statuses from which a shop order may be claimed from its seller
-CLAIMABLE = {"purchased", "seller_shipped", "in_cn_warehouse", "in_transit", "awaiting_delivery",
-             "delivering", "delivered", "received"}
 
 
 def dialog_buttons(prefix: str, ok_text: str) -> QDialogButtonBox:
@@ -518,7 +512,7 @@ class ComplaintWindow(QDialog):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
         fit_to_screen(self, 1100, 740)
         self.reload()
-        if self.view.active and self.view.status in ("proposed", "approved"):
+        if self.view.active and self.view.plan_pending:
             self.tabs.setCurrentIndex(2)
 
     # -- loading ------------------------------------------------------------------------------------------------
@@ -587,7 +581,7 @@ class ComplaintWindow(QDialog):
                     text += ": " + plan.decision_note
             if plan.note:
                 text += "\n" + _("Note: {note}").format(note=plan.note)
-            if plan.status == "proposed" and plan.proposed_by_id == self.session.signed.user_id \
+            if plan.awaiting_approval and plan.proposed_by_id == self.session.signed.user_id \
                     and self.session.can(Perm.APPROVE_COMPLAINTS):
                 text += "\n" + _("You proposed this plan: another manager approves it.")
             self.plan_info.setText(text)
@@ -1169,7 +1163,7 @@ class OrderComplaintsTab(QWidget):
     def refresh(self, view=None) -> None:
         s = self.session
         if view is not None:
-            self.status = view.status
+            self.order_view = view
         self._stale = True
         if self.isVisible():
             self._load()
@@ -1177,11 +1171,11 @@ class OrderComplaintsTab(QWidget):
         self.claims.setVisible(purchase)
         self.claims_heading.setVisible(purchase)
         self.open_button.setVisible(s.can(Perm.OPEN_COMPLAINTS))
-        self.open_button.setEnabled(self.status not in NOT_COMPLAINABLE)
+        self.open_button.setEnabled(self.order_view.can_complain)
         self.inspect_button.setVisible(s.can(Perm.RECORD_INSPECTIONS))
-        self.inspect_button.setEnabled(self.status in INSPECTABLE)
+        self.inspect_button.setEnabled(self.order_view.can_inspect)
         self.claim_button.setVisible(purchase and s.can(Perm.SELLER_COMPLAINTS))
-        self.claim_button.setEnabled(self.status in CLAIMABLE)
+        self.claim_button.setEnabled(self.order_view.can_claim_from_seller)
 
     def _load(self) -> None:
         """The order's complaints, claims and inspections, in one call."""
@@ -1253,15 +1247,15 @@ def _register() -> None:
     register_order_command(OrderCommand(
         "order_open_complaint", N_("Open complaint…"), Perm.OPEN_COMPLAINTS,
         lambda session, view, parent: open_complaint_dialog(session, view.id, parent) is not None,
-        lambda view, actor: view.status not in NOT_COMPLAINABLE))
+        lambda view, actor: view.can_complain))
     register_order_command(OrderCommand(
         "order_inspection", N_("Customer's inspection…"), Perm.RECORD_INSPECTIONS,
         lambda session, view, parent: inspection_dialog(session, view.id, parent),
-        lambda view, actor: view.status in INSPECTABLE))
+        lambda view, actor: view.can_inspect))
     register_order_command(OrderCommand(
         "order_seller_complaint", N_("Claim from a seller…"), Perm.SELLER_COMPLAINTS,
         lambda session, view, parent: seller_complaint_dialog(session, view.id, parent),
-        lambda view, actor: view.kind == OrderKind.PURCHASE and view.status in CLAIMABLE))
+        lambda view, actor: view.can_claim_from_seller))
 
 
 _register()

@@ -34,8 +34,8 @@ DELIVERY_LABELS = {
 
 def delivery_note(line: Any) -> str:
     """" · e-mail sent" after the author of a staff line of the customer chat, else ""."""
-    state = getattr(line, "delivery", "")
-    return f" · {_(DELIVERY_LABELS[state])}" if state in DELIVERY_LABELS else ""
+    label = DELIVERY_LABELS.get(getattr(line, "delivery", ""))
+    return f" · {_(label)}" if label else ""
 
 
 def _result_text(result: Any) -> str:
@@ -323,7 +323,7 @@ def _register() -> None:
                                         check_mail_from_order))
     register_order_command(OrderCommand(
         "record_rating", N_("Record rating…"), Perm.CHAT_CUSTOMER, record_rating,
-        lambda view, actor: view.status in ("delivered", "received")))
+        lambda view, actor: view.can_rate))
 
 
 _register()

@@ -275,8 +275,7 @@ class ScheduleTab(ReadWhenShown, QWidget):
             for c, text in enumerate((_(STATUS_LABELS[st.status]), fmt_duration(st.usual),
                                       fmt_datetime(st.ends_at), source)):
                 self.stages.setItem(r, c, QTableWidgetItem(text))
-        self.change.setEnabled(s.can(Perm.EDIT_ORDERS) and v.status not in ("received", "cancelled",
-                                                                          "out_of_stock", "lost", "refused"))
+        self.change.setEnabled(s.can(Perm.EDIT_ORDERS) and v.can_edit)
 
     def change_estimates(self) -> None:
         if self.order_window is not None and hasattr(self.order_window, "change_estimates"):

@@ -289,14 +289,14 @@ class DeliveryWindow(FieldDialog):
             if v.delivered_at else "",
             v.status_reason) if p))
         actions = {a for a, _l, _r in v.actions}
-        if v.status == "requested":
+        if v.can_pack:
             actions.add("issue_slip")        # shown; refused with the reason while parcels are unpacked
         for name, b in self.buttons.items():
             b.setVisible(name in actions)
         self.courier_button.setVisible(v.can_set_courier)
         self.link.setText(f"<a href='{escape(v.tracking_link)}'>{escape(v.tracking_link)}</a>" if v.tracking_link else "")
         self.link.setVisible(bool(v.tracking_link))
-        packing = v.status == "requested"
+        packing = v.can_pack
         self.panel.field.setEnabled(packing)
         self.box_no.setEnabled(packing)
         self.table.setRowCount(len(v.lines))

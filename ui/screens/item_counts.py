@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal
 from app.permissions import Perm
-from app.services.item_counts import IN_VIETNAM, CountOutcome, ItemCount
-from app.workflows.orders import OrderKind
+from app.services.item_counts import CountOutcome, ItemCount
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 
@@ -116,7 +115,7 @@ def count_goods_dialog(session: Session, order_id: int, parent: QWidget | None) 
 
 def countable(view, actor) -> bool:
     """A purchase order with at least one parcel in (or past) a Vietnam warehouse."""
-    return view.kind == OrderKind.PURCHASE and any(status in IN_VIETNAM for _code, status in view.tracking_codes)
+    return view.has_goods_in_vietnam
 
 
 def _register() -> None:

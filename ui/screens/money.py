@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (QDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdi
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
-from app.services.billing import BILLABLE as BILLABLE_STATUSES
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows.money import BILL_KIND_LABELS, BILL_LABELS
 from app.workflows.orders import OrderKind
@@ -26,8 +25,6 @@ from ui.windows.registry import (OrderCommand, OrderTab, register_detail,
                                  register_order_command, register_order_tab)
 
 #: purchase-order statuses in which the ordering staff work on shop orders
-SHOP_ORDER_STATUSES = {"accepted", "purchasing", "purchased", "seller_shipped", "in_cn_warehouse"}
-BILLABLE = {s.value for s in BILLABLE_STATUSES}
 
 
 def _any(session: Session, *perms: Perm) -> bool:
@@ -179,8 +176,7 @@ class OrderMoneyTab(ReadWhenShown, QWidget):
                            fmt_datetime(b.created_at)] for b in m.bills], right={2})
         self.books.setTabText(1, _("Bills ({n})").format(n=len(m.bills)))
         self.bill_button.setVisible(_any(s, Perm.RECORD_PAYMENTS, Perm.APPROVE_BILLS))
-        self.bill_button.setEnabled(not m.billed and m.status in BILLABLE and
-                                    not (m.kind == OrderKind.PURCHASE and m.status == "accepted"))
+        self.bill_button.setEnabled(m.can_issue_notice)
         self.supplement_button.setVisible(_any(s, Perm.RECORD_PAYMENTS, Perm.EDIT_ORDERS))
         self.supplement_button.setEnabled(m.billed)
         self.settle_button.setVisible(_any(s, Perm.RECORD_PAYMENTS, Perm.EDIT_ORDERS))
@@ -292,13 +288,13 @@ def _shop_order_window(session: Session, shop_order_id: int, parent: QWidget | N
 register_order_tab(OrderTab("order_tab_money", N_("Money"), Perm.VIEW_CUSTOMERS, _money_tab, order=20))
 register_order_command(OrderCommand(
     "order_shop_orders", N_("Shop orders…"), Perm.PURCHASE, open_shop_orders,
-    lambda view, actor: view.kind == OrderKind.PURCHASE and view.status in SHOP_ORDER_STATUSES))
+    lambda view, actor: view.has_shop_orders))
 register_order_command(OrderCommand(
     "order_billing_notice", N_("Billing notice…"), Perm.RECORD_PAYMENTS, _billing_command,
-    lambda view, actor: view.status in BILLABLE))
+    lambda view, actor: view.can_bill))
 register_order_command(OrderCommand(
     "order_supplementary_bill", N_("Supplementary bill…"), Perm.EDIT_ORDERS, _supplement_command,
-    lambda view, actor: view.status in BILLABLE))
+    lambda view, actor: view.can_bill))
 register_order_command(OrderCommand(
     "order_wallet", N_("Customer's wallet and statement…"), Perm.VIEW_CUSTOMERS, _wallet_command))
 register_detail("wallet", WalletWindow)

@@ -280,7 +280,7 @@ class BillWindow(QDialog):
         self.head.setText(text)
         fill(self.lines, [[_(FEE_LABELS.get(l["code"], l["code"])), Money(Decimal(l["amount"]), VND), l["explanation"]]
                           for l in b.lines], right={1})
-        waiting = b.status == "proposed" and self.session.can(Perm.APPROVE_BILLS)
+        waiting = b.awaiting_decision and self.session.can(Perm.APPROVE_BILLS)
         self.approve.setVisible(waiting)
         self.reject_button.setVisible(waiting)
 

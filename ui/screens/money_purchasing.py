@@ -18,7 +18,7 @@ from app.permissions import Perm
 from app.remote.views_money import ShopOrderFigures
 from app.services.orders import PLATFORMS
 from app.services.purchasing import PurchasingView, ShopOrderView
-from app.workflows.money import SHOP_ORDER_LABELS, ShopOrderStatus
+from app.workflows.money import SHOP_ORDER_LABELS
 from ui.common import error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.screens.money_common import amount_edit, cell, fill, heading, read_decimal, readonly_table
 from ui.session import Session
@@ -188,18 +188,18 @@ class ShopOrdersDialog(QDialog):
                                  + (f" · {so.platform_order_no}" if so.platform_order_no else ""))
             it.setToolTip(f"{so.shop_name} ({so.platform}) · {fmt_money(so.items_value)}")
             it.setData(Qt.ItemDataRole.UserRole, so.id)
-            if so.status == ShopOrderStatus.PAID:
+            if so.is_paid:
                 it.setForeground(Qt.GlobalColor.darkGreen)
             self.list.addItem(it)
         self.list.blockSignals(False)
         self.unknown_box.setVisible(bool(v.unassigned))
         self.unknown_label.setText(_("Name the shop of: {items}").format(
             items="; ".join(f"{i.title} ×{i.quantity}" for i in v.unassigned)))
-        self.prepare_button.setEnabled(v.order_status in ("accepted", "purchasing") and s.can(Perm.PURCHASE))
+        self.prepare_button.setEnabled(v.can_prepare and s.can(Perm.PURCHASE))
         self.unknown_box.setEnabled(s.can(Perm.PURCHASE))
         ids = [so.id for so in v.shop_orders]
         if ids:
-            target = keep if keep in ids else next((so.id for so in v.shop_orders if so.status != "paid"), ids[0])
+            target = keep if keep in ids else next((so.id for so in v.shop_orders if not so.is_paid), ids[0])
             self.list.blockSignals(True)
             self.list.setCurrentRow(ids.index(target))
             self.list.blockSignals(False)
@@ -219,7 +219,7 @@ class ShopOrdersDialog(QDialog):
         self.result.clear()
         self.title.setText(f"{so.shop_name} · {so.platform}")
         self.review_flag.show_shop_order(so.id)
-        paid = so.status == ShopOrderStatus.PAID or not self.session.can(Perm.PURCHASE)
+        paid = so.is_paid or not self.session.can(Perm.PURCHASE)
         line = _(SHOP_ORDER_LABELS[so.status])
         if paid:
             line += " · " + _("{when} by {who} from {account}").format(
@@ -251,10 +251,10 @@ class ShopOrdersDialog(QDialog):
         self.note.setText(so.note)
         for w in (self.platform_no, self.goods, self.shipping, self.discount, self.account, self.note):
             w.setEnabled(not paid)
-        self.place_button.setVisible(not paid and so.status == ShopOrderStatus.DRAFT)
+        self.place_button.setVisible(not paid and so.can_place)
         self.record_button.setVisible(not paid)
         self.add_codes_button.setVisible(paid and self.session.can(Perm.PURCHASE))
-        self.claim_button.setVisible(so.status == ShopOrderStatus.PAID and self.session.can(Perm.SELLER_COMPLAINTS))
+        self.claim_button.setVisible(so.is_paid and self.session.can(Perm.SELLER_COMPLAINTS))
         self.codes.setEnabled(self.session.can(Perm.PURCHASE))
         if paid:
             self.codes.clear()
@@ -295,7 +295,7 @@ class ShopOrdersDialog(QDialog):
                                    for i in so.items), CNY)
             estimate = ""
             m = self.money
-            if so.status == ShopOrderStatus.PAID:
+            if so.is_paid:
                 estimate = " " + _("The deposit taken for them went back to the wallet.")
             elif m is not None and m.rate and m.deposit_percent is not None:
                 back = min(to_vnd(missing, m.rate).percent(m.deposit_percent), m.deposit_held)
@@ -374,7 +374,7 @@ class ShopOrdersDialog(QDialog):
         if result.short_items:
             text += " " + _("{n} item(s) short: {refund} back to the customer's wallet; the customer was told.").format(
                 n=result.short_items, refund=fmt_money(result.refund))
-        if result.order_status == "purchased":
+        if result.order_purchased:
             text += " " + _("Every item is bought or short: the order is purchased.")
         self.result.setText(text)
 

@@ -316,7 +316,7 @@ class PaymentWindow(QDialog):
         if p.decided_at:
             rows.append((_("Decided by"), f"{p.decided_by} · {fmt_datetime(p.decided_at)} {p.decision_note}"))
         self.body.setText("\n".join(f"{k}: {v}" for k, v in rows))
-        waiting = p.status == "awaiting_approval" and self.session.can(Perm.APPROVE_PAYMENTS)
+        waiting = p.can_approve and self.session.can(Perm.APPROVE_PAYMENTS)
         self.approve.setVisible(waiting)
         self.reject_button.setVisible(waiting)
 

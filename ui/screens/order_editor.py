@@ -313,7 +313,7 @@ class OrderEditor(QDialog):
     # -- filling and reading ----------------------------------------------------------------------
     def _fill(self, v: orders.OrderView, images: dict[int, tuple[str, bytes]]) -> None:
         self.customer.set_customer(v.customer_id, f"{v.customer_code} — {v.customer_name} — {v.customer_phone}")
-        self.customer.search.setEnabled(v.status == "draft")
+        self.customer.search.setEnabled(v.is_draft)
         self.destination.setCurrentIndex(max(0, self.destination.findData(v.destination_warehouse_id)))
         self.receiving.setCurrentIndex(max(0, self.receiving.findData(v.receiving_warehouse_id)))
         self.address.setCurrentIndex(max(0, self.address.findData(v.delivery_address_id)))

@@ -56,7 +56,7 @@ class StatusTracker(QWidget):
                 w.deleteLater()
         for i, s in enumerate(steps):
             if s.current:
-                state = "exit" if s.status in ("cancelled", "out_of_stock", "lost", "refused") else "current"
+                state = "exit" if s.is_exit else "current"
             else:
                 state = "passed" if s.reached else "ahead"
             colour = STATUS_COLOURS[state]
@@ -339,13 +339,13 @@ class OrderWindow(QDialog):
             changed=fmt_datetime(v.updated_at), who=v.updated_by or "—"))
         self._show_couriers(w.couriers)
         notices = []
-        if v.status_reason and v.status in ("cancelled", "out_of_stock", "lost", "refused"):
+        if v.status_reason and v.ended:
             notices.append(_("Reason: {reason}").format(reason=v.status_reason))
         if v.awaiting_customer:
             notices.append(_("Waiting for the customer's answer."))
-        if v.needs_approval and v.status in ("deposited", "awaiting_approval"):
+        if v.approval_pending:
             notices.append(_("A chosen service needs a manager's approval."))
-        if v.status == "draft" and v.expires_at:
+        if v.is_draft and v.expires_at:
             notices.append(_("This cart expires on {date} unless it is submitted.").format(date=fmt_datetime(v.expires_at)))
         self.notice.setText(" · ".join(notices))
         self.notice.setVisible(bool(notices))
@@ -467,7 +467,7 @@ class OrderWindow(QDialog):
             act.setEnabled(enabled)
             act.triggered.connect(slot)
 
-        closed = v.status in ("received", "cancelled", "out_of_stock", "lost", "refused")
+        closed = not v.can_edit
         if s.can(Perm.EDIT_ORDERS):
             add("order_edit", _("Edit order…"), self.edit, not closed)
         if s.can(Perm.CONFIRM_ORDERS):

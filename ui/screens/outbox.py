@@ -13,7 +13,7 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime, fmt_decimal
 from app.permissions import Perm
 from app.remote.views_work import MAIL_KEYS
-from app.services.outbox import FAILED, NO_EMAIL, OUTBOX_STATUS_LABELS, PENDING, SENT
+from app.services.outbox import OUTBOX_STATUS_LABELS
 from ui.background import run_in_background
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
@@ -97,10 +97,10 @@ class OutboxMessageWindow(QDialog):
         v = self.view = window.message
         self.setWindowTitle(_("Message {id} to {customer}").format(id=v.id, customer=v.customer_name))
         status = _(OUTBOX_STATUS_LABELS.get(v.status, v.status))
-        if v.status == SENT:
+        if v.sent_at is not None:
             status += " · " + fmt_datetime(v.sent_at)
-        elif v.status == PENDING and v.attempts:
-            status += " · " + _("next attempt {when}").format(when=fmt_datetime(v.next_attempt_at))
+        elif v.retry_at is not None:
+            status += " · " + _("next attempt {when}").format(when=fmt_datetime(v.retry_at))
         self.status.setText(status)
         self.customer.setText(f"{v.customer_code} {v.customer_name} · {v.customer_phone or '—'}")
         self.address.setText(v.to_address or _("none"))
@@ -109,8 +109,8 @@ class OutboxMessageWindow(QDialog):
         self.subject.setText(v.subject)
         self.body.setPlainText(v.body)
         can = s.can(Perm.CHAT_CUSTOMER)
-        self.retry_button.setEnabled(can and v.status in (FAILED, NO_EMAIL, PENDING))
-        self.phoned_button.setEnabled(can and v.status in (FAILED, NO_EMAIL, PENDING))
+        self.retry_button.setEnabled(can and v.can_retry)
+        self.phoned_button.setEnabled(can and v.can_phone)
         self.order_button.setVisible(v.entity == "order" and v.entity_id is not None)
         self.order_button.setText(_("Open order {code}").format(code=v.entity_code))
         self.timeline.show_lines(window.history)

@@ -13,15 +13,11 @@ from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFormLa
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_datetime, fmt_decimal, fmt_money
 from app.permissions import Perm
-from app.workflows.orders import OrderKind
-from app.workflows.quotes import QuoteStatus
 from ui.common import ask_save_path, error_label, named, report_error, show_field_errors
 from ui.screens.money_common import cell, heading, readonly_table
 from ui.session import Session
 
 #: order statuses whose rate is not fixed yet (the service decides; this only hides the command)
-QUOTABLE_STATUSES = ("draft", "new")
-ANSWERABLE = (QuoteStatus.SENT, QuoteStatus.AWAITING)
 
 
 def _signed(money) -> str:
@@ -142,7 +138,7 @@ class OrderQuotesTab(QWidget):
         self.table.setRowCount(len(p.versions))
         for r, q in enumerate(p.versions):
             answer = " · ".join(x for x in (q.decided_by, fmt_datetime(q.decided_at) if q.decided_at else "", q.note) if x)
-            status = q.status_label + (" — " + _("expired") if q.expired and q.status in ANSWERABLE else "")
+            status = q.status_label + (" — " + _("expired") if q.expired and q.answerable else "")
             values = [str(q.version), status, fmt_decimal(q.selling_rate), fmt_money(q.total_vnd),
                       _signed(q.difference_vnd), fmt_money(q.deposit_vnd), fmt_datetime(q.valid_until),
                       q.created_by, answer]
@@ -153,7 +149,7 @@ class OrderQuotesTab(QWidget):
         self.summary.setText(self._summary(p))
         may = self.session.can(Perm.EDIT_ORDERS)
         last = p.versions[0] if p.versions else None
-        open_ = last is not None and last.status in ANSWERABLE
+        open_ = last is not None and last.answerable
         self.send_button.setEnabled(may and p.can_quote)
         self.requote_button.setEnabled(may and p.can_quote and last is not None)
         self.accept_button.setEnabled(may and open_ and not last.expired)
@@ -168,12 +164,12 @@ class OrderQuotesTab(QWidget):
             return p.why_not or _("No quote sent yet. A quote holds the selling rate of now until the time you "
                                   "choose.")
         q = p.versions[0]
-        if q.status == QuoteStatus.AWAITING and q.previous_rate is not None and q.difference_vnd is not None:
+        if q.awaiting and q.previous_rate is not None and q.difference_vnd is not None:
             return _("Version {version} waits for the customer: the rate went from {old} to {new} ₫ per ¥, the total "
                      "changed by {difference}. Nothing is bought until you record their answer.").format(
                 version=q.version, old=fmt_decimal(q.previous_rate), new=fmt_decimal(q.selling_rate),
                 difference=_signed(q.difference_vnd))
-        if q.status == QuoteStatus.SENT and not q.expired:
+        if q.answerable and not q.awaiting and not q.expired:   # sent, still holding its rate
             return _("Version {version} holds {rate} ₫ per ¥ until {time}.").format(
                 version=q.version, rate=fmt_decimal(q.selling_rate), time=fmt_datetime(q.valid_until))
         return _("Latest version {version}: {status}.").format(version=q.version, status=q.status_label)
@@ -256,7 +252,7 @@ def _send_quote_command(session: Session, view, parent: QWidget | None = None) -
 
 
 def _quotable(view, actor) -> bool:
-    return view.kind == OrderKind.PURCHASE and view.status in QUOTABLE_STATUSES
+    return view.can_quote
 
 
 def _register() -> None:

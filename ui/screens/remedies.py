@@ -24,8 +24,6 @@ from app.workflows.complaints import MONEY_REMEDIES, REMEDY_LABELS
 from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 
-#: order statuses whose committed dates no longer matter
-_CLOSED = frozenset({"draft", "delivered", "received", "cancelled", "out_of_stock", "lost", "refused"})
 
 
 # -- committed dates ----------------------------------------------------------------------------------
@@ -105,7 +103,7 @@ def change_committed_date(session: Session, view, parent: QWidget | None) -> boo
 
 
 def has_committed_dates(view, actor) -> bool:
-    return view.status not in _CLOSED and (view.committed_ship_by is not None or view.committed_deliver_by is not None)
+    return view.can_change_committed_dates and (view.committed_ship_by is not None or view.committed_deliver_by is not None)
 
 
 # -- the plan dialog's suggestion ------------------------------------------------------------------------

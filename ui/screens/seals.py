@@ -167,12 +167,12 @@ class CustodyDialog(QDialog):
                 c.code, ", ".join(_(REASON_LABELS[r]) for r in c.reasons),
                 f"{c.sealed_seal_no} · {fmt_decimal(c.sealed_gross_kg) if c.sealed_gross_kg is not None else '—'} kg",
                 f"{c.found_seal_no} · {fmt_decimal(c.found_gross_kg) if c.found_gross_kg is not None else '—'} kg",
-                _("open") if c.status == "open" else _("closed") + (f": {c.outcome}" if c.outcome else "")]))
+                _("open") if c.is_open else _("closed") + (f": {c.outcome}" if c.outcome else "")]))
         for tree in (self.chain, self.claims):
             for col in range(tree.columnCount()):
                 tree.resizeColumnToContents(col)
         self.release.setVisible(v.can_release)
-        self.close_claim.setVisible(any(c.status == "open" for c in v.claims) and v.can_close)
+        self.close_claim.setVisible(any(c.is_open for c in v.claims) and v.can_close)
         self.photo.clear()
 
     def _show_photo(self) -> None:
@@ -204,7 +204,7 @@ class CustodyDialog(QDialog):
         self.reload()
 
     def do_close_claim(self, outcome: str | None = None) -> None:
-        open_claims = [c for c in self.view.claims if c.status == "open"]
+        open_claims = [c for c in self.view.claims if c.is_open]
         if not open_claims:
             return
         if outcome is None:

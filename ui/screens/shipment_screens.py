@@ -28,7 +28,6 @@ from app.i18n import _, fmt_decimal
 from app.permissions import Role
 from app.services.scanning import Measurements, Outcome, ScanResult, parse_weight
 from app.services.shipments import Reconciliation, looks_like_shipment
-from app.workflows.shipments import PACKERS, RECEIVERS, Direction, ShipmentStatus
 from ui.common import confirm, fit_to_screen, named, report_error
 from ui.screens.warehouse_common import FieldDialog, ask_save_path, button, parse_kg
 from ui.screens.work_common import fill_warehouses, print_pdf, save_bytes, warehouse_combo
@@ -37,7 +36,6 @@ from ui.session import Session
 from ui.widgets.journal_status import StationLink
 from ui.widgets.scan_panel import ScanPanel
 
-SH = ShipmentStatus
 
 
 class NewShipmentDialog(QDialog):
@@ -230,13 +228,12 @@ class ShipmentWindow(FieldDialog):
     # -- state -----------------------------------------------------------------------------------
     def _mode(self) -> str:
         """pack, receive or view, from the shipment's status and the person's role."""
-        v, role = self.view, self.session.role
+        v = self.view
         if v is None:
             return "receive"
-        direction = Direction(v.direction)
-        if v.status == SH.OPEN and role in PACKERS[direction]:
+        if v.can_pack:
             return "pack"
-        if v.status in (SH.DEPARTED, SH.ARRIVED) and role in RECEIVERS[direction]:
+        if v.can_receive:
             return "receive"
         return "view"
 
@@ -369,7 +366,7 @@ class ShipmentWindow(FieldDialog):
     def seal(self, gross: str | None = None, seal_no: str | None = None) -> bool:
         if gross is not None:
             self._do(self._seal_confirming, parse_kg(gross, "gross_weight_kg") or Decimal(0), seal_no or "")
-            return self.view.status == SH.SEALED
+            return self.view.sealed
         self.link.station.send_pending()
         dialog = SealDialog(self.view, self)
         while dialog.exec():
@@ -385,7 +382,7 @@ class ShipmentWindow(FieldDialog):
                 report_error(self, exc)
             break
         self.reload()
-        return self.view.status == SH.SEALED
+        return self.view.sealed
 
     def custody(self) -> None:
         if self.view is not None:

@@ -590,12 +590,12 @@ class StocktakeWindow(FieldDialog):
         if v is not None:
             self.link.watch("stocktake", v.warehouse_id, v.id)
             self.warehouse.setCurrentIndex(self.warehouse.findData(v.warehouse_id))
-            counting = v.status == "open"
+            counting = v.counting
             self.summary.setText(_("{warehouse}: {scanned} counted of {expected} expected · missing {missing} · "
                                    "should not be there {excess}").format(
                 warehouse=v.warehouse, scanned=v.scanned_count, expected=v.expected_count,
                 missing=v.missing_count, excess=v.excess_count))
-            if v.status == "closed":
+            if not v.counting:
                 self._show_lines(v)
         else:
             self.summary.setText(_("Choose the warehouse and start counting."))

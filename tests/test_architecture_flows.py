@@ -1,0 +1,152 @@
+"""Architecture (issue 13): a status moves only through its workflow, and a screen never decides
+by comparing a status itself.
+
+* In ``app/`` nothing assigns ``.status`` (or ``.state``) but the workflow helper: services call
+  ``app.services.transitions.move`` (or ``flow.apply``), which check the step in the table of
+  ``app.workflows.FLOWS``; a Core UPDATE kept for speed takes its WHERE and SET from the table
+  (``flow.sources(action)``, ``flow.target(action)``) and is not an attribute assignment.
+* In ``ui/`` no comparison puts a status (``.status``, ``.state``, ``order_status`` …) beside a
+  literal: a string, a set of them, an enum member (``OrderStatus.X``) or a module constant
+  holding statuses. The view the screen reads carries ``actions`` and the ``can_…`` flags,
+  computed in ``app/`` from the flow for the actor, so a rule changed in ``app/`` cannot
+  silently disagree with its screen.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUS_NAMES = ("status", "state")
+
+#: (file, function) allowed to assign a status: the workflow engine's one assignment
+STATUS_HELPERS = {
+    ("app/workflows/engine.py", "Workflow.apply"),
+}
+#: TEMPORARY — the order's own status code, until the order lifecycle branch of issue 13 merges
+#: (then it is ``order_lifecycle.move`` going through the engine, and this entry is removed)
+TEMPORARY_ORDER_STATUS_CODE = {
+    ("app/services/orders.py", "_set_status"),
+}
+
+
+def _functions(tree: ast.AST):
+    """(qualified name, node) of every node, by the function or class it is written in."""
+    def walk(node: ast.AST, scope: str):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                inner = f"{scope}.{child.name}" if scope else child.name
+                yield inner, child
+                yield from walk(child, inner)
+            else:
+                yield scope, child
+                yield from walk(child, scope)
+    yield from walk(tree, "")
+
+
+def _targets(node: ast.expr):
+    if isinstance(node, (ast.Tuple, ast.List)):
+        for e in node.elts:
+            yield from _targets(e)
+    elif isinstance(node, ast.Starred):
+        yield from _targets(node.value)
+    else:
+        yield node
+
+
+def status_assignments(root: Path, under: str = "app") -> list[tuple[str, str, int]]:
+    """(file, function, line) of every assignment to an attribute named status/state."""
+    found = []
+    for path in sorted((root / under).rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for scope, node in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            else:
+                continue
+            for target in targets:
+                for t in _targets(target):
+                    if isinstance(t, ast.Attribute) and t.attr in STATUS_NAMES:
+                        found.append((rel, scope, node.lineno))
+    return found
+
+
+def _is_status(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr in STATUS_NAMES or node.attr.endswith("_status")
+    if isinstance(node, ast.Name):
+        return node.id in STATUS_NAMES or node.id.endswith("_status")
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        return _is_status(node.value) or (isinstance(key, ast.Constant) and key.value in STATUS_NAMES)
+    if isinstance(node, ast.Call):
+        return _is_status(node.func) or any(_is_status(a) for a in node.args)
+    return False
+
+
+def _is_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(_is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id[:1].isupper() and node.attr.isupper()    # OrderStatus.DRAFT, SH.OPEN
+    if isinstance(node, ast.Name):
+        return node.id.isupper()                                        # BILLABLE, SENT
+    return False
+
+
+def status_comparisons(root: Path, under: str = "ui") -> list[tuple[str, int, str]]:
+    """(file, line, source) of every comparison of a status with a literal."""
+    found = []
+    for path in sorted((root / under).rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                if any(_is_status(s) for s in sides) and any(_is_literal(s) for s in sides):
+                    found.append((rel, node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_statuses_are_assigned_only_by_the_workflow_helper():
+    allowed = STATUS_HELPERS | TEMPORARY_ORDER_STATUS_CODE
+    outside = [f"{path}:{line} in {scope or 'module'}" for path, scope, line in status_assignments(ROOT)
+               if (path, scope) not in allowed]
+    assert outside == [], "move the status through app.services.transitions.move"
+
+
+def test_the_helper_is_where_the_scan_finds_it():
+    """The allow-list names real places (a renamed helper must be renamed here too)."""
+    found = {(path, scope) for path, scope, _line in status_assignments(ROOT)}
+    assert STATUS_HELPERS <= found
+
+
+def test_screens_compare_no_status_literal():
+    found = [f"{path}:{line}: {source}" for path, line, source in status_comparisons(ROOT)]
+    assert found == [], "give the view an allowed action or a can_… flag computed from its flow"
+
+
+def test_the_scans_catch_what_they_are_meant_to(tmp_path):
+    """The scans themselves: each form of assignment and comparison the rules forbid is found."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "m.py").write_text(
+        "def f(o, p):\n"
+        "    o.status = 'x'\n"
+        "    o.status, o.at = 'y', 1\n"
+        "    p.state += 's'\n"
+        "class C:\n"
+        "    def g(self):\n"
+        "        self.status: str = 'z'\n", encoding="utf-8")
+    assert [(s, line) for _p, s, line in status_assignments(tmp_path)] == [("f", 2), ("f", 3), ("f", 4), ("C.g", 7)]
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "s.py").write_text(
+        "a = v.status == 'open'\n"
+        "b = v.status in ('a', 'b')\n"
+        "c = v.order_status not in BILLABLE\n"
+        "d = self.view.status == OrderStatus.DRAFT\n"
+        "e = v.can_accept\n"
+        "f = v.kind == 'topup'\n", encoding="utf-8")
+    assert [line for _p, line, _s in status_comparisons(tmp_path)] == [1, 2, 3, 4]
