@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 import uuid
 import weakref
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import bounds  # noqa: F401  (registers the before-flush checks and driver-error translation)
@@ -53,6 +55,30 @@ class DatabaseTooNew(DomainError):
                "Install the newer version of ImportDesk to open it.")
 
 
+#: how long a pooled PostgreSQL connection may sit unused before it is pinged on checkout
+PING_AFTER_SECONDS = 2.0
+
+
+def _stamp_idle(_dbapi: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def ping_if_idle(dbapi: Any, record: Any, after: float) -> bool:
+    """Checkout: a connection back from a rest is asked "SELECT 1" first (True: it was); if it
+    is dead the pool is told (DisconnectionError: it drops it and tries a fresh one, up to three
+    times)."""
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < after:
+        return False            # just made, or used a moment ago
+    try:
+        with dbapi.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+    except Exception as exc:    # noqa: BLE001 — any failure: this connection cannot be used
+        raise DisconnectionError(f"pooled connection lost: {exc}") from exc
+    return True
+
+
 class Database:
     """One database (a SQLite file or a PostgreSQL server) and everything needed to use it."""
 
@@ -81,12 +107,18 @@ class Database:
                 self._checkpointer = WalCheckpointer(self.url.database)
                 weakref.finalize(self, self._checkpointer.stop)
         else:
-            # pre-ping stays (a desktop reconnects by itself after the server restarts); it costs
-            # one round trip per checkout, so one user action should check out once
+            # A connection idle in the pool for PING_AFTER_SECONDS is pinged before use (one round
+            # trip), so a restarted PostgreSQL or a dropped link is noticed and a new connection
+            # made, by itself; one used a moment ago is not (a busy server would otherwise ping
+            # before every call). See ping_if_idle.
             connect_args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in self.url.query}
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=False,
                                         pool_size=pool_size, max_overflow=10,
                                         connect_args=connect_args)
+            self.ping_after = PING_AFTER_SECONDS
+            event.listen(self.engine, "checkin", _stamp_idle)
+            event.listen(self.engine, "checkout", lambda dbapi, record, _proxy:
+                         ping_if_idle(dbapi, record, self.ping_after))
         self._writer = sessionmaker(bind=self.engine.execution_options(sqlite_immediate=True),
                                     expire_on_commit=False, info={"db": self})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
@@ -105,8 +137,8 @@ class Database:
     @contextmanager
     def action(self) -> Iterator[None]:
         """One user action made of several reads and transactions (a server call: its session
-        check, then the operation) checks out ONE pooled connection, so PostgreSQL's pre-ping
-        costs one round trip per action, not one per session. Each ``read()``/``transaction()``
+        check, then the operation) checks out ONE pooled connection (a connection that rested is
+        pinged first: one round trip per action at most, not one per session). Each ``read()``/``transaction()``
         in the block still begins and ends its own transaction on it; one opened while another
         is still open on this thread (nested) takes its own connection as before. SQLite (a
         checkout is a local file handle, nothing to ping) and nested actions change nothing."""
