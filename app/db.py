@@ -349,7 +349,7 @@ def _end(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop("committed_tables", None)
-    session.info.pop("core_connection", None)   # app.services.scanning.core's, of that transaction
+    session.info.pop("core_connection", None)   # app.services.writes.core's, of that transaction
     if "touched" in session.info:
         session.info["touched"] = set()
 

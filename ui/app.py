@@ -339,7 +339,7 @@ class AppController(QObject):
                           on_error=lambda exc: None, show_progress=False)
 
     def _start_outbox(self) -> None:
-        from app.services.outbox import OutboxWorker
+        from app.services.mail_worker import OutboxWorker
 
         if self.outbox is None:
             self.outbox = OutboxWorker(self.db)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import posting_rules
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import (DISCOUNTABLE, FeeLine, FeeQuote, ItemFact, OrderFacts, Package, Tariff,
@@ -24,7 +25,7 @@ from app.permissions import Actor, Perm, Role, require
 from app.services import cny_lots, fee_policies, ledger, rates
 from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
-from app.services.purchasing import fix_terms, lock_order, order_money, tariff_of
+from app.services.order_money import fix_terms, lock_order, order_money, tariff_of
 from app.services.tasks import close_tasks, open_task
 from app.services.wallets import settle
 from app.workflows.money import BILL_FLOW, BILLABLE, BillStatus, ShopOrderStatus
@@ -196,19 +197,19 @@ def _billed_quote(order: Order, q: FeeQuote, notice: Bill | None) -> FeeQuote:
     return FeeQuote(q.goods_cny, q.goods_vnd, tuple(lines))
 
 
-#: every fee's revenue account is "revenue:<fee code>" (app.services.ledger.SYSTEM_ACCOUNTS)
-FEE_ACCOUNT_PREFIX = "revenue:"
+#: every fee's revenue account is "revenue:<fee code>" (app.posting_rules.CHART)
+FEE_ACCOUNT_PREFIX = posting_rules.FEE_ACCOUNT_PREFIX
 #: each part of net profit (a NetProfit field): the ledger accounts whose VND lines it sums, and
 #: the side it is read on — +1 a revenue (credit side), −1 a cost (debit side). "fees" sums every
 #: fee revenue account. Statistics read the same table, so a report's figures are the order's.
 PROFIT_PARTS: dict[str, tuple[tuple[str, ...], int]] = {
     "fees": ((), +1),
-    "bargaining": (("bargaining_profit",), +1),
-    "fx_margin": (("fx_margin",), +1),
-    "freight_cost": (("freight_cost",), -1),
-    "unrecovered": (("unrecovered_cost",), -1),
-    "compensation": (("compensation",), -1),
-    "commissions": (("commission_expense",), -1),
+    "bargaining": ((posting_rules.BARGAINING_PROFIT,), +1),
+    "fx_margin": ((posting_rules.FX_MARGIN,), +1),
+    "freight_cost": ((posting_rules.FREIGHT_COST,), -1),
+    "unrecovered": ((posting_rules.UNRECOVERED_COST,), -1),
+    "compensation": ((posting_rules.COMPENSATION,), -1),
+    "commissions": ((posting_rules.COMMISSION_EXPENSE,), -1),
 }
 
 
@@ -255,7 +256,7 @@ def order_money_view(db: Database, actor: Actor, order_id: int) -> OrderMoneyVie
         notice = s.scalar(select(Bill).where(Bill.order_id == order_id, Bill.kind == "notice"))
         q = _billed_quote(order, q, notice)
         held, limit = ledger.wallet_money(s, order.customer_id)
-        receivable = s.scalar(select(LedgerAccount.id).where(LedgerAccount.code == "receivable"))
+        receivable = s.scalar(select(LedgerAccount.id).where(LedgerAccount.code == posting_rules.RECEIVABLE))
         entries = tuple(EntryLine(e.id, e.at, e.kind, ledger.entry_memo(e), Money.from_minor(int(amount), VND))
                         for e, amount in s.execute(
                             select(JournalEntry, func.sum(JournalLine.amount))
@@ -404,14 +405,10 @@ def issue_billing_notice(db: Database, actor: Actor, order_id: int, packages: li
                     created_by_id=actor.user_id, created_by_name=actor.name, created_at=at)
         tx.add(bill)
         tx.flush()
-        specs = [ledger.debit(ledger.account(tx, "receivable").id, total, order_id=order.id)] if not total.is_zero() else []
-        specs += [ledger.credit(ledger.account(tx, f"revenue:{l.code}").id, l.amount) for l in lines]
         cost = Money.total((l.cost for l in lines if l.cost), VND)
-        if not cost.is_zero():
-            specs += [ledger.debit(ledger.account(tx, "freight_cost").id, cost),
-                      ledger.credit(ledger.account(tx, "freight_payable").id, cost)]
+        specs = posting_rules.billing_notice(total, [(l.code, l.amount) for l in lines], cost, order.id)
         if specs:
-            entry = ledger.post(tx, actor, "billing", specs, memo=Message(N_("Billing notice {n} for order {code}"),
+            entry = ledger.post_lines(tx, actor, "billing", specs, memo=Message(N_("Billing notice {n} for order {code}"),
                 n=bill.id, code=order.code), counterpart=customer.name, order_id=order.id,
                 customer_id=order.customer_id, rate=facts.rate)
             bill.entry_id = entry.id
@@ -497,11 +494,9 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
             BILL_FLOW.apply(b, "approve", actor)
             om = order_money(tx, order)
             customer = tx.get(Customer, order.customer_id)
-            specs = [ledger.debit(ledger.account(tx, "receivable").id, b.amount, order_id=order.id)] \
-                if not b.amount.is_zero() else []
-            for l in b.lines:
-                specs.append(ledger.credit(ledger.account(tx, f"revenue:{l['code']}").id, Money(Decimal(l["amount"]), VND)))
-            entry = ledger.post(tx, actor, "supplementary", specs, memo=b.reason, counterpart=customer.name,
+            specs = posting_rules.supplementary(
+                b.amount, [(l["code"], Money(Decimal(l["amount"]), VND)) for l in b.lines], order.id)
+            entry = ledger.post_lines(tx, actor, "supplementary", specs, memo=b.reason, counterpart=customer.name,
                                 order_id=order.id, customer_id=order.customer_id)
             b.entry_id = entry.id
             b.decided_by_id, b.decided_by_name, b.decided_at = actor.user_id, actor.name, now(tx)
@@ -519,10 +514,7 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
                 om_due = tx.get(OrderMoney, order.id).balance_due
                 back = min(-om_due, -b.amount) if om_due.amount < 0 else Money.zero(VND)
                 if back.amount > 0:
-                    w = ledger.wallet(tx, order.customer_id)
-                    ledger.post(tx, actor, "settlement", [
-                        ledger.debit(ledger.account(tx, "receivable").id, back, order_id=order.id),
-                        ledger.credit(w.account_id, back)],
+                    ledger.post_lines(tx, actor, "settlement", posting_rules.overpayment_back(back, order.id),
                         memo=Message(N_("Overpayment on order {code} back to the wallet"), code=order.code),
                         counterpart=customer.name, order_id=order.id, customer_id=order.customer_id)
             else:

@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import posting_rules
 from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
@@ -658,9 +659,7 @@ def accept_bill(db: Database, actor: Actor, bill_id: int, amount: Money | None =
         accrued = b.expected if b.expected is not None else Money.zero(VND)
         delta = pay - accrued
         if not delta.is_zero():
-            entry = ledger.post(tx, actor, "carrier_bill", [
-                ledger.debit(ledger.account(tx, "freight_cost").id, delta),
-                ledger.credit(ledger.account(tx, "freight_payable").id, delta)],
+            entry = ledger.post_lines(tx, actor, "carrier_bill", posting_rules.carrier_bill(delta),
                 memo=Message(N_("Bill {number} of carrier {carrier}: {billed} against {expected} booked at the "
                                 "cost price"), number=b.bill_no, carrier=b.carrier, billed=pay, expected=accrued),
                 reference=b.bill_no, counterpart=b.carrier, value_date=b.bill_date)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from app import posting_rules
 from app.i18n import Message, N_
 from app.models import (ActivityEvent, CommissionAccrual, JournalLine, LedgerAccount, Order, Parcel, Shipment,
                         ShipmentParcel)
@@ -29,9 +30,8 @@ from app.permissions import Actor
 from app.services import ledger
 from app.services import settings as settings_service
 from app.services.activity import now, record
-from app.services.billing import FEE_ACCOUNT_PREFIX
 
-SERVICE_FEE_ACCOUNT = FEE_ACCOUNT_PREFIX + "purchasing_fee"
+SERVICE_FEE_ACCOUNT = posting_rules.fee_account("purchasing_fee")
 CARE, ORDERING, FORWARDER_CN, FORWARDER_VN = "care", "ordering", "forwarder_cn", "forwarder_vn"
 STAFF_ROLES = (CARE, ORDERING)
 FORWARDER_ROLES = (FORWARDER_CN, FORWARDER_VN)
@@ -118,9 +118,7 @@ def accrue_for_completed_order(tx: Session, actor: Actor, order: Order) -> Money
     if not rows:
         return Money.zero(VND)
     total = Money.total((r.amount for r in rows), VND)
-    entry = ledger.post(tx, actor, "commission", [
-        ledger.debit(ledger.account(tx, "commission_expense").id, total, order_id=order.id),
-        ledger.credit(ledger.account(tx, "commissions_payable").id, total)],
+    entry = ledger.post_lines(tx, actor, "commission", posting_rules.commission(total, order.id),
         memo=Message(N_("Commissions of order {code}"), code=order.code), order_id=order.id)
     for r in rows:
         r.entry_id = entry.id

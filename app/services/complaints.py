@@ -21,13 +21,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import posting_rules
 from app.db import Database
 from app.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from app.fees import DISCOUNTABLE
+from app.fees import DISCOUNTABLE, to_vnd
 from app.i18n import Lazy, Message, N_, _, fmt_money, translate
 from app.models import (AlertNote, Complaint, ComplaintContact, ComplaintFile, ComplaintLine,
                         ComplaintPlan, ComplaintRemedy, Customer, DiscountCode, Inspection,
@@ -35,13 +36,17 @@ from app.models import (AlertNote, Complaint, ComplaintContact, ComplaintFile, C
                         StoredFile, User, Warehouse)
 from app.money import CNY, VND, Money
 from app.permissions import ROLE_LABELS, Actor, Perm, Role, require
+from app.remedies import (IssueFacts, Suggestion, complaint_history_days, compensation_rules_from_settings,
+                          suggest_remedies)
 from app.services import files as file_store
-from app.services import ledger
+from app.services import ledger, order_lifecycle, order_money, shipments
 from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
+from app.services.remedies import days_late, delivered_at, grant_voucher
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move
+from app.services.writes import system_actor_for
 from app.text import search_blob
 from app.workflows.complaints import (ACTIVE_COMPLAINT, AFTER_RECEIPT, COMPLAINT_FLOW, NOT_COMPLAINABLE, PLAN_FLOW, INSPECTION_LABELS,
                                       MONEY_REMEDIES, REMEDY_LABELS, ComplaintKind, ComplaintStage,
@@ -164,7 +169,7 @@ def _lines(tx: Session, order: Order, lines: list[LineInput], errors: dict[str, 
     return out
 
 
-def _store_photos(tx: Session, actor: Actor, photos: list[tuple[str, bytes]], complaint_id: int | None = None,
+def store_photos(tx: Session, actor: Actor, photos: list[tuple[str, bytes]], complaint_id: int | None = None,
                   seller_complaint_id: int | None = None) -> None:
     at = now(tx)
     for name, data in photos:
@@ -207,7 +212,7 @@ def _open(tx: Session, actor: Actor, order: Order, data: ComplaintInput, via: st
     tx.flush()
     c.code = f"KN{c.id:07d}"
     c.search_text = search_blob(c.code, order.code, customer.code, customer.name, customer.phone)
-    _store_photos(tx, actor, data.photos, complaint_id=c.id)
+    store_photos(tx, actor, data.photos, complaint_id=c.id)
     after = {"code": c.code, "order": order.code, "stage": c.stage, "kind": c.kind,
              "lines": len(lines), "photos": len(data.photos)}
     record(tx, actor, "complaint", c.id, "opened", after=after, note=description[:500])
@@ -247,7 +252,7 @@ def add_photos(db: Database, actor: Actor, complaint_id: int, photos: list[tuple
         c = _load(tx, complaint_id)
         if c.status not in ACTIVE_COMPLAINT:
             raise DomainError(N_("Complaint {code} is closed."), code=c.code)
-        _store_photos(tx, actor, photos, complaint_id=c.id)
+        store_photos(tx, actor, photos, complaint_id=c.id)
         c.updated_at = now(tx)
         record(tx, actor, "complaint", c.id, "photos", after={"added": [n for n, _d in photos]})
 
@@ -508,11 +513,8 @@ def _refund(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
     owed = om.balance_due if om.balance_due > Money.zero(VND) else Money.zero(VND)
     to_debt = min(amount, owed)
     to_wallet = amount - to_debt
-    w = ledger.wallet(tx, customer.id)
-    entry = ledger.post(tx, actor, "complaint_refund", [
-        ledger.debit(ledger.account(tx, "unrecovered_cost").id, amount),
-        ledger.credit(ledger.account(tx, "receivable").id, to_debt, order_id=order.id),
-        ledger.credit(w.account_id, to_wallet)],
+    entry = ledger.post_lines(tx, actor, "complaint_refund",
+                              posting_rules.complaint_refund(amount, to_debt, to_wallet, order.id),
         memo=Message(N_("Complaint {complaint}: refund {amount} ({debt} off what the order owes, {wallet} to the wallet)"),
                      complaint=c.code, amount=amount, debt=to_debt, wallet=to_wallet),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
@@ -522,10 +524,7 @@ def _refund(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
 
 def _compensate(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Customer, amount: Money) -> JournalEntry:
     """Compensation is the company's loss paid into the wallet; what the order owes is untouched."""
-    w = ledger.wallet(tx, customer.id)
-    return ledger.post(tx, actor, "compensation", [
-        ledger.debit(ledger.account(tx, "compensation").id, amount),
-        ledger.credit(w.account_id, amount)],
+    return ledger.post_lines(tx, actor, "compensation", posting_rules.compensation(amount),
         memo=Message(N_("Complaint {complaint}: compensation {amount} to the wallet"),
                      complaint=c.code, amount=amount),
         reference=c.code, counterpart=customer.name, order_id=order.id, customer_id=customer.id)
@@ -555,13 +554,12 @@ def _discount(tx: Session, actor: Actor, c: Complaint, order: Order, customer: C
 
 
 def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Customer) -> Order:
-    """A new purchase order buying the complained items again, free to the customer: accepted at
-    once (the plan was approved) with the same staff, its items at no price, no deposit and no
-    service fee; what the shop is paid for it shows as the order's negative bargaining profit."""
-    from app.services.orders import _open_purchase_task, _set_commitments
-
+    """A new purchase order buying the complained items again, free to the customer: made as a
+    cart and moved by its ``reship`` step straight to accepted (the plan was approved) with the
+    same staff, its items at no price, no deposit and no service fee; what the shop is paid for
+    it shows as the order's negative bargaining profit."""
     at = now(tx)
-    new = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=OrderKind.PURCHASE.value, status=S.ACCEPTED.value,
+    new = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=OrderKind.PURCHASE.value, status=S.DRAFT.value,
                 customer_id=order.customer_id, care_staff_id=order.care_staff_id,
                 ordering_staff_id=order.ordering_staff_id,
                 destination_warehouse_id=order.destination_warehouse_id,
@@ -570,7 +568,7 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
                 note=_("Reship for complaint {complaint} on order {order}: free to the customer.").format(
                     complaint=c.code, order=order.code),
                 created_at=at, created_by_id=actor.user_id, updated_at=at, updated_by_id=actor.user_id,
-                status_changed_at=at, submitted_at=at, accepted_at=at)
+                status_changed_at=at)
     items = {i.id: i for i in order.items}
     for pos, line in enumerate(line for line in c.lines if line.order_item_id):
         src = items[line.order_item_id]
@@ -583,7 +581,6 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
     tx.add(new)
     tx.flush()
     new.code = f"DH{new.id:07d}"
-    _set_commitments(tx, new)
     old = tx.get(OrderMoney, order.id)
     tx.add(OrderMoney(order_id=new.id, customer_id=new.customer_id,
                       selling_rate=old.selling_rate if old else None, rate_id=old.rate_id if old else None,
@@ -593,8 +590,8 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
     record(tx, actor, "order", new.id, "created", after={
         "code": new.code, "kind": new.kind, "status": new.status, "customer": customer.code,
         "items": len(new.items), "reship_of": order.code, "complaint": c.code})
+    order_lifecycle.move(tx, system_actor_for(actor), new, "reship")
     record(tx, actor, "order", order.id, "reship_order", after={"order": new.code, "complaint": c.code})
-    _open_purchase_task(tx, actor, new, f"{new.code} · {customer.code} {customer.name}")
     notify_staff(tx, [new.ordering_staff_id], Message(N_("Reship order {code} for complaint {complaint}: buy it again"),
         code=new.code, complaint=c.code), entity="order", entity_id=new.id)
     return new
@@ -603,8 +600,6 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
 def _return(tx: Session, actor: Actor, c: Complaint, order: Order) -> Shipment:
     """The return shipment (Vietnam → China) the complaint's parcels are scanned into at the
     warehouse; parcels still on the shelves are stopped from being delivered meanwhile."""
-    from app.services.shipments import new_shipment
-
     parcels = [tx.get(Parcel, line.parcel_id, with_for_update=True) for line in c.lines if line.parcel_id]
     bad = [p for p in parcels if p.status not in RETURNABLE]
     if bad:
@@ -618,7 +613,7 @@ def _return(tx: Session, actor: Actor, c: Complaint, order: Order) -> Shipment:
                          .order_by(Warehouse.id).limit(1))
     if origin is None or origin.country != "VN" or dest is None:
         raise DomainError(N_("No Vietnam warehouse to send the return from, or no China warehouse to send it to."))
-    sh = new_shipment(tx, actor, origin, dest, Direction.TO_CN,
+    sh = shipments.new_shipment(tx, actor, origin, dest, Direction.TO_CN,
                       note=_("Return for complaint {complaint} on order {order}").format(
                           complaint=c.code, order=order.code))
     at = now(tx)
@@ -643,8 +638,6 @@ def _return(tx: Session, actor: Actor, c: Complaint, order: Order) -> Shipment:
 def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: int | None = None) -> ExecutionResult:
     """Carry out the approved plan in one transaction: the money entries (each balanced), the
     return shipment, the reship order, the discount code; the complaint is closed."""
-    from app.services.purchasing import lock_order
-
     require(actor, Perm.HANDLE_COMPLAINTS)
     try:
         with db.transaction() as tx:
@@ -652,7 +645,7 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
             _check_version(tx, c, seen_version)
             COMPLAINT_FLOW.check(c, "execute", actor)
             plan = _current_plan(tx, c, PlanStatus.APPROVED)
-            order = lock_order(tx, c.order_id)
+            order = order_money.lock_order(tx, c.order_id)
             customer = tx.get(Customer, c.customer_id)
             entries: list[int] = []
             shipment_id = reship_id = None
@@ -678,8 +671,6 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
                     r.shipment_id = shipment_id = sh.id
                     done["return_shipment"] = sh.code
                 elif r.kind == R.PRIORITY_SHIPPING:
-                    from app.services.remedies import grant_voucher
-
                     done["priority_voucher"] = grant_voucher(tx, actor, c).id
             at = now(tx)
             before = c.status
@@ -738,15 +729,30 @@ def withdraw_complaint(db: Database, actor: Actor, complaint_id: int, reason: st
 
 # -- the return shipment's packing scan asks ------------------------------------------------------------
 
-def return_parcels(tx: Session, shipment_id: int) -> set[int] | None:
-    """The parcels a complaint's return shipment is for; None when the shipment is no complaint's."""
-    plan_id = tx.scalar(select(ComplaintRemedy.plan_id).where(ComplaintRemedy.shipment_id == shipment_id,
-                                                              ComplaintRemedy.kind == R.RETURN_CN.value).limit(1))
-    if plan_id is None:
-        return None
-    complaint_id = tx.scalar(select(ComplaintPlan.complaint_id).where(ComplaintPlan.id == plan_id))
-    return set(tx.scalars(select(ComplaintLine.parcel_id).where(ComplaintLine.complaint_id == complaint_id,
-                                                               ComplaintLine.parcel_id.isnot(None))))
+# -- what the rules in settings propose (seed 003) ------------------------------------------------------
+
+def suggest_for_complaint(db: Database, actor: Actor, complaint_id: int) -> Suggestion:
+    """What the rules in settings propose for this complaint (a delay is a complaint of kind
+    "late"): staff take it into the plan or change it."""
+    require(actor, Perm.HANDLE_COMPLAINTS)
+    view = get_complaint(db, actor, complaint_id)
+    with db.read() as s:
+        get = lambda key: settings_service.get(s, key)   # noqa: E731
+        order = s.get(Order, view.order_id)
+        at = s.get(Complaint, complaint_id).opened_at
+        delivered = delivered_at(s, order.id)
+        late = days_late(order.committed_deliver_by, min(delivered, at) if delivered else at)
+        since = at - timedelta(days=complaint_history_days(get))
+        earlier = s.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.customer_id == view.customer_id, Complaint.id != complaint_id,
+            Complaint.opened_at >= since, Complaint.opened_at <= at)) or 0
+        rate = view.selling_rate
+        order_value = view.charged
+        if order_value.is_zero() and rate and not order.goods_cny.is_zero():
+            order_value = to_vnd(order.goods_cny, rate)
+        items_value = to_vnd(view.items_value_cny, rate) if rate and not view.items_value_cny.is_zero() else None
+        rules = compensation_rules_from_settings(get)
+    return suggest_remedies(IssueFacts(view.kind, late, order_value, items_value, int(earlier)), rules)
 
 
 # -- the customer's inspection after delivery -----------------------------------------------------------
@@ -762,8 +768,6 @@ def record_inspection(db: Database, actor: Actor, data: InspectionInput) -> Insp
     """The customer inspected what was delivered. Accepted confirms receipt; rejected (all, or
     the lines given) and partly accepted open a complaint on what was not accepted; rework
     gives care staff a task to agree the next step with the customer."""
-    from app.services.orders import _after_move, _set_status
-
     require(actor, Perm.RECORD_INSPECTIONS)
     errors: dict[str, str] = {}
     if data.result not in {r.value for r in InspectionResult}:
@@ -818,8 +822,7 @@ def record_inspection(db: Database, actor: Actor, data: InspectionInput) -> Insp
             close_tasks(tx, actor, "order", order.id, {TaskKind.COMPLAINT_CARE})
             if order.status == S.DELIVERED and not has_open_complaint(tx, order.id) \
                     and actor.role in (Role.CARE, Role.MANAGER):
-                _set_status(tx, actor, order, "confirm_received")
-                _after_move(tx, actor, order, "confirm_received", None)
+                order_lifecycle.move(tx, actor, order, "confirm_received")
         return InspectionOutcome(inspection.id, complaint.id if complaint else None, order.status)
 
 

@@ -45,6 +45,22 @@ THREADED, UNMATCHED, FILED, DISMISSED = (MailStatus.THREADED, MailStatus.UNMATCH
                                          MailStatus.DISMISSED)
 
 
+#: where a mail client starts quoting the message answered
+_QUOTE_START = re.compile(
+    r"^(>|-{2,}\s*(original message|tin nhắn gốc|原始邮件)|On .+ wrote:\s*$|Vào .+ đã viết:\s*$|"
+    r".+(wrote|đã viết|写道)\s*[:：]\s*$|From:\s|Từ:\s|发件人[:：])", re.IGNORECASE)
+
+
+def reply_text(body: str) -> str:
+    """The new text of a reply: the lines before the quoted message it answers."""
+    lines = []
+    for line in (body or "").splitlines():
+        if _QUOTE_START.match(line.strip()):
+            break
+        lines.append(line)
+    return clean("\n".join(lines)) or clean(body or "")
+
+
 # -- out: a staff line becomes an e-mail --------------------------------------------------------------
 
 def queue_chat_line(tx: Session, order: Order, line: OrderMessage) -> CustomerMessage:
@@ -199,7 +215,6 @@ def file_mail_on_order(db: Database, actor: Actor, mail_id: int, order_code: str
         order = tx.scalar(select(Order).where(Order.code == code))
         if order is None:
             raise ValidationFailed({"order": _("No order has the code {code}.").format(code=code)})
-        from app.services.mailbox import reply_text
         thread_into_chat(tx, actor, order, row, reply_text(row.body))
         move(tx, actor, row, INBOUND_MAIL_FLOW, "file", log=False)   # (the chat line is its trace)
         return order.id

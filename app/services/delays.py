@@ -255,7 +255,7 @@ def _tell(tx: Session, news: list[_News]) -> None:
 
 
 #: what the delay rule reads of an order besides its identity, status and people (the receiving
-#: scan reads them with the parcel and passes them to orders.follow_parcels as ``seen``)
+#: scan reads them with the parcel and passes them to order_lifecycle.follow_parcels as ``seen``)
 ORDER_DELAY_COLUMNS = ("status_changed_at", "committed_ship_by", "committed_deliver_by",
                        "estimated_ship_at", "estimated_deliver_at", "delay_state", "delay_reason",
                        "forecast_ship_at", "forecast_deliver_at")

@@ -25,10 +25,11 @@ from app.models import (Customer, CustomerAddress, DeliveryParcel, DeliveryReque
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
 from app.services import files as file_store
-from app.services import ledger, purchasing, wallets
+from app.services import ledger, order_money, wallets
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
-from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, log_event, refused
+from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, refused
+from app.services.writes import log_event
 from app.services.tasks import close_tasks, open_task
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.services.transitions import move
@@ -73,7 +74,7 @@ def _settle_from_wallet(tx: Session, actor: Actor, customer_id: int) -> None:
     due = tx.scalars(select(OrderMoney.order_id).where(OrderMoney.customer_id == customer_id, minor > 0)
                      .order_by(OrderMoney.order_id))
     for order_id in list(due):
-        wallets.settle(tx, actor, purchasing.lock_order(tx, order_id))
+        wallets.settle(tx, actor, order_money.lock_order(tx, order_id))
 
 
 class DebtTooHigh(DomainError):

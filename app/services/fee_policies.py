@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,12 +20,12 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import DEFAULT_TARIFF, DISCOUNTABLE, FEE_LABELS, DiscountRule, Tariff, TariffError
 from app.i18n import Lazy, N_, _, app_name
-from app.models import Customer, DiscountCode, DiscountUse, FeePolicy, OrderMoney, VipLevel
+from app.models import Customer, DiscountCode, FeePolicy, Order, OrderMoney, VipLevel
 from app.money import VND, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
+from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
 from app.services.unique import broken_constraint, insert_ignore, taken, unique_rules
-from app.workflows.orders import CLOSED
 
 #: the default set's start: before any order can exist
 BEGINNING = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -80,6 +80,19 @@ def default_policy(tx: Session) -> FeePolicy:
             created_at=now(tx), note="", version_id=1))
         p = tx.scalar(first)
     return p
+
+
+def vip_level(tx: Session, customer_id: int) -> VipLevel | None:
+    c = tx.get(Customer, customer_id)
+    return tx.get(VipLevel, c.vip_level_id) if c and c.vip_level_id else None
+
+
+def deposit_percent(tx: Session, order: Order) -> Decimal:
+    """The customer's VIP level's deposit percent, else the company setting."""
+    level = vip_level(tx, order.customer_id)
+    if level is not None and level.deposit_percent is not None:
+        return level.deposit_percent
+    return settings_service.get(tx, "orders.deposit_percent")
 
 
 def policy_for(tx: Session, vip_level_id: int | None, at: datetime | None = None) -> FeePolicy:
@@ -414,72 +427,6 @@ def discount_rule(tx: Session, order_id: int) -> DiscountRule | None:
         return None
     d = tx.get(DiscountCode, om.discount_code_id)
     return DiscountRule(d.code, d.fee_code_set, d.percent, d.amount.amount if d.amount is not None else None)
-
-
-def apply_discount_code(db: Database, actor: Actor, order_id: int, code: str) -> None:
-    """Put a discount code on an order; its use is counted at once, against its limits."""
-    from app.services.purchasing import lock_order, order_money
-
-    require(actor, Perm.EDIT_ORDERS)
-    code = (code or "").strip().upper()
-    with db.transaction() as tx:
-        order = lock_order(tx, order_id)
-        if order.status in CLOSED:
-            raise DomainError(N_("A closed order cannot be edited."))
-        om = order_money(tx, order)
-        if om.billed_at is not None:
-            raise DomainError(N_("The order is billed already: a discount now needs a supplementary bill."))
-        if om.discount_code_id is not None:
-            raise ValidationFailed({"code": _("The order has a discount code already; remove it first.")})
-        d = tx.scalar(select(DiscountCode).where(DiscountCode.code == code))
-        at = now(tx)
-        problem = None
-        if d is None or not d.is_active:
-            problem = _("There is no active discount code {code}.").format(code=code or "—")
-        elif d.valid_from > at or (d.valid_until is not None and d.valid_until <= at):
-            problem = _("The code {code} is not valid today.").format(code=code)
-        elif d.customer_id is not None and d.customer_id != order.customer_id:
-            problem = _("The code {code} belongs to another customer.").format(code=code)
-        elif d.max_uses_per_customer is not None and (tx.scalar(select(func.count()).select_from(DiscountUse).where(
-                DiscountUse.code_id == d.id, DiscountUse.customer_id == order.customer_id)) or 0) >= d.max_uses_per_customer:
-            problem = _("This customer has used the code {code} as often as allowed.").format(code=code)
-        if problem is None:
-            # Counted atomically against the overall limit: two desktops cannot both take the last use.
-            taken = tx.execute(update(DiscountCode).where(
-                DiscountCode.id == d.id,
-                (DiscountCode.max_uses.is_(None)) | (DiscountCode.used_count < DiscountCode.max_uses))
-                .values(used_count=DiscountCode.used_count + 1, version=DiscountCode.version + 1)
-                .execution_options(synchronize_session=False)).rowcount
-            if not taken:
-                problem = _("The code {code} has been used as often as allowed.").format(code=code)
-        if problem:
-            raise ValidationFailed({"code": problem})
-        tx.add(DiscountUse(code_id=d.id, order_id=order.id, customer_id=order.customer_id, at=at, by_id=actor.user_id))
-        om.discount_code_id = d.id
-        record(tx, actor, "order", order.id, "discount_code", after={"discount_code": code})
-
-
-def remove_discount_code(db: Database, actor: Actor, order_id: int) -> None:
-    from app.services.purchasing import lock_order, order_money
-
-    require(actor, Perm.EDIT_ORDERS)
-    with db.transaction() as tx:
-        order = lock_order(tx, order_id)
-        om = order_money(tx, order)
-        if om.discount_code_id is None:
-            return
-        if om.billed_at is not None or om.service_fee_booked:
-            raise DomainError(N_("Fees were booked with this code already; it stays on the order."))
-        d = tx.get(DiscountCode, om.discount_code_id)
-        tx.execute(update(DiscountCode).where(DiscountCode.id == d.id).values(
-            used_count=DiscountCode.used_count - 1, version=DiscountCode.version + 1)
-            .execution_options(synchronize_session=False))
-        use = tx.scalar(select(DiscountUse).where(DiscountUse.order_id == order.id))
-        if use is not None:
-            tx.delete(use)
-        om.discount_code_id = None
-        record(tx, actor, "order", order.id, "discount_code", before={"discount_code": d.code},
-               after={"discount_code": None})
 
 
 def fee_label(code: str) -> str:

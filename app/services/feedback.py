@@ -13,6 +13,7 @@ from app.db import Database
 from app.i18n import _
 from app.models import Order
 from app.permissions import SYSTEM_ACTOR
+from app.services import complaints, order_lifecycle
 from app.services import settings as settings_service
 from app.services.activity import now
 from app.workflows.orders import OrderStatus
@@ -22,8 +23,6 @@ def has_open_complaint(tx: Session, order_id: int) -> bool:
     """Is a complaint on this order still waiting on someone? Read inside the transaction that
     completes the order, so a complaint opened at the same moment either blocks the completion or
     comes after it — never half of each."""
-    from app.services import complaints
-
     return complaints.has_open_complaint(tx, order_id)
 
 
@@ -51,8 +50,6 @@ def complete_after_feedback_window(db: Database, batch: int = 200) -> int:
 
 
 def _complete(db: Database, order_id: int, days: int) -> int:
-    from app.services.orders import _after_move, _set_status   # the order's own step and effects
-
     with db.transaction() as tx:
         order = tx.get(Order, order_id, with_for_update=True)
         if order is None or order.status != OrderStatus.DELIVERED.value:
@@ -60,6 +57,5 @@ def _complete(db: Database, order_id: int, days: int) -> int:
         if order.status_changed_at > now(tx) - timedelta(days=days) or has_open_complaint(tx, order.id):
             return 0
         reason = _("No complaint within {days} days of delivery.").format(days=days)
-        _set_status(tx, SYSTEM_ACTOR, order, "confirm_received", reason)
-        _after_move(tx, SYSTEM_ACTOR, order, "confirm_received", reason)
+        order_lifecycle.move(tx, SYSTEM_ACTOR, order, "confirm_received", reason)
         return 1

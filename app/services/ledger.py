@@ -27,33 +27,20 @@ from sqlalchemy.orm.util import identity_key
 
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.fees import FEE_LABELS
 from app.i18n import Lazy, Message, N_, _, app_name, message_parts, render_stored
 from app.models import (Customer, JournalEntry, JournalLine, LedgerAccount, Order, OrderMoney,
                         User, Wallet)
 from app.money import CNY, VND, Money
+from app import posting_rules
 from app.permissions import Actor, Perm, require
 from app.services import cny_lots
 from app.services.activity import now, record
 from app.services.unique import broken_constraint, taken, unique_rules
 
-#: code -> (kind, currency, N_ name); created on first use
-SYSTEM_ACCOUNTS: dict[str, tuple[str, str, str]] = {
-    "receivable": ("asset", VND, N_("Customer receivables (orders)")),
-    "fx_margin": ("revenue", VND, N_("FX margin")),
-    "bargaining_profit": ("revenue", VND, N_("Bargaining profit")),
-    "goods_recharged": ("revenue", VND, N_("Goods recharged to customers at the buying rate")),
-    "purchase_cost": ("expense", CNY, N_("Purchase cost (paid to shops)")),
-    "freight_cost": ("expense", VND, N_("Freight cost")),
-    "freight_payable": ("liability", VND, N_("Freight payable to carriers")),
-    "unrecovered_cost": ("expense", VND, N_("Unrecovered costs")),
-    "compensation": ("expense", VND, N_("Compensation expense")),
-    "commission_expense": ("expense", VND, N_("Commissions")),
-    "commissions_payable": ("liability", VND, N_("Commissions payable")),
-    "currency_exchange": ("exchange", "*", N_("Currency exchange (CNY bought with VND)")),
-    **{f"revenue:{code}": ("revenue", VND, label) for code, label in FEE_LABELS.items()
-       if code != "domestic_shipping"},
-}
+#: code -> (kind, currency, N_ name); created on first use (the chart of ``app.posting_rules``)
+SYSTEM_ACCOUNTS: dict[str, tuple[str, str, str]] = posting_rules.CHART
+#: the accounts of fees charged to customers are this prefix + the fee's code
+FEE_ACCOUNT_PREFIX = posting_rules.FEE_ACCOUNT_PREFIX
 #: entry kinds people post by hand and may reverse by hand; the others belong to their services
 MANUAL_KINDS = frozenset({"topup", "refund", "cny_funding"})
 ENTRY_KIND_LABELS: dict[str, str] = {
@@ -255,7 +242,7 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
                            amount=l.amount.minor, balance_after=after.get(acc.id),
                            amount_vnd=l.amount_vnd.minor if l.amount_vnd is not None else None,
                            at=at, book=acc.book, order_id=l.order_id if l.order_id is not None else order_id))
-        if acc.code == "receivable":
+        if acc.code == posting_rules.RECEIVABLE:
             receivable_id = acc.id
         if acc.book == "cn":   # every yuan in or out of a CNY account goes through its lots
             cny_lots.on_line(tx, acc, entry, l.amount.minor,
@@ -277,6 +264,24 @@ def post(tx: Session, actor: Actor, kind: str, lines: list[LineSpec], *, memo: s
     return entry
 
 
+def post_lines(tx: Session, actor: Actor, kind: str, lines: list[posting_rules.Line], *,
+               customer_id: int | None = None, **kw: Any) -> JournalEntry:
+    """Post what a posting rule (``app.posting_rules``) returned: a chart code is that system
+    account, ``WALLET`` the wallet of ``customer_id``, an int the account a person chose. The
+    other keywords are ``post``'s."""
+    def account_id(ref: str | int) -> int:
+        if isinstance(ref, int):
+            return ref
+        if ref == posting_rules.WALLET:
+            if customer_id is None:
+                raise ValueError(f"entry {kind}: a wallet line needs the entry's customer")
+            return wallet(tx, customer_id).account_id
+        return account(tx, ref).id
+
+    specs = [LineSpec(account_id(line.account), line.amount, line.amount_vnd, line.order_id) for line in lines]
+    return post(tx, actor, kind, specs, customer_id=customer_id, **kw)
+
+
 def _move_order_due(tx: Session, order_id: int, delta: int, at: datetime) -> None:
     """Keep the order's balance due equal to its receivable lines, and since when it is owed."""
     om = OrderMoney.__table__
@@ -294,10 +299,10 @@ def reverse(tx: Session, actor: Actor, entry: JournalEntry, reason: str, kind: s
     """Post the exact opposite of ``entry`` (an entry can be reversed once)."""
     if tx.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry.id)) is not None:
         raise DomainError(N_("This entry was already reversed."))
-    lines = [LineSpec(l.account_id, -l.money,
-                      Money.from_minor(-l.amount_vnd, VND) if l.amount_vnd is not None else None,
-                      l.order_id) for l in entry.lines]
-    return post(tx, actor, kind, lines, memo=reason, reference=entry.reference, counterpart=entry.counterpart,
+    lines = posting_rules.reversal(posting_rules.Line(
+        l.account_id, l.money, Money.from_minor(l.amount_vnd, VND) if l.amount_vnd is not None else None,
+        l.order_id) for l in entry.lines)
+    return post_lines(tx, actor, kind, lines, memo=reason, reference=entry.reference, counterpart=entry.counterpart,
                 order_id=entry.order_id, customer_id=entry.customer_id, shop_order_id=entry.shop_order_id,
                 rate=entry.rate, reverses_id=entry.id, allow_credit=allow_credit)
 
@@ -405,15 +410,12 @@ def record_cny_purchase(db: Database, actor: Actor, cny_account_id: int, cny_amo
         if errors:
             raise ValidationFailed(errors)
         cny, vnd = Money(cny_amount, CNY), Money(vnd_amount + fee_vnd, VND)   # the fee is part of the price
-        exchange = account(tx, "currency_exchange").id
         rate = ((vnd_amount + fee_vnd) / cny_amount)
         memo = (Message(N_("{cny} bought for {vnd} (≈ {rate} ₫ per ¥)"), cny=cny, vnd=vnd, rate=rate.quantize(Decimal("0.01")))
                 if not fee_vnd else
                 Message(N_("{cny} bought for {paid} + fee {fee} = {vnd} (≈ {rate} ₫ per ¥)"), cny=cny,
                         paid=Money(vnd_amount, VND), fee=Money(fee_vnd, VND), vnd=vnd, rate=rate.quantize(Decimal("0.01"))))
-        entry = post(tx, actor, "cny_funding", [
-            debit(cny_acc.id, cny, amount_vnd=vnd), credit(exchange, cny),
-            debit(exchange, vnd), credit(vnd_acc.id, vnd)],
+        entry = post_lines(tx, actor, "cny_funding", posting_rules.cny_funding(cny_acc.id, vnd_acc.id, cny, vnd),
             memo=(note or "").strip() or memo,
             reference=reference.strip(), counterpart=cny_acc.name, value_date=value_date,
             rate=rate.quantize(Decimal("0.000001")))

@@ -33,7 +33,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy.orm import Session
 
@@ -165,22 +165,6 @@ def _html_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(p.parts))
 
 
-#: where a mail client starts quoting the message answered
-_QUOTE_START = re.compile(
-    r"^(>|-{2,}\s*(original message|tin nhắn gốc|原始邮件)|On .+ wrote:\s*$|Vào .+ đã viết:\s*$|"
-    r".+(wrote|đã viết|写道)\s*[:：]\s*$|From:\s|Từ:\s|发件人[:：])", re.IGNORECASE)
-
-
-def reply_text(body: str) -> str:
-    """The new text of a reply: the lines before the quoted message it answers."""
-    lines = []
-    for line in (body or "").splitlines():
-        if _QUOTE_START.match(line.strip()):
-            break
-        lines.append(line)
-    return clean("\n".join(lines)) or clean(body or "")
-
-
 def _body(msg: EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
@@ -210,7 +194,7 @@ def parse(raw: bytes) -> IncomingMail:
     body = clean(_body(msg))
     return IncomingMail(message_id=message_id, from_address=clean(address)[:200], from_name=clean(name)[:200],
                         subject=clean(str(msg.get("Subject", "") or "")).replace("\n", " ")[:300], body=body,
-                        reply=reply_text(body), sent_at=sent_at, references=tuple(re.findall(r"<[^>]+>", refs)))
+                        reply=customer_chat.reply_text(body), sent_at=sent_at, references=tuple(re.findall(r"<[^>]+>", refs)))
 
 
 def import_message(db: Database, raw: bytes) -> str:

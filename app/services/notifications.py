@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, Message, display, message_parts, translate
+from app.i18n import N_, Message, display, message_parts, render_stored, translate
 from app.models import Customer, CustomerMessage, StaffNotification, User, UserRole
 from app.permissions import Role
 from app.services.activity import now
@@ -69,10 +69,39 @@ def notify_staff(tx: Session, user_ids: Iterable[int | None], title: str | Messa
                                  entity=entity, entity_id=entity_id, created_at=at))
         copies.append((uid, title_text, title_key, title_params, body_text, body_key, body_params, entity, entity_id))
         n += 1
-    from app.services.remedies import queue_staff_emails   # those who asked for an e-mail too (seed 002)
-
-    queue_staff_emails(tx, copies)
+    queue_staff_emails(tx, copies)   # those who asked for an e-mail too (seed 002)
     return n
+
+
+#: the outbox event of a staff notice's e-mail copy
+STAFF_NOTICE_EVENT = "staff_notice"
+
+
+def queue_staff_emails(tx: Session, notices: list[tuple[int, str, str | None, dict | None, str,
+                                                        str | None, dict | None, str | None, int | None]]) -> int:
+    """E-mail copies of in-app notices for the people who asked for them (called by
+    ``notify_staff`` in the same transaction): rendered in each person's language, queued in the
+    outbox the customer messages use (same sender, retries and back-off)."""
+    ids = {n[0] for n in notices}
+    if not ids:
+        return 0
+    people = {u.id: u for u in tx.scalars(select(User).where(User.id.in_(ids), User.email_notices.is_(True),
+                                                             User.is_active.is_(True)))}
+    at = now(tx)
+    queued = 0
+    for uid, title, title_key, title_params, body, body_key, body_params, entity, entity_id in notices:
+        user = people.get(uid)
+        if user is None or not (user.email or "").strip():
+            continue
+        lang = user.language or "vi"
+        subject = render_stored(title, title_key, title_params, lang)
+        text = render_stored(body, body_key, body_params, lang)
+        tx.add(CustomerMessage(customer_id=None, user_id=uid, event=STAFF_NOTICE_EVENT, channel="email",
+                               to_address=user.email.strip(), language=lang, subject=subject[:300],
+                               body=text or subject, entity=entity, entity_id=entity_id, status="pending",
+                               created_at=at, next_attempt_at=at))
+        queued += 1
+    return queued
 
 
 def staff_ids_with_role(tx: Session, role: Role) -> list[int]:

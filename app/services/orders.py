@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -20,22 +19,18 @@ from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import SERVICES
-from app.clock import local_day
 from app.i18n import Lazy, Message, N_, _, fmt_decimal
 from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFile, OrderItem,
                         OrderMessage, OrderService, Parcel, Shop, StoredFile, User, UserRole,
                         Warehouse)
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
-from app.services import commissions, customer_chat, satisfaction
+from app.services import customer_chat, order_lifecycle
 from app.services import files as file_store
-from app.services import purchasing
 from app.services import settings as settings_service
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
-from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flags_after_move,
-                                 refresh_order_delay)
-from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
-from app.services.tasks import close_tasks, open_task
+from app.services.delays import refresh_order_delay
+from app.services.notifications import notify_customer, notify_staff
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
@@ -378,141 +373,8 @@ def _input_summary(items: list[ItemInput]) -> list[str]:
 
 # -- workflow --------------------------------------------------------------------------------------
 
-def _set_status(tx: Session, actor: Actor, order: Order, action: str, reason: str | None = None) -> str:
-    flow = flow_for(order.kind)
-    before = order.status
-    flow.apply(order, action, actor, reason)
-    at = now(tx)
-    order.status_changed_at = at
-    order.updated_at, order.updated_by_id = at, actor.user_id
-    if reason:
-        order.status_reason = reason.strip()
-    record(tx, actor, "order", order.id, action, {"status": before}, {"status": order.status},
-           note=(reason or "").strip())
-    return before
-
-
 def _customer(tx: Session, order: Order) -> Customer:
     return tx.get(Customer, order.customer_id)
-
-
-#: steps with no effect in ``_after_move`` but the delay flags (keep in step with its branches)
-_QUIET_STEPS = frozenset({"arrive_cn", "start_delivery"})
-
-
-def _after_move(tx: Session, actor: Actor, order: Order, action: str, reason: str | None) -> None:
-    """What each step sets off: tasks opened and closed, people told."""
-    if action in _QUIET_STEPS:
-        # a warehouse scan moving the order (arrive_cn, start_delivery): nobody to tell, nothing
-        # to open — only the delay flags; no customer read on the scan station's path
-        refresh_order_delay(tx, actor, order)
-        return
-    customer = _customer(tx, order)
-    title = f"{order.code} · {customer.code} {customer.name}"
-    if action == "submit":
-        order.submitted_at = now(tx)
-        order.expires_at = None
-        if order.kind == OrderKind.PURCHASE:
-            # Money: the deposit is taken from the wallet now if it can pay; else care staff chase it.
-            outcome = purchasing.take_deposit(tx, actor, order)
-            if outcome.taken:
-                _set_status(tx, actor, order, "deposit")
-                _after_move(tx, actor, order, "deposit", None)
-            else:
-                open_task(tx, actor, TaskKind.TAKE_DEPOSIT, Role.CARE, title, "order", order.id,
-                          assignee_id=order.care_staff_id, note=outcome.why)
-        else:
-            open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT, Role.MANAGER, title, "order", order.id)
-            notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER), Message(N_("New consignment order {code} to confirm"), code=order.code),
-                         entity="order", entity_id=order.id)
-    elif action == "deposit":
-        if order.kind == OrderKind.PURCHASE:
-            purchasing.take_deposit(tx, actor, order, required=True)   # refused unless the wallet pays
-        close_tasks(tx, actor, "order", order.id, {TaskKind.TAKE_DEPOSIT})
-        open_task(tx, actor, TaskKind.HANDLE_ORDER, Role.MANAGER, title, "order", order.id)
-        notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER),
-                     Message(N_("Order {code} is deposited and waits for confirmation"), code=order.code),
-                     entity="order", entity_id=order.id)
-    elif action in ("accept", "claim"):
-        order.accepted_at = now(tx)
-        close_tasks(tx, actor, "order", order.id, {TaskKind.HANDLE_ORDER, TaskKind.HANDLE_CONSIGNMENT})
-        _set_commitments(tx, order)
-        care_title = Message(N_("Look after order {code} for {customer}"), code=order.code, customer=customer.name)
-        # Looking after the order lasts its whole life: due when it should be complete.
-        look_after_until = order.committed_deliver_by + timedelta(
-            days=settings_service.get(tx, "orders.feedback_days"))
-        open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT if order.kind == OrderKind.CONSIGNMENT
-                  else TaskKind.HANDLE_ORDER, Role.CARE, care_title, "order", order.id,
-                  due_at=look_after_until, assignee_id=order.care_staff_id)
-        if order.kind == OrderKind.PURCHASE and order.status == S.ACCEPTED:
-            _open_purchase_task(tx, actor, order, title)
-        if order.status == S.AWAITING_APPROVAL:
-            open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "order", order.id)
-        notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + [order.care_staff_id, order.ordering_staff_id],
-                     Message(N_("Order {code} confirmed"), code=order.code), entity="order", entity_id=order.id)
-        care = tx.get(User, order.care_staff_id) if order.care_staff_id else None
-        notify_customer(tx, customer, "order_confirmed", "order", order.id, code=order.code,
-                        care=care.full_name if care else "")
-    elif action == "approve":
-        close_tasks(tx, actor, "order", order.id, {TaskKind.APPROVE})
-        if order.kind == OrderKind.PURCHASE:
-            _open_purchase_task(tx, actor, order, title)
-    elif action == "start_purchase":
-        if order.ordering_staff_id is None:
-            order.ordering_staff_id = actor.user_id
-    elif action == "mark_purchased":
-        purchasing.book_service_fee(tx, actor, order)
-        close_tasks(tx, actor, "order", order.id, {TaskKind.PLACE_ORDER})
-        notify_customer(tx, customer, "order_purchased", "order", order.id, code=order.code)
-    elif action in ("cancel", "out_of_stock", "mark_lost", "refuse"):
-        if action in ("cancel", "out_of_stock"):
-            purchasing.refund_deposit(tx, actor, order, reason or "")
-        close_tasks(tx, actor, "order", order.id, status=TaskStatus.CANCELLED)
-        notify_customer(tx, customer, "order_cancelled" if action == "cancel" else "order_status",
-                        "order", order.id, code=order.code, reason=reason or "",
-                        status=STATUS_LABELS[order.status])
-    elif action == "confirm_received":
-        close_tasks(tx, actor, "order", order.id)
-        commissions.accrue_for_completed_order(tx, actor, order)
-        satisfaction.ask_for_rating(tx, order)
-    elif action in ("depart_cn", "arrive_vn", "deliver"):
-        event = {"depart_cn": "order_shipped", "arrive_vn": "order_arrived", "deliver": "order_delivered"}
-        facts = _shipment_facts(tx, order) if action != "deliver" else {}
-        notify_customer(tx, customer, event[action], "order", order.id, code=order.code, **facts)
-    refresh_order_delay(tx, actor, order)
-
-
-def _shipment_facts(tx: Session, order: Order) -> dict:
-    """Where the goods are, for the customer: the shipment carrying the order, its transport, the
-    warehouse it goes to and the expected delivery date (the forecast the order window shows)."""
-    from app.models import Shipment, ShipmentParcel
-
-    sh = tx.scalar(select(Shipment).join(ShipmentParcel, ShipmentParcel.shipment_id == Shipment.id)
-                   .join(Parcel, Parcel.id == ShipmentParcel.parcel_id)
-                   .where(Parcel.order_id == order.id, Shipment.direction == "to_vn")
-                   .order_by(Shipment.departed_at.desc(), Shipment.id.desc()).limit(1))
-    dest = tx.get(Warehouse, sh.destination_warehouse_id) if sh is not None else None
-    return {"shipment": sh.code if sh is not None else "—",
-            "transport": (sh.transport if sh is not None else "") or "—",
-            "warehouse": dest.name if dest is not None else "",
-            "date": local_day(order.estimated_deliver_at or order.committed_deliver_by)}
-
-
-def _open_purchase_task(tx: Session, actor: Actor, order: Order, title: str) -> None:
-    hours = settings_service.get(tx, "orders.purchase_deadline_hours")
-    open_task(tx, actor, TaskKind.PLACE_ORDER, Role.ORDERING, title, "order", order.id,
-              due_in=timedelta(hours=hours), assignee_id=order.ordering_staff_id)
-
-
-def _set_commitments(tx: Session, order: Order) -> None:
-    """Committed ship-by and deliver-by dates are fixed when the company accepts the order."""
-    at = now(tx)
-    if order.committed_ship_by is None:
-        order.committed_ship_by = at + timedelta(days=settings_service.get(tx, "orders.ship_days"))
-        order.estimated_ship_at = order.committed_ship_by
-    if order.committed_deliver_by is None:
-        order.committed_deliver_by = at + timedelta(days=settings_service.get(tx, "orders.delivery_days"))
-        order.estimated_deliver_at = order.committed_deliver_by
 
 
 def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason: str | None = None,
@@ -536,104 +398,10 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
                     order.ordering_staff_id = actor.user_id
                 else:
                     order.care_staff_id = actor.user_id
-            _set_status(tx, actor, order, action, reason)
-            _after_move(tx, actor, order, action, reason)
+            order_lifecycle.move(tx, actor, order, action, reason)
             return order.status
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
-
-
-def _offered(flow: Any, status: str, actor: Actor, action: str) -> bool:
-    """The workflow offers ``action`` to ``actor``'s role from ``status`` (orders following their
-    parcels skip a step already passed rather than refuse it)."""
-    return any(status in st.sources and actor.role in st.roles for st in flow.steps if st.action == action)
-
-
-def follow_parcels(tx: Session, actor: Actor, order_id: int, actions: list[str],
-                   seen: dict[str, Any] | None = None) -> list[str]:
-    """Orders' statuses follow their parcels: take each of ``actions`` (arrive_cn, depart_cn,
-    arrive_vn, start_delivery, deliver — in that order) that the order's workflow offers
-    ``actor`` from its status at that moment; steps already passed are skipped. Part of the
-    warehouse action's transaction; each step has the effects of the same step taken by hand
-    (``_after_move``: tasks, the customer told, delay flags). ``seen``: the order's columns as
-    the caller just read them (``_QUIET_COLUMNS`` by name), which spares reading them again.
-    Returns the actions taken."""
-    if _QUIET_STEPS.issuperset(actions) and identity_key(Order, order_id) not in tx.identity_map:
-        return _follow_quietly(tx, actor, order_id, actions, seen)
-    order = _load(tx, order_id)
-    flow = flow_for(order.kind)
-    taken: list[str] = []
-    for action in actions:
-        if not _offered(flow, order.status, actor, action):
-            continue
-        _set_status(tx, actor, order, action)
-        _after_move(tx, actor, order, action, None)
-        taken.append(action)
-    return taken
-
-
-_orders = Order.__table__
-#: what the workflow and the delay rule read of an order the scan station moves
-_QUIET_COLUMNS = (Order.id, Order.code, Order.kind, Order.status, Order.care_staff_id,
-                  Order.ordering_staff_id, *(getattr(Order, c) for c in ORDER_DELAY_COLUMNS))
-#: built once: building a statement costs more than running it on the scan path
-_QUIET_SELECT = select(*_QUIET_COLUMNS).where(Order.id == bindparam("oid")).with_for_update()
-_MOVE_COLUMNS = ("status", "status_changed_at", "updated_at", "updated_by_id")
-_FLAG_COLUMNS = ("delay_state", "delay_reason", "forecast_ship_at", "forecast_deliver_at")
-#: the move, only if the order is still where it was read (another desktop may have moved it)
-_QUIET_MOVE = {flags: _orders.update()
-               .where(_orders.c.id == bindparam("oid"), _orders.c.status == bindparam("was"))
-               .values({**{c: bindparam(c) for c in _MOVE_COLUMNS + (_FLAG_COLUMNS if flags else ())},
-                        "version": _orders.c.version + 1}) for flags in (False, True)}
-
-
-def _follow_quietly(tx: Session, actor: Actor, order_id: int, actions: list[str],
-                    seen: dict[str, Any] | None) -> list[str]:
-    """``follow_parcels`` for steps whose only effect is the delay flags (a parcel received in
-    China moving its order): the same status, activity event and flags, written with Core
-    statements — the scan station's hot path, where loading and flushing the ORM order cost
-    more than the scan itself. Only used when the order is not in the session already. The
-    order as ``seen`` is moved only if it has not moved since; else it is read again, locked."""
-    from app.services.scanning import core, log_event
-
-    conn = core(tx, "orders")
-    while True:
-        if seen is None:
-            row = conn.execute(_QUIET_SELECT, {"oid": order_id}).first()
-            if row is None:
-                raise NotFound(what=Lazy(N_("The order")))
-            seen = dict(row._mapping)
-            locked = True
-        else:
-            locked = False
-        order = SimpleNamespace(**seen)
-        was = order.status
-        flow = flow_for(order.kind)
-        moves: list[tuple[str, str, str]] = []
-        for action in actions:
-            if not _offered(flow, order.status, actor, action):
-                continue
-            before = order.status
-            flow.apply(order, action, actor)
-            moves.append((action, before, order.status))
-        if not moves:
-            return []
-        at = now(tx)
-        order.status_changed_at = at
-        flags, assessment = delay_flags_after_move(tx, order)
-        done = conn.execute(_QUIET_MOVE[bool(flags)], {
-            "oid": order_id, "was": was, "status": order.status, "status_changed_at": at,
-            "updated_at": at, "updated_by_id": actor.user_id, **flags})
-        if done.rowcount == 1:
-            break
-        if locked:      # cannot happen under the row lock; never loop on it
-            raise NotFound(what=Lazy(N_("The order")))
-        seen = None     # moved meanwhile by another desktop: read it again, locked
-    for action, before, after in moves:
-        log_event(tx, actor, at, "order", order_id, action, {"status": before}, {"status": after})
-    if flags:
-        announce_delay(tx, actor, order, order.delay_state, assessment)
-    return [action for action, _before, _after in moves]
 
 
 def _holds(tx: Session, user_id: int | None, role: Role) -> bool:
@@ -696,8 +464,7 @@ def confirm_order(db: Database, actor: Actor, order_id: int, care_staff_id: int,
                                             "ordering_staff_id": ordering_staff_id})
             if after:
                 record(tx, actor, "order", order.id, "assigned", before, after)
-            _set_status(tx, actor, order, "accept")
-            _after_move(tx, actor, order, "accept", None)
+            order_lifecycle.move(tx, actor, order, "accept")
             return order.status
     except StaleDataError:
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
@@ -742,7 +509,7 @@ def expire_carts(db: Database) -> int:
         reason = _("The cart expired without being submitted.")
         for oid in ids:
             order = _load(tx, oid)
-            _set_status(tx, SYSTEM_ACTOR, order, "expire", reason)
+            order_lifecycle.move(tx, SYSTEM_ACTOR, order, "expire", reason)
         return len(ids)
 
 

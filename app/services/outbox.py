@@ -2,7 +2,7 @@
 
 Services queue messages with app.services.notifications.notify_customer (rendered in the
 customer's language, in the same transaction as the change they announce). ``send_due`` —
-run by a background thread on every desktop (``OutboxWorker``) or by ``main.py send-mail`` —
+run by a background thread on every desktop (``mail_worker.OutboxWorker``) or by ``main.py send-mail`` —
 takes the messages that are due, sends them and marks them:
 
 * **claimed** first, in a short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL,
@@ -24,8 +24,6 @@ import base64
 import logging
 import smtplib
 import ssl
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -492,63 +490,3 @@ def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
 def is_configured(db: Database) -> bool:
     with db.read() as s:
         return mail_config(s) is not None
-
-
-# -- the background sender -------------------------------------------------------------------------------------
-
-class OutboxWorker:
-    """Runs ``send_due`` on a daemon thread every few seconds, and at once when woken (a new
-    message was queued). Never touches the UI; failures are logged and retried."""
-
-    def __init__(self, db: Database, connect: Connect | None = None,
-                 on_report: Callable[[SendReport], None] | None = None) -> None:
-        self.db, self.connect, self.on_report = db, connect, on_report
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="importdesk-outbox", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        next_mail_check = 0.0
-        while not self._stop.is_set():
-            # cleared before looking, never after waiting: a message queued while this round
-            # sends (or between the wait's end and a clear) must not wait a whole interval
-            self._wake.clear()
-            interval = 30.0
-            try:
-                with self.db.read() as s:
-                    interval = float(settings_service.get(s, "mail.send_interval_seconds"))
-                report = send_due(self.db, self.connect)
-                if self.on_report is not None:
-                    self.on_report(report)
-            except Exception:  # noqa: BLE001 — the database may be briefly unreachable; try later
-                log.exception("outbox: sending failed; will try again")
-            if time.monotonic() >= next_mail_check:
-                next_mail_check = time.monotonic() + self._check_mail()
-            self._wake.wait(interval)
-
-    def _check_mail(self) -> float:
-        """The customers' replies (app.services.mailbox), every mail.imap_check_minutes; returns
-        the seconds until the next look."""
-        from app.services.mailbox import poll_mailbox
-
-        minutes = 5
-        try:
-            with self.db.read() as s:
-                minutes = settings_service.get(s, "mail.imap_check_minutes")
-            poll_mailbox(self.db)
-        except Exception:  # noqa: BLE001 — the mailbox or the database may be away; try next time
-            log.exception("mailbox: reading failed; will try again")
-        return minutes * 60.0

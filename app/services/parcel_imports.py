@@ -32,7 +32,8 @@ from app.permissions import Actor, Perm, require
 from app.progress import Progress
 from app.services import column_maps
 from app.services.activity import now, record
-from app.services.scanning import Measurements, Outcome, check_measurements, core
+from app.services.scanning import Measurements, Outcome, check_measurements
+from app.services.writes import core
 from app.services.unique import tracking_code_taken, unique_rules
 from app.text import search_blob
 from app.tracking import is_plausible, normalize_code

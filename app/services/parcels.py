@@ -27,15 +27,16 @@ from app.i18n import Lazy, Message, N_, _, fmt_datetime, fmt_decimal
 from app.models import (AlertNote, Customer, Order, OrderItem, Parcel, SettingValue, Shop,
                         ShopOrder, Shipment, User, Warehouse)
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
+from app.services import order_lifecycle
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
 from app.services.delays import ORDER_DELAY_COLUMNS
 from app.services.notifications import notify_staff
 from app.services.scanning import (NO_MEASUREMENTS, AlertView, Measurements, Outcome,
-                                   ScanResult, check_measurements, chargeable_kg, core, fmt_kg,
-                                   events_together, follow_orders, log_event, refused,
-                                   system_actor_for)
+                                   ScanResult, check_measurements, chargeable_kg, fmt_kg,
+                                   follow_orders, refused)
+from app.services.writes import core, events_together, log_event, system_actor_for
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move
 from app.settings import SETTINGS
@@ -277,13 +278,12 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
                          Message(N_("Excess parcel {code} for order {order}"), code=code, order=row.order_code),
                          entity="parcel", entity_id=row.id)
         if row.order_id is not None and row.order_status in _ARRIVE_CN_FROM.get(row.order_kind, ()):
-            from app.services.orders import follow_parcels
-
             seen = {"id": row.order_id, "code": row.order_code, "kind": row.order_kind,
                     "status": row.order_status, "care_staff_id": row.care_staff_id,
                     "ordering_staff_id": row.ordering_staff_id,
                     **{c: row._mapping[f"order_{c}"] for c in ORDER_DELAY_COLUMNS}}
-            follow_parcels(tx, system_actor_for(actor), row.order_id, ["arrive_cn"], seen=seen)
+            order_lifecycle.follow_parcels(tx, system_actor_for(actor), row.order_id, ["arrive_cn"],
+                                           seen=seen)
     who = f"{row.customer_code} · {row.order_code}" if row.order_code else (row.customer_code or "")
     detail = _("Order {order} · {customer} · shelf {shelf} · {weights}").format(
         order=row.order_code or "—", customer=row.customer_name or "—", shelf=shelf,

@@ -15,18 +15,21 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import posting_rules
 from app.bounds import too_large, too_long
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
-from app.fees import OrderFacts, Tariff, quote, to_vnd
+from app.fees import to_vnd
 from app.i18n import Lazy, Message, N_, Percent, _
 from app.models import (Customer, LedgerAccount, Order, OrderItem, OrderMoney, Parcel, Shop,
-                        ShopOrder, User, VipLevel)
+                        ShopOrder, User)
 from app.money import CNY, VND, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
-from app.services import fee_policies, ledger, rates
+from app.services import ledger, order_lifecycle, rates
 from app.services import settings as settings_service
 from app.services.activity import now, record
+from app.services.order_money import fix_terms, lock_order, order_money
+from app.services.rates import NoRate
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
@@ -42,195 +45,10 @@ CNY_STEP = Decimal("0.01")
 #: beyond this a shop order's amount is a typo (and far inside what the money columns hold)
 MAX_SHOP_ORDER_CNY = Decimal(10_000_000_000)
 
-CUSTOMER_TEMPLATES.setdefault("deposit_needed", (
-    N_("Order {code} is waiting for your deposit"),
-    N_("Dear {name}, order {code} needs a deposit of {amount}; your wallet holds {balance}. "
-       "Please top up at least {missing} so we can start buying.")))
 CUSTOMER_TEMPLATES.setdefault("shortage_refund", (
     N_("Order {code}: some items could not be bought"),
     N_("Dear {name}, the shop {shop} could supply only part of order {code}: {missing} item(s) were not "
        "bought. {amount} has been refunded to your wallet.")))
-
-
-class NoRate(DomainError):
-    msgid = N_("No {kind} is set yet: a manager sets it in Exchange rates.")
-
-
-# -- the order's money record -------------------------------------------------------------------------
-
-def lock_order(tx: Session, order_id: int) -> Order:
-    """The order, locked for this transaction: every money change to an order goes through here."""
-    order = tx.get(Order, order_id, with_for_update=True)
-    if order is None:
-        raise NotFound(what=Lazy(N_("The order")))
-    return order
-
-
-def order_money(tx: Session, order: Order) -> OrderMoney:
-    om = tx.get(OrderMoney, order.id)
-    if om is None:
-        om = OrderMoney(order_id=order.id, customer_id=order.customer_id, deposit_held=Money.zero(VND),
-                        charged=Money.zero(VND), balance_due=Money.zero(VND), service_fee_booked=False)
-        tx.add(om)
-        tx.flush()
-    return om
-
-
-def _vip(tx: Session, customer_id: int) -> VipLevel | None:
-    c = tx.get(Customer, customer_id)
-    return tx.get(VipLevel, c.vip_level_id) if c and c.vip_level_id else None
-
-
-def deposit_percent(tx: Session, order: Order) -> Decimal:
-    """The customer's VIP level's deposit percent, else the company setting."""
-    level = _vip(tx, order.customer_id)
-    if level is not None and level.deposit_percent is not None:
-        return level.deposit_percent
-    return settings_service.get(tx, "orders.deposit_percent")
-
-
-def fix_terms(tx: Session, order: Order, om: OrderMoney, goods: Money | None = None) -> Decimal:
-    """Give the order its selling rate and fee policy (once; later changes do not touch it)."""
-    if om.fee_policy_id is None:
-        level = _vip(tx, order.customer_id)
-        om.fee_policy_id = fee_policies.policy_for(tx, level.id if level else None).id
-    if om.selling_rate is None:
-        from app.services import quotes   # a quote still valid holds its rate
-
-        quoted = quotes.rate_to_take(tx, order)
-        if quoted is not None:
-            om.selling_rate, om.rate_id = quoted.selling_rate, quoted.rate_id
-            record(tx, SYSTEM_ACTOR, "order_money", order.id, "rate_applied",
-                   after={"selling_rate": quoted.selling_rate, "quote_version": quoted.version},
-                   note=Message(N_("the rate of quote version {version}, valid until {time}"),
-                                version=quoted.version, time=quoted.valid_until))
-            return om.selling_rate
-        level = _vip(tx, order.customer_id)
-        applied = rates.selling_rate_for(tx, level.id if level else None, goods or order.goods_cny)
-        if applied is None:
-            raise NoRate(kind=Lazy(rates.RATE_KINDS[rates.SELLING]))
-        om.selling_rate, om.rate_id = applied.value, applied.rate_id
-        record(tx, SYSTEM_ACTOR, "order_money", order.id, "rate_applied", after={"selling_rate": applied.value},
-               note=applied.explanation)
-    return om.selling_rate
-
-
-def tariff_of(tx: Session, om: OrderMoney) -> Tariff:
-    from app.models import FeePolicy
-
-    return Tariff.from_json(tx.get(FeePolicy, om.fee_policy_id).rules)
-
-
-@dataclass(frozen=True)
-class DepositOutcome:
-    taken: bool
-    amount: Money | None = None
-    why: "str | Message" = ""   # why it was not taken, read in the reader's language
-
-
-def take_deposit(tx: Session, actor: Actor, order: Order, required: bool = False) -> DepositOutcome:
-    """Take the order's deposit from the wallet (within any credit limit) — once.
-
-    ``required``: raise the reason instead of returning it (the "Take deposit" step). Called with
-    the order locked, inside the submitting transaction.
-    """
-    om = order_money(tx, order)
-    if om.deposit_percent is not None:
-        return DepositOutcome(True, om.deposit_held)
-    customer = tx.get(Customer, order.customer_id)
-    if om.selling_rate is None:
-        from app.services import quotes   # an expired quote is quoted again and waits for the customer
-
-        why = quotes.gate_deposit(tx, actor, order)
-        if why is not None:
-            if required:
-                raise DomainError(why.key, **why.params)
-            return DepositOutcome(False, None, why)
-    try:
-        with tx.begin_nested():
-            rate = fix_terms(tx, order, om)
-            pct = deposit_percent(tx, order)
-            amount = to_vnd(order.goods_cny, rate).percent(pct)
-            if not amount.is_zero():
-                w = ledger.wallet(tx, order.customer_id)
-                ledger.post(tx, actor, "deposit", [
-                    ledger.debit(w.account_id, amount),
-                    ledger.credit(ledger.account(tx, "receivable").id, amount, order_id=order.id)],
-                    memo=Message(N_("Deposit {percent} of goods {goods} × {rate}"),
-                                 percent=Percent(pct), goods=order.goods_cny, rate=rate),
-                    counterpart=customer.name, order_id=order.id, customer_id=order.customer_id, rate=rate)
-            om.deposit_percent, om.deposit_held = pct, amount
-    except (ledger.InsufficientFunds, NoRate) as exc:
-        tx.expire(om)
-        if required:
-            raise
-        if isinstance(exc, ledger.InsufficientFunds):
-            held, _limit = ledger.wallet_money(tx, order.customer_id)
-            want = exc.params["needed"]
-            notify_customer(tx, customer, "deposit_needed", "order", order.id, code=order.code, amount=want,
-                            balance=held, missing=want - held - _limit if want > held + _limit else want)
-        return DepositOutcome(False, None, Message(exc.msgid, **exc.params))
-    return DepositOutcome(True, amount)
-
-
-def _paid_to_shops(tx: Session, order_id: int) -> Money:
-    total = Money.zero(CNY)
-    for paid in tx.scalars(select(ShopOrder.paid_cny).where(ShopOrder.order_id == order_id,
-                                                           ShopOrder.status == SO.PAID)):
-        if paid is not None:
-            total += paid
-    return total
-
-
-def refund_deposit(tx: Session, actor: Actor, order: Order, reason: str) -> Money:
-    """Give back the deposit still held (the order is cancelled or nothing could be bought).
-    Refused once money went to a shop: then the goods exist and the shortage path applies."""
-    om = tx.get(OrderMoney, order.id)
-    if om is None or om.deposit_held.is_zero():
-        return Money.zero(VND)
-    if not _paid_to_shops(tx, order.id).is_zero():
-        raise DomainError(N_("Shop orders of this order are paid already; the deposit cannot simply be "
-                             "returned. Record what the shops could not supply as a shortage instead."))
-    amount = om.deposit_held
-    customer = tx.get(Customer, order.customer_id)
-    w = ledger.wallet(tx, order.customer_id)
-    ledger.post(tx, actor, "deposit_refund", [
-        ledger.debit(ledger.account(tx, "receivable").id, amount, order_id=order.id),
-        ledger.credit(w.account_id, amount)],
-        memo=reason or Message(N_("Deposit refunded")), counterpart=customer.name, order_id=order.id,
-        customer_id=order.customer_id, rate=om.selling_rate)
-    om.deposit_held = Money.zero(VND)
-    notify_customer(tx, customer, "refund", "order", order.id, code=order.code, amount=amount, reason=reason or "")
-    return amount
-
-
-def book_service_fee(tx: Session, actor: Actor, order: Order) -> Money:
-    """When the order is purchased: the purchasing fee on the goods actually bought."""
-    om = order_money(tx, order)
-    if om.service_fee_booked or order.kind != OrderKind.PURCHASE:
-        return Money.zero(VND)
-    goods = bought_value(order)
-    rate = fix_terms(tx, order, om, goods)
-    level = _vip(tx, order.customer_id)
-    facts = OrderFacts(goods, rate, vip_service_discount=level.service_fee_discount_percent if level else Decimal(0),
-                       discount=fee_policies.discount_rule(tx, order.id))
-    line = quote(tariff_of(tx, om), facts, stage="purchase").line("purchasing_fee")
-    om.service_fee_booked = True
-    if line is None or line.amount is None or line.amount.is_zero():
-        return Money.zero(VND)
-    customer = tx.get(Customer, order.customer_id)
-    ledger.post(tx, actor, "service_fee", [
-        ledger.debit(ledger.account(tx, "receivable").id, line.amount, order_id=order.id),
-        ledger.credit(ledger.account(tx, "revenue:purchasing_fee").id, line.amount)],
-        memo=line.explanation, counterpart=customer.name, order_id=order.id, customer_id=order.customer_id,
-        rate=rate)
-    om.charged = om.charged + line.amount
-    return line.amount
-
-
-def bought_value(order: Order) -> Money:
-    return Money.total((Money(i.unit_price_cny * (i.quantity if i.quantity_bought is None else i.quantity_bought), CNY)
-                        for i in order.items), CNY)
 
 
 # -- shop orders ----------------------------------------------------------------------------------------
@@ -360,11 +178,8 @@ def _check_buyer(order: Order, actor: Actor) -> None:
 
 def _start_if_needed(tx: Session, actor: Actor, order: Order) -> None:
     """Recording the first shop order of an accepted order starts its purchasing."""
-    from app.services.orders import _after_move, _set_status   # the order's own workflow helpers
-
     if order.status == S.ACCEPTED:
-        _set_status(tx, actor, order, "start_purchase")
-        _after_move(tx, actor, order, "start_purchase", None)
+        order_lifecycle.move(tx, actor, order, "start_purchase")
     if order.status != S.PURCHASING:
         raise DomainError(N_("Shop orders are recorded while the order is being purchased (now: {status})."),
                           status=Lazy(_status_label(order.status)))
@@ -521,8 +336,6 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
     the wallet with the customer told, the managers alerted about unusual bargaining profit, and
     the order moved to purchased once every item is bought or short.
     """
-    from app.services.orders import _after_move, _set_status
-
     typed = [normalize_code(c) for c in data.tracking_codes if c.strip()]
     with unique_rules(tracking_code_taken(typed)), db.transaction() as tx:
         so = _load_so(tx, shop_order_id)
@@ -590,13 +403,9 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
                            shop=so.shop.name, no=no, goods=Money(goods, CNY), shipping=Money(shipping, CNY),
                            discount=Money(discount, CNY), paid=paid, b=b, charged=charged, rate=rate,
                            charged_vnd=charged_vnd)
-            ledger.post(tx, actor, "purchase", [
-                ledger.credit(acc.id, paid, amount_vnd=at_cost),
-                ledger.debit(ledger.account(tx, "purchase_cost").id, paid, amount_vnd=at_cost),
-                ledger.debit(ledger.account(tx, "receivable").id, charged_vnd, order_id=order.id),
-                ledger.credit(ledger.account(tx, "goods_recharged").id, at_cost),
-                ledger.credit(ledger.account(tx, "fx_margin").id, fx),
-                ledger.credit(ledger.account(tx, "bargaining_profit").id, bargain_vnd)],
+            ledger.post_lines(
+                tx, actor, "purchase",
+                posting_rules.purchase(acc.id, paid, at_cost, charged_vnd, fx, bargain_vnd, order.id),
                 memo=memo, reference=no, counterpart=so.shop.name, order_id=order.id,
                 customer_id=order.customer_id, shop_order_id=so.id, rate=rate)
             om.charged = om.charged + charged_vnd
@@ -609,10 +418,7 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
             pct = om.deposit_percent or Decimal(0)
             refund = min(to_vnd(missing, rate).percent(pct), om.deposit_held)
             if not refund.is_zero():
-                w = ledger.wallet(tx, order.customer_id)
-                ledger.post(tx, actor, "shortage_refund", [
-                    ledger.debit(ledger.account(tx, "receivable").id, refund, order_id=order.id),
-                    ledger.credit(w.account_id, refund)],
+                ledger.post_lines(tx, actor, "shortage_refund", posting_rules.shortage_refund(refund, order.id),
                     memo=Message(N_("{n} item(s) short from {shop}: deposit {percent} of {missing} × {rate} refunded"),
                                  n=short_items, shop=so.shop.name, percent=Percent(pct), missing=missing, rate=rate),
                     reference=no, counterpart=customer.name, order_id=order.id, customer_id=order.customer_id,
@@ -654,11 +460,9 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
         if all(i.quantity_bought is not None for i in order.items):
             if sum(i.quantity_bought for i in order.items) == 0:
                 reason = _("The shops had none of the items.")
-                _set_status(tx, actor, order, "out_of_stock", reason)
-                _after_move(tx, actor, order, "out_of_stock", reason)
+                order_lifecycle.move(tx, actor, order, "out_of_stock", reason)
             else:
-                _set_status(tx, actor, order, "mark_purchased")
-                _after_move(tx, actor, order, "mark_purchased", None)
+                order_lifecycle.move(tx, actor, order, "mark_purchased")
         return RecordResult(so.id, paid, charged, refund, short_items, order.status, bool(alert))
 
 
@@ -677,10 +481,7 @@ def _add_codes(tx: Session, actor: Actor, order: Order, so: ShopOrder, codes: li
     record(tx, actor, "shop_order", so.id, "tracking_codes", after={"added": codes})
     close_tasks(tx, actor, "shop_order", so.id, {TaskKind.CHASE_SHOP})
     if order.status == S.PURCHASED:
-        from app.services.orders import _after_move, _set_status
-
-        _set_status(tx, actor, order, "seller_ship")
-        _after_move(tx, actor, order, "seller_ship", None)
+            order_lifecycle.move(tx, actor, order, "seller_ship")
     return len(codes)
 
 

@@ -6,10 +6,10 @@ the deposit, valid until a time (default: the setting ``orders.quote_valid_hours
 goes out as an e-mail (the customer outbox) and as a PDF, both in the customer's language.
 
 * A deposit that arrives while the quote is valid takes the quoted rate (``rate_to_take``, called
-  by ``purchasing.fix_terms``).
+  by ``order_money.fix_terms``).
 * A deposit that arrives after the quote expired does not take it: the app makes a new version
   at the current rate, tells the customer the difference and waits for their answer
-  (``gate_deposit``, called by ``purchasing.take_deposit``); staff record "Customer accepted"
+  (``gate_deposit``, called by ``order_money.take_deposit``); staff record "Customer accepted"
   (the deposit is then taken at the new rate if the wallet pays) or "Customer refused".
 * Every version stays (table ``quote_versions``); each step is an activity event of the order.
 """
@@ -132,7 +132,7 @@ class QuotesPanel:
 
 # -- helpers ----------------------------------------------------------------------------------------
 
-def _order(tx: Session, order_id: int, lock: bool = False) -> Order:
+def load_order(tx: Session, order_id: int, lock: bool = False) -> Order:
     order = tx.get(Order, order_id, with_for_update=lock) if lock else tx.get(Order, order_id)
     if order is None:
         raise NotFound(what=Lazy(N_("The order")))
@@ -182,13 +182,12 @@ def _figures(tx: Session, order: Order) -> dict:
     """What a version states: the current selling rate for this order, the fees known now and
     the deposit — worked out exactly as the deposit and the fees will be."""
     from app.models import VipLevel
-    from app.services.purchasing import NoRate, deposit_percent
 
     goods = order.goods_cny
     level_id = _vip_level_id(tx, order)
     applied = rates.selling_rate_for(tx, level_id, goods)
     if applied is None:
-        raise NoRate(kind=Lazy(rates.RATE_KINDS[rates.SELLING]))
+        raise rates.NoRate(kind=Lazy(rates.RATE_KINDS[rates.SELLING]))
     rate = applied.value
     level = tx.get(VipLevel, level_id) if level_id else None
     tariff = Tariff.from_json(tx.get(FeePolicy, fee_policies.policy_for(tx, level_id).id).rules)
@@ -198,7 +197,7 @@ def _figures(tx: Session, order: Order) -> dict:
                        vip_service_discount=level.service_fee_discount_percent if level else Decimal(0),
                        discount=fee_policies.discount_rule(tx, order.id))
     fq = fee_quote(tariff, facts, stage="all")
-    pct = deposit_percent(tx, order)
+    pct = fee_policies.deposit_percent(tx, order)
     goods_vnd = to_vnd(goods, rate)
     fees = [{"code": line.code, "vnd": int(line.amount.amount) if line.amount is not None else None}
             for line in fq.lines if line.amount is None or not line.amount.is_zero()]
@@ -269,8 +268,8 @@ def _views(tx: Session, order: Order, at: datetime) -> tuple[QuoteView, ...]:
                  for n, q in enumerate(versions))
 
 
-def _one(tx: Session, q: QuoteVersion) -> QuoteView:
-    order = _order(tx, q.order_id)
+def version_view(tx: Session, q: QuoteVersion) -> QuoteView:
+    order = load_order(tx, q.order_id)
     return next(v for v in _views(tx, order, now(tx)) if v.id == q.id)
 
 
@@ -280,7 +279,7 @@ def quotes_panel(db: Database, actor: Actor, order_id: int) -> QuotesPanel:
     """The order's quote versions, newest first, and whether a quote can be sent now."""
     require(actor, Perm.VIEW_ORDERS)
     with db.read() as s:
-        order = _order(s, order_id)
+        order = load_order(s, order_id)
         at = db.clock.now()
         why = _why_not_quotable(s, order)
         last = latest(s, order_id)
@@ -306,7 +305,7 @@ def _quote(db: Database, actor: Actor, order_id: int, valid_until: datetime | No
     with unique_rules(taken("uq_quote_versions_order_version", "version",
                             lambda: _("Someone else quoted this order at the same moment: look again."))), \
             db.transaction() as tx:
-        order = _order(tx, order_id, lock=True)
+        order = load_order(tx, order_id, lock=True)
         why = _why_not_quotable(tx, order)
         if why:
             raise DomainError(why)
@@ -314,59 +313,10 @@ def _quote(db: Database, actor: Actor, order_id: int, valid_until: datetime | No
         if status == Q.AWAITING and latest(tx, order.id) is None:
             status = Q.SENT     # nothing was quoted before: this is the first quote, not a re-quote
         q = _make_version(tx, actor, order, status, until)
-        return _one(tx, q)
+        return version_view(tx, q)
 
 
-def _decide(db: Database, actor: Actor, quote_id: int, accepted: bool, reason: str) -> QuoteView:
-    from app.text import clean
-
-    require(actor, Perm.EDIT_ORDERS)
-    reason = clean(reason or "")
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed({"reason": _("At most {n} characters.").format(n=MAX_REASON)})
-    with db.transaction() as tx:
-        q = tx.get(QuoteVersion, quote_id)
-        if q is None:
-            raise NotFound(what=Lazy(N_("The quote")))
-        order = _order(tx, q.order_id, lock=True)
-        tx.refresh(q)
-        last = latest(tx, order.id)
-        if last is None or last.id != q.id:
-            raise DomainError(N_("A later version of this quote exists: answer that one."))
-        if q.status not in (Q.SENT, Q.AWAITING):
-            raise DomainError(N_("This quote was answered already ({status})."),
-                              status=Lazy(QUOTE_STATUS_LABELS[Q(q.status)]))
-        at = now(tx)
-        if accepted and q.valid_until < at:
-            raise DomainError(N_("This quote expired on {time}: quote again at today's rate first."),
-                              time=q.valid_until)
-        move(tx, actor, q, QUOTE_FLOW, "accept" if accepted else "refuse", note=reason,
-             stamp={"decided_at": at, "decided_by_name": actor.name, "note": reason})
-        record(tx, actor, "order", order.id, "quote_accepted" if accepted else "quote_refused",
-               after={"version": q.version, "selling_rate": q.selling_rate, "total": q.total_vnd}, note=reason)
-        if accepted and order.status == OrderStatus.NEW:
-            # the customer said yes to an order waiting for its deposit: take it now if the wallet pays
-            from app.services import purchasing
-            from app.services.orders import _after_move, _set_status
-
-            if purchasing.take_deposit(tx, actor, order).taken:
-                _set_status(tx, actor, order, "deposit")
-                _after_move(tx, actor, order, "deposit", None)
-        return _one(tx, q)
-
-
-def record_acceptance(db: Database, actor: Actor, quote_id: int) -> QuoteView:
-    """"Customer accepted": the quote's rate holds until its time; an order waiting for its
-    deposit takes it now at this rate if the wallet pays."""
-    return _decide(db, actor, quote_id, True, "")
-
-
-def record_refusal(db: Database, actor: Actor, quote_id: int, reason: str = "") -> QuoteView:
-    """"Customer refused": nothing is bought at this rate; a new quote may follow."""
-    return _decide(db, actor, quote_id, False, reason)
-
-
-# -- the deposit's side (inside purchasing.take_deposit's transaction) ------------------------------
+# -- the deposit's side (inside order_money.take_deposit's transaction) ------------------------------
 
 def gate_deposit(tx: Session, actor: Actor, order: Order) -> Message | None:
     """None when the deposit may be taken now (no quote, or a valid one); else why not. A quote
@@ -418,7 +368,7 @@ def quote_pdf(db: Database, actor: Actor, quote_id: int) -> bytes:
 def _pdf_bytes(s: Session, q: QuoteVersion, at: datetime) -> bytes:
     from app.documents.quote import QuoteSheet, QuoteSheetItem, write_quote_pdf
 
-    order = _order(s, q.order_id)
+    order = load_order(s, q.order_id)
     customer = s.get(Customer, order.customer_id)
     company = settings_service.get(s, "company.name")
     previous = s.scalar(select(QuoteVersion).where(QuoteVersion.order_id == order.id,
@@ -444,4 +394,4 @@ def _pdf_bytes(s: Session, q: QuoteVersion, at: datetime) -> bytes:
 
 
 __all__ = ["QuoteStatus", "QUOTE_STATUS_LABELS", "QuoteView", "QuotesPanel", "quotes_panel", "send_quote",
-           "requote", "record_acceptance", "record_refusal", "quote_pdf", "gate_deposit", "rate_to_take"]
+           "requote", "quote_pdf", "gate_deposit", "rate_to_take"]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal, fmt_money
 from app.models import ExchangeRate, RateAdjustment, VipLevel
 from app.money import CNY, Money
@@ -64,6 +64,10 @@ class AppliedRate:
     base: Decimal
     value: Decimal
     explanation: str
+
+
+class NoRate(DomainError):
+    msgid = N_("No {kind} is set yet: a manager sets it in Exchange rates.")
 
 
 def parse_rate(value: Decimal | str) -> Decimal:

@@ -14,14 +14,12 @@ from sqlalchemy.orm import Session
 from app.clock import local_day
 from app.db import Database
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.fees import to_vnd
-from app.i18n import Lazy, N_, _, render_stored
-from app.models import ActivityEvent, Complaint, Customer, CustomerMessage, Order, Shop, User
+from app.i18n import Lazy, N_, _
+from app.models import ActivityEvent, Complaint, Customer, Order, Shop, User
 from app.models.remedies import PriorityVoucher
 from app.permissions import Actor, Perm, require
-from app.remedies import (IssueFacts, ReviewFlag, ShopKpis, Suggestion, complaint_history_days,
-                          compensation_rules_from_settings, review_days, review_thresholds_from_settings,
-                          shop_review_flags, suggest_remedies)
+from app.remedies import (ReviewFlag, ShopKpis, review_days, review_thresholds_from_settings,
+                          shop_review_flags)
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import notify_customer
@@ -104,9 +102,6 @@ def change_committed_dates(db: Database, actor: Actor, order_id: int, ship_by: d
 
 # == staff notices by e-mail too (seed 002) ======================================================
 
-STAFF_NOTICE_EVENT = "staff_notice"
-
-
 def email_notices(db: Database, actor: Actor, user_id: int) -> bool:
     """Whether the person gets an e-mail copy of their in-app notices."""
     if user_id != actor.user_id:
@@ -135,36 +130,10 @@ def set_email_notices(db: Database, actor: Actor, user_id: int, on: bool) -> Non
             user.email_notices = on
 
 
-def queue_staff_emails(tx: Session, notices: list[tuple[int, str, str | None, dict | None, str,
-                                                        str | None, dict | None, str | None, int | None]]) -> int:
-    """E-mail copies of in-app notices for the people who asked for them (called by
-    ``notify_staff`` in the same transaction): rendered in each person's language, queued in the
-    outbox the customer messages use (same sender, retries and back-off)."""
-    ids = {n[0] for n in notices}
-    if not ids:
-        return 0
-    people = {u.id: u for u in tx.scalars(select(User).where(User.id.in_(ids), User.email_notices.is_(True),
-                                                             User.is_active.is_(True)))}
-    at = now(tx)
-    queued = 0
-    for uid, title, title_key, title_params, body, body_key, body_params, entity, entity_id in notices:
-        user = people.get(uid)
-        if user is None or not (user.email or "").strip():
-            continue
-        lang = user.language or "vi"
-        subject = render_stored(title, title_key, title_params, lang)
-        text = render_stored(body, body_key, body_params, lang)
-        tx.add(CustomerMessage(customer_id=None, user_id=uid, event=STAFF_NOTICE_EVENT, channel="email",
-                               to_address=user.email.strip(), language=lang, subject=subject[:300],
-                               body=text or subject, entity=entity, entity_id=entity_id, status="pending",
-                               created_at=at, next_attempt_at=at))
-        queued += 1
-    return queued
-
-
 # == compensation suggested (seed 003) ===========================================================
 
-def _delivered_at(s: Session, order_id: int) -> datetime | None:
+def delivered_at(s: Session, order_id: int) -> datetime | None:
+    """When the order was first handed over (its first "deliver" step), or None."""
     return s.scalar(select(func.min(ActivityEvent.at)).where(
         ActivityEvent.entity == "order", ActivityEvent.entity_id == order_id, ActivityEvent.action == "deliver"))
 
@@ -174,32 +143,6 @@ def days_late(committed: datetime | None, until: datetime) -> int:
     if committed is None or until <= committed:
         return 0
     return (until - committed) // timedelta(days=1)
-
-
-def suggest_for_complaint(db: Database, actor: Actor, complaint_id: int) -> Suggestion:
-    """What the rules in settings propose for this complaint (a delay is a complaint of kind
-    "late"): staff take it into the plan or change it."""
-    from app.services import complaints
-
-    require(actor, Perm.HANDLE_COMPLAINTS)
-    view = complaints.get_complaint(db, actor, complaint_id)
-    with db.read() as s:
-        get = lambda key: settings_service.get(s, key)   # noqa: E731
-        order = s.get(Order, view.order_id)
-        at = s.get(Complaint, complaint_id).opened_at
-        delivered = _delivered_at(s, order.id)
-        late = days_late(order.committed_deliver_by, min(delivered, at) if delivered else at)
-        since = at - timedelta(days=complaint_history_days(get))
-        earlier = s.scalar(select(func.count()).select_from(Complaint).where(
-            Complaint.customer_id == view.customer_id, Complaint.id != complaint_id,
-            Complaint.opened_at >= since, Complaint.opened_at <= at)) or 0
-        rate = view.selling_rate
-        order_value = view.charged
-        if order_value.is_zero() and rate and not order.goods_cny.is_zero():
-            order_value = to_vnd(order.goods_cny, rate)
-        items_value = to_vnd(view.items_value_cny, rate) if rate and not view.items_value_cny.is_zero() else None
-        rules = compensation_rules_from_settings(get)
-    return suggest_remedies(IssueFacts(view.kind, late, order_value, items_value, int(earlier)), rules)
 
 
 # == priority shipping vouchers ==================================================================

@@ -7,21 +7,21 @@ building a SQLAlchemy statement per call costs about half a millisecond (measure
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.i18n import _, current_language, current_locale, fmt_decimal
-from app.models import ActivityEvent, Order, Parcel
-from app.permissions import Actor, Role
-from app.services.activity import jsonable
+from app.models import Order, Parcel
+from app.permissions import Actor
+from app.services import order_lifecycle
+from app.services.writes import system_actor_for
 from app.workflows.parcels import RANK, ParcelStatus
 
 MAX_WEIGHT_KG = Decimal("500")
@@ -202,63 +202,6 @@ def parse_weight(text: str) -> Decimal | None:
     return Decimal(m.group(1).replace(",", "."))
 
 
-# -- writing on the scan path ---------------------------------------------------------------------
-
-_EVENTS = ActivityEvent.__table__.insert()
-
-
-def core(tx: Session, *writes: str):
-    """The transaction's connection, for prebuilt Core statements: no ORM bookkeeping per call
-    (an ORM-enabled execute costs several times the statement itself on the scan path). The
-    tables written are announced as the ORM's would be (live refresh on other desktops)."""
-    touched = tx.info.get("touched")
-    if touched is not None and writes:
-        touched.update(writes)
-    conn = tx.info.get("core_connection")       # asking the session each time costs ~0.1 ms
-    if conn is None:
-        conn = tx.info["core_connection"] = tx.connection()
-    return conn
-
-
-def log_event(tx: Session, actor: Actor, at: datetime, entity: str, entity_id: int | None,
-              action: str, before: dict | None = None, after: dict | None = None,
-              note: str = "") -> None:
-    """The activity event of a scan, written with a prebuilt Core insert (same row as
-    app.services.activity.record writes, without the ORM unit of work)."""
-    values = {"at": at, "actor_id": actor.user_id, "actor_name": actor.name, "role": str(actor.role),
-              "entity": entity, "entity_id": entity_id, "action": action,
-              "before": jsonable(before), "after": jsonable(after), "note": note or ""}
-    batch = tx.info.get("event_batch")
-    if batch is not None:
-        batch.append(values)
-    else:
-        core(tx, "activity_events").execute(_EVENTS, values)
-
-
-@contextmanager
-def events_together(tx: Session) -> Iterator[None]:
-    """Activity events ``log_event`` writes inside the block go to the database together at its
-    end, in one statement (one round trip to PostgreSQL instead of one each), in their order."""
-    if "event_batch" in tx.info:        # inside another batch: that one writes them
-        yield
-        return
-    batch: list[dict] = []
-    tx.info["event_batch"] = batch
-    try:
-        yield
-    finally:
-        del tx.info["event_batch"]
-    if batch:
-        core(tx, "activity_events").execute(_EVENTS, batch)
-
-
-def system_actor_for(actor: Actor) -> Actor:
-    """The automation acting on a person's behalf: order moves caused by their scan are the
-    system's steps, logged with the person's name."""
-    return Actor(actor.user_id, actor.name, Role.SYSTEM, frozenset({Role.SYSTEM}),
-                 actor.warehouse_id, actor.language)
-
-
 # -- orders follow their parcels ------------------------------------------------------------------
 
 #: order step -> the parcel rank every in-play parcel must have reached (arrive_cn: any one)
@@ -278,14 +221,12 @@ def order_stage(statuses: Sequence[str]) -> int:
 def follow_orders(tx: Session, actor: Actor, order_ids: Sequence[int | None]) -> None:
     """Bring each order's status up to where its parcels are (orders' statuses follow their
     parcels); part of the caller's transaction."""
-    from app.services.orders import follow_parcels
-
     for oid in sorted({o for o in order_ids if o is not None}):
         statuses = list(tx.scalars(select(Parcel.status).where(Parcel.order_id == oid)))
         stage = order_stage(statuses)
         actions = [a for a, rank in ORDER_STEPS if rank <= stage]
         if actions:
-            follow_parcels(tx, system_actor_for(actor), oid, actions)
+            order_lifecycle.follow_parcels(tx, system_actor_for(actor), oid, actions)
 
 
 def order_code(tx: Session, order_id: int | None) -> str:

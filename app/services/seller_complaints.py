@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import posting_rules
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import to_vnd
@@ -31,7 +32,7 @@ from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import ledger
 from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
-from app.services.complaints import _store_photos
+from app.services.complaints import store_photos
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move
@@ -155,7 +156,7 @@ def open_seller_complaint(db: Database, actor: Actor, data: SellerComplaintInput
         tx.flush()
         sc.code = f"NB{sc.id:07d}"
         sc.search_text = search_blob(sc.code, order.code, shop.name, so.platform_order_no)
-        _store_photos(tx, actor, data.photos, seller_complaint_id=sc.id)
+        store_photos(tx, actor, data.photos, seller_complaint_id=sc.id)
         after = {"code": sc.code, "shop": shop.name, "platform_order_no": so.platform_order_no,
                  "reason": sc.reason, "claimed_cny": claimed, "deadline_at": deadline}
         record(tx, actor, "seller_complaint", sc.id, "opened", after=after, note=description[:500])
@@ -221,9 +222,8 @@ def record_recovery(db: Database, actor: Actor, sc_id: int, amount_cny: Decimal,
                 raise ValidationFailed(errors)
             shop = tx.get(Shop, sc.shop_id)
             at_cost = to_vnd(amount, so.buying_rate) if so.buying_rate else None
-            entry = ledger.post(tx, actor, "seller_recovery", [
-                ledger.debit(acc.id, amount, amount_vnd=at_cost),
-                ledger.credit(ledger.account(tx, "purchase_cost").id, amount, amount_vnd=at_cost)],
+            entry = ledger.post_lines(
+                tx, actor, "seller_recovery", posting_rules.seller_recovery(acc.id, amount, at_cost),
                 memo=Message(N_("{code}: {amount} recovered from {shop} ({no})"),
                              code=sc.code, amount=amount, shop=shop.name, no=so.platform_order_no or "—"),
                 reference=sc.platform_case_no or sc.code, counterpart=shop.name, order_id=sc.order_id,

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import DomainError, NotFound, UnweighedParcels, ValidationFailed
 from app.i18n import Lazy, Message, N_, _
-from app.models import Customer, Order, Parcel, Shipment, ShipmentParcel, User, Warehouse
+from app.models import (ComplaintLine, ComplaintPlan, ComplaintRemedy, Customer, Order, Parcel, Shipment,
+                        ShipmentParcel, User, Warehouse)
 from app.permissions import Actor, Perm, Role, require
 from app.services import seals
 from app.services import settings as settings_service
@@ -28,23 +29,24 @@ from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.parcels import OWNERLESS_SHELF, shelf_for
 from app.workflows.parcels import shelf_label
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements,
-                                   fmt_kg, follow_orders, log_event, refused)
+                                   fmt_kg, follow_orders, refused)
+from app.services.writes import log_event
 from app.services.tasks import close_tasks, open_task
 from app.services.unique import broken_constraint
 from app.text import search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage
-from app.workflows.shipments import (DIRECTION_LABELS, PACKERS, RECEIVERS, SHIPMENT_FLOW,
+from app.workflows.shipments import (DIRECTION_LABELS, PACKABLE, PACKERS, RECEIVE_STAGE, RECEIVERS,
+                                     SHIPMENT_FLOW,
                                      SHIPMENT_STATUS_LABELS, Direction, ShipmentStatus)
+from app.workflows.complaints import RemedyKind
 from app.workflows.tasks import TaskKind
 
 P = ParcelStatus
 SH = ShipmentStatus
-#: what a parcel must be to go into a shipment of each direction, and what it becomes
-_PACKABLE = {Direction.TO_VN: P.RECEIVED_CN, Direction.TO_CN: (P.RECEIVED_VN, P.READY)}
+#: what a parcel becomes in a shipment of each direction (what it must be: ``PACKABLE``)
 _PACK_ACTION = {Direction.TO_VN: "pack", Direction.TO_CN: "pack_return"}
 _UNPACK_ACTION = {Direction.TO_VN: "unpack", Direction.TO_CN: "unpack_return"}
-_RECEIVE_STAGE = {Direction.TO_VN: Stage.RECEIVE_VN, Direction.TO_CN: Stage.RECEIVE_CN}
 RETURN_SHELF = "RETURN"
 #: who fixes what a reconciliation finds at the warehouse the shipment came from
 ORIGIN_TEAM = {Direction.TO_VN: Role.FORWARDER_CN, Direction.TO_CN: Role.WAREHOUSE_VN}
@@ -98,6 +100,17 @@ def open_shipment(db: Database, actor: Actor, origin_warehouse_id: int, destinat
             raise PermissionDenied(role=Lazy(ROLE_LABELS[actor.role]),
                                    what=Lazy(N_("pack and send this shipment")))
         return new_shipment(tx, actor, origin, dest, direction, note, transport).id
+
+
+def return_parcels(tx: Session, shipment_id: int) -> set[int] | None:
+    """The parcels a complaint's return shipment is for; None when the shipment is no complaint's."""
+    plan_id = tx.scalar(select(ComplaintRemedy.plan_id).where(
+        ComplaintRemedy.shipment_id == shipment_id, ComplaintRemedy.kind == RemedyKind.RETURN_CN.value).limit(1))
+    if plan_id is None:
+        return None
+    complaint_id = tx.scalar(select(ComplaintPlan.complaint_id).where(ComplaintPlan.id == plan_id))
+    return set(tx.scalars(select(ComplaintLine.parcel_id).where(ComplaintLine.complaint_id == complaint_id,
+                                                               ComplaintLine.parcel_id.isnot(None))))
 
 
 def new_shipment(tx: Session, actor: Actor, origin: Warehouse, dest: Warehouse, direction: Direction,
@@ -169,8 +182,6 @@ def pack_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str) 
     if direction is Direction.TO_CN:
         # A complaint's return carries its own parcels only; goods the customer already had
         # come back over the counter and are packed on the same scan.
-        from app.services.complaints import return_parcels
-
         listed = return_parcels(tx, sh.id)
         if listed is not None and p.id not in listed:
             return wrong(_("Not part of this return"),
@@ -180,7 +191,7 @@ def pack_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str) 
             p.warehouse_id, p.shelf = sh.origin_warehouse_id, RETURN_SHELF
             log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": P.DELIVERED.value},
                       {"status": p.status, "shipment": sh.code})
-    packable = _PACKABLE[direction]
+    packable = PACKABLE[direction]
     if p.status not in (packable if isinstance(packable, tuple) else (packable,)):
         return wrong(_("Cannot pack: the parcel is {status}").format(
             status=_(PARCEL_STATUS_LABELS[p.status]).lower()))
@@ -433,7 +444,7 @@ def receive_vn_in_transaction(tx: Session, actor: Actor, shipment_id: int, code:
             code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
             _("Scan the shipment's code first."), facts=_facts(sh))
     p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code).with_for_update())
-    alerts = open_alerts(tx, _RECEIVE_STAGE[direction], code, p.order_id if p else None)
+    alerts = open_alerts(tx, RECEIVE_STAGE[direction], code, p.order_id if p else None)
     if alerts:
         return ScanResult(Outcome.ALERT, code, alert_title(alerts), alert_detail(alerts),
                           p.id if p else None, alerts=alerts, facts=_facts(sh))

@@ -304,8 +304,7 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
       ``done`` when counted already.
     """
     from app.models import Shipment, ShipmentParcel, StocktakeLine
-    from app.services.shipments import _PACKABLE, _RECEIVE_STAGE
-    from app.workflows.shipments import Direction
+    from app.workflows.shipments import PACKABLE, RECEIVE_STAGE, Direction
 
     if kind == KIND_RECEIVE_CN:
         return expected_codes(db, actor, warehouse_id)
@@ -336,7 +335,7 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
         dest = s.get(Warehouse, sh.destination_warehouse_id)
         if kind == KIND_PACK:
             by_code, by_order = _notes(s, Stage.PACK.value)
-            packable = _PACKABLE[direction]
+            packable = PACKABLE[direction]
             statuses = [str(x) for x in (packable if isinstance(packable, tuple) else (packable,))]
             packed = [ParcelStatus.PACKED.value, ParcelStatus.RETURNING.value]
             rows = s.execute(_owner.where(Parcel.warehouse_id == sh.origin_warehouse_id,
@@ -356,7 +355,7 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
                                         r.shelf or "", dest.code if dest else "",
                                         by_code.get(r.tracking_code) or by_order.get(r.order_id) or "", flag))
             return out
-        by_code, by_order = _notes(s, _RECEIVE_STAGE[direction].value)
+        by_code, by_order = _notes(s, RECEIVE_STAGE[direction].value)
         limit = settings_service.get(s, "warehouse.weight_warning_kg")
         rows = s.execute(_owner.add_columns(ShipmentParcel.received_at, ShipmentParcel.weight_kg.label("line_kg"))
                          .join(ShipmentParcel, ShipmentParcel.parcel_id == Parcel.id)

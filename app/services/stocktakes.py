@@ -20,7 +20,8 @@ from app.models import Customer, Order, Parcel, Stocktake, StocktakeLine, User, 
 from app.permissions import Actor, Perm, Role, require
 from app.services.activity import now, record
 from app.services.notifications import notify_staff, staff_ids_with_role
-from app.services.scanning import Outcome, ScanResult, core, refused
+from app.services.scanning import Outcome, ScanResult, refused
+from app.services.writes import core
 from app.services.tasks import open_task
 from app.services.unique import broken_constraint
 from app.services.transitions import move

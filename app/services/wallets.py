@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import posting_rules
 from app.bounds import check_text
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
@@ -20,7 +21,7 @@ from app.i18n import Lazy, Message, N_, _, fmt_date, fmt_money
 from app.models import Customer, LedgerAccount, Order, OrderMoney, Payment, Wallet
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
-from app.services import ledger
+from app.services import ledger, order_lifecycle, order_money
 from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
@@ -167,14 +168,13 @@ def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: Ledger
           step: str = "post") -> ledger.JournalEntry:
     """Post the payment: ``step`` is "post" when it is recorded within the limit, "approve"
     when a second person approves it."""
-    w = ledger.wallet(tx, customer.id)
     if p.kind == "topup":
-        lines = [ledger.debit(acc.id, p.amount), ledger.credit(w.account_id, p.amount)]
+        lines = posting_rules.topup(acc.id, p.amount)
         memo = Message(N_("Top-up by bank transfer")) if not p.note else p.note
     else:
-        lines = [ledger.debit(w.account_id, p.amount), ledger.credit(acc.id, p.amount)]
+        lines = posting_rules.refund_paid_out(acc.id, p.amount)
         memo = Message(N_("Refund paid out to the customer")) if not p.note else p.note
-    entry = ledger.post(tx, actor, p.kind, lines, memo=memo, reference=p.bank_reference, counterpart=customer.name,
+    entry = ledger.post_lines(tx, actor, p.kind, lines, memo=memo, reference=p.bank_reference, counterpart=customer.name,
                         customer_id=customer.id, value_date=p.received_on, allow_credit=False)
     move(tx, actor, p, PAYMENT_FLOW, step, event="posted", stamp={"entry_id": entry.id}, after={"entry": entry.id})
     held, _limit = ledger.wallet_money(tx, customer.id)
@@ -187,8 +187,6 @@ def _post(tx: Session, actor: Actor, p: Payment, customer: Customer, acc: Ledger
 
 def _retry_deposits(tx: Session, actor: Actor, customer_id: int) -> None:
     """Money arrived: orders waiting for their deposit take it now, oldest first, while it lasts."""
-    from app.services.orders import _after_move, _set_status
-    from app.services.purchasing import take_deposit
     from app.workflows.orders import OrderKind, OrderStatus
     from app.permissions import SYSTEM_ACTOR
 
@@ -198,9 +196,8 @@ def _retry_deposits(tx: Session, actor: Actor, customer_id: int) -> None:
                               .order_by(Order.submitted_at, Order.id)))
     for oid in waiting:
         order = tx.get(Order, oid, with_for_update=True)
-        if take_deposit(tx, SYSTEM_ACTOR, order).taken:
-            _set_status(tx, SYSTEM_ACTOR, order, "deposit")
-            _after_move(tx, SYSTEM_ACTOR, order, "deposit", None)
+        if order_money.take_deposit(tx, SYSTEM_ACTOR, order).taken:
+            order_lifecycle.move(tx, SYSTEM_ACTOR, order, "deposit")
 
 
 def _load(tx: Session, payment_id: int) -> Payment:
@@ -372,10 +369,9 @@ def settle_order(db: Database, actor: Actor, order_id: int) -> Money:
     """Pay what the order owes from the customer's wallet (within any credit limit)."""
     if not (actor.can(Perm.RECORD_PAYMENTS) or actor.can(Perm.EDIT_ORDERS)):
         require(actor, Perm.RECORD_PAYMENTS)
-    from app.services.purchasing import lock_order
 
     with db.transaction() as tx:
-        order = lock_order(tx, order_id)
+        order = order_money.lock_order(tx, order_id)
         paid = settle(tx, actor, order, required=True)
         if paid.is_zero():
             raise DomainError(N_("The order owes nothing."))
@@ -390,12 +386,10 @@ def settle(tx: Session, actor: Actor, order: Order, required: bool = False) -> M
         return Money.zero(VND)
     due = om.balance_due
     customer = tx.get(Customer, order.customer_id)
-    w = ledger.wallet(tx, order.customer_id)
+    ledger.wallet(tx, order.customer_id)   # opened outside the savepoint: a refusal keeps it open
     try:
         with tx.begin_nested():
-            ledger.post(tx, actor, "settlement", [
-                ledger.debit(w.account_id, due),
-                ledger.credit(ledger.account(tx, "receivable").id, due, order_id=order.id)],
+            ledger.post_lines(tx, actor, "settlement", posting_rules.settlement(due, order.id),
                 memo=Message(N_("Paid from wallet for order {code}"), code=order.code), counterpart=customer.name,
                 order_id=order.id, customer_id=order.customer_id)
     except ledger.InsufficientFunds:

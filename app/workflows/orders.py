@@ -151,6 +151,8 @@ PURCHASE_FLOW = Workflow("order.purchase", {**STATUS_LABELS, S.NEW: N_("Waiting 
     step(S.DEPOSITED,             "claim",          S.ACCEPTED,           {R.ORDERING},               N_("Claim order"), claim_no_approval),
     step(S.DEPOSITED,             "claim",          S.AWAITING_APPROVAL,  {R.ORDERING},               N_("Claim order"), claim_with_approval),
     step(S.AWAITING_APPROVAL,     "approve",        S.ACCEPTED,           {R.MANAGER},                N_("Approve services")),
+    # a complaint's approved reship: a new order, accepted at once, bought at the company's cost
+    step(S.DRAFT,                 "reship",         S.ACCEPTED,           {R.SYSTEM},                 N_("Reship")),
     step(S.ACCEPTED,              "start_purchase", S.PURCHASING,         {R.ORDERING},               N_("Start purchasing"), is_my_purchase),
     step(S.PURCHASING,            "mark_purchased", S.PURCHASED,          {R.ORDERING, R.SYSTEM},     N_("Mark purchased"), everything_bought),
     step(S.PURCHASING,            "out_of_stock",   S.OUT_OF_STOCK,       {R.ORDERING, R.MANAGER},    N_("Out of stock"), reason=True),

@@ -12,6 +12,7 @@ from typing import Any
 from app.i18n import N_
 from app.permissions import Actor, Role
 from app.workflows.engine import Workflow, step
+from app.workflows.parcels import ParcelStatus, Stage
 
 R = Role
 
@@ -28,6 +29,13 @@ class ShipmentStatus(StrEnum):
 class Direction(StrEnum):
     TO_VN = "to_vn"              # China → Vietnam
     TO_CN = "to_cn"              # a return to China
+
+
+#: what a parcel must be to go into a shipment of each direction
+PACKABLE = {Direction.TO_VN: ParcelStatus.RECEIVED_CN,
+            Direction.TO_CN: (ParcelStatus.RECEIVED_VN, ParcelStatus.READY)}
+#: the alert-note stage of receiving a shipment of each direction
+RECEIVE_STAGE = {Direction.TO_VN: Stage.RECEIVE_VN, Direction.TO_CN: Stage.RECEIVE_CN}
 
 
 SH = ShipmentStatus

@@ -13,7 +13,7 @@ from app.money import VND, Money
 from app.permissions import Role
 from app.queries import reader
 from app.queries.paging import PageRequest
-from app.services import billing, fee_policies, orders, purchasing, rates, wallets
+from app.services import billing, fee_policies, order_money, orders, purchasing, rates, wallets
 from tests.factories import make_customer, make_order, make_user
 from tests.money_helpers import accounts, fund
 
@@ -168,7 +168,7 @@ def test_a_discount_code_takes_its_percent_off_the_fees_it_names(db, staff):
     _code(db, staff)
     cid = make_customer(db, care)
     oid = make_order(db, care, cid)
-    fee_policies.apply_discount_code(db, care, oid, " tet2027 ")
+    order_money.apply_discount_code(db, care, oid, " tet2027 ")
     fund(db, cid)
     orders.apply_action(db, care, oid, "submit")
     line = billing.order_money_view(db, care, oid).quote.line("purchasing_fee")
@@ -183,15 +183,15 @@ def test_discount_code_limits_validity_and_owner_are_enforced(db, staff, clock):
     _code(db, staff, code="MINE", customer_id=c1)
     _code(db, staff, code="LATER", valid_from=clock.now() + timedelta(days=3))
     o1, o2, o3 = make_order(db, care, c1), make_order(db, care, c2), make_order(db, care, c2)
-    fee_policies.apply_discount_code(db, care, o1, "ONCE")
+    order_money.apply_discount_code(db, care, o1, "ONCE")
     for oid, code in ((o2, "ONCE"), (o2, "MINE"), (o2, "LATER"), (o2, "NOPE")):
         with pytest.raises(ValidationFailed) as err:
-            fee_policies.apply_discount_code(db, care, oid, code)
+            order_money.apply_discount_code(db, care, oid, code)
         assert "code" in err.value.field_errors
     with pytest.raises(ValidationFailed):
-        fee_policies.apply_discount_code(db, care, o1, "MINE")            # one code per order
-    fee_policies.remove_discount_code(db, care, o1)                      # frees its use
-    fee_policies.apply_discount_code(db, care, o3, "ONCE")
+        order_money.apply_discount_code(db, care, o1, "MINE")            # one code per order
+    order_money.remove_discount_code(db, care, o1)                      # frees its use
+    order_money.apply_discount_code(db, care, o3, "ONCE")
     assert {d.code: d.used_count for d in fee_policies.list_discount_codes(db, care)}["ONCE"] == 1
     with pytest.raises(ValidationFailed) as err:
         fee_policies.save_discount_code(db, staff["manager"], None, fee_policies.DiscountInput(

@@ -18,7 +18,7 @@ from app.models import CustomerMessage, InboundMail, Order, OrderRating, StaffNo
 from app.permissions import SYSTEM_ACTOR, Role
 from app.reports import Period
 from app.reports.reader import open_report
-from app.services import complaints, customer_chat, feedback, mailbox, orders, outbox, satisfaction
+from app.services import complaints, customer_chat, feedback, mail_worker, mailbox, orders, outbox, satisfaction
 from app.services.notifications import CUSTOMER_TEMPLATES
 from tests.factories import make_customer, make_order, make_user
 from tests.imap_server import ImapServer, require_dovecot
@@ -343,7 +343,7 @@ def test_the_outbox_sender_thread_reads_the_mailbox_on_its_timer(db, staff, smtp
     connect_mail(db, staff, smtp, imap)
     oid = an_order(db, staff)
     imap.append(MAILBOX, reply(None, f"[{code_of(db, oid)}] giao hàng", "Chiều nay chị ở nhà"))
-    worker = outbox.OutboxWorker(db)
+    worker = mail_worker.OutboxWorker(db)
     worker.start()
     try:
         deadline = time.monotonic() + 20

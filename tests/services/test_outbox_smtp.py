@@ -21,7 +21,7 @@ from app.models import ActivityEvent, Customer, CustomerMessage, Order
 from app.permissions import SYSTEM_ACTOR, Role
 from app.queries import reader
 from app.queries.paging import PageRequest
-from app.services import orders, outbox
+from app.services import mail_worker, orders, outbox
 from app.services import settings as settings_service
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from tests.factories import make_customer, make_order, make_user
@@ -335,7 +335,7 @@ def test_the_smtp_password_is_kept_as_a_secret_and_used_to_sign_in(db, staff, cl
 
 def test_the_background_sender_sends_soon_after_being_woken(db, staff, server, clock):
     configure(db, staff["admin"], server.port)
-    worker = outbox.OutboxWorker(db)
+    worker = mail_worker.OutboxWorker(db)
     worker.start()
     try:
         time.sleep(0.2)          # the first run found nothing; the worker now waits

@@ -125,7 +125,7 @@ def test_no_selling_rate_yet_leaves_the_order_waiting_in_cny(db, staff):
 
     note = tasks.get_task(db, care, tid).note                  # as the care staff reads it
 
-    assert note == str(purchasing.NoRate(kind=Lazy(rates.RATE_KINDS[rates.SELLING])))   # says which rate is missing
+    assert note == str(rates.NoRate(kind=Lazy(rates.RATE_KINDS[rates.SELLING])))   # says which rate is missing
     view = billing.order_money_view(db, care, oid)
     assert view.rate is None and view.quote.goods_vnd is None and view.quote.goods_cny == cny("194.80")
 

@@ -12,7 +12,7 @@ from app.i18n import fmt_datetime, translate
 from app.models import ActivityEvent, CustomerMessage, Order, QuoteVersion, Task
 from app.money import VND, Money
 from app.permissions import Role
-from app.services import billing, orders, purchasing, quotes, wallets
+from app.services import billing, orders, purchasing, quote_decisions, quotes, wallets
 from tests.factories import make_customer, make_order, make_user
 from tests.money_helpers import fund, set_rates
 
@@ -112,8 +112,8 @@ def test_after_expiry_the_order_is_quoted_again_and_waits_for_the_customer(db, s
         purchasing.prepare_shop_orders(db, ordering, oid)
     # an old version cannot be answered; the new one can
     with pytest.raises(DomainError):
-        quotes.record_acceptance(db, care, first.id)
-    accepted = quotes.record_acceptance(db, care, new.id)
+        quote_decisions.record_acceptance(db, care, first.id)
+    accepted = quote_decisions.record_acceptance(db, care, new.id)
     assert accepted.status == "taken" and accepted.decided_by == "Lê Thu Trang"
     assert _status(db, oid) == "deposited"
     view = billing.order_money_view(db, care, oid)
@@ -134,12 +134,12 @@ def test_a_refused_requote_takes_nothing_until_a_new_quote_is_accepted(db, staff
     set_rates(db, "3700", "3650", manager)
     again = quotes.requote(db, care, oid)                      # staff re-quote by hand
     assert again.status == "awaiting" and again.version == 2
-    refused = quotes.record_refusal(db, care, again.id, "  Khách thấy tỷ giá cao  ")
+    refused = quote_decisions.record_refusal(db, care, again.id, "  Khách thấy tỷ giá cao  ")
     assert refused.status == "refused" and refused.note == "Khách thấy tỷ giá cao"
     assert orders.apply_action(db, care, oid, "submit") == "new"
     assert wallets.wallet_view(db, care, cid).balance == vnd(1000000)
     with pytest.raises(DomainError):
-        quotes.record_acceptance(db, care, again.id)           # answered already
+        quote_decisions.record_acceptance(db, care, again.id)           # answered already
     with pytest.raises(DomainError):
         orders.apply_action(db, care, oid, "deposit")
     with db.read() as s:
@@ -149,7 +149,7 @@ def test_a_refused_requote_takes_nothing_until_a_new_quote_is_accepted(db, staff
     third = quotes.requote(db, care, oid)
     assert third.version == 3 and [v.status for v in quotes.quotes_panel(db, care, oid).versions] == [
         "awaiting", "refused", "expired"]
-    quotes.record_acceptance(db, care, third.id)
+    quote_decisions.record_acceptance(db, care, third.id)
     assert _status(db, oid) == "deposited"
 
 

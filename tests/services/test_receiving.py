@@ -69,9 +69,9 @@ def test_an_order_another_desktop_moved_after_the_scan_read_it_is_moved_from_whe
     """The receiving scan moves the order from what its lookup read, only if the order has not
     moved since; otherwise it reads the order again (locked) and takes the step from there."""
     from app.models import Order
-    from app.services import orders
+    from app.services import order_lifecycle
     from app.services.delays import ORDER_DELAY_COLUMNS
-    from app.services.scanning import system_actor_for
+    from app.services.writes import system_actor_for
 
     oid, _so = purchase_order(db, st, ["YT1234567890125"])
     with db.read() as s:
@@ -81,9 +81,9 @@ def test_an_order_another_desktop_moved_after_the_scan_read_it_is_moved_from_whe
                  **{c: getattr(o, c) for c in ORDER_DELAY_COLUMNS}}
     robot = system_actor_for(st.cn)
     with db.transaction() as tx:     # read as "purchased"; it is "seller_shipped" by now
-        assert orders.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == ["arrive_cn"]
+        assert order_lifecycle.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == ["arrive_cn"]
     with db.transaction() as tx:     # read before it arrived; it is in the warehouse already
-        assert orders.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == []
+        assert order_lifecycle.follow_parcels(tx, robot, oid, ["arrive_cn"], seen=stale) == []
     with db.read() as s:
         steps = [(e.before, e.after) for e in s.scalars(select(ActivityEvent).where(
             ActivityEvent.entity == "order", ActivityEvent.entity_id == oid,

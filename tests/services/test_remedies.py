@@ -160,17 +160,17 @@ def test_a_late_delivery_is_suggested_compensation_by_days_late_and_priority_shi
     cid = _complaint(db, st, oid, "late")
     charged = complaints.get_complaint(db, st.care, cid).charged
     assert not charged.is_zero()
-    s = remedies.suggest_for_complaint(db, st.care, cid)
+    s = complaints.suggest_for_complaint(db, st.care, cid)
     pct = Decimal(6)                          # 8 days − 2 days' grace, 1 % a day
     expected = (charged.amount * pct / 100 / 1000).quantize(Decimal(1)) * 1000
     assert {r.kind: r.amount for r in s.remedies} == {"compensation": Money(expected, VND), "priority_shipping": None}
     assert any("8" in line for line in s.reasons)
     settings_service.update_settings(db, admin, {"remedies.late_max_percent": "2", "remedies.priority_after_days": "9"})
-    s = remedies.suggest_for_complaint(db, st.care, cid)
+    s = complaints.suggest_for_complaint(db, st.care, cid)
     expected = (charged.amount * 2 / 100 / 1000).quantize(Decimal(1)) * 1000
     assert {r.kind: r.amount for r in s.remedies} == {"compensation": Money(expected, VND)}
     with pytest.raises(PermissionDenied):
-        remedies.suggest_for_complaint(db, st.cn, cid)
+        complaints.suggest_for_complaint(db, st.cn, cid)
 
 
 def test_damaged_goods_are_suggested_a_refund_of_their_value_and_the_history_counts(db, st, admin):
@@ -178,7 +178,7 @@ def test_damaged_goods_are_suggested_a_refund_of_their_value_and_the_history_cou
     cid = _complaint(db, st, oid, "damaged")
     v = complaints.get_complaint(db, st.care, cid)
     value = (v.items_value_cny.amount * v.selling_rate / 1000).quantize(Decimal(1)) * 1000
-    s = remedies.suggest_for_complaint(db, st.care, cid)
+    s = complaints.suggest_for_complaint(db, st.care, cid)
     assert {r.kind: r.amount for r in s.remedies} == {"refund": Money(value, VND)}
     # this customer complained before (another order): with "1 earlier complaint is a repeat case"
     # the rules add the repeat percent; counted only within the history window
@@ -194,10 +194,10 @@ def test_damaged_goods_are_suggested_a_refund_of_their_value_and_the_history_cou
         tx.add(earlier)
     assert customer
     settings_service.update_settings(db, admin, {"remedies.repeat_complaints": "1"})
-    s = remedies.suggest_for_complaint(db, st.care, cid)
+    s = complaints.suggest_for_complaint(db, st.care, cid)
     assert set(r.kind for r in s.remedies) == {"refund", "compensation"}
     settings_service.update_settings(db, admin, {"remedies.history_days": "7"})
-    s = remedies.suggest_for_complaint(db, st.care, cid)
+    s = complaints.suggest_for_complaint(db, st.care, cid)
     assert set(r.kind for r in s.remedies) == {"refund"}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def declare(add) -> None:
     from app.remote import views_money as v
-    from app.services import billing, customers, fee_policies, ledger, purchasing, wallets
+    from app.services import billing, customers, fee_policies, ledger, order_money, purchasing, wallets
 
     # customers and wallets (the first five also in app.remote.ops: the same functions)
     add("customers.find", customers.find_customers)
@@ -51,8 +51,8 @@ def declare(add) -> None:
     add("rates.view", v.rates_view)
     add("rates.set", v.set_exchange_rate)
     add("fees.view", v.fees_view)
-    add("fees.apply_discount_code", fee_policies.apply_discount_code)
-    add("fees.remove_discount_code", fee_policies.remove_discount_code)
+    add("fees.apply_discount_code", order_money.apply_discount_code)
+    add("fees.remove_discount_code", order_money.remove_discount_code)
     add("fees.vip_levels", fee_policies.list_vip_levels)
     add("fees.policies", fee_policies.list_policies)
     add("fees.create_policy", fee_policies.create_policy)
