@@ -23,11 +23,6 @@ STATUS_NAMES = ("status", "state")
 STATUS_HELPERS = {
     ("app/workflows/engine.py", "Workflow.apply"),
 }
-#: TEMPORARY — the order's own status code, until the order lifecycle branch of issue 13 merges
-#: (then it is ``order_lifecycle.move`` going through the engine, and this entry is removed)
-TEMPORARY_ORDER_STATUS_CODE = {
-    ("app/services/orders.py", "_set_status"),
-}
 
 
 def _functions(tree: ast.AST):
@@ -112,7 +107,7 @@ def status_comparisons(root: Path, under: str = "ui") -> list[tuple[str, int, st
 
 
 def test_statuses_are_assigned_only_by_the_workflow_helper():
-    allowed = STATUS_HELPERS | TEMPORARY_ORDER_STATUS_CODE
+    allowed = STATUS_HELPERS      # orders too: order_lifecycle.move goes through the engine
     outside = [f"{path}:{line} in {scope or 'module'}" for path, scope, line in status_assignments(ROOT)
                if (path, scope) not in allowed]
     assert outside == [], "move the status through app.services.transitions.move"

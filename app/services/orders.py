@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.bounds import check_text
@@ -34,12 +33,12 @@ from app.services.notifications import notify_customer, notify_staff
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
-from app.workflows.orders import CLOSED, EXITS, STATUS_LABELS, OrderKind, OrderStatus, flow_for
+from app.workflows.orders import CLOSED, EXITS, OrderKind, OrderStatus, flow_for
 from app.workflows.complaints import AFTER_RECEIPT, CLAIMABLE, NOT_COMPLAINABLE
 from app.workflows.money import BILLABLE, SHOP_ORDER_STAGES
 from app.workflows.parcels import IN_VIETNAM
 from app.workflows.quotes import QUOTABLE
-from app.workflows.tasks import TaskKind, TaskStatus
+from app.workflows.tasks import TaskStatus
 
 S = OrderStatus
 PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("Other")}

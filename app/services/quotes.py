@@ -38,7 +38,7 @@ from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.services.outbox import CUSTOMER_EVENT_LABELS
 from app.services.transitions import move
 from app.services.unique import taken, unique_rules
-from app.workflows.orders import OrderKind, OrderStatus
+from app.workflows.orders import OrderKind
 from app.workflows.quotes import QUOTABLE, QUOTE_FLOW, QUOTE_STATUS_LABELS, QuoteStatus
 
 #: the longest a quote may hold a rate (the setting's own maximum)
