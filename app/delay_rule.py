@@ -20,7 +20,6 @@ from typing import Callable
 from app.i18n import N_
 from app.workflows.orders import CLOSED, OrderStatus, flow_for
 
-S = OrderStatus
 
 ON_TIME, EXPECTING, DELAYED = "", "expecting", "delayed"
 DELAY_STATE_LABELS = {
@@ -39,10 +38,10 @@ DELAY_REASON_LABELS = {
 }
 
 #: the order has left China once it reaches this status, and is delivered at that one
-SHIPPED_AT = S.IN_TRANSIT
-DELIVERED_AT = S.DELIVERED
+SHIPPED_AT = OrderStatus.IN_TRANSIT
+DELIVERED_AT = OrderStatus.DELIVERED
 #: before acceptance there are no commitments; these statuses are never delayed
-NOT_COMMITTED = frozenset({S.DRAFT, S.NEW, S.DEPOSITED})
+NOT_COMMITTED = frozenset({OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED})
 
 UsualDuration = Callable[[str, str], timedelta]   # (order kind, status) -> usual time in it
 
@@ -93,7 +92,7 @@ def stages_left(kind: str, status: str) -> list[str]:
     flow = flow_for(kind)
     if status not in flow.statuses or status in flow.terminal:
         return []
-    line = [s for s in flow.statuses if s not in flow.terminal and s not in (S.RECEIVED,)]
+    line = [s for s in flow.statuses if s not in flow.terminal and s not in (OrderStatus.RECEIVED,)]
     if DELIVERED_AT not in line:
         return []
     here = flow.rank(status)

@@ -21,7 +21,7 @@ from app.permissions import Role
 from app.progress import NullProgress, Progress
 from app.services.activity import now
 from app.text import search_blob
-from app.workflows.orders import OrderKind, OrderStatus as S
+from app.workflows.orders import OrderKind, OrderStatus
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
@@ -127,7 +127,7 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
     if n_orders <= 0:
         return {"customers": 0, "orders": 0}
     rng = random.Random(seed)
-    statuses = [s.value for s in S]
+    statuses = [s.value for s in OrderStatus]
     with db.transaction() as tx:
         staff = {r: list(tx.scalars(select(UserRole.user_id).where(UserRole.role == r.value)))
                  for r in (Role.CARE, Role.ORDERING)}
@@ -182,7 +182,7 @@ def generate_bulk(db: Database, n_orders: int, customers_per_order: float = 0.2,
             code = f"{'DH' if kind == 'purchase' else 'KG'}{oid:07d}"
             order_rows.append(dict(
                 id=oid, code=code, kind=kind, status=status, customer_id=cid,
-                care_staff_id=rng.choice(staff[Role.CARE]) if status != S.DRAFT else None,
+                care_staff_id=rng.choice(staff[Role.CARE]) if status != OrderStatus.DRAFT else None,
                 ordering_staff_id=rng.choice(staff[Role.ORDERING]) if kind == "purchase" and rng.random() < 0.8 else None,
                 destination_warehouse_id=rng.choice(warehouses), needs_approval=False,
                 awaiting_customer=rng.random() < 0.03, goods_description="", note="", customer_note="",

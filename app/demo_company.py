@@ -35,7 +35,7 @@ from app.services import (auth, billing, complaints, customers, deliveries, dela
 from app.services.activity import now
 from app.services.scanning import Measurements
 from app.workflows.complaints import ComplaintStatus as CS
-from app.workflows.orders import OrderKind, OrderStatus as S
+from app.workflows.orders import OrderKind, OrderStatus
 from app.workflows.shipments import ShipmentStatus as SH
 
 P, C = OrderKind.PURCHASE, OrderKind.CONSIGNMENT
@@ -245,7 +245,7 @@ class _Demo:
         care_id = self.users[o.care or "cskh1"].user_id
         st = orders.confirm_order(self.db, self.manager, o.id, care_id,
                                   self.users[o.buyer].user_id if o.buyer else None)
-        if st == S.AWAITING_APPROVAL and approve:
+        if st == OrderStatus.AWAITING_APPROVAL and approve:
             self.later(1, 4)
             st = orders.apply_action(self.db, self.manager, o.id, "approve")
         o.care = o.care or "cskh1"
@@ -298,12 +298,12 @@ class _Demo:
         the shops' tracking codes arrive then."""
         buy_kw = {k: kw.pop(k) for k in ("overpay", "short") if k in kw}
         o = self.new_order(key, kind, customer, created, **kw)
-        self.expect(f"{key} submitted", self.submit(o), S.DEPOSITED if kind == P else S.NEW)
-        self.expect(f"{key} accepted", self.accept(o), S.ACCEPTED)
+        self.expect(f"{key} submitted", self.submit(o), OrderStatus.DEPOSITED if kind == P else OrderStatus.NEW)
+        self.expect(f"{key} accepted", self.accept(o), OrderStatus.ACCEPTED)
         if kind == P:
-            self.expect(f"{key} bought", self.buy(o, **buy_kw), S.PURCHASED)
+            self.expect(f"{key} bought", self.buy(o, **buy_kw), OrderStatus.PURCHASED)
             if shipped is not None:
-                self.expect(f"{key} shipped", self.seller_ships(o, shipped), S.SELLER_SHIPPED)
+                self.expect(f"{key} shipped", self.seller_ships(o, shipped), OrderStatus.SELLER_SHIPPED)
         return o
 
     # -- the front office: orders that have not reached China's warehouse ----------------------------------
@@ -316,24 +316,24 @@ class _Demo:
         self.new_order("cart_c", C, rng.choice(fund), when(1, 6))
         for n, cid in enumerate(self.unfunded[::3]):          # no money yet: waiting for the deposit
             o = self.new_order(f"waits{n}", P, cid, when(0.5, 4))
-            self.expect("unfunded submitted", self.submit(o), S.NEW)
+            self.expect("unfunded submitted", self.submit(o), OrderStatus.NEW)
         o = self.new_order("cons_new", C, rng.choice(fund), when(0.2, 1))
-        self.expect("consignment submitted", self.submit(o), S.NEW)
+        self.expect("consignment submitted", self.submit(o), OrderStatus.NEW)
         # deposited, waiting for the manager; services that need approval
         o = self.new_order("deposited", P, rng.choice(fund), when(0.2, 1.5))
-        self.expect("deposited", self.submit(o), S.DEPOSITED)
+        self.expect("deposited", self.submit(o), OrderStatus.DEPOSITED)
         o = self.new_order("approval", P, rng.choice(fund), when(0.5, 1.5), services=("cargo_insurance",))
         self.submit(o)
-        self.expect("needs approval", self.accept(o, approve=False), S.AWAITING_APPROVAL)
+        self.expect("needs approval", self.accept(o, approve=False), OrderStatus.AWAITING_APPROVAL)
         # accepted (one past its purchase deadline), being bought, bought and waiting for the shop
         for n, (days, buyer) in enumerate([(3, "dathang1"), (0.4, "dathang2")]):
             o = self.new_order(f"accepted{n}", P, fund[n], self.days_ago(days), buyer=buyer)
             self.submit(o)
-            self.expect("accepted", self.accept(o), S.ACCEPTED)
+            self.expect("accepted", self.accept(o), OrderStatus.ACCEPTED)
         o = self.new_order("purchasing", P, rng.choice(fund), when(1, 2), buyer="dathang2", shops=2)
         self.submit(o)
         self.accept(o)
-        self.expect("purchasing", self.buy(o, place_only=True), S.PURCHASING)
+        self.expect("purchasing", self.buy(o, place_only=True), OrderStatus.PURCHASING)
         self.through_purchase("purchased", P, rng.choice(fund), when(2, 4), buyer="dathang1")
         o = self.through_purchase("shipped0", P, fund[4], when(3, 5), shipped=self.days_ago(1.2), buyer="dathang1")
         self.later(0.5, 2)
@@ -357,7 +357,7 @@ class _Demo:
         orders.apply_action(self.db, self.as_(o.buyer), o.id, "start_purchase")
         self.later(1, 5)
         self.expect("out of stock", orders.apply_action(self.db, self.as_(o.buyer), o.id, "out_of_stock",
-                                                        "Shop báo hết hàng màu này"), S.OUT_OF_STOCK)
+                                                        "Shop báo hết hàng màu này"), OrderStatus.OUT_OF_STOCK)
 
     # -- a month in the warehouses --------------------------------------------------------------------------
 
@@ -495,16 +495,16 @@ class _Demo:
         for key, delivered in (("a_received0", 13), ("a_received1", 12.5),
                                ("a_delivered0", 4), ("a_claim", 3.5), ("a_complaint0", 6), ("a_complaint1", 5)):
             self.deliver(key, d(delivered))
-            self.expect(f"{key} delivered", self.status_of(self.orders[key]), S.DELIVERED)
+            self.expect(f"{key} delivered", self.status_of(self.orders[key]), OrderStatus.DELIVERED)
         self.deliver("a_refused", d(11), fail=True)
         self.later(2, 5)
         self.expect("refused", orders.apply_action(self.db, self.care(self.orders["a_refused"]),
                                                    self.orders["a_refused"].id, "refuse",
-                                                   "Khách không nhận hàng, đổi ý"), S.REFUSED)
+                                                   "Khách không nhận hàng, đổi ý"), OrderStatus.REFUSED)
         for key, days in (("a_received0", 6), ("a_received1", 2)):
             self.at(d(days))
             self.expect(f"{key} received", orders.apply_action(
-                self.db, self.care(self.orders[key]), self.orders[key].id, "confirm_received"), S.RECEIVED)
+                self.db, self.care(self.orders[key]), self.orders[key].id, "confirm_received"), OrderStatus.RECEIVED)
         # Shipment 2, Hồ Chí Minh City, sent 10 days ago
         for n, key in enumerate(("b_delivered", "b_ready")):
             self.to_china(key, P, fund[12 + n], d(rng.uniform(11.2, 12)), dest="VN-SG")
@@ -529,7 +529,7 @@ class _Demo:
             pid = s.scalar(select(Parcel.id).where(Parcel.tracking_code == lost.codes[0]))
         parcels.mark_parcel_lost(self.db, self.manager, pid, "Không tìm thấy ở cả hai kho sau khi đối soát")
         self.expect("lost", orders.apply_action(self.db, self.manager, lost.id, "mark_lost",
-                                                "Kiện thất lạc trên đường vận chuyển"), S.LOST)
+                                                "Kiện thất lạc trên đường vận chuyển"), OrderStatus.LOST)
         self.at(d(2))
         wallets.grant_credit(self.db, self.manager, credited, Decimal(3_000_000),
                              "Khách quen, cho nợ cước đến cuối tháng")
@@ -554,11 +554,11 @@ class _Demo:
         self.to_china("h_shelf0", P, fund[11], d(0.6))
         self.to_china("h_shelf1", C, fund[14], d(0.3))
         self.to_china("h_shelf_sg", P, fund[13], d(0.4), dest="VN-SG")
-        self.expect("d_arrived", self.status_of(self.orders["d_arrived"]), S.AWAITING_DELIVERY)
+        self.expect("d_arrived", self.status_of(self.orders["d_arrived"]), OrderStatus.AWAITING_DELIVERY)
         for key in ("d_transit", "e_transit"):
-            self.expect(key, self.status_of(self.orders[key]), S.IN_TRANSIT)
+            self.expect(key, self.status_of(self.orders[key]), OrderStatus.IN_TRANSIT)
         for key in ("f_sealed", "g_packing", "h_shelf0"):
-            self.expect(key, self.status_of(self.orders[key]), S.IN_CN_WAREHOUSE)
+            self.expect(key, self.status_of(self.orders[key]), OrderStatus.IN_CN_WAREHOUSE)
 
     # -- parcels nobody declared, and parcels that never came --------------------------------------------
 

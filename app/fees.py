@@ -179,32 +179,31 @@ class Tariff:
         return next((r for r in self.freight if r.line == line and r.destination == "*"), None)
 
 
-D = Decimal
 #: the typical tariff of the trade (DESIGN §6): a starting point for the first policy set
 DEFAULT_TARIFF = Tariff(
-    service_bands=(ServiceBand(D(0), D(3)), ServiceBand(D(5000), D("2.5")), ServiceBand(D(20000), D(2))),
-    service_minimum_vnd=D(10000),
+    service_bands=(ServiceBand(Decimal(0), Decimal(3)), ServiceBand(Decimal(5000), Decimal("2.5")), ServiceBand(Decimal(20000), Decimal(2))),
+    service_minimum_vnd=Decimal(10000),
     freight=(
-        FreightRoute("normal", "*", 6000, (FreightTier(D(0), D(29000), D(18000)),
-                                           FreightTier(D(10), D(25000), D(17000)),
-                                           FreightTier(D(50), D(22000), D(16000)),
-                                           FreightTier(D(100), D(19000), D(15000)))),
-        FreightRoute("normal", "VN-SG", 6000, (FreightTier(D(0), D(33000), D(21000)),
-                                               FreightTier(D(10), D(29000), D(20000)),
-                                               FreightTier(D(50), D(26000), D(19000)),
-                                               FreightTier(D(100), D(23000), D(18000)))),
-        FreightRoute("express", "*", 6000, (FreightTier(D(0), D(39000), D(26000)),
-                                            FreightTier(D(30), D(35000), D(24000)))),
-        FreightRoute("ecommerce", "*", 7000, (FreightTier(D(0), D(24000), D(16000)),
-                                              FreightTier(D(50), D(20000), D(14000)))),
+        FreightRoute("normal", "*", 6000, (FreightTier(Decimal(0), Decimal(29000), Decimal(18000)),
+                                           FreightTier(Decimal(10), Decimal(25000), Decimal(17000)),
+                                           FreightTier(Decimal(50), Decimal(22000), Decimal(16000)),
+                                           FreightTier(Decimal(100), Decimal(19000), Decimal(15000)))),
+        FreightRoute("normal", "VN-SG", 6000, (FreightTier(Decimal(0), Decimal(33000), Decimal(21000)),
+                                               FreightTier(Decimal(10), Decimal(29000), Decimal(20000)),
+                                               FreightTier(Decimal(50), Decimal(26000), Decimal(19000)),
+                                               FreightTier(Decimal(100), Decimal(23000), Decimal(18000)))),
+        FreightRoute("express", "*", 6000, (FreightTier(Decimal(0), Decimal(39000), Decimal(26000)),
+                                            FreightTier(Decimal(30), Decimal(35000), Decimal(24000)))),
+        FreightRoute("ecommerce", "*", 7000, (FreightTier(Decimal(0), Decimal(24000), Decimal(16000)),
+                                              FreightTier(Decimal(50), Decimal(20000), Decimal(14000)))),
     ),
-    tally_tiers=(TallyTier(1, D(5000), D(10000)), TallyTier(6, D(3500), D(7000)),
-                 TallyTier(21, D(2000), D(5000)), TallyTier(101, D(1500), D(3000))),
-    tally_expensive_from_cny=D(100),
-    crate=WeightRule(D(20), D("0.8")),
-    bubble=WeightRule(D(10), D("0.5")),
-    insurance_percent=D("1.5"),
-    vn_delivery=DeliveryRule(D(30000), D(3), D(5000)),
+    tally_tiers=(TallyTier(1, Decimal(5000), Decimal(10000)), TallyTier(6, Decimal(3500), Decimal(7000)),
+                 TallyTier(21, Decimal(2000), Decimal(5000)), TallyTier(101, Decimal(1500), Decimal(3000))),
+    tally_expensive_from_cny=Decimal(100),
+    crate=WeightRule(Decimal(20), Decimal("0.8")),
+    bubble=WeightRule(Decimal(10), Decimal("0.5")),
+    insurance_percent=Decimal("1.5"),
+    vn_delivery=DeliveryRule(Decimal(30000), Decimal(3), Decimal(5000)),
     discounts={},
 )
 

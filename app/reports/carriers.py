@@ -17,30 +17,29 @@ from app.money import VND
 from app.permissions import Perm
 from app.reports.base import REPORTS, Column, Report, ReportContext, SqlSource, Total
 
-B = CarrierBill
 
 
 def _in_period(ctx: ReportContext):
-    return and_(B.bill_date >= ctx.period.start, B.bill_date <= ctx.period.end)
+    return and_(CarrierBill.bill_date >= ctx.period.start, CarrierBill.bill_date <= ctx.period.end)
 
 
 def _sums() -> list:
     def money(expr, name: str):
         return type_coerce(func.coalesce(func.sum(type_coerce(expr, BigInteger)), 0), MoneyType(VND)).label(name)
 
-    disputed = B.disputed_at.isnot(None)
-    return [func.count().label("bills"), money(B.billed, "billed"), money(B.expected, "expected"),
-            money(case((disputed, type_coerce(B.billed, BigInteger)), else_=0), "disputed"),
-            money(case((and_(disputed, B.accepted_amount.isnot(None)),
-                        type_coerce(B.billed, BigInteger) - type_coerce(B.accepted_amount, BigInteger)),
+    disputed = CarrierBill.disputed_at.isnot(None)
+    return [func.count().label("bills"), money(CarrierBill.billed, "billed"), money(CarrierBill.expected, "expected"),
+            money(case((disputed, type_coerce(CarrierBill.billed, BigInteger)), else_=0), "disputed"),
+            money(case((and_(disputed, CarrierBill.accepted_amount.isnot(None)),
+                        type_coerce(CarrierBill.billed, BigInteger) - type_coerce(CarrierBill.accepted_amount, BigInteger)),
                        else_=0), "recovered")]
 
 
 def _rows(ctx: ReportContext):
-    year = cast(extract("year", B.bill_date), Integer).label("year")
-    month = cast(extract("month", B.bill_date), Integer).label("month")
-    return (select(B.carrier.label("carrier"), year, month, *_sums())
-            .where(_in_period(ctx)).group_by(B.carrier, year, month))
+    year = cast(extract("year", CarrierBill.bill_date), Integer).label("year")
+    month = cast(extract("month", CarrierBill.bill_date), Integer).label("month")
+    return (select(CarrierBill.carrier.label("carrier"), year, month, *_sums())
+            .where(_in_period(ctx)).group_by(CarrierBill.carrier, year, month))
 
 
 def _totals(session: Session, ctx: ReportContext) -> Any:

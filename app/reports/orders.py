@@ -25,8 +25,6 @@ from app.reports.sql import (at, event_status, in_period, in_range, local_bucket
                              rank_of, seconds_between)
 from app.workflows.orders import EXITS, ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus, flow_for
 
-S = OrderStatus
-E = ActivityEvent
 PURCHASE, CONSIGNMENT = OrderKind.PURCHASE.value, OrderKind.CONSIGNMENT.value
 KIND_RANK = {PURCHASE: 0, CONSIGNMENT: 1}
 STATUS_RANK = {s: i for i, s in enumerate(STATUS_LABELS)}
@@ -164,7 +162,7 @@ REPORTS.add(Report(
 def received_where(ctx: ReportContext, of_kind: bool = True) -> list:
     """Completed orders of the period: received (by the customer or the feedback window) in it;
     of the chosen type, for reports that have the "Type" parameter."""
-    where = [Order.status == S.RECEIVED.value, in_period(Order.status_changed_at, ctx)]
+    where = [Order.status == OrderStatus.RECEIVED.value, in_period(Order.status_changed_at, ctx)]
     return where + [kind_is(ctx)] if of_kind else where
 
 
@@ -224,7 +222,7 @@ def _over_time(ctx: ReportContext, grain: str, lo: datetime, hi: datetime):
                      minor(Order.goods_cny).label("goods"), _ZERO.label("received"), _ZERO.label("exits")
                      ).where(in_range(Order.created_at, lo, hi), placed(), kind_is(ctx))
     received = select(local_bucket(Order.status_changed_at, grain, off, d), _ZERO, _ZERO, _ZERO, _ONE, _ZERO
-                      ).where(Order.status == S.RECEIVED.value, in_range(Order.status_changed_at, lo, hi),
+                      ).where(Order.status == OrderStatus.RECEIVED.value, in_range(Order.status_changed_at, lo, hi),
                               kind_is(ctx))
     exits = select(local_bucket(Order.status_changed_at, grain, off, d), _ZERO, _ZERO, _ZERO, _ZERO, _ONE
                    ).where(Order.status.in_([s.value for s in EXITS]), placed(),
@@ -278,15 +276,15 @@ REPORTS.add(Report(
 #: the main line of each kind, in order; an order "reached" a stage if its history (or its
 #: current status) shows that stage or a later one — side exits keep what was reached before
 FUNNEL_STAGES = {
-    PURCHASE: (S.DRAFT, S.NEW, S.DEPOSITED, S.ACCEPTED, S.PURCHASING, S.PURCHASED, S.SELLER_SHIPPED,
-               S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY, S.DELIVERING, S.DELIVERED,
-               S.RECEIVED),
-    CONSIGNMENT: (S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY,
-                  S.DELIVERING, S.DELIVERED, S.RECEIVED),
+    PURCHASE: (OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.ACCEPTED, OrderStatus.PURCHASING, OrderStatus.PURCHASED, OrderStatus.SELLER_SHIPPED,
+               OrderStatus.IN_CN_WAREHOUSE, OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_DELIVERY, OrderStatus.DELIVERING, OrderStatus.DELIVERED,
+               OrderStatus.RECEIVED),
+    CONSIGNMENT: (OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.IN_CN_WAREHOUSE, OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_DELIVERY,
+                  OrderStatus.DELIVERING, OrderStatus.DELIVERED, OrderStatus.RECEIVED),
 }
 FUNNEL_RANK = {s.value: i for i, s in enumerate(FUNNEL_STAGES[PURCHASE])}
-FUNNEL_RANK[S.AWAITING_APPROVAL.value] = FUNNEL_RANK[S.DEPOSITED.value]
-STAGE_LABELS = {**STATUS_LABELS, S.DRAFT: N_("Order created"), S.NEW: N_("Submitted")}
+FUNNEL_RANK[OrderStatus.AWAITING_APPROVAL.value] = FUNNEL_RANK[OrderStatus.DEPOSITED.value]
+STAGE_LABELS = {**STATUS_LABELS, OrderStatus.DRAFT: N_("Order created"), OrderStatus.NEW: N_("Submitted")}
 
 
 def _reached(ctx: ReportContext):
@@ -294,7 +292,7 @@ def _reached(ctx: ReportContext):
     cohort = [in_period(Order.created_at, ctx), kind_is(ctx)]
     current = select(Order.id.label("oid"), Order.kind.label("kind"), Order.status.label("st")).where(*cohort)
     history = (select(Order.id, Order.kind, event_status())
-               .join(E, and_(E.entity == "order", E.entity_id == Order.id))
+               .join(ActivityEvent, and_(ActivityEvent.entity == "order", ActivityEvent.entity_id == Order.id))
                .where(*cohort, event_status().isnot(None)))
     u = union_all(current, history).subquery("seen")
     return (select(u.c.oid, u.c.kind, func.coalesce(func.max(rank_of(u.c.st, FUNNEL_RANK)), 0).label("r"))
@@ -332,8 +330,8 @@ def _funnel_totals(session: Session, ctx: ReportContext) -> Any:
     reached = _reached(ctx)
     return _one(session, select(
         func.count().label("created"),
-        func.coalesce(func.sum(case((reached.c.r >= FUNNEL_RANK[S.NEW], 1), else_=0)), 0).label("submitted"),
-        func.coalesce(func.sum(case((reached.c.r >= FUNNEL_RANK[S.RECEIVED], 1), else_=0)), 0).label("received")))
+        func.coalesce(func.sum(case((reached.c.r >= FUNNEL_RANK[OrderStatus.NEW], 1), else_=0)), 0).label("submitted"),
+        func.coalesce(func.sum(case((reached.c.r >= FUNNEL_RANK[OrderStatus.RECEIVED], 1), else_=0)), 0).label("received")))
 
 
 REPORTS.add(Report(
@@ -359,7 +357,7 @@ REPORTS.add(Report(
 # -- delayed deliveries -----------------------------------------------------------------------------
 
 #: orders that will never be delivered by the company's doing: no promise was broken
-_NOT_DUE = [S.CANCELLED.value, S.OUT_OF_STOCK.value, S.REFUSED.value]
+_NOT_DUE = [OrderStatus.CANCELLED.value, OrderStatus.OUT_OF_STOCK.value, OrderStatus.REFUSED.value]
 DELAY_REASONS = {
     "late": N_("Delivered late"),
     "overdue": N_("Promised date passed, not delivered"),
@@ -369,8 +367,8 @@ DELAY_REASONS = {
 
 def _due(ctx: ReportContext):
     """Orders whose promised delivery date falls in the period, with when they were delivered."""
-    delivered = (select(func.min(E.at)).where(E.entity == "order", E.entity_id == Order.id,
-                                              event_status() == S.DELIVERED.value)
+    delivered = (select(func.min(ActivityEvent.at)).where(ActivityEvent.entity == "order", ActivityEvent.entity_id == Order.id,
+                                              event_status() == OrderStatus.DELIVERED.value)
                  .correlate(Order).scalar_subquery())
     inner = with_people(select(
         Order.id.label("id"), Order.code.label("code"), Order.kind.label("kind"),

@@ -18,7 +18,6 @@ from app.models.types import UTCDateTime
 from app.reports.base import ReportContext
 from app.workflows.orders import OrderStatus
 
-S = OrderStatus
 
 
 def at(value: datetime) -> ColumnElement:
@@ -77,8 +76,8 @@ def rank_of(expr: Any, ranks: Mapping[str, int]) -> ColumnElement:
 
 def placed() -> ColumnElement:
     """Orders that left the cart: not a draft, and not a cart that expired unsubmitted."""
-    return and_(Order.status != S.DRAFT.value,
-                or_(Order.submitted_at.isnot(None), Order.status != S.CANCELLED.value))
+    return and_(Order.status != OrderStatus.DRAFT.value,
+                or_(Order.submitted_at.isnot(None), Order.status != OrderStatus.CANCELLED.value))
 
 
 def minor(expr: Any) -> ColumnElement:

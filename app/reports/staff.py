@@ -24,7 +24,6 @@ from app.reports.base import REPORTS, Column, Param, Report, ReportContext, SqlS
 from app.reports.sql import in_period, median_parts, seconds_between
 from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderStatus
 
-E = ActivityEvent
 STEP_ACTIONS = sorted({s.action for flow in (PURCHASE_FLOW, CONSIGNMENT_FLOW) for s in flow.steps})
 CONFIRM_ACTIONS = ("accept", "claim")
 KPI_ROLES = (Role.CARE, Role.ORDERING, Role.MANAGER)
@@ -43,29 +42,29 @@ def _who(column: Any, ctx: ReportContext) -> Any:
 
 
 def _steps(ctx: ReportContext):
-    return (select(E.actor_id.label("uid"), E.entity_id.label("oid"))
-            .where(E.entity == "order", E.action.in_(STEP_ACTIONS), E.actor_id.isnot(None),
-                   in_period(E.at, ctx), _who(E.actor_id, ctx)).subquery("steps"))
+    return (select(ActivityEvent.actor_id.label("uid"), ActivityEvent.entity_id.label("oid"))
+            .where(ActivityEvent.entity == "order", ActivityEvent.action.in_(STEP_ACTIONS), ActivityEvent.actor_id.isnot(None),
+                   in_period(ActivityEvent.at, ctx), _who(ActivityEvent.actor_id, ctx)).subquery("steps"))
 
 
 def _confirm_times(ctx: ReportContext):
-    return (select(E.actor_id.label("uid"), seconds_between(Order.submitted_at, E.at, ctx.dialect).label("secs"))
-            .join(Order, Order.id == E.entity_id)
-            .where(E.entity == "order", E.action.in_(CONFIRM_ACTIONS), E.actor_id.isnot(None),
-                   in_period(E.at, ctx), Order.submitted_at.isnot(None), _who(E.actor_id, ctx))
+    return (select(ActivityEvent.actor_id.label("uid"), seconds_between(Order.submitted_at, ActivityEvent.at, ctx.dialect).label("secs"))
+            .join(Order, Order.id == ActivityEvent.entity_id)
+            .where(ActivityEvent.entity == "order", ActivityEvent.action.in_(CONFIRM_ACTIONS), ActivityEvent.actor_id.isnot(None),
+                   in_period(ActivityEvent.at, ctx), Order.submitted_at.isnot(None), _who(ActivityEvent.actor_id, ctx))
             .subquery("confirm_times"))
 
 
 def _buy_times(ctx: ReportContext):
-    before = aliased(E, name="earlier")
+    before = aliased(ActivityEvent, name="earlier")
     accepted_at = (select(func.max(before.at))
-                   .where(before.entity == "order", before.entity_id == E.entity_id, before.id < E.id,
+                   .where(before.entity == "order", before.entity_id == ActivityEvent.entity_id, before.id < ActivityEvent.id,
                           before.after["status"].as_string() == OrderStatus.ACCEPTED.value)
-                   .correlate(E).scalar_subquery())
+                   .correlate(ActivityEvent).scalar_subquery())
     return (select(Order.ordering_staff_id.label("uid"),
-                   seconds_between(accepted_at, E.at, ctx.dialect).label("secs"))
-            .join(Order, Order.id == E.entity_id)
-            .where(E.entity == "order", E.action == "mark_purchased", in_period(E.at, ctx),
+                   seconds_between(accepted_at, ActivityEvent.at, ctx.dialect).label("secs"))
+            .join(Order, Order.id == ActivityEvent.entity_id)
+            .where(ActivityEvent.entity == "order", ActivityEvent.action == "mark_purchased", in_period(ActivityEvent.at, ctx),
                    Order.ordering_staff_id.isnot(None), _who(Order.ordering_staff_id, ctx))
             .subquery("buy_times"))
 

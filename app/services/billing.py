@@ -32,7 +32,6 @@ from app.workflows.money import BILL_FLOW, BILLABLE, BillStatus, ShopOrderStatus
 from app.workflows.orders import OrderKind, OrderStatus
 from app.workflows.tasks import TaskKind
 
-S = OrderStatus
 BS = BillStatus
 #: a purchase order is billed once its goods are bought; a consignment order once accepted
 MAX_KG = Decimal(100000)
@@ -376,7 +375,7 @@ def issue_billing_notice(db: Database, actor: Actor, order_id: int, packages: li
     parsed = parse_packages(packages)
     with db.transaction() as tx:
         order = lock_order(tx, order_id)
-        if order.status not in BILLABLE or (order.kind == OrderKind.PURCHASE and order.status == S.ACCEPTED):
+        if order.status not in BILLABLE or (order.kind == OrderKind.PURCHASE and order.status == OrderStatus.ACCEPTED):
             raise DomainError(N_("The order cannot be billed while it is “{status}”."),
                               status=Lazy(_status_label(order.status)))
         om = order_money(tx, order)
@@ -455,7 +454,7 @@ def propose_supplementary_bill(db: Database, actor: Actor, order_id: int, lines:
         raise ValidationFailed(errors)
     with db.transaction() as tx:
         order = lock_order(tx, order_id)
-        if order.status in (S.DRAFT, S.NEW, S.CANCELLED, S.OUT_OF_STOCK):
+        if order.status in (OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.CANCELLED, OrderStatus.OUT_OF_STOCK):
             raise DomainError(N_("The order cannot be billed while it is “{status}”."),
                               status=Lazy(_status_label(order.status)))
         order_money(tx, order)

@@ -58,12 +58,9 @@ from app.workflows.shipments import Direction
 from app.workflows.tasks import TaskKind, TaskStatus
 
 CS = ComplaintStatus
-S = OrderStatus
-P = ParcelStatus
-R = RemedyKind
 MAX_AMOUNT = Decimal(10_000_000_000)    # ten billion đồng: anything above is a typo
 #: parcels a return to China can take: in the Vietnam warehouse, or already with the customer
-RETURNABLE = {P.RECEIVED_VN, P.READY, P.DELIVERED}
+RETURNABLE = {ParcelStatus.RECEIVED_VN, ParcelStatus.READY, ParcelStatus.DELIVERED}
 PARTIES = {"customer": N_("Customer"), "shop": N_("Shop"), "internal": N_("Internal note")}
 CHANNELS = {"phone": N_("Phone"), "zalo": N_("Zalo"), "wangwang": N_("Platform chat (Wangwang)"),
             "email": N_("E-mail"), "other": N_("Other")}
@@ -312,7 +309,7 @@ def _money_amount(value: Any, key: str, errors: dict[str, str]) -> Money | None:
 def _return_origin(tx: Session, order: Order, parcels: list[Parcel]) -> int | None:
     """The Vietnam warehouse a return leaves from: where the parcels are (or, for goods the
     customer has, the order's warehouse they come back to)."""
-    origins = {p.warehouse_id if p.status != P.DELIVERED else (p.destination_warehouse_id or order.destination_warehouse_id)
+    origins = {p.warehouse_id if p.status != ParcelStatus.DELIVERED else (p.destination_warehouse_id or order.destination_warehouse_id)
                for p in parcels}
     return origins.pop() if len(origins) == 1 else None
 
@@ -334,18 +331,18 @@ def _check_remedies(tx: Session, c: Complaint, order: Order, remedies: list[Reme
             amount = _money_amount(r.amount, f"amount.{r.kind}", errors)
         elif r.amount is not None:
             errors[f"amount.{r.kind}"] = _("{remedy} carries no amount.").format(remedy=_(REMEDY_LABELS[r.kind]))
-        if r.kind == R.REFUND and amount is not None:
+        if r.kind == RemedyKind.REFUND and amount is not None:
             om = tx.get(OrderMoney, order.id)
             charged = om.charged if om is not None else Money.zero(VND)
             if amount > charged:
                 errors["amount.refund"] = _("A refund gives back at most what the order was charged ({charged}); "
                                             "give the rest as compensation.").format(charged=fmt_money(charged))
-        if r.kind == R.RESHIP:
+        if r.kind == RemedyKind.RESHIP:
             if order.kind != OrderKind.PURCHASE:
                 errors["remedies"] = _("Only purchased goods are reshipped; a consignment's seller is the customer's.")
             elif not any(line.order_item_id for line in c.lines):
                 errors["remedies"] = _("A reship buys the complained items again: the complaint lists none.")
-        if r.kind == R.RETURN_CN:
+        if r.kind == RemedyKind.RETURN_CN:
             parcels = [tx.get(Parcel, line.parcel_id) for line in c.lines if line.parcel_id]
             if not parcels:
                 errors["remedies"] = _("A return to China sends parcels back: the complaint lists none.")
@@ -559,7 +556,7 @@ def _reship(tx: Session, actor: Actor, c: Complaint, order: Order, customer: Cus
     same staff, its items at no price, no deposit and no service fee; what the shop is paid for
     it shows as the order's negative bargaining profit."""
     at = now(tx)
-    new = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=OrderKind.PURCHASE.value, status=S.DRAFT.value,
+    new = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=OrderKind.PURCHASE.value, status=OrderStatus.DRAFT.value,
                 customer_id=order.customer_id, care_staff_id=order.care_staff_id,
                 ordering_staff_id=order.ordering_staff_id,
                 destination_warehouse_id=order.destination_warehouse_id,
@@ -619,7 +616,7 @@ def _return(tx: Session, actor: Actor, c: Complaint, order: Order) -> Shipment:
     at = now(tx)
     codes = [p.tracking_code for p in parcels]
     for p in parcels:
-        if p.status != P.DELIVERED:
+        if p.status != ParcelStatus.DELIVERED:
             tx.add(AlertNote(stage=Stage.DELIVERY.value, tracking_code=p.tracking_code, created_at=at,
                              created_by_id=actor.user_id, created_by_name=actor.name,
                              text=_("Do not deliver: goes back to China in {shipment} (complaint {complaint}).").format(
@@ -652,25 +649,25 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
             discount_code = None
             done: dict[str, Any] = {}
             for r in plan.remedies:
-                if r.kind == R.REFUND:
+                if r.kind == RemedyKind.REFUND:
                     r.entry_id = _refund(tx, actor, c, order, customer, r.amount).id
                     entries.append(r.entry_id)
-                elif r.kind == R.COMPENSATION:
+                elif r.kind == RemedyKind.COMPENSATION:
                     r.entry_id = _compensate(tx, actor, c, order, customer, r.amount).id
                     entries.append(r.entry_id)
-                elif r.kind == R.DISCOUNT:
+                elif r.kind == RemedyKind.DISCOUNT:
                     d = _discount(tx, actor, c, order, customer, r.amount)
                     r.discount_code_id, discount_code = d.id, d.code
                     done["discount_code"] = d.code
-                elif r.kind == R.RESHIP:
+                elif r.kind == RemedyKind.RESHIP:
                     new = _reship(tx, actor, c, order, customer)
                     r.reship_order_id = reship_id = new.id
                     done["reship_order"] = new.code
-                elif r.kind == R.RETURN_CN:
+                elif r.kind == RemedyKind.RETURN_CN:
                     sh = _return(tx, actor, c, order)
                     r.shipment_id = shipment_id = sh.id
                     done["return_shipment"] = sh.code
-                elif r.kind == R.PRIORITY_SHIPPING:
+                elif r.kind == RemedyKind.PRIORITY_SHIPPING:
                     done["priority_voucher"] = grant_voucher(tx, actor, c).id
             at = now(tx)
             before = c.status
@@ -820,7 +817,7 @@ def record_inspection(db: Database, actor: Actor, data: InspectionInput) -> Insp
                       assignee_id=order.care_staff_id, note=note)
         elif data.result == InspectionResult.ACCEPTED:
             close_tasks(tx, actor, "order", order.id, {TaskKind.COMPLAINT_CARE})
-            if order.status == S.DELIVERED and not has_open_complaint(tx, order.id) \
+            if order.status == OrderStatus.DELIVERED and not has_open_complaint(tx, order.id) \
                     and actor.role in (Role.CARE, Role.MANAGER):
                 order_lifecycle.move(tx, actor, order, "confirm_received")
         return InspectionOutcome(inspection.id, complaint.id if complaint else None, order.status)

@@ -37,14 +37,13 @@ from app.services.staff_inbox import tell_staff
 from app.settings import STAGE_HOURS_SETTINGS
 from app.workflows.orders import CLOSED, CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderKind, OrderStatus
 
-S = OrderStatus
 #: the activity-log actions that move an order from one status to another
 STATUS_ACTIONS = frozenset(PURCHASE_FLOW.actions) | frozenset(CONSIGNMENT_FLOW.actions)
 #: accepted, not yet left China: what the shipments calendar shows
-NOT_SHIPPED = (S.AWAITING_APPROVAL.value, S.ACCEPTED.value, S.PURCHASING.value, S.PURCHASED.value,
-               S.SELLER_SHIPPED.value, S.IN_CN_WAREHOUSE.value)
+NOT_SHIPPED = (OrderStatus.AWAITING_APPROVAL.value, OrderStatus.ACCEPTED.value, OrderStatus.PURCHASING.value, OrderStatus.PURCHASED.value,
+               OrderStatus.SELLER_SHIPPED.value, OrderStatus.IN_CN_WAREHOUSE.value)
 #: statuses whose orders carry delay flags (committed, not delivered yet)
-TRACKED = NOT_SHIPPED + (S.IN_TRANSIT.value, S.AWAITING_DELIVERY.value, S.DELIVERING.value)
+TRACKED = NOT_SHIPPED + (OrderStatus.IN_TRANSIT.value, OrderStatus.AWAITING_DELIVERY.value, OrderStatus.DELIVERING.value)
 #: "carries a delay flag": the partial indexes' WHERE (app/models/notify.py) written out as SQL,
 #: not with a bound parameter, so both planners can prove a query implies it and use them
 FLAGGED = Order.delay_state != literal_column("''")
@@ -220,7 +219,7 @@ def announce_delay(tx: Session, actor: Actor, o: Any, before: str, a: DelayAsses
         people = [o.care_staff_id, o.ordering_staff_id] + tx.info["managers"]
     else:
         people = [o.care_staff_id]
-        if o.status in (S.ACCEPTED, S.PURCHASING, S.PURCHASED, S.SELLER_SHIPPED):
+        if o.status in (OrderStatus.ACCEPTED, OrderStatus.PURCHASING, OrderStatus.PURCHASED, OrderStatus.SELLER_SHIPPED):
             people.append(o.ordering_staff_id)
         if not any(people):
             people = tx.info["managers"]
@@ -408,8 +407,8 @@ def stage_table(db: Database, actor: Actor) -> list[UsualDuration]:
     with db.read() as s:
         usual = usual_durations(s)
     out = []
-    for kind, first in ((OrderKind.PURCHASE.value, S.AWAITING_APPROVAL.value),
-                        (OrderKind.CONSIGNMENT.value, S.ACCEPTED.value)):
+    for kind, first in ((OrderKind.PURCHASE.value, OrderStatus.AWAITING_APPROVAL.value),
+                        (OrderKind.CONSIGNMENT.value, OrderStatus.ACCEPTED.value)):
         out += [usual.detail(kind, st) for st in stages_left(kind, first)]
     return out
 

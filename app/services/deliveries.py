@@ -40,10 +40,8 @@ from app.workflows.deliveries import (DELIVERY_FLOW, DELIVERY_METHOD_LABELS, DEL
                                       DeliveryStatus)
 from app.workflows.parcels import PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage, shelf_label
 
-P = ParcelStatus
-D = DeliveryStatus
-DELIVERABLE = (P.RECEIVED_VN.value, P.READY.value)
-ACTIVE = (D.REQUESTED.value, D.SLIP_ISSUED.value, D.HANDED_OVER.value)
+DELIVERABLE = (ParcelStatus.RECEIVED_VN.value, ParcelStatus.READY.value)
+ACTIVE = (DeliveryStatus.REQUESTED.value, DeliveryStatus.SLIP_ISSUED.value, DeliveryStatus.HANDED_OVER.value)
 MAX_BOXES = 99
 
 
@@ -163,7 +161,7 @@ def create_delivery(db: Database, actor: Actor, data: DeliveryInput) -> int:
         at = now(tx)
         owed = customer_debt(tx, customer.id)
         d = DeliveryRequest(code=f"~{uuid.uuid4().hex[:16]}", customer_id=customer.id,
-                            warehouse_id=wh.id, status=D.REQUESTED.value, method=data.method,
+                            warehouse_id=wh.id, status=DeliveryStatus.REQUESTED.value, method=data.method,
                             recipient=(data.recipient or (addr.recipient if addr else customer.name)).strip()[:120],
                             phone=(data.phone or (addr.phone if addr and addr.phone else customer.phone)).strip()[:40],
                             address=(data.address or (addr.one_line() if addr else "")).strip()[:400],
@@ -231,7 +229,7 @@ def pack_scan(db: Database, actor: Actor, delivery_id: int, raw_code: str, box_n
         raise ValidationFailed({"box_no": _("A box number is 1 to {n}.").format(n=MAX_BOXES)})
     with db.transaction() as tx:
         d = _load(tx, delivery_id)
-        if d.status != D.REQUESTED:
+        if d.status != DeliveryStatus.REQUESTED:
             return ScanResult(Outcome.WRONG, code, _("Delivery {code} is already packed").format(code=d.code),
                               _("Its export slip was issued."))
         p = tx.scalar(select(Parcel).where(Parcel.tracking_code == code))

@@ -33,7 +33,6 @@ from app.workflows.orders import OrderKind
 from app.workflows.parcels import IN_VIETNAM, ParcelStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
-P = ParcelStatus
 #: parcel statuses in which the goods have reached a Vietnam warehouse (and can be counted)
 MAX_NOTE = 2000
 

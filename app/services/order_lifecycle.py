@@ -38,7 +38,6 @@ from app.services.writes import core, log_event
 from app.workflows.orders import STATUS_LABELS, OrderKind, OrderStatus, flow_for
 from app.workflows.tasks import TaskKind, TaskStatus
 
-S = OrderStatus
 
 Run = Callable[[Session, Actor, Order, "str | None"], None]
 
@@ -172,9 +171,9 @@ def _accepted(tx: Session, actor: Actor, order: Order, reason: str | None) -> No
     open_task(tx, actor, TaskKind.HANDLE_CONSIGNMENT if order.kind == OrderKind.CONSIGNMENT
               else TaskKind.HANDLE_ORDER, Role.CARE, care_title, "order", order.id,
               due_at=look_after_until, assignee_id=order.care_staff_id)
-    if order.kind == OrderKind.PURCHASE and order.status == S.ACCEPTED:
+    if order.kind == OrderKind.PURCHASE and order.status == OrderStatus.ACCEPTED:
         open_purchase_task(tx, actor, order, title)
-    if order.status == S.AWAITING_APPROVAL:
+    if order.status == OrderStatus.AWAITING_APPROVAL:
         open_task(tx, actor, TaskKind.APPROVE, Role.MANAGER, title, "order", order.id)
     notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + [order.care_staff_id, order.ordering_staff_id],
                  Message(N_("Order {code} confirmed"), code=order.code), entity="order", entity_id=order.id)

@@ -40,7 +40,6 @@ from app.workflows.parcels import IN_VIETNAM
 from app.workflows.quotes import QUOTABLE
 from app.workflows.tasks import TaskStatus
 
-S = OrderStatus
 PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("Other")}
 #: while these hold, the customer's items may still change (purchasing has not started)
 #: business maxima: beyond them a figure is a typo (and the order's goods total stays far inside
@@ -48,7 +47,7 @@ PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("
 MAX_UNIT_PRICE_CNY = Decimal(10_000_000)
 MAX_LINE_CNY = Decimal(1_000_000_000)
 MAX_ITEMS = 1000
-ITEMS_EDITABLE = {S.DRAFT, S.NEW, S.DEPOSITED, S.ACCEPTED, S.AWAITING_APPROVAL}
+ITEMS_EDITABLE = {OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.ACCEPTED, OrderStatus.AWAITING_APPROVAL}
 _URL = re.compile(r"^https?://\S+$", re.I)
 
 
@@ -263,7 +262,7 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         cart_days = settings_service.get(tx, "orders.cart_days")
         if data.delivery_address_id is None:   # the customer's default address, if there is one
             data.delivery_address_id = next((a.id for a in customer.addresses if a.is_default), None)
-        order = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=data.kind, status=S.DRAFT.value,
+        order = Order(code=f"~{uuid.uuid4().hex[:16]}", kind=data.kind, status=OrderStatus.DRAFT.value,
                       customer_id=customer.id, care_staff_id=customer.care_staff_id,
                       destination_warehouse_id=data.destination_warehouse_id,
                       receiving_warehouse_id=data.receiving_warehouse_id,
@@ -311,7 +310,7 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
             _check_version(tx, order, seen_version)
             if order.status in CLOSED:
                 raise DomainError(N_("A closed order cannot be edited."))
-            if data.customer_id != order.customer_id and order.status != S.DRAFT:
+            if data.customer_id != order.customer_id and order.status != OrderStatus.DRAFT:
                 raise DomainError(N_("The customer can only be changed while the order is a cart."))
             errors = _validate(tx, data, order)
             if errors:
@@ -503,7 +502,7 @@ def update_estimates(db: Database, actor: Actor, order_id: int, estimated_ship_a
 def expire_carts(db: Database) -> int:
     """Carts not submitted within the configured days are cancelled by the system."""
     with db.transaction() as tx:
-        ids = list(tx.scalars(select(Order.id).where(Order.status == S.DRAFT.value,
+        ids = list(tx.scalars(select(Order.id).where(Order.status == OrderStatus.DRAFT.value,
                                                      Order.expires_at < now(tx))))
         reason = _("The cart expired without being submitted.")
         for oid in ids:
@@ -697,7 +696,7 @@ class OrderView:
     @property
     def is_draft(self) -> bool:
         """A cart: not submitted (its customer may change; it expires unless submitted)."""
-        return self.status == S.DRAFT
+        return self.status == OrderStatus.DRAFT
 
     @property
     def ended(self) -> bool:
@@ -712,7 +711,7 @@ class OrderView:
     @property
     def approval_pending(self) -> bool:
         """Deposited and waiting for a manager's approval of a chosen service."""
-        return self.needs_approval and self.status in (S.DEPOSITED, S.AWAITING_APPROVAL)
+        return self.needs_approval and self.status in (OrderStatus.DEPOSITED, OrderStatus.AWAITING_APPROVAL)
 
     @property
     def can_quote(self) -> bool:
@@ -722,7 +721,7 @@ class OrderView:
     @property
     def can_change_committed_dates(self) -> bool:
         """Submitted and not delivered yet: its committed dates still matter."""
-        return self.status not in CLOSED | {S.DRAFT, S.DELIVERED}
+        return self.status not in CLOSED | {OrderStatus.DRAFT, OrderStatus.DELIVERED}
 
     @property
     def can_bill(self) -> bool:
@@ -757,7 +756,7 @@ class OrderView:
     @property
     def can_rate(self) -> bool:
         """Delivered (or received): the customer's rating may be recorded."""
-        return self.status in (S.DELIVERED, S.RECEIVED)
+        return self.status in (OrderStatus.DELIVERED, OrderStatus.RECEIVED)
 
 
 def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
@@ -767,7 +766,7 @@ def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
     once a later one is reached; optional side steps appear only if the order went through them.
     """
     flow = flow_for(order.kind)
-    reached: dict[str, tuple[datetime | None, str]] = {S.DRAFT.value: (order.created_at, "")}
+    reached: dict[str, tuple[datetime | None, str]] = {OrderStatus.DRAFT.value: (order.created_at, "")}
     events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.after)
                        .where(ActivityEvent.entity == "order", ActivityEvent.entity_id == order.id)
                        .order_by(ActivityEvent.id))

@@ -40,7 +40,6 @@ from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import PARCEL_STATUS_LABELS, ParcelStatus
 
 MAX_ROWS = 20_000
-P = ParcelStatus
 
 SCHEMA = Schema("parcels", (
     Field("code", N_("Tracking code"), (
@@ -232,7 +231,7 @@ def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict
         if hit is not None:
             p, ocode = hit
             row.order_code = ocode or ""
-            if p.status in (P.EXPECTED, P.LOST):
+            if p.status in (ParcelStatus.EXPECTED, ParcelStatus.LOST):
                 row.action = "receive"
             else:
                 row.errors.append(_("Already received ({status}); nothing is counted twice.").format(
@@ -306,7 +305,7 @@ def import_parcels(db: Database, actor: Actor, warehouse_id: int, file_name: str
                 so = shop_orders[row.shop_order]
                 order = tx.get(Order, so.order_id)
                 tx.add(Parcel(tracking_code=row.code, order_id=order.id, shop_order_id=so.id,
-                              customer_id=order.customer_id, status=P.EXPECTED.value,
+                              customer_id=order.customer_id, status=ParcelStatus.EXPECTED.value,
                               destination_warehouse_id=order.destination_warehouse_id,
                               search_text=search_blob(row.code), created_at=at, updated_at=at))
                 tx.flush()

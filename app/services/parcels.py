@@ -47,7 +47,6 @@ from app.workflows.parcels import (OWNERLESS_SHELF, PARCEL_FLOW, PARCEL_STATUS_L
                                    shelf_label)
 from app.workflows.tasks import TaskKind
 
-P = ParcelStatus
 #: bins per destination: a customer's parcels always go to the same bin (HN-07)
 BINS = 40
 
@@ -263,7 +262,7 @@ def _receive_known(tx: Session, actor: Actor, warehouse_id: int, code: str, row,
         after["excess"] = True
     with events_together(tx):    # this event and the order's: one statement
         log_event(tx, actor, at, "parcel", row.id, "received_cn", {"status": row.status}, after)
-        if row.status == P.LOST:
+        if row.status == ParcelStatus.LOST:
             close_tasks(tx, actor, "parcel", row.id, {TaskKind.LOST_PARCEL})
             notify_staff(tx, [row.care_staff_id, row.ordering_staff_id],
                          Message(N_("Parcel {code} of order {order}, flagged lost, has arrived"),
@@ -328,7 +327,7 @@ def _already(tx: Session, actor: Actor, warehouse_id: int, code: str, row, m: Me
     first scan) is recorded if the parcel is still on this warehouse's shelves."""
     detail_parts = []
     weight, charge = row.weight_kg, row.chargeable_kg
-    if not m.empty and row.status == P.RECEIVED_CN and row.warehouse_id == warehouse_id:
+    if not m.empty and row.status == ParcelStatus.RECEIVED_CN and row.warehouse_id == warehouse_id:
         weight, charge = _apply_measurements(tx, actor, row, m, divisor)
         detail_parts.append(_("Measurements recorded: {weights}.").format(weights=_weights(weight, charge)))
     who = tx.scalar(select(User.full_name).where(User.id == row.received_cn_by_id)) if row.received_cn_by_id else ""
@@ -368,7 +367,7 @@ def record_measurements(db: Database, actor: Actor, parcel_id: int, measurements
         parcel = tx.get(Parcel, parcel_id, with_for_update=True)
         if parcel is None:
             raise NotFound(what=Lazy(N_("The parcel")))
-        if parcel.status != P.RECEIVED_CN:
+        if parcel.status != ParcelStatus.RECEIVED_CN:
             raise DomainError(N_("Only a parcel on the China warehouse's shelves can be weighed here "
                                  "(this one is: {status})."), status=Lazy(PARCEL_STATUS_LABELS[parcel.status]))
         row = core(tx).execute(_LOOKUP_CN, {"code": parcel.tracking_code, "wid": parcel.warehouse_id}).first()
@@ -602,7 +601,7 @@ def candidates(db: Database, actor: Actor, parcel_id: int, limit: int = 10) -> l
         customers = {c.id: c for c in s.scalars(select(Customer).where(
             Customer.id.in_({o.customer_id for o in orders.values()})))}
         expected = dict(s.execute(select(Parcel.order_id, func.count()).where(
-            Parcel.order_id.in_(scores), Parcel.status == P.EXPECTED.value).group_by(Parcel.order_id)).all())
+            Parcel.order_id.in_(scores), Parcel.status == ParcelStatus.EXPECTED.value).group_by(Parcel.order_id)).all())
         weights: dict[int, list[Decimal]] = {}
         for oid, w in s.execute(select(Parcel.order_id, Parcel.weight_kg).where(
                 Parcel.order_id.in_(scores), Parcel.weight_kg.is_not(None))):
@@ -660,7 +659,7 @@ def match_parcel(db: Database, actor: Actor, parcel_id: int, order_id: int, evid
         p.ownerless, p.order_id, p.customer_id = False, order.id, order.customer_id
         p.shop_order_id = shop_order_id
         p.destination_warehouse_id = order.destination_warehouse_id
-        if p.warehouse_id is not None and p.status in (P.RECEIVED_CN, P.RECEIVED_VN, P.READY):
+        if p.warehouse_id is not None and p.status in (ParcelStatus.RECEIVED_CN, ParcelStatus.RECEIVED_VN, ParcelStatus.READY):
             p.shelf = shelf_for(dest.code if dest else None, order.customer_id)
         p.matched_at, p.updated_at = at, at
         p.search_text = search_blob(p.tracking_code, customer.code, p.label_name, p.label_shop,
@@ -692,7 +691,7 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
             days = settings_service.get(tx, "warehouse.lost_parcel_days")
             at = now(tx)
             # (only expected parcels time out: one in transit is lost when its shipment is)
-            ids = list(tx.scalars(select(Parcel.id).where(Parcel.status == P.EXPECTED.value,
+            ids = list(tx.scalars(select(Parcel.id).where(Parcel.status == ParcelStatus.EXPECTED.value,
                                                           Parcel.created_at < at - timedelta(days=days))
                                   .order_by(Parcel.created_at, Parcel.id).limit(batch)
                                   .with_for_update(skip_locked=True)))

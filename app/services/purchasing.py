@@ -39,7 +39,6 @@ from app.workflows.money import SHOP_ORDER_FLOW, ShopOrderStatus
 from app.workflows.orders import OrderKind, OrderStatus
 from app.workflows.tasks import TaskKind
 
-S = OrderStatus
 SO = ShopOrderStatus
 CNY_STEP = Decimal("0.01")
 #: beyond this a shop order's amount is a typo (and far inside what the money columns hold)
@@ -178,9 +177,9 @@ def _check_buyer(order: Order, actor: Actor) -> None:
 
 def _start_if_needed(tx: Session, actor: Actor, order: Order) -> None:
     """Recording the first shop order of an accepted order starts its purchasing."""
-    if order.status == S.ACCEPTED:
+    if order.status == OrderStatus.ACCEPTED:
         order_lifecycle.move(tx, actor, order, "start_purchase")
-    if order.status != S.PURCHASING:
+    if order.status != OrderStatus.PURCHASING:
         raise DomainError(N_("Shop orders are recorded while the order is being purchased (now: {status})."),
                           status=Lazy(_status_label(order.status)))
 
@@ -190,7 +189,7 @@ def prepare_shop_orders(db: Database, actor: Actor, order_id: int) -> list[int]:
     with db.transaction() as tx:
         order = lock_order(tx, order_id)
         _check_buyer(order, actor)
-        if order.status not in (S.ACCEPTED, S.PURCHASING):
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PURCHASING):
             raise DomainError(N_("Shop orders are made once the order is accepted (now: {status})."),
                               status=Lazy(_status_label(order.status)))
         return _group(tx, actor, order)
@@ -244,7 +243,7 @@ def set_item_shop(db: Database, actor: Actor, order_id: int, item_ids: list[int]
             if item.id in item_ids and item.shop_order_id is None:
                 item.shop_id = shop.id
         record(tx, actor, "order", order.id, "items_shop", after={"shop": name, "items": item_ids})
-        if order.status in (S.ACCEPTED, S.PURCHASING):
+        if order.status in (OrderStatus.ACCEPTED, OrderStatus.PURCHASING):
             _group(tx, actor, order)
 
 
@@ -480,7 +479,7 @@ def _add_codes(tx: Session, actor: Actor, order: Order, so: ShopOrder, codes: li
     so.expected_parcels = max(so.expected_parcels or 1, declared)
     record(tx, actor, "shop_order", so.id, "tracking_codes", after={"added": codes})
     close_tasks(tx, actor, "shop_order", so.id, {TaskKind.CHASE_SHOP})
-    if order.status == S.PURCHASED:
+    if order.status == OrderStatus.PURCHASED:
             order_lifecycle.move(tx, actor, order, "seller_ship")
     return len(codes)
 
@@ -522,7 +521,7 @@ def chase_missing_tracking_codes(db: Database) -> int:
                                                   ~has_code).order_by(ShopOrder.paid_at, ShopOrder.id))
         for so in list(late):
             order = tx.get(Order, so.order_id)
-            if order.status not in (S.PURCHASED, S.PURCHASING):
+            if order.status not in (OrderStatus.PURCHASED, OrderStatus.PURCHASING):
                 continue
             exists = tx.scalar(select(Task.id).where(Task.kind == TaskKind.CHASE_SHOP, Task.entity == "shop_order",
                                                      Task.entity_id == so.id, Task.status == "open"))

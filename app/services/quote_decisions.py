@@ -17,7 +17,6 @@ from app.text import clean
 from app.workflows.orders import OrderStatus
 from app.workflows.quotes import QUOTE_FLOW, QUOTE_STATUS_LABELS, QuoteStatus
 
-Q = QuoteStatus
 
 
 def _decide(db: Database, actor: Actor, quote_id: int, accepted: bool, reason: str) -> QuoteView:
@@ -34,9 +33,9 @@ def _decide(db: Database, actor: Actor, quote_id: int, accepted: bool, reason: s
         last = quotes.latest(tx, order.id)
         if last is None or last.id != q.id:
             raise DomainError(N_("A later version of this quote exists: answer that one."))
-        if q.status not in (Q.SENT, Q.AWAITING):
+        if q.status not in (QuoteStatus.SENT, QuoteStatus.AWAITING):
             raise DomainError(N_("This quote was answered already ({status})."),
-                              status=Lazy(QUOTE_STATUS_LABELS[Q(q.status)]))
+                              status=Lazy(QUOTE_STATUS_LABELS[QuoteStatus(q.status)]))
         at = now(tx)
         if accepted and q.valid_until < at:
             raise DomainError(N_("This quote expired on {time}: quote again at today's rate first."),

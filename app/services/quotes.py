@@ -48,9 +48,8 @@ MIN_VALIDITY = timedelta(minutes=5)
 MAX_REASON = 500
 
 
-Q = QuoteStatus
 #: versions the customer may still answer or pay
-OPEN = (Q.SENT, Q.AWAITING, Q.ACCEPTED)
+OPEN = (QuoteStatus.SENT, QuoteStatus.AWAITING, QuoteStatus.ACCEPTED)
 
 CUSTOMER_EVENT_LABELS.setdefault("quote_sent", N_("Quote"))
 CUSTOMER_EVENT_LABELS.setdefault("quote_requoted", N_("New quote: the rate changed"))
@@ -230,11 +229,11 @@ def _make_version(tx: Session, actor: Actor, order: Order, status: QuoteStatus,
              "deposit": q.deposit_vnd, "valid_until": valid_until}
     if previous is not None:
         after.update(previous_rate=previous.selling_rate, difference=difference)
-    record(tx, actor, "order", order.id, "quote_sent" if status == Q.SENT else "requoted", after=after)
+    record(tx, actor, "order", order.id, "quote_sent" if status == QuoteStatus.SENT else "requoted", after=after)
     customer = tx.get(Customer, order.customer_id)
     params = dict(code=order.code, goods=q.goods_cny, rate=q.selling_rate, total=q.total_vnd,
                   deposit=q.deposit_vnd, until=valid_until)
-    if status == Q.SENT:
+    if status == QuoteStatus.SENT:
         message = notify_customer(tx, customer, "quote_sent", "order", order.id, **params)
     else:
         message = notify_customer(tx, customer, "quote_requoted", "order", order.id, old_rate=previous.selling_rate
@@ -254,12 +253,12 @@ def _view(tx: Session, q: QuoteVersion, order: Order, previous: QuoteVersion | N
     fees = tuple(QuoteFeeView(f["code"], _(FEE_LABELS.get(f["code"], f["code"])),
                               Money(Decimal(f["vnd"]), VND) if f["vnd"] is not None else None)
                  for f in snap.get("fees", []))
-    return QuoteView(q.id, q.order_id, order.code, q.version, q.status, _(QUOTE_STATUS_LABELS[Q(q.status)]),
+    return QuoteView(q.id, q.order_id, order.code, q.version, q.status, _(QUOTE_STATUS_LABELS[QuoteStatus(q.status)]),
                      q.selling_rate, q.goods_cny, q.goods_vnd, q.fees_vnd, q.total_vnd, q.deposit_percent,
                      q.deposit_vnd, previous.selling_rate if previous is not None else None, q.difference_vnd,
                      q.valid_until, q.valid_until < at, q.created_at, q.created_by_name or _("ImportDesk"),
                      q.decided_at, q.decided_by_name, q.note, items, fees,
-                     q.status in QUOTE_FLOW.sources("accept"), q.status == Q.AWAITING)
+                     q.status in QUOTE_FLOW.sources("accept"), q.status == QuoteStatus.AWAITING)
 
 
 def _views(tx: Session, order: Order, at: datetime) -> tuple[QuoteView, ...]:
@@ -285,19 +284,19 @@ def quotes_panel(db: Database, actor: Actor, order_id: int) -> QuotesPanel:
         last = latest(s, order_id)
         hours = settings_service.get(s, "orders.quote_valid_hours")
         return QuotesPanel(order.id, order.code, not why, why, at + timedelta(hours=hours),
-                           last is not None and last.status == Q.AWAITING, _views(s, order, at))
+                           last is not None and last.status == QuoteStatus.AWAITING, _views(s, order, at))
 
 
 def send_quote(db: Database, actor: Actor, order_id: int, valid_until: datetime | None = None) -> QuoteView:
     """Send the customer a quote at the selling rate of the moment, valid until ``valid_until``
     (default: now + the setting's hours). A deposit before then takes this rate."""
-    return _quote(db, actor, order_id, valid_until, Q.SENT)
+    return _quote(db, actor, order_id, valid_until, QuoteStatus.SENT)
 
 
 def requote(db: Database, actor: Actor, order_id: int, valid_until: datetime | None = None) -> QuoteView:
     """Quote the order again at today's rate: the customer is told the difference and buying
     waits for their answer ("Customer accepted" / "Customer refused")."""
-    return _quote(db, actor, order_id, valid_until, Q.AWAITING)
+    return _quote(db, actor, order_id, valid_until, QuoteStatus.AWAITING)
 
 
 def _quote(db: Database, actor: Actor, order_id: int, valid_until: datetime | None, status: QuoteStatus) -> QuoteView:
@@ -310,8 +309,8 @@ def _quote(db: Database, actor: Actor, order_id: int, valid_until: datetime | No
         if why:
             raise DomainError(why)
         until = _valid_until(tx, valid_until)
-        if status == Q.AWAITING and latest(tx, order.id) is None:
-            status = Q.SENT     # nothing was quoted before: this is the first quote, not a re-quote
+        if status == QuoteStatus.AWAITING and latest(tx, order.id) is None:
+            status = QuoteStatus.SENT     # nothing was quoted before: this is the first quote, not a re-quote
         q = _make_version(tx, actor, order, status, until)
         return version_view(tx, q)
 
@@ -323,23 +322,23 @@ def gate_deposit(tx: Session, actor: Actor, order: Order) -> Message | None:
     that expired before the deposit came is replaced by a new version at today's rate, which the
     customer is told about and must accept first."""
     q = latest(tx, order.id)
-    if q is None or q.status in (Q.TAKEN,):
+    if q is None or q.status in (QuoteStatus.TAKEN,):
         return None
     at = now(tx)
-    if q.status == Q.REFUSED:
+    if q.status == QuoteStatus.REFUSED:
         return Message(N_("Order {code}: the customer refused quote version {version}; send a new quote."),
                        code=order.code, version=q.version)
-    if q.status in (Q.SENT, Q.ACCEPTED) and q.valid_until >= at:
+    if q.status in (QuoteStatus.SENT, QuoteStatus.ACCEPTED) and q.valid_until >= at:
         if q.goods_cny != order.goods_cny:
             return Message(N_("Order {code}: the items changed after quote version {version}; send a new quote."),
                            code=order.code, version=q.version)
         return None
-    if q.status == Q.AWAITING and q.valid_until >= at:
+    if q.status == QuoteStatus.AWAITING and q.valid_until >= at:
         return Message(N_("Order {code}: quote version {version} waits for the customer's acceptance."),
                        code=order.code, version=q.version)
     # expired: quote again at today's rate and wait for the customer
     until = at + timedelta(hours=settings_service.get(tx, "orders.quote_valid_hours"))
-    new = _make_version(tx, actor, order, Q.AWAITING, until)
+    new = _make_version(tx, actor, order, QuoteStatus.AWAITING, until)
     return Message(N_("Order {code}: the quote expired; version {version} at today's rate waits for the "
                       "customer's acceptance."), code=order.code, version=new.version)
 

@@ -42,7 +42,6 @@ from app.workflows.shipments import (DIRECTION_LABELS, PACKABLE, PACKERS, RECEIV
 from app.workflows.complaints import RemedyKind
 from app.workflows.tasks import TaskKind
 
-P = ParcelStatus
 SH = ShipmentStatus
 #: what a parcel becomes in a shipment of each direction (what it must be: ``PACKABLE``)
 _PACK_ACTION = {Direction.TO_VN: "pack", Direction.TO_CN: "pack_return"}
@@ -171,11 +170,11 @@ def pack_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str) 
         return ScanResult(Outcome.WRONG, code, title, detail, p.id, ccode, ocode, p.shelf,
                           facts=_facts(sh))
 
-    if p.shipment_id == sh.id and p.status in (P.PACKED, P.RETURNING):
+    if p.shipment_id == sh.id and p.status in (ParcelStatus.PACKED, ParcelStatus.RETURNING):
         return ScanResult(Outcome.ALREADY, code, _("Already in this shipment"),
                           _("{n} parcels in {code}.").format(n=sh.parcel_count, code=sh.code),
                           p.id, ccode, ocode, p.shelf, facts=_facts(sh))
-    if p.status in (P.PACKED, P.RETURNING):
+    if p.status in (ParcelStatus.PACKED, ParcelStatus.RETURNING):
         other = tx.get(Shipment, p.shipment_id)
         return wrong(_("Already packed in {code}").format(code=other.code if other else "?"),
                      _("Take it out of that shipment first if it must travel in this one."))
@@ -186,10 +185,10 @@ def pack_in_transaction(tx: Session, actor: Actor, shipment_id: int, code: str) 
         if listed is not None and p.id not in listed:
             return wrong(_("Not part of this return"),
                          _("Shipment {code} carries only the parcels of its complaint.").format(code=sh.code))
-        if listed is not None and p.status == P.DELIVERED:
+        if listed is not None and p.status == ParcelStatus.DELIVERED:
             PARCEL_FLOW.apply(p, "take_back", actor, _("Returned by the customer for a complaint"))
             p.warehouse_id, p.shelf = sh.origin_warehouse_id, RETURN_SHELF
-            log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": P.DELIVERED.value},
+            log_event(tx, actor, now(tx), "parcel", p.id, "take_back", {"status": ParcelStatus.DELIVERED.value},
                       {"status": p.status, "shipment": sh.code})
     packable = PACKABLE[direction]
     if p.status not in (packable if isinstance(packable, tuple) else (packable,)):
@@ -529,7 +528,7 @@ def _extra_unknown(tx: Session, actor: Actor, sh: Shipment, code: str, raw: str,
     dest = tx.get(Warehouse, sh.destination_warehouse_id)
     to_vn = Direction(sh.direction) is Direction.TO_VN
     p = Parcel(tracking_code=code, carrier=carrier_of(raw), ownerless=True, warehouse_id=dest.id,
-               status=(P.RECEIVED_VN if to_vn else P.RETURNED).value, shelf=OWNERLESS_SHELF,
+               status=(ParcelStatus.RECEIVED_VN if to_vn else ParcelStatus.RETURNED).value, shelf=OWNERLESS_SHELF,
                shipment_id=sh.id, vn_weight_kg=m.weight_kg, search_text=search_blob(code),
                created_at=at, updated_at=at, received_vn_at=at if to_vn else None,
                received_vn_by_id=actor.user_id if to_vn else None)
@@ -607,10 +606,10 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
         if direction is Direction.TO_VN:
             for line in recon.received + recon.extra:
                 p = tx.get(Parcel, line.parcel_id, with_for_update=True)
-                if p.status == P.RECEIVED_VN:
+                if p.status == ParcelStatus.RECEIVED_VN:
                     PARCEL_FLOW.apply(p, "mark_ready", actor)
                     p.updated_at = at
-                    log_event(tx, actor, at, "parcel", p.id, "mark_ready", {"status": P.RECEIVED_VN.value},
+                    log_event(tx, actor, at, "parcel", p.id, "mark_ready", {"status": ParcelStatus.RECEIVED_VN.value},
                               {"status": p.status})
         sh.missing_count, sh.reconciled_at, sh.updated_at = len(recon.missing), at, at
         record(tx, actor, "shipment", sh.id, "reconcile", {"status": SH.ARRIVED.value},

@@ -15,7 +15,6 @@ from app.permissions import Role
 from app.workflows.engine import Workflow, step
 from app.workflows.orders import OrderStatus
 
-R = Role
 _O = OrderStatus
 #: orders nobody can complain about yet (nothing bought or sent) or any more (cancelled)
 NOT_COMPLAINABLE = frozenset({_O.DRAFT, _O.NEW, _O.CANCELLED, _O.OUT_OF_STOCK})
@@ -139,23 +138,23 @@ PS = PlanStatus
 #: a plan follows its complaint's steps (approve, reject, execute); ``abandon`` is the
 #: system's, when the complaint ends without it
 PLAN_FLOW = Workflow("complaint_plan", dict(PLAN_STATUS_LABELS), PS.PROPOSED, [
-    step(PS.PROPOSED, "approve", PS.APPROVED,  {R.MANAGER},                   N_("Approve the plan")),
-    step(PS.PROPOSED, "reject",  PS.REJECTED,  {R.MANAGER},                   N_("Reject the plan"), reason=True),
-    step(PS.APPROVED, "execute", PS.EXECUTED,  {R.CARE, R.MANAGER},           N_("Carry out the plan")),
-    step(PS.PROPOSED, "abandon", PS.ABANDONED, {R.SYSTEM},                    N_("Abandoned")),
+    step(PS.PROPOSED, "approve", PS.APPROVED,  {Role.MANAGER},                   N_("Approve the plan")),
+    step(PS.PROPOSED, "reject",  PS.REJECTED,  {Role.MANAGER},                   N_("Reject the plan"), reason=True),
+    step(PS.APPROVED, "execute", PS.EXECUTED,  {Role.CARE, Role.MANAGER},           N_("Carry out the plan")),
+    step(PS.PROPOSED, "abandon", PS.ABANDONED, {Role.SYSTEM},                    N_("Abandoned")),
 ], terminal=frozenset({PS.REJECTED, PS.EXECUTED, PS.ABANDONED}))
 
-_HANDLERS = {R.CARE, R.ORDERING, R.MANAGER}
+_HANDLERS = {Role.CARE, Role.ORDERING, Role.MANAGER}
 
 #:  from                                   action         to                who                  label
 COMPLAINT_FLOW = Workflow("complaint", dict(COMPLAINT_STATUS_LABELS), CS.OPEN, [
     step(CS.OPEN,                            "investigate", CS.INVESTIGATING, _HANDLERS,           N_("Start investigating")),
     step({CS.OPEN, CS.INVESTIGATING},        "propose",     CS.PROPOSED,      _HANDLERS,           N_("Propose a plan")),
-    step(CS.PROPOSED,                        "approve",     CS.APPROVED,      {R.MANAGER},         N_("Approve the plan")),
-    step(CS.PROPOSED,                        "reject",      CS.INVESTIGATING, {R.MANAGER},         N_("Reject the plan"), reason=True),
-    step(CS.APPROVED,                        "execute",     CS.CLOSED,        {R.CARE, R.MANAGER}, N_("Carry out the plan")),
-    step({CS.OPEN, CS.INVESTIGATING, CS.PROPOSED}, "dismiss", CS.DISMISSED,   {R.MANAGER},         N_("Dismiss the complaint"), reason=True),
-    step({CS.OPEN, CS.INVESTIGATING},        "withdraw",    CS.WITHDRAWN,     {R.CARE, R.MANAGER}, N_("Customer withdrew"), reason=True),
+    step(CS.PROPOSED,                        "approve",     CS.APPROVED,      {Role.MANAGER},         N_("Approve the plan")),
+    step(CS.PROPOSED,                        "reject",      CS.INVESTIGATING, {Role.MANAGER},         N_("Reject the plan"), reason=True),
+    step(CS.APPROVED,                        "execute",     CS.CLOSED,        {Role.CARE, Role.MANAGER}, N_("Carry out the plan")),
+    step({CS.OPEN, CS.INVESTIGATING, CS.PROPOSED}, "dismiss", CS.DISMISSED,   {Role.MANAGER},         N_("Dismiss the complaint"), reason=True),
+    step({CS.OPEN, CS.INVESTIGATING},        "withdraw",    CS.WITHDRAWN,     {Role.CARE, Role.MANAGER}, N_("Customer withdrew"), reason=True),
 ], terminal=frozenset({CS.CLOSED, CS.DISMISSED, CS.WITHDRAWN}))
 
 
@@ -197,13 +196,13 @@ SELLER_REASON_LABELS: dict[str, str] = {
     SellerReason.OTHER: N_("Other"),
 }
 
-_BUYERS = {R.ORDERING, R.MANAGER}
+_BUYERS = {Role.ORDERING, Role.MANAGER}
 
 SELLER_COMPLAINT_FLOW = Workflow("seller_complaint", dict(SELLER_STATUS_LABELS), SC.OPEN, [
     step(SC.OPEN,              "file",     SC.CLAIMED,   _BUYERS,    N_("Filed on the platform")),
     step({SC.OPEN, SC.CLAIMED}, "recover", SC.RECOVERED, _BUYERS,    N_("Record money recovered")),
     step(SC.CLAIMED,           "refuse",   SC.REFUSED,   _BUYERS,    N_("Seller refused"), reason=True),
-    step(SC.OPEN,              "expire",   SC.EXPIRED,   {R.SYSTEM}, N_("After-sale window closed")),
+    step(SC.OPEN,              "expire",   SC.EXPIRED,   {Role.SYSTEM}, N_("After-sale window closed")),
     step({SC.OPEN, SC.CLAIMED}, "withdraw", SC.WITHDRAWN, _BUYERS,   N_("Withdraw the claim"), reason=True),
 ], terminal=frozenset({SC.RECOVERED, SC.REFUSED, SC.EXPIRED, SC.WITHDRAWN}))
 

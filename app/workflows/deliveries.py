@@ -8,7 +8,6 @@ from app.i18n import N_
 from app.permissions import Actor, Role
 from app.workflows.engine import Workflow, step
 
-R = Role
 
 
 class DeliveryStatus(StrEnum):
@@ -19,14 +18,13 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-D = DeliveryStatus
 
 DELIVERY_STATUS_LABELS: dict[str, str] = {
-    D.REQUESTED: N_("Requested"),
-    D.SLIP_ISSUED: N_("Export slip issued"),
-    D.HANDED_OVER: N_("Handed over"),
-    D.DELIVERED: N_("Delivered"),
-    D.CANCELLED: N_("Cancelled"),
+    DeliveryStatus.REQUESTED: N_("Requested"),
+    DeliveryStatus.SLIP_ISSUED: N_("Export slip issued"),
+    DeliveryStatus.HANDED_OVER: N_("Handed over"),
+    DeliveryStatus.DELIVERED: N_("Delivered"),
+    DeliveryStatus.CANCELLED: N_("Cancelled"),
 }
 
 DELIVERY_METHOD_LABELS: dict[str, str] = {
@@ -45,13 +43,13 @@ def all_packed(delivery: Any, actor: Actor) -> str | None:
     return None
 
 
-_WH = {R.WAREHOUSE_VN, R.SYSTEM}
+_WH = {Role.WAREHOUSE_VN, Role.SYSTEM}
 
 #:  from                          action               to              who   label                          guard
-DELIVERY_FLOW = Workflow("delivery", dict(DELIVERY_STATUS_LABELS), D.REQUESTED, [
-    step(D.REQUESTED,               "issue_slip",        D.SLIP_ISSUED,  _WH,  N_("Issue the export slip"),     all_packed),
-    step(D.SLIP_ISSUED,             "hand_over",         D.HANDED_OVER,  _WH,  N_("Record the hand-over")),
-    step(D.HANDED_OVER,             "confirm_delivered", D.DELIVERED,    _WH,  N_("Record the signed slip")),
-    step(D.HANDED_OVER,             "failed",            D.SLIP_ISSUED,  _WH,  N_("Delivery failed"), reason=True),
-    step({D.REQUESTED, D.SLIP_ISSUED}, "cancel",         D.CANCELLED,    {R.WAREHOUSE_VN, R.MANAGER, R.SYSTEM}, N_("Cancel the request"), reason=True),
-], terminal=frozenset({D.DELIVERED, D.CANCELLED}))
+DELIVERY_FLOW = Workflow("delivery", dict(DELIVERY_STATUS_LABELS), DeliveryStatus.REQUESTED, [
+    step(DeliveryStatus.REQUESTED,               "issue_slip",        DeliveryStatus.SLIP_ISSUED,  _WH,  N_("Issue the export slip"),     all_packed),
+    step(DeliveryStatus.SLIP_ISSUED,             "hand_over",         DeliveryStatus.HANDED_OVER,  _WH,  N_("Record the hand-over")),
+    step(DeliveryStatus.HANDED_OVER,             "confirm_delivered", DeliveryStatus.DELIVERED,    _WH,  N_("Record the signed slip")),
+    step(DeliveryStatus.HANDED_OVER,             "failed",            DeliveryStatus.SLIP_ISSUED,  _WH,  N_("Delivery failed"), reason=True),
+    step({DeliveryStatus.REQUESTED, DeliveryStatus.SLIP_ISSUED}, "cancel",         DeliveryStatus.CANCELLED,    {Role.WAREHOUSE_VN, Role.MANAGER, Role.SYSTEM}, N_("Cancel the request"), reason=True),
+], terminal=frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.CANCELLED}))

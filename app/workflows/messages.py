@@ -24,29 +24,28 @@ class MessageStatus(StrEnum):
     PHONED = "phoned"
 
 
-M = MessageStatus
 OUTBOX_STATUS_LABELS: dict[str, str] = {
-    M.PENDING: N_("Waiting to be sent"),
-    M.SENDING: N_("Sending"),
-    M.SENT: N_("Sent"),
-    M.FAILED: N_("Refused by the mail server"),
-    M.NO_EMAIL: N_("No e-mail address: phone the customer"),
-    M.PHONED: N_("Told by phone"),
+    MessageStatus.PENDING: N_("Waiting to be sent"),
+    MessageStatus.SENDING: N_("Sending"),
+    MessageStatus.SENT: N_("Sent"),
+    MessageStatus.FAILED: N_("Refused by the mail server"),
+    MessageStatus.NO_EMAIL: N_("No e-mail address: phone the customer"),
+    MessageStatus.PHONED: N_("Told by phone"),
 }
 _SENDER = {Role.SYSTEM}
 _STAFF = holders(Perm.CHAT_CUSTOMER)
 
 #:  from                              action        to          who      label
-OUTBOX_FLOW = Workflow("customer_message", dict(OUTBOX_STATUS_LABELS), M.PENDING, [
+OUTBOX_FLOW = Workflow("customer_message", dict(OUTBOX_STATUS_LABELS), MessageStatus.PENDING, [
     # a claim whose lease ran out (its desktop died mid-send) is claimed again
-    step({M.PENDING, M.SENDING},          "claim",      M.SENDING,  _SENDER, N_("Sending")),
-    step(M.SENDING,                       "sent",       M.SENT,     _SENDER, N_("Sent")),
-    step(M.SENDING,                       "refused",    M.FAILED,   _SENDER, N_("Refused by the mail server")),
-    step(M.SENDING,                       "back_off",   M.PENDING,  _SENDER, N_("Waiting to be sent")),
-    step(M.PENDING,                       "no_address", M.NO_EMAIL, _SENDER, N_("No e-mail address: phone the customer")),
-    step({M.PENDING, M.FAILED, M.NO_EMAIL}, "send_again", M.PENDING, _STAFF, N_("Sent again")),
-    step({M.NO_EMAIL, M.FAILED, M.PENDING}, "phone",    M.PHONED,   _STAFF,  N_("Told by phone")),
-], terminal=frozenset({M.SENT, M.PHONED}), ordered=False)
+    step({MessageStatus.PENDING, MessageStatus.SENDING},          "claim",      MessageStatus.SENDING,  _SENDER, N_("Sending")),
+    step(MessageStatus.SENDING,                       "sent",       MessageStatus.SENT,     _SENDER, N_("Sent")),
+    step(MessageStatus.SENDING,                       "refused",    MessageStatus.FAILED,   _SENDER, N_("Refused by the mail server")),
+    step(MessageStatus.SENDING,                       "back_off",   MessageStatus.PENDING,  _SENDER, N_("Waiting to be sent")),
+    step(MessageStatus.PENDING,                       "no_address", MessageStatus.NO_EMAIL, _SENDER, N_("No e-mail address: phone the customer")),
+    step({MessageStatus.PENDING, MessageStatus.FAILED, MessageStatus.NO_EMAIL}, "send_again", MessageStatus.PENDING, _STAFF, N_("Sent again")),
+    step({MessageStatus.NO_EMAIL, MessageStatus.FAILED, MessageStatus.PENDING}, "phone",    MessageStatus.PHONED,   _STAFF,  N_("Told by phone")),
+], terminal=frozenset({MessageStatus.SENT, MessageStatus.PHONED}), ordered=False)
 
 
 class MailStatus(StrEnum):

@@ -10,7 +10,6 @@ from app.permissions import Perm, Role
 from app.workflows.engine import Workflow, holders, step
 from app.workflows.orders import OrderStatus
 
-R = Role
 _O = OrderStatus
 #: order statuses in which the order may be billed (a billing notice, a supplementary bill)
 BILLABLE = frozenset({_O.PURCHASED, _O.SELLER_SHIPPED, _O.IN_CN_WAREHOUSE, _O.IN_TRANSIT, _O.AWAITING_DELIVERY,
@@ -35,9 +34,9 @@ SHOP_ORDER_LABELS = {
 
 SO = ShopOrderStatus
 SHOP_ORDER_FLOW = Workflow("shop_order", dict(SHOP_ORDER_LABELS), SO.DRAFT, [
-    step(SO.DRAFT,             "place",  SO.PLACED,    {R.ORDERING},            N_("Placed on the platform")),
-    step({SO.DRAFT, SO.PLACED}, "pay",   SO.PAID,      {R.ORDERING},            N_("Record payment")),
-    step({SO.DRAFT, SO.PLACED}, "cancel", SO.CANCELLED, {R.ORDERING, R.MANAGER}, N_("Cancel shop order"), reason=True),
+    step(SO.DRAFT,             "place",  SO.PLACED,    {Role.ORDERING},            N_("Placed on the platform")),
+    step({SO.DRAFT, SO.PLACED}, "pay",   SO.PAID,      {Role.ORDERING},            N_("Record payment")),
+    step({SO.DRAFT, SO.PLACED}, "cancel", SO.CANCELLED, {Role.ORDERING, Role.MANAGER}, N_("Cancel shop order"), reason=True),
 ], terminal=frozenset({SO.CANCELLED}))
 
 
@@ -58,8 +57,8 @@ PS = PaymentStatus
 PAYMENT_FLOW = Workflow("payment", dict(PAYMENT_LABELS), PS.AWAITING_APPROVAL, [
     # within the approval limit the one who records it posts it at once
     step(PS.AWAITING_APPROVAL, "post",    PS.POSTED,   holders(Perm.RECORD_PAYMENTS), N_("Posted")),
-    step(PS.AWAITING_APPROVAL, "approve", PS.POSTED,   {R.ACCOUNTANT, R.MANAGER}, N_("Approve and post")),
-    step(PS.AWAITING_APPROVAL, "reject",  PS.REJECTED, {R.ACCOUNTANT, R.MANAGER}, N_("Reject"), reason=True),
+    step(PS.AWAITING_APPROVAL, "approve", PS.POSTED,   {Role.ACCOUNTANT, Role.MANAGER}, N_("Approve and post")),
+    step(PS.AWAITING_APPROVAL, "reject",  PS.REJECTED, {Role.ACCOUNTANT, Role.MANAGER}, N_("Reject"), reason=True),
 ], terminal=frozenset({PS.REJECTED}))
 
 
@@ -81,8 +80,8 @@ BILL_KIND_LABELS = {"notice": N_("Billing notice"), "supplementary": N_("Supplem
 BS = BillStatus
 #: the approval of supplementary bills (billing notices are issued as they are, no steps)
 BILL_FLOW = Workflow("bill", {s: BILL_LABELS[s] for s in (BS.PROPOSED, BS.APPROVED, BS.REJECTED)}, BS.PROPOSED, [
-    step(BS.PROPOSED, "approve", BS.APPROVED, {R.MANAGER}, N_("Approve bill")),
-    step(BS.PROPOSED, "reject",  BS.REJECTED, {R.MANAGER}, N_("Reject bill"), reason=True),
+    step(BS.PROPOSED, "approve", BS.APPROVED, {Role.MANAGER}, N_("Approve bill")),
+    step(BS.PROPOSED, "reject",  BS.REJECTED, {Role.MANAGER}, N_("Reject bill"), reason=True),
 ], terminal=frozenset({BS.REJECTED}))
 
 

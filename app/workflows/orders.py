@@ -12,7 +12,6 @@ from app.i18n import N_
 from app.permissions import Actor, Role
 from app.workflows.engine import Workflow, step
 
-R = Role
 
 
 class OrderKind(StrEnum):
@@ -47,31 +46,30 @@ class OrderStatus(StrEnum):
     REFUSED = "refused"                      # khách từ chối
 
 
-S = OrderStatus
 
 STATUS_LABELS: dict[str, str] = {
-    S.DRAFT: N_("Cart (draft)"),
-    S.NEW: N_("Submitted"),
-    S.DEPOSITED: N_("Deposited"),
-    S.AWAITING_APPROVAL: N_("Awaiting approval"),   # before "accepted": approving moves forward
-    S.ACCEPTED: N_("Accepted"),
-    S.PURCHASING: N_("Purchasing"),
-    S.PURCHASED: N_("Purchased"),
-    S.SELLER_SHIPPED: N_("Seller shipped"),
-    S.IN_CN_WAREHOUSE: N_("In China warehouse"),
-    S.IN_TRANSIT: N_("International transit"),
-    S.AWAITING_DELIVERY: N_("Awaiting delivery"),
-    S.DELIVERING: N_("Delivering"),
-    S.DELIVERED: N_("Delivered"),
-    S.RECEIVED: N_("Received"),
-    S.CANCELLED: N_("Cancelled"),
-    S.OUT_OF_STOCK: N_("Out of stock"),
-    S.LOST: N_("Lost"),
-    S.REFUSED: N_("Refused by customer"),
+    OrderStatus.DRAFT: N_("Cart (draft)"),
+    OrderStatus.NEW: N_("Submitted"),
+    OrderStatus.DEPOSITED: N_("Deposited"),
+    OrderStatus.AWAITING_APPROVAL: N_("Awaiting approval"),   # before "accepted": approving moves forward
+    OrderStatus.ACCEPTED: N_("Accepted"),
+    OrderStatus.PURCHASING: N_("Purchasing"),
+    OrderStatus.PURCHASED: N_("Purchased"),
+    OrderStatus.SELLER_SHIPPED: N_("Seller shipped"),
+    OrderStatus.IN_CN_WAREHOUSE: N_("In China warehouse"),
+    OrderStatus.IN_TRANSIT: N_("International transit"),
+    OrderStatus.AWAITING_DELIVERY: N_("Awaiting delivery"),
+    OrderStatus.DELIVERING: N_("Delivering"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    OrderStatus.RECEIVED: N_("Received"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.OUT_OF_STOCK: N_("Out of stock"),
+    OrderStatus.LOST: N_("Lost"),
+    OrderStatus.REFUSED: N_("Refused by customer"),
 }
 
-EXITS = frozenset({S.CANCELLED, S.OUT_OF_STOCK, S.LOST, S.REFUSED})
-CLOSED = EXITS | {S.RECEIVED}
+EXITS = frozenset({OrderStatus.CANCELLED, OrderStatus.OUT_OF_STOCK, OrderStatus.LOST, OrderStatus.REFUSED})
+CLOSED = EXITS | {OrderStatus.RECEIVED}
 
 # -- guards: return None when the step may happen, else the message id saying why not ---------
 
@@ -110,7 +108,7 @@ def claim_with_approval(order: Any, actor: Actor) -> str | None:
 
 
 def is_my_purchase(order: Any, actor: Actor) -> str | None:
-    if actor.role in (R.ORDERING,) and order.ordering_staff_id not in (None, actor.user_id):
+    if actor.role in (Role.ORDERING,) and order.ordering_staff_id not in (None, actor.user_id):
         return N_("This order is assigned to another ordering staff member.")
     return None
 
@@ -121,63 +119,63 @@ def everything_bought(order: Any, actor: Actor) -> str | None:
     return None
 
 
-_LOST_FROM = {S.SELLER_SHIPPED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.AWAITING_DELIVERY, S.DELIVERING}
-_REFUSE_FROM = {S.AWAITING_DELIVERY, S.DELIVERING}
+_LOST_FROM = {OrderStatus.SELLER_SHIPPED, OrderStatus.IN_CN_WAREHOUSE, OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_DELIVERY, OrderStatus.DELIVERING}
+_REFUSE_FROM = {OrderStatus.AWAITING_DELIVERY, OrderStatus.DELIVERING}
 
 
 def _shipping_tail(lost_from: set[str]) -> list:
     """From the China warehouse to the customer: the same for both kinds of order."""
     return [
-    step({S.IN_CN_WAREHOUSE}, "depart_cn", S.IN_TRANSIT, {R.SYSTEM}, N_("Left the China warehouse")),
-    step({S.IN_TRANSIT, S.IN_CN_WAREHOUSE}, "arrive_vn", S.AWAITING_DELIVERY, {R.SYSTEM},
+    step({OrderStatus.IN_CN_WAREHOUSE}, "depart_cn", OrderStatus.IN_TRANSIT, {Role.SYSTEM}, N_("Left the China warehouse")),
+    step({OrderStatus.IN_TRANSIT, OrderStatus.IN_CN_WAREHOUSE}, "arrive_vn", OrderStatus.AWAITING_DELIVERY, {Role.SYSTEM},
          N_("Arrived in the Vietnam warehouse")),
-    step({S.AWAITING_DELIVERY}, "start_delivery", S.DELIVERING, {R.SYSTEM, R.WAREHOUSE_VN},
+    step({OrderStatus.AWAITING_DELIVERY}, "start_delivery", OrderStatus.DELIVERING, {Role.SYSTEM, Role.WAREHOUSE_VN},
          N_("Start delivery")),
-    step({S.DELIVERING, S.AWAITING_DELIVERY}, "deliver", S.DELIVERED, {R.SYSTEM, R.WAREHOUSE_VN},
+    step({OrderStatus.DELIVERING, OrderStatus.AWAITING_DELIVERY}, "deliver", OrderStatus.DELIVERED, {Role.SYSTEM, Role.WAREHOUSE_VN},
          N_("Mark delivered")),
-    step({S.DELIVERED}, "confirm_received", S.RECEIVED, {R.CARE, R.MANAGER, R.SYSTEM},
+    step({OrderStatus.DELIVERED}, "confirm_received", OrderStatus.RECEIVED, {Role.CARE, Role.MANAGER, Role.SYSTEM},
          N_("Customer confirmed receipt")),
-    step(lost_from, "mark_lost", S.LOST, {R.MANAGER, R.SYSTEM}, N_("Mark lost"), reason=True),
-    step(_REFUSE_FROM, "refuse", S.REFUSED, {R.CARE, R.MANAGER}, N_("Customer refused"), reason=True),
+    step(lost_from, "mark_lost", OrderStatus.LOST, {Role.MANAGER, Role.SYSTEM}, N_("Mark lost"), reason=True),
+    step(_REFUSE_FROM, "refuse", OrderStatus.REFUSED, {Role.CARE, Role.MANAGER}, N_("Customer refused"), reason=True),
     ]
 
 #:  from                        action            to                    who                         guard
-PURCHASE_FLOW = Workflow("order.purchase", {**STATUS_LABELS, S.NEW: N_("Waiting for deposit")}, S.DRAFT, [
-    step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_items),
-    step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
-    step(S.NEW,                   "deposit",        S.DEPOSITED,          {R.CARE, R.ACCOUNTANT, R.MANAGER, R.SYSTEM}, N_("Take deposit")),
-    step(S.DEPOSITED,             "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign"), no_approval_needed),
-    step(S.DEPOSITED,             "accept",         S.AWAITING_APPROVAL,  {R.MANAGER},                N_("Confirm and assign"), needs_approval),
-    step(S.DEPOSITED,             "claim",          S.ACCEPTED,           {R.ORDERING},               N_("Claim order"), claim_no_approval),
-    step(S.DEPOSITED,             "claim",          S.AWAITING_APPROVAL,  {R.ORDERING},               N_("Claim order"), claim_with_approval),
-    step(S.AWAITING_APPROVAL,     "approve",        S.ACCEPTED,           {R.MANAGER},                N_("Approve services")),
+PURCHASE_FLOW = Workflow("order.purchase", {**STATUS_LABELS, OrderStatus.NEW: N_("Waiting for deposit")}, OrderStatus.DRAFT, [
+    step(OrderStatus.DRAFT,                 "submit",         OrderStatus.NEW,                {Role.CARE, Role.MANAGER},        N_("Submit order"), has_items),
+    step(OrderStatus.DRAFT,                 "expire",         OrderStatus.CANCELLED,          {Role.SYSTEM},                 N_("Cart expired")),
+    step(OrderStatus.NEW,                   "deposit",        OrderStatus.DEPOSITED,          {Role.CARE, Role.ACCOUNTANT, Role.MANAGER, Role.SYSTEM}, N_("Take deposit")),
+    step(OrderStatus.DEPOSITED,             "accept",         OrderStatus.ACCEPTED,           {Role.MANAGER},                N_("Confirm and assign"), no_approval_needed),
+    step(OrderStatus.DEPOSITED,             "accept",         OrderStatus.AWAITING_APPROVAL,  {Role.MANAGER},                N_("Confirm and assign"), needs_approval),
+    step(OrderStatus.DEPOSITED,             "claim",          OrderStatus.ACCEPTED,           {Role.ORDERING},               N_("Claim order"), claim_no_approval),
+    step(OrderStatus.DEPOSITED,             "claim",          OrderStatus.AWAITING_APPROVAL,  {Role.ORDERING},               N_("Claim order"), claim_with_approval),
+    step(OrderStatus.AWAITING_APPROVAL,     "approve",        OrderStatus.ACCEPTED,           {Role.MANAGER},                N_("Approve services")),
     # a complaint's approved reship: a new order, accepted at once, bought at the company's cost
-    step(S.DRAFT,                 "reship",         S.ACCEPTED,           {R.SYSTEM},                 N_("Reship")),
-    step(S.ACCEPTED,              "start_purchase", S.PURCHASING,         {R.ORDERING},               N_("Start purchasing"), is_my_purchase),
-    step(S.PURCHASING,            "mark_purchased", S.PURCHASED,          {R.ORDERING, R.SYSTEM},     N_("Mark purchased"), everything_bought),
-    step(S.PURCHASING,            "out_of_stock",   S.OUT_OF_STOCK,       {R.ORDERING, R.MANAGER},    N_("Out of stock"), reason=True),
-    step(S.PURCHASED,             "seller_ship",    S.SELLER_SHIPPED,     {R.ORDERING, R.SYSTEM},     N_("Seller shipped")),
-    step({S.PURCHASED, S.SELLER_SHIPPED}, "arrive_cn", S.IN_CN_WAREHOUSE, {R.SYSTEM},                 N_("Arrived in the China warehouse")),
+    step(OrderStatus.DRAFT,                 "reship",         OrderStatus.ACCEPTED,           {Role.SYSTEM},                 N_("Reship")),
+    step(OrderStatus.ACCEPTED,              "start_purchase", OrderStatus.PURCHASING,         {Role.ORDERING},               N_("Start purchasing"), is_my_purchase),
+    step(OrderStatus.PURCHASING,            "mark_purchased", OrderStatus.PURCHASED,          {Role.ORDERING, Role.SYSTEM},     N_("Mark purchased"), everything_bought),
+    step(OrderStatus.PURCHASING,            "out_of_stock",   OrderStatus.OUT_OF_STOCK,       {Role.ORDERING, Role.MANAGER},    N_("Out of stock"), reason=True),
+    step(OrderStatus.PURCHASED,             "seller_ship",    OrderStatus.SELLER_SHIPPED,     {Role.ORDERING, Role.SYSTEM},     N_("Seller shipped")),
+    step({OrderStatus.PURCHASED, OrderStatus.SELLER_SHIPPED}, "arrive_cn", OrderStatus.IN_CN_WAREHOUSE, {Role.SYSTEM},                 N_("Arrived in the China warehouse")),
     *_shipping_tail(_LOST_FROM),
-    step({S.DRAFT, S.NEW, S.DEPOSITED, S.ACCEPTED, S.AWAITING_APPROVAL, S.PURCHASING},
-         "cancel", S.CANCELLED, {R.CARE, R.MANAGER}, N_("Cancel order"), reason=True),
-], terminal=frozenset(EXITS), optional=frozenset({S.AWAITING_APPROVAL}))
+    step({OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.ACCEPTED, OrderStatus.AWAITING_APPROVAL, OrderStatus.PURCHASING},
+         "cancel", OrderStatus.CANCELLED, {Role.CARE, Role.MANAGER}, N_("Cancel order"), reason=True),
+], terminal=frozenset(EXITS), optional=frozenset({OrderStatus.AWAITING_APPROVAL}))
 
-_CONSIGNMENT_STATUSES = (S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT,
-                         S.AWAITING_DELIVERY, S.DELIVERING, S.DELIVERED, S.RECEIVED, S.CANCELLED,
-                         S.LOST, S.REFUSED)
+_CONSIGNMENT_STATUSES = (OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.IN_CN_WAREHOUSE, OrderStatus.IN_TRANSIT,
+                         OrderStatus.AWAITING_DELIVERY, OrderStatus.DELIVERING, OrderStatus.DELIVERED, OrderStatus.RECEIVED, OrderStatus.CANCELLED,
+                         OrderStatus.LOST, OrderStatus.REFUSED)
 
 CONSIGNMENT_FLOW = Workflow("order.consignment", {s: STATUS_LABELS[s] for s in _CONSIGNMENT_STATUSES}
-                            | {S.NEW: N_("Waiting for confirmation")},
-                            S.DRAFT, [
-    step(S.DRAFT,                 "submit",         S.NEW,                {R.CARE, R.MANAGER},        N_("Submit order"), has_tracking_codes),
-    step(S.DRAFT,                 "expire",         S.CANCELLED,          {R.SYSTEM},                 N_("Cart expired")),
-    step(S.NEW,                   "accept",         S.ACCEPTED,           {R.MANAGER},                N_("Confirm and assign")),
-    step(S.NEW,                   "claim",          S.ACCEPTED,           {R.CARE},                   N_("Claim order")),
-    step({S.NEW, S.ACCEPTED},     "arrive_cn",      S.IN_CN_WAREHOUSE,    {R.SYSTEM},                 N_("Arrived in the China warehouse")),
-    *_shipping_tail(_LOST_FROM - {S.SELLER_SHIPPED}),
-    step({S.DRAFT, S.NEW, S.ACCEPTED}, "cancel",    S.CANCELLED,          {R.CARE, R.MANAGER},        N_("Cancel order"), reason=True),
-], terminal=frozenset(EXITS - {S.OUT_OF_STOCK}))
+                            | {OrderStatus.NEW: N_("Waiting for confirmation")},
+                            OrderStatus.DRAFT, [
+    step(OrderStatus.DRAFT,                 "submit",         OrderStatus.NEW,                {Role.CARE, Role.MANAGER},        N_("Submit order"), has_tracking_codes),
+    step(OrderStatus.DRAFT,                 "expire",         OrderStatus.CANCELLED,          {Role.SYSTEM},                 N_("Cart expired")),
+    step(OrderStatus.NEW,                   "accept",         OrderStatus.ACCEPTED,           {Role.MANAGER},                N_("Confirm and assign")),
+    step(OrderStatus.NEW,                   "claim",          OrderStatus.ACCEPTED,           {Role.CARE},                   N_("Claim order")),
+    step({OrderStatus.NEW, OrderStatus.ACCEPTED},     "arrive_cn",      OrderStatus.IN_CN_WAREHOUSE,    {Role.SYSTEM},                 N_("Arrived in the China warehouse")),
+    *_shipping_tail(_LOST_FROM - {OrderStatus.SELLER_SHIPPED}),
+    step({OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.ACCEPTED}, "cancel",    OrderStatus.CANCELLED,          {Role.CARE, Role.MANAGER},        N_("Cancel order"), reason=True),
+], terminal=frozenset(EXITS - {OrderStatus.OUT_OF_STOCK}))
 
 
 def flow_for(kind: str) -> Workflow:

@@ -13,7 +13,6 @@ from app.i18n import N_
 from app.permissions import Role
 from app.workflows.engine import Workflow, step
 
-R = Role
 
 
 class ParcelStatus(StrEnum):
@@ -30,7 +29,6 @@ class ParcelStatus(StrEnum):
     RETURNED = "returned"                    # back in China (returned to the seller from there)
 
 
-P = ParcelStatus
 
 #: the shelf the app puts a parcel nobody expects on: stored as this code, shown translated
 OWNERLESS_SHELF = "OWNERLESS"
@@ -49,18 +47,18 @@ def shelf_label(shelf: str | None) -> str:
 
 
 PARCEL_STATUS_LABELS: dict[str, str] = {
-    P.EXPECTED: N_("Expected"),
+    ParcelStatus.EXPECTED: N_("Expected"),
     # before "received": a lost parcel that turns up is received forwards, without a reason
-    P.LOST: N_("Lost"),
-    P.RECEIVED_CN: N_("Received in China"),
-    P.PACKED: N_("Packed"),
-    P.IN_TRANSIT: N_("In transit"),
-    P.RECEIVED_VN: N_("Received in Vietnam"),
-    P.READY: N_("Ready for delivery"),
-    P.OUT_FOR_DELIVERY: N_("Out for delivery"),
-    P.DELIVERED: N_("Delivered"),
-    P.RETURNING: N_("Returning to China"),
-    P.RETURNED: N_("Returned to China"),
+    ParcelStatus.LOST: N_("Lost"),
+    ParcelStatus.RECEIVED_CN: N_("Received in China"),
+    ParcelStatus.PACKED: N_("Packed"),
+    ParcelStatus.IN_TRANSIT: N_("In transit"),
+    ParcelStatus.RECEIVED_VN: N_("Received in Vietnam"),
+    ParcelStatus.READY: N_("Ready for delivery"),
+    ParcelStatus.OUT_FOR_DELIVERY: N_("Out for delivery"),
+    ParcelStatus.DELIVERED: N_("Delivered"),
+    ParcelStatus.RETURNING: N_("Returning to China"),
+    ParcelStatus.RETURNED: N_("Returned to China"),
 }
 
 
@@ -81,34 +79,34 @@ STAGE_LABELS: dict[str, str] = {
 }
 
 #: where a parcel physically sits on a warehouse's shelves (what a stocktake expects to find)
-ON_SHELF = frozenset({P.RECEIVED_CN, P.PACKED, P.RECEIVED_VN, P.READY})
+ON_SHELF = frozenset({ParcelStatus.RECEIVED_CN, ParcelStatus.PACKED, ParcelStatus.RECEIVED_VN, ParcelStatus.READY})
 #: in (or past) a Vietnam warehouse: its goods can be counted against the order
-IN_VIETNAM = frozenset({P.RECEIVED_VN, P.READY, P.OUT_FOR_DELIVERY, P.DELIVERED})
+IN_VIETNAM = frozenset({ParcelStatus.RECEIVED_VN, ParcelStatus.READY, ParcelStatus.OUT_FOR_DELIVERY, ParcelStatus.DELIVERED})
 #: how far along the line a parcel is, for an order to follow its least advanced parcel
-RANK = {P.EXPECTED: 0, P.LOST: 0, P.RECEIVED_CN: 1, P.PACKED: 1, P.IN_TRANSIT: 2,
-        P.RECEIVED_VN: 3, P.READY: 3, P.OUT_FOR_DELIVERY: 4, P.DELIVERED: 5}
+RANK = {ParcelStatus.EXPECTED: 0, ParcelStatus.LOST: 0, ParcelStatus.RECEIVED_CN: 1, ParcelStatus.PACKED: 1, ParcelStatus.IN_TRANSIT: 2,
+        ParcelStatus.RECEIVED_VN: 3, ParcelStatus.READY: 3, ParcelStatus.OUT_FOR_DELIVERY: 4, ParcelStatus.DELIVERED: 5}
 
-_CN = {R.FORWARDER_CN, R.SYSTEM}
-_VN = {R.FORWARDER_VN, R.SYSTEM}
-_VN_STORE = {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}
+_CN = {Role.FORWARDER_CN, Role.SYSTEM}
+_VN = {Role.FORWARDER_VN, Role.SYSTEM}
+_VN_STORE = {Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}
 
 #:  from                                   action            to                 who         label
-PARCEL_FLOW = Workflow("parcel", dict(PARCEL_STATUS_LABELS), P.EXPECTED, [
-    step({P.EXPECTED, P.LOST},               "receive_cn",     P.RECEIVED_CN,     _CN,        N_("Receive in China")),
-    step(P.RECEIVED_CN,                      "pack",           P.PACKED,          {R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Pack into a shipment")),
-    step(P.PACKED,                           "unpack",         P.RECEIVED_CN,     {R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Take out of the shipment")),
-    step(P.PACKED,                           "depart",         P.IN_TRANSIT,      _CN,        N_("Leave China")),
+PARCEL_FLOW = Workflow("parcel", dict(PARCEL_STATUS_LABELS), ParcelStatus.EXPECTED, [
+    step({ParcelStatus.EXPECTED, ParcelStatus.LOST},               "receive_cn",     ParcelStatus.RECEIVED_CN,     _CN,        N_("Receive in China")),
+    step(ParcelStatus.RECEIVED_CN,                      "pack",           ParcelStatus.PACKED,          {Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Pack into a shipment")),
+    step(ParcelStatus.PACKED,                           "unpack",         ParcelStatus.RECEIVED_CN,     {Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Take out of the shipment")),
+    step(ParcelStatus.PACKED,                           "depart",         ParcelStatus.IN_TRANSIT,      _CN,        N_("Leave China")),
     # a parcel put into the wrong sack unscanned still arrives: received as "extra"
     # (even one never scanned in China: it is in the sack, so it is here)
-    step({P.IN_TRANSIT, P.PACKED, P.RECEIVED_CN, P.EXPECTED, P.LOST}, "receive_vn", P.RECEIVED_VN, _VN, N_("Receive in Vietnam")),
-    step(P.RECEIVED_VN,                      "mark_ready",     P.READY,           _VN_STORE,  N_("Ready for delivery")),
-    step({P.RECEIVED_VN, P.READY},           "hand_over",      P.OUT_FOR_DELIVERY, {R.WAREHOUSE_VN, R.SYSTEM}, N_("Hand over for delivery")),
-    step(P.OUT_FOR_DELIVERY,                 "back_to_stock",  P.READY,           {R.WAREHOUSE_VN, R.SYSTEM}, N_("Back from a failed delivery"), reason=True),
-    step(P.OUT_FOR_DELIVERY,                 "deliver",        P.DELIVERED,       {R.WAREHOUSE_VN, R.SYSTEM}, N_("Delivered")),
-    step({P.EXPECTED, P.IN_TRANSIT},         "mark_lost",      P.LOST,            {R.MANAGER, R.SYSTEM}, N_("Mark lost"), reason=True),
-    step({P.RECEIVED_VN, P.READY},           "pack_return",    P.RETURNING,       {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Pack to return to China")),
-    step(P.RETURNING,                        "unpack_return",  P.RECEIVED_VN,     {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Take out of the return shipment")),
-    step(P.RETURNING,                        "receive_return", P.RETURNED,        _CN,        N_("Receive back in China")),
+    step({ParcelStatus.IN_TRANSIT, ParcelStatus.PACKED, ParcelStatus.RECEIVED_CN, ParcelStatus.EXPECTED, ParcelStatus.LOST}, "receive_vn", ParcelStatus.RECEIVED_VN, _VN, N_("Receive in Vietnam")),
+    step(ParcelStatus.RECEIVED_VN,                      "mark_ready",     ParcelStatus.READY,           _VN_STORE,  N_("Ready for delivery")),
+    step({ParcelStatus.RECEIVED_VN, ParcelStatus.READY},           "hand_over",      ParcelStatus.OUT_FOR_DELIVERY, {Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Hand over for delivery")),
+    step(ParcelStatus.OUT_FOR_DELIVERY,                 "back_to_stock",  ParcelStatus.READY,           {Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Back from a failed delivery"), reason=True),
+    step(ParcelStatus.OUT_FOR_DELIVERY,                 "deliver",        ParcelStatus.DELIVERED,       {Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Delivered")),
+    step({ParcelStatus.EXPECTED, ParcelStatus.IN_TRANSIT},         "mark_lost",      ParcelStatus.LOST,            {Role.MANAGER, Role.SYSTEM}, N_("Mark lost"), reason=True),
+    step({ParcelStatus.RECEIVED_VN, ParcelStatus.READY},           "pack_return",    ParcelStatus.RETURNING,       {Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Pack to return to China")),
+    step(ParcelStatus.RETURNING,                        "unpack_return",  ParcelStatus.RECEIVED_VN,     {Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Take out of the return shipment")),
+    step(ParcelStatus.RETURNING,                        "receive_return", ParcelStatus.RETURNED,        _CN,        N_("Receive back in China")),
     # a complaint sends delivered goods back to China: the customer brings them to the warehouse
-    step(P.DELIVERED,                        "take_back",      P.RECEIVED_VN,     {R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}, N_("Taken back from the customer"), reason=True),
-], terminal=frozenset({P.RETURNED}), optional=frozenset({P.LOST, P.RETURNING, P.RETURNED}))
+    step(ParcelStatus.DELIVERED,                        "take_back",      ParcelStatus.RECEIVED_VN,     {Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}, N_("Taken back from the customer"), reason=True),
+], terminal=frozenset({ParcelStatus.RETURNED}), optional=frozenset({ParcelStatus.LOST, ParcelStatus.RETURNING, ParcelStatus.RETURNED}))

@@ -35,17 +35,16 @@ QUOTE_STATUS_LABELS = {
     QuoteStatus.SUPERSEDED: N_("Replaced by a later version"),
 }
 
-Q = QuoteStatus
 #: a version still open: a later one closes it
-OPEN = frozenset({Q.SENT, Q.AWAITING, Q.ACCEPTED})
+OPEN = frozenset({QuoteStatus.SENT, QuoteStatus.AWAITING, QuoteStatus.ACCEPTED})
 _STAFF = holders(Perm.EDIT_ORDERS)
 
 #: the customer's answer is recorded by staff; the deposit and a later version close a version
 #: as a consequence of what someone else did (the system's steps)
-QUOTE_FLOW = Workflow("quote", dict(QUOTE_STATUS_LABELS), Q.SENT, [
-    step({Q.SENT, Q.AWAITING}, "accept",    Q.ACCEPTED,   _STAFF,        N_("Customer accepted the quote")),
-    step({Q.SENT, Q.AWAITING}, "refuse",    Q.REFUSED,    _STAFF,        N_("Customer refused the quote")),
-    step({Q.SENT, Q.ACCEPTED}, "take",      Q.TAKEN,      {Role.SYSTEM}, N_("Deposit taken at this rate")),
-    step(OPEN,                 "expire",    Q.EXPIRED,    {Role.SYSTEM}, N_("Quote replaced by a later version")),
-    step(OPEN,                 "supersede", Q.SUPERSEDED, {Role.SYSTEM}, N_("Quote replaced by a later version")),
-], terminal=frozenset({Q.REFUSED, Q.TAKEN, Q.EXPIRED, Q.SUPERSEDED}), entries=frozenset({Q.AWAITING}))
+QUOTE_FLOW = Workflow("quote", dict(QUOTE_STATUS_LABELS), QuoteStatus.SENT, [
+    step({QuoteStatus.SENT, QuoteStatus.AWAITING}, "accept",    QuoteStatus.ACCEPTED,   _STAFF,        N_("Customer accepted the quote")),
+    step({QuoteStatus.SENT, QuoteStatus.AWAITING}, "refuse",    QuoteStatus.REFUSED,    _STAFF,        N_("Customer refused the quote")),
+    step({QuoteStatus.SENT, QuoteStatus.ACCEPTED}, "take",      QuoteStatus.TAKEN,      {Role.SYSTEM}, N_("Deposit taken at this rate")),
+    step(OPEN,                 "expire",    QuoteStatus.EXPIRED,    {Role.SYSTEM}, N_("Quote replaced by a later version")),
+    step(OPEN,                 "supersede", QuoteStatus.SUPERSEDED, {Role.SYSTEM}, N_("Quote replaced by a later version")),
+], terminal=frozenset({QuoteStatus.REFUSED, QuoteStatus.TAKEN, QuoteStatus.EXPIRED, QuoteStatus.SUPERSEDED}), entries=frozenset({QuoteStatus.AWAITING}))

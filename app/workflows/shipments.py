@@ -14,7 +14,6 @@ from app.permissions import Actor, Role
 from app.workflows.engine import Workflow, step
 from app.workflows.parcels import ParcelStatus, Stage
 
-R = Role
 
 
 class ShipmentStatus(StrEnum):
@@ -55,18 +54,18 @@ DIRECTION_LABELS: dict[str, str] = {
 }
 
 #: who packs and dispatches, and who receives, by direction
-PACKERS = {Direction.TO_VN: {R.FORWARDER_CN}, Direction.TO_CN: {R.FORWARDER_VN, R.WAREHOUSE_VN}}
-RECEIVERS = {Direction.TO_VN: {R.FORWARDER_VN}, Direction.TO_CN: {R.FORWARDER_CN}}
+PACKERS = {Direction.TO_VN: {Role.FORWARDER_CN}, Direction.TO_CN: {Role.FORWARDER_VN, Role.WAREHOUSE_VN}}
+RECEIVERS = {Direction.TO_VN: {Role.FORWARDER_VN}, Direction.TO_CN: {Role.FORWARDER_CN}}
 
 
 def _packer(shipment: Any, actor: Actor) -> str | None:
-    if actor.role is R.SYSTEM or actor.role in PACKERS[Direction(shipment.direction)]:
+    if actor.role is Role.SYSTEM or actor.role in PACKERS[Direction(shipment.direction)]:
         return None
     return N_("This shipment is packed and sent by the warehouse it leaves from.")
 
 
 def _receiver(shipment: Any, actor: Actor) -> str | None:
-    if actor.role is R.SYSTEM or actor.role in RECEIVERS[Direction(shipment.direction)]:
+    if actor.role is Role.SYSTEM or actor.role in RECEIVERS[Direction(shipment.direction)]:
         return None
     return N_("This shipment is received by the warehouse it goes to.")
 
@@ -81,8 +80,8 @@ def _empty(shipment: Any, actor: Actor) -> str | None:
         None if shipment.parcel_count == 0 else N_("Take the parcels out before cancelling the shipment."))
 
 
-_PACK = {R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN, R.SYSTEM}
-_RECEIVE = {R.FORWARDER_VN, R.FORWARDER_CN, R.SYSTEM}
+_PACK = {Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN, Role.SYSTEM}
+_RECEIVE = {Role.FORWARDER_VN, Role.FORWARDER_CN, Role.SYSTEM}
 
 #:  from                       action       to              who       label                       guard
 SHIPMENT_FLOW = Workflow("shipment", dict(SHIPMENT_STATUS_LABELS), SH.OPEN, [

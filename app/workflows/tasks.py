@@ -7,9 +7,8 @@ from app.i18n import N_
 from app.permissions import Role
 from app.workflows.engine import Workflow, step
 
-R = Role
-_STAFF = {R.ADMIN, R.MANAGER, R.CARE, R.ORDERING, R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN,
-          R.ACCOUNTANT, R.SYSTEM}
+_STAFF = {Role.ADMIN, Role.MANAGER, Role.CARE, Role.ORDERING, Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN,
+          Role.ACCOUNTANT, Role.SYSTEM}
 
 
 class TaskStatus(StrEnum):
@@ -72,7 +71,7 @@ TASK_STATUS_LABELS = {
 
 TASK_FLOW = Workflow("task", dict(TASK_STATUS_LABELS), TaskStatus.OPEN, [
     step(TaskStatus.OPEN, "close",  TaskStatus.DONE,      _STAFF,                        N_("Mark done")),
-    step(TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED, {R.MANAGER, R.ADMIN, R.SYSTEM}, N_("Cancel task"), reason=True),
+    step(TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED, {Role.MANAGER, Role.ADMIN, Role.SYSTEM}, N_("Cancel task"), reason=True),
     # the work it was about ended without it (a withdrawn complaint): the reason is that record's
-    step(TaskStatus.OPEN, "drop",   TaskStatus.CANCELLED, {R.SYSTEM},                     N_("Task cancelled")),
+    step(TaskStatus.OPEN, "drop",   TaskStatus.CANCELLED, {Role.SYSTEM},                     N_("Task cancelled")),
 ], terminal=frozenset({TaskStatus.CANCELLED}))

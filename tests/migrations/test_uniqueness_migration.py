@@ -1,7 +1,7 @@
 """Migration 0008 on a database where the old check-then-insert let duplicates in: the upgrade
 keeps every row, and the rules hold from then on."""
 from datetime import date, timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import MetaData, Table, select, text
@@ -31,7 +31,7 @@ def test_duplicates_written_before_the_rules_are_kept_and_the_rules_hold_after(d
     bank, _cny = accounts(db)
     accountant, manager = make_user(db, Role.ACCOUNTANT), make_user(db, Role.MANAGER)
     cid = make_customer(db)
-    pid = wallets.record_payment(db, accountant, "topup", cid, D(100000), "FT 777", date(2026, 11, 22), bank).payment_id
+    pid = wallets.record_payment(db, accountant, "topup", cid, Decimal(100000), "FT 777", date(2026, 11, 22), bank).payment_id
     policy = fee_policies.create_policy(db, manager, "Biểu phí mới", None, clock.now() + timedelta(days=1),
                                         DEFAULT_TARIFF.to_json())
     with db.transaction() as tx:
@@ -54,6 +54,6 @@ def test_duplicates_written_before_the_rules_are_kept_and_the_rules_hold_after(d
         names = dict(conn.execute(text("SELECT id, name_key FROM ledger_accounts WHERE book = 'vn'")).all())
         assert names[bank] == acc.name.lower() and names[dup_account] is None
     with pytest.raises(ValidationFailed):
-        wallets.record_payment(db, accountant, "topup", cid, D(100000), "FT 777", date(2026, 11, 22), bank)
+        wallets.record_payment(db, accountant, "topup", cid, Decimal(100000), "FT 777", date(2026, 11, 22), bank)
     with pytest.raises(ValidationFailed):
         ledger.create_cash_account(db, accountant, acc.name, "vn")

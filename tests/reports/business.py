@@ -29,7 +29,7 @@ from app.reports import Period
 from app.services import billing, ledger, orders, parcels, purchasing, rates, shipments, wallets
 from app.services import settings as settings_service
 from app.services.scanning import Measurements, Outcome
-from app.workflows.orders import OrderKind, OrderStatus as S
+from app.workflows.orders import OrderKind, OrderStatus
 from tests.factories import arrive_sealed, make_customer, make_user, make_warehouses
 
 #: the company is in Hanoi: reports count days from local midnight (UTC+7)
@@ -46,16 +46,16 @@ SHOPS = [("taobao", "杭州女装旗舰店"), ("1688", "广州白云皮具厂"),
          ("taobao", "义乌小商品批发"), ("1688", "汕头玩具厂家直销"), ("", "")]
 PRODUCTS = [("女士连衣裙 夏季", "Đỏ / L", "59.90"), ("真皮女包", "Nâu", "168.00"), ("蓝牙耳机", "Đen", "89.50"),
             ("发夹 一套10个", "Mix", "0.035"), ("不锈钢保温杯", "Xanh", "19.90"), ("运动鞋 男款", "42", "139.00")]
-PURCHASE_TARGETS = [S.DRAFT, S.NEW, S.DEPOSITED, S.AWAITING_APPROVAL, S.ACCEPTED, S.PURCHASING, S.PURCHASED,
-                    S.SELLER_SHIPPED, S.IN_TRANSIT, S.AWAITING_DELIVERY, S.DELIVERED, S.RECEIVED, S.RECEIVED,
-                    S.RECEIVED, S.CANCELLED, S.OUT_OF_STOCK, S.LOST, S.REFUSED]
-CONSIGNMENT_TARGETS = [S.DRAFT, S.NEW, S.ACCEPTED, S.IN_CN_WAREHOUSE, S.IN_TRANSIT, S.DELIVERING,
-                       S.RECEIVED, S.RECEIVED, S.CANCELLED, S.LOST]
+PURCHASE_TARGETS = [OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.AWAITING_APPROVAL, OrderStatus.ACCEPTED, OrderStatus.PURCHASING, OrderStatus.PURCHASED,
+                    OrderStatus.SELLER_SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_DELIVERY, OrderStatus.DELIVERED, OrderStatus.RECEIVED, OrderStatus.RECEIVED,
+                    OrderStatus.RECEIVED, OrderStatus.CANCELLED, OrderStatus.OUT_OF_STOCK, OrderStatus.LOST, OrderStatus.REFUSED]
+CONSIGNMENT_TARGETS = [OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.IN_CN_WAREHOUSE, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERING,
+                       OrderStatus.RECEIVED, OrderStatus.RECEIVED, OrderStatus.CANCELLED, OrderStatus.LOST]
 #: exit -> the status the order is in when it leaves, and who says why
-EXITS = {S.CANCELLED: (S.NEW, "care", "cancel", "Khách đổi ý"),
-         S.OUT_OF_STOCK: (S.PURCHASING, "ordering", "out_of_stock", "Shop hết hàng"),
-         S.LOST: (S.IN_TRANSIT, "manager", "mark_lost", "Thất lạc trên đường"),
-         S.REFUSED: (S.DELIVERING, "care", "refuse", "Khách không nhận")}
+EXITS = {OrderStatus.CANCELLED: (OrderStatus.NEW, "care", "cancel", "Khách đổi ý"),
+         OrderStatus.OUT_OF_STOCK: (OrderStatus.PURCHASING, "ordering", "out_of_stock", "Shop hết hàng"),
+         OrderStatus.LOST: (OrderStatus.IN_TRANSIT, "manager", "mark_lost", "Thất lạc trên đường"),
+         OrderStatus.REFUSED: (OrderStatus.DELIVERING, "care", "refuse", "Khách không nhận")}
 CENT = Decimal("0.01")
 
 
@@ -141,7 +141,7 @@ def generate(db: Database, n_orders: int = 60, seed: int = 5) -> Business:
     for i, at in enumerate(starts):
         kind = OrderKind.PURCHASE if rng.random() < 0.65 else OrderKind.CONSIGNMENT
         target = rng.choice(PURCHASE_TARGETS if kind == OrderKind.PURCHASE else CONSIGNMENT_TARGETS)
-        customer = unfunded if target in (S.DRAFT, S.NEW) else rng.choice(funded + tight)
+        customer = unfunded if target in (OrderStatus.DRAFT, OrderStatus.NEW) else rng.choice(funded + tight)
         timeline = (_purchase if kind == OrderKind.PURCHASE else _consignment)(
             world, random.Random(seed * 1000 + i), customer, target)
         heapq.heappush(queue, (at, next(seq), timeline))
@@ -208,12 +208,12 @@ def _company(w: _World, rng: random.Random, payers: list[int]) -> Iterator[timed
 
 # -- one order's timeline ------------------------------------------------------------------------------
 
-def _status(db: Database, oid: int) -> S:
+def _status(db: Database, oid: int) -> OrderStatus:
     with db.read() as s:
-        return S(s.get(Order, oid).status)
+        return OrderStatus(s.get(Order, oid).status)
 
 
-def _purchase(w: _World, rng: random.Random, customer: int, target: S) -> Iterator[timedelta]:
+def _purchase(w: _World, rng: random.Random, customer: int, target: OrderStatus) -> Iterator[timedelta]:
     db, biz = w.db, w.biz
     care, buyer = rng.choice(biz.care), rng.choice(biz.ordering)
     services = ["cargo_insurance"] if rng.random() < 0.15 else []
@@ -229,64 +229,64 @@ def _purchase(w: _World, rng: random.Random, customer: int, target: S) -> Iterat
     oid = orders.create_order(db, care, orders.OrderInput(OrderKind.PURCHASE, customer, w.wh["VN-HN"], w.wh["CN-GZ"],
                                                           items=items, services=services))
     biz.orders.append(oid)
-    if target == S.DRAFT:
+    if target == OrderStatus.DRAFT:
         return
     exit_ = EXITS.get(target)
     stop = exit_[0] if exit_ else target
     yield hours(rng, 0.5, 30)
-    status = S(orders.apply_action(db, care, oid, "submit"))      # the deposit, if the wallet can pay
-    if status == S.NEW and stop != S.NEW:
+    status = OrderStatus(orders.apply_action(db, care, oid, "submit"))      # the deposit, if the wallet can pay
+    if status == OrderStatus.NEW and stop != OrderStatus.NEW:
         yield hours(rng, 2, 20)
         w.top_up(customer, Decimal(5_000_000))                    # the wallet takes the deposit now
         status = _status(db, oid)
-    if stop in (S.NEW, S.DEPOSITED):
+    if stop in (OrderStatus.NEW, OrderStatus.DEPOSITED):
         yield from _leave(w, rng, oid, exit_, care)
         return
     yield hours(rng, 0.5, 30)
     if rng.random() < 0.3 and not services:
-        status = S(orders.apply_action(db, buyer.as_role(Role.ORDERING), oid, "claim"))
+        status = OrderStatus(orders.apply_action(db, buyer.as_role(Role.ORDERING), oid, "claim"))
     else:
-        status = S(orders.confirm_order(db, biz.manager, oid, care.user_id, buyer.user_id))
-    if status == S.AWAITING_APPROVAL:
-        if target == S.AWAITING_APPROVAL:
+        status = OrderStatus(orders.confirm_order(db, biz.manager, oid, care.user_id, buyer.user_id))
+    if status == OrderStatus.AWAITING_APPROVAL:
+        if target == OrderStatus.AWAITING_APPROVAL:
             return
         yield hours(rng, 1, 10)
         orders.apply_action(db, biz.manager, oid, "approve")
-    if target == S.ACCEPTED:
+    if target == OrderStatus.ACCEPTED:
         return
     yield hours(rng, 0.5, 30)
     _name_missing_shops(db, buyer, oid, rng)
     purchasing.prepare_shop_orders(db, buyer, oid)
     orders.apply_action(db, buyer, oid, "start_purchase")
-    if target == S.PURCHASING:
+    if target == OrderStatus.PURCHASING:
         return
     shop_orders = purchasing.purchasing_view(db, buyer, oid).shop_orders
     for n, so in enumerate(shop_orders):
         yield hours(rng, 0.5, 6)
-        _record_shop_order(w, rng, buyer, so, nothing=target == S.OUT_OF_STOCK,
-                           with_code=target != S.PURCHASED or n < len(shop_orders) - 1)
-    if target in (S.PURCHASED, S.OUT_OF_STOCK):
+        _record_shop_order(w, rng, buyer, so, nothing=target == OrderStatus.OUT_OF_STOCK,
+                           with_code=target != OrderStatus.PURCHASED or n < len(shop_orders) - 1)
+    if target in (OrderStatus.PURCHASED, OrderStatus.OUT_OF_STOCK):
         return                                                    # out of stock: the shops had none
     codes = [c for so in purchasing.purchasing_view(db, buyer, oid).shop_orders for c in so.tracking_codes]
-    if target == S.SELLER_SHIPPED:
+    if target == OrderStatus.SELLER_SHIPPED:
         return
     yield from _carry(w, rng, oid, codes, stop, exit_, care, slow=rng.random() < 0.3)
 
 
-def _consignment(w: _World, rng: random.Random, customer: int, target: S) -> Iterator[timedelta]:
+def _consignment(w: _World, rng: random.Random, customer: int, target: OrderStatus) -> Iterator[timedelta]:
     db, biz = w.db, w.biz
     care = rng.choice(biz.care)
     codes = [f"YT{rng.randint(10**11, 10**12)}" for _n in range(rng.randint(1, 2))]
     oid = orders.create_order(db, care, orders.OrderInput(OrderKind.CONSIGNMENT, customer, w.wh["VN-HN"], w.wh["CN-GZ"],
                                                           tracking_codes=codes, goods_description="Quần áo"))
     biz.orders.append(oid)
-    if target == S.DRAFT:
+    if target == OrderStatus.DRAFT:
         return
     exit_ = EXITS.get(target)
     stop = exit_[0] if exit_ else target
     yield hours(rng, 0.5, 30)
     orders.apply_action(db, care, oid, "submit")
-    if stop == S.NEW:
+    if stop == OrderStatus.NEW:
         yield from _leave(w, rng, oid, exit_, care)
         return
     yield hours(rng, 0.5, 30)
@@ -294,7 +294,7 @@ def _consignment(w: _World, rng: random.Random, customer: int, target: S) -> Ite
         orders.apply_action(db, care, oid, "claim")
     else:
         orders.confirm_order(db, biz.manager, oid, care.user_id, None)
-    if target == S.ACCEPTED:
+    if target == OrderStatus.ACCEPTED:
         return
     yield from _carry(w, rng, oid, codes, stop, exit_, care, slow=rng.random() < 0.3)
 
@@ -342,7 +342,7 @@ def _check(result, *ok: Outcome):
     return result
 
 
-def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, exit_, care: Actor,
+def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: OrderStatus, exit_, care: Actor,
            slow: bool) -> Iterator[timedelta]:
     """From the seller (or the customer) to the customer's door: received and weighed in China,
     packed into a sack, received in Hanoi, billed, delivered and confirmed."""
@@ -358,7 +358,7 @@ def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, e
         _check(parcels.receive_cn(db, receiver, w.wh[origin], code, Measurements(weight, *dims)),
                Outcome.RECEIVED, Outcome.EXCESS)
         yield hours(rng, 0.1, 3)
-    if stop == S.IN_CN_WAREHOUSE:
+    if stop == OrderStatus.IN_CN_WAREHOUSE:
         return
     yield hours(rng, 2, 30)
     packer = biz.forwarders_cn[1] if origin == "CN-PX" else biz.forwarders_cn[0]
@@ -371,7 +371,7 @@ def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, e
     shipments.seal_shipment(db, packer, sid, net + Decimal("0.400"), w.ref("SEAL"))
     yield hours(rng, 1, 8)
     shipments.depart_shipment(db, packer, sid)
-    if stop == S.IN_TRANSIT:
+    if stop == OrderStatus.IN_TRANSIT:
         if exit_:
             yield from _leave(w, rng, oid, exit_, care)
         return
@@ -385,7 +385,7 @@ def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, e
                Outcome.RECEIVED, Outcome.WEIGHT_WARNING)
     yield hours(rng, 1, 20)
     billing.issue_billing_notice(db, biz.accountant, oid, billing.measured_packages(db, biz.accountant, oid))
-    if stop == S.AWAITING_DELIVERY:
+    if stop == OrderStatus.AWAITING_DELIVERY:
         if rng.random() < 0.4:
             view = orders.get_order(db, care, oid)
             if view.committed_deliver_by is not None:
@@ -395,13 +395,13 @@ def _carry(w: _World, rng: random.Random, oid: int, codes: list[str], stop: S, e
         return
     yield hours(rng, 2, 30)
     orders.apply_action(db, biz.store, oid, "start_delivery")
-    if stop == S.DELIVERING:
+    if stop == OrderStatus.DELIVERING:
         if exit_:
             yield from _leave(w, rng, oid, exit_, care)
         return
     yield hours(rng, 2, 30)
     orders.apply_action(db, biz.store, oid, "deliver")
-    if stop == S.DELIVERED:
+    if stop == OrderStatus.DELIVERED:
         return
     yield hours(rng, 5, 100)
     orders.apply_action(db, care, oid, "confirm_received")

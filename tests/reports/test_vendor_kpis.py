@@ -13,7 +13,6 @@ from tests.factories import arrive_sealed, item, make_customer, make_order
 from tests.money_helpers import accounts, fund
 from tests.services.warehouse_helpers import make_staff, purchase_order
 
-D = Decimal
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def _bought_short(db, st):
     purchasing.prepare_shop_orders(db, st.ordering, oid)
     so = purchasing.purchasing_view(db, st.ordering, oid).shop_orders[0]
     purchasing.record_shop_order(db, st.ordering, so.id, purchasing.ShopOrderInput(
-        "TB-SHORT", D("75"), D("0"), D("0"), accounts(db)[1], {so.items[0].id: 3}))
+        "TB-SHORT", Decimal("75"), Decimal("0"), Decimal("0"), accounts(db)[1], {so.items[0].id: 3}))
     return oid
 
 
@@ -52,12 +51,12 @@ def test_shop_kpis_on_hand_worked_shop_orders(db, st, clock):
     cols = [c.key for c in view.columns]
     (row,) = [dict(zip(cols, r)) for r in view.first.rows]
     assert row["shop_name"] == "杭州女装旗舰店" and row["shop_orders"] == 3
-    assert row["on_time_rate"] == D("33.33")                  # one of three had its code within 3 days
-    assert row["ship_avg"] == D("48.00")                      # (0 h + 96 h) / 2 shipped
-    assert row["items"] == 2 + 2 + 4 and row["short_rate"] == D("12.50")    # 1 of 8 pieces short
-    assert row["complaints"] == 1 and row["complaint_rate"] == D("33.33")
+    assert row["on_time_rate"] == Decimal("33.33")                  # one of three had its code within 3 days
+    assert row["ship_avg"] == Decimal("48.00")                      # (0 h + 96 h) / 2 shipped
+    assert row["items"] == 2 + 2 + 4 and row["short_rate"] == Decimal("12.50")    # 1 of 8 pieces short
+    assert row["complaints"] == 1 and row["complaint_rate"] == Decimal("33.33")
     totals = {t.key: t.value for t in view.totals}
-    assert totals["shop_orders"] == 3 and totals["on_time_rate"] == D("33.33")
+    assert totals["shop_orders"] == 3 and totals["on_time_rate"] == Decimal("33.33")
 
 
 def test_ordering_staff_see_only_the_shop_kpis_and_forwarders_nothing(db, st):
@@ -84,11 +83,11 @@ def test_the_complaint_rate_counts_complaints_per_hundred_delivered_orders(db, s
     for c in codes:
         parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c, kg("1.5"))
         shipments.pack_scan(db, st.cn, sid, c)
-    shipments.seal_shipment(db, st.cn, sid, D("5"), "H9")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("5"), "H9")
     shipments.depart_shipment(db, st.cn, sid)
     arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
     for c in codes:
-        shipments.receive_scan(db, st.vn, sid, c, D("1.5"))
+        shipments.receive_scan(db, st.vn, sid, c, Decimal("1.5"))
     shipments.close_shipment(db, st.vn, sid)
     ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
     did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready], "pickup",
@@ -104,8 +103,8 @@ def test_the_complaint_rate_counts_complaints_per_hundred_delivered_orders(db, s
     period = Period(date(today.year, today.month, 1), today)
     view = open_report(db, st.manager, "complaints.rate", period)
     totals = {t.key: t.value for t in view.totals}
-    assert (totals["complaints"], totals["delivered"], totals["rate"]) == (1, 3, D("33.33"))
+    assert (totals["complaints"], totals["delivered"], totals["rate"]) == (1, 3, Decimal("33.33"))
     rows = {r[0]: r[1] for r in view.first.rows}
     assert sum(rows.values()) == 1
     board = dashboard(db, st.manager, period)
-    assert board.figure("complaint_rate").value == D("33.33")          # the dashboard = the report
+    assert board.figure("complaint_rate").value == Decimal("33.33")          # the dashboard = the report

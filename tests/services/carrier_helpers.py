@@ -11,7 +11,6 @@ from app.services import parcels, shipments
 from app.services.scanning import Measurements
 from tests.services.warehouse_helpers import Staff, consignment_order, make_staff
 
-D = Decimal
 
 
 @dataclass
@@ -28,16 +27,16 @@ def _sack(db: Database, st: Staff, parcels_in: list[tuple[str, Measurements]], g
     sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
     for code, _m in parcels_in:
         shipments.pack_scan(db, st.cn, sid, code)
-    shipments.seal_shipment(db, st.cn, sid, D(gross), seal)
+    shipments.seal_shipment(db, st.cn, sid, Decimal(gross), seal)
     with db.read() as s:
         return s.get(Shipment, sid).code
 
 
 def make_sacks(db: Database) -> Sacks:
     st = make_staff(db)
-    a = _sack(db, st, [("SF7000000001", Measurements(D("12"), D(50), D(40), D(30))),
-                       ("SF7000000002", Measurements(D("8.5"), D(50), D(40), D(30)))], "21", "S-A1")
-    b = _sack(db, st, [("SF7000000003", Measurements(D("10")))], "10.3", "S-B2")
+    a = _sack(db, st, [("SF7000000001", Measurements(Decimal("12"), Decimal(50), Decimal(40), Decimal(30))),
+                       ("SF7000000002", Measurements(Decimal("8.5"), Decimal(50), Decimal(40), Decimal(30)))], "21", "S-A1")
+    b = _sack(db, st, [("SF7000000003", Measurements(Decimal("10")))], "10.3", "S-B2")
     return Sacks(st, a, b)
 
 

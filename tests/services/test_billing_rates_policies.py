@@ -1,7 +1,7 @@
 """Exchange rates, fee policy sets, discount codes, billing notices, supplementary bills and
 customer debts, on SQLite and PostgreSQL."""
 from datetime import timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -38,24 +38,24 @@ def staff(db):
 
 def test_rates_keep_their_history_with_who_set_them(db, staff, clock):
     manager = staff["manager"]
-    rates.set_rate(db, manager, "buying", D("3600"))
-    rates.set_rate(db, manager, "selling", D("3650"), note="Sáng thứ hai")
+    rates.set_rate(db, manager, "buying", Decimal("3600"))
+    rates.set_rate(db, manager, "selling", Decimal("3650"), note="Sáng thứ hai")
     clock.advance(hours=5)
     rates.set_rate(db, manager, "selling", "3662.5")
     later = clock.now() + timedelta(days=1)
-    rates.set_rate(db, manager, "selling", D("3670"), effective_from=later)
-    assert rates.current_values(db) == {"selling": D("3662.5"), "buying": D("3600")}
+    rates.set_rate(db, manager, "selling", Decimal("3670"), effective_from=later)
+    assert rates.current_values(db) == {"selling": Decimal("3662.5"), "buying": Decimal("3600")}
     hist = rates.history(db, staff["care"], "selling")
     assert [(h.value, h.current, h.set_by) for h in hist] == [
-        (D("3670"), False, "Phạm Quốc Hùng"), (D("3662.5"), True, "Phạm Quốc Hùng"), (D("3650"), False, "Phạm Quốc Hùng")]
+        (Decimal("3670"), False, "Phạm Quốc Hùng"), (Decimal("3662.5"), True, "Phạm Quốc Hùng"), (Decimal("3650"), False, "Phạm Quốc Hùng")]
     clock.advance(days=2)
-    assert rates.current_values(db)["selling"] == D("3670")
+    assert rates.current_values(db)["selling"] == Decimal("3670")
 
 
 @pytest.mark.parametrize("value, field", [("0", "value"), ("-3", "value"), ("abc", "value"),
                                           ("3650.1234567", "value"), ("3500", "value")])
 def test_bad_rates_are_refused(db, staff, value, field):
-    rates.set_rate(db, staff["manager"], "buying", D("3600"))
+    rates.set_rate(db, staff["manager"], "buying", Decimal("3600"))
     with pytest.raises(ValidationFailed) as err:
         rates.set_rate(db, staff["manager"], "selling", value)     # 3,500 is below the buying rate
     assert field in err.value.field_errors
@@ -63,11 +63,11 @@ def test_bad_rates_are_refused(db, staff, value, field):
 
 def test_a_rate_cannot_start_in_the_past_and_only_managers_set_rates(db, staff, clock):
     with pytest.raises(ValidationFailed) as err:
-        rates.set_rate(db, staff["manager"], "selling", D("3650"), effective_from=clock.now() - timedelta(days=1))
+        rates.set_rate(db, staff["manager"], "selling", Decimal("3650"), effective_from=clock.now() - timedelta(days=1))
     assert "effective_from" in err.value.field_errors
     for who in ("care", "ordering", "accountant", "admin", "forwarder"):
         with pytest.raises(PermissionDenied):
-            rates.set_rate(db, staff[who], "selling", D("3650"))
+            rates.set_rate(db, staff[who], "selling", Decimal("3650"))
 
 
 def test_the_selling_rate_is_adjusted_by_group_and_order_value(db, staff):
@@ -75,20 +75,20 @@ def test_the_selling_rate_is_adjusted_by_group_and_order_value(db, staff):
         tx.add(VipLevel(code="VIP3", name="VIP 3", rank=3, min_spend=Money.zero(VND)))
     with db.read() as s:
         vip3 = s.scalar(select(VipLevel.id))
-    rates.set_rate(db, staff["manager"], "selling", D("3650"), adjustments=[
-        rates.AdjustmentInput(vip3, D("0"), D("-10")), rates.AdjustmentInput(vip3, D("5000"), D("-30")),
-        rates.AdjustmentInput(None, D("10000"), D("-5"))])
+    rates.set_rate(db, staff["manager"], "selling", Decimal("3650"), adjustments=[
+        rates.AdjustmentInput(vip3, Decimal("0"), Decimal("-10")), rates.AdjustmentInput(vip3, Decimal("5000"), Decimal("-30")),
+        rates.AdjustmentInput(None, Decimal("10000"), Decimal("-5"))])
     with db.read() as s:
         def rate(group, goods):
             return rates.selling_rate_for(s, group, Money.of(goods, "CNY")).value
-        assert rate(vip3, "100") == D("3640")
-        assert rate(vip3, "5000") == D("3620")
-        assert rate(None, "9999.99") == D("3650")
-        assert rate(None, "10000") == D("3645")
+        assert rate(vip3, "100") == Decimal("3640")
+        assert rate(vip3, "5000") == Decimal("3620")
+        assert rate(None, "9999.99") == Decimal("3650")
+        assert rate(None, "10000") == Decimal("3645")
         assert "VIP 3" in rates.selling_rate_for(s, vip3, Money.of("6000", "CNY")).explanation
     with pytest.raises(ValidationFailed):
-        rates.set_rate(db, staff["manager"], "selling", D("3650"), adjustments=[
-            rates.AdjustmentInput(vip3, D("0"), D("-10")), rates.AdjustmentInput(vip3, D("0"), D("-20"))])
+        rates.set_rate(db, staff["manager"], "selling", Decimal("3650"), adjustments=[
+            rates.AdjustmentInput(vip3, Decimal("0"), Decimal("-10")), rates.AdjustmentInput(vip3, Decimal("0"), Decimal("-20"))])
 
 
 # -- fee policy sets --------------------------------------------------------------------------------------
@@ -145,11 +145,11 @@ def test_only_fee_editors_change_policies_and_vip_levels(db, staff, clock):
         with pytest.raises(PermissionDenied):
             fee_policies.save_vip_level(db, staff[who], None, fee_policies.VipLevelInput("VIP9", "VIP 9"))
     level = fee_policies.save_vip_level(db, staff["admin"], None, fee_policies.VipLevelInput(
-        "vip1", "VIP 1", 1, D(50000000), D(60), D(5)))
-    assert [(v.code, v.deposit_percent) for v in fee_policies.list_vip_levels(db, staff["care"])] == [("VIP1", D(60))]
+        "vip1", "VIP 1", 1, Decimal(50000000), Decimal(60), Decimal(5)))
+    assert [(v.code, v.deposit_percent) for v in fee_policies.list_vip_levels(db, staff["care"])] == [("VIP1", Decimal(60))]
     with pytest.raises(ValidationFailed) as err:
         fee_policies.save_vip_level(db, staff["admin"], None, fee_policies.VipLevelInput(
-            "VIP1", "", -1, D("-5"), D("101"), D("0.001")))
+            "VIP1", "", -1, Decimal("-5"), Decimal("101"), Decimal("0.001")))
     assert {"code", "name", "rank", "min_spend", "deposit_percent", "service_fee_discount_percent"} <= set(
         err.value.field_errors)
     assert level
@@ -159,7 +159,7 @@ def test_only_fee_editors_change_policies_and_vip_levels(db, staff, clock):
 
 def _code(db, staff, **kw):
     data = fee_policies.DiscountInput(code=kw.pop("code", "TET2027"), fee_codes=kw.pop("fee_codes", ["purchasing_fee"]),
-                                      **{"percent": D(10), **kw})
+                                      **{"percent": Decimal(10), **kw})
     return fee_policies.save_discount_code(db, staff["manager"], None, data)
 
 
@@ -195,7 +195,7 @@ def test_discount_code_limits_validity_and_owner_are_enforced(db, staff, clock):
     assert {d.code: d.used_count for d in fee_policies.list_discount_codes(db, care)}["ONCE"] == 1
     with pytest.raises(ValidationFailed) as err:
         fee_policies.save_discount_code(db, staff["manager"], None, fee_policies.DiscountInput(
-            "X", [], percent=D(10), amount=D(5000)))
+            "X", [], percent=Decimal(10), amount=Decimal(5000)))
     assert {"code", "value", "fee_codes"} <= set(err.value.field_errors)
 
 
@@ -213,7 +213,7 @@ def _purchased(db, staff, amount="10000000", services=()):
     purchasing.prepare_shop_orders(db, buyer, oid)
     so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
     purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
-        "TB-1", D("190"), D("10"), D("0"), accounts(db)[1], {i.id: i.quantity for i in so.items}))
+        "TB-1", Decimal("190"), Decimal("10"), Decimal("0"), accounts(db)[1], {i.id: i.quantity for i in so.items}))
     return cid, oid
 
 
@@ -224,8 +224,8 @@ def test_a_billing_notice_charges_the_weighed_fees_tells_the_customer_and_is_pai
     bill_id = billing.issue_billing_notice(db, acc, oid, [billing.PackageInput("3.2", "50", "40", "30")])
     view = billing.order_money_view(db, acc, oid)
     bill = billing.get_bill(db, acc, bill_id)
-    fees = {l["code"]: D(l["amount"]) for l in bill.lines}
-    assert fees == {"freight": D(250000), "inspection": D(25000), "vn_delivery": D(31000)}
+    fees = {l["code"]: Decimal(l["amount"]) for l in bill.lines}
+    assert fees == {"freight": Decimal(250000), "inspection": Decimal(25000), "vn_delivery": Decimal(31000)}
     assert bill.amount == vnd(306000) and view.billed
     assert view.balance_due == vnd(0)                           # the wallet paid what was due
     assert [e.kind for e in view.entries][-2:] == ["billing", "settlement"]
@@ -256,7 +256,7 @@ def test_a_supplementary_bill_waits_for_a_manager_then_is_ledgered_and_told(db, 
     cid, oid = _purchased(db, staff)
     billing.issue_billing_notice(db, acc, oid, [billing.PackageInput("10")])
     charged = billing.order_money_view(db, acc, oid).charged
-    bill_id = billing.propose_supplementary_bill(db, care, oid, [billing.BillLineInput("freight", D(58000), "2 kg")],
+    bill_id = billing.propose_supplementary_bill(db, care, oid, [billing.BillLineInput("freight", Decimal(58000), "2 kg")],
                                                  "Cân lại ở Hà Nội: 12 kg, không phải 10 kg")
     assert [r.id for r in reader.queue_page(db, manager, "money.bills_to_approve", PageRequest()).rows] == [bill_id]
     assert billing.order_money_view(db, acc, oid).charged == charged       # nothing until approved
@@ -277,13 +277,13 @@ def test_a_supplementary_bill_waits_for_a_manager_then_is_ledgered_and_told(db, 
 def test_a_rejected_supplementary_bill_charges_nothing(db, staff):
     cid, oid = _purchased(db, staff)
     bill_id = billing.propose_supplementary_bill(db, staff["accountant"], oid,
-                                                 [billing.BillLineInput("inspection", D(20000))], "Kiểm đếm thêm")
+                                                 [billing.BillLineInput("inspection", Decimal(20000))], "Kiểm đếm thêm")
     with pytest.raises(DomainError):
         billing.reject_bill(db, staff["manager"], bill_id, "")
     billing.reject_bill(db, staff["manager"], bill_id, "Khách không yêu cầu")
     assert billing.get_bill(db, staff["manager"], bill_id).status == "rejected"
     with pytest.raises(ValidationFailed):
-        billing.propose_supplementary_bill(db, staff["care"], oid, [billing.BillLineInput("x", D("1.5"))], "")
+        billing.propose_supplementary_bill(db, staff["care"], oid, [billing.BillLineInput("x", Decimal("1.5"))], "")
 
 
 def test_what_the_wallet_cannot_pay_stays_as_a_debt_by_order_and_age(db, staff, clock):

@@ -18,11 +18,10 @@ from app.services import settings as settings_service
 from tests.factories import make_user
 from tests.services.carrier_helpers import bill_csv, make_sacks
 
-D = Decimal
 
 
 def vnd(x) -> Money:
-    return Money(D(x), VND)
+    return Money(Decimal(x), VND)
 
 
 @pytest.fixture
@@ -52,12 +51,12 @@ def test_each_line_is_matched_to_our_sack_and_differences_beyond_tolerance_are_f
     rows = {r.shipment_code: r for r in pv.rows}
     a, b = rows[sacks.a], rows[sacks.b]
     # sack A: 21 kg sealed, 20.5 kg of parcels, 0.12 m³; 21 kg × 17,000 (route cost from 10 kg)
-    assert (a.our_gross_kg, a.our_parcels_kg, a.our_m3) == (D("21"), D("20.5"), D("0.12"))
+    assert (a.our_gross_kg, a.our_parcels_kg, a.our_m3) == (Decimal("21"), Decimal("20.5"), Decimal("0.12"))
     assert a.expected == vnd(357000) and a.amount_diff == vnd(6800)          # 1.9 %: within 2 %
-    assert a.kg_diff == D("0.4") and a.flags == []
+    assert a.kg_diff == Decimal("0.4") and a.flags == []
     # sack B: billed 14 kg for our 10.3, and 258,000 against 175,100
     assert b.expected == vnd(175100) and b.amount_diff == vnd(82900)
-    assert b.kg_diff == D("3.7") and b.flags == ["weight", "price"] and b.seal_no == "S-B2"
+    assert b.kg_diff == Decimal("3.7") and b.flags == ["weight", "price"] and b.seal_no == "S-B2"
     assert b.surcharges == vnd(20000)
 
     bill_id = cb.import_file(db, acc, header(), "hoa_don_11.csv", bill_csv(sacks.a, sacks.b))
@@ -85,8 +84,8 @@ def test_a_unit_price_off_the_routes_cost_price_is_flagged(db, sacks):
     acc = sacks.st.accountant
     # 21 kg at 17,500 instead of 17,000 (2.9 %): the unit price and the amount are both off
     bill_id = cb.enter_bill(db, acc, header("HD-3"), [
-        cb.BillLineInput(sacks.a, D("21"), None, vnd(17500), None, None),
-        cb.BillLineInput(sacks.b, D("10.3"), None, vnd(17100), None, None)])   # 0.6 %: within tolerance
+        cb.BillLineInput(sacks.a, Decimal("21"), None, vnd(17500), None, None),
+        cb.BillLineInput(sacks.b, Decimal("10.3"), None, vnd(17100), None, None)])   # 0.6 %: within tolerance
     lines = _lines(cb.bill_view(db, acc, bill_id))
     assert lines[sacks.a].flags == ["unit_price", "price"] and lines[sacks.a].amount == vnd(367500)
     assert lines[sacks.b].flags == [] and lines[sacks.b].amount == vnd(176130)
@@ -94,16 +93,16 @@ def test_a_unit_price_off_the_routes_cost_price_is_flagged(db, sacks):
 
 def test_a_line_for_a_sack_that_is_not_ours_or_billed_twice_is_flagged(db, sacks):
     acc = sacks.st.accountant
-    cb.enter_bill(db, acc, header("HD-1"), [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(357000))])
+    cb.enter_bill(db, acc, header("HD-1"), [cb.BillLineInput(sacks.a, Decimal("21"), None, None, None, vnd(357000))])
     bill_id = cb.enter_bill(db, acc, header("HD-2"), [
-        cb.BillLineInput(sacks.a.lower(), D("21"), None, None, None, vnd(357000)),
-        cb.BillLineInput("BH9999999", D("5"), None, vnd(17000), vnd(1000), None)])
+        cb.BillLineInput(sacks.a.lower(), Decimal("21"), None, None, None, vnd(357000)),
+        cb.BillLineInput("BH9999999", Decimal("5"), None, vnd(17000), vnd(1000), None)])
     lines = _lines(cb.bill_view(db, acc, bill_id))
     assert lines[sacks.a].flags == ["billed_before"]
     assert lines["BH9999999"].flags == ["unknown"]
     assert lines["BH9999999"].amount == vnd(86000) and lines["BH9999999"].amount_diff == vnd(86000)
     with pytest.raises(ValidationFailed) as e:      # the same number from the same carrier again
-        cb.enter_bill(db, acc, header("HD-2"), [cb.BillLineInput(sacks.b, D("10"), None, None, None, vnd(1))])
+        cb.enter_bill(db, acc, header("HD-2"), [cb.BillLineInput(sacks.b, Decimal("10"), None, None, None, vnd(1))])
     assert "bill_no" in e.value.field_errors
 
 
@@ -168,14 +167,14 @@ def test_disputing_opens_a_task_with_the_evidence_and_a_lower_agreed_amount_is_r
 def test_typed_bills_are_checked_before_anything_is_saved(db, sacks):
     acc = sacks.st.accountant
     with pytest.raises(ValidationFailed) as e:
-        cb.enter_bill(db, acc, header(), [cb.BillLineInput(sacks.a, D("-1"), None, None, None, vnd(1000)),
-                                          cb.BillLineInput(sacks.b, D("10"), None, None, None, None)])
+        cb.enter_bill(db, acc, header(), [cb.BillLineInput(sacks.a, Decimal("-1"), None, None, None, vnd(1000)),
+                                          cb.BillLineInput(sacks.b, Decimal("10"), None, None, None, None)])
     assert set(e.value.field_errors) == {"lines.1", "lines.2"}
     with pytest.raises(ValidationFailed) as e:
-        cb.enter_bill(db, acc, cb.BillHeader(" ", "", date(2026, 11, 1)), [cb.BillLineInput(sacks.a, D(1))])
+        cb.enter_bill(db, acc, cb.BillHeader(" ", "", date(2026, 11, 1)), [cb.BillLineInput(sacks.a, Decimal(1))])
     assert {"carrier", "bill_no"} <= set(e.value.field_errors)
     with pytest.raises(Exception):
-        cb.enter_bill(db, sacks.st.care, header(), [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(1))])
+        cb.enter_bill(db, sacks.st.care, header(), [cb.BillLineInput(sacks.a, Decimal("21"), None, None, None, vnd(1))])
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(CarrierBill)) == 0
 
@@ -189,10 +188,10 @@ def test_the_report_per_carrier_and_month_shows_billed_expected_disputed_and_rec
     cb.dispute_bill(db, acc, nov, "Bao B sai cân")
     cb.accept_bill(db, acc, nov, vnd(539000))
     dec = cb.enter_bill(db, acc, cb.BillHeader("Vận tải Hưng Phát", "HD-12", date(2026, 12, 2)),
-                        [cb.BillLineInput(sacks.a, D("21"), None, None, None, vnd(357000))])
+                        [cb.BillLineInput(sacks.a, Decimal("21"), None, None, None, vnd(357000))])
     cb.accept_bill(db, acc, dec)
     cb.enter_bill(db, acc, cb.BillHeader("Chành xe Minh Long", "ML-7", date(2026, 11, 15)),
-                  [cb.BillLineInput(sacks.b, D("10.3"), None, None, None, vnd(175100))])
+                  [cb.BillLineInput(sacks.b, Decimal("10.3"), None, None, None, vnd(175100))])
     period = Period(date(2026, 11, 1), date(2026, 12, 31), 420)
     rows = report_page(db, acc, "carriers.bills", period).rows
     assert rows == [
@@ -236,7 +235,7 @@ def test_a_chinese_xlsx_bill_with_a_title_row_and_grams_is_read(db, sacks):
     pv = cb.preview_file(db, sacks.st.accountant, "凭祥物流", "bill.xlsx", buf.getvalue())
     assert pv.ok, (pv.problems, [r.errors for r in pv.rows])
     rows = {r.shipment_code: r for r in pv.rows}
-    assert rows[sacks.a].billed_kg == D("21.4") and rows[sacks.a].billed_m3 == D("0.12")
+    assert rows[sacks.a].billed_kg == Decimal("21.4") and rows[sacks.a].billed_m3 == Decimal("0.12")
     assert rows[sacks.b].flags == ["weight", "price"] and rows[sacks.b].line == 4
 
 

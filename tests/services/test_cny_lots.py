@@ -4,7 +4,7 @@ they were bought at; a seller's refund goes back where it came from; an empty ac
 cost; two desktops paying at once never take the same yuan twice."""
 import threading
 from datetime import date
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -40,8 +40,8 @@ def cny(x) -> Money:
 
 def buy_yuan(db, staff, amount: str, rate: str, account: int | None = None) -> int:
     bank, alipay = accounts(db, borrow=False)
-    return ledger.record_cny_purchase(db, staff["accountant"], account or alipay, D(amount), bank,
-                                      (D(amount) * D(rate)).to_integral_value(), f"FX-{amount}-{rate}",
+    return ledger.record_cny_purchase(db, staff["accountant"], account or alipay, Decimal(amount), bank,
+                                      (Decimal(amount) * Decimal(rate)).to_integral_value(), f"FX-{amount}-{rate}",
                                       date(2026, 12, 1))
 
 
@@ -61,7 +61,7 @@ def pay(db, staff, so, goods: str, account: int | None = None):
     alipay = account or accounts(db, borrow=_borrowing(db))[1]
     quantities = {i.id: i.quantity for i in so.items}
     return purchasing.record_shop_order(db, staff["ordering"], so.id, purchasing.ShopOrderInput(
-        f"TB-{so.id}", D(goods), D(0), D(0), alipay, quantities))
+        f"TB-{so.id}", Decimal(goods), Decimal(0), Decimal(0), alipay, quantities))
 
 
 def _borrowing(db) -> bool:
@@ -139,9 +139,9 @@ def test_a_sellers_refund_after_the_lot_was_used_up_returns_at_the_rate_it_left(
     alipay = accounts(db, borrow=False)[1]
     ordering = staff["ordering"]
     sc = seller_complaints.open_seller_complaint(db, ordering, seller_complaints.SellerComplaintInput(
-        so.id, next(iter(seller_complaints.SellerReason)).value, "Hàng vỡ", D("40.00")))
+        so.id, next(iter(seller_complaints.SellerReason)).value, "Hàng vỡ", Decimal("40.00")))
     seller_complaints.file_seller_complaint(db, ordering, sc, "CASE-1")
-    seller_complaints.record_recovery(db, ordering, sc, D("40.00"), alipay)
+    seller_complaints.record_recovery(db, ordering, sc, Decimal("40.00"), alipay)
     assert lots(db) == [(4000, 140000), (10000, 360000)]      # back into the first lot, at 3,500
     result = cny_lots.order_currency_result(db, staff["accountant"], oid)
     assert result.paid_cny == cny("60.00") and result.at_lots == vnd(210000)
@@ -211,8 +211,8 @@ def test_two_desktops_paying_from_one_account_at_once_never_take_the_same_yuan(d
 
 def test_the_money_changers_fee_is_part_of_what_the_lot_cost(db, staff):
     bank, alipay = accounts(db, borrow=False)
-    ledger.record_cny_purchase(db, staff["accountant"], alipay, D("100.00"), bank, D("355000"), "FX-FEE",
-                               date(2026, 12, 1), fee_vnd=D("5000"))
+    ledger.record_cny_purchase(db, staff["accountant"], alipay, Decimal("100.00"), bank, Decimal("355000"), "FX-FEE",
+                               date(2026, 12, 1), fee_vnd=Decimal("5000"))
     assert lots(db) == [(10000, 360000)]
     with db.read() as s:
         assert s.get(LedgerAccount, bank).balance == -360000        # the fee left the bank too
@@ -220,5 +220,5 @@ def test_the_money_changers_fee_is_part_of_what_the_lot_cost(db, staff):
     pay(db, staff, so, "40.00")
     assert cny_lots.order_currency_result(db, staff["accountant"], oid).at_lots == vnd(144000)   # 40 × 3,600
     with pytest.raises(ValidationFailed):
-        ledger.record_cny_purchase(db, staff["accountant"], alipay, D("1.00"), bank, D("3600"), "FX-BAD",
-                                   date(2026, 12, 1), fee_vnd=D("-1"))
+        ledger.record_cny_purchase(db, staff["accountant"], alipay, Decimal("1.00"), bank, Decimal("3600"), "FX-BAD",
+                                   date(2026, 12, 1), fee_vnd=Decimal("-1"))

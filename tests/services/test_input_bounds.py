@@ -3,7 +3,7 @@ text that does not fit its column, NUL characters and numbers beyond what the co
 message naming the field and the limit, never a database error; text is stored in NFC."""
 import unicodedata
 from datetime import date, datetime, timezone
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
@@ -70,7 +70,7 @@ def test_a_ten_thousand_character_bank_reference_is_refused_not_cut(db, care):
     cid = make_customer(db, care)
     bank = accounts(db)[0]
     with pytest.raises(ValidationFailed) as err:
-        wallets.record_payment(db, accountant, "topup", cid, D(500_000), "FT" * 5000,
+        wallets.record_payment(db, accountant, "topup", cid, Decimal(500_000), "FT" * 5000,
                                date(2026, 11, 22), bank)
     assert set(err.value.field_errors) == {"bank_reference"}
     assert "80" in err.value.field_errors["bank_reference"]
@@ -116,7 +116,7 @@ def test_an_amount_beyond_a_64_bit_integer_of_minor_units_is_refused_on_both_dat
     for amount in ("92233720368547758.08", "1E+20"):
         with pytest.raises(ValidationFailed) as err:
             with db.transaction() as tx:
-                tx.get(Order, oid).goods_cny = Money(D(amount), CNY)
+                tx.get(Order, oid).goods_cny = Money(Decimal(amount), CNY)
         assert list(err.value.field_errors) == ["goods_cny"]
 
 

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
@@ -31,7 +31,7 @@ from app.models import CnyLot, CnyLotUse, JournalLine, LedgerAccount, OrderMoney
 from app.permissions import Role
 from app.services import billing, cny_lots, customers, ledger, orders, purchasing, rates, wallets
 from app.services import settings as settings_service
-from app.workflows.orders import OrderStatus as S
+from app.workflows.orders import OrderStatus
 from tests.factories import item, make_user, make_warehouses
 
 _n = itertools.count()
@@ -66,8 +66,8 @@ class World:
         self.manager = make_user(db, Role.MANAGER)
         self.buyer = make_user(db, Role.ORDERING)
         self.accountant = make_user(db, Role.ACCOUNTANT)
-        rates.set_rate(db, self.manager, "buying", D("3600"))
-        rates.set_rate(db, self.manager, "selling", D("3650"))
+        rates.set_rate(db, self.manager, "buying", Decimal("3600"))
+        rates.set_rate(db, self.manager, "selling", Decimal("3650"))
         with db.transaction() as tx:
             ledger.ensure_default_accounts(tx)
         self.bank = ledger.cash_accounts(db, self.accountant, "vn")[0].id
@@ -97,20 +97,20 @@ class World:
             event(f"{kind}: {outcome}")
 
     def do_topup(self, c: int, amount: int) -> None:
-        wallets.record_payment(self.db, self.accountant, "topup", self.customers[c], D(amount),
+        wallets.record_payment(self.db, self.accountant, "topup", self.customers[c], Decimal(amount),
                                f"T{next(self.refs)}", date(2026, 11, 23), self.bank)
 
     def do_fund(self, cny: str, rate: str) -> None:
-        ledger.record_cny_purchase(self.db, self.accountant, self.alipay, D(cny), self.bank,
-                                   (D(cny) * D(rate)).to_integral_value(), f"FX{next(self.refs)}",
+        ledger.record_cny_purchase(self.db, self.accountant, self.alipay, Decimal(cny), self.bank,
+                                   (Decimal(cny) * Decimal(rate)).to_integral_value(), f"FX{next(self.refs)}",
                                    date(2026, 11, 23))
 
     def do_payout(self, c: int, amount: int) -> None:
-        wallets.record_payment(self.db, self.accountant, "refund", self.customers[c], D(amount),
+        wallets.record_payment(self.db, self.accountant, "refund", self.customers[c], Decimal(amount),
                                f"P{next(self.refs)}", date(2026, 11, 23), self.bank)
 
     def do_credit(self, c: int, limit: int) -> None:
-        wallets.grant_credit(self.db, self.manager, self.customers[c], D(limit), "test")
+        wallets.grant_credit(self.db, self.manager, self.customers[c], Decimal(limit), "test")
 
     def do_submit(self, c: int, lines: list) -> None:
         items = [item(f"SP{i}", q, p, shop=f"Shop {s}") for i, (q, p, s) in enumerate(lines)]
@@ -135,17 +135,17 @@ class World:
         if oid is None:
             return
         view = orders.get_order(self.db, self.care, oid)
-        if view.status == S.DEPOSITED:
+        if view.status == OrderStatus.DEPOSITED:
             orders.confirm_order(self.db, self.manager, oid, self.care.user_id, self.buyer.user_id)
         purchasing.prepare_shop_orders(self.db, self.buyer, oid)
         for so in purchasing.purchasing_view(self.db, self.buyer, oid).shop_orders:
             if so.status == "paid":
                 continue
             bought = {i.id: max(i.quantity - short, 0) for i in so.items}
-            value = sum((i.unit_price_cny * bought[i.id] for i in so.items), D(0))
-            goods = max(value + D(delta), D("0.01")) if any(bought.values()) else D(0)
+            value = sum((i.unit_price_cny * bought[i.id] for i in so.items), Decimal(0))
+            goods = max(value + Decimal(delta), Decimal("0.01")) if any(bought.values()) else Decimal(0)
             purchasing.record_shop_order(self.db, self.buyer, so.id, purchasing.ShopOrderInput(
-                f"TB{next(self.refs)}", goods.quantize(D("0.01")), D("6") if goods else D(0), D(0),
+                f"TB{next(self.refs)}", goods.quantize(Decimal("0.01")), Decimal("6") if goods else Decimal(0), Decimal(0),
                 self.alipay, bought))
             return
 
@@ -159,7 +159,7 @@ class World:
         if oid is None:
             return
         bill = billing.propose_supplementary_bill(self.db, self.care, oid,
-                                                  [billing.BillLineInput("freight", D(amount))], "cân lại")
+                                                  [billing.BillLineInput("freight", Decimal(amount))], "cân lại")
         billing.approve_bill(self.db, self.manager, bill)
 
     def do_settle(self, k: int) -> None:

@@ -12,7 +12,7 @@ from app.permissions import SYSTEM_ACTOR, Role
 from app.queries import reader
 from app.queries.paging import PageRequest
 from app.services import orders
-from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderStatus as S
+from app.workflows.orders import CONSIGNMENT_FLOW, PURCHASE_FLOW, OrderStatus
 from tests.factories import item, make_customer, make_order, make_user
 from tests.money_helpers import fund
 
@@ -47,11 +47,11 @@ def test_a_purchase_order_walks_every_step_to_received(db, staff):
     cid = make_customer(db, care)
     oid = make_order(db, care, cid)
     view = orders.get_order(db, care, oid)
-    assert view.code == f"DH{oid:07d}" and view.status == S.DRAFT
+    assert view.code == f"DH{oid:07d}" and view.status == OrderStatus.DRAFT
     assert view.goods_cny == Money.of("194.80", CNY)   # 2 × 59.90 + 3 × 25
     fund(db, cid)                                      # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == S.ACCEPTED
+    assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == OrderStatus.ACCEPTED
     orders.apply_action(db, ordering, oid, "start_purchase")
     with db.transaction() as tx:                       # what the purchasing capability records
         for it in tx.get(Order, oid).items:
@@ -61,7 +61,7 @@ def test_a_purchase_order_walks_every_step_to_received(db, staff):
     for action in ("arrive_cn", "depart_cn", "arrive_vn", "start_delivery", "deliver"):
         orders.apply_action(db, SYSTEM_ACTOR, oid, action)
     orders.apply_action(db, care, oid, "confirm_received")
-    assert _status(db, oid) == S.RECEIVED
+    assert _status(db, oid) == OrderStatus.RECEIVED
     moves = [(a, b, c) for a, b, c, _ in _history(db, oid) if c]
     assert moves[0] == ("created", None, "draft")
     assert [m[2] for m in moves[1:]] == ["new", "deposited", "accepted", "purchasing", "purchased",
@@ -82,7 +82,7 @@ def test_a_consignment_order_walks_from_declared_codes_to_received(db, staff):
     orders.confirm_order(db, manager, oid, care.user_id, None)
     for action in ("arrive_cn", "depart_cn", "arrive_vn", "start_delivery", "deliver", "confirm_received"):
         orders.apply_action(db, SYSTEM_ACTOR, oid, action)
-    assert _status(db, oid) == S.RECEIVED
+    assert _status(db, oid) == OrderStatus.RECEIVED
     assert [c for _, _, c, _ in _history(db, oid) if c][-1] == "received"
 
 
@@ -131,7 +131,7 @@ def test_forbidden_steps_through_the_service_change_nothing(db, staff):
     orders.apply_action(db, care, oid, "submit")                 # takes the deposit too
     with pytest.raises(PermissionDenied):
         orders.confirm_order(db, care, oid, care.user_id, ordering.user_id)  # only managers confirm
-    assert _status(db, oid) == S.DEPOSITED
+    assert _status(db, oid) == OrderStatus.DEPOSITED
     assert [a for a, *_ in _history(db, oid)] == ["created", "submit", "deposit"]
 
 
@@ -168,12 +168,12 @@ def test_an_order_needing_approval_waits_for_the_manager(db, staff):
     oid = make_order(db, care, cid, services=["cargo_insurance"])
     fund(db, cid)                                   # submitting takes the deposit from the wallet
     orders.apply_action(db, care, oid, "submit")
-    assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == S.AWAITING_APPROVAL
+    assert orders.confirm_order(db, manager, oid, care.user_id, ordering.user_id) == OrderStatus.AWAITING_APPROVAL
     with pytest.raises(TransitionRefused):
         orders.apply_action(db, ordering, oid, "start_purchase")
     orders.apply_action(db, manager, oid, "approve")
     orders.apply_action(db, ordering, oid, "start_purchase")
-    assert _status(db, oid) == S.PURCHASING
+    assert _status(db, oid) == OrderStatus.PURCHASING
 
 
 def test_cancel_needs_a_reason_and_closes_the_orders_tasks(db, staff):
@@ -183,7 +183,7 @@ def test_cancel_needs_a_reason_and_closes_the_orders_tasks(db, staff):
     with pytest.raises(DomainError):
         orders.apply_action(db, care, oid, "cancel", "  ")
     orders.apply_action(db, care, oid, "cancel", "Khách đổi ý")
-    assert _status(db, oid) == S.CANCELLED
+    assert _status(db, oid) == OrderStatus.CANCELLED
     with db.read() as s:
         assert set(s.scalars(select(Task.status).where(Task.entity_id == oid))) == {"cancelled"}
     assert _history(db, oid)[-1][0] == "cancel"
@@ -197,7 +197,7 @@ def test_an_ordering_staff_claims_a_deposited_order(db, staff):
     orders.apply_action(db, care, oid, "submit")
     orders.apply_action(db, ordering, oid, "claim")
     view = orders.get_order(db, ordering, oid)
-    assert view.status == S.ACCEPTED and view.ordering_staff_id == ordering.user_id
+    assert view.status == OrderStatus.ACCEPTED and view.ordering_staff_id == ordering.user_id
 
 
 def test_the_window_offers_only_what_the_role_may_do_now(db, staff):
@@ -263,7 +263,7 @@ def test_a_cart_expires_after_the_configured_days(db, staff, clock):
     assert orders.expire_carts(db) == 0
     clock.advance(days=2)
     assert orders.expire_carts(db) == 1
-    assert _status(db, oid) == S.CANCELLED
+    assert _status(db, oid) == OrderStatus.CANCELLED
     assert _history(db, oid)[-1][:3] == ("expire", "draft", "cancelled")
 
 

@@ -2,7 +2,7 @@
 shop orders grouped by shop and paid in CNY, shortages refunded, purchased when every item is
 bought or short, the purchase deadline, bargaining alerts, chasing shops — and who may do it."""
 from datetime import timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -58,7 +58,7 @@ def _record(db, actor, so, goods, shipping="0", discount="0", bought=None, no="T
     quantities = {i.id: i.quantity for i in so.items}
     quantities.update(bought or {})
     return purchasing.record_shop_order(db, actor, so.id, purchasing.ShopOrderInput(
-        no, D(goods), D(shipping), D(discount), cny_account, quantities, tracking_codes=list(codes)))
+        no, Decimal(goods), Decimal(shipping), Decimal(discount), cny_account, quantities, tracking_codes=list(codes)))
 
 
 def _notes(db, user_id, oid):
@@ -83,7 +83,7 @@ def test_submitting_takes_the_deposit_from_the_wallet_at_the_orders_rate(db, sta
     fund(db, cid, "1000000")                             # rates 3,650 / 3,600
     assert orders.apply_action(db, care, oid, "submit") == "deposited"
     view = billing.order_money_view(db, care, oid)
-    assert view.rate == D("3650") and view.deposit_percent == D(70)
+    assert view.rate == Decimal("3650") and view.deposit_percent == Decimal(70)
     assert view.deposit_held == vnd(497714)              # 194.80 × 3,650 = 711,020 × 70 % = 497,714
     assert wallets.wallet_view(db, care, cid).balance == vnd(1000000 - 497714)
     assert view.balance_due == vnd(-497714)              # paid in advance
@@ -135,14 +135,14 @@ def test_the_vip_levels_deposit_percent_and_rate_band_apply(db, staff):
 
     care, manager = staff["care"], staff["manager"]
     with db.transaction() as tx:
-        level = VipLevel(code="VIP2", name="VIP 2", rank=2, min_spend=Money.zero(VND), deposit_percent=D(50),
-                         service_fee_discount_percent=D(10))
+        level = VipLevel(code="VIP2", name="VIP 2", rank=2, min_spend=Money.zero(VND), deposit_percent=Decimal(50),
+                         service_fee_discount_percent=Decimal(10))
         tx.add(level)
         tx.flush()
         level_id = level.id
-    rates.set_rate(db, manager, "buying", D("3580"))
-    rates.set_rate(db, manager, "selling", D("3650"), adjustments=[
-        rates.AdjustmentInput(level_id, D("100"), D("-20")), rates.AdjustmentInput(None, D("0"), D("5"))])
+    rates.set_rate(db, manager, "buying", Decimal("3580"))
+    rates.set_rate(db, manager, "selling", Decimal("3650"), adjustments=[
+        rates.AdjustmentInput(level_id, Decimal("100"), Decimal("-20")), rates.AdjustmentInput(None, Decimal("0"), Decimal("5"))])
     from app.services.customers import CustomerInput, create_customer
 
     cid = create_customer(db, care, CustomerInput("Khách VIP", "0912 000 111", vip_level_id=level_id))
@@ -150,7 +150,7 @@ def test_the_vip_levels_deposit_percent_and_rate_band_apply(db, staff):
     fund(db, cid, "1000000")
     orders.apply_action(db, care, oid, "submit")
     view = billing.order_money_view(db, care, oid)
-    assert view.rate == D("3630") and view.deposit_percent == D(50)
+    assert view.rate == Decimal("3630") and view.deposit_percent == Decimal(50)
     assert view.deposit_held == vnd(353562)               # 194.80 × 3,630 = 707,124 × 50 %
     with db.read() as s:                                  # the order keeps the policy it was priced by
         assert s.get(OrderMoney, oid).fee_policy_id == fee_policies.policy_for(s, level_id).id
@@ -160,7 +160,7 @@ def test_a_credit_limit_lets_the_deposit_through_but_never_further(db, staff):
     care, manager = staff["care"], staff["manager"]
     cid = make_customer(db, care)
     set_rates(db)
-    wallets.grant_credit(db, manager, cid, D(500000), "Khách quen")
+    wallets.grant_credit(db, manager, cid, Decimal(500000), "Khách quen")
     first = make_order(db, care, cid)
     assert orders.apply_action(db, care, first, "submit") == "deposited"
     assert wallets.wallet_view(db, care, cid).balance == vnd(-497714)
@@ -262,7 +262,7 @@ def test_recording_a_shop_order_is_checked_field_by_field_and_nothing_is_saved(d
     _cid, oid = _accepted(db, staff)
     so = _shop_orders(db, buyer, oid)[0]
     vnd_account, cny_account = accounts(db)
-    bad = purchasing.ShopOrderInput("", D("-1"), D("1.234"), D("0"), vnd_account,
+    bad = purchasing.ShopOrderInput("", Decimal("-1"), Decimal("1.234"), Decimal("0"), vnd_account,
                                     {so.items[0].id: 3, so.items[1].id: 9})
     with pytest.raises(ValidationFailed) as err:
         purchasing.record_shop_order(db, buyer, so.id, bad)

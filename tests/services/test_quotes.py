@@ -2,7 +2,7 @@
 after expiry the order is quoted again at today's rate, the customer is told the difference and
 nothing is taken or bought until they accept; a refusal stops it; every version is kept."""
 from datetime import timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -60,7 +60,7 @@ def test_a_deposit_in_time_takes_the_quoted_rate_even_after_the_rate_rose(db, st
     care, manager = staff["care"], staff["manager"]
     cid, oid = _cart(db, staff)
     q = quotes.send_quote(db, care, oid)                       # default validity: 24 h (the setting)
-    assert q.version == 1 and q.status == quotes.QuoteStatus.SENT and q.selling_rate == D("3650")
+    assert q.version == 1 and q.status == quotes.QuoteStatus.SENT and q.selling_rate == Decimal("3650")
     assert q.valid_until == clock.now() + timedelta(hours=24)
     assert q.goods_vnd == vnd(711020) and q.deposit_vnd == vnd(497714)   # 194.80 × 3,650; 70 %
     mail = _messages(db, oid, "quote_sent")
@@ -73,7 +73,7 @@ def test_a_deposit_in_time_takes_the_quoted_rate_even_after_the_rate_rose(db, st
     fund(db, cid, "1000000")
     assert orders.apply_action(db, care, oid, "submit") == "deposited"
     view = billing.order_money_view(db, care, oid)
-    assert view.rate == D("3650") and view.deposit_held == vnd(497714)   # the quoted rate, not 3,700
+    assert view.rate == Decimal("3650") and view.deposit_held == vnd(497714)   # the quoted rate, not 3,700
     assert wallets.wallet_view(db, care, cid).balance == vnd(1000000 - 497714)
     panel = quotes.quotes_panel(db, care, oid)
     assert [v.status for v in panel.versions] == ["taken"] and not panel.can_quote
@@ -95,7 +95,7 @@ def test_after_expiry_the_order_is_quoted_again_and_waits_for_the_customer(db, s
     panel = quotes.quotes_panel(db, care, oid)
     assert panel.waiting and [(v.version, v.status) for v in panel.versions] == [(2, "awaiting"), (1, "expired")]
     new = panel.versions[0]
-    assert new.selling_rate == D("3700") and new.previous_rate == D("3650")
+    assert new.selling_rate == Decimal("3700") and new.previous_rate == Decimal("3650")
     assert new.total_vnd - first.total_vnd == new.difference_vnd and new.difference_vnd.amount > 0
     assert new.goods_vnd == vnd(720760)                        # 194.80 × 3,700
     told = _messages(db, oid, "quote_requoted")
@@ -117,7 +117,7 @@ def test_after_expiry_the_order_is_quoted_again_and_waits_for_the_customer(db, s
     assert accepted.status == "taken" and accepted.decided_by == "Lê Thu Trang"
     assert _status(db, oid) == "deposited"
     view = billing.order_money_view(db, care, oid)
-    assert view.rate == D("3700") and view.deposit_held == vnd(504532)   # 720,760 × 70 %
+    assert view.rate == Decimal("3700") and view.deposit_held == vnd(504532)   # 720,760 × 70 %
     with db.read() as s:
         actions = list(s.scalars(select(ActivityEvent.action).where(
             ActivityEvent.entity == "order", ActivityEvent.entity_id == oid).order_by(ActivityEvent.id)))
@@ -210,7 +210,7 @@ def test_a_top_up_before_expiry_pays_the_deposit_at_the_quoted_rate(db, staff, c
     fund(db, cid, "500000", accountant)                        # the money arrives before expiry
     assert _status(db, oid) == "deposited"
     view = billing.order_money_view(db, care, oid)
-    assert view.rate == q.selling_rate == D("3650") and view.deposit_held == q.deposit_vnd == vnd(497714)
+    assert view.rate == q.selling_rate == Decimal("3650") and view.deposit_held == q.deposit_vnd == vnd(497714)
     assert _messages(db, oid, "quote_requoted") == []
 
 

@@ -2,7 +2,7 @@
 after its seal was read and it was weighed; another seal, a broken one or a weight beyond the
 tolerance stops the receipt, keeps the evidence and opens a claim against the carrier; a manager
 may release it; every hand-over is a custody record with who and when."""
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +27,7 @@ def sent(db):
     parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "YT7700000000001", kg("3.5"))
     sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
     shipments.pack_scan(db, st.cn, sid, "YT7700000000001")
-    shipments.seal_shipment(db, st.cn, sid, D("4.2"), "kp 123456")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("4.2"), "kp 123456")
     shipments.depart_shipment(db, st.cn, sid)
     code = shipments.get_shipment(db, st.vn, sid).code
     return st, sid, code
@@ -49,21 +49,21 @@ def test_a_sack_is_not_opened_before_its_seal_is_read_and_it_is_weighed(db, sent
 def test_the_right_seal_and_weight_open_it_and_the_custody_chain_says_who(db, sent):
     st, sid, code = sent
     # read without the space the sealer typed; 300 g heavier (within 0.5 kg)
-    r = shipments.arrive_scan(db, st.vn, code, seals.SealCheck("kp123456", D("4.5")))
+    r = shipments.arrive_scan(db, st.vn, code, seals.SealCheck("kp123456", Decimal("4.5")))
     assert r.outcome is Outcome.SHIPMENT
     assert _status(db, sid) == ("arrived", "ok")
     view = seals.seal_view(db, st.vn, sid)
     assert [line.event for line in view.custody] == ["sealed", "departed", "arrived", "opened"]
     sealed, _departed, arrived, _opened = view.custody
-    assert sealed.seal_no == "KP 123456" and sealed.gross_weight_kg == D("4.2") and sealed.by == st.cn.name
-    assert arrived.by == st.vn.name and arrived.gross_weight_kg == D("4.5")
+    assert sealed.seal_no == "KP 123456" and sealed.gross_weight_kg == Decimal("4.2") and sealed.by == st.cn.name
+    assert arrived.by == st.vn.name and arrived.gross_weight_kg == Decimal("4.5")
     assert view.claims == ()
 
 
 @pytest.mark.parametrize("check, reasons", [
-    (seals.SealCheck("KP654321", D("4.2")), ("seal_number",)),
-    (seals.SealCheck("KP123456", D("4.2"), intact=False), ("seal_broken",)),
-    (seals.SealCheck("KP123456", D("3.4")), ("weight",)),
+    (seals.SealCheck("KP654321", Decimal("4.2")), ("seal_number",)),
+    (seals.SealCheck("KP123456", Decimal("4.2"), intact=False), ("seal_broken",)),
+    (seals.SealCheck("KP123456", Decimal("3.4")), ("weight",)),
 ])
 def test_a_different_seal_a_broken_one_or_a_lighter_sack_stops_the_receipt(db, sent, check, reasons):
     st, sid, code = sent
@@ -75,7 +75,7 @@ def test_a_different_seal_a_broken_one_or_a_lighter_sack_stops_the_receipt(db, s
     claim = view.claims[0]
     assert claim.reasons == reasons and claim.status == "open"
     assert claim.sealed_seal_no == "KP 123456" and claim.found_seal_no == check.seal_no
-    assert claim.sealed_gross_kg == D("4.2") and claim.found_gross_kg == check.gross_weight_kg
+    assert claim.sealed_gross_kg == Decimal("4.2") and claim.found_gross_kg == check.gross_weight_kg
     refused = view.custody[-1]
     assert refused.event == "refused" and refused.claim_code == claim.code and refused.note == "Dây niêm bị cắt"
     assert seals.read_photo(db, st.vn, refused.photo_file_id)[1] == PNG   # the evidence is kept
@@ -83,12 +83,12 @@ def test_a_different_seal_a_broken_one_or_a_lighter_sack_stops_the_receipt(db, s
         task = s.scalar(select(Task).where(Task.kind == "carrier_claim", Task.entity_id == sid))
     assert task is not None and task.role == Role.MANAGER.value
     # scanning it again does not open it either
-    assert shipments.arrive_scan(db, st.vn, code, seals.SealCheck("KP123456", D("4.2"))).outcome is Outcome.WRONG
+    assert shipments.arrive_scan(db, st.vn, code, seals.SealCheck("KP123456", Decimal("4.2"))).outcome is Outcome.WRONG
 
 
 def test_a_manager_releases_a_held_sack_and_the_claim_stays_open_until_settled(db, sent):
     st, sid, code = sent
-    shipments.arrive_scan(db, st.vn, code, seals.SealCheck("KP999999", D("4.2")))
+    shipments.arrive_scan(db, st.vn, code, seals.SealCheck("KP999999", Decimal("4.2")))
     with pytest.raises(PermissionDenied):
         seals.release_held(db, st.vn, sid, "Kiểm đủ hàng")
     manager = make_user(db, Role.MANAGER)
@@ -107,5 +107,5 @@ def test_a_manager_releases_a_held_sack_and_the_claim_stays_open_until_settled(d
 def test_the_tolerance_is_the_larger_of_the_kilograms_and_the_percent(db, sent):
     st, sid, code = sent
     with db.read() as s:
-        assert seals.tolerance_kg(s, D("4.2")) == D("0.5")        # 1 % of 4.2 kg is less
-        assert seals.tolerance_kg(s, D("120")) == D("1.200")      # 1 % of 120 kg is more
+        assert seals.tolerance_kg(s, Decimal("4.2")) == Decimal("0.5")        # 1 % of 4.2 kg is less
+        assert seals.tolerance_kg(s, Decimal("120")) == Decimal("1.200")      # 1 % of 120 kg is more

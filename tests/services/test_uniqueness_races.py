@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select
@@ -97,7 +97,7 @@ def test_eight_desktops_recording_one_bank_transfer_credit_the_wallet_once(db):
     cid = make_customer(db)
 
     def record(i, database):
-        return wallets.record_payment(database, accountant, "topup", cid, D(500000), "FT26341 0042",
+        return wallets.record_payment(database, accountant, "topup", cid, Decimal(500000), "FT26341 0042",
                                       date(2026, 11, 22), bank)
 
     results, errors = race(db, record, before_insert_into="payments")
@@ -106,7 +106,7 @@ def test_eight_desktops_recording_one_bank_transfer_credit_the_wallet_once(db):
     for exc in losers:
         assert "Nguyễn Thị Hằng" in exc.field_errors["bank_reference"]     # who has it already
     view = wallets.wallet_view(db, accountant, cid)
-    assert view.balance.amount == D(500000)                                    # credited once
+    assert view.balance.amount == Decimal(500000)                                    # credited once
     assert _count(db, Payment) == 1
     with db.read() as s:
         wallet_acc = s.scalar(select(LedgerAccount.id).where(LedgerAccount.customer_id == cid))
@@ -121,13 +121,13 @@ def test_a_reference_is_one_per_company_account_and_a_rejected_one_can_be_record
     accountant, manager = make_user(db, Role.ACCOUNTANT), make_user(db, Role.MANAGER)
     other_bank = ledger.create_cash_account(db, accountant, "Techcombank 1903", "vn")
     cid = make_customer(db)
-    big = wallets.record_payment(db, accountant, "topup", cid, D(30000000), "MB 0042", date(2026, 11, 22), bank)
+    big = wallets.record_payment(db, accountant, "topup", cid, Decimal(30000000), "MB 0042", date(2026, 11, 22), bank)
     with pytest.raises(ValidationFailed):
-        wallets.record_payment(db, accountant, "topup", cid, D(30000000), " mb 0042 ", date(2026, 11, 22), bank)
+        wallets.record_payment(db, accountant, "topup", cid, Decimal(30000000), " mb 0042 ", date(2026, 11, 22), bank)
     # the same number on another bank's statement is another transfer
-    wallets.record_payment(db, accountant, "topup", cid, D(100000), "MB 0042", date(2026, 11, 22), other_bank)
+    wallets.record_payment(db, accountant, "topup", cid, Decimal(100000), "MB 0042", date(2026, 11, 22), other_bank)
     wallets.reject_payment(db, manager, big.payment_id, "Không thấy tiền về")
-    again = wallets.record_payment(db, accountant, "topup", cid, D(300000), "MB 0042", date(2026, 11, 22), bank)
+    again = wallets.record_payment(db, accountant, "topup", cid, Decimal(300000), "MB 0042", date(2026, 11, 22), bank)
     assert again.status == "posted"
 
 
@@ -217,7 +217,7 @@ def test_eight_managers_saving_the_same_discount_code_make_one(db):
 
     def save(i, database):
         return fee_policies.save_discount_code(database, manager, None, fee_policies.DiscountInput(
-            code="TET2027", fee_codes=["purchasing_fee"], percent=D(10)))
+            code="TET2027", fee_codes=["purchasing_fee"], percent=Decimal(10)))
 
     results, errors = race(db, save, before_insert_into="discount_codes")
     one_wins(results, errors)
@@ -398,7 +398,7 @@ def test_an_unknown_code_scanned_from_four_arrived_shipments_at_once_becomes_one
         parcel_service.receive_cn(db, st.cn, st.wh["CN-GZ"], code, kg("1"))
         sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
         shipments.pack_scan(db, st.cn, sid, code)
-        shipments.seal_shipment(db, st.cn, sid, D("1.5"), f"S-{i}")
+        shipments.seal_shipment(db, st.cn, sid, Decimal("1.5"), f"S-{i}")
         shipments.depart_shipment(db, st.cn, sid)
         arrive_sealed(db, st.vn, shipments.get_shipment(db, st.cn, sid).code)
         arrived.append(sid)

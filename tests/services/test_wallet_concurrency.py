@@ -8,7 +8,7 @@ gone and its order waits for a deposit instead. SQLite serialises writers, and m
 from __future__ import annotations
 
 import threading
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -79,7 +79,7 @@ def test_many_desktops_hammering_one_wallet_take_no_more_than_it_holds(db):
     set_rates(db)
     cid = make_customer(db, care)
     fund(db, cid, "3000000")                            # six deposits' worth, and a bit
-    wallets.grant_credit(db, manager, cid, D(600000), "khách quen")   # one more within credit
+    wallets.grant_credit(db, manager, cid, Decimal(600000), "khách quen")   # one more within credit
     order_ids = [make_order(db, care, cid) for _ in range(12)]
     workers = 4 if db.kind == "postgresql" else 2
     chunks = [order_ids[i::workers] for i in range(workers)]

@@ -1,7 +1,7 @@
 """Wallets on SQLite and PostgreSQL: top-ups and refunds, the second approval above the limit,
 credit limits, the statement, the ledger behind it — and who may do what."""
 from datetime import date
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
@@ -34,7 +34,7 @@ def bank(db):
 
 
 def _topup(db, actor, cid, amount, ref, bank, kind="topup"):
-    return wallets.record_payment(db, actor, kind, cid, D(amount), ref, date(2026, 11, 22), bank)
+    return wallets.record_payment(db, actor, kind, cid, Decimal(amount), ref, date(2026, 11, 22), bank)
 
 
 def test_a_top_up_reaches_the_wallet_statement_and_the_vn_money_book(db, staff, bank):
@@ -132,11 +132,11 @@ def test_credit_is_granted_by_a_manager_with_a_reason(db, staff):
     cid = make_customer(db, staff["care"])
     for who in ("accountant", "care", "ordering", "forwarder_cn"):
         with pytest.raises(PermissionDenied):
-            wallets.grant_credit(db, staff[who], cid, D(5000000), "khách quen")
+            wallets.grant_credit(db, staff[who], cid, Decimal(5000000), "khách quen")
     with pytest.raises(ValidationFailed) as err:
-        wallets.grant_credit(db, staff["manager"], cid, D(5000000), "")
+        wallets.grant_credit(db, staff["manager"], cid, Decimal(5000000), "")
     assert "note" in err.value.field_errors
-    wallets.grant_credit(db, staff["manager"], cid, D(5000000), "Khách quen 3 năm")
+    wallets.grant_credit(db, staff["manager"], cid, Decimal(5000000), "Khách quen 3 năm")
     view = wallets.wallet_view(db, staff["care"], cid)
     assert view.credit_limit == vnd(5000000) and view.available == vnd(5000000) and view.balance == vnd(0)
     with db.read() as s:

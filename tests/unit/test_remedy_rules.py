@@ -11,7 +11,6 @@ from app.remedies import (CompensationRules, IssueFacts, ReviewThresholds, ShopK
                           shop_review_flags, suggest_remedies)
 from app.settings import SETTINGS
 
-D = Decimal
 
 
 def vnd(n) -> Money:
@@ -30,23 +29,23 @@ RULES = CompensationRules()   # grace 2 days, 1 %/day, at most 10 %, priority fr
     (IssueFacts("late", 0, vnd(2_000_000)), {}),
     (IssueFacts("late", 2, vnd(2_000_000)), {}),
     # 5 days late: 3 days past the grace × 1 % of 2 000 000 = 60 000
-    (IssueFacts("late", 5, vnd(2_000_000)), {"compensation": D(60_000)}),
+    (IssueFacts("late", 5, vnd(2_000_000)), {"compensation": Decimal(60_000)}),
     # 7 days: 5 % and priority shipping on the next order
-    (IssueFacts("late", 7, vnd(2_000_000)), {"compensation": D(100_000), "priority_shipping": None}),
+    (IssueFacts("late", 7, vnd(2_000_000)), {"compensation": Decimal(100_000), "priority_shipping": None}),
     # 30 days: capped at 10 %
-    (IssueFacts("late", 30, vnd(2_000_000)), {"compensation": D(200_000), "priority_shipping": None}),
+    (IssueFacts("late", 30, vnd(2_000_000)), {"compensation": Decimal(200_000), "priority_shipping": None}),
     # rounded to 1 000 đồng: 3 % of 1 234 567 = 37 037.01 -> 37 000
-    (IssueFacts("late", 5, vnd(1_234_567)), {"compensation": D(37_000)}),
+    (IssueFacts("late", 5, vnd(1_234_567)), {"compensation": Decimal(37_000)}),
     # damaged goods: the items' value back; on time, no compensation
-    (IssueFacts("damaged", 0, vnd(2_000_000), vnd(455_300)), {"refund": D(455_000)}),
-    (IssueFacts("wrong_item", 0, vnd(2_000_000), vnd(100_000)), {"refund": D(100_000)}),
-    (IssueFacts("missing", 4, vnd(2_000_000), vnd(100_000)), {"refund": D(100_000), "compensation": D(40_000)}),
+    (IssueFacts("damaged", 0, vnd(2_000_000), vnd(455_300)), {"refund": Decimal(455_000)}),
+    (IssueFacts("wrong_item", 0, vnd(2_000_000), vnd(100_000)), {"refund": Decimal(100_000)}),
+    (IssueFacts("missing", 4, vnd(2_000_000), vnd(100_000)), {"refund": Decimal(100_000), "compensation": Decimal(40_000)}),
     # "other" has no goods rule; the items' value is ignored
     (IssueFacts("other", 0, vnd(2_000_000), vnd(100_000)), {}),
     # a repeat case: 2 earlier complaints add 2 % of the order value
-    (IssueFacts("other", 0, vnd(2_000_000), None, 2), {"compensation": D(40_000)}),
-    (IssueFacts("late", 5, vnd(2_000_000), None, 1), {"compensation": D(60_000)}),
-    (IssueFacts("late", 5, vnd(2_000_000), None, 3), {"compensation": D(100_000)}),
+    (IssueFacts("other", 0, vnd(2_000_000), None, 2), {"compensation": Decimal(40_000)}),
+    (IssueFacts("late", 5, vnd(2_000_000), None, 1), {"compensation": Decimal(60_000)}),
+    (IssueFacts("late", 5, vnd(2_000_000), None, 3), {"compensation": Decimal(100_000)}),
     # no order value: no percent of it
     (IssueFacts("late", 8, vnd(0)), {"priority_shipping": None}),
 ])
@@ -59,12 +58,12 @@ def test_suggestions(facts, expected):
 @pytest.mark.parametrize("kpis, expected", [
     (ShopKpis(4, 0, 10, 10, 4), []),                                     # too few orders to judge
     (ShopKpis(10, 9, 100, 5, 0), []),                                    # 90 % on time, 5 % short: fine
-    (ShopKpis(10, 7, 100, 5, 0), [("on_time_rate", D("70.0"))]),
-    (ShopKpis(10, 10, 100, 6, 0), [("short_rate", D("6.0"))]),
-    (ShopKpis(10, 10, 0, 0, 1), [("complaint_rate", D("10.0"))]),        # 1 per 10 orders = 10 per 100
+    (ShopKpis(10, 7, 100, 5, 0), [("on_time_rate", Decimal("70.0"))]),
+    (ShopKpis(10, 10, 100, 6, 0), [("short_rate", Decimal("6.0"))]),
+    (ShopKpis(10, 10, 0, 0, 1), [("complaint_rate", Decimal("10.0"))]),        # 1 per 10 orders = 10 per 100
     (ShopKpis(3, 1, 8, 1, 1), []),
-    (ShopKpis(5, 1, 8, 1, 1), [("on_time_rate", D("20.0")), ("short_rate", D("12.5")),
-                               ("complaint_rate", D("20.0"))]),
+    (ShopKpis(5, 1, 8, 1, 1), [("on_time_rate", Decimal("20.0")), ("short_rate", Decimal("12.5")),
+                               ("complaint_rate", Decimal("20.0"))]),
 ])
 def test_shop_review_flags(kpis, expected):
     assert [(f.kpi, f.value) for f in shop_review_flags(kpis, ReviewThresholds())] == expected

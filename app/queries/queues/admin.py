@@ -12,7 +12,6 @@ from app.permissions import ROLE_LABELS, Perm, Role
 from app.queries.paging import Column, Filter, Queue, Search
 from app.queries.queues.registry import QUEUES
 
-R = Role
 
 # -- administration ----------------------------------------------------------------------------
 
@@ -34,7 +33,7 @@ QUEUES.add(Queue(
     ("username", False), frozenset({"users", "user_roles"}), Search(User.username),
     perm=Perm.MANAGE_USERS,
     flag=lambda row, ctx: "overdue" if row.locked_at else (None if row.is_active else "done")),
-    [R.ADMIN])
+    [Role.ADMIN])
 
 QUEUES.add(Queue(
     "admin.activity", N_("Activity log"), "activity",
@@ -56,4 +55,4 @@ QUEUES.add(Queue(
     filters=(Filter("entity", N_("Record type"),
                     lambda s, a: list(ENTITY_LABELS.items()),
                     lambda s, v: s.where(ActivityEvent.entity == v)),),
-    perm=Perm.VIEW_ACTIVITY), [R.ADMIN, R.MANAGER])
+    perm=Perm.VIEW_ACTIVITY), [Role.ADMIN, Role.MANAGER])

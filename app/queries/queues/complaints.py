@@ -25,7 +25,6 @@ from app.queries.queues.registry import QUEUES
 from app.workflows.complaints import (COMPLAINT_KIND_LABELS, COMPLAINT_STAGE_LABELS, COMPLAINT_STATUS_LABELS,
                                       SELLER_REASON_LABELS, SELLER_STATUS_LABELS, ComplaintStatus)
 
-R = Role
 ENTITY_LABELS.setdefault("seller_complaint", N_("Seller complaint"))
 
 # -- customer complaints ----------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ QUEUES.add(Queue(
     _COMPLAINT_COLUMNS, ("opened_at", False), _COMPLAINT_TABLES, _COMPLAINT_SEARCH,
     perm=Perm.HANDLE_COMPLAINTS, flag=_complaint_flag,
     hint=N_("Complaints on the orders you look after that still wait on someone, oldest first: talk to "
-            "the customer, propose a plan, carry out approved plans (amber).")), [R.CARE])
+            "the customer, propose a plan, carry out approved plans (amber).")), [Role.CARE])
 
 QUEUES.add(Queue(
     "complaints.ordering", N_("Complaints to take up with shops"), "complaint",
@@ -86,7 +85,7 @@ QUEUES.add(Queue(
     _COMPLAINT_COLUMNS, ("opened_at", False), _COMPLAINT_TABLES, _COMPLAINT_SEARCH,
     perm=Perm.HANDLE_COMPLAINTS, flag=_complaint_flag,
     hint=N_("Complaints on the orders you bought that still wait on someone: contact the shop and record "
-            "its answer; claim from the seller before the after-sale window closes.")), [R.ORDERING])
+            "its answer; claim from the seller before the after-sale window closes.")), [Role.ORDERING])
 
 QUEUES.add(Queue(
     "complaints.to_approve", N_("Complaint plans to approve"), "complaint",
@@ -94,7 +93,7 @@ QUEUES.add(Queue(
     _COMPLAINT_COLUMNS + (Column("proposed_at", N_("Proposed"), "datetime", width=130),),
     ("opened_at", False), _COMPLAINT_TABLES, _COMPLAINT_SEARCH, perm=Perm.APPROVE_COMPLAINTS,
     hint=N_("Plans proposed for complaints, oldest first: open one to approve or reject it. You cannot "
-            "approve a plan you proposed.")), [R.MANAGER])
+            "approve a plan you proposed.")), [Role.MANAGER])
 
 QUEUES.add(Queue(
     "complaints.all", N_("All complaints"), "complaint", lambda ctx: _complaint_select(),
@@ -103,7 +102,7 @@ QUEUES.add(Queue(
                     lambda sel, v: sel.where(Complaint.status == v)),),
     perm=Perm.VIEW_ORDERS, flag=_complaint_flag,
     hint=N_("Every complaint, newest first; search by complaint or order code, customer name or phone.")),
-    [R.MANAGER, R.CARE, R.ORDERING])
+    [Role.MANAGER, Role.CARE, Role.ORDERING])
 
 # -- seller complaints ---------------------------------------------------------------------------------------
 
@@ -158,10 +157,10 @@ QUEUES.add(Queue(
     _SELLER_COLUMNS, ("deadline_at", False), _SELLER_TABLES, _SELLER_SEARCH, perm=Perm.SELLER_COMPLAINTS,
     flag=seller_flag,
     hint=N_("Claims not settled yet, the after-sale window closing first at the top: amber when it closes "
-            "soon, red when it has closed.")), [R.ORDERING, R.MANAGER])
+            "soon, red when it has closed.")), [Role.ORDERING, Role.MANAGER])
 
 QUEUES.add(Queue(
     "seller_complaints.all", N_("All claims against sellers"), "seller_complaint", lambda ctx: _seller_select(),
     _SELLER_COLUMNS, ("opened_at", True), _SELLER_TABLES, _SELLER_SEARCH, perm=Perm.SELLER_COMPLAINTS, flag=seller_flag,
     hint=N_("Every claim against a seller, newest first, with what was claimed and recovered.")),
-    [R.ORDERING, R.MANAGER])
+    [Role.ORDERING, Role.MANAGER])

@@ -10,7 +10,6 @@ from app.permissions import Perm, Role
 from app.queries.paging import Column, Queue
 from app.queries.queues.registry import CUSTOMER_SEARCH, QUEUES
 
-R = Role
 
 # -- customers ----------------------------------------------------------------------------------
 
@@ -29,4 +28,4 @@ QUEUES.add(Queue(
      Column("created_at", N_("Created"), "datetime", sortable=True, width=130)),
     ("created_at", True), frozenset({"customers", "users"}), CUSTOMER_SEARCH,
     perm=Perm.VIEW_CUSTOMERS, hint=N_("Search by name (with or without accents), code or phone.")),
-    [R.CARE, R.MANAGER, R.ACCOUNTANT])
+    [Role.CARE, Role.MANAGER, Role.ACCOUNTANT])

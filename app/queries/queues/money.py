@@ -29,8 +29,6 @@ from app.workflows.money import (BILL_KIND_LABELS, BILL_LABELS, PAYMENT_KIND_LAB
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
-R = Role
-S = OrderStatus
 #: orders are found as the orders queues find them: by code, or through their customer
 ORDER_SEARCH = QUEUES["orders.all"].search
 
@@ -79,7 +77,7 @@ QUEUES.add(Queue(
     _PAYMENT_COLUMNS, ("created_at", False), frozenset({"payments", "customers"}),
     Search(Payment.bank_reference), perm=Perm.APPROVE_PAYMENTS,
     hint=N_("Payments above the approval limit wait for a second person; the one who recorded "
-            "it cannot approve it.")), [R.ACCOUNTANT, R.MANAGER])
+            "it cannot approve it.")), [Role.ACCOUNTANT, Role.MANAGER])
 
 QUEUES.add(Queue(
     "money.payments", N_("Top-ups and refunds"), "payment",
@@ -90,7 +88,7 @@ QUEUES.add(Queue(
              Filter("kind", N_("Type"), lambda s, a: list(PAYMENT_KIND_LABELS.items()),
                     lambda sel, v: sel.where(Payment.kind == v))),
     perm=Perm.VIEW_MONEY, hint=N_("Every top-up and refund recorded; search by bank reference.")),
-    [R.ACCOUNTANT])
+    [Role.ACCOUNTANT])
 
 # -- money books -------------------------------------------------------------------------------------
 
@@ -171,8 +169,8 @@ def _book(book: str) -> Queue:
                          "period's opening and closing balance, and Excel."))
 
 
-QUEUES.add(_book("vn"), [R.ACCOUNTANT, R.MANAGER])
-QUEUES.add(_book("cn"), [R.ACCOUNTANT, R.MANAGER])
+QUEUES.add(_book("vn"), [Role.ACCOUNTANT, Role.MANAGER])
+QUEUES.add(_book("cn"), [Role.ACCOUNTANT, Role.MANAGER])
 
 # -- wallets and debts ---------------------------------------------------------------------------------
 
@@ -207,7 +205,7 @@ QUEUES.add(Queue(
     perm=Perm.VIEW_MONEY,
     flag=lambda row, ctx: "overdue" if row.balance is not None and row.balance.is_negative() else None,
     hint=N_("Every customer's wallet: open one for its statement, a top-up or a refund.")),
-    [R.ACCOUNTANT, R.MANAGER])
+    [Role.ACCOUNTANT, Role.MANAGER])
 
 _debt_paid = type_coerce(OrderMoney.charged - OrderMoney.balance_due, _VND)
 
@@ -232,7 +230,7 @@ QUEUES.add(Queue(
     perm=Perm.VIEW_MONEY,
     flag=lambda row, ctx: "overdue" if row.due_since < ctx.now - timedelta(days=DEBT_OVERDUE_DAYS) else None,
     hint=N_("What customers owe, order by order, oldest first; red when owed more than 30 days.")),
-    [R.ACCOUNTANT, R.MANAGER])
+    [Role.ACCOUNTANT, Role.MANAGER])
 
 # -- bills -----------------------------------------------------------------------------------------------
 
@@ -265,7 +263,7 @@ QUEUES.add(Queue(
     lambda ctx: _bill_select().where(Bill.status == BillStatus.PROPOSED.value),
     _BILL_COLUMNS, ("created_at", False), frozenset({"bills"}), perm=Perm.APPROVE_BILLS,
     hint=N_("Re-weighs and extra services charged after the billing notice: approve or reject.")),
-    [R.MANAGER])
+    [Role.MANAGER])
 
 QUEUES.add(Queue(
     "money.bills", N_("Bills"), "bill", lambda ctx: _bill_select(),
@@ -275,7 +273,7 @@ QUEUES.add(Queue(
              Filter("kind", N_("Type"), lambda s, a: list(BILL_KIND_LABELS.items()),
                     lambda sel, v: sel.where(Bill.kind == v))),
     perm=Perm.VIEW_MONEY, hint=N_("Billing notices and supplementary bills, newest first.")),
-    [R.ACCOUNTANT, R.MANAGER])
+    [Role.ACCOUNTANT, Role.MANAGER])
 
 # -- purchasing --------------------------------------------------------------------------------------------
 
@@ -303,7 +301,7 @@ QUEUES.add(Queue(
     ("paid_at", True), frozenset({"shop_orders"}), perm=Perm.VIEW_PROFIT,
     flag=lambda row, ctx: "overdue" if row.profit_cny is not None and row.profit_cny.is_negative() else "warning",
     hint=N_("Shop orders paid above what the customer is charged (red), or with a bargaining profit "
-            "above the configured percent.")), [R.MANAGER])
+            "above the configured percent.")), [Role.MANAGER])
 
 _buy_care, _buy_buyer = aliased(User), aliased(User)
 _place_task = aliased(Task)
@@ -320,7 +318,7 @@ def _to_buy(ctx: Context) -> Select:
                                          _place_task.kind == TaskKind.PLACE_ORDER.value,
                                          _place_task.status == TaskStatus.OPEN.value))
             .where(Order.kind == OrderKind.PURCHASE.value,
-                   Order.status.in_([S.ACCEPTED.value, S.PURCHASING.value]),
+                   Order.status.in_([OrderStatus.ACCEPTED.value, OrderStatus.PURCHASING.value]),
                    or_(Order.ordering_staff_id.is_(None), Order.ordering_staff_id == ctx.actor.user_id)))
 
 
@@ -342,12 +340,12 @@ QUEUES.add(Queue(
     ("created_at", False), frozenset({"orders", "tasks", "shop_orders"}), ORDER_SEARCH,
     perm=Perm.PURCHASE, flag=overdue_purchase,
     hint=N_("Accepted orders to place with the shops, yours and unclaimed; red when the purchase "
-            "deadline has passed. Open one, then More ⋯ → Shop orders.")), [R.ORDERING])
+            "deadline has passed. Open one, then More ⋯ → Shop orders.")), [Role.ORDERING])
 
 # -- billing -------------------------------------------------------------------------------------------
 
 #: the goods have left China weighed and measured: freight can be charged
-_WEIGHED = (S.IN_TRANSIT.value, S.AWAITING_DELIVERY.value)
+_WEIGHED = (OrderStatus.IN_TRANSIT.value, OrderStatus.AWAITING_DELIVERY.value)
 
 
 def _to_bill(ctx: Context) -> Select:
@@ -373,4 +371,4 @@ QUEUES.add(Queue(
     perm=Perm.RECORD_PAYMENTS,
     hint=N_("Orders whose parcels left China weighed and measured and have no billing notice yet. "
             "Open one, then Money → Billing notice…: the parcels' weights are filled in.")),
-    [R.ACCOUNTANT, R.MANAGER])
+    [Role.ACCOUNTANT, Role.MANAGER])

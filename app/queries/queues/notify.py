@@ -20,7 +20,6 @@ from app.services.outbox import (CUSTOMER_EVENT_LABELS, FAILED, NO_EMAIL, OUTBOX
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS
 from app.workflows.tasks import TaskStatus
 
-R = Role
 
 # -- tasks that went past due: the managers' queue ------------------------------------------------------
 
@@ -32,7 +31,7 @@ QUEUES.add(Queue(
     ("due_at", False), frozenset({"tasks", "users"}), TASK_SEARCH, TASK_FILTERS,
     flag=lambda row, ctx: "overdue",
     hint=N_("Tasks still open after their due time, most overdue first: assign, reschedule or chase.")),
-    [R.MANAGER])
+    [Role.MANAGER])
 
 # -- delayed and expecting-delay orders -------------------------------------------------------------------
 
@@ -52,7 +51,7 @@ def _delayed_select(ctx: Context) -> Select:
            .join(Customer, Customer.id == Order.customer_id)
            .outerjoin(_care, _care.id == Order.care_staff_id)
            .where(FLAGGED))     # exactly the partial indexes' WHERE (app/models/notify.py)
-    if ctx.actor.role is R.CARE:   # care staff: the orders they look after
+    if ctx.actor.role is Role.CARE:   # care staff: the orders they look after
         sel = sel.where(Order.care_staff_id == ctx.actor.user_id)
     return sel
 
@@ -82,7 +81,7 @@ QUEUES.add(Queue(
     perm=Perm.VIEW_ORDERS, flag=_delay_flag,
     hint=N_("Delayed orders (red) and orders expecting a delay (yellow), the earliest promise first. "
             "Change the estimated dates to tell the customer.")),
-    [R.MANAGER, R.CARE])
+    [Role.MANAGER, Role.CARE])
 
 # -- the customer outbox -------------------------------------------------------------------------------------
 
@@ -135,11 +134,11 @@ QUEUES.add(Queue(
     perm=Perm.VIEW_CUSTOMERS, flag=_outbox_flag,
     hint=N_("Every message to customers, newest first: red ones did not go out, yellow ones are being "
             "retried.")),
-    [R.MANAGER, R.ADMIN])
+    [Role.MANAGER, Role.ADMIN])
 
 def _to_phone_select(ctx: Context) -> Select:
     sel = _outbox_select(ctx).where(CustomerMessage.status.in_([NO_EMAIL, FAILED]))
-    if ctx.actor.role is R.CARE:   # care staff: their customers, and customers nobody looks after
+    if ctx.actor.role is Role.CARE:   # care staff: their customers, and customers nobody looks after
         sel = sel.where(or_(_msg_customer.care_staff_id == ctx.actor.user_id,
                             _msg_customer.care_staff_id.is_(None)))
     return sel
@@ -150,4 +149,4 @@ QUEUES.add(Queue(
     _OUTBOX_COLUMNS, ("id", True), _OUTBOX_TABLES, perm=Perm.VIEW_CUSTOMERS, flag=_outbox_flag,
     hint=N_("Messages that could not be e-mailed (no address, or refused): phone the customer, "
             "then mark the message as told by phone.")),
-    [R.CARE, R.MANAGER])
+    [Role.CARE, Role.MANAGER])

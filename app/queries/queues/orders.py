@@ -16,13 +16,11 @@ from app.queries.queues.registry import CUSTOMER_SEARCH, QUEUES
 from app.text import fold
 from app.workflows.orders import CLOSED, ORDER_KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 
-R = Role
 
 # -- orders ------------------------------------------------------------------------------------
 
-S = OrderStatus
 _care, _buyer = aliased(User), aliased(User)
-_OPEN_ORDER = [s.value for s in S if s not in CLOSED and s is not S.DRAFT]
+_OPEN_ORDER = [s.value for s in OrderStatus if s not in CLOSED and s is not OrderStatus.DRAFT]
 
 
 def _order_select() -> Select:
@@ -102,7 +100,7 @@ _ORDER_FILTERS = (
 def _order_flag(row, ctx: Context) -> str | None:
     if row.awaiting_customer:
         return "warning"
-    if row.status in (S.CANCELLED, S.OUT_OF_STOCK, S.LOST, S.REFUSED):
+    if row.status in (OrderStatus.CANCELLED, OrderStatus.OUT_OF_STOCK, OrderStatus.LOST, OrderStatus.REFUSED):
         return "done"
     return None
 
@@ -119,40 +117,40 @@ def _mine_or_free(column, ctx: Context):
 
 
 _orders("orders.care_new", N_("New orders to handle"),
-        lambda ctx: and_(Order.status.in_([S.NEW.value, S.DEPOSITED.value]),
-                         _mine_or_free(Order.care_staff_id, ctx)), [R.CARE],
+        lambda ctx: and_(Order.status.in_([OrderStatus.NEW.value, OrderStatus.DEPOSITED.value]),
+                         _mine_or_free(Order.care_staff_id, ctx)), [Role.CARE],
         hint=N_("Submitted orders waiting for the deposit or for confirmation: yours and unassigned."))
 _orders("orders.care_mine", N_("My orders"),
         lambda ctx: and_(Order.care_staff_id == ctx.actor.user_id, Order.status.in_(_OPEN_ORDER)),
-        [R.CARE], sort=("updated_at", True), hint=N_("Open orders you look after."))
+        [Role.CARE], sort=("updated_at", True), hint=N_("Open orders you look after."))
 _orders("orders.care_waiting", N_("Waiting on the customer"),
-        lambda ctx: and_(or_(Order.status == S.NEW.value,
+        lambda ctx: and_(or_(Order.status == OrderStatus.NEW.value,
                              and_(Order.awaiting_customer.is_(True), Order.status.in_(_OPEN_ORDER))),
-                         _mine_or_free(Order.care_staff_id, ctx)), [R.CARE],
+                         _mine_or_free(Order.care_staff_id, ctx)), [Role.CARE],
         hint=N_("Orders waiting for the customer's deposit or answer."))
-_orders("orders.carts", N_("Carts (drafts)"), lambda ctx: Order.status == S.DRAFT.value, [R.CARE],
+_orders("orders.carts", N_("Carts (drafts)"), lambda ctx: Order.status == OrderStatus.DRAFT.value, [Role.CARE],
         hint=N_("Orders not submitted yet; they expire after the configured days."))
 #: app.models.orders.TO_CONFIRM_SQL with its literal values (not bound parameters), so both
 #: planners see that the partial index ix_orders_to_confirm holds exactly these orders
 TO_CONFIRM = or_(*(and_(Order.status == literal_column(f"'{status.value}'"),
                         Order.kind == literal_column(f"'{kind.value}'"))
-                   for status, kind in ((S.DEPOSITED, OrderKind.PURCHASE), (S.NEW, OrderKind.CONSIGNMENT))))
+                   for status, kind in ((OrderStatus.DEPOSITED, OrderKind.PURCHASE), (OrderStatus.NEW, OrderKind.CONSIGNMENT))))
 _orders("orders.to_confirm", N_("Orders to confirm"), lambda ctx: TO_CONFIRM,
-        [R.MANAGER], hint=N_("Deposited purchase orders and new consignment orders: confirm and assign staff."))
+        [Role.MANAGER], hint=N_("Deposited purchase orders and new consignment orders: confirm and assign staff."))
 _orders("orders.unassigned", N_("Unassigned orders"),
         lambda ctx: and_(Order.status.in_(_OPEN_ORDER),
                          or_(Order.care_staff_id.is_(None),
                              and_(Order.kind == OrderKind.PURCHASE.value, Order.ordering_staff_id.is_(None),
-                                  Order.status.notin_([S.NEW.value, S.DEPOSITED.value])))),
-        [R.MANAGER], hint=N_("Open orders missing a customer-care or ordering staff member."))
+                                  Order.status.notin_([OrderStatus.NEW.value, OrderStatus.DEPOSITED.value])))),
+        [Role.MANAGER], hint=N_("Open orders missing a customer-care or ordering staff member."))
 _orders("orders.awaiting_approval", N_("Awaiting approval"),
-        lambda ctx: Order.status == S.AWAITING_APPROVAL.value, [R.MANAGER],
+        lambda ctx: Order.status == OrderStatus.AWAITING_APPROVAL.value, [Role.MANAGER],
         hint=N_("Orders whose chosen services need a manager's approval."))
 _orders("orders.to_buy", N_("Confirmed orders to buy"),
-        lambda ctx: and_(Order.status.in_([S.ACCEPTED.value, S.PURCHASING.value]),
+        lambda ctx: and_(Order.status.in_([OrderStatus.ACCEPTED.value, OrderStatus.PURCHASING.value]),
                          Order.kind == OrderKind.PURCHASE.value,
-                         _mine_or_free(Order.ordering_staff_id, ctx)), [R.ORDERING],
+                         _mine_or_free(Order.ordering_staff_id, ctx)), [Role.ORDERING],
         hint=N_("Accepted orders to place with the shops: yours and unclaimed."))
 _orders("orders.all", N_("All orders"), lambda ctx: Order.id.isnot(None),
-        [R.CARE, R.MANAGER, R.ORDERING, R.ACCOUNTANT, R.WAREHOUSE_VN], sort=("created_at", True),
+        [Role.CARE, Role.MANAGER, Role.ORDERING, Role.ACCOUNTANT, Role.WAREHOUSE_VN], sort=("created_at", True),
         hint=N_("Every order; search by order code, customer name, code or phone."))

@@ -13,7 +13,6 @@ from app.queries.paging import Column, Context, Filter, Queue, Search
 from app.queries.queues.registry import ALL_STAFF, QUEUES
 from app.workflows.tasks import TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskStatus
 
-R = Role
 
 # -- tasks -------------------------------------------------------------------------------------
 
@@ -73,6 +72,6 @@ QUEUES.add(Queue(
                             lambda s, a: [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],
                             lambda s, v: s.where(Task.role == v)),),
     perm=Perm.ASSIGN_TASKS, flag=overdue,
-    hint=N_("Every open task of every role, to assign and to chase.")), [R.MANAGER])
+    hint=N_("Every open task of every role, to assign and to chase.")), [Role.MANAGER])
 
 TASK_STATUS = TASK_STATUS_LABELS

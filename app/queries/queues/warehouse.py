@@ -19,8 +19,6 @@ from app.workflows.deliveries import DELIVERY_METHOD_LABELS, DELIVERY_STATUS_LAB
 from app.workflows.parcels import PARCEL_STATUS_LABELS, SHELF_LABELS, ParcelStatus
 from app.workflows.shipments import DIRECTION_LABELS, SHIPMENT_STATUS_LABELS, ShipmentStatus
 
-R = Role
-P = ParcelStatus
 SH = ShipmentStatus
 
 # -- parcels -------------------------------------------------------------------------------------
@@ -75,7 +73,7 @@ def _warehouses(country: str):
 
 
 def _parcel_flag(row, ctx: Context) -> str | None:
-    if row.status == P.LOST:
+    if row.status == ParcelStatus.LOST:
         return "overdue"
     if row.excess:
         return "warning"
@@ -90,44 +88,44 @@ def _parcels(name: str, title: str, where, columns, sort, roles, perm: Perm, hin
 
 
 # ix_parcels_cn_stock (no filter) and ix_parcels_cn_stock_wh (warehouse chosen)
-_parcels("parcels.cn_stock", N_("In the China warehouse"), _is(P.RECEIVED_CN),
+_parcels("parcels.cn_stock", N_("In the China warehouse"), _is(ParcelStatus.RECEIVED_CN),
          (_CODE, _CUSTOMER, _ORDER, _DEST, _WAREHOUSE, _SHELF, _WEIGHT, _CHARGE, _RECEIVED_CN),
-         ("received_cn_at", True), [R.FORWARDER_CN], Perm.RECEIVE_CN,
+         ("received_cn_at", True), [Role.FORWARDER_CN], Perm.RECEIVE_CN,
          N_("Parcels received and on the shelves, not packed yet. Search by tracking code."),
          (Filter("warehouse", N_("Warehouse"), _warehouses("CN"),
                  lambda sel, v: sel.where(Parcel.warehouse_id == v)),))
 # ix_parcels_expected
-_parcels("parcels.expected", N_("Expected parcels"), _is(P.EXPECTED),
+_parcels("parcels.expected", N_("Expected parcels"), _is(ParcelStatus.EXPECTED),
          (_CODE, _CUSTOMER, _ORDER, _DEST, Column("created_at", N_("Expected since"), "datetime",
                                                   sortable=True, width=140)),
-         ("created_at", False), [R.FORWARDER_CN, R.ORDERING, R.MANAGER], Perm.VIEW_ORDERS,
+         ("created_at", False), [Role.FORWARDER_CN, Role.ORDERING, Role.MANAGER], Perm.VIEW_ORDERS,
          N_("Tracking codes known from orders, not received yet; the oldest first."))
 # ix_parcels_ownerless
 _parcels("parcels.ownerless", N_("Ownerless parcels"), Parcel.ownerless == true(),
          (_CODE, _STATUS, _WAREHOUSE, _SHELF, Column("label_name", N_("Name on the label"), width=200),
           _WEIGHT, _RECEIVED_CN),
-         ("received_cn_at", True), [R.CARE, R.FORWARDER_CN, R.MANAGER], Perm.MATCH_PARCELS,
+         ("received_cn_at", True), [Role.CARE, Role.FORWARDER_CN, Role.MANAGER], Perm.MATCH_PARCELS,
          N_("Parcels nobody declared: open one to see the orders it may belong to, best first."))
 # ix_parcels_excess
 _parcels("parcels.excess", N_("Excess parcels"), Parcel.excess == true(),
          (_CODE, _STATUS, _CUSTOMER, _ORDER, _WAREHOUSE, _WEIGHT, _RECEIVED_CN),
-         ("received_cn_at", True), [R.ORDERING, R.FORWARDER_CN, R.MANAGER], Perm.VIEW_ORDERS,
+         ("received_cn_at", True), [Role.ORDERING, Role.FORWARDER_CN, Role.MANAGER], Perm.VIEW_ORDERS,
          N_("Parcels beyond what their shop order expects: check with the shop."))
 # ix_parcels_lost
-_parcels("parcels.lost", N_("Lost parcels"), _is(P.LOST),
+_parcels("parcels.lost", N_("Lost parcels"), _is(ParcelStatus.LOST),
          (_CODE, _CUSTOMER, _ORDER, Column("created_at", N_("Expected since"), "datetime", width=140),
           Column("lost_at", N_("Flagged lost"), "datetime", sortable=True, width=140)),
-         ("lost_at", True), [R.ORDERING, R.CARE, R.MANAGER, R.FORWARDER_CN], Perm.VIEW_ORDERS,
+         ("lost_at", True), [Role.ORDERING, Role.CARE, Role.MANAGER, Role.FORWARDER_CN], Perm.VIEW_ORDERS,
          N_("Expected parcels not received in time, and parcels missing from a shipment."))
 # ix_parcels_vn_received
-_parcels("parcels.vn_received", N_("Received in Vietnam"), _is(P.RECEIVED_VN),
+_parcels("parcels.vn_received", N_("Received in Vietnam"), _is(ParcelStatus.RECEIVED_VN),
          (_CODE, _CUSTOMER, _ORDER, _WAREHOUSE, _SHELF, _WEIGHT, _VN_WEIGHT, _RECEIVED_VN),
-         ("received_vn_at", True), [R.FORWARDER_VN, R.WAREHOUSE_VN], Perm.VIEW_ORDERS,
+         ("received_vn_at", True), [Role.FORWARDER_VN, Role.WAREHOUSE_VN], Perm.VIEW_ORDERS,
          N_("Parcels scanned in from shipments that are not closed yet."))
 # ix_parcels_ready
-_parcels("parcels.ready", N_("Ready for delivery"), _is(P.READY),
+_parcels("parcels.ready", N_("Ready for delivery"), _is(ParcelStatus.READY),
          (_CODE, _CUSTOMER, _ORDER, _WAREHOUSE, _SHELF, _VN_WEIGHT, _CHARGE, _RECEIVED_VN),
-         ("received_vn_at", True), [R.WAREHOUSE_VN, R.FORWARDER_VN], Perm.VIEW_ORDERS,
+         ("received_vn_at", True), [Role.WAREHOUSE_VN, Role.FORWARDER_VN], Perm.VIEW_ORDERS,
          N_("Parcels checked in Vietnam, waiting for a delivery request."))
 
 # -- shipments -----------------------------------------------------------------------------------
@@ -182,16 +180,16 @@ def _shipments(name: str, title: str, where, sort, roles, hint: str) -> None:
 # ix_shipments_outgoing
 _shipments("shipments.outgoing", N_("Shipments being packed"),
            text(f"shipments.{OUTGOING}"), ("created_at", True),
-           [R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN],
+           [Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN],
            N_("Open and sealed shipments: scan parcels in, seal, print the manifest, send."))
 # ix_shipments_incoming
 _shipments("shipments.incoming", N_("Incoming shipments"),
            text(f"shipments.{INCOMING}"), ("departed_at", True),
-           [R.FORWARDER_VN, R.FORWARDER_CN, R.MANAGER],
+           [Role.FORWARDER_VN, Role.FORWARDER_CN, Role.MANAGER],
            N_("Shipments on the way or being received: scan the sack's code to start."))
 # ix_shipments_created
 _shipments("shipments.all", N_("All shipments"), Shipment.id.is_not(None), ("created_at", True),
-           [R.FORWARDER_CN, R.FORWARDER_VN, R.MANAGER], N_("Every shipment, newest first."))
+           [Role.FORWARDER_CN, Role.FORWARDER_VN, Role.MANAGER], N_("Every shipment, newest first."))
 
 # -- delivery requests ---------------------------------------------------------------------------
 
@@ -221,7 +219,7 @@ QUEUES.add(Queue(
     ("created_at", True), frozenset({"delivery_requests", "delivery_parcels", "customers"}),
     Search(func.lower(DeliveryRequest.code)), perm=Perm.VIEW_ORDERS,
     hint=N_("Requests being packed, slips issued and goods on their way to the customer.")),
-    [R.WAREHOUSE_VN, R.CARE, R.MANAGER])
+    [Role.WAREHOUSE_VN, Role.CARE, Role.MANAGER])
 
 # -- stocktakes ----------------------------------------------------------------------------------
 
@@ -245,4 +243,4 @@ QUEUES.add(Queue(
     ("started_at", True), frozenset({"stocktakes", "stocktake_lines"}), perm=Perm.STOCKTAKE,
     flag=lambda row, ctx: "warning" if (row.missing_count or row.excess_count) else None,
     hint=N_("Counts of a warehouse's shelves; open one to continue counting or to see what was missing.")),
-    [R.FORWARDER_CN, R.FORWARDER_VN, R.WAREHOUSE_VN])
+    [Role.FORWARDER_CN, Role.FORWARDER_VN, Role.WAREHOUSE_VN])
