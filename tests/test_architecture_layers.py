@@ -102,3 +102,26 @@ def test_the_scan_sees_imports_at_any_depth_relative_ones_and_private_names(tmp_
                                           "app/pkg/a.py:4 imports PySide6.QtCore"]
     assert private_name_imports(tmp_path) == ["app/pkg/b.py:1 imports app.pkg.a._helper",
                                               "app/pkg/b.py:4 imports app.pkg._private_module"]
+
+
+def one_letter_aliases(root: Path = ROOT) -> list[str]:
+    """Module-level one-letter names standing for a class, enum or module (``S = OrderStatus``,
+    ``import x as P``): the reader must look up what ``P`` means in each module."""
+    found = []
+    for folder in ("app", "ui"):
+        for path in _modules(root / folder):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where = path.relative_to(root).as_posix()
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                        and isinstance(node.targets[0], ast.Name) and len(node.targets[0].id) == 1 \
+                        and isinstance(node.value, (ast.Name, ast.Attribute)):
+                    found.append(f"{where}:{node.lineno} {node.targets[0].id} = {ast.unparse(node.value)}")
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    found += [f"{where}:{node.lineno} as {a.asname}" for a in node.names
+                              if a.asname and len(a.asname) == 1]
+    return found
+
+
+def test_no_one_letter_aliases():
+    assert one_letter_aliases() == []
