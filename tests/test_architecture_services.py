@@ -21,32 +21,66 @@ LIFECYCLE = SERVICES / "order_lifecycle.py"
 ENGINE = ROOT / "app" / "workflows" / "engine.py"
 
 
-def _service_modules() -> dict[str, ast.Module]:
-    return {p.stem: ast.parse(p.read_text(encoding="utf-8"), str(p))
-            for p in sorted(SERVICES.glob("*.py")) if p.stem != "__init__"}
+def _service_modules(services: Path = SERVICES) -> dict[str, ast.Module]:
+    """Every module under app/services by its dotted name below ``app.services``: ``orders``,
+    and in a package ``complaints`` (its ``__init__``) and ``complaints.lifecycle``."""
+    found = {}
+    for p in sorted(services.rglob("*.py")):
+        if "__pycache__" in p.parts:
+            continue
+        parts = list(p.relative_to(services).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            found[".".join(parts)] = ast.parse(p.read_text(encoding="utf-8"), str(p))
+    return found
+
+
+def _absolute(name: str, node: ast.ImportFrom, known: set[str]) -> str:
+    """The module an ``from … import`` names, relative imports resolved against the importer."""
+    if not node.level:
+        return node.module or ""
+    package = name.split(".") if name in known and _is_package(name, known) else name.split(".")[:-1]
+    base = package[:len(package) - (node.level - 1)]
+    return ".".join(["app", "services", *base] + ([node.module] if node.module else []))
+
+
+def _is_package(name: str, known: set[str]) -> bool:
+    return any(k.startswith(name + ".") for k in known)
 
 
 def _imports(name: str, tree: ast.Module, known: set[str]):
     """(imported service module, imported name or None, line) for every import in the module,
-    at any depth; ``from app.services import x`` is an import of module x."""
+    at any depth; ``from app.services import x`` (or ``from app.services.pkg import x``) is an
+    import of module x when x is a module, else of the name x from the package's ``__init__``."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "app.services":
+        if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+            module = _absolute(name, node, known)
+            if module == "app.services" or module.startswith("app.services."):
+                package = module[len("app.services."):] if module != "app.services" else ""
                 for a in node.names:
-                    if a.name in known:
-                        yield a.name, None, node.lineno
-            elif node.module.startswith("app.services."):
-                target = node.module.split(".")[2]
-                for a in node.names:
-                    yield target, a.name, node.lineno
+                    sub = f"{package}.{a.name}" if package else a.name
+                    if sub in known:
+                        yield sub, None, node.lineno
+                    elif package:
+                        yield _known_prefix(package, known), a.name, node.lineno
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.startswith("app.services."):
-                    yield a.name.split(".")[2], None, node.lineno
+                    yield _known_prefix(a.name[len("app.services."):], known), None, node.lineno
 
 
-def _graph() -> dict[str, set[str]]:
-    modules = _service_modules()
+def _known_prefix(dotted: str, known: set[str]) -> str:
+    """The longest known module a dotted name starts with (a name may follow the module)."""
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in known:
+            return ".".join(parts[:n])
+    return parts[0]
+
+
+def _graph(modules: dict[str, ast.Module] | None = None) -> dict[str, set[str]]:
+    modules = _service_modules() if modules is None else modules
     known = set(modules)
     edges: dict[str, set[str]] = {m: set() for m in modules}
     for name, tree in modules.items():
@@ -91,28 +125,56 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_no_service_module_imports_another_modules_private_names():
-    modules = _service_modules()
+def _private_name_offences(modules: dict[str, ast.Module]) -> list[str]:
     known = set(modules)
     offences = []
     for name, tree in modules.items():
         aliases: set[str] = set()     # names an imported service module is known by here
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "app.services":
-                aliases |= {a.asname or a.name for a in node.names if a.name in known and a.name != name}
+            if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                module = _absolute(name, node, known)
+                package = module[len("app.services."):] if module.startswith("app.services.") else ""
+                if module == "app.services" or package:
+                    aliases |= {a.asname or a.name for a in node.names
+                                if (f"{package}.{a.name}" if package else a.name) in known
+                                and (f"{package}.{a.name}" if package else a.name) != name}
         for target, imported, line in _imports(name, tree, known):
             if target != name and imported is not None and imported.startswith("_"):
-                offences.append(f"{name}.py:{line} imports {target}.{imported}")
+                offences.append(f"{name}:{line} imports {target}.{imported}")
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id in aliases and node.attr.startswith("_") \
                     and not node.attr.startswith("__"):
-                offences.append(f"{name}.py:{node.lineno} reads {node.value.id}.{node.attr}")
-    assert offences == []
+                offences.append(f"{name}:{node.lineno} reads {node.value.id}.{node.attr}")
+    return offences
+
+
+def test_no_service_module_imports_another_modules_private_names():
+    assert _private_name_offences(_service_modules()) == []
 
 
 def test_the_service_import_graph_has_no_cycle():
     assert _cycles(_graph()) == []
+
+
+def test_the_scans_see_inside_a_package(tmp_path):
+    """A package's modules are scanned like the others: a private name imported from a sibling
+    (absolute or relative) or read off the package, and a circle through the package's
+    ``__init__``, are found."""
+    files = {
+        "pkg/__init__.py": "from app.services.pkg.one import run\n",
+        "pkg/one.py": "from app.services.pkg.two import _helper\nfrom app.services.pkg import run\n",
+        "pkg/two.py": "def _helper():\n    pass\n",
+        "other.py": "from app.services import pkg\npkg._x\nfrom .pkg.two import _helper\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    modules = _service_modules(tmp_path)
+    assert set(modules) == {"pkg", "pkg.one", "pkg.two", "other"}
+    assert sorted(_private_name_offences(modules)) == [
+        "other:2 reads pkg._x", "other:3 imports pkg.two._helper", "pkg.one:1 imports pkg.two._helper"]
+    assert _cycles(_graph(modules)) == [["pkg", "pkg.one"]]
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -1,5 +1,8 @@
 """Orders (đơn hàng): create and edit purchase and consignment orders, move them through their
-workflow, assign staff, chats and files. Each public function is one user action.
+workflow, assign staff. Each public function is one user action.
+
+The order's chats and files are ``order_chat``, the order window's read model ``order_view``;
+their public names are re-exported here (``orders.get_order``, ``orders.post_message``).
 """
 from __future__ import annotations
 
@@ -11,33 +14,33 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.bounds import check_text
 from app.db import Database
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.fees import SERVICES
-from app.i18n import Lazy, Message, N_, _, fmt_decimal
-from app.models import (ActivityEvent, Customer, CustomerAddress, Order, OrderFile, OrderItem,
-                        OrderMessage, OrderService, Parcel, Shop, StoredFile, User, UserRole,
+from app.i18n import Message, N_, _, fmt_decimal
+from app.models import (Customer, CustomerAddress, Order, OrderItem, OrderService, Parcel, Shop, User, UserRole,
                         Warehouse)
 from app.money import CNY, Money
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
-from app.services import customer_chat, order_lifecycle
+from app.services import order_lifecycle
 from app.services import files as file_store
 from app.services import settings as settings_service
-from app.services.activity import changes, now, record, stale_edit, stale_edit_after
+from app.services.activity import changes, now, record, stale_edit_after
 from app.services.delays import refresh_order_delay
 from app.services.notifications import notify_customer, notify_staff
+from app.services.order_chat import (MessageView, attach_file, list_messages,  # noqa: F401 (re-exported)
+                                     post_message, read_file)
+from app.services.order_rows import check_order_version, load_order, order_customer
+from app.services.order_view import (ActionView, FileView, ItemView, OrderView,  # noqa: F401 (re-exported)
+                                     TrackerStep, get_order)
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean_input, search_blob
 from app.tracking import is_plausible, normalize_code
-from app.workflows.orders import CLOSED, EXITS, OrderKind, OrderStatus, flow_for
-from app.workflows.complaints import AFTER_RECEIPT, CLAIMABLE, NOT_COMPLAINABLE
-from app.workflows.money import BILLABLE, SHOP_ORDER_STAGES
-from app.workflows.parcels import IN_VIETNAM
-from app.workflows.quotes import QUOTABLE
+from app.workflows.orders import CLOSED, ITEMS_EDITABLE, OrderKind, OrderStatus
 from app.workflows.tasks import TaskStatus
 
 PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("Other")}
@@ -47,7 +50,6 @@ PLATFORMS = {"taobao": "Taobao", "1688": "1688", "tmall": "Tmall", "other": N_("
 MAX_UNIT_PRICE_CNY = Decimal(10_000_000)
 MAX_LINE_CNY = Decimal(1_000_000_000)
 MAX_ITEMS = 1000
-ITEMS_EDITABLE = {OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.ACCEPTED, OrderStatus.AWAITING_APPROVAL}
 _URL = re.compile(r"^https?://\S+$", re.I)
 
 
@@ -288,26 +290,14 @@ def create_order(db: Database, actor: Actor, data: OrderInput) -> int:
         return order.id
 
 
-def _load(tx: Session, order_id: int, lock: bool = True) -> Order:
-    order = tx.get(Order, order_id, with_for_update=lock)
-    if order is None:
-        raise NotFound(what=Lazy(N_("The order")))
-    return order
-
-
-def _check_version(tx: Session, order: Order, seen_version: int | None) -> None:
-    if seen_version is not None and order.version != seen_version:
-        raise stale_edit(tx, "order", order.id, N_("The order"))
-
-
 def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, data: OrderInput) -> None:
     """Save the order form; refused with who-and-when if someone saved it after it was opened."""
     require(actor, Perm.EDIT_ORDERS)
     data = clean_input(data)
     try:
         with unique_rules(tracking_code_taken(_typed_codes(data))), db.transaction() as tx:
-            order = _load(tx, order_id)
-            _check_version(tx, order, seen_version)
+            order = load_order(tx, order_id)
+            check_order_version(tx, order, seen_version)
             if order.status in CLOSED:
                 raise DomainError(N_("A closed order cannot be edited."))
             if data.customer_id != order.customer_id and order.status != OrderStatus.DRAFT:
@@ -371,9 +361,6 @@ def _input_summary(items: list[ItemInput]) -> list[str]:
 
 # -- workflow --------------------------------------------------------------------------------------
 
-def _customer(tx: Session, order: Order) -> Customer:
-    return tx.get(Customer, order.customer_id)
-
 
 def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason: str | None = None,
                  seen_version: int | None = None) -> str:
@@ -381,8 +368,8 @@ def apply_action(db: Database, actor: Actor, order_id: int, action: str, reason:
     require(actor, Perm.VIEW_ORDERS)
     try:
         with db.transaction() as tx:
-            order = _load(tx, order_id)
-            _check_version(tx, order, seen_version)
+            order = load_order(tx, order_id)
+            check_order_version(tx, order, seen_version)
             if action == "accept":
                 # Confirming names the people who handle the order (the confirm dialog sends
                 # them); taking the step without them is refused.
@@ -414,8 +401,8 @@ def assign_staff(db: Database, actor: Actor, order_id: int, care_staff_id: int |
     """A manager sets (or changes) who looks after the order and who buys it."""
     require(actor, Perm.CONFIRM_ORDERS)
     with db.transaction() as tx:
-        order = _load(tx, order_id)
-        _check_version(tx, order, seen_version)
+        order = load_order(tx, order_id)
+        check_order_version(tx, order, seen_version)
         errors: dict[str, str] = {}
         if not _holds(tx, care_staff_id, Role.CARE):
             errors["care_staff_id"] = _("Choose a customer-care staff member.")
@@ -448,8 +435,8 @@ def confirm_order(db: Database, actor: Actor, order_id: int, care_staff_id: int,
     require(actor, Perm.CONFIRM_ORDERS)
     try:
         with db.transaction() as tx:
-            order = _load(tx, order_id)
-            _check_version(tx, order, seen_version)
+            order = load_order(tx, order_id)
+            check_order_version(tx, order, seen_version)
             errors: dict[str, str] = {}
             if care_staff_id is None or not _holds(tx, care_staff_id, Role.CARE):
                 errors["care_staff_id"] = _("Choose a customer-care staff member.")
@@ -472,7 +459,7 @@ def set_awaiting_customer(db: Database, actor: Actor, order_id: int, waiting: bo
     """Care staff mark that they asked the customer something (the "waiting on the customer" queue)."""
     require(actor, Perm.EDIT_ORDERS)
     with db.transaction() as tx:
-        order = _load(tx, order_id)
+        order = load_order(tx, order_id)
         if order.awaiting_customer != waiting:
             record(tx, actor, "order", order.id, "awaiting_customer",
                    {"awaiting_customer": order.awaiting_customer}, {"awaiting_customer": waiting}, note)
@@ -487,14 +474,14 @@ def update_estimates(db: Database, actor: Actor, order_id: int, estimated_ship_a
     if not (reason or "").strip():
         raise ValidationFailed({"reason": _("Say why the estimate changes; the customer will read it.")})
     with db.transaction() as tx:
-        order = _load(tx, order_id)
+        order = load_order(tx, order_id)
         before, after = changes(order, {"estimated_ship_at": estimated_ship_at,
                                         "estimated_deliver_at": estimated_deliver_at})
         if not after:
             return
         order.updated_at, order.updated_by_id = now(tx), actor.user_id
         record(tx, actor, "order", order.id, "estimates", before, after, reason.strip())
-        notify_customer(tx, _customer(tx, order), "order_delayed", "order", order.id, code=order.code,
+        notify_customer(tx, order_customer(tx, order), "order_delayed", "order", order.id, code=order.code,
                         date=estimated_deliver_at or estimated_ship_at, reason=reason.strip())
         refresh_order_delay(tx, actor, order)
 
@@ -506,329 +493,6 @@ def expire_carts(db: Database) -> int:
                                                      Order.expires_at < now(tx))))
         reason = _("The cart expired without being submitted.")
         for oid in ids:
-            order = _load(tx, oid)
+            order = load_order(tx, oid)
             order_lifecycle.move(tx, SYSTEM_ACTOR, order, "expire", reason)
         return len(ids)
-
-
-# -- chats and files --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MessageView:
-    id: int
-    author_name: str
-    from_customer: bool
-    body: str
-    created_at: datetime
-    file_id: int | None
-    #: a staff line of the customer chat: the outbox status of its e-mail (pending, sent, failed…)
-    delivery: str = ""
-
-
-def post_message(db: Database, actor: Actor, order_id: int, channel: str, body: str,
-                 from_customer: bool = False, attachment: tuple[str, bytes] | None = None) -> int:
-    """A line in the internal chat, or in the chat with the customer (written by staff, or
-    recorded on the customer's behalf when they answered by phone or Zalo)."""
-    if channel not in ("internal", "customer"):
-        raise ValueError(channel)
-    require(actor, Perm.CHAT_INTERNAL if channel == "internal" else Perm.CHAT_CUSTOMER)
-    text = (body or "").strip()
-    if not text and attachment is None:
-        raise ValidationFailed({"body": _("Write a message first.")})
-    if len(text) > 4000:
-        raise ValidationFailed({"body": _("A message may have at most 4,000 characters.")})
-    with db.transaction() as tx:
-        order = _load(tx, order_id, lock=False)
-        file_id = file_store.store(tx, attachment[0], attachment[1]).id if attachment else None
-        customer = _customer(tx, order)
-        msg = OrderMessage(order_id=order.id, channel=channel, author_id=actor.user_id,
-                           author_name=customer.name if from_customer else actor.name,
-                           from_customer=from_customer, body=text, file_id=file_id, created_at=now(tx))
-        tx.add(msg)
-        tx.flush()
-        if channel == "internal":
-            notify_staff(tx, [u for u in (order.care_staff_id, order.ordering_staff_id) if u != actor.user_id],
-                         Message(N_("New internal message on {code}"), code=order.code), text[:200],
-                         "order", order.id)
-        elif not from_customer and text:
-            customer_chat.queue_chat_line(tx, order, msg)   # the customer reads it by e-mail
-        return msg.id
-
-
-def list_messages(db: Database, actor: Actor, order_id: int, channel: str) -> list[MessageView]:
-    require(actor, Perm.CHAT_INTERNAL if channel == "internal" else Perm.CHAT_CUSTOMER)
-    with db.read() as s:
-        rows = list(s.scalars(select(OrderMessage).where(OrderMessage.order_id == order_id,
-                                                         OrderMessage.channel == channel).order_by(OrderMessage.id)))
-        sent = customer_chat.delivery_states(s, [m.id for m in rows if not m.from_customer]) \
-            if channel == "customer" else {}
-        return [MessageView(m.id, m.author_name, m.from_customer, m.body, m.created_at, m.file_id,
-                            sent.get(m.id, "")) for m in rows]
-
-
-def attach_file(db: Database, actor: Actor, order_id: int, name: str, data: bytes, kind: str = "image") -> int:
-    """Add a file to the order's files tab (stored once by content hash)."""
-    require(actor, Perm.VIEW_ORDERS)
-    if kind not in ("image", "report", "inspection", "other"):
-        raise ValueError(kind)
-    with db.transaction() as tx:
-        order = _load(tx, order_id, lock=False)
-        stored = file_store.store(tx, name, data)
-        row = OrderFile(order_id=order.id, file_id=stored.id, kind=kind, name=name[:255],
-                        uploaded_by_id=actor.user_id, uploaded_at=now(tx))
-        tx.add(row)
-        tx.flush()
-        record(tx, actor, "order", order.id, "file_added", after={"name": name, "kind": kind, "size": stored.size})
-        return row.id
-
-
-def read_file(db: Database, actor: Actor, file_id: int) -> tuple[str, bytes]:
-    require(actor, Perm.VIEW_ORDERS)
-    return file_store.read(db, file_id)
-
-
-# -- the order window ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TrackerStep:
-    status: str
-    label: str
-    reached: bool
-    current: bool
-    at: datetime | None
-    who: str
-
-    @property
-    def is_exit(self) -> bool:
-        """A status that ends the order off the main line (cancelled, out of stock, lost, refused)."""
-        return self.status in EXITS
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: int
-    shop_name: str
-    platform: str
-    product_url: str
-    title: str
-    variant: str
-    quantity: int
-    quantity_bought: int | None
-    quantity_received: int
-    unit_price_cny: Decimal
-    line_total: Money
-    note: str
-    image_file_id: int | None
-    tally_exempt: bool = False
-    quantity_damaged: int = 0      # the Vietnam warehouse's count (app.services.item_counts)
-    quantity_wrong: int = 0
-
-
-@dataclass(frozen=True)
-class FileView:
-    id: int
-    file_id: int
-    name: str
-    kind: str
-    mime: str
-    size: int
-    uploaded_at: datetime
-    uploaded_by: str
-
-
-@dataclass(frozen=True)
-class ActionView:
-    action: str
-    label: str
-    needs_reason: bool
-
-
-@dataclass(frozen=True)
-class OrderView:
-    id: int
-    code: str
-    kind: str
-    status: str
-    status_label: str
-    status_reason: str
-    version: int
-    customer_id: int
-    customer_code: str
-    customer_name: str
-    customer_phone: str
-    care_staff_id: int | None
-    care_staff_name: str
-    ordering_staff_id: int | None
-    ordering_staff_name: str
-    destination_warehouse_id: int | None
-    destination_warehouse: str
-    receiving_warehouse_id: int | None
-    receiving_warehouse: str
-    delivery_address_id: int | None
-    delivery_address: str
-    services: tuple[str, ...]
-    needs_approval: bool
-    awaiting_customer: bool
-    note: str
-    customer_note: str
-    goods_description: str
-    goods_cny: Money
-    item_count: int
-    created_at: datetime
-    updated_at: datetime
-    updated_by: str
-    expires_at: datetime | None
-    committed_ship_by: datetime | None
-    committed_deliver_by: datetime | None
-    estimated_ship_at: datetime | None
-    estimated_deliver_at: datetime | None
-    items: tuple[ItemView, ...]
-    tracking_codes: tuple[tuple[str, str], ...]
-    files: tuple[FileView, ...]
-    tracker: tuple[TrackerStep, ...]
-    actions: tuple[ActionView, ...]
-
-    @property
-    def editable_items(self) -> bool:
-        return self.status in ITEMS_EDITABLE
-
-    # what the order's screens ask of its status, answered from the order workflow's tables
-    @property
-    def is_draft(self) -> bool:
-        """A cart: not submitted (its customer may change; it expires unless submitted)."""
-        return self.status == OrderStatus.DRAFT
-
-    @property
-    def ended(self) -> bool:
-        """Ended off the main line (cancelled, out of stock, lost, refused): its reason is shown."""
-        return self.status in EXITS
-
-    @property
-    def can_edit(self) -> bool:
-        """Not closed (received or ended): its details may still be edited."""
-        return self.status not in CLOSED
-
-    @property
-    def approval_pending(self) -> bool:
-        """Deposited and waiting for a manager's approval of a chosen service."""
-        return self.needs_approval and self.status in (OrderStatus.DEPOSITED, OrderStatus.AWAITING_APPROVAL)
-
-    @property
-    def can_quote(self) -> bool:
-        """A purchase order whose rate is not fixed yet: a quote may be sent."""
-        return self.kind == OrderKind.PURCHASE and self.status in QUOTABLE
-
-    @property
-    def can_change_committed_dates(self) -> bool:
-        """Submitted and not delivered yet: its committed dates still matter."""
-        return self.status not in CLOSED | {OrderStatus.DRAFT, OrderStatus.DELIVERED}
-
-    @property
-    def can_bill(self) -> bool:
-        """A billing notice or a supplementary bill may be made."""
-        return self.status in BILLABLE
-
-    @property
-    def has_shop_orders(self) -> bool:
-        """A purchase order at the stage its shop orders are placed and followed."""
-        return self.kind == OrderKind.PURCHASE and self.status in SHOP_ORDER_STAGES
-
-    @property
-    def has_goods_in_vietnam(self) -> bool:
-        """A purchase order with a parcel in (or past) a Vietnam warehouse: its goods can be counted."""
-        return self.kind == OrderKind.PURCHASE and any(status in IN_VIETNAM for _code, status in self.tracking_codes)
-
-    @property
-    def can_complain(self) -> bool:
-        """Something was bought or sent and the order is not cancelled: a complaint may be opened."""
-        return self.status not in NOT_COMPLAINABLE
-
-    @property
-    def can_inspect(self) -> bool:
-        """The customer has the goods: their inspection may be recorded."""
-        return self.status in AFTER_RECEIPT
-
-    @property
-    def can_claim_from_seller(self) -> bool:
-        """A purchase order whose goods were bought: a shop order may be claimed from its seller."""
-        return self.kind == OrderKind.PURCHASE and self.status in CLAIMABLE
-
-    @property
-    def can_rate(self) -> bool:
-        """Delivered (or received): the customer's rating may be recorded."""
-        return self.status in (OrderStatus.DELIVERED, OrderStatus.RECEIVED)
-
-
-def _tracker(s: Session, order: Order) -> tuple[TrackerStep, ...]:
-    """Every status of the main line: reached ones with when and by whom, the current one marked.
-
-    A status skipped on the way (e.g. the seller's shipping never recorded) counts as passed
-    once a later one is reached; optional side steps appear only if the order went through them.
-    """
-    flow = flow_for(order.kind)
-    reached: dict[str, tuple[datetime | None, str]] = {OrderStatus.DRAFT.value: (order.created_at, "")}
-    events = s.execute(select(ActivityEvent.at, ActivityEvent.actor_name, ActivityEvent.after)
-                       .where(ActivityEvent.entity == "order", ActivityEvent.entity_id == order.id)
-                       .order_by(ActivityEvent.id))
-    for at, who, after in events:
-        if after and "status" in after:
-            reached[after["status"]] = (at, who)
-    exit_status = order.status if order.status in flow.terminal else None
-    line = [st for st in flow.statuses
-            if st not in flow.terminal and (st not in flow.optional or st in reached)]
-    furthest = max((i for i, st in enumerate(line) if st in reached), default=0)
-    if exit_status:
-        line.append(exit_status)
-    steps = []
-    for i, status in enumerate(line):
-        at, who = reached.get(status, (None, ""))
-        passed = status in reached or (status != exit_status and i <= furthest)
-        steps.append(TrackerStep(status, flow.statuses[status], passed, status == order.status, at, who))
-    return tuple(steps)
-
-
-_WINDOW_LOADS = (joinedload(Order.customer), joinedload(Order.destination_warehouse),
-                 joinedload(Order.receiving_warehouse), joinedload(Order.delivery_address),
-                 selectinload(Order.items).joinedload(OrderItem.shop), selectinload(Order.services),
-                 selectinload(Order.parcels))
-
-
-def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
-    """Everything the order window shows, read in one short transaction."""
-    require(actor, Perm.VIEW_ORDERS)
-    with db.read() as s:
-        # what the window shows, loaded with the order: a few statements, not one per item
-        # (each one a round trip to a database that may be across a link from the server)
-        o = s.get(Order, order_id, options=_WINDOW_LOADS)
-        if o is None:
-            raise NotFound(what=Lazy(N_("The order")))
-        c = o.customer
-        names = {u.id: u.full_name for u in s.scalars(select(User).where(
-            User.id.in_([x for x in (o.care_staff_id, o.ordering_staff_id, o.updated_by_id) if x])))}
-        files = s.execute(select(OrderFile, StoredFile.mime, StoredFile.size, User.full_name)
-                          .join(StoredFile, StoredFile.id == OrderFile.file_id)
-                          .outerjoin(User, User.id == OrderFile.uploaded_by_id)
-                          .where(OrderFile.order_id == o.id).order_by(OrderFile.id))
-        flow = flow_for(o.kind)
-        items = tuple(ItemView(i.id, i.shop.name if i.shop else "", i.shop.platform if i.shop else "",
-                               i.product_url, i.title, i.variant, i.quantity, i.quantity_bought,
-                               i.quantity_received, i.unit_price_cny, i.line_total, i.note,
-                               i.image_file_id, bool(i.tally_exempt), i.quantity_damaged or 0,
-                               i.quantity_wrong or 0) for i in o.items)
-        return OrderView(
-            o.id, o.code, o.kind, o.status, flow.label(o.status), o.status_reason, o.version,
-            c.id, c.code, c.name, c.phone, o.care_staff_id, names.get(o.care_staff_id, ""),
-            o.ordering_staff_id, names.get(o.ordering_staff_id, ""),
-            o.destination_warehouse_id, o.destination_warehouse.name if o.destination_warehouse else "",
-            o.receiving_warehouse_id, o.receiving_warehouse.name if o.receiving_warehouse else "",
-            o.delivery_address_id, o.delivery_address.one_line() if o.delivery_address else "",
-            tuple(sorted(o.service_codes)), o.needs_approval, o.awaiting_customer, o.note,
-            o.customer_note, o.goods_description, o.goods_cny, o.item_count, o.created_at,
-            o.updated_at, names.get(o.updated_by_id, ""), o.expires_at, o.committed_ship_by,
-            o.committed_deliver_by, o.estimated_ship_at, o.estimated_deliver_at, items,
-            tuple((p.tracking_code, p.status) for p in o.parcels),
-            tuple(FileView(f.id, f.file_id, f.name, f.kind, mime, size, f.uploaded_at, who or "")
-                  for f, mime, size, who in files),
-            _tracker(s, o),
-            tuple(ActionView(st.action, st.label, st.needs_reason) for st in flow.allowed(o, actor)),
-        )

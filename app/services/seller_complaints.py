@@ -32,7 +32,7 @@ from app.permissions import SYSTEM_ACTOR, Actor, Perm, Role, require
 from app.services import ledger
 from app.services import settings as settings_service
 from app.services.activity import now, record, stale_edit, stale_edit_after
-from app.services.complaints import store_photos
+from app.services.complaints.lifecycle import store_photos
 from app.services.notifications import notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move

@@ -70,6 +70,8 @@ STATUS_LABELS: dict[str, str] = {
 
 EXITS = frozenset({OrderStatus.CANCELLED, OrderStatus.OUT_OF_STOCK, OrderStatus.LOST, OrderStatus.REFUSED})
 CLOSED = EXITS | {OrderStatus.RECEIVED}
+#: an order's items may still be edited (the form and the order window's "can edit items")
+ITEMS_EDITABLE = {OrderStatus.DRAFT, OrderStatus.NEW, OrderStatus.DEPOSITED, OrderStatus.ACCEPTED, OrderStatus.AWAITING_APPROVAL}
 
 # -- guards: return None when the step may happen, else the message id saying why not ---------
 

@@ -128,7 +128,7 @@ def test_a_complaint_opened_planned_approved_and_carried_out_through_the_screens
 
 def test_a_claim_against_the_seller_from_the_shop_order_counts_down_and_books_the_money(
         qtbot, sqlite_db, world, open_main, clock):
-    from ui.screens.complaints import RecoveryDialog, SellerComplaintDialog
+    from ui.screens.seller_complaints import RecoveryDialog, SellerComplaintDialog
     from ui.screens.money_purchasing import ShopOrdersDialog
 
     db, st = sqlite_db, world
@@ -173,7 +173,7 @@ def test_a_claim_against_the_seller_from_the_shop_order_counts_down_and_books_th
 
 
 def test_a_rejecting_inspection_opens_a_complaint_window(qtbot, sqlite_db, world, open_main):
-    from ui.screens.complaints import InspectionDialog
+    from ui.screens.order_complaints import InspectionDialog
 
     db, st = sqlite_db, world
     oid, _so, _codes = delivered(db, st)
@@ -223,8 +223,9 @@ def _unnamed(root) -> list[str]:
 
 
 def test_every_interactive_widget_of_the_complaint_screens_has_a_name(qtbot, sqlite_db, world, open_main):
-    from ui.screens.complaints import (ComplaintWindow, InspectionDialog, OpenComplaintDialog, OrderComplaintsTab,
-                                       PlanDialog, RecoveryDialog, SellerComplaintDialog, SellerComplaintWindow)
+    from ui.screens.complaints import ComplaintWindow, OpenComplaintDialog, PlanDialog
+    from ui.screens.order_complaints import InspectionDialog, OrderComplaintsTab
+    from ui.screens.seller_complaints import RecoveryDialog, SellerComplaintDialog, SellerComplaintWindow
     from app.services import orders
 
     db, st = sqlite_db, world

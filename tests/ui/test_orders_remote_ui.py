@@ -213,7 +213,7 @@ def test_a_claim_against_a_seller_counts_down_from_the_servers_clock_and_is_file
         qtbot, sqlite_db, world, remote_sessions, clock):
     from app.services import seller_complaints
     from tests.services.complaint_helpers import in_vietnam
-    from ui.screens.complaints import SellerComplaintDialog, SellerComplaintWindow
+    from ui.screens.seller_complaints import SellerComplaintDialog, SellerComplaintWindow
 
     db, st = sqlite_db, world
     oid, so_id, _codes = in_vietnam(db, st)

@@ -16,7 +16,9 @@ declare_capabilities(
     "ui.screens.warehouse",     # parcels, shipments, deliveries, stocktakes; the order's parcels tab
     "ui.screens.money",         # wallets, payments, bills, shop orders; the order's money tab
     "ui.screens.notify",        # tasks, outbox messages; the order's schedule tab
-    "ui.screens.complaints",    # complaints and seller claims; the order's complaints tab
+    "ui.screens.complaints",    # customer complaints: the complaint window, "Open complaint…"
+    "ui.screens.order_complaints",  # the order's complaints tab; the customer's inspection
+    "ui.screens.seller_complaints",  # claims against sellers: their window, "Claim from a seller…"
     "ui.screens.item_counts",   # counting the goods in Vietnam; the order's "Count the goods…"
     "ui.screens.remedies",      # the order's "Change committed date…"; suggestions, shop review flags
     "ui.screens.quotes",        # the order's quotes tab and "Send quote…"

@@ -395,7 +395,7 @@ class ShopOrdersDialog(QDialog):
 
 
     def claim(self) -> None:
-        from ui.screens.complaints import seller_complaint_dialog
+        from ui.screens.seller_complaints import seller_complaint_dialog
 
         if self.current is not None and seller_complaint_dialog(self.session, self.order_id, self, self.current.id):
             self.changed = True
