@@ -342,7 +342,7 @@ for _setting in (
 del _setting
 
 
-# -- remedies and shop review (app.remedies: the rules read every one of these) ------------------
+# -- remedies and shop review (app.remedy_rule: the rules read every one of these) ------------------
 
 G_REMEDIES, G_SHOP_REVIEW = N_("Remedies"), N_("Shop review")
 

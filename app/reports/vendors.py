@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.i18n import N_
 from app.models import Complaint, ComplaintLine, OrderItem, Parcel, SellerComplaint, Shop, ShopOrder
 from app.models.types import MoneyType
-from app.remedies import ReviewThresholds, ShopKpis, review_thresholds_from_settings, shop_review_flags
+from app.remedy_rule import ReviewThresholds, ShopKpis, review_thresholds_from_settings, shop_review_flags
 from app.money import CNY
 from app.permissions import Perm
 from app.reports.base import REPORTS, Column, Report, ReportContext, SqlSource, Total, hours, percent

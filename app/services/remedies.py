@@ -1,6 +1,6 @@
 """Remedies that fit (issue 17): committed dates changed with a reason, staff notices by e-mail,
 compensation suggested by rules, "priority shipping on the next order" vouchers, and shops
-flagged for review. The rules themselves are pure (``app.remedies``); this module gathers their
+flagged for review. The rules themselves are pure (``app.remedy_rule``); this module gathers their
 facts from the database and writes what people decide.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.i18n import Lazy, N_, _
 from app.models import ActivityEvent, Complaint, Customer, Order, Shop, User
 from app.models.remedies import PriorityVoucher
 from app.permissions import Actor, Perm, require
-from app.remedies import (ReviewFlag, ShopKpis, review_days, review_thresholds_from_settings,
+from app.remedy_rule import (ReviewFlag, ShopKpis, review_days, review_thresholds_from_settings,
                           shop_review_flags)
 from app.services import settings as settings_service
 from app.services.activity import now, record

@@ -1,4 +1,4 @@
-"""The remedy rules (app.remedies) as tables, no database: what is suggested for each kind of
+"""The remedy rules (app.remedy_rule) as tables, no database: what is suggested for each kind of
 issue, days late, order value and history; when a shop is flagged for review; and every setting
 of the two groups changes what the rules say."""
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.money import VND, Money
-from app.remedies import (CompensationRules, IssueFacts, ReviewThresholds, ShopKpis,
+from app.remedy_rule import (CompensationRules, IssueFacts, ReviewThresholds, ShopKpis,
                           compensation_rules_from_settings, getter, review_thresholds_from_settings,
                           shop_review_flags, suggest_remedies)
 from app.settings import SETTINGS

@@ -10,7 +10,7 @@ from app.db import Database
 from app.fees import to_vnd
 from app.models import Complaint, Order
 from app.permissions import Actor, Perm, require
-from app.remedies import (IssueFacts, Suggestion, complaint_history_days, compensation_rules_from_settings,
+from app.remedy_rule import (IssueFacts, Suggestion, complaint_history_days, compensation_rules_from_settings,
                           suggest_remedies)
 from app.services import settings as settings_service
 from app.services.complaints.views import get_complaint
