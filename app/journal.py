@@ -698,15 +698,17 @@ class Station:
         """The sack with this code on its way here, as the station last heard (None: not cached)."""
         return self.journal.sack(warehouse_id, "".join((raw or "").split()).upper())
 
-    def arrive(self, warehouse_id: int, raw: str, seal: SealCheck | None = None) -> ScanResult:
+    def arrive(self, warehouse_id: int, raw: str, seal: SealCheck | None = None, quiet: bool = False) -> ScanResult:
         """A sack's code scanned without the server (its cache of sacks in transit answers): the seal
         and the gross weight are compared by the server's rule (``seals.mismatch_reasons``), the
         arrival is journalled (kind ``arrive``, with the seal check but no photo) and sent in order
         before the parcels scanned from it. ``CHECK_SEAL`` asks for the seal check first; a
-        mismatch keeps the sack closed (the claim is opened when the arrival reaches the server)."""
+        mismatch keeps the sack closed (the claim is opened when the arrival reaches the server).
+        ``quiet``: the link is up (a desktop through a server answers from its cache and sends at
+        once): the words do not say "offline"."""
         code = "".join((raw or "").split()).upper()
         sack = self.journal.sack(warehouse_id, code)
-        facts: dict = {"offline": True, "local": True}
+        facts: dict = {"offline": not quiet, "local": True}
         if sack is None:
             return ScanResult(Outcome.WRONG, code, _("Shipment {code} is not known offline").format(code=code),
                               _("This station has no record of it on its way here. Keep the sack closed "
@@ -726,17 +728,23 @@ class Station:
             seal = SealCheck(seal_no, gross, seal.intact)
         else:
             seal = None
-        queued = _("Offline: the scan is saved on this station and will be sent when the connection returns.")
+        queued = "" if quiet else "\n" + _(
+            "Offline: the scan is saved on this station and will be sent when the connection returns.")
         if reasons:
             what = ", ".join(_(REASON_LABELS[r]) for r in reasons)
-            local = ScanResult(Outcome.WRONG, code, _("Do not open {code}: put the sack aside (offline)").format(
-                code=code), _("{reasons}. Its parcels are not received. The arrival is recorded with a claim "
-                              "against the carrier when the connection returns; a manager decides whether to "
-                              "receive it.").format(reasons=what[:1].upper() + what[1:]) + "\n" + queued,
-                facts={**facts, "held": True})
+            head = _("Do not open {code}: put the sack aside") if quiet else \
+                _("Do not open {code}: put the sack aside (offline)")
+            detail = _("{reasons}. Its parcels are not received. The arrival is recorded with a claim against "
+                       "the carrier; a manager decides whether to receive it.") if quiet else \
+                _("{reasons}. Its parcels are not received. The arrival is recorded with a claim against the "
+                  "carrier when the connection returns; a manager decides whether to receive it.")
+            local = ScanResult(Outcome.WRONG, code, head.format(code=code),
+                               detail.format(reasons=what[:1].upper() + what[1:]) + queued,
+                               facts={**facts, "held": True})
         else:
-            local = ScanResult(Outcome.SHIPMENT, code, _("Receiving shipment {code} (offline)").format(code=code),
-                               _("{n} parcels. Scan its parcels now.").format(n=sack.parcel_count) + "\n" + queued,
+            head = _("Receiving shipment {code}") if quiet else _("Receiving shipment {code} (offline)")
+            local = ScanResult(Outcome.SHIPMENT, code, head.format(code=code),
+                               _("{n} parcels. Scan its parcels now.").format(n=sack.parcel_count) + queued,
                                facts=facts)
         entry = self.journal.add(warehouse_id, self.user_id, raw, code, NO_MEASUREMENTS, local,
                                  local.outcome.value, self.clock(), "arrive", sack.id, seal)

@@ -170,14 +170,15 @@ def test_a_sack_is_opened_and_received_at_a_station_whose_link_is_down(qtbot, de
     """The receiving station caches the sacks on their way to its warehouse and their manifests:
     with the link down a sack whose seal does not match is kept closed, one that matches is opened
     and its parcels received; when the link returns the server holds the first (with its claim)
-    and receives the second, nothing to review."""
+    and receives the second, nothing to review. With the link up the cache answers a sack too (no
+    round trip to open it) and the server's shipment follows once the arrival is sent."""
     from app.remote.errors import ConnectionLost
     from app.services import seals
     from ui.screens.shipment_screens import ShipmentWindow
 
     db, st = depot
     sacks = []
-    for n, codes in enumerate((["SF9800000001", "SF9800000002"], ["SF9800000009"])):
+    for n, codes in enumerate((["SF9800000001", "SF9800000002"], ["SF9800000009"], ["SF9800000007"])):
         consignment_order(db, st, codes)
         for c in codes:
             parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c, Measurements(Decimal("1.0")))
@@ -187,7 +188,7 @@ def test_a_sack_is_opened_and_received_at_a_station_whose_link_is_down(qtbot, de
         shipments.seal_shipment(db, st.cn, sid, Decimal("2.5"), f"S-8{n}")
         shipments.depart_shipment(db, st.cn, sid)
         sacks.append((sid, shipments.get_shipment(db, st.vn, sid).code, codes))
-    (good, good_code, codes), (bad, bad_code, _bad_codes) = sacks
+    (good, good_code, codes), (bad, bad_code, _bad_codes), (third, third_code, _third_codes) = sacks
     nam = remote_sessions("nam")
     window = ShipmentWindow(nam, None)
     qtbot.addWidget(window)
@@ -204,8 +205,10 @@ def test_a_sack_is_opened_and_received_at_a_station_whose_link_is_down(qtbot, de
     check_seal_when_asked("S-99", "2,5")
     _gun(qtbot, window.panel.field, bad_code)
     r = window.panel.last
-    assert r.outcome == Outcome.WRONG and r.facts["offline"] and bad_code in r.title
+    # answered from the cache at once (the station does not know yet that the link is down)
+    assert r.outcome == Outcome.WRONG and r.facts["held"] and bad_code in r.title
     assert window.shipment_id is None                      # kept closed: its parcels are not received
+    qtbot.waitUntil(lambda: not station.status()[0])       # sending it, the station finds the link down
     check_seal_when_asked("s-80", "2,52")
     _gun(qtbot, window.panel.field, good_code)
     assert window.panel.last.outcome == Outcome.SHIPMENT and window.panel.last.facts["offline"]
@@ -228,6 +231,16 @@ def test_a_sack_is_opened_and_received_at_a_station_whose_link_is_down(qtbot, de
     assert [c.shipment_id for c in seals.open_claims(db, st.vn)] == [bad]
     window.reload()                                        # the server's manifest again
     assert window.view is not None and window.view.received_count == 2
+    # online: the next sack is answered from the cache and its arrival sent in the background
+    calls = []
+    nam.backend.call = lambda op, *a, **k: calls.append(op) or real_call(op, *a, **k)
+    check_seal_when_asked("S-82", "2,5")
+    _gun(qtbot, window.panel.field, third_code)
+    r = window.panel.last
+    assert r.outcome == Outcome.SHIPMENT and not r.facts["offline"] and window.shipment_id == third
+    assert "shipments.arrive_scan_view" not in calls
+    qtbot.waitUntil(lambda: window.view is not None and window.view.code == third_code, timeout=10000)
+    assert window.view.status == "arrived" and station.status() == (True, 0, 0)
 
 
 def _fill_when_shown(kind, fields, checks=(), attach=None):

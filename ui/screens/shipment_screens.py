@@ -254,6 +254,8 @@ class ShipmentWindow(FieldDialog):
                 return
             if self.offline_sack is not None and view.arrived_at is None:
                 self._paint_offline()       # the arrival journalled here is not sent yet
+                if self.link.station.online and not self._reload_soon.isActive():
+                    self._reload_soon.start()
                 return
             self.view, self.offline_sack = view, None
         self._paint()
@@ -275,7 +277,7 @@ class ShipmentWindow(FieldDialog):
         self.panel.field.setEnabled(True)
         self.setWindowTitle(_("Shipment {code}").format(code=sack.code))
         self.code.setText(sack.code)
-        self.state.setText(_("Arrived (offline)"))
+        self.state.setText(_("Arrived (offline)") if not self.link.station.online else _("Arrived"))
         self.facts.setText(_("From {origin} · {n} parcels · the manifest as this station last saw it").format(
             origin=sack.origin, n=sack.parcel_count))
         for b in self.buttons.values():
@@ -376,7 +378,11 @@ class ShipmentWindow(FieldDialog):
         s, station = self.session, self.link.station
         wid = self._receiving_warehouse()
         check = None
-        if station.online or not wid or station.sack(wid, text) is None:
+        sack = station.sack(wid, text) if wid else None
+        # through a server the cache answers while online too (as for the parcels); a sack held
+        # here is asked about (a manager may have released it meanwhile)
+        local = sack is not None and (not station.online or (station.answer_locally and not sack.held))
+        if not local:
             try:
                 scan = s.call("shipments.arrive_scan_view", text)
                 r = scan.result
@@ -396,17 +402,20 @@ class ShipmentWindow(FieldDialog):
                     self.offline_sack = None
                 self._after_scan(scan.view)
                 return r
-        r = station.arrive(wid, text, check)
+        quiet = station.online and station.answer_locally
+        r = station.arrive(wid, text, check, quiet=quiet)
         if r.outcome is Outcome.CHECK_SEAL:
             check = ask_seal_check(self, r.code)
             if check is None:
                 return r
-            r = station.arrive(wid, text, check)
+            r = station.arrive(wid, text, check, quiet=quiet)
         if r.outcome is Outcome.SHIPMENT:
             self.shipment_id = r.facts["shipment_id"]
             self.view = None
             self.offline_sack = (wid, station.sack(wid, text))
             QTimer.singleShot(0, self._paint_offline)
+            if station.online:                  # the server's shipment once the arrival is sent
+                self._reload_soon.start()
         self.link.refresh()
         return r
 
