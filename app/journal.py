@@ -42,7 +42,8 @@ from app.errors import DomainError
 from app.i18n import N_, _
 from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanResult, fmt_kg,
                                    check_measurements, refused)
-from app.services.station_scans import ExpectedCode, StationScanIn
+from app.services.seals import SealCheck, mismatch_reasons, REASON_LABELS, validated
+from app.services.station_scans import ExpectedCode, InTransit, StationScanIn
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import shelf_label
 
@@ -81,6 +82,12 @@ CREATE TABLE IF NOT EXISTS cache (
     destination TEXT NOT NULL, alert TEXT NOT NULL, flag TEXT NOT NULL,
     weight_kg TEXT, weight_limit_kg TEXT,
     PRIMARY KEY (kind, target, code)
+);
+CREATE TABLE IF NOT EXISTS sacks (
+    warehouse_id INTEGER NOT NULL, code TEXT NOT NULL, shipment_id INTEGER NOT NULL,
+    seal_no TEXT NOT NULL, gross_weight_kg TEXT, tolerance_kg TEXT, parcel_count INTEGER NOT NULL,
+    origin TEXT NOT NULL, needs_seal INTEGER NOT NULL, held INTEGER NOT NULL,
+    PRIMARY KEY (warehouse_id, code)
 );
 """
 _KIND_TARGET = "CREATE INDEX IF NOT EXISTS ix_scans_kind_code ON scans (kind, target_id, code)"
@@ -148,10 +155,12 @@ class Entry:
     parcel_id: int | None
     review: bool
     target_id: int | None = None
+    #: an arrival's seal check (no photo: a photo is added online in the shipment window)
+    seal: SealCheck | None = None
 
     def as_scan(self) -> StationScanIn:
         return StationScanIn(self.scan_id, self.station, self.warehouse_id, self.raw, self.scanned_at,
-                             self.measurements, self.kind, self.target_id, self.user_id)
+                             self.measurements, self.kind, self.target_id, self.user_id, self.seal)
 
 
 class Journal:
@@ -170,6 +179,10 @@ class Journal:
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(scans)")}
         if "target_id" not in columns:          # a journal written by the first release
             self._conn.execute("ALTER TABLE scans ADD COLUMN target_id INTEGER")
+        if "seal_no" not in columns:            # a journal written before sacks were opened offline
+            self._conn.execute("ALTER TABLE scans ADD COLUMN seal_no TEXT")
+            self._conn.execute("ALTER TABLE scans ADD COLUMN seal_gross_kg TEXT")
+            self._conn.execute("ALTER TABLE scans ADD COLUMN seal_intact INTEGER")
         cached = {r[1] for r in self._conn.execute("PRAGMA table_info(cache)")}
         if "weight_kg" not in cached:           # a cache written before it held China weights
             self._conn.execute("ALTER TABLE cache ADD COLUMN weight_kg TEXT")
@@ -193,16 +206,18 @@ class Journal:
     # -- scans ----------------------------------------------------------------------------------
     def add(self, warehouse_id: int, user_id: int | None, raw: str, code: str, m: Measurements,
             local: ScanResult, local_outcome: str, scanned_at: datetime,
-            kind: str = "receive_cn", target_id: int | None = None) -> Entry:
+            kind: str = "receive_cn", target_id: int | None = None, seal: SealCheck | None = None) -> Entry:
         scan_id = str(uuid.uuid4())
         with self._lock:
             self._conn.execute(
                 "INSERT INTO scans (scan_id, station, kind, warehouse_id, user_id, raw, code, weight_kg,"
-                " length_cm, width_cm, height_cm, scanned_at, local_outcome, local_title, target_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " length_cm, width_cm, height_cm, scanned_at, local_outcome, local_title, target_id,"
+                " seal_no, seal_gross_kg, seal_intact)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (scan_id, self.station, kind, warehouse_id, user_id, raw, code, _s(m.weight_kg),
                  _s(m.length_cm), _s(m.width_cm), _s(m.height_cm), scanned_at.isoformat(),
-                 local_outcome, local.title, target_id))
+                 local_outcome, local.title, target_id, seal.seal_no if seal else None,
+                 _s(seal.gross_weight_kg) if seal else None, int(seal.intact) if seal else None))
             return self.get(scan_id)
 
     def get(self, scan_id: str) -> Entry:
@@ -324,6 +339,42 @@ class Journal:
                                    " AND code = ?", (kind, target_id or 0, code)).fetchone()
         return ExpectedCode(*r[:7], _dec(r[7]), _dec(r[8])) if r else None
 
+    # -- the sacks on their way to the station's warehouse (opened offline: Station.arrive) ---------
+    def replace_sacks(self, warehouse_id: int, sacks: Iterable[InTransit]) -> int:
+        rows = [(warehouse_id, t.code, t.id, t.seal_no, _s(t.gross_weight_kg), _s(t.tolerance_kg),
+                 t.parcel_count, t.origin, int(t.needs_seal), int(t.held)) for t in sacks]
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM sacks WHERE warehouse_id = ?", (warehouse_id,))
+                self._conn.executemany("INSERT OR REPLACE INTO sacks VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return len(rows)
+
+    def sack(self, warehouse_id: int, code: str) -> InTransit | None:
+        with self._lock:
+            r = self._conn.execute("SELECT shipment_id, code, seal_no, gross_weight_kg, tolerance_kg, parcel_count,"
+                                   " origin, needs_seal, held FROM sacks WHERE warehouse_id = ? AND code = ?",
+                                   (warehouse_id, code)).fetchone()
+        return InTransit(r[0], r[1], r[2], _dec(r[3]), _dec(r[4]), r[5], r[6], bool(r[7]), bool(r[8])) if r else None
+
+    def sack_seen(self, warehouse_id: int, code: str, *, held: bool) -> None:
+        """The sack was checked here (offline): not asked again; a held one stays out."""
+        with self._lock:
+            self._conn.execute("UPDATE sacks SET needs_seal = 0, held = ? WHERE warehouse_id = ? AND code = ?",
+                               (int(held), warehouse_id, code))
+
+    def manifest(self, target_id: int) -> list[ExpectedCode]:
+        """The receive_vn cache of a shipment (its manifest as last fetched), in code order."""
+        with self._lock:
+            rows = self._conn.execute("SELECT code, customer_code, order_code, shelf, destination, alert, flag,"
+                                      " weight_kg, weight_limit_kg FROM cache WHERE kind = 'receive_vn'"
+                                      " AND target = ? ORDER BY code", (target_id,)).fetchall()
+        return [ExpectedCode(*r[:7], _dec(r[7]), _dec(r[8])) for r in rows]
+
     # the China receiving station's names (its cache has no target)
     def replace_expected(self, codes: Iterable[ExpectedCode]) -> int:
         return self.replace_cache("receive_cn", None, codes)
@@ -340,7 +391,13 @@ def _entry(r: sqlite3.Row) -> Entry:
     return Entry(r["seq"], r["scan_id"], r["station"], r["kind"], r["warehouse_id"], r["user_id"], r["raw"],
                  r["code"], m, datetime.fromisoformat(r["scanned_at"]), r["local_outcome"], r["local_title"],
                  r["state"], r["outcome"], r["title"], r["detail"], r["parcel_id"], bool(r["review"]),
-                 r["target_id"])
+                 r["target_id"], _seal(r))
+
+
+def _seal(r: sqlite3.Row) -> SealCheck | None:
+    if r["seal_no"] is None:
+        return None
+    return SealCheck(r["seal_no"], Decimal(r["seal_gross_kg"]), bool(r["seal_intact"]))
 
 
 def _failure(code: str, exc: BaseException) -> ScanResult:
@@ -373,7 +430,8 @@ class Station:
                  backoff: tuple[float, float] = (0.5, 30.0), refresh_every: float = 300.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  send: Send | None = None, cache: Cache | None = None,
-                 answer_locally: bool = False) -> None:
+                 answer_locally: bool = False,
+                 transit: Callable[[int], Iterable[InTransit]] | None = None) -> None:
         if send is None and apply is None:
             raise TypeError("a station needs send (a batch) or apply (one scan)")
         self.journal, self.apply, self.send = journal, apply, send
@@ -382,6 +440,8 @@ class Station:
         self.cache = cache
         self.user_id, self.backoff, self.refresh_every, self.clock = user_id, backoff, refresh_every, clock
         self.answer_locally = answer_locally
+        #: ``transit(warehouse_id)``: the sacks on their way here (``stations.in_transit``)
+        self.transit = transit
         self.online = True
         self.last_error = ""
         self.watched: tuple[str, int, int | None] = ("receive_cn", 0, None)
@@ -605,7 +665,10 @@ class Station:
             kind, warehouse_id, target_id = self.watched
         key = (kind, warehouse_id or 0, target_id)
         try:
-            self.journal.replace_cache(kind, target_id, self.cache(kind, warehouse_id or 0, target_id))
+            if kind == "arrive":
+                self._fetch_sacks(warehouse_id or 0)
+            else:
+                self.journal.replace_cache(kind, target_id, self.cache(kind, warehouse_id or 0, target_id))
         except Exception as exc:
             if is_link_error(exc):
                 self.online = False
@@ -618,6 +681,77 @@ class Station:
         self.online = True
         self._refreshed[key] = time.monotonic()
         return True
+
+    def _fetch_sacks(self, warehouse_id: int) -> None:
+        """The sacks on their way to the warehouse and each one's manifest (the receive_vn cache), so
+        a sack opened offline is received offline too."""
+        if self.transit is None:
+            return
+        sacks = list(self.transit(warehouse_id))
+        manifests = [(t.id, list(self.cache("receive_vn", warehouse_id, t.id))) for t in sacks]
+        self.journal.replace_sacks(warehouse_id, sacks)
+        for target, codes in manifests:
+            self.journal.replace_cache("receive_vn", target, codes)
+
+    # -- a sack opened offline -------------------------------------------------------------------
+    def sack(self, warehouse_id: int, raw: str) -> InTransit | None:
+        """The sack with this code on its way here, as the station last heard (None: not cached)."""
+        return self.journal.sack(warehouse_id, "".join((raw or "").split()).upper())
+
+    def arrive(self, warehouse_id: int, raw: str, seal: SealCheck | None = None, quiet: bool = False) -> ScanResult:
+        """A sack's code scanned without the server (its cache of sacks in transit answers): the seal
+        and the gross weight are compared by the server's rule (``seals.mismatch_reasons``), the
+        arrival is journalled (kind ``arrive``, with the seal check but no photo) and sent in order
+        before the parcels scanned from it. ``CHECK_SEAL`` asks for the seal check first; a
+        mismatch keeps the sack closed (the claim is opened when the arrival reaches the server).
+        ``quiet``: the link is up (a desktop through a server answers from its cache and sends at
+        once): the words do not say "offline"."""
+        code = "".join((raw or "").split()).upper()
+        sack = self.journal.sack(warehouse_id, code)
+        facts: dict = {"offline": not quiet, "local": True}
+        if sack is None:
+            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is not known offline").format(code=code),
+                              _("This station has no record of it on its way here. Keep the sack closed "
+                                "until the connection returns."), facts=facts)
+        facts.update({"shipment_id": sack.id, "shipment": sack.code, "parcels": sack.parcel_count})
+        if sack.held:
+            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is held: its seal did not match").format(
+                code=code), _("A manager must release it (the claim against the carrier stays open)."), facts=facts)
+        if sack.needs_seal and seal is None:
+            return ScanResult(Outcome.CHECK_SEAL, code, _("Check the seal of {code}").format(code=code),
+                              _("Type the number on the seal and weigh the sack before opening it."), facts=facts)
+        reasons: list[str] = []
+        if sack.needs_seal and seal is not None:
+            seal_no, gross = validated(seal)          # a typo is refused at once, nothing journalled
+            reasons = mismatch_reasons(sack.seal_no, sack.gross_weight_kg, sack.tolerance_kg, seal_no,
+                                       seal.intact, gross)
+            seal = SealCheck(seal_no, gross, seal.intact)
+        else:
+            seal = None
+        queued = "" if quiet else "\n" + _(
+            "Offline: the scan is saved on this station and will be sent when the connection returns.")
+        if reasons:
+            what = ", ".join(_(REASON_LABELS[r]) for r in reasons)
+            head = _("Do not open {code}: put the sack aside") if quiet else \
+                _("Do not open {code}: put the sack aside (offline)")
+            detail = _("{reasons}. Its parcels are not received. The arrival is recorded with a claim against "
+                       "the carrier; a manager decides whether to receive it.") if quiet else \
+                _("{reasons}. Its parcels are not received. The arrival is recorded with a claim against the "
+                  "carrier when the connection returns; a manager decides whether to receive it.")
+            local = ScanResult(Outcome.WRONG, code, head.format(code=code),
+                               detail.format(reasons=what[:1].upper() + what[1:]) + queued,
+                               facts={**facts, "held": True})
+        else:
+            head = _("Receiving shipment {code}") if quiet else _("Receiving shipment {code} (offline)")
+            local = ScanResult(Outcome.SHIPMENT, code, head.format(code=code),
+                               _("{n} parcels. Scan its parcels now.").format(n=sack.parcel_count) + queued,
+                               facts=facts)
+        entry = self.journal.add(warehouse_id, self.user_id, raw, code, NO_MEASUREMENTS, local,
+                                 local.outcome.value, self.clock(), "arrive", sack.id, seal)
+        self.journal.sack_seen(warehouse_id, code, held=bool(reasons))
+        self._wake.set()
+        local.facts["scan_id"] = entry.scan_id
+        return local
 
     def status(self) -> tuple[bool, int, int]:
         """(believed online, scans waiting, scans to review)."""
@@ -642,7 +776,7 @@ class Station:
 
     def _cache_is_old(self) -> bool:
         kind, warehouse_id, target_id = self.watched
-        if self.cache is None or (kind != "receive_cn" and target_id is None):
+        if self.cache is None or (kind not in ("receive_cn", "arrive") and target_id is None):
             return False                        # nothing chosen yet to scan into
         at = self._refreshed.get(self.watched)
         return at is None or time.monotonic() - at >= self.refresh_every

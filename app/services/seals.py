@@ -76,6 +76,26 @@ def tolerance_kg(tx: Session, sealed_gross: Decimal) -> Decimal:
     return max(Decimal(kg), (sealed_gross * Decimal(pct) / 100).quantize(Decimal("0.001")))
 
 
+def mismatch_reasons(sealed_seal_no: str, sealed_gross_kg: Decimal | None, tolerance: Decimal | None,
+                     seal: str, intact: bool, gross: Decimal) -> list[str]:
+    """What does not match between the sealed sack and the one that arrived (``REASON_LABELS``
+    keys; empty when all matches). Pure: the server on arrival and a receiving station offline
+    (with the sealed facts and the tolerance it cached) decide by this one rule."""
+    reasons = []
+    if seal != normalize_seal(sealed_seal_no):
+        reasons.append("seal_number")
+    if not intact:
+        reasons.append("seal_broken")
+    if sealed_gross_kg is not None and tolerance is not None and abs(gross - sealed_gross_kg) > tolerance:
+        reasons.append("weight")
+    return reasons
+
+
+def validated(check: SealCheck) -> tuple[str, Decimal]:
+    """The seal number as normalised and the gross weight, or ValidationFailed (no database)."""
+    return _validated(check)
+
+
 def _validated(check: SealCheck) -> tuple[str, Decimal]:
     errors: dict[str, str] = {}
     seal = normalize_seal(check.seal_no)
@@ -98,13 +118,8 @@ def check_on_arrival(tx: Session, actor: Actor, sh: Shipment, check: SealCheck) 
     shipment locked). None when all matches; else the claim opened and the receipt held."""
     seal, gross = _validated(check)
     photo_id = files.store(tx, check.photo[0], check.photo[1], images_only=True).id if check.photo else None
-    reasons = []
-    if seal != normalize_seal(sh.seal_no):
-        reasons.append("seal_number")
-    if not check.intact:
-        reasons.append("seal_broken")
-    if sh.gross_weight_kg is not None and abs(gross - sh.gross_weight_kg) > tolerance_kg(tx, sh.gross_weight_kg):
-        reasons.append("weight")
+    tolerance = tolerance_kg(tx, sh.gross_weight_kg) if sh.gross_weight_kg is not None else None
+    reasons = mismatch_reasons(sh.seal_no, sh.gross_weight_kg, tolerance, seal, check.intact, gross)
     if not reasons:
         sh.seal_check = "ok"
         custody(tx, actor, sh, "arrived", seal_no=seal, intact=True, gross=gross, photo_file_id=photo_id,

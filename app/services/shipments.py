@@ -376,46 +376,51 @@ def arrive_scan(db: Database, actor: Actor, raw_code: str, seal: seals.SealCheck
     the carrier (``seals.check_on_arrival``), until a manager releases it."""
     code = "".join((raw_code or "").split()).upper()
     with db.transaction() as tx:
-        sh = tx.scalar(select(Shipment).where(Shipment.code == code).with_for_update())
-        if sh is None:
-            require(actor, Perm.RECEIVE_VN if actor.can(Perm.RECEIVE_VN) else Perm.RECEIVE_CN)
-            return ScanResult(Outcome.WRONG, code, _("Unknown shipment {code}").format(code=code),
-                              _("No shipment has this code; check the label on the sack."))
-        _require_side(actor, sh, packing=False)
-        if sh.status == SH.DEPARTED and sh.direction == Direction.TO_VN.value and sh.seal_check not in ("ok", "released"):
-            if sh.seal_check == "held":
-                return ScanResult(Outcome.WRONG, code, _("Shipment {code} is held: its seal did not match").format(
-                    code=sh.code), _("A manager must release it (the claim against the carrier stays open)."),
-                    facts={**_facts(sh), "shipment_id": sh.id})
-            if seal is None:
-                return ScanResult(Outcome.CHECK_SEAL, code, _("Check the seal of {code}").format(code=sh.code),
-                                  _("Type the number on the seal and weigh the sack before opening it."),
-                                  facts={**_facts(sh), "shipment_id": sh.id})
-            claim = seals.check_on_arrival(tx, actor, sh, seal)
-            if claim is not None:
-                reasons = ", ".join(_(seals.REASON_LABELS[r]) for r in claim.reasons.split(","))
-                return ScanResult(Outcome.WRONG, code, _("Do not open {code}: receipt stopped").format(code=sh.code),
-                                  _("{reasons}. The evidence is kept and claim {claim} against the carrier is "
-                                    "open; a manager decides whether to receive it.").format(
-                                      reasons=reasons[:1].upper() + reasons[1:], claim=claim.code),
-                                  facts={**_facts(sh), "shipment_id": sh.id, "claim": claim.code})
-        if sh.status == SH.DEPARTED:
-            SHIPMENT_FLOW.apply(sh, "arrive", actor)
-            sh.arrived_at = sh.updated_at = now(tx)
-            record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
-            seals.custody(tx, actor, sh, "opened", seal_no=sh.seal_no)
-            for team in sorted(RECEIVERS[Direction(sh.direction)]):
-                open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
-                          Message(N_("Receive shipment {code} into the warehouse: {n} parcels"),
-                                  code=sh.code, n=sh.parcel_count), "shipment", sh.id)
-        elif sh.status != SH.ARRIVED:
-            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
-                code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
-                _("Only a shipment that has departed can be received."), facts=_facts(sh))
-        return ScanResult(Outcome.SHIPMENT, code, _("Receiving shipment {code}").format(code=sh.code),
-                          _("{received} of {n} parcels received. Scan its parcels now.").format(
-                              received=sh.received_count, n=sh.parcel_count),
-                          facts={**_facts(sh), "shipment_id": sh.id})
+        return arrive_in_transaction(tx, actor, code, seal)
+
+
+def arrive_in_transaction(tx: Session, actor: Actor, code: str, seal: seals.SealCheck | None = None) -> ScanResult:
+    """``arrive_scan`` inside the caller's transaction (also a station's journalled arrival)."""
+    sh = tx.scalar(select(Shipment).where(Shipment.code == code).with_for_update())
+    if sh is None:
+        require(actor, Perm.RECEIVE_VN if actor.can(Perm.RECEIVE_VN) else Perm.RECEIVE_CN)
+        return ScanResult(Outcome.WRONG, code, _("Unknown shipment {code}").format(code=code),
+                          _("No shipment has this code; check the label on the sack."))
+    _require_side(actor, sh, packing=False)
+    if sh.status == SH.DEPARTED and sh.direction == Direction.TO_VN.value and sh.seal_check not in ("ok", "released"):
+        if sh.seal_check == "held":
+            return ScanResult(Outcome.WRONG, code, _("Shipment {code} is held: its seal did not match").format(
+                code=sh.code), _("A manager must release it (the claim against the carrier stays open)."),
+                facts={**_facts(sh), "shipment_id": sh.id})
+        if seal is None:
+            return ScanResult(Outcome.CHECK_SEAL, code, _("Check the seal of {code}").format(code=sh.code),
+                              _("Type the number on the seal and weigh the sack before opening it."),
+                              facts={**_facts(sh), "shipment_id": sh.id})
+        claim = seals.check_on_arrival(tx, actor, sh, seal)
+        if claim is not None:
+            reasons = ", ".join(_(seals.REASON_LABELS[r]) for r in claim.reasons.split(","))
+            return ScanResult(Outcome.WRONG, code, _("Do not open {code}: receipt stopped").format(code=sh.code),
+                              _("{reasons}. The evidence is kept and claim {claim} against the carrier is "
+                                "open; a manager decides whether to receive it.").format(
+                                  reasons=reasons[:1].upper() + reasons[1:], claim=claim.code),
+                              facts={**_facts(sh), "shipment_id": sh.id, "claim": claim.code})
+    if sh.status == SH.DEPARTED:
+        SHIPMENT_FLOW.apply(sh, "arrive", actor)
+        sh.arrived_at = sh.updated_at = now(tx)
+        record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
+        seals.custody(tx, actor, sh, "opened", seal_no=sh.seal_no)
+        for team in sorted(RECEIVERS[Direction(sh.direction)]):
+            open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
+                      Message(N_("Receive shipment {code} into the warehouse: {n} parcels"),
+                              code=sh.code, n=sh.parcel_count), "shipment", sh.id)
+    elif sh.status != SH.ARRIVED:
+        return ScanResult(Outcome.WRONG, code, _("Shipment {code} is {status}").format(
+            code=sh.code, status=_(SHIPMENT_STATUS_LABELS[sh.status]).lower()),
+            _("Only a shipment that has departed can be received."), facts=_facts(sh))
+    return ScanResult(Outcome.SHIPMENT, code, _("Receiving shipment {code}").format(code=sh.code),
+                      _("{received} of {n} parcels received. Scan its parcels now.").format(
+                          received=sh.received_count, n=sh.parcel_count),
+                      facts={**_facts(sh), "shipment_id": sh.id})
 
 
 def receive_scan(db: Database, actor: Actor, shipment_id: int, raw_code: str,

@@ -31,6 +31,7 @@ from app.permissions import Actor, Perm, require
 from app.services import parcels
 from app.services import settings as settings_service
 from app.services.activity import now
+from app.services.seals import SealCheck
 from app.services.scanning import (Measurements, Outcome, ScanResult, check_measurements, refused)
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import ParcelStatus, Stage
@@ -39,9 +40,11 @@ KIND_RECEIVE_CN = "receive_cn"
 KIND_PACK = "pack"
 KIND_RECEIVE_VN = "receive_vn"
 KIND_STOCKTAKE = "stocktake"
-KINDS = (KIND_RECEIVE_CN, KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE)
+#: a sack's code scanned at the receiving warehouse, with its seal check: the shipment arrives
+KIND_ARRIVE = "arrive"
+KINDS = (KIND_RECEIVE_CN, KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE, KIND_ARRIVE)
 #: the kinds that scan into something (a shipment, a stocktake): ``target_id`` names it
-TARGETED = (KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE)
+TARGETED = (KIND_PACK, KIND_RECEIVE_VN, KIND_STOCKTAKE, KIND_ARRIVE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class StationScanIn:
     target_id: int | None = None
     #: who scanned it at the station (the sender, signed in now, is credited with it)
     scanned_by: int | None = None
+    #: an arrival (``arrive``): the seal's number and the gross weight the station saw (no photo
+    #: offline); None for a shipment that needs no seal check
+    seal: SealCheck | None = None
 
 
 def _answer(r: ScanResult) -> dict:
@@ -103,7 +109,7 @@ _PERM = {KIND_RECEIVE_CN: Perm.RECEIVE_CN, KIND_PACK: Perm.PACK_SHIPMENTS, KIND_
 
 
 def _require_kind(actor: Actor, kind: str) -> None:
-    if kind == KIND_RECEIVE_VN:     # a return to China is received by the China team
+    if kind in (KIND_RECEIVE_VN, KIND_ARRIVE):     # a return to China is received by the China team
         require(actor, Perm.RECEIVE_VN if actor.can(Perm.RECEIVE_VN) else Perm.RECEIVE_CN)
     elif kind in _PERM:
         require(actor, _PERM[kind])
@@ -113,6 +119,10 @@ def _run(tx, actor: Actor, scan: StationScanIn, code: str, m: Measurements) -> S
     """The kind's scan inside the caller's transaction."""
     from app.services import shipments, stocktakes
 
+    if scan.kind == KIND_ARRIVE:
+        # the sack's code as the station saw it, opened with its seal check (a claim if it differs)
+        return shipments.arrive_in_transaction(tx, actor, "".join((scan.raw_code or "").split()).upper(),
+                                               scan.seal)
     if not is_plausible(code):
         return refused(scan.raw_code)
     if scan.kind == KIND_RECEIVE_CN:
@@ -131,6 +141,8 @@ def _apply_in(tx, actor: Actor, scan: StationScanIn, scan_id: str, station: str,
     if seen is not None:
         return _stored(seen)
     result = _run(tx, actor, scan, code, m)
+    if scan.kind == KIND_ARRIVE:
+        code = "".join((scan.raw_code or "").split()).upper()
     scanned_by = scan.scanned_by
     if scanned_by is not None and scanned_by != actor.user_id and tx.get(User, scanned_by) is None:
         scanned_by = None           # a person since deleted: the scan still counts
@@ -371,3 +383,48 @@ def station_cache(db: Database, actor: Actor, kind: str, warehouse_id: int,
         known = {e.code for e in out}
         out += [ExpectedCode(c, "", "", "", "", t) for c, t in by_code.items() if c not in known]
         return out
+
+
+# -- the sacks on their way to a receiving station -------------------------------------------------
+
+@dataclass(frozen=True)
+class InTransit:
+    """A shipment departed to the station's warehouse and not arrived yet: what the station needs to
+    check its seal and open it offline (``Station.arrive``)."""
+
+    id: int
+    code: str
+    seal_no: str
+    gross_weight_kg: Decimal | None
+    #: how far the gross weight on arrival may be off (``seals.tolerance_kg``), None: not weighed
+    tolerance_kg: Decimal | None
+    parcel_count: int
+    origin: str
+    #: the seal is checked before it is opened (a sack to Vietnam not checked yet)
+    needs_seal: bool
+    #: held at an earlier arrival (a manager must release it)
+    held: bool
+
+
+def in_transit(db: Database, actor: Actor, warehouse_id: int) -> list[InTransit]:
+    """The shipments departed to ``warehouse_id`` and not arrived (to Vietnam and returns alike)."""
+    from app.models import Shipment
+    from app.services import seals
+    from app.workflows.shipments import Direction, ShipmentStatus
+
+    _require_kind(actor, KIND_ARRIVE)
+    out = []
+    with db.read() as s:
+        rows = s.execute(select(Shipment, Warehouse.code)
+                         .join(Warehouse, Warehouse.id == Shipment.origin_warehouse_id)
+                         .where(Shipment.destination_warehouse_id == warehouse_id,
+                                Shipment.status == ShipmentStatus.DEPARTED.value)
+                         .order_by(Shipment.id)).all()
+        for sh, origin in rows:
+            gross = sh.gross_weight_kg
+            out.append(InTransit(sh.id, sh.code, sh.seal_no or "", gross,
+                                 seals.tolerance_kg(s, gross) if gross is not None else None,
+                                 sh.parcel_count, origin,
+                                 sh.direction == Direction.TO_VN.value and sh.seal_check not in ("ok", "released"),
+                                 sh.seal_check == "held"))
+    return out

@@ -196,3 +196,118 @@ def test_the_same_batch_sent_by_two_senders_at_once_is_applied_once(db, st, tmp_
         assert s.scalar(select(func.count()).select_from(ShipmentParcel)) == 3
         assert s.scalar(select(func.count()).select_from(StationScan)) == 3
     assert shipments.get_shipment(db, st.cn, sid).parcel_count == 3
+
+
+def _departed(db, st, codes, seal_no, gross="5"):
+    _received_in_china(db, st, codes)
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    for c in codes:
+        shipments.pack_scan(db, st.cn, sid, c)
+    shipments.seal_shipment(db, st.cn, sid, Decimal(gross), seal_no)
+    shipments.depart_shipment(db, st.cn, sid)
+    return sid, shipments.get_shipment(db, st.vn, sid).code
+
+
+def _sack_station(db, tmp_path, actor):
+    s = _station(db, tmp_path, "sacks", actor)
+    s.transit = lambda wid: station_scans.in_transit(db, actor, wid)
+    return s
+
+
+def test_a_sack_opened_offline_is_received_offline_and_arrives_once_when_the_link_returns(db, st, tmp_path):
+    from app.services.seals import SealCheck
+
+    codes = ["YT7500000000001", "YT7500000000002", "YT7500000000003"]
+    sid, code = _departed(db, st, codes, "S-75")
+    station = _sack_station(db, tmp_path, st.vn)
+    vn = st.wh["VN-HN"]
+    assert station.refresh_cache("arrive", vn, None)
+    link = _cut(db)
+    link["cut"] = True
+    # the sack's seal is asked before it is opened, as online
+    assert station.arrive(vn, code.lower()).outcome == Outcome.CHECK_SEAL
+    r = station.arrive(vn, code, SealCheck(" s-75 ", Decimal("5.02")))
+    assert r.outcome == Outcome.SHIPMENT and r.facts["offline"] and r.facts["shipment_id"] == sid
+    got = [station.scan(vn, c, kg("1.2"), kind="receive_vn", target_id=sid) for c in codes[:2]]
+    assert [g.outcome for g in got] == [Outcome.RECEIVED] * 2 and all(g.facts["offline"] for g in got)
+    assert station.status()[1:] == (3, 0)        # the arrival and two parcels wait, in that order
+    assert [e.kind for e in station.journal.waiting()] == ["arrive", "receive_vn", "receive_vn"]
+    link["cut"] = False
+    assert shipments.get_shipment(db, st.vn, sid).status == "departed"     # nothing sent yet
+    assert station.send_pending() and station.status() == (True, 0, 0)      # nothing to review
+    view = shipments.get_shipment(db, st.vn, sid)
+    assert (view.status, view.received_count) == ("arrived", 2)
+    assert [parcel(db, c).status for c in codes] == ["received_vn", "received_vn", "in_transit"]
+    # sent again (the station did not hear the answer): nothing twice
+    for e in station.journal.entries():
+        station_scans.apply_station_scan(db, st.vn, e.as_scan())
+    assert shipments.get_shipment(db, st.vn, sid).received_count == 2
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StationScan).where(StationScan.kind == "arrive")) == 1
+    assert station_scans.in_transit(db, st.vn, vn) == []
+
+
+def test_a_sack_whose_seal_differs_offline_is_kept_closed_and_held_with_its_claim_when_sent(db, st, tmp_path):
+    from app.services import seals
+    from app.services.seals import SealCheck
+
+    sid, code = _departed(db, st, ["YT7600000000001"], "S-76")
+    station = _sack_station(db, tmp_path, st.vn)
+    vn = st.wh["VN-HN"]
+    assert station.refresh_cache("arrive", vn, None)
+    link = _cut(db)
+    link["cut"] = True
+    r = station.arrive(vn, code, SealCheck("S-99", Decimal("5"), intact=False))
+    assert r.outcome == Outcome.WRONG and r.facts["offline"] and r.facts["held"]
+    assert code in r.title and station.status()[1:] == (1, 0)
+    (waiting,) = station.journal.waiting()
+    assert (waiting.kind, waiting.target_id, waiting.seal) == ("arrive", sid, SealCheck("S-99", Decimal("5"), False))
+    # scanned again: still held here, not asked again
+    assert station.arrive(vn, code).outcome == Outcome.WRONG
+    link["cut"] = False
+    assert station.send_pending() and station.status() == (True, 0, 0)
+    view = shipments.get_shipment(db, st.vn, sid)
+    assert view.status == "departed"
+    (claim,) = seals.open_claims(db, st.vn)
+    assert claim.shipment_id == sid and set(claim.reasons) == {"seal_number", "seal_broken"}
+    assert claim.found_seal_no == "S-99"
+    assert seals.seal_view(db, st.vn, sid).seal_check == "held"
+
+
+def test_a_sack_weighed_off_offline_is_held_by_the_same_tolerance_as_online(db, st, tmp_path):
+    from app.services.seals import SealCheck
+
+    sid, code = _departed(db, st, ["YT7700000000001"], "S-77", gross="10")
+    station = _sack_station(db, tmp_path, st.vn)
+    vn = st.wh["VN-HN"]
+    assert station.refresh_cache("arrive", vn, None)
+    (sack,) = station_scans.in_transit(db, st.vn, vn)
+    assert (sack.code, sack.seal_no, sack.gross_weight_kg, sack.parcel_count, sack.origin, sack.needs_seal) == \
+        (code, "S-77", Decimal("10"), 1, "CN-GZ", True)
+    link = _cut(db)
+    link["cut"] = True
+    over = sack.gross_weight_kg + sack.tolerance_kg + Decimal("0.01")
+    r = station.arrive(vn, code, SealCheck("S-77", over))
+    assert r.outcome == Outcome.WRONG
+    link["cut"] = False
+    assert station.send_pending() and station.status() == (True, 0, 0)
+    assert shipments.get_shipment(db, st.vn, sid).status == "departed"
+
+
+def test_a_sack_opened_offline_at_one_station_and_refused_at_another_goes_to_review(db, st, tmp_path):
+    """The server's answer differs from the station's (the sack was opened meanwhile elsewhere)."""
+    from app.services.seals import SealCheck
+
+    sid, code = _departed(db, st, ["YT7800000000001"], "S-78")
+    a = _sack_station(db, tmp_path, st.vn)
+    vn = st.wh["VN-HN"]
+    assert a.refresh_cache("arrive", vn, None)
+    link = _cut(db)
+    link["cut"] = True
+    assert a.arrive(vn, code, SealCheck("S-00", Decimal("5"))).outcome == Outcome.WRONG
+    link["cut"] = False
+    from tests.factories import arrive_sealed
+    assert arrive_sealed(db, st.vn, code).outcome == Outcome.SHIPMENT     # opened at another station
+    assert a.send_pending() and a.status() == (True, 0, 1)
+    (review,) = a.journal.to_review()
+    assert (review.local_outcome, review.outcome) == ("wrong", "shipment")

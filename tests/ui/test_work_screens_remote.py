@@ -166,6 +166,83 @@ def test_a_shipment_is_opened_packed_sealed_and_received_through_the_server(qtbo
     assert [ln.tracking_code for ln in recon.weight_warnings] == [codes[0]]
 
 
+def test_a_sack_is_opened_and_received_at_a_station_whose_link_is_down(qtbot, depot, remote_sessions):
+    """The receiving station caches the sacks on their way to its warehouse and their manifests:
+    with the link down a sack whose seal does not match is kept closed, one that matches is opened
+    and its parcels received; when the link returns the server holds the first (with its claim)
+    and receives the second, nothing to review. With the link up the cache answers a sack too (no
+    round trip to open it) and the server's shipment follows once the arrival is sent."""
+    from app.remote.errors import ConnectionLost
+    from app.services import seals
+    from ui.screens.shipment_screens import ShipmentWindow
+
+    db, st = depot
+    sacks = []
+    for n, codes in enumerate((["SF9800000001", "SF9800000002"], ["SF9800000009"], ["SF9800000007"])):
+        consignment_order(db, st, codes)
+        for c in codes:
+            parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], c, Measurements(Decimal("1.0")))
+        sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+        for c in codes:
+            shipments.pack_scan(db, st.cn, sid, c)
+        shipments.seal_shipment(db, st.cn, sid, Decimal("2.5"), f"S-8{n}")
+        shipments.depart_shipment(db, st.cn, sid)
+        sacks.append((sid, shipments.get_shipment(db, st.vn, sid).code, codes))
+    (good, good_code, codes), (bad, bad_code, _bad_codes), (third, third_code, _third_codes) = sacks
+    nam = remote_sessions("nam")
+    window = ShipmentWindow(nam, None)
+    qtbot.addWidget(window)
+    window.show()
+    station, wid = window.link.station, st.wh["VN-HN"]
+    # the sacks on their way here and their manifests come in the background
+    qtbot.waitUntil(lambda: station.sack(wid, good_code) is not None and station.sack(wid, bad_code) is not None
+                    and station.journal.has_cache("receive_vn", good), timeout=15000)
+    real_call = nam.backend.call
+
+    def cut(op, *a, **k):
+        raise ConnectionLost(server="https://server", reason="cut")
+    nam.backend.call = cut
+    check_seal_when_asked("S-99", "2,5")
+    _gun(qtbot, window.panel.field, bad_code)
+    r = window.panel.last
+    # answered from the cache at once (the station does not know yet that the link is down)
+    assert r.outcome == Outcome.WRONG and r.facts["held"] and bad_code in r.title
+    assert window.shipment_id is None                      # kept closed: its parcels are not received
+    qtbot.waitUntil(lambda: not station.status()[0])       # sending it, the station finds the link down
+    check_seal_when_asked("s-80", "2,52")
+    _gun(qtbot, window.panel.field, good_code)
+    assert window.panel.last.outcome == Outcome.SHIPMENT and window.panel.last.facts["offline"]
+    assert window.shipment_id == good
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.code.text() == good_code
+    for c in codes:
+        _gun(qtbot, window.panel.field, c)
+        assert window.panel.last.outcome == Outcome.RECEIVED and window.panel.last.facts["offline"]
+    qtbot.waitUntil(lambda: {window.table.item(i, 7).text() for i in range(2)} == {_("received")})
+    assert window.link.status.text() == _("Offline — {n} scans waiting").format(n=4)
+    nam.backend.call = real_call                           # the link returns
+    station.wake()
+    qtbot.waitUntil(lambda: station.status() == (True, 0, 0), timeout=15000)
+    view = shipments.get_shipment(db, st.vn, good)
+    assert (view.status, view.received_count) == ("arrived", 2)
+    assert [_parcel(db, c).status for c in codes] == ["received_vn"] * 2
+    assert shipments.get_shipment(db, st.vn, bad).status == "departed"
+    assert seals.seal_view(db, st.vn, bad).seal_check == "held"
+    assert [c.shipment_id for c in seals.open_claims(db, st.vn)] == [bad]
+    window.reload()                                        # the server's manifest again
+    assert window.view is not None and window.view.received_count == 2
+    # online: the next sack is answered from the cache and its arrival sent in the background
+    calls = []
+    nam.backend.call = lambda op, *a, **k: calls.append(op) or real_call(op, *a, **k)
+    check_seal_when_asked("S-82", "2,5")
+    _gun(qtbot, window.panel.field, third_code)
+    r = window.panel.last
+    assert r.outcome == Outcome.SHIPMENT and not r.facts["offline"] and window.shipment_id == third
+    assert "shipments.arrive_scan_view" not in calls
+    qtbot.waitUntil(lambda: window.view is not None and window.view.code == third_code, timeout=10000)
+    assert window.view.status == "arrived" and station.status() == (True, 0, 0)
+
+
 def _fill_when_shown(kind, fields, checks=(), attach=None):
     def go():
         d = next(w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible())

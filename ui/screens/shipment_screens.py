@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import UnweighedParcels, ValidationFailed
 from app.i18n import _, fmt_decimal
+from app.journal import is_link_error
 from app.permissions import Role
 from app.services.scanning import Measurements, Outcome, ScanResult, parse_weight
 from app.services.shipments import Reconciliation, looks_like_shipment
@@ -158,6 +159,9 @@ class ShipmentWindow(FieldDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.session, self.shipment_id = session, shipment_id
         self.view = None
+        #: a sack opened offline (Station.arrive): (warehouse id, its facts as cached), until the
+        #: server can be read again
+        self.offline_sack = None
         self.code = named(QLabel(""), "shipment_code")
         self.code.setStyleSheet("font-size: 22px; font-weight: bold;")
         self.state = named(QLabel(""), "shipment_state")
@@ -240,8 +244,55 @@ class ShipmentWindow(FieldDialog):
     def reload(self) -> None:
         s = self.session
         if self.shipment_id is not None:
-            self.view = s.call("shipments.get", self.shipment_id)
+            try:
+                view = s.call("shipments.get", self.shipment_id)
+            except Exception as exc:
+                if self.offline_sack is None or not is_link_error(exc):
+                    raise
+                self.link.station.online = False
+                self._paint_offline()
+                return
+            if self.offline_sack is not None and view.arrived_at is None:
+                self._paint_offline()       # the arrival journalled here is not sent yet
+                if self.link.station.online and not self._reload_soon.isActive():
+                    self._reload_soon.start()
+                return
+            self.view, self.offline_sack = view, None
         self._paint()
+
+    def _receiving_warehouse(self) -> int | None:
+        """Where this receiving station is (its cache of sacks on their way there)."""
+        if self.view is not None:
+            return self.view.destination_id
+        if self.offline_sack is not None:
+            return self.offline_sack[0]
+        return self.session.signed.warehouse_id
+
+    def _paint_offline(self) -> None:
+        """A sack opened offline: its manifest as the station cached it (the receive_vn cache)."""
+        wid, sack = self.offline_sack
+        self.link.watch("receive_vn", wid, sack.id)
+        self.weight.setVisible(True)
+        self.weight_label.setVisible(True)
+        self.panel.field.setEnabled(True)
+        self.setWindowTitle(_("Shipment {code}").format(code=sack.code))
+        self.code.setText(sack.code)
+        self.state.setText(_("Arrived (offline)") if not self.link.station.online else _("Arrived"))
+        self.facts.setText(_("From {origin} · {n} parcels · the manifest as this station last saw it").format(
+            origin=sack.origin, n=sack.parcel_count))
+        for b in self.buttons.values():
+            b.hide()
+        self.remove_button.hide()
+        self.custody_button.hide()
+        journal = self.link.station.journal
+        lines = journal.manifest(sack.id)
+        self.table.setRowCount(len(lines))
+        for row, e in enumerate(lines):
+            received = e.flag == "done" or journal.scanned_before(e.code, "receive_vn", sack.id)
+            state = _("received") if received else _("packed")
+            for col, text in enumerate((e.code, e.customer_code, e.order_code, fmt_decimal(e.weight_kg),
+                                        "", "", "", state)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
 
     def _paint(self) -> None:
         v = self.view
@@ -254,6 +305,9 @@ class ShipmentWindow(FieldDialog):
         self.weight_label.setVisible(mode == "receive")
         self.panel.field.setEnabled(mode != "view")
         if v is None:
+            wid = self._receiving_warehouse()
+            if wid:                         # the sacks on their way here, to open them offline
+                self.link.watch("arrive", wid, None)
             self.setWindowTitle(_("Receive shipments"))
             self.code.setText(_("Receive shipments"))
             self.state.setText("")
@@ -292,20 +346,8 @@ class ShipmentWindow(FieldDialog):
 
     # -- scanning --------------------------------------------------------------------------------
     def _scan(self, text: str) -> ScanResult:
-        s = self.session
         if looks_like_shipment(text):
-            scan = s.call("shipments.arrive_scan_view", text)
-            r = scan.result
-            if r.outcome is Outcome.CHECK_SEAL:   # the sack is not opened before its seal is checked
-                check = ask_seal_check(self, r.code)
-                if check is None:
-                    return r
-                scan = s.call("shipments.arrive_scan_view", text, check)
-                r = scan.result
-            if r.outcome is Outcome.SHIPMENT:
-                self.shipment_id = r.facts["shipment_id"]
-            self._after_scan(scan.view)
-            return r
+            return self._arrive(text)
         if self.shipment_id is None:
             return ScanResult(Outcome.WRONG, text.strip(), _("Scan the shipment's code first"),
                               _("The code on the sack tells which shipment these parcels came in."))
@@ -315,7 +357,7 @@ class ShipmentWindow(FieldDialog):
             r = self.link.scan(self.view.origin_id, text, kind="pack", target_id=self.shipment_id)
         elif mode == "receive":
             weight = parse_kg(self.weight.text(), "weight_kg")
-            r = self.link.scan(self.view.destination_id, text, Measurements(weight), kind="receive_vn",
+            r = self.link.scan(self._receiving_warehouse(), text, Measurements(weight), kind="receive_vn",
                                target_id=self.shipment_id)
             if r.outcome not in (Outcome.WRONG, Outcome.REFUSED, Outcome.ALERT):
                 self.weight.clear()
@@ -324,6 +366,57 @@ class ShipmentWindow(FieldDialog):
                            _("It is {status}.").format(status=_(self.view.status_label).lower()))
         if self.link.station.online and not self._reload_soon.isActive():
             self._reload_soon.start()       # the manifest (through a server: every 2 s at most)
+        elif self.view is None and self.offline_sack is not None:
+            QTimer.singleShot(0, self._paint_offline)
+        return r
+
+    def _arrive(self, text: str) -> ScanResult:
+        """A sack's code: the server marks it arrived and opens it (its seal checked first). With
+        the link down, the station's cache of the sacks on their way here answers instead: the seal
+        is checked by the same rule, the arrival journalled and sent in order before the parcels
+        scanned from it (a photo of the seal can be added later, online)."""
+        s, station = self.session, self.link.station
+        wid = self._receiving_warehouse()
+        check = None
+        sack = station.sack(wid, text) if wid else None
+        # through a server the cache answers while online too (as for the parcels); a sack held
+        # here is asked about (a manager may have released it meanwhile)
+        local = sack is not None and (not station.online or (station.answer_locally and not sack.held))
+        if not local:
+            try:
+                scan = s.call("shipments.arrive_scan_view", text)
+                r = scan.result
+                if r.outcome is Outcome.CHECK_SEAL:   # the sack is not opened before its seal is checked
+                    check = ask_seal_check(self, r.code)
+                    if check is None:
+                        return r
+                    scan = s.call("shipments.arrive_scan_view", text, check)
+                    r = scan.result
+            except Exception as exc:
+                if not is_link_error(exc) or not wid or station.sack(wid, text) is None:
+                    raise
+                station.online = False
+            else:
+                if r.outcome is Outcome.SHIPMENT:
+                    self.shipment_id = r.facts["shipment_id"]
+                    self.offline_sack = None
+                self._after_scan(scan.view)
+                return r
+        quiet = station.online and station.answer_locally
+        r = station.arrive(wid, text, check, quiet=quiet)
+        if r.outcome is Outcome.CHECK_SEAL:
+            check = ask_seal_check(self, r.code)
+            if check is None:
+                return r
+            r = station.arrive(wid, text, check, quiet=quiet)
+        if r.outcome is Outcome.SHIPMENT:
+            self.shipment_id = r.facts["shipment_id"]
+            self.view = None
+            self.offline_sack = (wid, station.sack(wid, text))
+            QTimer.singleShot(0, self._paint_offline)
+            if station.online:                  # the server's shipment once the arrival is sent
+                self._reload_soon.start()
+        self.link.refresh()
         return r
 
     def _after_scan(self, view) -> None:

@@ -52,7 +52,8 @@ class StationLink(QWidget):
         self.station = Station(
             self.journal, send=lambda scans: session.call("stations.apply_scans", scans),
             cache=lambda k, wid, target: session.call("stations.cache", k, wid, target),
-            user_id=session.signed.user_id, answer_locally=session.remote)
+            user_id=session.signed.user_id, answer_locally=session.remote,
+            transit=lambda wid: session.call("stations.in_transit", wid))
         self.station.watch(kind, warehouse(), None)
         self.status = named(QLabel(""), "journal_status", _("Connection"))
         self.review_button = named(QPushButton(""), "journal_review")
