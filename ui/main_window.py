@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QLabel, QListWidget, QLi
 from app import __version__
 from app.i18n import LANGUAGES, _, current_language, fmt_decimal
 from app.permissions import ROLE_LABELS, Perm, Role
+from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from ui.background import run_in_background
 from ui.common import ask_save_path, fit_to_screen, named, report_error
@@ -29,7 +30,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         named(self, "main_window", _("ImportDesk"))
         self.session = session
-        self.settings = session.call("settings.read_all")
+        # the settings and the first queue's filters and first page: one call (one round trip)
+        first = self._remembered_queue()
+        opening = session.call("shell.open_window", first,
+                               PageRequest(QUEUES[first].sort, "", {}, None, 0) if first else PageRequest())
+        self.settings = opening.settings
+        self._openings = {first: opening.queue} if first and opening.queue is not None else {}
         self.setWindowTitle(_("{company} — ImportDesk").format(company=self.settings["company.name"]))
         self._views: dict[str, QueueView] = {}
         self._windows: dict[tuple[str, int], QWidget] = {}
@@ -201,7 +207,7 @@ class MainWindow(QMainWindow):
                 button.setMenu(menu if len(shown) > 1 else None)
         self.export_action.setEnabled(self.session.can(Perm.EXPORT_DATA))
         # the role's queues are declarations (app.queries.queues), not data: no call needed
-        self.queues = [q for q in QUEUES.for_role(role) if self.session.can(q.perm)]
+        self.queues = self._role_queues()
         self.nav.blockSignals(True)
         self.nav.clear()
         for q in self.queues:
@@ -210,17 +216,27 @@ class MainWindow(QMainWindow):
             item.setToolTip(_(q.hint) if q.hint else "")
             self.nav.addItem(item)
         self.nav.blockSignals(False)
-        last = settings_store().value(f"{self.session.prefix()}/{role.value}/queue", "")
         names = [q.name for q in self.queues]
-        self.nav.setCurrentRow(names.index(last) if last in names else 0)
+        first = self._remembered_queue()
+        self.nav.setCurrentRow(names.index(first) if first in names else 0)
         self._show_queue(self.nav.currentRow())
         QTimer.singleShot(0, self.update_counts)   # after the open queue is painted
+
+    def _role_queues(self) -> list:
+        return [q for q in QUEUES.for_role(self.session.role) if self.session.can(q.perm)]
+
+    def _remembered_queue(self) -> str | None:
+        """The queue the role had open last time on this desktop, else its first."""
+        names = [q.name for q in self._role_queues()]
+        last = settings_store().value(f"{self.session.prefix()}/{self.session.role.value}/queue", "")
+        return last if last in names else (names[0] if names else None)
 
     def _view(self, name: str) -> QueueView:
         key = f"{self.session.role.value}:{name}"
         view = self._views.get(key)
         if view is None:
-            view = QueueView(self.session, QUEUES[name], self.settings["ui.page_size"])
+            view = QueueView(self.session, QUEUES[name], self.settings["ui.page_size"],
+                             opening=self._openings.pop(name, None))
             view.open_requested.connect(self.open_record)
             view.count_changed.connect(self._set_count)
             self._views[key] = view

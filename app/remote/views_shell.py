@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.db import Database
+from app.errors import DomainError
 from app.i18n import _, fmt_datetime
 from app.permissions import Actor, Perm, require
 from app.queries import reader
@@ -48,6 +49,29 @@ class QueueOpening:
 def queue_open(db: Database, actor: Actor, name: str, req: PageRequest) -> QueueOpening:
     options = reader.filter_options(db, actor, name) if reader.QUEUES[name].filters else {}
     return QueueOpening(options, queue_page(db, actor, name, req))
+
+
+@dataclass(frozen=True)
+class WindowOpening:
+    """The main window's first paint: the company's settings and the first queue's opening
+    (None: no queue, or it could not be read — the queue then asks again and shows why)."""
+
+    settings: dict[str, Any]
+    queue: QueueOpening | None
+
+
+def window_open(db: Database, actor: Actor, name: str | None, req: PageRequest) -> WindowOpening:
+    """Everything the main window paints first, in one call (one round trip to a server).
+    ``req.limit`` 0 stands for the company's page size (the desktop does not know it yet)."""
+    values = settings_service.read_all(db)
+    if name is None:
+        return WindowOpening(values, None)
+    if not req.limit:
+        req = replace(req, limit=int(values["ui.page_size"]))
+    try:
+        return WindowOpening(values, queue_open(db, actor, name, req))
+    except DomainError:
+        return WindowOpening(values, None)
 
 
 @dataclass(frozen=True)

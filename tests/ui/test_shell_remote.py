@@ -42,9 +42,16 @@ def _show(window, name: str) -> None:
 
 
 def test_a_remote_main_window_shows_counts_the_first_page_and_opens_a_record(qtbot, company, remote_sessions):
+    from tests.ui.test_orders_remote_ui import requests_of
+
     session = remote_sessions("quanly")
     assert session.db is None
+    sent = requests_of(session)
     window = _main(qtbot, session)
+    # painted from one request (the settings, the first queue's filters and page); the counts
+    # and the notification badge follow in the background
+    assert sent[0] == "/rpc/shell.open_window" and "/rpc/queues.open" not in sent
+    assert set(sent[1:]) <= {"/rpc/queues.counts", "/rpc/notifications.badge"}
     assert window.findChild(QLabel, "status_database").text().endswith(session.server)
     # the navigation's counts arrive (one call for every queue of the role)
     qtbot.waitUntil(lambda: _nav_text(window, "orders.all").endswith(f"({fmt_decimal(3)})"), timeout=5000)

@@ -20,7 +20,8 @@ class QueueView(QWidget):
     open_requested = Signal(str, int)      # entity, id
     count_changed = Signal(str, int)       # queue name, total
 
-    def __init__(self, session: Session, queue: Queue, page_size: int, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, queue: Queue, page_size: int, parent: QWidget | None = None,
+                 opening=None) -> None:
         super().__init__(parent)
         self.session, self.queue = session, queue
         self.model = QueueModel(session, queue, page_size, self)
@@ -41,7 +42,8 @@ class QueueView(QWidget):
         # the filters' choices and the first page in one call (one round trip to a server)
         self._first_page, opening_error = None, None
         try:
-            opening = session.call("queues.open", queue.name, self.model.request())
+            # (the main window's first queue came with the window's own opening call)
+            opening = opening or session.call("queues.open", queue.name, self.model.request())
             options, self._first_page = opening.options, opening.page
         except Exception as exc:  # server unreachable, permission changed…: shown once built
             options, opening_error = {}, exc

@@ -12,6 +12,7 @@ def declare(add) -> None:
     # the main window and its queues
     add("queues.count", v.queue_count)
     add("queues.filter_options", v.filter_options)
+    add("shell.open_window", v.window_open)              # settings + the first queue, one call
     add("queues.open", v.queue_open)                      # filters' choices + first page, one call
     add("queues.record", v.queue_record)                  # the generic detail window, one call
     add("queues.export_xlsx", v.export_queue)             # XLSX bytes: the desktop writes the file
