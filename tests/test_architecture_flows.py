@@ -19,6 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STATUS_NAMES = ("status", "state")
 
+
+def _moved_columns() -> tuple[str, ...]:
+    """Every column a workflow moves: ``status``, and a second axis such as ``seal_check``."""
+    from app.workflows import FLOWS
+
+    return tuple(sorted({"status", "state"} | {f.attribute for f in FLOWS.values()}))
+
 #: (file, function) allowed to assign a status: the workflow engine's one assignment
 STATUS_HELPERS = {
     ("app/workflows/engine.py", "Workflow.apply"),
@@ -50,11 +57,20 @@ def _targets(node: ast.expr):
 
 
 def status_assignments(root: Path, under: str = "app") -> list[tuple[str, str, int]]:
-    """(file, function, line) of every assignment to an attribute named status/state."""
+    """(file, function, line) of every assignment to a column a workflow moves (``status``,
+    ``state``, ``seal_check``…), ``setattr`` with such a literal name included."""
     found = []
+    moved = _moved_columns()
     for path in sorted((root / under).rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         for scope, node in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" and len(node.args) == 3:
+                name = node.args[1]
+                # a literal moved column anywhere; the engine's computed one (its flow's column)
+                if (isinstance(name, ast.Constant) and name.value in moved) or \
+                        (not isinstance(name, ast.Constant) and rel == "app/workflows/engine.py"):
+                    found.append((rel, scope, node.lineno))
+                continue
             if isinstance(node, ast.Assign):
                 targets = node.targets
             elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
@@ -63,7 +79,7 @@ def status_assignments(root: Path, under: str = "app") -> list[tuple[str, str, i
                 continue
             for target in targets:
                 for t in _targets(target):
-                    if isinstance(t, ast.Attribute) and t.attr in STATUS_NAMES:
+                    if isinstance(t, ast.Attribute) and t.attr in moved:
                         found.append((rel, scope, node.lineno))
     return found
 

@@ -29,7 +29,7 @@ from app.services.scanning import Measurements, check_measurements
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move
 from app.workflows.tasks import TaskKind
-from app.workflows.warehouse import CARRIER_CLAIM_FLOW, ClaimStatus
+from app.workflows.warehouse import CARRIER_CLAIM_FLOW, SEAL_CHECK_FLOW, ClaimStatus
 
 CUSTODY_LABELS = {
     "sealed": N_("Sealed"), "departed": N_("Departed"), "arrived": N_("Arrived, seal checked"),
@@ -121,7 +121,7 @@ def check_on_arrival(tx: Session, actor: Actor, sh: Shipment, check: SealCheck) 
     tolerance = tolerance_kg(tx, sh.gross_weight_kg) if sh.gross_weight_kg is not None else None
     reasons = mismatch_reasons(sh.seal_no, sh.gross_weight_kg, tolerance, seal, check.intact, gross)
     if not reasons:
-        sh.seal_check = "ok"
+        move(tx, actor, sh, SEAL_CHECK_FLOW, "pass", log=False)     # the custody log says it
         custody(tx, actor, sh, "arrived", seal_no=seal, intact=True, gross=gross, photo_file_id=photo_id,
                 note=check.note)
         return None
@@ -132,7 +132,7 @@ def check_on_arrival(tx: Session, actor: Actor, sh: Shipment, check: SealCheck) 
                          opened_at=now(tx), opened_by_id=actor.user_id or None, outcome="")
     tx.add(claim)
     tx.flush()
-    sh.seal_check = "held"
+    move(tx, actor, sh, SEAL_CHECK_FLOW, "hold", log=False)         # logged as "seal_refused" below
     custody(tx, actor, sh, "refused", seal_no=seal, intact=check.intact, gross=gross, photo_file_id=photo_id,
             claim_id=claim.id, note=check.note)
     what = Message(N_("Shipment {code}: {reasons} — sealed {sealed_seal} at {sealed_kg} kg, found {found_seal} "
@@ -166,12 +166,9 @@ def release_held(db: Database, actor: Actor, shipment_id: int, reason: str) -> N
         raise ValidationFailed({"reason": _("Say why the shipment may be received.")})
     with db.transaction() as tx:
         sh = _load(tx, shipment_id)
-        if sh.seal_check != "held":
-            raise DomainError(N_("Shipment {code} is not held."), code=sh.code)
-        sh.seal_check = "released"
+        move(tx, actor, sh, SEAL_CHECK_FLOW, "release", reason, entity="shipment", event="seal_released",
+             refused=DomainError(N_("Shipment {code} is not held."), code=sh.code))
         custody(tx, actor, sh, "released", note=reason)
-        record(tx, actor, "shipment", sh.id, "seal_released", {"seal_check": "held"}, {"seal_check": "released"},
-               note=reason)
 
 
 def close_claim(db: Database, actor: Actor, claim_id: int, outcome: str) -> None:

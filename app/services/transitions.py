@@ -33,14 +33,14 @@ def move(tx: Session, actor: Actor, obj: Any, flow: Workflow, action: str, reaso
     took (a task closing with its work, a plan abandoned with its complaint), so the system's
     steps are checked rather than the actor's role. ``refused``: the error to raise when the
     flow has no such step from the record's status (a service's own wording)."""
-    if refused is not None and (seen_as or obj).status not in flow.sources(action):
+    if refused is not None and flow.state_of(seen_as or obj) not in flow.sources(action):
         raise refused
-    old = obj.status
+    old = flow.state_of(obj)
     step = flow.apply(obj, action, SYSTEM_ACTOR if cascade else actor, reason, seen_as=seen_as)
     for name, value in (stamp or {}).items():
         setattr(obj, name, value)
     if log:
         record(tx, actor, entity or flow.name, obj.id, event or action,
-               {"status": old, **(before or {})}, {"status": obj.status, **(after or {})},
+               {flow.attribute: old, **(before or {})}, {flow.attribute: flow.state_of(obj), **(after or {})},
                note if note is not None else (reason or "").strip())
     return step

@@ -11,7 +11,7 @@ from app.workflows.shipments import SHIPMENT_FLOW
 from app.workflows.deliveries import DELIVERY_FLOW
 from app.workflows.money import BILL_FLOW, CARRIER_BILL_FLOW, PAYMENT_FLOW, SHOP_ORDER_FLOW
 from app.workflows.complaints import COMPLAINT_FLOW, PLAN_FLOW, SELLER_COMPLAINT_FLOW
-from app.workflows.warehouse import CARRIER_CLAIM_FLOW, STOCKTAKE_FLOW
+from app.workflows.warehouse import CARRIER_CLAIM_FLOW, SEAL_CHECK_FLOW, STOCKTAKE_FLOW
 from app.workflows.messages import INBOUND_MAIL_FLOW, OUTBOX_FLOW
 from app.workflows.quotes import QUOTE_FLOW
 
@@ -30,6 +30,7 @@ FLOWS: dict[str, Workflow] = {
     "complaint_plan": PLAN_FLOW,
     "stocktake": STOCKTAKE_FLOW,
     "carrier_claim": CARRIER_CLAIM_FLOW,
+    "seal_check": SEAL_CHECK_FLOW,
     "carrier_bill": CARRIER_BILL_FLOW,
     "customer_message": OUTBOX_FLOW,
     "inbound_mail": INBOUND_MAIL_FLOW,

@@ -61,6 +61,12 @@ class Workflow:
     ordered: bool = True
     #: statuses other than ``initial`` a record may be created in (a re-quote awaits its answer)
     entries: frozenset[str] = frozenset()
+    #: the column the flow moves: ``status`` but for a second axis of one record (a shipment's
+    #: ``seal_check`` at arrival beside its ``status``)
+    attribute: str = "status"
+
+    def state_of(self, obj: Any) -> str:
+        return getattr(obj, self.attribute)
 
     def __post_init__(self) -> None:
         known = set(self.statuses)
@@ -110,7 +116,7 @@ class Workflow:
     def allowed(self, obj: Any, actor: Actor) -> list[Step]:
         """Steps this actor may take on ``obj`` now (one per action; manual steps only)."""
         out: dict[str, Step] = {}
-        for s in self.steps_from(obj.status):
+        for s in self.steps_from(self.state_of(obj)):
             if s.action in out or not self._role_may(s, actor):
                 continue
             if s.automatic and actor.role is not Role.SYSTEM:
@@ -129,10 +135,10 @@ class Workflow:
         candidates = [s for s in self.steps if s.action == action]
         if not candidates:
             raise ValueError(f"{self.name}: unknown action {action!r}")
-        here = [s for s in candidates if obj.status in s.sources]
+        here = [s for s in candidates if self.state_of(obj) in s.sources]
         if not here:
             raise TransitionRefused(action=Lazy(candidates[0].label),
-                                    status=Lazy(self.label(obj.status)))
+                                    status=Lazy(self.label(self.state_of(obj))))
         mine = [s for s in here if self._role_may(s, actor)]
         if not mine:
             raise PermissionDenied(role=Lazy(ROLE_LABELS[actor.role]), what=Lazy(here[0].label))
@@ -140,7 +146,7 @@ class Workflow:
         for s in mine:
             refusal = s.guard(obj, actor) if s.guard else None
             if refusal is None:
-                if (s.needs_reason or self.is_backwards(obj.status, s.target)) \
+                if (s.needs_reason or self.is_backwards(self.state_of(obj), s.target)) \
                         and not (reason or "").strip():
                     raise DomainError(N_("Please give a reason for “{action}”."), action=Lazy(s.label))
                 return s
@@ -153,5 +159,5 @@ class Workflow:
         ``seen_as`` is what the guards look at when it is not ``obj`` itself (a delivery with
         its lines loaded)."""
         s = self.check(obj if seen_as is None else seen_as, action, actor, reason)
-        obj.status = s.target
+        setattr(obj, self.attribute, s.target)
         return s

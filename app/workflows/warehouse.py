@@ -24,6 +24,32 @@ STOCKTAKE_FLOW = Workflow("stocktake", dict(STOCKTAKE_STATUS_LABELS), StocktakeS
 ], terminal=frozenset({StocktakeStatus.CLOSED}))
 
 
+class SealCheckState(StrEnum):
+    """A sack to Vietnam at arrival (``Shipment.seal_check``, beside its status): not checked yet,
+    its seal and gross weight found as sealed, held (a claim against the carrier), or released by
+    a manager to be received all the same."""
+    NOT_CHECKED = ""
+    OK = "ok"
+    HELD = "held"
+    RELEASED = "released"
+
+
+SEAL_CHECK_LABELS = {
+    SealCheckState.NOT_CHECKED: N_("Seal not checked yet"),
+    SealCheckState.OK: N_("Seal and weight as sealed"),
+    SealCheckState.HELD: N_("Held: seal or weight differs"),
+    SealCheckState.RELEASED: N_("Released by a manager"),
+}
+
+#: logged on the shipment ("seal_refused", "seal_released"); the custody log keeps the rest
+SEAL_CHECK_FLOW = Workflow("seal_check", dict(SEAL_CHECK_LABELS), SealCheckState.NOT_CHECKED, [
+    step(SealCheckState.NOT_CHECKED, "pass", SealCheckState.OK, holders(Perm.RECEIVE_VN), N_("Seal checked")),
+    step(SealCheckState.NOT_CHECKED, "hold", SealCheckState.HELD, holders(Perm.RECEIVE_VN), N_("Held at arrival")),
+    step(SealCheckState.HELD, "release", SealCheckState.RELEASED, holders(Perm.APPROVE_COMPLAINTS),
+         N_("Released by a manager")),
+], terminal=frozenset({SealCheckState.OK, SealCheckState.RELEASED}), attribute="seal_check")
+
+
 class ClaimStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
