@@ -5,6 +5,9 @@ by comparing a status itself.
   ``app.services.transitions.move`` (or ``flow.apply``), which check the step in the table of
   ``app.workflows.FLOWS``; a Core UPDATE kept for speed takes its WHERE and SET from the table
   (``flow.sources(action)``, ``flow.target(action)``) and is not an attribute assignment.
+* A service takes a step with ``transitions.move`` (orders: ``order_lifecycle.move``), which also
+  stamps it and writes its activity event; a workflow's ``.apply(`` is called directly only by
+  those two and by the places listed in ``DIRECT_STEPS`` (each with its reason; the list only shrinks).
 * In ``ui/`` no comparison puts a status (``.status``, ``.state``, ``order_status`` …) beside a
   literal: a string, a set of them, an enum member (``OrderStatus.X``) or a module constant
   holding statuses. The view the screen reads carries ``actions`` and the ``can_…`` flags,
@@ -122,6 +125,53 @@ def status_comparisons(root: Path, under: str = "ui") -> list[tuple[str, int, st
     return found
 
 
+#: files whose functions are the one way a step is taken (they call ``flow.apply`` and log it)
+STEP_HELPERS = ("app/services/transitions.py", "app/services/order_lifecycle.py")
+
+#: (file, function, flow) still calling a workflow's ``.apply(`` and writing its event by hand.
+#: The list may only shrink: a new place goes through ``transitions.move``.
+DIRECT_STEPS = {
+    # The parcel steps are the scan stations' hot path (benchmarks/scan_station.py): most write
+    # their event with writes.log_event's Core insert (batched by a station), not move's ORM record.
+    ("app/services/shipments.py", "pack_in_transaction", "PARCEL_FLOW"):
+        "the packing scan (and a returned parcel taken back on it): hot path, Core-inserted events",
+    ("app/services/shipments.py", "unpack", "PARCEL_FLOW"):
+        "a parcel step (kept with the others); its 'unpacked' event is written after the sack's counts change",
+    ("app/services/shipments.py", "depart_shipment", "PARCEL_FLOW"):
+        "each parcel of a departing sack, Core-inserted 'departed' events stamped with the sack's time",
+    ("app/services/shipments.py", "receive_vn_in_transaction", "PARCEL_FLOW"):
+        "the Vietnam receiving scan: hot path, Core-inserted event",
+    ("app/services/shipments.py", "close_shipment", "PARCEL_FLOW"):
+        "received parcels made ready on reconciliation, Core-inserted events",
+    ("app/services/deliveries.py", "hand_over", "PARCEL_FLOW"):
+        "each parcel of a delivery handed over, Core-inserted events carrying the delivery code",
+    ("app/services/deliveries.py", "confirm_delivered", "PARCEL_FLOW"):
+        "each parcel of a delivery delivered, Core-inserted 'delivered' events carrying the delivery code",
+    ("app/services/deliveries.py", "delivery_failed", "PARCEL_FLOW"):
+        "each parcel of a failed delivery back to stock, Core-inserted events",
+}
+
+
+def _is_flow(node: ast.expr) -> bool:
+    """A workflow object: ``X_FLOW``, ``flow``, ``self.flow``, ``FLOWS[...]``."""
+    if isinstance(node, ast.Subscript):
+        return _is_flow(node.value) or (isinstance(node.value, (ast.Name, ast.Attribute))
+                                        and (getattr(node.value, "id", None) or node.value.attr) == "FLOWS")
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return name.upper().endswith("FLOW")
+
+
+def direct_steps(root: Path, under: str = "app") -> list[tuple[str, str, str, int]]:
+    """(file, function, flow, line) of every ``<workflow>.apply(...)`` call."""
+    found = []
+    for path in sorted((root / under).rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for scope, node in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "apply" and _is_flow(node.func.value)):
+                found.append((rel, scope, ast.unparse(node.func.value), node.lineno))
+    return found
+
 def test_statuses_are_assigned_only_by_the_workflow_helper():
     allowed = STATUS_HELPERS      # orders too: order_lifecycle.move goes through the engine
     outside = [f"{path}:{line} in {scope or 'module'}" for path, scope, line in status_assignments(ROOT)
@@ -134,6 +184,21 @@ def test_the_helper_is_where_the_scan_finds_it():
     found = {(path, scope) for path, scope, _line in status_assignments(ROOT)}
     assert STATUS_HELPERS <= found
 
+
+def test_steps_are_taken_through_the_helper():
+    """A service moves a status with transitions.move (orders with order_lifecycle.move), which
+    takes the step, stamps it and writes its event, not with the flow's ``apply`` and a
+    hand-written record."""
+    outside = [f"{path}:{line} in {scope}: {flow}.apply" for path, scope, flow, line in direct_steps(ROOT)
+               if path not in STEP_HELPERS and (path, scope, flow) not in DIRECT_STEPS]
+    assert outside == [], "take the step with app.services.transitions.move(tx, actor, obj, flow, action, …)"
+
+
+def test_the_left_places_are_still_there():
+    """Each place left calling ``apply`` is real: one converted leaves the list with it."""
+    found = {(path, scope, flow) for path, scope, flow, _line in direct_steps(ROOT)}
+    assert set(DIRECT_STEPS) - found == set()
+    assert all(reason.strip() for reason in DIRECT_STEPS.values())
 
 def test_screens_compare_no_status_literal():
     found = [f"{path}:{line}: {source}" for path, line, source in status_comparisons(ROOT)]
@@ -161,3 +226,12 @@ def test_the_scans_catch_what_they_are_meant_to(tmp_path):
         "e = v.can_accept\n"
         "f = v.kind == 'topup'\n", encoding="utf-8")
     assert [line for _p, line, _s in status_comparisons(tmp_path)] == [1, 2, 3, 4]
+    (tmp_path / "app" / "svc.py").write_text(
+        "def f(o, flow):\n"
+        "    X_FLOW.apply(o, 'a', None)\n"
+        "    flow.apply(o, 'a', None)\n"
+        "    FLOWS['x'].apply(o, 'a', None)\n"
+        "    self.apply(o)\n"
+        "    by_key[k].apply(o, 1)\n", encoding="utf-8")
+    assert [(s, flow, line) for p, s, flow, line in direct_steps(tmp_path) if p.endswith("svc.py")] == [
+        ("f", "X_FLOW", 2), ("f", "flow", 3), ("f", "FLOWS['x']", 4)]

@@ -27,6 +27,7 @@ from app.services.activity import now, record, stale_edit_after
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.order_money import fix_terms, lock_order, order_money, tariff_of
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.services.wallets import settle
 from app.workflows.money import BILL_FLOW, BILLABLE, BillStatus, ShopOrderStatus
 from app.workflows.orders import OrderKind, OrderStatus
@@ -490,7 +491,7 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
         with db.transaction() as tx:
             b = _load_bill(tx, bill_id)
             order = lock_order(tx, b.order_id)
-            BILL_FLOW.apply(b, "approve", actor)
+            BILL_FLOW.check(b, "approve", actor)
             om = order_money(tx, order)
             customer = tx.get(Customer, order.customer_id)
             specs = posting_rules.supplementary(
@@ -498,11 +499,10 @@ def approve_bill(db: Database, actor: Actor, bill_id: int, note: str = "") -> in
             entry = ledger.post_lines(tx, actor, "supplementary", specs, memo=b.reason, counterpart=customer.name,
                                 order_id=order.id, customer_id=order.customer_id)
             b.entry_id = entry.id
-            b.decided_by_id, b.decided_by_name, b.decided_at = actor.user_id, actor.name, now(tx)
-            b.decision_note = (note or "").strip()
+            move(tx, actor, b, BILL_FLOW, "approve", after={"entry": entry.id}, note=(note or "").strip(),
+                 stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": now(tx),
+                        "decision_note": (note or "").strip()})
             om.charged = om.charged + b.amount
-            record(tx, actor, "bill", b.id, "approve", {"status": BS.PROPOSED}, {"status": b.status, "entry": entry.id},
-                   b.decision_note)
             record(tx, actor, "order", order.id, "supplementary_bill", after={"bill": b.id, "amount": b.amount},
                    note=b.reason)
             close_tasks(tx, actor, "bill", b.id, {TaskKind.APPROVE})
@@ -527,10 +527,9 @@ def reject_bill(db: Database, actor: Actor, bill_id: int, reason: str) -> None:
     require(actor, Perm.APPROVE_BILLS)
     with db.transaction() as tx:
         b = _load_bill(tx, bill_id)
-        BILL_FLOW.apply(b, "reject", actor, reason)
-        b.decided_by_id, b.decided_by_name, b.decided_at = actor.user_id, actor.name, now(tx)
-        b.decision_note = reason.strip()
-        record(tx, actor, "bill", b.id, "reject", {"status": BS.PROPOSED}, {"status": b.status}, reason.strip())
+        move(tx, actor, b, BILL_FLOW, "reject", reason,
+             stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": now(tx),
+                    "decision_note": reason.strip()})
         close_tasks(tx, actor, "bill", b.id, {TaskKind.APPROVE})
         notify_staff(tx, [b.created_by_id], Message(N_("Supplementary bill {n} was rejected: {reason}"),
             n=b.id, reason=reason.strip()), entity="bill", entity_id=b.id)

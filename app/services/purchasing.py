@@ -32,6 +32,7 @@ from app.services.order_money import fix_terms, lock_order, order_money
 from app.services.rates import NoRate
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.services.unique import insert_or_get, tracking_code_taken, unique_rules
 from app.text import clean, search_blob
 from app.tracking import is_plausible, normalize_code
@@ -271,9 +272,8 @@ def place_shop_order(db: Database, actor: Actor, shop_order_id: int, platform_or
         if not no:
             raise ValidationFailed({"platform_order_no": _("Enter the seller's order number on the platform.")})
         _start_if_needed(tx, actor, order)
-        SHOP_ORDER_FLOW.apply(so, "place", actor)
+        move(tx, actor, so, SHOP_ORDER_FLOW, "place", after={"platform_order_no": no})
         so.platform_order_no, so.updated_at = no, now(tx)
-        record(tx, actor, "shop_order", so.id, "place", {"status": SO.DRAFT}, {"status": so.status, "platform_order_no": no})
 
 
 @dataclass
@@ -432,8 +432,9 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
         # Bargaining profit: negative, or above the configured share of the goods, is worth a look.
         alert_pct = settings_service.get(tx, "money.bargain_alert_percent")
         alert = bought_any and (profit.is_negative() or profit > charged.percent(alert_pct))
-        before = so.status
-        SHOP_ORDER_FLOW.apply(so, "pay", actor)
+        move(tx, actor, so, SHOP_ORDER_FLOW, "pay", after={
+            "platform_order_no": no, "paid_cny": paid, "charged_cny": charged,
+            "bargain_profit_cny": profit, "short_items": short_items, "refund": refund})
         so.platform_order_no = no
         so.goods_cny = Money(goods, CNY)
         so.domestic_shipping_cny = Money(shipping, CNY)
@@ -444,9 +445,6 @@ def record_shop_order(db: Database, actor: Actor, shop_order_id: int, data: Shop
         so.paid_at, so.paid_by_id, so.updated_at = at, actor.user_id, at
         so.ordering_staff_id = so.ordering_staff_id or actor.user_id
         so.note = (data.note or "").strip()
-        record(tx, actor, "shop_order", so.id, "pay", {"status": before}, {
-            "status": so.status, "platform_order_no": no, "paid_cny": paid, "charged_cny": charged,
-            "bargain_profit_cny": profit, "short_items": short_items, "refund": refund})
         record(tx, actor, "order", order.id, "shop_order_paid", after={
             "shop": so.shop.name, "platform_order_no": no, "paid_cny": paid, "short_items": short_items,
             "refund": refund})

@@ -32,6 +32,7 @@ from app.services.scanning import (Measurements, Outcome, ScanResult, check_meas
                                    fmt_kg, follow_orders, refused)
 from app.services.writes import log_event
 from app.services.tasks import close_tasks, open_task
+from app.services.transitions import move
 from app.services.unique import broken_constraint
 from app.text import search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
@@ -288,14 +289,13 @@ def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg:
         if unweighed and not unweighed_ok:
             shown = ", ".join(unweighed[:5]) + (" …" if len(unweighed) > 5 else "")
             raise UnweighedParcels(n=len(unweighed), codes=shown)
-        SHIPMENT_FLOW.apply(sh, "seal", actor)
-        at = now(tx)
-        sh.gross_weight_kg, sh.seal_no, sh.sealed_at, sh.updated_at = gross, seal, at, at
-        after = {"status": sh.status, "gross_weight_kg": gross, "seal_no": seal,
+        after = {"gross_weight_kg": gross, "seal_no": seal,
                  "parcels": sh.parcel_count, "net_weight_kg": sh.net_weight_kg}
         if unweighed:
             after["unweighed"] = len(unweighed)
-        record(tx, actor, "shipment", sh.id, "seal", {"status": SH.OPEN.value}, after)
+        move(tx, actor, sh, SHIPMENT_FLOW, "seal", after=after)
+        at = now(tx)
+        sh.gross_weight_kg, sh.seal_no, sh.sealed_at, sh.updated_at = gross, seal, at, at
         seals.custody(tx, actor, sh, "sealed", seal_no=seal, intact=True, gross=gross)
 
 
@@ -303,19 +303,16 @@ def reopen_shipment(db: Database, actor: Actor, shipment_id: int, reason: str) -
     with db.transaction() as tx:
         sh = _load(tx, shipment_id)
         _require_side(actor, sh, packing=True)
-        SHIPMENT_FLOW.apply(sh, "reopen", actor, reason)
+        move(tx, actor, sh, SHIPMENT_FLOW, "reopen", reason, before={"seal_no": sh.seal_no})
         sh.sealed_at, sh.updated_at = None, now(tx)
-        record(tx, actor, "shipment", sh.id, "reopen", {"status": SH.SEALED.value, "seal_no": sh.seal_no},
-               {"status": sh.status}, reason.strip())
         sh.seal_no, sh.gross_weight_kg = "", None
 
 
 def cancel_shipment(db: Database, actor: Actor, shipment_id: int) -> None:
     with db.transaction() as tx:
         sh = _load(tx, shipment_id)
-        SHIPMENT_FLOW.apply(sh, "cancel", actor)
+        move(tx, actor, sh, SHIPMENT_FLOW, "cancel")
         sh.updated_at = now(tx)
-        record(tx, actor, "shipment", sh.id, "cancel", {"status": SH.OPEN.value}, {"status": sh.status})
 
 
 def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
@@ -324,7 +321,7 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
     with db.transaction() as tx:
         sh = _load(tx, shipment_id)
         _require_side(actor, sh, packing=True)
-        SHIPMENT_FLOW.apply(sh, "depart", actor)
+        SHIPMENT_FLOW.check(sh, "depart", actor)   # taken (and logged) after its parcels' events
         at = now(tx)
         sh.departed_at = sh.updated_at = at
         direction = Direction(sh.direction)
@@ -338,8 +335,7 @@ def depart_shipment(db: Database, actor: Actor, shipment_id: int) -> int:
             p.version += 1
             log_event(tx, actor, at, "parcel", p.id, "departed", {"status": before},
                       {"status": p.status, "shipment": sh.code})
-        record(tx, actor, "shipment", sh.id, "depart", {"status": SH.SEALED.value},
-               {"status": sh.status, "parcels": len(rows)})
+        move(tx, actor, sh, SHIPMENT_FLOW, "depart", after={"parcels": len(rows)})
         seals.custody(tx, actor, sh, "departed", seal_no=sh.seal_no, gross=sh.gross_weight_kg)
         if direction is Direction.TO_CN:
             close_tasks(tx, actor, "shipment", sh.id, {TaskKind.RETURN_TO_CHINA})
@@ -405,9 +401,8 @@ def arrive_in_transaction(tx: Session, actor: Actor, code: str, seal: seals.Seal
                                   reasons=reasons[:1].upper() + reasons[1:], claim=claim.code),
                               facts={**_facts(sh), "shipment_id": sh.id, "claim": claim.code})
     if sh.status == SH.DEPARTED:
-        SHIPMENT_FLOW.apply(sh, "arrive", actor)
+        move(tx, actor, sh, SHIPMENT_FLOW, "arrive")
         sh.arrived_at = sh.updated_at = now(tx)
-        record(tx, actor, "shipment", sh.id, "arrive", {"status": SH.DEPARTED.value}, {"status": sh.status})
         seals.custody(tx, actor, sh, "opened", seal_no=sh.seal_no)
         for team in sorted(RECEIVERS[Direction(sh.direction)]):
             open_task(tx, actor, TaskKind.RECEIVE_WAREHOUSE, team,
@@ -587,7 +582,7 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
     with db.transaction() as tx:
         sh = _load(tx, shipment_id)
         _require_side(actor, sh, packing=False)
-        SHIPMENT_FLOW.apply(sh, "reconcile", actor)
+        SHIPMENT_FLOW.check(sh, "reconcile", actor)   # taken (and logged) after the tasks and parcels
         close_tasks(tx, actor, "shipment", sh.id, {TaskKind.RECEIVE_WAREHOUSE})
         at = now(tx)
         direction = Direction(sh.direction)
@@ -617,9 +612,9 @@ def close_shipment(db: Database, actor: Actor, shipment_id: int) -> Reconciliati
                     log_event(tx, actor, at, "parcel", p.id, "mark_ready", {"status": ParcelStatus.RECEIVED_VN.value},
                               {"status": p.status})
         sh.missing_count, sh.reconciled_at, sh.updated_at = len(recon.missing), at, at
-        record(tx, actor, "shipment", sh.id, "reconcile", {"status": SH.ARRIVED.value},
-               {"status": sh.status, "received": len(recon.received), "missing": len(recon.missing),
-                "extra": len(recon.extra), "weight_warnings": len(recon.weight_warnings)})
+        move(tx, actor, sh, SHIPMENT_FLOW, "reconcile",
+             after={"received": len(recon.received), "missing": len(recon.missing),
+                    "extra": len(recon.extra), "weight_warnings": len(recon.weight_warnings)})
         if recon.missing or recon.extra:
             notify_staff(tx, staff_ids_with_role(tx, Role.MANAGER) + staff_ids_with_role(tx, origin_team),
                          Message(N_("Shipment {code} closed: {missing} missing, {extra} extra"),

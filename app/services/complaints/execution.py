@@ -221,13 +221,11 @@ def execute_plan(db: Database, actor: Actor, complaint_id: int, seen_version: in
                 elif r.kind == RemedyKind.PRIORITY_SHIPPING:
                     done["priority_voucher"] = grant_voucher(tx, actor, c).id
             at = now(tx)
-            before = c.status
-            COMPLAINT_FLOW.apply(c, "execute", actor)
+            move(tx, actor, c, COMPLAINT_FLOW, "execute",
+                 after={"plan": plan.id, "entries": entries, **done})
             move(tx, actor, plan, PLAN_FLOW, "execute", log=False,
                  stamp={"executed_by_id": actor.user_id, "executed_at": at})
             c.closed_at = c.updated_at = at
-            record(tx, actor, "complaint", c.id, "execute", {"status": before},
-                   {"status": c.status, "plan": plan.id, "entries": entries, **done})
             record(tx, actor, "order", order.id, "complaint_closed", after={"complaint": c.code, **done})
             close_tasks(tx, actor, "complaint", c.id)
             return ExecutionResult(c.id, tuple(entries), shipment_id, reship_id, discount_code)

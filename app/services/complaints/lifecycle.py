@@ -136,7 +136,7 @@ def open_on_order(tx: Session, actor: Actor, order: Order, data: ComplaintInput,
                   note=Message(N_("Contact the shop and record its answer.")))
     notify_staff(tx, [u for u in (c.care_staff_id, c.ordering_staff_id) if u != actor.user_id],
                  Message(N_("New complaint {code} on order {order}"), code=c.code, order=order.code),
-                 body=description[:500], entity="complaint", entity_id=c.id)
+                 body=description[:500], entity_id=c.id)
     return c
 
 
@@ -189,8 +189,7 @@ def record_contact(db: Database, actor: Actor, complaint_id: int, party: str, no
         if c.status not in ACTIVE_COMPLAINT:
             raise DomainError(N_("Complaint {code} is closed."), code=c.code)
         if c.status == CS.OPEN:
-            COMPLAINT_FLOW.apply(c, "investigate", actor)
-            record(tx, actor, "complaint", c.id, "investigate", {"status": CS.OPEN.value}, {"status": c.status})
+            move(tx, actor, c, COMPLAINT_FLOW, "investigate")
         at = now(tx)
         contact = ComplaintContact(complaint_id=c.id, party=party, channel=channel, note=text, at=at,
                                    by_id=actor.user_id, by_name=actor.name)
@@ -288,13 +287,11 @@ def propose_plan(db: Database, actor: Actor, complaint_id: int, fault: str, reme
             plan.remedies = [ComplaintRemedy(kind=k, amount=a) for k, a in checked]
             tx.add(plan)
             tx.flush()
-            before = c.status
-            COMPLAINT_FLOW.apply(c, "propose", actor)
-            c.fault, c.proposed_at, c.updated_at = fault, at, at
-            record(tx, actor, "complaint", c.id, "propose", {"status": before}, {
-                "status": c.status, "fault": fault, "plan": plan.id,
+            move(tx, actor, c, COMPLAINT_FLOW, "propose", after={
+                "fault": fault, "plan": plan.id,
                 "remedies": [f"{k} {a.amount if a else ''}".strip() for k, a in checked], "total": total},
                 note=plan.note)
+            c.fault, c.proposed_at, c.updated_at = fault, at, at
             close_tasks(tx, actor, "complaint", c.id, {TaskKind.COMPLAINT_CARE, TaskKind.COMPLAINT_ORDERING})
             customer = tx.get(Customer, c.customer_id)
             title = Message(N_("Approve the plan for {complaint} ({total})"),
@@ -330,14 +327,12 @@ def approve_plan(db: Database, actor: Actor, complaint_id: int, note: str = "",
             if plan.proposed_by_id is not None and plan.proposed_by_id == actor.user_id:
                 raise DomainError(N_("You proposed this plan: another manager approves it."))
             at = now(tx)
-            before = c.status
-            COMPLAINT_FLOW.apply(c, "approve", actor)
+            move(tx, actor, c, COMPLAINT_FLOW, "approve",
+                 after={"plan": plan.id, "total": plan.total}, note=(note or "").strip())
             move(tx, actor, plan, PLAN_FLOW, "approve", log=False,
                  stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": at,
                         "decision_note": (note or "").strip()})
             c.decided_at, c.updated_at = at, at
-            record(tx, actor, "complaint", c.id, "approve", {"status": before},
-                   {"status": c.status, "plan": plan.id, "total": plan.total}, note=plan.decision_note)
             close_tasks(tx, actor, "complaint", c.id, {TaskKind.APPROVE})
             order = tx.get(Order, c.order_id)
             customer = tx.get(Customer, c.customer_id)
@@ -364,14 +359,11 @@ def reject_plan(db: Database, actor: Actor, complaint_id: int, reason: str,
             COMPLAINT_FLOW.check(c, "reject", actor, reason)
             plan = current_plan(tx, c, PlanStatus.PROPOSED)
             at = now(tx)
-            before = c.status
-            COMPLAINT_FLOW.apply(c, "reject", actor, reason)
+            move(tx, actor, c, COMPLAINT_FLOW, "reject", reason, after={"plan": plan.id})
             move(tx, actor, plan, PLAN_FLOW, "reject", reason, log=False,
                  stamp={"decided_by_id": actor.user_id, "decided_by_name": actor.name, "decided_at": at,
                         "decision_note": reason.strip()})
             c.updated_at, c.status_reason = at, reason.strip()
-            record(tx, actor, "complaint", c.id, "reject", {"status": before}, {"status": c.status, "plan": plan.id},
-                   note=reason.strip())
             close_tasks(tx, actor, "complaint", c.id, {TaskKind.APPROVE})
             order = tx.get(Order, c.order_id)
             customer = tx.get(Customer, c.customer_id)
@@ -394,15 +386,13 @@ def _end(db: Database, actor: Actor, complaint_id: int, action: str, reason: str
             c = load_complaint(tx, complaint_id)
             COMPLAINT_FLOW.check(c, action, actor, reason)
             at = now(tx)
-            before = c.status
-            COMPLAINT_FLOW.apply(c, action, actor, reason)
+            move(tx, actor, c, COMPLAINT_FLOW, action, reason)
             c.status_reason, c.closed_at, c.updated_at = reason.strip(), at, at
             if action == "dismiss":
                 c.decided_at = at
             for plan in tx.scalars(select(ComplaintPlan).where(ComplaintPlan.complaint_id == c.id,
                                                                ComplaintPlan.status == PlanStatus.PROPOSED.value)):
                 move(tx, actor, plan, PLAN_FLOW, "abandon", log=False, cascade=True)
-            record(tx, actor, "complaint", c.id, action, {"status": before}, {"status": c.status}, note=reason.strip())
             close_tasks(tx, actor, "complaint", c.id, status=TaskStatus.CANCELLED)
             order = tx.get(Order, c.order_id)
             record(tx, actor, "order", order.id, "complaint_closed", after={"complaint": c.code, "status": c.status},
