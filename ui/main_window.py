@@ -15,6 +15,7 @@ from app.queries.paging import PageRequest
 from app.queries.queues import QUEUES
 from ui.background import run_in_background
 from ui.common import ask_save_path, fit_to_screen, named, report_error
+from ui.queues import QueueModel
 from ui.session import Session, settings_store
 from ui.widgets.notify_shell import install as install_notify_shell
 from ui.widgets.queue_view import QueueView
@@ -33,7 +34,7 @@ class MainWindow(QMainWindow):
         # the settings and the first queue's filters and first page: one call (one round trip)
         first = self._remembered_queue()
         opening = session.call("shell.open_window", first,
-                               PageRequest(QUEUES[first].sort, "", {}, None, 0) if first else PageRequest())
+                               QueueModel.first_request(QUEUES[first], 0) if first else PageRequest())
         self.settings = opening.settings
         self._openings = {first: opening.queue} if first and opening.queue is not None else {}
         self.setWindowTitle(_("{company} — ImportDesk").format(company=self.settings["company.name"]))

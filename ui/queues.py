@@ -27,6 +27,12 @@ class QueueModel(QAbstractTableModel):
     load_failed = Signal(str)
     reloaded = Signal()
 
+    @staticmethod
+    def first_request(queue: Queue, page_size: int) -> PageRequest:
+        """What a fresh model asks first (its state below): the queue's default sort, no
+        search, no filter — the main window asks it ahead, with its own first call."""
+        return PageRequest(queue.sort, "", {}, None, page_size)
+
     def __init__(self, session: Session, queue: Queue, page_size: int = 100, parent=None) -> None:
         super().__init__(parent)
         self.session = session

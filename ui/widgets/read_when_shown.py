@@ -17,6 +17,8 @@ from typing import Any
 
 
 class ReadWhenShown:
+    """Mixed into a QWidget tab that defines ``load()`` (its read and filling)."""
+
     view: Any = None
     _stale = True
 
@@ -30,12 +32,9 @@ class ReadWhenShown:
 
     def read_now(self) -> None:
         self._stale = False
-        self.load()
+        self.load()  # type: ignore[attr-defined]
 
     def showEvent(self, event) -> None:  # noqa: N802 — Qt's name
         super().showEvent(event)  # type: ignore[misc]
         if self._stale:
             self.read_now()
-
-    def load(self) -> None:
-        raise NotImplementedError
