@@ -92,6 +92,9 @@ CREATE TABLE IF NOT EXISTS sacks (
 """
 _KIND_TARGET = "CREATE INDEX IF NOT EXISTS ix_scans_kind_code ON scans (kind, target_id, code)"
 
+#: how often a station left running forgets old scans and lists (``Journal.prune``; also at start)
+PRUNE_EVERY_SECONDS = 6 * 3600
+
 #: one sender at a time per journal file in this process (two station windows share the file)
 _SEND_LOCKS: dict[str, threading.Lock] = {}
 _SEND_LOCKS_GUARD = threading.Lock()
@@ -290,7 +293,32 @@ class Journal:
         with self._lock:
             cur = self._conn.execute("DELETE FROM scans WHERE state = 'applied' AND applied_at < ?"
                                      " AND NOT (review = 1 AND reviewed = 0)", (cutoff,))
+            self._forget_old_lists(cutoff)
             return cur.rowcount
+
+    def _forget_old_lists(self, cutoff: str) -> None:
+        """Forget the cached list of a shipment or stocktake not fetched since ``cutoff`` (a sack long
+        received, a stocktake closed): the file would otherwise keep every manifest it ever held. The
+        China list (no target), a sack still on its way here and a list with scans waiting or to
+        review stay."""
+        stale = [(k, int(t)) for k, t in (
+            key.split(":")[1:] for (key,) in self._conn.execute(
+                "SELECT key FROM meta WHERE key LIKE 'cache_at:%' AND value < ?", (cutoff,)))
+            if t != "0"]
+        for kind, target in stale:
+            if self._conn.execute("SELECT 1 FROM sacks WHERE shipment_id = ?", (target,)).fetchone():
+                continue
+            if self._conn.execute("SELECT 1 FROM scans WHERE kind = ? AND target_id = ? AND (state = 'waiting'"
+                                  " OR (review = 1 AND reviewed = 0))", (kind, target)).fetchone():
+                continue
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM cache WHERE kind = ? AND target = ?", (kind, target))
+                self._conn.execute("DELETE FROM meta WHERE key = ?", (f"cache_at:{kind}:{target}",))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def counts(self) -> tuple[int, int]:
         """(scans waiting to be sent, scans to review)."""
@@ -783,10 +811,14 @@ class Station:
 
     def _run(self) -> None:
         delay = self.backoff[0]
+        pruned = time.monotonic()
         while not self._stop.is_set():
             self._wake.clear()
             ok = True
             try:
+                if time.monotonic() - pruned >= PRUNE_EVERY_SECONDS:    # a station left on for weeks
+                    self.journal.prune()
+                    pruned = time.monotonic()
                 # the scans first (they are what the person did), then the cache if it is old
                 ok = self.send_pending()
                 if ok and self._cache_is_old():

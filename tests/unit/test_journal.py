@@ -87,3 +87,29 @@ def test_a_database_that_cannot_be_reached_reported_as_a_domain_error_still_keep
     s = Station(Journal(tmp_path / "j.sqlite3"), unreachable)
     r = s.scan(3, "SF1000000001")
     assert r.facts["offline"] and s.status() == (False, 1, 0)
+
+
+def test_a_manifest_not_fetched_for_two_weeks_is_forgotten_unless_its_sack_is_on_its_way_or_scans_wait(tmp_path):
+    from app.services.station_scans import ExpectedCode, InTransit
+
+    def manifest(*codes):
+        return [ExpectedCode(c, "KH1", "DH1", "A-1", "", "", "") for c in codes]
+
+    j = Journal(tmp_path / "j.sqlite3")
+    s = Station(j, _down)
+    j.replace_expected(manifest("SF1000000009"))                # the China list: never forgotten
+    j.replace_cache("receive_vn", 11, manifest("SF1000000011"))   # a sack received long ago
+    j.replace_cache("receive_vn", 12, manifest("SF1000000012"))   # a sack still on its way here
+    j.replace_cache("receive_vn", 13, manifest("SF1000000013"))   # scanned offline, not sent yet
+    j.replace_cache("pack", 14, manifest("SF1000000014"))         # fetched yesterday
+    j.replace_sacks(5, [InTransit(12, "SH12", "S-12", None, None, 1, "CN", False, False)])
+    s.scan(5, "SF1000000013", kind="receive_vn", target_id=13)
+    j._conn.execute("UPDATE meta SET value = '2020-01-01T00:00:00+00:00' WHERE key LIKE 'cache_at:%'"
+                    " AND key <> 'cache_at:pack:14'")
+    j.prune()
+    assert j.manifest(11) == []
+    assert not j.has_cache("receive_vn", 11)
+    assert [e.code for e in j.manifest(12)] == ["SF1000000012"]
+    assert [e.code for e in j.manifest(13)] == ["SF1000000013"]
+    assert j.cached("pack", 14, "SF1000000014") is not None
+    assert j.expected("SF1000000009") is not None
