@@ -311,3 +311,44 @@ def test_a_sack_opened_offline_at_one_station_and_refused_at_another_goes_to_rev
     assert a.send_pending() and a.status() == (True, 0, 1)
     (review,) = a.journal.to_review()
     assert (review.local_outcome, review.outcome) == ("wrong", "shipment")
+
+
+def test_a_return_sack_to_china_is_opened_and_received_offline_and_its_parcel_returned_once(db, st, tmp_path):
+    """A sack going back to China (a complaint's return) needs no seal check: the China station opens it and
+    receives its parcel with the link down; when the link returns the parcel is returned, once."""
+    from app.services import complaints
+    from app.services.complaints import ComplaintInput, LineInput, RemedyInput
+    from tests.services.complaint_helpers import in_vietnam
+
+    oid, _so, codes = in_vietnam(db, st)
+    cid = complaints.open_complaint(db, st.store, ComplaintInput(
+        oid, "wrong_item", "Kiểm hàng: sai mẫu", [LineInput(parcel_id=parcel(db, codes[0]).id)]))
+    complaints.record_contact(db, st.ordering, cid, "shop", "Shop đồng ý nhận lại", "wangwang")
+    complaints.propose_plan(db, st.care, cid, "shop", [RemedyInput("return_cn")], "Khách đồng ý")
+    complaints.approve_plan(db, st.manager, cid)
+    sid = complaints.execute_plan(db, st.care, cid).shipment_id
+    assert shipments.pack_scan(db, st.store, sid, codes[0]).outcome == Outcome.PACKED
+    shipments.seal_shipment(db, st.store, sid, Decimal("2"), "R-1")
+    shipments.depart_shipment(db, st.store, sid)
+    code = shipments.get_shipment(db, st.cn, sid).code
+    cn = st.wh["CN-GZ"]
+    station = _sack_station(db, tmp_path, st.cn)
+    assert station.refresh_cache("arrive", cn, None)
+    (sack,) = station_scans.in_transit(db, st.cn, cn)
+    assert (sack.code, sack.origin, sack.needs_seal) == (code, "VN-HN", False)
+    link = _cut(db)
+    link["cut"] = True
+    opened = station.arrive(cn, code)                       # no seal asked for a return
+    assert opened.outcome == Outcome.SHIPMENT and opened.facts["offline"] and opened.facts["shipment_id"] == sid
+    got = station.scan(cn, codes[0], kg("1.1"), kind="receive_vn", target_id=sid)
+    assert got.outcome == Outcome.RECEIVED and got.facts["offline"]
+    assert station.status()[1:] == (2, 0)
+    link["cut"] = False
+    assert parcel(db, codes[0]).status == "returning"       # nothing sent yet
+    assert station.send_pending() and station.status() == (True, 0, 0)
+    assert shipments.get_shipment(db, st.cn, sid).status == "arrived"
+    assert parcel(db, codes[0]).status == "returned"
+    for e in station.journal.entries():                     # sent again: nothing twice
+        station_scans.apply_station_scan(db, st.cn, e.as_scan())
+    assert shipments.get_shipment(db, st.cn, sid).received_count == 1
+    assert station_scans.in_transit(db, st.cn, cn) == []
