@@ -25,7 +25,7 @@ from app.permissions import Actor, Perm, Role, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer, notify_staff, staff_ids_with_role
-from app.services.outbox import CUSTOMER_EVENT_LABELS
+from app.services.outbox import CUSTOMER_EVENT_LABELS, answered_message_ids
 from app.services.transitions import move
 from app.text import clean
 from app.workflows.messages import INBOUND_MAIL_FLOW, MailStatus
@@ -38,8 +38,6 @@ CUSTOMER_EVENT_LABELS.setdefault("chat_message", N_("Message in the order chat")
 
 #: an order code as the app makes them (DH… purchase, KG… consignment), anywhere in a subject
 ORDER_CODE = re.compile(r"\b((?:DH|KG)\d{7,})\b", re.IGNORECASE)
-#: the Message-ID the outbox gives each customer message (app.services.outbox.build_email)
-OUR_MESSAGE_ID = re.compile(r"<importdesk\.(\d+)\.\d+@[^>]*>")
 
 THREADED, UNMATCHED, FILED, DISMISSED = (MailStatus.THREADED, MailStatus.UNMATCHED, MailStatus.FILED,
                                          MailStatus.DISMISSED)
@@ -100,11 +98,8 @@ class IncomingMail:
 
 def _referenced_order(tx: Session, mail: IncomingMail) -> Order | None:
     """The order of one of our messages the mail answers (In-Reply-To / References)."""
-    for ref in mail.references:
-        m = OUR_MESSAGE_ID.search(ref)
-        if m is None:
-            continue
-        ours = tx.get(CustomerMessage, int(m.group(1)))
+    for ours_id in answered_message_ids(tx, mail.references):
+        ours = tx.get(CustomerMessage, ours_id)
         if ours is not None and ours.entity == "order" and ours.entity_id is not None:
             order = tx.get(Order, ours.entity_id)
             if order is not None and order.customer_id == ours.customer_id:
@@ -114,9 +109,8 @@ def _referenced_order(tx: Session, mail: IncomingMail) -> Order | None:
 
 def answered_event(tx: Session, mail: IncomingMail) -> str | None:
     """What our e-mail the mail answers was about ("chat_message", "rating_request"…), if it names one."""
-    for ref in reversed(mail.references):   # In-Reply-To is read last: the message answered directly
-        m = OUR_MESSAGE_ID.search(ref)
-        ours = tx.get(CustomerMessage, int(m.group(1))) if m else None
+    for ours_id in reversed(answered_message_ids(tx, mail.references)):   # In-Reply-To is read last:
+        ours = tx.get(CustomerMessage, ours_id)                            # the message answered directly
         if ours is not None:
             return ours.event
     return None

@@ -21,7 +21,11 @@ table whole, and setting changes are logged with old and new values.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import logging
+import re
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -41,6 +45,7 @@ from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.transitions import move
+from app.services.unique import insert_ignore
 from app.workflows.messages import OUTBOX_FLOW, OUTBOX_STATUS_LABELS, MessageStatus  # noqa: F401 (the labels: read from here)
 
 log = logging.getLogger(__name__)
@@ -126,6 +131,9 @@ class MailConfig:
     timeout: int
     retry_first: timedelta
     retry_max: timedelta
+    #: signs each message's Message-ID (``message_id``): a reply that refers to one of our e-mails
+    #: proves it by the signature, not by a number a stranger could guess
+    id_key: str = ""
 
     def __repr__(self) -> str:   # never print the password into a log
         return f"MailConfig({self.host}:{self.port}, user={self.user!r}, sender={self.sender!r})"
@@ -137,11 +145,51 @@ def mail_config(session: Session) -> MailConfig | None:
     if not v["mail.smtp_host"] or not v["mail.sender"]:
         return None
     secret = session.get(Secret, SMTP_PASSWORD)
+    key = session.get(Secret, MESSAGE_ID_KEY)
     return MailConfig(v["mail.smtp_host"], v["mail.smtp_port"], v["mail.smtp_user"],
                       secret.value if secret else "", v["mail.smtp_starttls"], v["mail.sender"],
                       v["company.name"], v["mail.timeout_seconds"],
                       timedelta(minutes=v["mail.retry_first_minutes"]),
-                      timedelta(minutes=v["mail.retry_max_minutes"]))
+                      timedelta(minutes=v["mail.retry_max_minutes"]), key.value if key else "")
+
+
+# -- our messages' ids, signed -----------------------------------------------------------------------------
+
+#: the company's key that signs the Message-ID of every customer e-mail (a secret: no screen shows it)
+MESSAGE_ID_KEY = "mail.message_id_key"
+_OUR_ID = re.compile(r"<importdesk\.(\d+)\.([0-9a-f]{24})@[^>]*>")
+
+
+def ensure_message_id_key(tx: Session) -> None:
+    """Create the signing key once (insert-or-ignore: two senders starting at once make one)."""
+    if tx.get(Secret, MESSAGE_ID_KEY) is None:
+        insert_ignore(tx, Secret, {"key": MESSAGE_ID_KEY, "value": secrets.token_hex(32), "updated_at": now(tx),
+                                   "updated_by_id": None})
+
+
+def _signature(key: str, message_id: int) -> str:
+    return hmac.new(key.encode(), f"customer_message:{message_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def message_id(config: MailConfig, customer_message_id: int) -> str:
+    """The Message-ID of one customer message: the same on every attempt (a mail client shows a rare
+    duplicate delivery once), signed so that a reply can be trusted to answer it."""
+    return (f"<importdesk.{customer_message_id}.{_signature(config.id_key, customer_message_id)}"
+            f"@{config.sender.split('@')[-1]}>")
+
+
+def answered_message_ids(s: Session, references: tuple[str, ...] | list[str]) -> list[int]:
+    """The ids of our customer messages that ``references`` (In-Reply-To, References) name with a
+    valid signature, in the order given. A forged or guessed id is not one of them."""
+    key = s.get(Secret, MESSAGE_ID_KEY)
+    if key is None:
+        return []
+    out = []
+    for ref in references:
+        m = _OUR_ID.search(ref)
+        if m and hmac.compare_digest(m.group(2), _signature(key.value, int(m.group(1)))):
+            out.append(int(m.group(1)))
+    return out
 
 
 class Connection(Protocol):
@@ -200,8 +248,7 @@ def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
     email["To"] = m.to_address
     email["Subject"] = m.subject
     email["Date"] = format_datetime(at)
-    # The same id on every attempt: a mail client shows a rare duplicate delivery once.
-    email["Message-ID"] = f"<importdesk.{m.id}.{int(m.created_at.timestamp())}@{config.sender.split('@')[-1]}>"
+    email["Message-ID"] = message_id(config, m.id)
     email.set_content(m.body)
     attachment = getattr(m, "attachment", None)     # (name, MIME type, bytes), read by _claim
     if attachment is not None:
@@ -274,6 +321,7 @@ def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMe
     with db.transaction() as tx:
         at = now(tx)
         no_email = _resolve_addresses(tx, at)
+        ensure_message_id_key(tx)
         config = mail_config(tx)
         if config is None:
             return None, [], no_email

@@ -201,6 +201,35 @@ def test_mail_naming_the_order_code_is_threaded_only_from_the_customers_address(
         customer_chat.dismiss_mail(db, staff["care"], waiting[0].id)
 
 
+def test_a_reply_that_forges_one_of_our_message_ids_is_not_threaded_nor_read_as_a_rating(db, staff, smtp, imap, clock):
+    """Our Message-IDs are signed: a stranger who guesses one (the message's number, the time it was
+    made) and claims to answer it reaches no customer's chat and sets no rating."""
+    connect_mail(db, staff, smtp, imap)
+    oid = _deliver(db, staff)
+    code = code_of(db, oid)
+    clock.advance(days=15)
+    assert feedback.complete_after_feedback_window(db) == 1
+    outbox.send_due(db)
+    (ask,) = [m for m in smtp.messages if m["Subject"].startswith(f"[{code}]")]
+    number = int(ask["Message-ID"].split(".")[1])
+    with db.read() as s:
+        made = int(s.get(CustomerMessage, number).created_at.timestamp())
+    for forged in (f"<importdesk.{number}.{made}@hangnga.vn>", f"<importdesk.{number}.{'0' * 24}@hangnga.vn>"):
+        fake = EmailMessage()
+        fake["From"], fake["To"], fake["Subject"] = "la@stranger.example", MAILBOX, "Re: đánh giá"
+        fake["Message-ID"] = make_msgid(domain="stranger.example")
+        fake["In-Reply-To"] = fake["References"] = forged
+        fake.set_content("1")
+        imap.append(MAILBOX, fake.as_bytes())
+    # the customer's own answer, to the e-mail she was sent, is still read
+    imap.append(MAILBOX, reply(ask, None, "5"))
+    check = mailbox.check_mail_now(db, staff["care"])
+    assert (check.threaded, check.unmatched) == (1, 2)
+    assert [m.body for m in chat(db, staff, oid)] == ["5"]
+    with db.read() as s:
+        assert s.scalar(select(OrderRating.score).where(OrderRating.order_id == oid)) == 5
+
+
 def test_no_mailbox_configured_says_so_and_the_timer_reads_nothing(db, staff):
     assert mailbox.poll_mailbox(db) == 0
     with pytest.raises(DomainError):
