@@ -35,11 +35,12 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from datetime import timezone
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.errors import DomainError
-from app.i18n import N_
+from app.errors import DatabaseUnavailable, DomainError
+from app.i18n import N_, _
 from app.models import InboundMail, Secret
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
 from app.services import customer_chat, satisfaction
@@ -145,13 +146,13 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "blockquote"):     # a blockquote: the message answered
             self._skip += 1
         elif tag in ("br", "p", "div", "tr", "li"):
             self.parts.append("\n")
 
     def handle_endtag(self, tag) -> None:
-        if tag in ("script", "style") and self._skip:
+        if tag in ("script", "style", "blockquote") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data) -> None:
@@ -239,7 +240,7 @@ def check_mailbox(db: Database, most: int = 200) -> MailCheck:
         config = imap_config(s)
     if config is None:
         return MailCheck(configured=False)
-    threaded = unmatched = 0
+    threaded = unmatched = skipped = 0
     conn = None
     try:
         conn = open_mailbox(config)
@@ -255,11 +256,19 @@ def check_mailbox(db: Database, most: int = 200) -> MailCheck:
             raw = next((part[1] for part in data or () if isinstance(part, tuple)), None)
             if typ != "OK" or raw is None:
                 continue
-            outcome = import_message(db, raw)
+            try:
+                outcome = import_message(db, raw)
+            except (DBAPIError, DatabaseUnavailable):
+                raise                       # the database is away: the run stops, tried again next time
+            except Exception:               # noqa: BLE001 — one e-mail we cannot file must not block the rest
+                log.exception("mailbox: message %s could not be filed; left unread", uid.decode())
+                skipped += 1
+                continue
             threaded += outcome == THREADED
             unmatched += outcome == UNMATCHED
             conn.uid("STORE", uid, "+FLAGS", f"({READ_KEYWORD})" if keywords else "(\\Seen)")
-        return MailCheck(True, threaded + unmatched, threaded, unmatched)
+        error = _("{n} e-mail(s) could not be read and were left in the mailbox.").format(n=skipped) if skipped else ""
+        return MailCheck(True, threaded + unmatched, threaded, unmatched, error)
     except (imaplib.IMAP4.error, OSError) as exc:
         return MailCheck(True, threaded + unmatched, threaded, unmatched, f"{type(exc).__name__}: {exc}"[:500])
     finally:

@@ -230,6 +230,44 @@ def test_a_reply_that_forges_one_of_our_message_ids_is_not_threaded_nor_read_as_
         assert s.scalar(select(OrderRating.score).where(OrderRating.order_id == oid)) == 5
 
 
+def test_an_email_that_cannot_be_filed_does_not_block_the_others_and_is_read_again_later(db, staff, smtp, imap,
+                                                                                         monkeypatch):
+    connect_mail(db, staff, smtp, imap)
+    oid = an_order(db, staff)
+    code = code_of(db, oid)
+    imap.append(MAILBOX, reply(None, f"[{code}] hỏng", "thư lỗi"))
+    imap.append(MAILBOX, reply(None, f"[{code}] hỏi hàng", "Bao giờ hàng về vậy em?"))
+    real = mailbox.parse
+
+    def parse(raw):
+        if "thư lỗi" in real(raw).body:
+            raise ValueError("a part no parser understands")
+        return real(raw)
+
+    monkeypatch.setattr(mailbox, "parse", parse)
+    check = mailbox.check_mail_now(db, staff["care"])
+    assert (check.threaded, check.unmatched) == (1, 0) and "1" in check.error
+    assert [m.body for m in chat(db, staff, oid)] == ["Bao giờ hàng về vậy em?"]
+    monkeypatch.setattr(mailbox, "parse", real)               # fixed: the next run files it
+    assert mailbox.poll_mailbox(db) == 1
+    assert [m.body for m in chat(db, staff, oid)] == ["Bao giờ hàng về vậy em?", "thư lỗi"]
+
+
+def test_an_html_reply_keeps_only_its_new_text(db, staff, smtp, imap):
+    connect_mail(db, staff, smtp, imap)
+    oid = an_order(db, staff)
+    code = code_of(db, oid)
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = formataddr(("Hằng", CUSTOMER)), MAILBOX, f"Re: [{code}] Tin nhắn"
+    m["Message-ID"] = make_msgid(domain="example.com")
+    m.set_content('<div dir="ltr">Em giao buổi chiều nhé</div><br><div class="gmail_quote">'
+                  '<blockquote class="gmail_quote">Chị cho em xin địa chỉ nhận hàng ạ.</blockquote></div>',
+                  subtype="html")
+    imap.append(MAILBOX, m.as_bytes())
+    assert mailbox.poll_mailbox(db) == 1
+    assert [x.body for x in chat(db, staff, oid)] == ["Em giao buổi chiều nhé"]
+
+
 def test_no_mailbox_configured_says_so_and_the_timer_reads_nothing(db, staff):
     assert mailbox.poll_mailbox(db) == 0
     with pytest.raises(DomainError):
