@@ -360,25 +360,55 @@ class Sheet:
         return out
 
 
+#: the files an import reads, for the desktop's file dialogs
+SHEET_PATTERNS = "*.xlsx *.xlsm *.xls *.csv *.txt"
+
+
 def read_sheet(file_name: str, content: bytes, max_rows: int) -> list[SheetRow]:
-    """The first sheet of an XLSX, or a CSV (UTF-8 or GB18030, comma/semicolon/tab), as text rows."""
+    """The first sheet of an XLSX or an old Excel 97-2003 XLS, or a CSV/text export (comma, semicolon
+    or tab; UTF-8, UTF-16, GB18030 or Windows-1258), as text rows."""
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(content, max_rows)
+    if suffix == ".xls":
+        return _xls_rows(content, max_rows)
     if suffix in (".csv", ".txt"):
         return _csv_rows(content, max_rows)
-    raise ValidationFailed({"file": _("Choose an Excel (.xlsx) or CSV file.")})
+    raise ValidationFailed({"file": _("Choose an Excel (.xlsx, .xls) or CSV file.")})
+
+
+#: the legacy encodings a CSV from our partners is written in when it is not Unicode: Chinese Excel
+#: and WPS save GB18030 (GBK), Vietnamese Windows saves Windows-1258
+LEGACY_ENCODINGS = ("gb18030", "cp1258")
+
+
+def decode_text(content: bytes) -> str:
+    """A text file's characters, NFC: a byte-order mark decides; else UTF-8 when it is valid UTF-8;
+    else the legacy encoding (``LEGACY_ENCODINGS``) its text reads most plausibly in. GB18030 accepts
+    almost any bytes, so trying it first would read a Vietnamese file as Chinese characters;
+    charset-normalizer weighs each candidate's text by language instead."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig",)
+        try:
+            content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(content[:200_000], cp_isolation=list(LEGACY_ENCODINGS)).best()
+            first = best.encoding if best is not None else LEGACY_ENCODINGS[0]
+            encodings = (first,) + tuple(e for e in LEGACY_ENCODINGS if e != first)
+    for encoding in encodings:
+        try:
+            return unicodedata.normalize("NFC", content.decode(encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ValidationFailed({"file": _("The file is not text in UTF-8, UTF-16, GB18030 or Windows-1258.")})
 
 
 def _csv_rows(content: bytes, max_rows: int) -> list[SheetRow]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed({"file": _("The CSV file is neither UTF-8 nor GB18030 text.")})
+    text = decode_text(content)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -412,6 +442,38 @@ def _xlsx_rows(content: bytes, max_rows: int) -> list[SheetRow]:
     return [SheetRow(i, ["" if isinstance(v, Uncomputed) else cell_text(v) for v in values],
                      formulas={j: str(v) for j, v in enumerate(values) if isinstance(v, Uncomputed)})
             for i, values in enumerate(raw, start=1)]
+
+
+def _xls_rows(content: bytes, max_rows: int) -> list[SheetRow]:
+    """The first sheet of an Excel 97-2003 file (xlrd: the only maintained reader of that format);
+    dates come back as dates and numbers as the digits typed, as from an XLSX."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=content, on_demand=True)
+    except Exception as exc:  # corrupt, encrypted, or an XLSX renamed .xls
+        raise ValidationFailed({"file": _("The Excel file cannot be read: {error}").format(error=exc)}) from exc
+    try:
+        sheet = book.sheet_by_index(0)
+        rows = []
+        for i in range(min(sheet.nrows, max_rows + HEADER_SCAN_ROWS + 1)):
+            cells = []
+            for c in sheet.row(i):
+                if c.ctype == xlrd.XL_CELL_DATE:
+                    try:
+                        cells.append(cell_text(xlrd.xldate.xldate_as_datetime(c.value, book.datemode)))
+                    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                        cells.append(cell_text(c.value))
+                elif c.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    cells.append("")
+                elif c.ctype == xlrd.XL_CELL_BOOLEAN:
+                    cells.append(str(bool(c.value)).upper())
+                else:
+                    cells.append(cell_text(c.value))
+            rows.append(SheetRow(i + 1, cells))
+        return rows
+    finally:
+        book.release_resources()
 
 
 def cell_text(v) -> str:

@@ -1,6 +1,7 @@
 """What an import must not read silently: a CSV row with more cells than titles (a comma inside a
 value shifted the columns) is warned about, and a formula cell whose value the file never stored
 (openpyxl reads it as empty) refuses its row instead of importing a missing weight or price."""
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,28 @@ def test_a_cart_csv_row_with_more_cells_than_titles_is_warned_about(tmp_path):
     rows = cart_import.read_cart(path).rows
     assert len(rows[0].warnings) == 1 and "“90”" in rows[0].warnings[0]
     assert rows[1].warnings == []
+
+
+def test_a_chinese_warehouses_old_xls_list_is_previewed_with_its_title_row_grams_and_numeric_codes(db, st):
+    consignment_order(db, st, ["773012345678901", "YT7300000000002", "SF7300000000003"])
+    content = (Path(__file__).resolve().parent.parent / "data" / "china-parcel-list.xls").read_bytes()
+    pv = parcel_imports.preview(db, st.cn, st.wh["CN-GZ"], "发货清单.xls", content)
+    assert pv.ok and pv.problems == []
+    assert [(r.line, r.code, r.weight_kg, r.note) for r in pv.rows] == [
+        (3, "773012345678901", Decimal("1.25"), "易碎品"),
+        (4, "YT7300000000002", Decimal("0.801"), "女士运动鞋"),       # 800.5 g, to the gram
+        (5, "SF7300000000003", Decimal("2"), ""),
+    ]
+    assert pv.rows[0].dims == (Decimal("30"), Decimal("20"), Decimal("10"))
+
+
+def test_a_vietnamese_windows_csv_cart_keeps_its_accents(tmp_path):
+    text = ("Link sản phẩm,Số lượng,Đơn giá (tệ),Phân loại\n"
+            "https://item.taobao.com/item.htm?id=1,2,59.9,Màu đỏ - cỡ lớn\n")
+    from tests.unit.test_sheet_files import windows_1258
+
+    path = tmp_path / "giỏ hàng.csv"
+    path.write_bytes(windows_1258(text))
+    cart = cart_import.read_cart(path)
+    assert cart.problems == []
+    assert [(r.quantity, r.price, r.variant) for r in cart.rows] == [("2", "59.9", "Màu đỏ - cỡ lớn")]

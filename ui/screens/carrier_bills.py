@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DomainError, ValidationFailed
+from app.import_columns import SHEET_PATTERNS
 from app.i18n import _, current_language, fmt_date, fmt_decimal, fmt_money
 from app.money import VND, Money
 from app.services.carrier_bills import (FLAG_LABELS, SCHEMA, STATUS_LABELS, BillHeader, BillLineInput, BillPreview,
@@ -192,7 +193,7 @@ class CarrierBillImportDialog(FieldDialog):
 
     def choose(self, path: str | None = None) -> None:
         if path is None:
-            path = ask_open_path(self, _("Choose the carrier's bill"), _("Bills (*.xlsx *.csv *.txt)"))
+            path = ask_open_path(self, _("Choose the carrier's bill"), _("Carriers' bills") + f" ({SHEET_PATTERNS})")
         if path:
             try:
                 content = Path(path).read_bytes()      # read here; the server gets the bytes

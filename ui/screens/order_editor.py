@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import CHOOSABLE, SERVICES
 from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
+from app.import_columns import SHEET_PATTERNS
 from app.services import cart_import, orders   # their dataclasses and pure helpers; data comes through session.call
 from app.workflows.orders import OrderKind
 from ui.common import ask_open_path, error_label, fit_to_screen, named, report_error, show_field_errors
@@ -456,7 +457,7 @@ class OrderEditor(QDialog):
                 self.items.set_image(row, path.rsplit("/", 1)[-1], f.read())
 
     def _import_cart(self) -> None:
-        path = ask_open_path(self, _("Customer's cart"), _("Spreadsheets") + " (*.xlsx *.csv)")
+        path = ask_open_path(self, _("Customer's cart"), _("Spreadsheets") + f" ({SHEET_PATTERNS})")
         if path:
             self.import_cart_file(path)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_decimal
+from app.import_columns import SHEET_PATTERNS
 from app.services.parcel_imports import SCHEMA, ImportPreview
 from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import FieldDialog
@@ -95,7 +96,7 @@ class ImportDialog(FieldDialog):
 
     def choose(self, path: str | None = None) -> None:
         if path is None:
-            path = ask_open_path(self, _("Choose the tracking list"), _("Tracking lists (*.xlsx *.csv *.txt)"))
+            path = ask_open_path(self, _("Choose the tracking list"), _("Tracking lists") + f" ({SHEET_PATTERNS})")
         if path:
             try:
                 content = Path(path).read_bytes()    # read here; the server gets the bytes
