@@ -204,13 +204,7 @@ def test_mail_naming_the_order_code_is_threaded_only_from_the_customers_address(
 def test_a_reply_that_forges_one_of_our_message_ids_is_not_threaded_nor_read_as_a_rating(db, staff, smtp, imap, clock):
     """Our Message-IDs are signed: a stranger who guesses one (the message's number, the time it was
     made) and claims to answer it reaches no customer's chat and sets no rating."""
-    connect_mail(db, staff, smtp, imap)
-    oid = _deliver(db, staff)
-    code = code_of(db, oid)
-    clock.advance(days=15)
-    assert feedback.complete_after_feedback_window(db) == 1
-    outbox.send_due(db)
-    (ask,) = [m for m in smtp.messages if m["Subject"].startswith(f"[{code}]")]
+    oid, (ask,) = _rating_asked(db, staff, smtp, imap, clock)
     number = int(ask["Message-ID"].split(".")[1])
     with db.read() as s:
         made = int(s.get(CustomerMessage, number).created_at.timestamp())
@@ -281,14 +275,19 @@ def _deliver(db, staff):
     return oid
 
 
-def test_a_completed_order_asks_for_a_rating_and_the_number_in_the_reply_is_recorded(db, staff, smtp, imap, clock):
+def _rating_asked(db, staff, smtp, imap, clock):
+    """A delivered order completes after the feedback window: (its id, the e-mails naming it)."""
     connect_mail(db, staff, smtp, imap)
     oid = _deliver(db, staff)
     code = code_of(db, oid)
     clock.advance(days=15)
     assert feedback.complete_after_feedback_window(db) == 1
     outbox.send_due(db)
-    ask = [m for m in smtp.messages if m["Subject"].startswith(f"[{code}]")]
+    return oid, [m for m in smtp.messages if m["Subject"].startswith(f"[{code}]")]
+
+
+def test_a_completed_order_asks_for_a_rating_and_the_number_in_the_reply_is_recorded(db, staff, smtp, imap, clock):
+    oid, ask = _rating_asked(db, staff, smtp, imap, clock)
     assert len(ask) == 1 and "1" in ask[0].get_content() and "5" in ask[0].get_content()
     imap.append(MAILBOX, reply(ask[0], None, "4 sao. Hàng tốt nhưng giao hơi chậm"))
     assert mailbox.poll_mailbox(db) == 1
