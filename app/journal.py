@@ -43,7 +43,7 @@ from app.i18n import N_, _
 from app.services.scanning import (NO_MEASUREMENTS, Measurements, Outcome, ScanResult, fmt_kg,
                                    check_measurements, refused)
 from app.services.seals import SealCheck, mismatch_reasons, REASON_LABELS, validated
-from app.services.station_scans import ExpectedCode, InTransit, StationScanIn
+from app.services.station_scans import ExpectedCode, InTransit, SackOnTheWay, StationScanIn
 from app.tracking import is_plausible, normalize_code
 from app.workflows.parcels import shelf_label
 
@@ -459,7 +459,7 @@ class Station:
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  send: Send | None = None, cache: Cache | None = None,
                  answer_locally: bool = False,
-                 transit: Callable[[int], Iterable[InTransit]] | None = None) -> None:
+                 transit: Callable[[int], Iterable[SackOnTheWay]] | None = None) -> None:
         if send is None and apply is None:
             raise TypeError("a station needs send (a batch) or apply (one scan)")
         self.journal, self.apply, self.send = journal, apply, send
@@ -468,7 +468,8 @@ class Station:
         self.cache = cache
         self.user_id, self.backoff, self.refresh_every, self.clock = user_id, backoff, refresh_every, clock
         self.answer_locally = answer_locally
-        #: ``transit(warehouse_id)``: the sacks on their way here (``stations.in_transit``)
+        #: ``transit(warehouse_id)``: the sacks on their way here with their manifests, in one call
+        #: (``stations.sacks_on_the_way``)
         self.transit = transit
         self.online = True
         self.last_error = ""
@@ -716,10 +717,9 @@ class Station:
         if self.transit is None:
             return
         sacks = list(self.transit(warehouse_id))
-        manifests = [(t.id, list(self.cache("receive_vn", warehouse_id, t.id))) for t in sacks]
-        self.journal.replace_sacks(warehouse_id, sacks)
-        for target, codes in manifests:
-            self.journal.replace_cache("receive_vn", target, codes)
+        self.journal.replace_sacks(warehouse_id, [s.sack for s in sacks])
+        for s in sacks:
+            self.journal.replace_cache("receive_vn", s.sack.id, s.manifest)
 
     # -- a sack opened offline -------------------------------------------------------------------
     def sack(self, warehouse_id: int, raw: str) -> InTransit | None:

@@ -406,6 +406,21 @@ class InTransit:
     held: bool
 
 
+@dataclass(frozen=True)
+class SackOnTheWay:
+    """A sack on its way to a receiving station with its manifest (the ``receive_vn`` cache)."""
+
+    sack: InTransit
+    manifest: list[ExpectedCode]
+
+
+def sacks_on_the_way(db: Database, actor: Actor, warehouse_id: int) -> list[SackOnTheWay]:
+    """Every sack on its way to ``warehouse_id`` with its manifest, in one call: a station over a
+    slow link refreshes in one round trip, not one per sack."""
+    return [SackOnTheWay(t, station_cache(db, actor, KIND_RECEIVE_VN, warehouse_id, t.id))
+            for t in in_transit(db, actor, warehouse_id)]
+
+
 def in_transit(db: Database, actor: Actor, warehouse_id: int) -> list[InTransit]:
     """The shipments departed to ``warehouse_id`` and not arrived (to Vietnam and returns alike)."""
     from app.models import Shipment

@@ -210,7 +210,7 @@ def _departed(db, st, codes, seal_no, gross="5"):
 
 def _sack_station(db, tmp_path, actor):
     s = _station(db, tmp_path, "sacks", actor)
-    s.transit = lambda wid: station_scans.in_transit(db, actor, wid)
+    s.transit = lambda wid: station_scans.sacks_on_the_way(db, actor, wid)
     return s
 
 
@@ -245,6 +245,21 @@ def test_a_sack_opened_offline_is_received_offline_and_arrives_once_when_the_lin
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(StationScan).where(StationScan.kind == "arrive")) == 1
     assert station_scans.in_transit(db, st.vn, vn) == []
+
+
+def test_a_station_learns_every_sack_on_its_way_and_their_manifests_in_one_call(db, st, tmp_path):
+    """Over a slow link each call is a round trip: the sacks and all their manifests come in one."""
+    first, _c1 = _departed(db, st, ["YT7800000000001", "YT7800000000002"], "S-78")
+    second, _c2 = _departed(db, st, ["YT7900000000001"], "S-79")
+    station = _sack_station(db, tmp_path, st.vn)
+    calls = []
+    transit, cache = station.transit, station.cache
+    station.transit = lambda wid: calls.append("sacks") or transit(wid)
+    station.cache = lambda *a: calls.append("cache") or cache(*a)
+    assert station.refresh_cache("arrive", st.wh["VN-HN"], None)
+    assert calls == ["sacks"]
+    assert [e.code for e in station.journal.manifest(first)] == ["YT7800000000001", "YT7800000000002"]
+    assert [e.code for e in station.journal.manifest(second)] == ["YT7900000000001"]
 
 
 def test_a_sack_whose_seal_differs_offline_is_kept_closed_and_held_with_its_claim_when_sent(db, st, tmp_path):

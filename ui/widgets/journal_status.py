@@ -53,7 +53,7 @@ class StationLink(QWidget):
             self.journal, send=lambda scans: session.call("stations.apply_scans", scans),
             cache=lambda k, wid, target: session.call("stations.cache", k, wid, target),
             user_id=session.signed.user_id, answer_locally=session.remote,
-            transit=lambda wid: session.call("stations.in_transit", wid))
+            transit=lambda wid: session.call("stations.sacks_on_the_way", wid))
         self.station.watch(kind, warehouse(), None)
         self.status = named(QLabel(""), "journal_status", _("Connection"))
         self.review_button = named(QPushButton(""), "journal_review")

@@ -56,7 +56,7 @@ def declare(add) -> None:
     # the stations' journal: a batch of journalled scans applied once each, and each station's cache
     add("stations.apply_scans", station_scans.apply_station_scans)
     add("stations.cache", station_scans.station_cache)
-    add("stations.in_transit", station_scans.in_transit)     # the sacks a receiving station opens offline
+    add("stations.sacks_on_the_way", station_scans.sacks_on_the_way)   # what a station opens offline
     add("stations.journal_key", journal_key)
     add("stations.volumetric_divisor", volumetric_divisor)
     add("shipments.warehouses", views_work.warehouses)   # the same operation as the work screens'
