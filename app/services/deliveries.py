@@ -423,6 +423,7 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
             log_event(tx, actor, at, "parcel", p.id, "back_to_stock", {"status": prior}, {"status": p.status},
                       reason.strip())
         d.handed_over_at = None
+        order_ids = {p.order_id for p in _parcels(tx, d) if p.order_id is not None}
         record(tx, actor, "delivery", d.id, "failed", {"status": before}, {"status": d.status}, reason.strip())
         # The attempt's task ends; the next attempt is a task of its own, due afresh.
         close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER}, TaskStatus.CANCELLED)
@@ -430,8 +431,11 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
         open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
                   Message(N_("Delivery {code} failed ({reason}): agree a new time with {customer} and deliver "
                              "again"), code=d.code, reason=reason.strip(), customer=customer.name), "delivery", d.id)
-        notify_customer(tx, customer, "delivery_failed", "delivery", d.id, code=d.code, reason=reason.strip(),
-                        warehouse=wh.name if wh else "")
+        # one e-mail per order, named by the order's code the customer knows (not the delivery's), so
+        # the reply it invites ("a day and time that suit you") finds the order's chat
+        for order in tx.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)):
+            notify_customer(tx, customer, "delivery_failed", "order", order.id, code=order.code,
+                            reason=reason.strip(), warehouse=(wh.city or wh.name) if wh else "")
 
 
 CUSTOMER_TEMPLATES.setdefault("delivery_failed", (

@@ -120,7 +120,9 @@ def _shipment_facts(tx: Session, order: Order) -> dict:
     dest = tx.get(Warehouse, sh.destination_warehouse_id) if sh is not None else None
     return {"shipment": sh.code if sh is not None else "—",
             "transport": (sh.transport if sh is not None else "") or "—",
-            "warehouse": dest.name if dest is not None else "",
+            # the city ("Hà Nội"), which the sentence names as "our Vietnam warehouse …": the
+            # warehouse's own name ("Kho Hà Nội") read "kho Việt Nam Kho Hà Nội"
+            "warehouse": (dest.city or dest.name) if dest is not None else "",
             "date": local_day(expected_delivery(tx, order))}
 
 
