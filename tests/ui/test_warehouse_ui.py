@@ -395,7 +395,8 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     window.open_record("order", oid)
     ow = window._windows[("order", oid)]
     qtbot.addWidget(ow)
-    assert "https://donhang.ghn.vn/?order_code=GHN889900" in ow.findChild(QLabel, "order_courier_links").text()
+    links = ow.findChild(QLabel, "order_courier_links")
+    assert "https://donhang.ghn.vn/?order_code=GHN889900" in links.text() and links.openExternalLinks()   # clickable
     with db.read() as s:     # the customer, told "on its way" without a number, now has the one to follow
         told = s.scalars(select(CustomerMessage.body).where(CustomerMessage.event == "order_on_the_way")).all()
     assert len(told) == 1 and "https://donhang.ghn.vn/?order_code=GHN889900" in told[0]
