@@ -10,7 +10,10 @@ the serving process (never in each uvicorn worker):
 * ``escalate`` — overdue tasks up to the managers, every minute;
 * ``outbox`` — the customer e-mails that are due, every ``mail.send_interval_seconds`` and at
   once when a message is queued (a commit touching ``customer_messages``, seen through
-  PostgreSQL NOTIFY / SQLite's data_version as the desktops see changes).
+  PostgreSQL NOTIFY / SQLite's data_version as the desktops see changes);
+* ``mailbox`` — the customers' replies read from the company's IMAP mailbox into the order chats
+  (``app.services.mailbox.poll_mailbox``), every ``mail.imap_check_minutes``: a single desktop's
+  outbox thread reads it, a desktop signed in to a server has no thread that could.
 
 Several ``serve`` processes may run behind one PostgreSQL: each job runs under a PostgreSQL
 advisory lock taken with ``pg_try_advisory_lock`` on a connection of its own, so while one
@@ -32,6 +35,8 @@ from app.db import Database
 
 log = logging.getLogger("importdesk.server.jobs")
 
+#: the jobs in the order a round runs them
+JOBS = ("housekeeping", "escalate", "outbox", "mailbox")
 HOUSEKEEPING_EVERY = 10 * 60.0
 ESCALATE_EVERY = 60.0
 
@@ -100,6 +105,20 @@ class ServerJobs:
 
         return send_due(self.db, self.connect)
 
+    def _mailbox(self) -> object:
+        from app.services.mailbox import poll_mailbox
+
+        return poll_mailbox(self.db)
+
+    def _mailbox_interval(self) -> float:
+        from app.services import settings as settings_service
+
+        try:
+            with self.db.read() as s:
+                return 60.0 * float(settings_service.get(s, "mail.imap_check_minutes"))
+        except Exception:  # noqa: BLE001 — the database is briefly unreachable: look again soon
+            return 300.0
+
     def _outbox_interval(self) -> float:
         from app.services import settings as settings_service
 
@@ -111,7 +130,8 @@ class ServerJobs:
 
     def run_job(self, name: str) -> object:
         """Run one job now under its lock; its result, "skipped" or the exception it raised."""
-        work = {"housekeeping": self._housekeeping, "escalate": self._escalate, "outbox": self._outbox}[name]
+        work = {"housekeeping": self._housekeeping, "escalate": self._escalate, "outbox": self._outbox,
+                "mailbox": self._mailbox}[name]
         try:
             with job_lock(self.db, name) as mine:
                 result: object = work() if mine else "skipped"
@@ -126,13 +146,14 @@ class ServerJobs:
         woken; what each returned."""
         now = self.clock()
         done: dict[str, object] = {}
-        for name in ("housekeeping", "escalate", "outbox"):
+        for name in JOBS:
             woken = name == "outbox" and self._outbox_woken
             if woken or now >= self._next.get(name, now):
                 if name == "outbox":
                     self._outbox_woken = False    # before sending: a message queued meanwhile wakes it again
                 done[name] = self.run_job(name)
-                every = self.every.get(name) or self._outbox_interval()
+                every = self.every.get(name) or (self._mailbox_interval() if name == "mailbox"
+                                                 else self._outbox_interval())
                 self._next[name] = self.clock() + every
         return done
 

@@ -270,6 +270,14 @@ def delay_flags_after_move(tx: Session, o: Any,
     return (values if _differs(o, values) else {}), a
 
 
+def expected_delivery(tx: Session, order: Any) -> datetime | None:
+    """The delivery date the customer is told (shipping messages): the forecast the order window's
+    Schedule tab shows (the stages left at their usual pace, from now), or, for an order the rule
+    does not track, its estimate, else the committed date."""
+    a = assess(_dates(order), now(tx), usual_durations(tx)) if order.status in TRACKED else NOT_TRACKED
+    return a.forecast_deliver_at or order.estimated_deliver_at or order.committed_deliver_by
+
+
 def refresh_order_delay(tx: Session, actor: Actor, order: Order,
                         usual: UsualDurations | None = None) -> DelayAssessment:
     """Recompute one order's flags in the caller's transaction (after a move or a new estimate)."""

@@ -28,6 +28,7 @@ from app.services import files as file_store
 from app.services import ledger, order_money, wallets
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
+from app.services.delays import expected_delivery
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, refused
 from app.services.writes import log_event
 from app.services.tasks import close_tasks, open_task
@@ -319,11 +320,12 @@ def _tell_on_the_way(tx: Session, d: DeliveryRequest, order_ids: set[int]) -> No
     for order in tx.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)):
         notify_customer(tx, customer, "order_on_the_way" if link else "order_on_the_way_no_link", "order", order.id,
                         code=order.code, courier=d.courier or d.handed_to, tracking=d.courier_tracking or "—",
-                        link=link, date=local_day(order.estimated_deliver_at or order.committed_deliver_by))
+                        link=link, date=local_day(expected_delivery(tx, order)))
 
 
 def set_courier_tracking(db: Database, actor: Actor, delivery_id: int, courier: str, courier_tracking: str) -> None:
-    """Enter or correct the Vietnamese courier and its tracking number after the hand-over."""
+    """Enter or correct the Vietnamese courier and its tracking number after the hand-over; while
+    the goods are on their way the customer is sent the new number and its tracking page."""
     require(actor, Perm.DELIVER)
     courier, code = (courier or "").strip(), "".join((courier_tracking or "").split())
     errors = {}
@@ -339,6 +341,12 @@ def set_courier_tracking(db: Database, actor: Actor, delivery_id: int, courier: 
         d.courier, d.courier_tracking, d.updated_at = courier, code, now(tx)
         record(tx, actor, "delivery", d.id, "courier_tracking", before,
                {"courier": d.courier, "courier_tracking": d.courier_tracking})
+        if code and before != {"courier": d.courier, "courier_tracking": d.courier_tracking} \
+                and d.status == DeliveryStatus.HANDED_OVER:
+            # still on its way: the customer gets the number (and its page) they can follow now
+            _tell_on_the_way(tx, d, set(tx.scalars(
+                select(Parcel.order_id).join(DeliveryParcel, DeliveryParcel.parcel_id == Parcel.id)
+                .where(DeliveryParcel.delivery_id == d.id, Parcel.order_id.isnot(None)))))
 
 
 def order_courier_links(db: Database, actor: Actor, order_id: int) -> list[tuple[str, str, str]]:
@@ -415,6 +423,7 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
             log_event(tx, actor, at, "parcel", p.id, "back_to_stock", {"status": prior}, {"status": p.status},
                       reason.strip())
         d.handed_over_at = None
+        order_ids = {p.order_id for p in _parcels(tx, d) if p.order_id is not None}
         record(tx, actor, "delivery", d.id, "failed", {"status": before}, {"status": d.status}, reason.strip())
         # The attempt's task ends; the next attempt is a task of its own, due afresh.
         close_tasks(tx, actor, "delivery", d.id, {TaskKind.DELIVER}, TaskStatus.CANCELLED)
@@ -422,8 +431,11 @@ def delivery_failed(db: Database, actor: Actor, delivery_id: int, reason: str) -
         open_task(tx, actor, TaskKind.DELIVER, Role.WAREHOUSE_VN,
                   Message(N_("Delivery {code} failed ({reason}): agree a new time with {customer} and deliver "
                              "again"), code=d.code, reason=reason.strip(), customer=customer.name), "delivery", d.id)
-        notify_customer(tx, customer, "delivery_failed", "delivery", d.id, code=d.code, reason=reason.strip(),
-                        warehouse=wh.name if wh else "")
+        # one e-mail per order, named by the order's code the customer knows (not the delivery's), so
+        # the reply it invites ("a day and time that suit you") finds the order's chat
+        for order in tx.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id)):
+            notify_customer(tx, customer, "delivery_failed", "order", order.id, code=order.code,
+                            reason=reason.strip(), warehouse=(wh.city or wh.name) if wh else "")
 
 
 CUSTOMER_TEMPLATES.setdefault("delivery_failed", (

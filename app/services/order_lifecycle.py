@@ -30,7 +30,7 @@ from app.permissions import Actor, Role
 from app.services import commissions, order_money, satisfaction
 from app.services import settings as settings_service
 from app.services.activity import now, record
-from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flags_after_move,
+from app.services.delays import (ORDER_DELAY_COLUMNS, announce_delay, delay_flags_after_move, expected_delivery,
                                  refresh_order_delay)
 from app.services.notifications import notify_customer, notify_staff, staff_ids_with_role
 from app.services.tasks import close_tasks, open_task
@@ -111,7 +111,8 @@ def set_commitments(tx: Session, order: Order) -> None:
 
 def _shipment_facts(tx: Session, order: Order) -> dict:
     """Where the goods are, for the customer: the shipment carrying the order, its transport, the
-    warehouse it goes to and the expected delivery date (the forecast the order window shows)."""
+    warehouse it goes to and the expected delivery date (the forecast the order window's Schedule
+    tab shows, ``delays.expected_delivery``)."""
     sh = tx.scalar(select(Shipment).join(ShipmentParcel, ShipmentParcel.shipment_id == Shipment.id)
                    .join(Parcel, Parcel.id == ShipmentParcel.parcel_id)
                    .where(Parcel.order_id == order.id, Shipment.direction == "to_vn")
@@ -119,8 +120,10 @@ def _shipment_facts(tx: Session, order: Order) -> dict:
     dest = tx.get(Warehouse, sh.destination_warehouse_id) if sh is not None else None
     return {"shipment": sh.code if sh is not None else "—",
             "transport": (sh.transport if sh is not None else "") or "—",
-            "warehouse": dest.name if dest is not None else "",
-            "date": local_day(order.estimated_deliver_at or order.committed_deliver_by)}
+            # the city ("Hà Nội"), which the sentence names as "our Vietnam warehouse …": the
+            # warehouse's own name ("Kho Hà Nội") read "kho Việt Nam Kho Hà Nội"
+            "warehouse": (dest.city or dest.name) if dest is not None else "",
+            "date": local_day(expected_delivery(tx, order))}
 
 
 def _nothing(tx: Session, actor: Actor, order: Order, reason: str | None) -> None:

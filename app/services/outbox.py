@@ -30,7 +30,10 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr
 from typing import Any, Callable, Protocol
 
@@ -89,6 +92,28 @@ SMTP_PASSWORD = "mail.smtp_password"
 CLAIM_LEASE = timedelta(minutes=15)
 #: SMTP has no language header of its own; mail clients read Content-Language
 _CONTENT_LANGUAGE = {"vi": "vi", "en": "en", "zh_CN": "zh-CN"}
+
+
+class _MailPolicy(EmailPolicy):
+    """The standard policy, but a non-ASCII subject is folded by ``email.header.Header``: Python
+    3.11's folder writes the space between two encoded words outside them, where RFC 2047 says a
+    reader drops it ("đang được giao đến quý khách" arrived as "…đếnquý khách" in every client)."""
+
+    def fold(self, name: str, value: Any) -> str:
+        text = str(value)
+        if name.lower() != "subject" or text.isascii():
+            return super().fold(name, value)
+        encoded = Header(text, "utf-8", header_name=name).encode(linesep=self.linesep,
+                                                                 maxlinelen=self.max_line_length or 78)
+        return f"{name}: {encoded}{self.linesep}"
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if name.lower() != "subject" or str(value).isascii():
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
+
+
+MAIL_POLICY = _MailPolicy() + default_policy
 
 
 # -- the password: written by the mail-server dialog, never shown --------------------------------------
@@ -243,7 +268,7 @@ Connect = Callable[[MailConfig], Connection]
 
 
 def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = formataddr((config.sender_name, config.sender))
     email["To"] = m.to_address
     email["Subject"] = m.subject

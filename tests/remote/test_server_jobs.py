@@ -55,10 +55,11 @@ def test_the_server_loop_escalates_overdue_work_and_sends_queued_mail_at_once(db
         cid = _customer(db, staff["care"], care=staff["care"], email="hang@example.com")   # welcome mail dropped
         jobs.start()
         deadline = time.monotonic() + 15
-        while len(jobs.last) < 3 and time.monotonic() < deadline:
+        while len(jobs.last) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _escalated(db, tid)                       # the first round runs at start
-        assert set(jobs.last) == {"housekeeping", "escalate", "outbox"}
+        assert set(jobs.last) == {"housekeeping", "escalate", "outbox", "mailbox"}
+        assert jobs.last["mailbox"] == 0                 # no mailbox configured: nothing read, no error
         # a message queued by a desktop's action is sent within seconds, not at the hour's interval
         assert mail.messages == []
         with db.transaction() as tx:

@@ -418,3 +418,24 @@ def test_the_outbox_sender_thread_reads_the_mailbox_on_its_timer(db, staff, smtp
     finally:
         worker.stop()
     assert [m.body for m in chat(db, staff, oid)] == ["Chiều nay chị ở nhà"]
+
+
+def test_the_application_servers_loop_reads_the_mailbox_on_its_timer(db, staff, smtp, imap):
+    """Desktops signed in to a server run no mail thread: the server's job loop reads the replies."""
+    from app.server.jobs import ServerJobs
+
+    connect_mail(db, staff, smtp, imap)
+    from app.services import settings as settings_service
+    settings_service.update_settings(db, staff["admin"], {"mail.imap_check_minutes": "1"})
+    oid = an_order(db, staff)
+    imap.append(MAILBOX, reply(None, f"[{code_of(db, oid)}] giao hàng", "Sáng mai giao giúp chị"))
+    now = [0.0]
+    jobs = ServerJobs(db, watch=False, clock=lambda: now[0])
+    assert jobs.run_due()["mailbox"] == 1                        # the first round reads at once
+    assert [m.body for m in chat(db, staff, oid)] == ["Sáng mai giao giúp chị"]
+    imap.append(MAILBOX, reply(None, f"[{code_of(db, oid)}] giao hàng", "Thôi để chiều nhé"))
+    now[0] = 30.0
+    assert "mailbox" not in jobs.run_due()                       # not yet: every mail.imap_check_minutes
+    now[0] = 61.0
+    assert jobs.run_due()["mailbox"] == 1
+    assert [m.body for m in chat(db, staff, oid)] == ["Sáng mai giao giúp chị", "Thôi để chiều nhé"]

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QLabel, QLine
 from sqlalchemy import func, select
 
 from app.i18n import translate
-from app.models import ActivityEvent, Parcel
+from app.models import ActivityEvent, CustomerMessage, Parcel, Task
 from app.permissions import Role
 from app.services import alerts, parcels, shipments
 from app.services.scanning import Outcome
@@ -395,7 +395,11 @@ def test_a_delivery_from_request_to_signed_slip(qtbot, depot, open_main):
     window.open_record("order", oid)
     ow = window._windows[("order", oid)]
     qtbot.addWidget(ow)
-    assert "https://donhang.ghn.vn/?order_code=GHN889900" in ow.findChild(QLabel, "order_courier_links").text()
+    links = ow.findChild(QLabel, "order_courier_links")
+    assert "https://donhang.ghn.vn/?order_code=GHN889900" in links.text() and links.openExternalLinks()   # clickable
+    with db.read() as s:     # the customer, told "on its way" without a number, now has the one to follow
+        told = s.scalars(select(CustomerMessage.body).where(CustomerMessage.event == "order_on_the_way")).all()
+    assert len(told) == 1 and "https://donhang.ghn.vn/?order_code=GHN889900" in told[0]
     fill(SignedDialog, {"signed_by": "Phạm Thị Thu"}, ["signed_has_copy"])
     qtbot.mouseClick(dw.findChild(QPushButton, "delivery_delivered"), Qt.MouseButton.LeftButton)
     assert dw.view.status == "delivered"
@@ -515,3 +519,43 @@ def test_a_manager_declares_an_in_transit_parcel_lost_from_its_window(qtbot, dep
     assert window.declare_lost("Không thấy trong bao khi mở ở Hà Nội")
     assert _status(db, "SF9950000001").status == "lost"
     assert not window.findChild(QPushButton, "parcel_declare_lost").isVisible()
+
+
+def test_a_failed_delivery_tells_the_customer_and_gives_the_warehouse_a_new_task(qtbot, depot, open_main):
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.services import deliveries
+    from app.services.deliveries import DeliveryInput
+    from tests.ui.test_money_ui import click, when_shown
+
+    db, st = depot["db"], depot["st"]
+    cid = make_customer(db, st.care, name="Phạm Thị Thu")
+    consignment_order(db, st, ["SF9940000001"], customer_id=cid)
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF9940000001", Measurements(Decimal("0.8")))
+    shipments.pack_scan(db, st.cn, sid, "SF9940000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("1"), "F1")
+    shipments.depart_shipment(db, st.cn, sid)
+    arrive_sealed(db, st.vn, shipments.get_shipment(db, st.vn, sid).code)
+    shipments.receive_scan(db, st.vn, sid, "SF9940000001")
+    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+    did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready]))
+    deliveries.pack_scan(db, st.store, did, "SF9940000001")
+    deliveries.issue_slip(db, st.store, did)
+    deliveries.hand_over(db, st.store, did, "Tài xế Bảy")
+
+    window = open_main(db, "lan")
+    window.open_record("delivery", did)
+    dw = window._windows[("delivery", did)]
+    qtbot.addWidget(dw)
+    done = when_shown(QInputDialog, lambda d: (d.setTextValue("Khách đi vắng, không nghe máy"), d.accept()))
+    click(qtbot, dw, "delivery_failed")
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    qtbot.waitUntil(lambda: dw.view.status == "slip_issued", timeout=5000)
+    assert dw.findChild(QPushButton, "delivery_hand_over").isVisible()          # ready for the next attempt
+    with db.read() as s:
+        told = s.scalar(select(CustomerMessage).where(CustomerMessage.event == "delivery_failed"))
+        task = s.scalar(select(Task).where(Task.entity == "delivery", Task.entity_id == did, Task.status == "open"))
+    assert told.customer_id == cid and "Khách đi vắng, không nghe máy" in told.body
+    assert "gọi" in told.body.lower()                                            # what happens next: we call
+    assert task.role == "warehouse_vn" and "Khách đi vắng, không nghe máy" in task.title

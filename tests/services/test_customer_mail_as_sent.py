@@ -1,0 +1,172 @@
+"""The e-mails a Vietnamese customer really receives along one order, read as the SMTP server
+(aiosmtpd on loopback) received them, on SQLite and PostgreSQL: the welcome with the ordering
+extension, the chat line, the committed date changed with its reason, left China, arrived in
+Vietnam, on its way with the courier's tracking page, the failed delivery and what happens next,
+and the rating question; and a staff member who asked for e-mail copies gets one when assigned.
+
+Each must greet the customer by name with its diacritics intact, name the order in its subject,
+hold no unfilled {placeholder} and no English sentence. With IMPORTDESK_MAIL_SHOTS=<folder> the
+raw messages are also written there (one .eml per event) for a person to look at them rendered.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.models import CustomerMessage, Order, User
+from app.permissions import Role
+from app.services import (deliveries, feedback, orders, outbox, parcels, remedies, shipments)
+from app.services import settings as settings_service
+from app.services.deliveries import DeliveryInput
+from tests.factories import arrive_sealed, make_customer, make_user
+from tests.services.test_outbox_smtp import MailServer, configure
+from tests.services.warehouse_helpers import consignment_order, kg, make_staff
+
+CUSTOMER = "hang@example.com"
+EXTENSION = "https://hangnga.vn/tien-ich-dat-hang"
+#: words of the English templates that have no business in a Vietnamese customer's e-mail
+ENGLISH = re.compile(r"\b(dear|your|order|the|expected|delivery|tracking|reason|thank|reply|follow|"
+                     r"shipment|warehouse|customer|welcome|satisfied)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def smtp():
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+def _deliver(db, st, did, code):
+    deliveries.pack_scan(db, st.store, did, code)
+    deliveries.issue_slip(db, st.store, did)
+
+
+def one_order_by_mail(db, clock, smtp) -> tuple[dict[str, object], dict]:
+    """The journey of one consignment order, every e-mail sent through the real SMTP server.
+    Returns {event: the e-mail as received} and the facts to check them against."""
+    st = make_staff(db)
+    admin = make_user(db, Role.ADMIN)
+    configure(db, admin, smtp.port)
+    settings_service.update_settings(db, admin, {"orders.extension_url": EXTENSION})
+    with db.transaction() as tx:      # the ordering staff asked for e-mail copies of their notices
+        u = tx.get(User, st.ordering.user_id)
+        u.email, u.language = "duc@hangnga.vn", "vi"
+    remedies.set_email_notices(db, st.ordering, st.ordering.user_id, True)
+
+    cid = make_customer(db, st.care, name="Nguyễn Thị Hằng", email=CUSTOMER, language="vi")
+    oid = consignment_order(db, st, ["SF8400000001"], customer_id=cid)
+    orders.assign_staff(db, st.manager, oid, st.care.user_id, st.ordering.user_id)
+    with db.read() as s:
+        order = s.get(Order, oid)
+        code, old_deliver = order.code, order.committed_deliver_by
+    orders.post_message(db, st.care, oid, "customer", "Chị Hằng ơi, kho Quảng Châu đã nhận hàng của chị ạ.")
+    remedies.change_committed_dates(db, st.care, oid, None, old_deliver + timedelta(days=4),
+                                    "Hải quan kiểm hoá, hàng về chậm")
+
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"], transport="Xe tải 29C-123.45")
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "SF8400000001", kg("1.5"))
+    shipments.pack_scan(db, st.cn, sid, "SF8400000001")
+    shipments.seal_shipment(db, st.cn, sid, Decimal("2"), "H8")
+    shipments.depart_shipment(db, st.cn, sid)
+    shipment_code = shipments.get_shipment(db, st.cn, sid).code
+    arrive_sealed(db, st.vn, shipment_code)
+    shipments.receive_scan(db, st.vn, sid, "SF8400000001", Decimal("1.5"))
+    shipments.close_shipment(db, st.vn, sid)
+
+    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+    did = deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready]))
+    _deliver(db, st, did, "SF8400000001")
+    deliveries.hand_over(db, st.store, did, "Tài xế GHN", "Giao Hàng Nhanh (GHN)", "GHN 5566 7788")
+    deliveries.delivery_failed(db, st.store, did, "Không liên lạc được người nhận")
+    deliveries.hand_over(db, st.store, did, "Tài xế GHN", "Giao Hàng Nhanh (GHN)", "GHN 5566 7799")
+    deliveries.confirm_delivered(db, st.store, did, "Nguyễn Thị Hằng", True)
+    clock.advance(days=15)
+    assert feedback.complete_after_feedback_window(db) == 1          # the rating question
+
+    report = outbox.send_due(db)
+    assert report.error == "" and report.failed == 0
+    with db.read() as s:
+        stored = {m.id: (m.event, m.subject) for m in s.scalars(select(CustomerMessage))}
+    received = {}
+    for mail in smtp.messages:
+        found = re.match(r"<importdesk\.(\d+)\.", mail["Message-ID"])
+        event, subject = stored[int(found[1])]
+        # the subject a mail client decodes is the one written, every space kept (long ones are folded)
+        assert str(mail["Subject"]) == subject, (event, str(mail["Subject"]), subject)
+        received.setdefault(event, mail)     # the first of an event (two hand-overs)
+    shots = os.environ.get("IMPORTDESK_MAIL_SHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        for event, mail in received.items():
+            (Path(shots) / f"{event}.eml").write_bytes(mail.as_bytes())
+    return received, {"code": code, "shipment": shipment_code, "customer_code": _customer_code(db, cid)}
+
+
+def _customer_code(db, cid):
+    from app.models import Customer
+
+    with db.read() as s:
+        return s.get(Customer, cid).code
+
+
+def _without_links(text: str) -> str:
+    return re.sub(r"https?://\S+", "", text)
+
+
+def test_what_a_vietnamese_customer_receives_along_one_order(db, clock, smtp):
+    mails, facts = one_order_by_mail(db, clock, smtp)
+    code = facts["code"]
+    for_customer = ("welcome", "order_confirmed", "chat_message", "committed_delivery_changed", "order_shipped",
+                    "order_arrived", "order_on_the_way", "delivery_failed", "order_delivered", "rating_request")
+    assert set(for_customer) <= set(mails), sorted(mails)
+    for event in for_customer:
+        mail = mails[event]
+        subject, body = str(mail["Subject"]), mail.get_content()
+        assert mail["To"] == CUSTOMER and mail["Content-Language"] == "vi", event
+        assert body.startswith("Kính gửi Nguyễn Thị Hằng,"), (event, body[:60])     # greeted, diacritics intact
+        assert "{" not in subject + body and "}" not in subject + body, (event, subject, body)
+        assert not ENGLISH.search(_without_links(subject + "\n" + body)), (event, subject, body)
+        if event != "welcome":
+            assert code in subject, (event, subject)                           # the customer's order, named
+    assert EXTENSION in mails["welcome"].get_content() and facts["customer_code"] in mails["welcome"].get_content()
+    assert "Chị Hằng ơi, kho Quảng Châu đã nhận hàng của chị ạ." in mails["chat_message"].get_content()
+    assert "Hải quan kiểm hoá, hàng về chậm" in mails["committed_delivery_changed"].get_content()
+    shipped = mails["order_shipped"].get_content()
+    assert facts["shipment"] in shipped and "Xe tải 29C-123.45" in shipped
+    assert re.search(r"Dự kiến giao: \d\d/\d\d/\d{4}\.", shipped)
+    on_the_way = mails["order_on_the_way"].get_content()
+    assert "GHN 5566 7788" in on_the_way and "https://donhang.ghn.vn/?order_code=GHN55667788" in on_the_way
+    failed = mails["delivery_failed"].get_content()
+    assert "Không liên lạc được người nhận" in failed and "gọi điện" in failed      # what happens next
+    assert "tại kho Hà Nội." in failed and "đã về kho Việt Nam Hà Nội." in mails["order_arrived"].get_content()
+    rating = mails["rating_request"].get_content()
+    assert "1 đến 5" in rating and "Hằng Nga Logistics" in rating
+    # the staff member who asked gets the in-app notice of the assignment by e-mail too, in Vietnamese
+    notice = mails["staff_notice"]
+    assert notice["To"] == "duc@hangnga.vn" and code in str(notice["Subject"])
+    assert "phân công" in str(notice["Subject"]) and not ENGLISH.search(str(notice["Subject"]))
+
+
+def test_a_customer_answering_the_failed_delivery_writes_into_the_orders_chat(db, clock, smtp):
+    """The failed-delivery e-mail invites a reply with a day and time: it names the order, so the
+    reply finds the order's chat instead of waiting among the mail that named no order."""
+    from app.services import customer_chat, mailbox
+
+    mails, facts = one_order_by_mail(db, clock, smtp)
+    failed = mails["delivery_failed"]
+    answer = (b"From: =?utf-8?b?" + __import__("base64").b64encode("Nguyễn Thị Hằng".encode()) +
+              b"?= <hang@example.com>\r\nTo: cskh@hangnga.vn\r\nSubject: Re: x\r\n"
+              b"Message-ID: <tra-loi-1@example.com>\r\nIn-Reply-To: " + failed["Message-ID"].encode() +
+              b"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+              "Thứ Bảy sau 9 giờ sáng giao giúp chị nhé".encode() + b"\r\n")
+    assert mailbox.import_message(db, answer) == customer_chat.THREADED
+    with db.read() as s:
+        oid = s.scalar(select(Order.id).where(Order.code == facts["code"]))
+    lines = [m.body for m in orders.list_messages(db, make_user(db, Role.CARE), oid, "customer")]
+    assert lines[-1] == "Thứ Bảy sau 9 giờ sáng giao giúp chị nhé"
