@@ -16,23 +16,30 @@ from app.i18n import _, fmt_datetime, fmt_decimal
 from app.services.seals import REASON_LABELS, SealCheck
 from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import parse_kg
+from ui.widgets.camera import CameraDialog, camera_available
 from ui.session import Session
 
 IMAGES = "Images (*.png *.jpg *.jpeg *.webp *.gif)"
 
 
 class PhotoPicker(QWidget):
-    """An optional photo: a button that opens a file, and the file's name once chosen."""
+    """An optional photo: a button that opens a file, a "Camera…" button where this computer has a
+    camera (QtMultimedia), and the photo's name once chosen or taken."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.photo: tuple[str, bytes] | None = None
         self.pick = named(QPushButton(_("Choose a photo…")), name)
         self.pick.clicked.connect(lambda _c=False: self.choose())
-        self.label = QLabel(_("no photo"))
+        self.camera = named(QPushButton(_("Camera…")), f"{name}_camera")
+        self.camera.clicked.connect(lambda _c=False: self.take())
+        # no QtMultimedia or no camera: the button is not offered, a file still is
+        self.camera.setVisible(camera_available())
+        self.label = named(QLabel(_("no photo")), f"{name}_name")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.pick)
+        row.addWidget(self.camera)
         row.addWidget(self.label, 1)
 
     def choose(self, path: str | None = None) -> None:
@@ -42,6 +49,12 @@ class PhotoPicker(QWidget):
         data = Path(path).read_bytes()
         self.photo = (Path(path).name, data)
         self.label.setText(Path(path).name)
+
+    def take(self) -> None:
+        dialog = CameraDialog("seal", self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.photo is not None:
+            self.photo = dialog.photo
+            self.label.setText(_("photo taken with the camera"))
 
 
 class ArrivalSealDialog(QDialog):
