@@ -1,9 +1,10 @@
 """An accountant records yuan bought into Alipay and sees, in an order's money tab, what the
 yuan paid for it really cost (CNY lots, first in first out) and the currency result."""
+from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QDateEdit, QLabel, QLineEdit, QPushButton
 
 from app.i18n import fmt_money
 from app.money import CNY, VND, Money
@@ -17,7 +18,7 @@ from tests.ui.conftest import type_text
 
 def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, sqlite_db):
     from ui.screens.money import OrderMoneyTab
-    from ui.screens.money_books import CnyPurchaseDialog
+    from ui.screens.money_books import CnyPurchaseDialog, MoneyBookDialog
     from ui.session import Session
 
     db = sqlite_db
@@ -26,15 +27,33 @@ def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, s
     make_user(db, Role.ACCOUNTANT, username="phuong", full_name="Ngô Thị Phương")
     session = Session(db, login(db, "phuong", PASSWORD))
 
-    dialog = CnyPurchaseDialog(session)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_cny_amount"), "200")
-    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_vnd_amount"), "700000")
-    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_fee"), "10000")             # 3,550 ₫ per ¥ in all
-    type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_reference"), "FT-ALIPAY-01")
-    qtbot.mouseClick(dialog.findChild(QPushButton, "cny_purchase_submit"), Qt.MouseButton.LeftButton)
-    assert dialog.result() == dialog.DialogCode.Accepted
+    # from the Money books window, as an accountant reaches it ("Money books…" on the toolbar)
+    books = MoneyBookDialog(session)
+    qtbot.addWidget(books)
+    books.show()
+    button = books.findChild(QPushButton, "book_cny_purchase")
+    assert button.isVisible()
+    seen = {}
+
+    def fill():
+        dialog = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, CnyPurchaseDialog) and w.isVisible())
+        account = dialog.findChild(QComboBox, "cny_purchase_cny_account")
+        seen["account"] = account.currentText()
+        type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_cny_amount"), "200")
+        type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_vnd_amount"), "700000")
+        type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_fee"), "10000")        # 3,550 ₫ per ¥ in all
+        type_text(qtbot, dialog.findChild(QLineEdit, "cny_purchase_reference"), "FT-ALIPAY-01")
+        dialog.findChild(QDateEdit, "cny_purchase_date").setDate(QDate(2026, 12, 2))
+        qtbot.mouseClick(dialog.findChild(QPushButton, "cny_purchase_submit"), Qt.MouseButton.LeftButton)
+        seen["closed"] = not dialog.isVisible()
+
+    QTimer.singleShot(50, fill)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert seen["closed"] and seen["account"]                 # the CNY account chosen, the dialog done
+    report = session.call("cny_lots.report")
+    assert [(l.reference, l.cny, l.vnd, l.value_date) for l in report.lots] == [
+        ("FT-ALIPAY-01", Money(Decimal("200.00"), CNY), Money(Decimal(710000), VND), date(2026, 12, 2))]
 
     care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
     cid = make_customer(db, care)
