@@ -270,6 +270,8 @@ def test_the_net_profit_report_shows_each_orders_currency_result_and_the_lots_re
     assert len(rows) == 1 and "currency_result" in columns
     row = dict(zip(columns, rows[0]))
     assert row["code"] and row["currency_result"] == vnd(6000)
+    totals = {t.key: t.value for t in report_totals(db, st.accountant, "money.net_profit", period)}
+    assert totals["currency_result"] == vnd(6000) and totals["orders"] == 1
 
     lot_columns = [c.key for c in report(st.accountant, "money.cny_lots").columns]
     lots_rows = [dict(zip(lot_columns, r)) for r in report_page(db, st.accountant, "money.cny_lots", period).rows]
