@@ -156,7 +156,7 @@ class CustodyDialog(QDialog):
         layout.addWidget(self.claims, 1)
         layout.addWidget(self.photo)
         layout.addLayout(buttons)
-        self.resize(900, 600)
+        self.resize(1100, 600)
         self.reload()
 
     def reload(self) -> None:
@@ -173,6 +173,7 @@ class CustodyDialog(QDialog):
                                     fmt_decimal(line.gross_weight_kg) if line.gross_weight_kg is not None else "",
                                     (line.claim_code + " · " if line.claim_code else "") + line.note])
             item.setData(0, Qt.ItemDataRole.UserRole, line.photo_file_id)
+            item.setToolTip(5, item.text(5))
             self.chain.addTopLevelItem(item)
         self.claims.clear()
         for c in v.claims:
@@ -182,7 +183,9 @@ class CustodyDialog(QDialog):
                 f"{c.found_seal_no} · {fmt_decimal(c.found_gross_kg) if c.found_gross_kg is not None else '—'} kg",
                 _("open") if c.is_open else _("closed") + (f": {c.outcome}" if c.outcome else "")]))
         for tree in (self.chain, self.claims):
-            for col in range(tree.columnCount()):
+            # every column as wide as it needs but the last, which takes the rest and wraps
+            tree.setWordWrap(True)
+            for col in range(tree.columnCount() - 1):
                 tree.resizeColumnToContents(col)
         self.release.setVisible(v.can_release)
         self.close_claim.setVisible(any(c.is_open for c in v.claims) and v.can_close)
