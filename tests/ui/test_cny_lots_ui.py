@@ -14,6 +14,7 @@ from app.services.auth import login
 from tests.factories import PASSWORD, make_customer, make_order, make_user
 from tests.money_helpers import accounts, fund, set_rates
 from tests.ui.conftest import type_text
+from tests.ui.test_money_ui import money_company  # noqa: F401  (the fixture)
 
 
 def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, sqlite_db):
@@ -75,3 +76,51 @@ def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, s
     assert fmt_money(Money(Decimal(532500), VND)) in text          # cost at the lot: 150 × 3,550
     assert fmt_money(Money(Decimal(540000), VND)) in text          # what the buying rate 3,600 predicted
     assert fmt_money(Money(Decimal(7500), VND)) in text            # currency result
+
+
+def test_paying_a_shop_from_an_empty_cny_account_is_refused_with_what_to_do(qtbot, money_company, open_main):
+    """Ordering staff record a shop's payment from Alipay holding ¥0 while the company does not
+    allow borrowing: the screen shows the refusal naming the account and both amounts, and nothing
+    is recorded (the order stays in purchasing, no lot used)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.models import CnyLotUse
+    from app.services.cny_lots import CnyShort
+    from tests.ui.test_money_ui import _accepted_order, click, typed, when_shown
+    from ui.screens.money_purchasing import ShopOrdersDialog
+    from ui.screens.orders import OrderWindow
+
+    c = money_company
+    db = c["db"]
+    accounts(db, borrow=False)
+    oid = _accepted_order(c)
+    main = open_main(db, "duc")
+    window = OrderWindow(main.session, oid, main)
+    qtbot.addWidget(window)
+    window.show()
+    seen = {}
+
+    def answer_error(box):
+        seen["error"] = box.text()
+        box.accept()
+
+    def record(dialog):
+        click(qtbot, dialog, "shop_orders_prepare")
+        typed(qtbot, dialog, "shop_order_platform_no", "2611-889901")
+        typed(qtbot, dialog, "shop_order_goods", "194,80")
+        typed(qtbot, dialog, "shop_order_shipping", "0")
+        seen["account"] = dialog.findChild(QComboBox, "shop_order_account").currentText()
+        refused = when_shown(QMessageBox, answer_error, delay=0)
+        click(qtbot, dialog, "shop_order_record")
+        qtbot.waitUntil(lambda: bool(refused), timeout=10000)
+
+    done = when_shown(ShopOrdersDialog, record)
+    window.more_menu.findChild(type(window.more_menu.actions()[0]), "order_shop_orders").trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    expected = str(CnyShort(account=seen["account"], available=Money(Decimal(0), CNY),
+                            needed=Money(Decimal("194.80"), CNY)))
+    assert seen["error"] == expected
+    assert fmt_money(Money(Decimal("194.80"), CNY)) in seen["error"]
+    assert orders.get_order(db, c["care"], oid).status in ("accepted", "purchasing")
+    with db.read() as s:
+        assert s.query(CnyLotUse).count() == 0
