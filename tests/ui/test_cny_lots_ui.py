@@ -124,3 +124,71 @@ def test_paying_a_shop_from_an_empty_cny_account_is_refused_with_what_to_do(qtbo
     assert orders.get_order(db, c["care"], oid).status in ("accepted", "purchasing")
     with db.read() as s:
         assert s.query(CnyLotUse).count() == 0
+
+
+def test_an_accountant_reads_the_cny_lots_reports_in_statistics(qtbot, sqlite_db, open_main):
+    """Statistics → "CNY lots": each lot with what was used and what is left; "What used each CNY
+    lot": the payment, its order and its cost at the lot's rate against the buying rate."""
+    from datetime import date as day
+
+    from PySide6.QtWidgets import QListWidget, QTableView
+
+    from app.i18n import _
+    from app.services import ledger
+    from tests.ui.test_statistics_ui import choose_period
+    from ui.screens.statistics import cell_text
+
+    db = sqlite_db
+    set_rates(db, selling="3650", buying="3600")
+    bank, alipay = accounts(db, borrow=False)
+    make_user(db, Role.ACCOUNTANT, username="phuong", full_name="Ngô Thị Phương")
+    accountant = make_user(db, Role.ACCOUNTANT)
+    for amount, vnd_paid, ref in (("100.00", "350000", "FX-A"), ("100.00", "358000", "FX-B")):
+        ledger.record_cny_purchase(db, accountant, alipay, Decimal(amount), bank, Decimal(vnd_paid), ref,
+                                   day(2026, 11, 20))
+    care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")
+    orders.confirm_order(db, manager, oid, care.user_id, buyer.user_id)
+    purchasing.prepare_shop_orders(db, buyer, oid)
+    so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
+    purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
+        "TB-9", Decimal("150.00"), Decimal(0), Decimal(0), alipay, {i.id: i.quantity for i in so.items}))
+    code = orders.get_order(db, care, oid).code
+
+    main = open_main(db, "phuong")
+    action = next(a for a in main.create_actions if a.objectName() == "open_statistics")
+    assert action.isVisible()
+    action.trigger()
+    window = main._statistics_window
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dashboard.board is not None, timeout=15000)
+    choose_period(qtbot, window, day(2026, 11, 1), day(2026, 11, 30))
+    window.tabs.setCurrentIndex(1)
+    reports = window.findChild(QListWidget, "stats_report_list")
+    names = [reports.item(i).text() for i in range(reports.count())]
+    model = window.findChild(QTableView, "stats_report_table").model()
+
+    reports.setCurrentRow(names.index(_("CNY lots")))
+    qtbot.waitUntil(lambda: model.name == "money.cny_lots" and model.rowCount() == 2, timeout=15000)
+    keys = [c.key for c in model.columns]
+    rows = [{k: model.data(model.index(r, keys.index(k))) for k in ("reference", "cny_used", "cny_left", "vnd_left")}
+            for r in range(model.rowCount())]
+    cny_text = lambda x: cell_text("money_cny", Money(Decimal(x), CNY))      # noqa: E731
+    vnd_text = lambda x: cell_text("money_vnd", Money(Decimal(x), VND))      # noqa: E731
+    assert sorted(rows, key=lambda r: r["reference"]) == [
+        {"reference": "FX-A", "cny_used": cny_text("100.00"), "cny_left": cny_text("0.00"), "vnd_left": vnd_text(0)},
+        {"reference": "FX-B", "cny_used": cny_text("50.00"), "cny_left": cny_text("50.00"),
+         "vnd_left": vnd_text(179000)}]
+
+    reports.setCurrentRow(names.index(_("What used each CNY lot")))
+    qtbot.waitUntil(lambda: model.name == "money.cny_lot_uses" and model.rowCount() == 2, timeout=15000)
+    keys = [c.key for c in model.columns]
+    uses = sorted((model.data(model.index(r, keys.index("lot_reference"))),
+                   model.data(model.index(r, keys.index("order_code"))),
+                   model.data(model.index(r, keys.index("vnd"))),
+                   model.data(model.index(r, keys.index("currency_result")))) for r in range(model.rowCount()))
+    assert uses == [("FX-A", code, vnd_text(350000), vnd_text(10000)),
+                    ("FX-B", code, vnd_text(179000), vnd_text(1000))]
