@@ -187,6 +187,8 @@ class CustodyDialog(QDialog):
             tree.setWordWrap(True)
             for col in range(tree.columnCount() - 1):
                 tree.resizeColumnToContents(col)
+                # a little room: Chinese falls back to another font the measure underestimates
+                tree.setColumnWidth(col, tree.columnWidth(col) + 12)
         self.release.setVisible(v.can_release)
         self.close_claim.setVisible(any(c.is_open for c in v.claims) and v.can_close)
         self.photo.clear()
