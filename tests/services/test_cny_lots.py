@@ -287,3 +287,23 @@ def test_the_net_profit_report_shows_each_orders_currency_result_and_the_lots_re
         ("FX-A", cny("50.00"), vnd(175000)), ("FX-B", cny("50.00"), vnd(179000))]
     assert all(u["order_code"] == row["code"] for u in uses)
     assert_whole(db)
+
+
+def test_first_in_first_out_is_per_paying_account(db, staff):
+    """An older, cheaper lot in another CNY account is not touched: the payment takes the lots of
+    the account it is paid from, and that account alone decides whether there are enough yuan."""
+    bank, alipay = accounts(db, borrow=False)
+    wechat = ledger.create_cash_account(db, staff["accountant"], "WeChat Pay Quảng Châu", "cn")
+    buy_yuan(db, staff, "100.00", "3400", account=wechat)          # the oldest and cheapest yuan
+    buy_yuan(db, staff, "100.00", "3600", account=alipay)
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "60.00", account=alipay)
+    assert lots(db, wechat) == [(10000, 340000)]
+    assert lots(db, alipay) == [(4000, 144000)]
+    assert cny_lots.order_currency_result(db, staff["accountant"], oid).at_lots == vnd(216000)   # 60 × 3,600
+    other_oid, other = order_with_shop_order(db, staff)
+    with pytest.raises(cny_lots.CnyShort):                          # WeChat's ¥100 do not count
+        pay(db, staff, other, "50.00", account=alipay)
+    pay(db, staff, other, "50.00", account=wechat)
+    assert lots(db, wechat) == [(5000, 170000)] and lots(db, alipay) == [(4000, 144000)]
+    assert_whole(db)
