@@ -253,6 +253,9 @@ class Sheet:
             if kind and kind[0] not in KINDS:
                 raise ValueError(f"unknown kind {kind[0]!r} for {label!r}")
             self._write_pair(label_col, label, value, kind[0] if kind else None)
+        # the table's widths were set when it closed: widen the two columns the totals use so a
+        # label ("Net profit per order") is not cut by the value beside it
+        self._set_widths(label_col, label_col + 1)
 
     # -- finishing -------------------------------------------------------------------------
     def _close_table(self) -> None:
@@ -261,9 +264,13 @@ class Sheet:
         self._finished = True
         last_col = max(len(self.columns) - 1, 0)
         self._ws.autofilter(self.header_row, 0, self._data_end, last_col)
-        for col, width in enumerate(self._widths):
-            self._ws.set_column(col, col, min(max(width + 2, 6), 60))
+        self._set_widths(*range(len(self._widths)))
         self._book._report(self.rows_written, self.total, self.title)
+
+    def _set_widths(self, *cols: int) -> None:
+        for col in cols:
+            if col < len(self._widths):
+                self._ws.set_column(col, col, min(max(self._widths[col] + 2, 6), 60))
 
     def finish(self) -> None:
         self._close_table()

@@ -195,6 +195,16 @@ def _net_profit_totals(session: Session, ctx: ReportContext) -> Any:
     return _profit_totals_where(session, received_where(ctx))
 
 
+def _net_profit_and_currency_totals(session: Session, ctx: ReportContext) -> Any:
+    """The net profit totals and the sum of the currency column (CNY lots against the buying rate)."""
+    where = received_where(ctx)
+    totals = _profit_totals_where(session, where)
+    fx = _currency_lines(where)
+    result = session.scalar(select(func.coalesce(func.sum(fx.c.currency_result), 0)))
+    totals.currency_result = Money.from_minor(int(result), VND)
+    return totals
+
+
 _PROFIT_TOTALS = (
     Total("orders", N_("Completed orders"), "int"),
     *[Total(p, PART_LABELS[p], "money_vnd") for p in PARTS],
@@ -219,7 +229,9 @@ REPORTS.add(Report(
      Column("net_profit", N_("Net profit"), "money_vnd", get=lambda r: net_profit_of_row(r).total, width=130),
      Column("currency_result", N_("Currency result (CNY lots)"), "money_vnd", width=130)),
     SqlSource(_net_profit, ("received_at", "id")),
-    params=(KIND,), totals=_PROFIT_TOTALS, total_query=_net_profit_totals,
+    params=(KIND,),
+    totals=(*_PROFIT_TOTALS, Total("currency_result", N_("Currency result (CNY lots)"), "money_vnd")),
+    total_query=_net_profit_and_currency_totals,
     perm=Perm.VIEW_PROFIT, order=210))
 
 

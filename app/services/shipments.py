@@ -21,7 +21,7 @@ from app.i18n import Lazy, Message, N_, _
 from app.models import (ComplaintLine, ComplaintPlan, ComplaintRemedy, Customer, Order, Parcel, Shipment,
                         ShipmentParcel, User, Warehouse)
 from app.permissions import Actor, Perm, Role, require
-from app.services import seals
+from app.services import files, seals
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.alerts import alert_detail, alert_title, open_alerts
@@ -260,8 +260,10 @@ def unpack(db: Database, actor: Actor, shipment_id: int, parcel_id: int, reason:
 
 
 def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg: Decimal, seal_no: str,
-                  unweighed_ok: bool = False) -> None:
-    """Freeze the manifest: the sack's gross weight and the seal's number are recorded.
+                  unweighed_ok: bool = False, photo: tuple[str, bytes] | None = None) -> None:
+    """Freeze the manifest: the sack's gross weight and the seal's number are recorded, with who
+    sealed it and, when given, a photo of the sealed sack (file name, image bytes) on the same
+    custody record — all or nothing: a photo that is not an image seals nothing.
 
     Parcels never weighed stop it with ``UnweighedParcels`` unless the user confirmed
     (``unweighed_ok``); the confirmation is kept in the shipment's history."""
@@ -296,7 +298,8 @@ def seal_shipment(db: Database, actor: Actor, shipment_id: int, gross_weight_kg:
         move(tx, actor, sh, SHIPMENT_FLOW, "seal", after=after)
         at = now(tx)
         sh.gross_weight_kg, sh.seal_no, sh.sealed_at, sh.updated_at = gross, seal, at, at
-        seals.custody(tx, actor, sh, "sealed", seal_no=seal, intact=True, gross=gross)
+        photo_id = files.store(tx, photo[0], photo[1], images_only=True).id if photo is not None else None
+        seals.custody(tx, actor, sh, "sealed", seal_no=seal, intact=True, gross=gross, photo_file_id=photo_id)
 
 
 def reopen_shipment(db: Database, actor: Actor, shipment_id: int, reason: str) -> None:

@@ -195,3 +195,17 @@ def test_libreoffice_reads_the_same_number_of_rows(tmp_path, libreoffice_csv):
 def _tempdir():
     import tempfile
     return tempfile.gettempdir()
+
+
+def test_the_totals_labels_below_the_table_are_not_cut(tmp_path):
+    """A report's totals sit under its first two columns: a label longer than anything in the first
+    column ("Lợi nhuận ròng mỗi đơn") widens it, a value too (no "###")."""
+    path = tmp_path / "totals.xlsx"
+    with Workbook(path) as wb:
+        sh = wb.sheet("Lãi", "Lợi nhuận", "Tháng 12/2026", [("Đơn", "text"), ("Phí", "money_vnd")])
+        sh.write_row(["DH1", Money(Decimal(5), VND)])
+        sh.write_pairs([("Lợi nhuận ròng mỗi đơn", Money(Decimal(123456789), VND), "money_vnd"),
+                        ("Đơn hoàn thành", 2, "int")])
+    ws = openpyxl.load_workbook(path).active
+    assert ws.column_dimensions["A"].width >= len("Lợi nhuận ròng mỗi đơn")
+    assert ws.column_dimensions["B"].width >= len("123.456.789 ₫")

@@ -222,3 +222,88 @@ def test_the_money_changers_fee_is_part_of_what_the_lot_cost(db, staff):
     with pytest.raises(ValidationFailed):
         ledger.record_cny_purchase(db, staff["accountant"], alipay, Decimal("1.00"), bank, Decimal("3600"), "FX-BAD",
                                    date(2026, 12, 1), fee_vnd=Decimal("-1"))
+
+
+# -- the reports ------------------------------------------------------------------------------------
+
+def test_the_net_profit_report_shows_each_orders_currency_result_and_the_lots_report_what_is_left(db):
+    """An order paid from two lots (goods and the shop's domestic shipping), carried, delivered and
+    received: the net profit report's "Currency result (CNY lots)" column is what the buying rate
+    predicted less what the lots cost; the CNY lots report lists each lot with what was used and
+    what is left, and the lot uses report names the order."""
+    from app.i18n import _
+    from app.reports import Period
+    from app.reports.reader import report, report_page, report_totals
+    from tests.services.warehouse_helpers import carried_and_billed, make_staff
+
+    st = make_staff(db)
+    set_rates(db, selling="3650", buying="3600")
+    bank, alipay = accounts(db, borrow=False)
+    for amount, rate, ref in (("50.00", "3500", "FX-A"), ("200.00", "3580", "FX-B")):
+        ledger.record_cny_purchase(db, st.accountant, alipay, Decimal(amount), bank,
+                                   Decimal(amount) * Decimal(rate), ref, date(2026, 12, 1))
+    cid = make_customer(db, st.care)
+    oid = make_order(db, st.care, cid)                     # ¥194.80 of goods
+    fund(db, cid)
+    orders.apply_action(db, st.care, oid, "submit")
+    orders.confirm_order(db, st.manager, oid, st.care.user_id, st.ordering.user_id)
+    purchasing.prepare_shop_orders(db, st.ordering, oid)
+    so = purchasing.purchasing_view(db, st.ordering, oid).shop_orders[0]
+    purchasing.record_shop_order(db, st.ordering, so.id, purchasing.ShopOrderInput(
+        "TB-77001", Decimal("90.00"), Decimal("10.00"), Decimal(0), alipay,
+        {i.id: i.quantity for i in so.items}, tracking_codes=["YT8800000077001"]))
+    orders.apply_action(db, st.ordering, oid, "seller_ship")
+    carried_and_billed(db, st, oid, "YT8800000077001", "1.500", "1.500")
+    orders.apply_action(db, st.store, oid, "start_delivery")
+    orders.apply_action(db, st.store, oid, "deliver")
+    orders.apply_action(db, st.care, oid, "confirm_received")
+
+    # ¥100 paid: ¥50 at 3,500 + ¥50 at 3,580 = 354,000 ₫; the buying rate predicted 360,000 ₫
+    result = cny_lots.order_currency_result(db, st.accountant, oid)
+    assert result.paid_cny == cny("100.00") and result.at_lots == vnd(354000)
+    assert result.at_buying == vnd(360000) and result.currency_result == vnd(6000)
+    assert result.at_selling == vnd(365000) and result.margin == vnd(11000)
+
+    period = Period(date(2026, 11, 1), date(2026, 12, 31), 420)
+    rows = report_page(db, st.accountant, "money.net_profit", period).rows
+    columns = [c.key for c in report(st.accountant, "money.net_profit").columns]
+    assert len(rows) == 1 and "currency_result" in columns
+    row = dict(zip(columns, rows[0]))
+    assert row["code"] and row["currency_result"] == vnd(6000)
+    totals = {t.key: t.value for t in report_totals(db, st.accountant, "money.net_profit", period)}
+    assert totals["currency_result"] == vnd(6000) and totals["orders"] == 1
+
+    lot_columns = [c.key for c in report(st.accountant, "money.cny_lots").columns]
+    lots_rows = [dict(zip(lot_columns, r)) for r in report_page(db, st.accountant, "money.cny_lots", period).rows]
+    assert [(r["reference"], r["cny_total"], r["cny_used"], r["cny_left"], r["vnd_left"]) for r in lots_rows] == [
+        ("FX-B", cny("200.00"), cny("50.00"), cny("150.00"), vnd(537000)),
+        ("FX-A", cny("50.00"), cny("50.00"), cny("0.00"), vnd(0))]
+    assert [r["rate"] for r in lots_rows] == [Decimal("3580.00"), Decimal("3500.00")]
+    totals = {t.key: t.value for t in report_totals(db, st.accountant, "money.cny_lots", period)}
+    assert totals["cny_left"] == cny("150.00") and totals["vnd_left"] == vnd(537000)
+    use_columns = [c.key for c in report(st.accountant, "money.cny_lot_uses").columns]
+    uses = [dict(zip(use_columns, r)) for r in report_page(db, st.accountant, "money.cny_lot_uses", period).rows]
+    assert sorted((u["lot_reference"], u["cny"], u["vnd"]) for u in uses if u["kind"] == _("Paid to a shop")) == [
+        ("FX-A", cny("50.00"), vnd(175000)), ("FX-B", cny("50.00"), vnd(179000))]
+    assert all(u["order_code"] == row["code"] for u in uses)
+    assert_whole(db)
+
+
+def test_first_in_first_out_is_per_paying_account(db, staff):
+    """An older, cheaper lot in another CNY account is not touched: the payment takes the lots of
+    the account it is paid from, and that account alone decides whether there are enough yuan."""
+    bank, alipay = accounts(db, borrow=False)
+    wechat = ledger.create_cash_account(db, staff["accountant"], "WeChat Pay Quảng Châu", "cn")
+    buy_yuan(db, staff, "100.00", "3400", account=wechat)          # the oldest and cheapest yuan
+    buy_yuan(db, staff, "100.00", "3600", account=alipay)
+    oid, so = order_with_shop_order(db, staff)
+    pay(db, staff, so, "60.00", account=alipay)
+    assert lots(db, wechat) == [(10000, 340000)]
+    assert lots(db, alipay) == [(4000, 144000)]
+    assert cny_lots.order_currency_result(db, staff["accountant"], oid).at_lots == vnd(216000)   # 60 × 3,600
+    other_oid, other = order_with_shop_order(db, staff)
+    with pytest.raises(cny_lots.CnyShort):                          # WeChat's ¥100 do not count
+        pay(db, staff, other, "50.00", account=alipay)
+    pay(db, staff, other, "50.00", account=wechat)
+    assert lots(db, wechat) == [(5000, 170000)] and lots(db, alipay) == [(4000, 144000)]
+    assert_whole(db)

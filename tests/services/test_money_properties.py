@@ -27,9 +27,9 @@ from sqlalchemy import create_engine, func, select, text
 from app import db as dbmod
 from app.clock import FixedClock
 from app.errors import DomainError
-from app.models import CnyLot, CnyLotUse, JournalLine, LedgerAccount, OrderMoney, Wallet
+from app.models import CnyLot, CnyLotUse, JournalEntry, JournalLine, LedgerAccount, OrderMoney, Wallet
 from app.permissions import Role
-from app.services import billing, cny_lots, customers, ledger, orders, purchasing, rates, wallets
+from app.services import billing, cny_lots, customers, ledger, orders, purchasing, rates, seller_complaints, wallets
 from app.services import settings as settings_service
 from app.workflows.orders import OrderStatus
 from tests.factories import item, make_user, make_warehouses
@@ -53,6 +53,12 @@ step = st.one_of(
     st.tuples(st.just("settle"), ORDER),
     st.tuples(st.just("deposit"), ORDER),
     st.tuples(st.just("fund"), st.sampled_from(["0.01", "120.00", "900.50"]), st.sampled_from(["3575", "3612.5"])),
+    # a seller refunds part of a paid shop order into the CNY account: back to the lots it left
+    st.tuples(st.just("seller_refund"), ORDER, st.sampled_from(["0.01", "7.50", "40.00"])),
+    # a purchase of yuan typed by mistake is reversed (its lot's yuan leave first)
+    st.tuples(st.just("unfund"), st.integers(0, 3)),
+    # the company allows borrowing yuan, or stops allowing it (an empty account then refuses)
+    st.tuples(st.just("borrowing"), st.booleans()),
 )
 
 
@@ -80,6 +86,8 @@ class World:
         self.orders: list[int] = []
         self.cuts: list = []
         self.refs = itertools.count(1)
+        self.outcomes: list[tuple[str, str]] = []
+        self.refusals: list[tuple[str, str]] = []
 
     def order(self, k: int) -> int | None:
         return self.orders[k % len(self.orders)] if self.orders else None
@@ -91,8 +99,10 @@ class World:
         try:
             getattr(self, "do_" + kind)(*s[1:])
             outcome = "done"
-        except DomainError:
+        except DomainError as exc:
             outcome = "refused"         # a legitimate outcome; it must leave the books as they were
+            self.refusals.append((kind, type(exc).__name__))
+        self.outcomes.append((kind, outcome))
         if self.events:
             event(f"{kind}: {outcome}")
 
@@ -104,6 +114,28 @@ class World:
         ledger.record_cny_purchase(self.db, self.accountant, self.alipay, Decimal(cny), self.bank,
                                    (Decimal(cny) * Decimal(rate)).to_integral_value(), f"FX{next(self.refs)}",
                                    date(2026, 11, 23))
+
+    def do_seller_refund(self, k: int, amount: str) -> None:
+        oid = self.order(k)
+        if oid is None:
+            return
+        paid = [so for so in purchasing.purchasing_view(self.db, self.buyer, oid).shop_orders if so.status == "paid"]
+        if not paid:
+            return
+        sc = seller_complaints.open_seller_complaint(self.db, self.buyer, seller_complaints.SellerComplaintInput(
+            paid[0].id, next(iter(seller_complaints.SellerReason)).value, "Hàng lỗi", Decimal(amount)))
+        seller_complaints.file_seller_complaint(self.db, self.buyer, sc, f"CASE-{next(self.refs)}")
+        seller_complaints.record_recovery(self.db, self.buyer, sc, Decimal(amount), self.alipay)
+
+    def do_unfund(self, k: int) -> None:
+        with self.db.read() as s:
+            funded = list(s.scalars(select(JournalEntry.id).where(JournalEntry.kind == "cny_funding")
+                                    .order_by(JournalEntry.id)))
+        if funded:
+            ledger.reverse_entry(self.db, self.accountant, funded[k % len(funded)], "Nhập nhầm")
+
+    def do_borrowing(self, allowed: bool) -> None:
+        settings_service.update_settings(self.db, make_user(self.db, Role.ADMIN), {"money.cny_borrow": allowed})
 
     def do_payout(self, c: int, amount: int) -> None:
         wallets.record_payment(self.db, self.accountant, "refund", self.customers[c], Decimal(amount),
@@ -281,7 +313,9 @@ def test_a_known_busy_day_keeps_the_books(sqlite_template):
              ("submit", 1, [(1, "168.00", "A")]), ("credit", 1, 2_000_000), ("deposit", 1),
              ("buy", 0, 1, "-8"), ("buy", 0, 0, "5.5"), ("bill", 0, "3.2"), ("supplement", 0, 80_000),
              ("supplement", 0, -5_000), ("settle", 0), ("cancel", 1), ("payout", 0, 200_000),
-             ("topup", 1, 300_000), ("fund", "900.50", "3612.5")]
+             ("topup", 1, 300_000), ("fund", "900.50", "3612.5"),
+             ("seller_refund", 0, "7.50"), ("unfund", 0), ("borrowing", False), ("submit", 2, [(4, "168.00", "B")]),
+             ("topup", 2, 2_500_000), ("deposit", 2), ("buy", 2, 0, "0"), ("unfund", 1)]
     with fresh_sqlite(sqlite_template) as database:
         world = World(database, events=False)
         for s in steps:
@@ -289,5 +323,12 @@ def test_a_known_busy_day_keeps_the_books(sqlite_template):
             check_books(world)
         with database.read() as s:
             kinds = set(s.scalars(text("SELECT DISTINCT kind FROM journal_entries")))
+            returned = s.scalar(select(func.count()).select_from(CnyLotUse).where(CnyLotUse.kind == "refund"))
         assert {"cny_funding", "topup", "deposit", "purchase", "shortage_refund", "service_fee", "billing", "supplementary",
-                "deposit_refund", "refund"} <= kinds
+                "deposit_refund", "refund", "reversal"} <= kinds
+        assert returned >= 1                       # the seller's refund went back into a lot
+        # the first purchase of yuan reversed; with borrowing stopped, a purchase the lots cover is
+        # paid, and reversing the purchase of yuan those payments used is refused (never below zero)
+        assert [o for k, o in world.outcomes[-8:] if k in ("seller_refund", "unfund", "buy")] == [
+            "done", "done", "done", "refused"]
+        assert world.refusals[-1] == ("unfund", "CnyShort")

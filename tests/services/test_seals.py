@@ -109,3 +109,28 @@ def test_the_tolerance_is_the_larger_of_the_kilograms_and_the_percent(db, sent):
     with db.read() as s:
         assert seals.tolerance_kg(s, Decimal("4.2")) == Decimal("0.5")        # 1 % of 4.2 kg is less
         assert seals.tolerance_kg(s, Decimal("120")) == Decimal("1.200")      # 1 % of 120 kg is more
+
+
+def test_sealing_records_the_photo_on_the_sealing_record_or_seals_nothing(db):
+    """The seal, its weight, who sealed it and the photo are one record; a "photo" that is not an
+    image refuses the whole sealing (the sack stays open, nothing stored)."""
+    from app.models import StoredFile
+    from app.services.files import FileRefused
+
+    st = make_staff(db)
+    purchase_order(db, st, ["YT7700000000002"])
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "YT7700000000002", kg("3.5"))
+    sid = shipments.open_shipment(db, st.cn, st.wh["CN-GZ"], st.wh["VN-HN"])
+    shipments.pack_scan(db, st.cn, sid, "YT7700000000002")
+    with pytest.raises(FileRefused):
+        shipments.seal_shipment(db, st.cn, sid, Decimal("4.2"), "KP 1", photo=("seal.png", b"not an image"))
+    assert _status(db, sid) == ("open", "")
+    with db.read() as s:
+        assert s.query(StoredFile).count() == 0
+    assert seals.seal_view(db, st.cn, sid).custody == ()
+
+    shipments.seal_shipment(db, st.cn, sid, Decimal("4.2"), "KP 1", photo=("niem-phong.png", PNG))
+    (sealed,) = seals.seal_view(db, st.cn, sid).custody
+    assert (sealed.event, sealed.by, sealed.seal_no, sealed.gross_weight_kg) == (
+        "sealed", st.cn.name, "KP 1", Decimal("4.2"))
+    assert seals.read_photo(db, st.vn, sealed.photo_file_id)[1] == PNG

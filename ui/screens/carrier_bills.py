@@ -94,7 +94,12 @@ def _fill_lines(table: QTableWidget, lines: list[LineCheck], first: list[str] | 
             if shift + 2 <= col < last:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(row, col, item)
-    table.resizeColumnsToContents()
+    # the figures as wide as they need; the flags (the last column) take what is left of a
+    # 1366 px screen and wrap onto a second line instead of running off the side
+    for col in range(table.columnCount() - 1):
+        table.resizeColumnToContents(col)
+    table.setWordWrap(True)
+    table.resizeRowsToContents()
 
 
 def _table(name: str, headers: list[str], accessible: str) -> QTableWidget:
@@ -359,11 +364,13 @@ class CarrierBillsDialog(QDialog):
         self.totals = named(QLabel(""), "carrier_bills_totals")
         self.totals.setWordWrap(True)
         self.lines = _table("carrier_bills_lines", _line_headers(), _("Comparison"))
+        self.lines.resizeColumnsToContents()        # the headers whole before a bill is chosen
         from ui.screens.money_common import amount_edit
 
         self.amount = amount_edit("carrier_bills_amount", _("Amount agreed with the carrier"), currency=VND,
                                   placeholder=_("agreed amount (after a dispute)"))
-        self.amount.setMaximumWidth(200)
+        # wide enough for its hint in every language ("số tiền thống nhất (sau khiếu nại)")
+        self.amount.setFixedWidth(self.amount.fontMetrics().horizontalAdvance(self.amount.placeholderText()) + 24)
         self.accept_button = named(QPushButton(_("Accept")), "carrier_bills_accept")
         self.accept_button.clicked.connect(self.accept_bill)
         self.reason = named(QLineEdit(), "carrier_bills_reason", _("Why the bill is disputed"))

@@ -92,8 +92,10 @@ class OrderQuotesTab(QWidget):
         self.session, self.order_id, self.order_code = session, view.id, view.code
         self.panel = None
         self.table = readonly_table("quotes_versions", _("Quote versions"), [_(h) for h in self.HEADERS])
+        header = self.table.horizontalHeader()
         for col, width in enumerate((70, 190, 110, 130, 110, 120, 140, 140)):
-            self.table.setColumnWidth(col, width)
+            # never narrower than its heading ("Phiên bản" was cut at 70 px)
+            self.table.setColumnWidth(col, max(width, header.sectionSizeHint(col)))
         self.summary = named(QLabel(""), "quotes_summary")
         self.summary.setWordWrap(True)
         self.send_button = named(QPushButton(_("&Send quote…")), "send_quote", _("Send quote"))

@@ -16,23 +16,30 @@ from app.i18n import _, fmt_datetime, fmt_decimal
 from app.services.seals import REASON_LABELS, SealCheck
 from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import parse_kg
+from ui.widgets.camera import CameraDialog, camera_available
 from ui.session import Session
 
 IMAGES = "Images (*.png *.jpg *.jpeg *.webp *.gif)"
 
 
 class PhotoPicker(QWidget):
-    """An optional photo: a button that opens a file, and the file's name once chosen."""
+    """An optional photo: a button that opens a file, a "Camera…" button where this computer has a
+    camera (QtMultimedia), and the photo's name once chosen or taken."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.photo: tuple[str, bytes] | None = None
         self.pick = named(QPushButton(_("Choose a photo…")), name)
         self.pick.clicked.connect(lambda _c=False: self.choose())
-        self.label = QLabel(_("no photo"))
+        self.camera = named(QPushButton(_("Camera…")), f"{name}_camera")
+        self.camera.clicked.connect(lambda _c=False: self.take())
+        # no QtMultimedia or no camera: the button is not offered, a file still is
+        self.camera.setVisible(camera_available())
+        self.label = named(QLabel(_("no photo")), f"{name}_name")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.pick)
+        row.addWidget(self.camera)
         row.addWidget(self.label, 1)
 
     def choose(self, path: str | None = None) -> None:
@@ -42,6 +49,12 @@ class PhotoPicker(QWidget):
         data = Path(path).read_bytes()
         self.photo = (Path(path).name, data)
         self.label.setText(Path(path).name)
+
+    def take(self) -> None:
+        dialog = CameraDialog("seal", self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.photo is not None:
+            self.photo = dialog.photo
+            self.label.setText(_("photo taken with the camera"))
 
 
 class ArrivalSealDialog(QDialog):
@@ -143,7 +156,7 @@ class CustodyDialog(QDialog):
         layout.addWidget(self.claims, 1)
         layout.addWidget(self.photo)
         layout.addLayout(buttons)
-        self.resize(900, 600)
+        self.resize(1100, 600)
         self.reload()
 
     def reload(self) -> None:
@@ -160,6 +173,7 @@ class CustodyDialog(QDialog):
                                     fmt_decimal(line.gross_weight_kg) if line.gross_weight_kg is not None else "",
                                     (line.claim_code + " · " if line.claim_code else "") + line.note])
             item.setData(0, Qt.ItemDataRole.UserRole, line.photo_file_id)
+            item.setToolTip(5, item.text(5))
             self.chain.addTopLevelItem(item)
         self.claims.clear()
         for c in v.claims:
@@ -169,8 +183,12 @@ class CustodyDialog(QDialog):
                 f"{c.found_seal_no} · {fmt_decimal(c.found_gross_kg) if c.found_gross_kg is not None else '—'} kg",
                 _("open") if c.is_open else _("closed") + (f": {c.outcome}" if c.outcome else "")]))
         for tree in (self.chain, self.claims):
-            for col in range(tree.columnCount()):
+            # every column as wide as it needs but the last, which takes the rest and wraps
+            tree.setWordWrap(True)
+            for col in range(tree.columnCount() - 1):
                 tree.resizeColumnToContents(col)
+                # a little room: Chinese falls back to another font the measure underestimates
+                tree.setColumnWidth(col, tree.columnWidth(col) + 12)
         self.release.setVisible(v.can_release)
         self.close_claim.setVisible(any(c.is_open for c in v.claims) and v.can_close)
         self.photo.clear()

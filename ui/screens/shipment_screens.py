@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UnweighedParcels, ValidationFailed
+from app.services.files import FileRefused
 from app.i18n import _, fmt_decimal
 from app.journal import is_link_error
 from app.permissions import Role
@@ -464,11 +465,10 @@ class ShipmentWindow(FieldDialog):
         dialog = SealDialog(self.view, self)
         while dialog.exec():
             try:
+                # one call: the seal, its weight and its photo are recorded together or not at all
                 self._seal_confirming(parse_kg(dialog.gross.text(), "gross_weight_kg") or Decimal(0),
-                                      dialog.seal_no.text())
-                if dialog.photo.photo is not None and self.session.call("shipments.get", self.shipment_id).seal_no:
-                    self.session.call("seals.add_photo", self.shipment_id, *dialog.photo.photo)
-            except ValidationFailed as exc:
+                                      dialog.seal_no.text(), dialog.photo.photo)
+            except (ValidationFailed, FileRefused) as exc:
                 dialog.error.setText(str(exc))
                 continue
             except Exception as exc:
@@ -481,13 +481,15 @@ class ShipmentWindow(FieldDialog):
         if self.view is not None:
             CustodyDialog(self.session, self.shipment_id, self.view.code, self).exec()
 
-    def _seal_confirming(self, gross: Decimal, seal_no: str) -> None:
-        """Seal; parcels never weighed are named and sealed only if the user says so."""
+    def _seal_confirming(self, gross: Decimal, seal_no: str, photo: tuple[str, bytes] | None = None) -> None:
+        """Seal (with the photo, if one was chosen or taken); parcels never weighed are named and
+        sealed only if the user says so."""
         try:
-            self.session.call("shipments.seal", self.shipment_id, gross, seal_no)
+            self.session.call("shipments.seal", self.shipment_id, gross, seal_no, photo=photo)
         except UnweighedParcels as exc:
             if confirm(self, str(exc), _("Parcels not weighed")):
-                self.session.call("shipments.seal", self.shipment_id, gross, seal_no, unweighed_ok=True)
+                self.session.call("shipments.seal", self.shipment_id, gross, seal_no, unweighed_ok=True,
+                                  photo=photo)
 
     def reopen(self) -> None:
         reason, ok = QInputDialog.getText(self, _("Reopen"), _("Why must the sealed shipment be reopened?"))
