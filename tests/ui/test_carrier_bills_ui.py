@@ -22,6 +22,7 @@ def _errors_fail_the_test(monkeypatch):
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
     monkeypatch.setattr("ui.screens.carrier_bills.report_error", raise_it)
+    monkeypatch.setattr("ui.widgets.sheet_import.report_error", raise_it)    # the import dialog's flow
 
 
 def _screen(qtbot, db, username):
@@ -56,7 +57,7 @@ def test_import_compare_and_accept_a_carriers_bill(qtbot, sqlite_db, tmp_path, m
     make_user(db, Role.ACCOUNTANT, username="ketoan", full_name="Đặng Thu Hà")
     path = tmp_path / "hung_phat_11.csv"
     path.write_bytes(bill_csv(sacks.a, sacks.b))
-    monkeypatch.setattr("ui.screens.carrier_bills.ask_open_path", lambda *a, **k: str(path))
+    monkeypatch.setattr("ui.widgets.sheet_import.ask_open_path", lambda *a, **k: str(path))
     questions = []
     monkeypatch.setattr("ui.screens.carrier_bills.confirm", lambda parent, text, title=None: questions.append(text) or True)
     screen = _screen(qtbot, db, "ketoan")

@@ -19,7 +19,7 @@ from tests.services.warehouse_helpers import consignment_order, make_staff
 def _errors_fail_the_test(monkeypatch):
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
-    monkeypatch.setattr("ui.screens.parcel_import.report_error", raise_it)
+    monkeypatch.setattr("ui.widgets.sheet_import.report_error", raise_it)   # the import dialogs' flow
     monkeypatch.setattr("ui.screens.order_editor.report_error", raise_it)
 
 

@@ -33,8 +33,9 @@ def _errors_fail_the_test(monkeypatch):
     """An error box would wait for a click forever here: an unexpected error fails the test."""
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
-    for module in ("warehouse", "shipment_screens", "delivery_screens", "parcel_import"):
-        monkeypatch.setattr(f"ui.screens.{module}.report_error", raise_it)
+    for module in ("ui.screens.warehouse", "ui.screens.shipment_screens", "ui.screens.delivery_screens",
+                   "ui.widgets.sheet_import"):
+        monkeypatch.setattr(f"{module}.report_error", raise_it)
 
 
 @pytest.fixture

@@ -32,8 +32,10 @@ def _no_viewer(monkeypatch):
 def _errors_fail_the_test(monkeypatch):
     def raise_it(parent, exc, title=None):
         raise AssertionError(f"error shown to the user: {exc}") from exc
-    for module in ("task_window", "shipment_screens", "delivery_screens", "parcel_import", "outbox"):
-        monkeypatch.setattr(f"ui.screens.{module}.report_error", raise_it)
+    for module in ("ui.screens.task_window", "ui.screens.shipment_screens", "ui.screens.delivery_screens",
+                   "ui.screens.outbox",
+                   "ui.widgets.sheet_import"):
+        monkeypatch.setattr(f"{module}.report_error", raise_it)
 
 
 @pytest.fixture

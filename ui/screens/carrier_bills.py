@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
@@ -27,14 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DomainError, ValidationFailed
-from app.import_columns import SHEET_PATTERNS
 from app.i18n import _, current_language, fmt_date, fmt_decimal, fmt_money
 from app.money import VND, Money
 from app.services.carrier_bills import (FLAG_LABELS, SCHEMA, STATUS_LABELS, BillHeader, BillLineInput, BillPreview,
                                         BillView, LineCheck)
-from ui.common import ask_open_path, confirm, fit_to_screen, named, report_error
-from ui.screens.warehouse_common import FieldDialog
+from ui.common import confirm, fit_to_screen, named, report_error
 from ui.session import Session
+from ui.widgets.sheet_import import SheetImportDialog
 from ui.windows.registry import register_detail
 
 FLAGGED = QColor("#fff3e0")
@@ -144,124 +142,51 @@ class _HeaderFields:
         return BillHeader(self.carrier.currentText(), self.number.text(), date(d.year(), d.month(), d.day()))
 
 
-class CarrierBillImportDialog(FieldDialog):
+class CarrierBillImportDialog(SheetImportDialog):
     """Nhập hóa đơn nhà vận chuyển: the carrier's file read as parcel lists are — each column
     with what it is read as (map one by hand; remembered for this carrier), each row checked and
     compared with our sack; the whole file or nothing."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        from ui.widgets.column_map import ColumnMapTable, problems_label
+    preview_data: BillPreview | None
 
-        super().__init__(parent)
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, SCHEMA, "carrier_import", run_label=_("Import the bill"),
+                         file_title=_("Choose the carrier's bill"), file_kind=_("Carriers' bills"), parent=parent)
         named(self, "carrier_import_dialog", _("Import a carrier's bill"))
         self.setWindowTitle(_("Import a carrier's bill"))
-        self.session = session
-        self.path: Path | None = None
-        self.content = b""
         self.bill_id: int | None = None
         self.fields = _HeaderFields(session, "carrier_import")
         self.fields.carrier.currentTextChanged.connect(lambda _t: self._new_source())
-        choose = named(QPushButton(_("Choose file…")), "carrier_import_choose")
-        choose.clicked.connect(lambda: self.choose())
-        self.file_label = named(QLabel(_("No file chosen")), "carrier_import_file")
-        self.problems = problems_label("carrier_import_problems")
-        self.columns = ColumnMapTable(SCHEMA, "carrier_import")
-        self.columns.chosen.connect(self.preview)
         self.table = _table("carrier_import_preview", [_("Row")] + _line_headers(), _("Preview"))
-        self.summary = named(QLabel(""), "carrier_import_summary")
-        self.summary.setWordWrap(True)
-        self.import_button = named(QPushButton(_("Import the bill")), "carrier_import_run")
-        self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.run)
-        close = named(QPushButton(_("Close")), "carrier_import_close")
-        close.clicked.connect(self.reject)
         top = self.fields.row()
         top.insertSpacing(top.count() - 1, 16)
-        top.insertWidget(top.count() - 1, choose)
+        top.insertWidget(top.count() - 1, self.choose_button)
         top.insertWidget(top.count() - 1, self.file_label, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.summary, 1)
-        bottom.addWidget(self.import_button)
-        bottom.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.problems)
-        layout.addWidget(QLabel(_("How the file's columns are read:")))
-        layout.addWidget(self.columns, 1)
-        layout.addWidget(self.table, 2)
-        layout.addLayout(bottom)
+        self.lay_out(top)
         fit_to_screen(self, 1280, 720)
 
-    def _new_source(self) -> None:
-        self.columns.clear_choices()
-        self.preview()
-
-    def choose(self, path: str | None = None) -> None:
-        if path is None:
-            path = ask_open_path(self, _("Choose the carrier's bill"), _("Carriers' bills") + f" ({SHEET_PATTERNS})")
-        if path:
-            try:
-                content = Path(path).read_bytes()      # read here; the server gets the bytes
-            except OSError as exc:
-                report_error(self, exc)
-                return
-            self.path, self.content = Path(path), content
-            self.file_label.setText(str(self.path))
-            self._new_source()
-
-    def preview(self) -> None:
-        if self.path is None:
-            return
-        self.import_button.setEnabled(False)
+    def read_preview(self, name: str, content: bytes) -> BillPreview | None:
         carrier = self.fields.carrier.currentText().strip()
         if not carrier:
             self.summary.setText(_("Enter the carrier's name: their columns are remembered by it."))
-            return
-        try:
-            pv: BillPreview = self.session.call("carrier_bills.preview", carrier, self.path.name, self.content,
-                                                columns=dict(self.columns.choices))
-        except (ValidationFailed, DomainError) as exc:
-            self.table.setRowCount(0)
-            self.columns.setRowCount(0)
-            self.problems.hide()
-            self.summary.setText(str(exc))
-            return
-        self.preview_data = pv
-        self.columns.show_columns(pv.columns)
-        self.problems.setText("\n".join(pv.problems))
-        self.problems.setVisible(bool(pv.problems))
+            return None
+        return self.session.call("carrier_bills.preview", carrier, name, content, columns=dict(self.columns.choices))
+
+    def show_rows(self, pv: BillPreview) -> None:
         _fill_lines(self.table, pv.rows, first=[str(r.line) for r in pv.rows])
-        if pv.ok:
-            flagged = sum(1 for r in pv.rows if r.flagged)
-            billed = Money.total((r.amount for r in pv.rows), VND)
-            self.summary.setText(_("{n} lines, {billed} billed; {flagged} flagged (in orange). Nothing is saved "
-                                   "until you press Import.").format(n=len(pv.rows), billed=fmt_money(billed),
-                                                                    flagged=flagged))
-        elif pv.problems:
-            self.summary.setText(_("Nothing can be imported until the problems at the top are solved."))
-        else:
-            self.summary.setText(_("{bad} of {n} rows have problems (in red). Correct the file and choose it "
-                                   "again: the file is imported whole or not at all.").format(
-                bad=pv.error_count, n=len(pv.rows)))
-        self.import_button.setEnabled(pv.ok)
 
-    def run(self) -> None:
-        from ui.background import run_in_background
+    def ready_text(self, pv: BillPreview) -> str:
+        flagged = sum(1 for r in pv.rows if r.flagged)
+        billed = Money.total((r.amount for r in pv.rows), VND)
+        return _("{n} lines, {billed} billed; {flagged} flagged (in orange). Nothing is saved "
+                 "until you press Import.").format(n=len(pv.rows), billed=fmt_money(billed), flagged=flagged)
 
-        s, name, content = self.session, self.path.name, self.content
-        header, choices = self.fields.header(), dict(self.columns.choices)
-        self.import_button.setEnabled(False)
+    def import_call(self, name: str, content: bytes) -> tuple[str, tuple, dict]:
+        return "carrier_bills.import", (self.fields.header(), name, content), {"columns": dict(self.columns.choices)}
 
-        def done(bill_id: int) -> None:
-            self.bill_id = bill_id
-            self.accept()
-
-        def failed(exc: BaseException) -> None:
-            self.preview()
-            report_error(self, exc)
-
-        run_in_background(self, lambda p: s.call("carrier_bills.import", header, name, content, columns=choices),
-                          done, failed, label=_("Importing…"))
+    def imported(self, bill_id: int) -> None:
+        self.bill_id = bill_id
+        self.accept()
 
 
 class CarrierBillEntryDialog(QDialog):
