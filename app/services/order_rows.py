@@ -1,5 +1,6 @@
 """An order's row for a write: the order (or NotFound), its ``seen_version`` check, its customer.
-Shared by the order's editing (``orders``) and its chat and files (``order_chat``).
+Shared by the order's editing (``orders``), its chat and files (``order_chat``) and its quotes
+(``quotes``, ``quote_decisions``).
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from app.models import QuoteVersion
 from app.permissions import Actor, Perm, require
 from app.services import order_lifecycle, order_money, quotes
 from app.services.activity import now, record
+from app.services.order_rows import load_order
 from app.services.quotes import QuoteView
 from app.services.transitions import move
 from app.text import clean
@@ -28,7 +29,7 @@ def _decide(db: Database, actor: Actor, quote_id: int, accepted: bool, reason: s
         q = tx.get(QuoteVersion, quote_id)
         if q is None:
             raise NotFound(what=Lazy(N_("The quote")))
-        order = quotes.load_order(tx, q.order_id, lock=True)
+        order = load_order(tx, q.order_id, lock=True)
         tx.refresh(q)
         last = quotes.latest(tx, order.id)
         if last is None or last.id != q.id:

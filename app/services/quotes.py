@@ -35,6 +35,7 @@ from app.services import fee_policies, files, rates
 from app.services import settings as settings_service
 from app.services.activity import now, record
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
+from app.services.order_rows import load_order
 from app.services.outbox import CUSTOMER_EVENT_LABELS
 from app.services.transitions import move
 from app.services.unique import taken, unique_rules
@@ -130,13 +131,6 @@ class QuotesPanel:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-def load_order(tx: Session, order_id: int, lock: bool = False) -> Order:
-    order = tx.get(Order, order_id, with_for_update=lock) if lock else tx.get(Order, order_id)
-    if order is None:
-        raise NotFound(what=Lazy(N_("The order")))
-    return order
-
 
 def _versions(tx: Session, order_id: int) -> list[QuoteVersion]:
     return list(tx.scalars(select(QuoteVersion).where(QuoteVersion.order_id == order_id)
@@ -268,7 +262,7 @@ def _views(tx: Session, order: Order, at: datetime) -> tuple[QuoteView, ...]:
 
 
 def version_view(tx: Session, q: QuoteVersion) -> QuoteView:
-    order = load_order(tx, q.order_id)
+    order = load_order(tx, q.order_id, lock=False)
     return next(v for v in _views(tx, order, now(tx)) if v.id == q.id)
 
 
@@ -278,7 +272,7 @@ def quotes_panel(db: Database, actor: Actor, order_id: int) -> QuotesPanel:
     """The order's quote versions, newest first, and whether a quote can be sent now."""
     require(actor, Perm.VIEW_ORDERS)
     with db.read() as s:
-        order = load_order(s, order_id)
+        order = load_order(s, order_id, lock=False)
         at = db.clock.now()
         why = _why_not_quotable(s, order)
         last = latest(s, order_id)
@@ -367,7 +361,7 @@ def quote_pdf(db: Database, actor: Actor, quote_id: int) -> bytes:
 def _pdf_bytes(s: Session, q: QuoteVersion, at: datetime) -> bytes:
     from app.documents.quote import QuoteSheet, QuoteSheetItem, write_quote_pdf
 
-    order = load_order(s, q.order_id)
+    order = load_order(s, q.order_id, lock=False)
     customer = s.get(Customer, order.customer_id)
     company = settings_service.get(s, "company.name")
     previous = s.scalar(select(QuoteVersion).where(QuoteVersion.order_id == order.id,
