@@ -16,6 +16,7 @@ from app.permissions import Perm
 from ui.common import ask_save_path, error_label, named, report_error, show_field_errors
 from ui.screens.money_common import cell, heading, readonly_table
 from ui.session import Session
+from ui.widgets.read_when_shown import ReadWhenShown
 
 #: order statuses whose rate is not fixed yet (the service decides; this only hides the command)
 
@@ -81,8 +82,9 @@ class SendQuoteDialog(QDialog):
         self.accept()
 
 
-class OrderQuotesTab(QWidget):
-    """The order's quote versions, newest first, and what care staff do with them."""
+class OrderQuotesTab(ReadWhenShown, QWidget):
+    """The order's quote versions, newest first, and what care staff do with them (read when first
+    shown: ui.widgets.read_when_shown)."""
 
     HEADERS = (N_("Version"), N_("Status"), N_("Rate (₫ per ¥)"), N_("Total known now"), N_("Difference"),
                N_("Deposit"), N_("Valid until"), N_("Quoted by"), N_("Answer"))
@@ -117,26 +119,15 @@ class OrderQuotesTab(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self._stale = True      # read when the tab is first shown, not with the window's first paint
         self.refresh(view)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def refresh(self, view=None) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.load()
 
     def load(self) -> None:
         try:
             p = self.panel = self.session.call("quotes.panel", self.order_id)
         except DomainError as exc:
+            self._stale = True      # not read: read again when next shown
             report_error(self, exc)
             return
-        self._stale = False
         self.table.setRowCount(len(p.versions))
         for r, q in enumerate(p.versions):
             answer = " · ".join(x for x in (q.decided_by, fmt_datetime(q.decided_at) if q.decided_at else "", q.note) if x)
