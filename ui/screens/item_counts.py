@@ -1,7 +1,9 @@
 """Counting the goods in the Vietnam warehouse (kiểm đếm): the order window's "Count the goods…"
 command opens a dialog with one row per item — ordered, bought, and spin boxes for the pieces
-received good, damaged and wrong. Saving fills the items' "received" column; differences open a
-task for the order's care staff (see app.services.item_counts)."""
+received good, damaged and wrong. Saving fills the items' "received" column; differences propose
+a complaint to the order's care staff (a task, see app.services.item_counts), which they open in
+one action — "Open the proposed complaint…" in the order window or the task window — with its
+kind, items, pieces and description filled in from the count."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -13,7 +15,8 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal
 from app.permissions import Perm
 from app.services.item_counts import CountOutcome, ItemCount
-from ui.common import error_label, named, report_error, show_field_errors
+from ui.common import error_label, named, open_in_main, report_error, show_field_errors
+from ui.screens.complaints import OpenComplaintDialog
 from ui.session import Session
 
 FIELDS = ("received", "damaged", "wrong")
@@ -69,8 +72,8 @@ class CountGoodsDialog(QDialog):
         box.accepted.connect(self.submit)
         box.rejected.connect(self.reject)
         explain = QLabel(_("Count every piece of the order's parcels. Fewer good pieces than were bought, "
-                           "or any damaged or wrong piece, gives the order's customer care a task to "
-                           "follow up."))
+                           "or any damaged or wrong piece, proposes a complaint to the order's customer "
+                           "care, with a task to follow it up."))
         explain.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
@@ -118,12 +121,61 @@ def countable(view, actor) -> bool:
     return view.has_goods_in_vietnam
 
 
+class ProposedComplaintDialog(OpenComplaintDialog):
+    """"Open a complaint", filled in from the count: the kind with the most pieces, the items
+    with a difference ticked with their pieces, what was found. Anything may be changed first;
+    opening it closes the count's task."""
+
+    open_operation = "orders.open_count_complaint"
+
+    def __init__(self, session: Session, form, parent: QWidget | None = None) -> None:
+        proposal = form.proposal
+        super().__init__(session, proposal.order_id, parent, choices=form.choices)
+        named(self, "count_complaint_dialog", _("Open the proposed complaint"))
+        self.setWindowTitle(_("Complaint proposed by the count — {code}").format(code=proposal.order_code))
+        self.kind.setCurrentIndex(max(0, self.kind.findData(proposal.kind)))
+        pieces = {line.item_id: line.pieces for line in proposal.lines}
+        for row, (kind, ident, spin) in enumerate(self.lines.rows):
+            if kind == "item" and ident in pieces:
+                self.lines.toggle(row, True)
+                if spin is not None:
+                    spin.setValue(min(pieces[ident], spin.maximum()))
+        self.description.setPlainText(proposal.description)
+        banner = named(QLabel(_("Proposed from the goods counted in the Vietnam warehouse. Check it with the "
+                                "customer and change anything before opening it.")), "count_complaint_banner")
+        banner.setWordWrap(True)
+        banner.setStyleSheet("background: #fff4e5; padding: 6px;")
+        self.layout().insertWidget(0, banner)
+
+
+def open_proposed_complaint(session: Session, order_id: int, parent: QWidget | None) -> int | None:
+    """Care staff open the complaint the count proposes (one action); the complaint window follows."""
+    try:
+        form = session.call("orders.count_complaint_form", order_id)
+    except DomainError as exc:
+        report_error(parent, exc)
+        return None
+    if form.proposal is None:
+        report_error(parent, DomainError(N_("The count of order {code} found no difference: there is no "
+                                            "complaint to propose."), code=form.choices.order_code))
+        return None
+    dialog = ProposedComplaintDialog(session, form, parent)
+    if dialog.exec() == QDialog.DialogCode.Accepted and dialog.complaint_id is not None:
+        open_in_main(parent, "complaint", dialog.complaint_id)
+        return dialog.complaint_id
+    return None
+
+
 def _register() -> None:
     from ui.windows.registry import OrderCommand, register_order_command
 
     register_order_command(OrderCommand(
         "order_count_goods", N_("Count the goods…"), Perm.COUNT_GOODS,
         lambda session, view, parent: count_goods_dialog(session, view.id, parent), countable))
+    register_order_command(OrderCommand(
+        "order_count_complaint", N_("Open the proposed complaint…"), Perm.OPEN_COMPLAINTS,
+        lambda session, view, parent: open_proposed_complaint(session, view.id, parent) is not None,
+        lambda view, actor: view.has_count_differences and view.can_complain))
 
 
 _register()

@@ -15,6 +15,7 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Perm, Role
 from app.services.tasks import TaskView
+from app.workflows.tasks import TaskKind
 from ui.common import error_label, named, report_error
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
@@ -236,6 +237,9 @@ class TaskWindow(QDialog):
         self.note.setWordWrap(True)
         self.subject = named(QPushButton(""), "task_open_subject")
         self.subject.clicked.connect(self.open_subject)
+        # a goods count's differences propose a complaint: care staff open it from here in one action
+        self.propose_button = named(QPushButton(_("Open the proposed &complaint…")), "task_window_count_complaint")
+        self.propose_button.clicked.connect(self.open_proposed_complaint)
         form = QFormLayout()
         form.addRow(_("Status"), self.status)
         form.addRow(_("Queue"), self.queue)
@@ -244,6 +248,7 @@ class TaskWindow(QDialog):
         form.addRow(_("Created"), self.created)
         about = QHBoxLayout()
         about.addWidget(self.subject)
+        about.addWidget(self.propose_button)
         about.addStretch(1)
         form.addRow(_("About"), about)
         form.addRow(_("Note"), self.note)
@@ -296,6 +301,9 @@ class TaskWindow(QDialog):
         elif v.entity and v.entity_id is not None:
             self.subject.setText(_("Open {entity} {id}").format(entity=v.entity, id=v.entity_id))
         self.subject.setVisible(bool(v.entity and v.entity_id is not None))
+        self.propose_button.setVisible(v.kind == TaskKind.COUNT_DIFFERENCES and v.entity == "order"
+                                       and v.entity_id is not None and v.can_complete
+                                       and s.can(Perm.OPEN_COMPLAINTS))
         self.claim_button.setEnabled(v.can_claim)
         self.done_button.setEnabled(v.can_complete)
         for b in (self.assign_button, self.reschedule_button, self.cancel_button):
@@ -305,6 +313,15 @@ class TaskWindow(QDialog):
 
     def _run(self, action) -> None:
         if action(self.session, self.task_id, self):
+            self.reload()
+            self.changed.emit()
+            if self.main is not None and hasattr(self.main, "refresh_all"):
+                self.main.refresh_all()
+
+    def open_proposed_complaint(self) -> None:
+        from ui.screens.item_counts import open_proposed_complaint   # loaded when first needed
+
+        if self.view is not None and open_proposed_complaint(self.session, self.view.entity_id, self) is not None:
             self.reload()
             self.changed.emit()
             if self.main is not None and hasattr(self.main, "refresh_all"):
