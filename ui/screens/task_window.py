@@ -16,7 +16,7 @@ from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Perm, Role
 from app.services.tasks import TaskView
 from app.workflows.tasks import TaskKind
-from ui.common import error_label, named, report_error
+from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 
@@ -92,6 +92,8 @@ class NewTaskDialog(QDialog):
         self.title.setPlaceholderText(_("What is to be done, e.g. Call back Mrs Hằng about order DH0000123"))
         self.title_error = error_label("new_task_title_error")
         self.title.textEdited.connect(lambda _t: self.title_error.hide())
+        self.person_error = error_label("new_task_person_error")
+        self.due_error = error_label("new_task_due_error")
         self.role = named(QComboBox(), "new_task_role", _("Department"))
         for role in Role:
             if role is not Role.SYSTEM:
@@ -106,6 +108,8 @@ class NewTaskDialog(QDialog):
         self.due.setDateTime(QDateTime(form_data.now.astimezone() + timedelta(days=1)))
         self.due.setEnabled(False)
         self.has_due.toggled.connect(self.due.setEnabled)
+        self.due.dateTimeChanged.connect(lambda _d: self.due_error.hide())
+        self.person.currentIndexChanged.connect(lambda _i: self.person_error.hide())
         due_row = QHBoxLayout()
         due_row.addWidget(self.has_due)
         due_row.addWidget(self.due, 1)
@@ -114,7 +118,9 @@ class NewTaskDialog(QDialog):
         form.addRow("", self.title_error)
         form.addRow(_("Department"), self.role)
         form.addRow(_("Person"), self.person)
+        form.addRow("", self.person_error)
         form.addRow("", due_row)
+        form.addRow("", self.due_error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         named(box.button(QDialogButtonBox.StandardButton.Ok), "new_task_submit").setText(_("Create"))
         box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -142,8 +148,8 @@ class NewTaskDialog(QDialog):
             self.task_id = self.session.call("tasks.create_manual", Role(self.role.currentData()),
                                              self.title.text(), self.person.currentData(), due)
         except ValidationFailed as exc:
-            self.title_error.setText(exc.field_errors.get("title", str(exc)))
-            self.title_error.show()
+            show_field_errors({"title": self.title_error, "assignee": self.person_error, "due_at": self.due_error},
+                              dict(exc.field_errors))
             return
         except DomainError as exc:
             report_error(self, exc)
