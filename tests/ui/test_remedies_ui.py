@@ -275,3 +275,36 @@ def test_the_shop_kpi_report_says_which_shops_are_flagged_for_review(qtbot, sqli
     reports.setCurrentRow(names.index(_("Shop KPIs")))
     qtbot.waitUntil(lambda: model.name == "shops.kpis" and model.rowCount() == 1
                     and not model.data(model.index(0, keys.index("review"))), timeout=15000)
+
+
+def test_the_next_orders_money_tab_explains_the_priority_shipping_voucher_once(qtbot, sqlite_db, world, open_main):
+    from PySide6.QtWidgets import QTableWidget
+
+    from app.i18n import _
+    from tests.services.test_remedies import _give_voucher
+    from tests.services.warehouse_helpers import carried_and_billed
+    from tests.ui.conftest import show_order_tab
+    from ui.screens.orders import OrderWindow
+
+    db, st = sqlite_db, world
+    customer, _complaint_order = _give_voucher(db, st)
+    first_code, second_code = new_codes(2)
+    first, _so = purchase_order(db, st, [first_code], customer_id=customer)
+    carried_and_billed(db, st, first, first_code, "2", "2")
+    second, _so = purchase_order(db, st, [second_code], customer_id=customer)
+    carried_and_billed(db, st, second, second_code, "2", "2")
+    main = open_main(db, st.usernames[st.care.user_id])
+    said = _("Priority shipping voucher: sent by the express line, charged at the normal line's price. "
+             "{normal}").split("{normal}")[0].strip()
+
+    def freight_explanation(oid):
+        window = OrderWindow(main.session, oid, main)
+        qtbot.addWidget(window)
+        window.show()
+        show_order_tab(window, "order_tab_money")
+        fees = window.findChild(QTableWidget, "money_fees")
+        qtbot.waitUntil(lambda: fees.rowCount() > 0, timeout=10000)
+        return " ".join(fees.item(r, 3).text() for r in range(fees.rowCount()) if fees.item(r, 3))
+
+    assert said in freight_explanation(first)             # the order after the complaint takes the voucher
+    assert said not in freight_explanation(second)        # and only that one
