@@ -71,7 +71,8 @@ def test_the_warehouse_counts_an_order_and_the_items_table_shows_what_was_receiv
     assert visible and error_shown and "女士连衣裙" in message and "3" in message
     assert seen["stored_after_refusal"] == 0
     assert seen["accepted"]
-    qtbot.waitUntil(lambda: items.item(0, 6).text() == "1", timeout=5000)
+    qtbot.waitUntil(lambda: items.item(0, 6).text().startswith("1 "), timeout=5000)
+    assert "+1" in items.item(0, 6).text()             # the broken piece shows without hovering
     assert "1" in items.item(0, 6).toolTip()          # damaged: 1
     with db.read() as s:
         task = s.scalar(select(Task).where(Task.entity == "order", Task.entity_id == oid,
@@ -151,6 +152,8 @@ def test_care_staff_open_the_complaint_the_count_proposes_from_the_order_window(
     window = order_window(open_main, db, st, st.care, oid)
     action = command(window, "order_count_complaint")
     assert action is not None and action.isEnabled()
+    notice = window.findChild(QLabel, "order_notice")
+    assert notice.isVisible() and "▸" in notice.text()         # the window says a complaint is proposed
     seen = {}
     done = when_shown(ProposedComplaintDialog, _check_and_open(qtbot, seen, " Khách gửi ảnh qua Zalo."))
     action.trigger()
@@ -164,6 +167,8 @@ def test_care_staff_open_the_complaint_the_count_proposes_from_the_order_window(
     assert view.description.endswith("Khách gửi ảnh qua Zalo.")
     with db.read() as s:
         assert s.get(Task, out.task_id).status == "done"
+    qtbot.waitUntil(lambda: command(window, "order_count_complaint") is None, timeout=5000)   # taken up
+    assert "▸" not in notice.text()
 
 
 def test_care_staff_open_the_proposed_complaint_from_the_count_task(qtbot, sqlite_db, world, open_main):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal
 from app.permissions import Perm
-from app.services.item_counts import CountOutcome, ItemCount
+from app.services.item_counts import NO_PROPOSAL, CountOutcome, ItemCount
 from ui.common import error_label, named, open_in_main, report_error, show_field_errors
 from ui.screens.complaints import OpenComplaintDialog
 from ui.session import Session
@@ -156,8 +156,7 @@ def open_proposed_complaint(session: Session, order_id: int, parent: QWidget | N
         report_error(parent, exc)
         return None
     if form.proposal is None:
-        report_error(parent, DomainError(N_("The count of order {code} found no difference: there is no "
-                                            "complaint to propose."), code=form.choices.order_code))
+        report_error(parent, DomainError(NO_PROPOSAL, code=form.choices.order_code))
         return None
     dialog = ProposedComplaintDialog(session, form, parent)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.complaint_id is not None:
