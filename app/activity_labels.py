@@ -92,6 +92,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "estimates"): N_("Estimated dates changed"),
     ("order", "file_added"): N_("File attached"),
     ("order", "goods_counted"): N_("Goods counted"),
+    ("order", "tally_exempt"): N_("Tally exemptions changed"),
     ("order", "inspection"): N_("Goods inspected"),
     ("order", "items_shop"): N_("Set shop"),
     ("order", "parcel_matched"): N_("Parcel matched"),
@@ -254,6 +255,7 @@ FIELD_LABELS: dict[str, str] = {
     "locked": N_("Locked"),
     "received": N_("Received"),
     "damaged": N_("Damaged"),
+    "tally_exempt": N_("Not counted piece by piece"),
     "wrong": N_("Wrong item"),
 }
 

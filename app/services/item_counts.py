@@ -21,21 +21,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.bounds import too_long
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, Message, N_, _
-from app.models import Order, OrderItem, Parcel, Task
+from app.models import Order, OrderItem, OrderMoney, Parcel, Task
 from app.permissions import Actor, Perm, Role, require
-from app.services.activity import record
+from app.services.activity import now, record
 from app.services.complaints.common import ComplaintInput, LineInput
 from app.services.complaints.lifecycle import open_on_order
 from app.services.notifications import notify_staff
+from app.services.order_rows import check_order_version
 from app.services.tasks import close_tasks, default_due_in, open_task
 from app.text import clean
 from app.workflows.complaints import NOT_COMPLAINABLE, ComplaintKind
-from app.workflows.orders import STATUS_LABELS, OrderKind
+from app.workflows.orders import CLOSED, STATUS_LABELS, OrderKind
 from app.workflows.parcels import IN_VIETNAM, ParcelStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
@@ -296,3 +298,42 @@ def open_count_complaint(db: Database, actor: Actor, data: ComplaintInput) -> in
                                   via=Message(N_("proposed by the goods count")))
         close_tasks(tx, actor, "order", order.id, {TaskKind.COUNT_DIFFERENCES})
         return complaint.id
+
+
+# -- tally exemption (seed 004: "goods are exempt from tally") --------------------------------------
+
+def set_tally_exemptions(db: Database, actor: Actor, order_id: int, exempt_item_ids: list[int],
+                         seen_version: int | None = None) -> bool:
+    """Which of a purchase order's items are not counted piece by piece (no tally fee for them):
+    care staff, or ordering staff while they process the order, until its billing notice fixes
+    the fee (the order form sets it only until purchasing starts). False when nothing changed."""
+    if not actor.can(Perm.PURCHASE):
+        require(actor, Perm.EDIT_ORDERS)
+    wanted = set(exempt_item_ids or [])
+    with db.transaction() as tx:
+        order = tx.get(Order, order_id, with_for_update=True)
+        if order is None:
+            raise NotFound(what=Lazy(N_("The order")))
+        check_order_version(tx, order, seen_version)
+        if order.kind != OrderKind.PURCHASE:
+            raise DomainError(N_("Order {code} is a consignment: it has no items to count."), code=order.code)
+        if order.status in CLOSED:
+            raise DomainError(N_("A closed order cannot be edited."))
+        om = tx.get(OrderMoney, order.id)
+        if om is not None and om.billed_at is not None:
+            raise DomainError(N_("Order {code} is billed: its tally fee is settled and exemptions can no longer "
+                                 "change."), code=order.code)
+        items = {i.id: i for i in order.items}
+        if wanted - set(items):
+            raise ValidationFailed({"items": _("That item is not on order {code}.").format(code=order.code)})
+        before = sorted(i.id for i in items.values() if i.tally_exempt)
+        if before == sorted(wanted):
+            return False
+        for item in items.values():
+            item.tally_exempt = item.id in wanted
+        order.updated_at, order.updated_by_id = now(tx), actor.user_id
+        flag_modified(order, "updated_at")        # the order row changes (a new version) even in the same second
+        record(tx, actor, "order", order.id, "tally_exempt",
+               {"tally_exempt": [(items[i].title or items[i].product_url)[:60] for i in before]},
+               {"tally_exempt": [(items[i].title or items[i].product_url)[:60] for i in sorted(wanted)]})
+        return True

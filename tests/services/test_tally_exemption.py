@@ -77,3 +77,45 @@ def test_saving_the_form_unchanged_writes_no_item_change_into_the_history(db):
     with db.read() as s:
         assert s.scalars(select(ActivityEvent).where(ActivityEvent.entity == "order", ActivityEvent.entity_id == oid,
                                                      ActivityEvent.action == "edited")).all() == []
+
+
+# -- after the form is locked: ordering staff processing the order (seed 004) --------------------------
+
+def _bought_with_tally(db, st, code):
+    from app.models import OrderService
+    from tests.services.warehouse_helpers import purchase_order
+
+    oid, _so = purchase_order(db, st, [code])
+    with db.transaction() as tx:
+        tx.add(OrderService(order_id=oid, code="inspection"))
+    return oid
+
+
+def test_ordering_staff_exempt_an_item_after_purchasing_started_until_the_order_is_billed(db):
+    from app.errors import DomainError, PermissionDenied, StaleEdit, ValidationFailed
+    from app.services import item_counts
+    from tests.services.complaint_helpers import new_codes
+    from tests.services.warehouse_helpers import carried_and_billed, make_staff
+
+    st = make_staff(db)
+    code, = new_codes()
+    oid = _bought_with_tally(db, st, code)
+    view = orders.get_order(db, st.ordering, oid)
+    assert not view.editable_items                            # the order form no longer changes items
+    (dress,) = view.items
+    assert _tally(db, st.care, oid)[0] == Decimal(2 * 5000)
+    with pytest.raises(PermissionDenied):
+        item_counts.set_tally_exemptions(db, st.store, oid, [dress.id])
+    with pytest.raises(ValidationFailed):
+        item_counts.set_tally_exemptions(db, st.ordering, oid, [dress.id + 999])
+    assert item_counts.set_tally_exemptions(db, st.ordering, oid, [dress.id], seen_version=view.version)
+    assert [i.tally_exempt for i in orders.get_order(db, st.care, oid).items] == [True]
+    amount, explanation = _tally(db, st.care, oid)
+    assert amount == 0 and "2 exempt items not counted" in explanation
+    with pytest.raises(StaleEdit):                            # saved from what a screen showed before
+        item_counts.set_tally_exemptions(db, st.care, oid, [], seen_version=view.version)
+    assert item_counts.set_tally_exemptions(db, st.care, oid, [dress.id]) is False     # nothing changes
+    carried_and_billed(db, st, oid, code, "1.2", "1.2")
+    with pytest.raises(DomainError, match="billed"):
+        item_counts.set_tally_exemptions(db, st.ordering, oid, [])
+    assert [i.tally_exempt for i in orders.get_order(db, st.care, oid).items] == [True]

@@ -196,3 +196,36 @@ def test_care_staff_open_the_proposed_complaint_from_the_count_task(qtbot, sqlit
     assert not button.isVisible()                                      # the task is done: nothing more to open
     with db.read() as s:
         assert s.get(Task, out.task_id).status == "done"
+
+
+def test_ordering_staff_exempt_an_item_from_the_tally_in_the_order_window_after_purchase(qtbot, sqlite_db, world,
+                                                                                       open_main):
+    from PySide6.QtCore import Qt
+
+    from app.models import OrderService
+    from ui.screens.item_counts import TallyExemptionDialog
+
+    db, st = sqlite_db, world
+    oid, _so = purchase_order(db, st, ["YT9000000000003"])
+    with db.transaction() as tx:
+        tx.add(OrderService(order_id=oid, code="inspection"))
+    assert command(order_window(open_main, db, st, st.store, oid), "order_tally_exemption") is None   # warehouse
+    window = order_window(open_main, db, st, st.ordering, oid)
+    action = command(window, "order_tally_exemption")
+    assert action is not None and action.isEnabled()
+    seen = {}
+
+    def tick(dialog):
+        table = dialog.findChild(QTableWidget, "tally_items")
+        seen["rows"] = [table.item(r, 1).text() for r in range(table.rowCount())]
+        table.item(0, 0).setCheckState(Qt.CheckState.Checked)
+        click(qtbot, dialog, "tally_submit")
+        seen["closed"] = not dialog.isVisible()
+
+    done = when_shown(TallyExemptionDialog, tick)
+    action.trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert seen["closed"] and "女士连衣裙" in seen["rows"][0]
+    assert [i.tally_exempt for i in orders.get_order(db, st.care, oid).items] == [True]
+    items = window.findChild(QTableWidget, "order_items_table")
+    qtbot.waitUntil(lambda: items.item(0, 9).text() != "", timeout=5000)          # the note column says "no tally"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _, fmt_decimal
 from app.permissions import Perm
+from app.workflows.orders import OrderKind
 from app.services.item_counts import NO_PROPOSAL, CountOutcome, ItemCount
 from ui.common import error_label, named, open_in_main, report_error, show_field_errors
 from ui.screens.complaints import OpenComplaintDialog
@@ -165,6 +166,70 @@ def open_proposed_complaint(session: Session, order_id: int, parent: QWidget | N
     return None
 
 
+class TallyExemptionDialog(QDialog):
+    """Which items are not counted piece by piece (no tally fee for them): ordering staff decide it
+    while they process the order, care staff too, until the billing notice fixes the fee."""
+
+    def __init__(self, session: Session, view, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "tally_dialog", _("Tally exemption"))
+        self.setWindowTitle(_("Tally exemption — {code}").format(code=view.code))
+        self.session, self.view = session, view
+        self.table = named(QTableWidget(len(view.items), 3), "tally_items", _("Items"))
+        self.table.setHorizontalHeaderLabels([_("No tally"), _("Item"), _("Qty")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)   # the header's words show
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        for r, it in enumerate(view.items):
+            box = QTableWidgetItem("")
+            box.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            box.setCheckState(Qt.CheckState.Checked if it.tally_exempt else Qt.CheckState.Unchecked)
+            box.setData(Qt.ItemDataRole.UserRole, it.id)
+            self.table.setItem(r, 0, box)
+            self.table.setItem(r, 1, QTableWidgetItem(" · ".join(x for x in (it.title or it.product_url, it.variant)
+                                                                  if x)))
+            qty = QTableWidgetItem(fmt_decimal(it.quantity if it.quantity_bought is None else it.quantity_bought))
+            qty.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(r, 2, qty)
+        explain = QLabel(_("Ticked items are not counted piece by piece at the Vietnam warehouse: they are left "
+                           "out of the tally fee. It can change until the order is billed."))
+        explain.setWordWrap(True)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        named(box.button(QDialogButtonBox.StandardButton.Ok), "tally_submit", _("Save")).setText(_("Save"))
+        named(box.button(QDialogButtonBox.StandardButton.Cancel), "tally_cancel", _("Cancel")).setText(_("Cancel"))
+        box.accepted.connect(self.submit)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(box)
+        self.resize(640, 360)
+
+    def exempt(self) -> list[int]:
+        return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())
+                if self.table.item(r, 0).checkState() == Qt.CheckState.Checked]
+
+    def submit(self) -> None:
+        try:
+            self.session.call("orders.set_tally_exemptions", self.view.id, self.exempt(),
+                              seen_version=self.view.version)
+        except DomainError as exc:
+            report_error(self, exc)
+            return
+        self.accept()
+
+
+def tally_exemption_dialog(session: Session, view, parent: QWidget | None) -> bool:
+    return TallyExemptionDialog(session, view, parent).exec() == QDialog.DialogCode.Accepted
+
+
+def _may_set_tally(view, actor) -> bool:
+    return view.kind == OrderKind.PURCHASE and view.can_edit and bool(view.items) and (
+        actor.can(Perm.EDIT_ORDERS) or actor.can(Perm.PURCHASE))
+
+
 def _register() -> None:
     from ui.windows.registry import OrderCommand, register_order_command
 
@@ -175,6 +240,9 @@ def _register() -> None:
         "order_count_complaint", N_("Open the proposed complaint…"), Perm.OPEN_COMPLAINTS,
         lambda session, view, parent: open_proposed_complaint(session, view.id, parent) is not None,
         lambda view, actor: view.has_count_differences and view.can_complain))
+    register_order_command(OrderCommand(
+        "order_tally_exemption", N_("Tally exemption…"), Perm.VIEW_ORDERS,
+        lambda session, view, parent: tally_exemption_dialog(session, view, parent), _may_set_tally))
 
 
 _register()

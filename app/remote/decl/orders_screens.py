@@ -48,6 +48,7 @@ def declare(add) -> None:
     # the complaint a goods count proposes (its dialog's first paint in one call, and opening it)
     add("orders.count_complaint_form", views.count_complaint_form)
     add("orders.open_count_complaint", item_counts.open_count_complaint)
+    add("orders.set_tally_exemptions", item_counts.set_tally_exemptions)   # after the form is locked too
     # claims against sellers
     add("seller_complaints.claim_choices", views.seller_claim_choices)
     add("seller_complaints.open", seller_complaints.open_seller_complaint)
