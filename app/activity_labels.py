@@ -24,7 +24,9 @@ from app.services.activity import id_kind
 from app.services.ledger import ENTRY_KIND_LABELS
 from app.workflows import FLOWS
 from app.workflows.orders import ORDER_KIND_LABELS, STATUS_LABELS as ORDER_STATUS_LABELS
+from app.permissions import ROLE_LABELS
 from app.workflows.quotes import QUOTE_STATUS_LABELS
+from app.workflows.tasks import TASK_KIND_LABELS
 
 
 def _step_labels() -> dict[str, dict[str, str]]:
@@ -90,6 +92,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("order", "estimates"): N_("Estimated dates changed"),
     ("order", "file_added"): N_("File attached"),
     ("order", "goods_counted"): N_("Goods counted"),
+    ("order", "tally_exempt"): N_("Tally exemptions changed"),
     ("order", "inspection"): N_("Goods inspected"),
     ("order", "items_shop"): N_("Set shop"),
     ("order", "parcel_matched"): N_("Parcel matched"),
@@ -252,6 +255,7 @@ FIELD_LABELS: dict[str, str] = {
     "locked": N_("Locked"),
     "received": N_("Received"),
     "damaged": N_("Damaged"),
+    "tally_exempt": N_("Not counted piece by piece"),
     "wrong": N_("Wrong item"),
 }
 
@@ -307,6 +311,10 @@ def _value(entity: str, key: str, value: Any, names: Mapping[tuple[str, int], st
         return value
     if key == "kind" and entity.split(".")[0] == "order" and value in ORDER_KIND_LABELS:
         return _(ORDER_KIND_LABELS[value])
+    if entity == "task" and key == "kind" and value in TASK_KIND_LABELS:
+        return _(TASK_KIND_LABELS[value])
+    if entity == "task" and key == "role" and isinstance(value, str):
+        return next((_(label) for role, label in ROLE_LABELS.items() if role.value == value), value)
     kind = id_kind(key)
     if kind is not None and isinstance(value, int) and not isinstance(value, bool):
         return names.get((kind, value), str(value))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.db import Database
 from app.permissions import Actor, Role
-from app.services import (activity, complaints, customers, order_export, orders, remedies,
+from app.services import (activity, complaints, customers, item_counts, order_export, orders, remedies,
                           seller_complaints, users)
 
 
@@ -157,3 +157,19 @@ def seller_complaint_window(db: Database, actor: Actor, sc_id: int) -> SellerCom
     return SellerComplaintWindowData(view, tuple(activity.history(db, actor, "seller_complaint", sc_id)),
                                      db.clock.now())
 
+
+
+# -- the complaint a goods count proposes ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class CountComplaintForm:
+    """The "Open the proposed complaint" dialog's first paint: what a complaint on the order can
+    name, and what the Vietnam warehouse's count proposes (None: the count found nothing)."""
+
+    choices: complaints.ComplaintChoices
+    proposal: item_counts.ComplaintProposal | None
+
+
+def count_complaint_form(db: Database, actor: Actor, order_id: int) -> CountComplaintForm:
+    proposal = item_counts.complaint_proposal(db, actor, order_id)
+    return CountComplaintForm(complaints.complaint_choices(db, actor, order_id), proposal)

@@ -341,19 +341,26 @@ def update_order(db: Database, actor: Actor, order_id: int, seen_version: int, d
         raise stale_edit_after(db, "order", order_id, N_("The order")) from None
 
 
+def _price_text(price: Decimal) -> str:
+    """A unit price as the item summaries compare it: 25, 25.0 and 25.00 are one price (the form
+    sends what it shows, the column keeps its scale)."""
+    return format(Decimal(price).normalize(), "f")
+
+
 def _item_summary(order: Order) -> list[str]:
-    return [f"{i.quantity}× {i.title or i.product_url} [{i.variant}] @ {i.unit_price_cny} CNY"
-            for i in order.items]
+    return [f"{i.quantity}× {i.title or i.product_url} [{i.variant}] @ {_price_text(i.unit_price_cny)} CNY"
+            + (" (no tally)" if i.tally_exempt else "") for i in order.items]
 
 
 def _input_summary(items: list[ItemInput]) -> list[str]:
     out = []
     for i in items:
         try:
-            price = parse_price(i.unit_price_cny)
+            price = _price_text(parse_price(i.unit_price_cny))
         except ValueError:
             price = i.unit_price_cny
-        out.append(f"{i.quantity}× {i.title.strip() or i.product_url.strip()} [{i.variant.strip()}] @ {price} CNY")
+        out.append(f"{i.quantity}× {i.title.strip() or i.product_url.strip()} [{i.variant.strip()}] @ {price} CNY"
+                   + (" (no tally)" if i.tally_exempt else ""))
     if any(i.image is not None for i in items):
         out.append("image")
     return out

@@ -23,6 +23,7 @@ from pathlib import Path
 from app.db import Database
 from app.documents.labels import Label
 from app.errors import DomainError, NotFound, ValidationFailed
+from app.bounds import too_long
 from app.i18n import Lazy, Message, N_, _, fmt_datetime, fmt_decimal
 from app.models import (AlertNote, Customer, Order, OrderItem, Parcel, SettingValue, Shop,
                         ShopOrder, Shipment, User, Warehouse)
@@ -40,7 +41,7 @@ from app.services.writes import core, events_together, log_event, system_actor_f
 from app.services.tasks import close_tasks, open_task
 from app.services.transitions import move
 from app.settings import SETTINGS
-from app.text import fold, search_blob
+from app.text import clean, fold, search_blob
 from app.tracking import carrier_of, is_plausible, normalize_code
 from app.workflows.orders import CLOSED, OrderKind, OrderStatus, flow_for
 from app.workflows.parcels import (OWNERLESS_SHELF, PARCEL_FLOW, PARCEL_STATUS_LABELS, ParcelStatus, Stage,
@@ -716,19 +717,32 @@ def flag_lost_parcels(db: Database, actor: Actor = SYSTEM_ACTOR, batch: int = 50
             total += len(ids)
 
 
+#: the longest reason for declaring a parcel lost (it goes to the order's staff)
+MAX_LOST_REASON = 1000
+
+
 def mark_parcel_lost(db: Database, actor: Actor, parcel_id: int, reason: str) -> None:
-    """A manager declares a parcel lost (e.g. missing from a shipment and not found)."""
-    if not (reason or "").strip():
+    """A manager declares a parcel lost (e.g. missing from a shipment and not found): its order's
+    staff are told and the lost-parcel task opens for them, as when the timer declares one lost;
+    the order follows its other parcels (declaring the order lost is a step of its own)."""
+    reason = clean(reason or "")
+    if not reason:
         raise ValidationFailed({"reason": _("Say why the parcel is declared lost.")})
+    if len(reason) > MAX_LOST_REASON:
+        raise ValidationFailed({"reason": too_long(_("Reason"), MAX_LOST_REASON)})
     with db.transaction() as tx:
         p = _load(tx, parcel_id)
         at = now(tx)
         move(tx, actor, p, PARCEL_FLOW, "mark_lost", reason, stamp={"lost_at": at, "updated_at": at})
         order = tx.get(Order, p.order_id) if p.order_id else None
         if order is not None:
-            notify_staff(tx, [order.care_staff_id, order.ordering_staff_id],
-                         Message(N_("Parcel {code} of order {order} was declared lost"),
-                                 code=p.tracking_code, order=order.code), reason.strip(), "order", order.id)
+            title = Message(N_("Parcel {code} of order {order} was declared lost"),
+                            code=p.tracking_code, order=order.code)
+            notify_staff(tx, [order.care_staff_id, order.ordering_staff_id], title, reason, "order", order.id)
+            purchase = order.kind == OrderKind.PURCHASE
+            open_task(tx, actor, TaskKind.LOST_PARCEL, Role.ORDERING if purchase else Role.CARE, title,
+                      "parcel", p.id, assignee_id=order.ordering_staff_id if purchase else order.care_staff_id,
+                      note=reason)
         tx.flush()
         follow_orders(tx, actor, [p.order_id])
 

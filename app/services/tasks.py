@@ -27,7 +27,8 @@ from app.services.staff_inbox import tell_staff
 from app.services.transitions import move
 from app.services.unique import broken_constraint
 from app.settings import TASK_DUE_SETTINGS
-from app.text import fold
+from app.bounds import too_long
+from app.text import clean, fold
 from app.workflows.tasks import TASK_FLOW, TASK_KIND_LABELS, TASK_STATUS_LABELS, TaskKind, TaskStatus
 
 
@@ -183,19 +184,45 @@ def cancel_task(db: Database, actor: Actor, task_id: int, reason: str) -> None:
              stamp={"closed_at": now(tx), "closed_by_id": actor.user_id})
 
 
+#: the longest subject a person may write (the column's length)
+MAX_TITLE = 300
+
+
 def create_manual_task(db: Database, actor: Actor, role: Role, title: str,
                        assignee_id: int | None = None, due_at: datetime | None = None,
                        entity: str | None = None, entity_id: int | None = None) -> int:
-    """A manager writes a task by hand (nhiệm vụ khác)."""
+    """A manager writes a task by hand (nhiệm vụ khác) for a department, or one person in it, who
+    is told. Each one is a task of its own (not merged with another open one, as the tasks the
+    app opens are); without a due time the setting for other tasks gives one."""
     require(actor, Perm.ASSIGN_TASKS)
-    if not (title or "").strip():
-        from app.errors import ValidationFailed
-        from app.i18n import _
-
-        raise ValidationFailed({"title": _("Describe the task.")})
+    title = clean(title or "")
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = _("Describe the task.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = too_long(_("Task"), MAX_TITLE)
+    if role is Role.SYSTEM:
+        errors["role"] = _("Choose a department.")
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValueError("naive datetime")
     with db.transaction() as tx:
-        return open_task(tx, actor, TaskKind.OTHER, role, title.strip(), entity, entity_id,
-                         due_at=due_at, assignee_id=assignee_id).id
+        if due_at is not None and due_at <= now(tx):
+            errors["due_at"] = _("The due time has already passed.")
+        if assignee_id is not None and "role" not in errors:
+            holds = tx.scalar(select(UserRole.user_id).join(User).where(
+                UserRole.user_id == assignee_id, UserRole.role == role.value, User.is_active.is_(True)))
+            if holds is None:
+                errors["assignee"] = _("That person does not work in this department.")
+        if errors:
+            raise ValidationFailed(errors)
+        task = _new_task(tx, actor, TaskKind.OTHER, role, title, entity, entity_id, None, due_at, assignee_id, "")
+        if task is None:        # the same record's task of this department is open (an entity was named)
+            raise DomainError(N_("That department already has this task open."))
+        if assignee_id is not None and assignee_id != actor.user_id:
+            tell_staff(tx, [assignee_id], N_("{who} gave you a task: {title}"),
+                       N_("Due {due}.") if task.due_at else "", "task", task.id, who=actor.name,
+                       title=title, due=task.due_at)
+        return task.id
 
 
 def reschedule_task(db: Database, actor: Actor, task_id: int, due_at: datetime | None, reason: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.errors import DomainError, PermissionDenied, ValidationFailed
 from app.i18n import render_stored, set_language
 from app.models import ActivityEvent, Order, StaffNotification, Task
-from app.services import item_counts, orders
+from app.services import complaints, item_counts, orders
 from app.services.item_counts import ItemCount
 from tests.services.complaint_helpers import in_vietnam
 from tests.services.warehouse_helpers import make_staff, purchase_order
@@ -172,3 +172,102 @@ def test_an_item_left_out_of_a_count_keeps_its_numbers_and_its_shortage(db, st, 
     assert render_stored(task.title, task.title_key, task.title_params, "en").endswith(
         ": 2 missing, 0 damaged, 0 wrong")
     assert "男士T恤" in render_stored(task.note, task.note_key, task.note_params, "en")
+
+
+# -- the complaint the differences propose ----------------------------------------------------------
+
+def _two_items(db, arrived):
+    """A second item on the order: 3 shirts bought (the first item is 2 dresses)."""
+    from decimal import Decimal
+
+    from app.models import OrderItem
+
+    with db.transaction() as tx:
+        tx.add(OrderItem(order_id=arrived, position=1, title="男士T恤", quantity=3, quantity_bought=3,
+                         unit_price_cny=Decimal("25")))
+
+
+def test_no_count_or_a_full_count_proposes_no_complaint(db, st, arrived):
+    assert item_counts.complaint_proposal(db, st.care, arrived) is None          # nothing counted yet
+    it = the_item(db, st, arrived)
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 2, 0, 0)])
+    assert item_counts.complaint_proposal(db, st.care, arrived) is None
+    assert orders.get_order(db, st.care, arrived).has_count_differences is False
+    with pytest.raises(DomainError, match="proposes a complaint now"):
+        item_counts.open_count_complaint(db, st.care, complaints.ComplaintInput(arrived, "missing", "x", []))
+
+
+def test_the_differences_propose_a_complaint_with_its_kind_items_and_pieces(db, st, arrived):
+    _two_items(db, arrived)
+    dress, shirt = orders.get_order(db, st.care, arrived).items
+    # dresses: 1 good, 1 missing; shirts: 1 good, 2 damaged → damaged has the most pieces
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(dress.id, 1, 0, 0), ItemCount(shirt.id, 1, 2, 0)])
+    assert orders.get_order(db, st.care, arrived).has_count_differences is True
+    proposal = item_counts.complaint_proposal(db, st.care, arrived)
+    assert proposal.kind == "damaged"
+    assert [(line.item_id, line.pieces, line.missing, line.damaged, line.wrong) for line in proposal.lines] == [
+        (dress.id, 1, 1, 0, 0), (shirt.id, 2, 0, 2, 0)]
+    assert "女士连衣裙" in proposal.description and "男士T恤" in proposal.description
+    assert "2 damaged" in proposal.description and "1 missing" in proposal.description
+    # a recount: now 2 dresses are the wrong item, the shirts all good → wrong_item, one line
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(dress.id, 0, 0, 2), ItemCount(shirt.id, 3, 0, 0)])
+    proposal = item_counts.complaint_proposal(db, st.care, arrived)
+    assert proposal.kind == "wrong_item"
+    assert [(line.item_id, line.pieces) for line in proposal.lines] == [(dress.id, 2)]
+    with pytest.raises(PermissionDenied):
+        item_counts.complaint_proposal(db, st.accountant, arrived)
+
+
+def test_care_staff_open_the_proposed_complaint_as_proposed_or_changed_and_the_task_is_done(db, st, arrived):
+    it = the_item(db, st, arrived)
+    out = item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 1, 0, 0)])
+    proposal = item_counts.complaint_proposal(db, st.care, arrived)
+    assert proposal.kind == "missing"
+    data = proposal.complaint_input()
+    data.description += " Khách xác nhận thiếu 1 chiếc."           # care staff add what the customer said
+    cid = item_counts.open_count_complaint(db, st.care, data)
+    view = complaints.get_complaint(db, st.care, cid)
+    assert (view.kind, view.stage) == ("missing", "before_receipt")
+    assert [(line.order_item_id, line.quantity) for line in view.lines] == [(it.id, 1)]
+    assert view.description.endswith("Khách xác nhận thiếu 1 chiếc.")
+    assert count_tasks(db, arrived) == []
+    assert [t.id for t in count_tasks(db, arrived, "done")] == [out.task_id]
+    # taken up: the order proposes no second complaint for the same count
+    assert item_counts.complaint_proposal(db, st.care, arrived) is None
+    assert orders.get_order(db, st.care, arrived).has_count_differences is False
+    with pytest.raises(DomainError, match="proposes a complaint now"):
+        item_counts.open_count_complaint(db, st.care, proposal.complaint_input())
+    assert len(complaints.complaints_of_order(db, st.care, arrived)) == 1
+    with db.read() as s:
+        ev = s.scalars(select(ActivityEvent).where(ActivityEvent.entity == "order", ActivityEvent.entity_id == arrived,
+                                                   ActivityEvent.action == "complaint_opened")).one()
+        assert ev.note_key == "proposed by the goods count"
+        # the complaint's own tasks are the ones any complaint opens
+        kinds = {t.kind for t in s.scalars(select(Task).where(Task.entity == "complaint", Task.entity_id == cid))}
+    assert kinds == {"complaint_care", "complaint_ordering"}
+    with pytest.raises(PermissionDenied):
+        item_counts.open_count_complaint(db, st.accountant, proposal.complaint_input())
+
+
+def test_a_proposed_complaint_changed_badly_is_refused_by_field_and_the_task_stays(db, st, arrived):
+    it = the_item(db, st, arrived)
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 0, 2, 0)])
+    data = item_counts.complaint_proposal(db, st.care, arrived).complaint_input()
+    data.description = "   "
+    data.lines[0].quantity = 9                                     # more pieces than were ordered
+    with pytest.raises(ValidationFailed) as refused:
+        item_counts.open_count_complaint(db, st.care, data)
+    assert {"description", "lines.0"} <= set(refused.value.field_errors)
+    assert len(count_tasks(db, arrived)) == 1
+    assert complaints.complaints_of_order(db, st.care, arrived) == []
+
+
+def test_care_staff_who_set_the_difference_aside_leave_no_proposal_until_a_new_count(db, st, arrived):
+    from app.services import tasks
+
+    it = the_item(db, st, arrived)
+    out = item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 1, 0, 0)])
+    tasks.complete_task(db, st.care, out.task_id, "Khách đồng ý, hàng còn 1 kiện trên đường")
+    assert item_counts.complaint_proposal(db, st.care, arrived) is None
+    item_counts.record_item_counts(db, st.store, arrived, [ItemCount(it.id, 1, 0, 1)])    # counted again
+    assert item_counts.complaint_proposal(db, st.care, arrived).kind == "wrong_item"

@@ -1,6 +1,7 @@
 """The tasks seed 004 lists open themselves and close when the work is done: matching an ownerless
 parcel, receiving a shipment into the warehouse, delivering; a new customer is welcomed with their
 code and the ordering extension's link."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,3 +101,36 @@ def test_a_failed_delivery_tells_the_customer_and_sets_the_warehouse_a_new_task(
         task = s.scalar(select(Task).where(Task.kind == "deliver", Task.status == "open"))
     assert message.customer_id == cid and "Không liên lạc được khách" in message.body
     assert "Không liên lạc được khách" in task.title
+
+
+def _due_hours(db, kind):
+    """Each task of ``kind``: the hours from its opening to its due time, oldest first."""
+    with db.read() as s:
+        return [(t.due_at - t.created_at) / timedelta(hours=1)
+                for t in s.scalars(select(Task).where(Task.kind == kind).order_by(Task.id))]
+
+
+def test_each_task_is_due_after_the_hours_its_setting_says_now(db, st):
+    """Receiving, matching and delivering take their due time from their own setting, read when
+    the task opens: a changed setting changes the next task's due time, not the one already open."""
+    admin = make_user(db, Role.ADMIN)
+    settings_service.update_settings(db, admin, {"tasks.due_hours.match_parcel": 5,
+                                                 "tasks.due_hours.receive_warehouse": 7,
+                                                 "tasks.due_hours.deliver": 9})
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "ZT7710000000001", kg("1.0"))
+    cid = _to_hanoi(db, st, "SF7810000001")
+    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+    deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready], "courier",
+                                                           delivery_fee=Money.of("0", VND)))
+    assert (_due_hours(db, "match_parcel"), _due_hours(db, "receive_warehouse"), _due_hours(db, "deliver")) == (
+        [5], [7], [9])
+    settings_service.update_settings(db, admin, {"tasks.due_hours.match_parcel": 30,
+                                                 "tasks.due_hours.receive_warehouse": 2,
+                                                 "tasks.due_hours.deliver": 100})
+    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "ZT7710000000002", kg("1.0"))
+    cid = _to_hanoi(db, st, "SF7810000002")
+    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+    deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready], "courier",
+                                                           delivery_fee=Money.of("0", VND)))
+    assert (_due_hours(db, "match_parcel"), _due_hours(db, "receive_warehouse"), _due_hours(db, "deliver")) == (
+        [5, 30], [7, 2], [9, 100])

@@ -238,3 +238,73 @@ def make_customer_for(db, st):
     from tests.factories import make_customer
 
     return make_customer(db, st.care, name="Trần Văn Bình", phone="0987 654 321", email="binh@example.com")
+
+
+def test_the_shop_kpi_report_says_which_shops_are_flagged_for_review(qtbot, sqlite_db, world, open_main, clock):
+    from datetime import date
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QListWidget, QTableView
+
+    from app.i18n import _
+    from tests.services.test_remedies import _three_shop_orders
+    from tests.ui.test_statistics_ui import choose_period, open_statistics
+
+    db, st = sqlite_db, world
+    _three_shop_orders(db, st, clock)
+    settings_service.update_settings(db, st.admin, {"shops.review_min_orders": "3"})
+    main = open_main(db, st.usernames[st.manager.user_id])
+    window = open_statistics(qtbot, main)
+    today = clock.now().date()
+    choose_period(qtbot, window, date(today.year, today.month, 1), today)
+    window.tabs.setCurrentIndex(1)
+    reports = window.findChild(QListWidget, "stats_report_list")
+    names = [reports.item(i).text() for i in range(reports.count())]
+    reports.setCurrentRow(names.index(_("Shop KPIs")))
+    model = window.findChild(QTableView, "stats_report_table").model()
+    qtbot.waitUntil(lambda: model.name == "shops.kpis" and model.rowCount() == 1, timeout=15000)
+    keys = [c.key for c in model.columns]
+    review = model.headerData(keys.index("review"), Qt.Orientation.Horizontal)
+    flag = model.data(model.index(0, keys.index("review")))
+    assert review == _("Flagged for review")
+    assert _("Shipped on time (%)") in flag and "33,3" in flag and "12,5" in flag    # on time, short
+    settings_service.update_settings(db, st.admin, {"shops.review_on_time_percent": "30",
+                                                    "shops.review_short_percent": "20",
+                                                    "shops.review_complaints_per_100": "50"})
+    reports.setCurrentRow(0)
+    reports.setCurrentRow(names.index(_("Shop KPIs")))
+    qtbot.waitUntil(lambda: model.name == "shops.kpis" and model.rowCount() == 1
+                    and not model.data(model.index(0, keys.index("review"))), timeout=15000)
+
+
+def test_the_next_orders_money_tab_explains_the_priority_shipping_voucher_once(qtbot, sqlite_db, world, open_main):
+    from PySide6.QtWidgets import QTableWidget
+
+    from app.i18n import _
+    from tests.services.test_remedies import _give_voucher
+    from tests.services.warehouse_helpers import carried_and_billed
+    from tests.ui.conftest import show_order_tab
+    from ui.screens.orders import OrderWindow
+
+    db, st = sqlite_db, world
+    customer, _complaint_order = _give_voucher(db, st)
+    first_code, second_code = new_codes(2)
+    first, _so = purchase_order(db, st, [first_code], customer_id=customer)
+    carried_and_billed(db, st, first, first_code, "2", "2")
+    second, _so = purchase_order(db, st, [second_code], customer_id=customer)
+    carried_and_billed(db, st, second, second_code, "2", "2")
+    main = open_main(db, st.usernames[st.care.user_id])
+    said = _("Priority shipping voucher: sent by the express line, charged at the normal line's price. "
+             "{normal}").split("{normal}")[0].strip()
+
+    def freight_explanation(oid):
+        window = OrderWindow(main.session, oid, main)
+        qtbot.addWidget(window)
+        window.show()
+        show_order_tab(window, "order_tab_money")
+        fees = window.findChild(QTableWidget, "money_fees")
+        qtbot.waitUntil(lambda: fees.rowCount() > 0, timeout=10000)
+        return " ".join(fees.item(r, 3).text() for r in range(fees.rowCount()) if fees.item(r, 3))
+
+    assert said in freight_explanation(first)             # the order after the complaint takes the voucher
+    assert said not in freight_explanation(second)        # and only that one

@@ -514,12 +514,34 @@ def test_a_manager_declares_an_in_transit_parcel_lost_from_its_window(qtbot, dep
 
     assert not window_for(st.cn).findChild(QPushButton, "parcel_declare_lost").isVisible()
     window = window_for(st.manager)
-    assert window.findChild(QPushButton, "parcel_declare_lost").isVisible()
+    button = window.findChild(QPushButton, "parcel_declare_lost")
+    assert button.isVisible() and button.isEnabled()
     with pytest.raises(ValidationFailed):
         parcels.mark_parcel_lost(db, st.manager, pid, "  ")
-    assert window.declare_lost("Không thấy trong bao khi mở ở Hà Nội")
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.ui.test_money_ui import when_shown
+
+    asked = []
+
+    def cancel(dialog):                                   # asked why, the manager thinks again
+        asked.append(dialog.labelText())
+        dialog.reject()
+
+    done = when_shown(QInputDialog, cancel)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert asked and _status(db, "SF9950000001").status == "in_transit" and button.isVisible()
+
+    def answer(dialog):
+        dialog.setTextValue("Không thấy trong bao khi mở ở Hà Nội")
+        dialog.accept()
+
+    done = when_shown(QInputDialog, answer)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
     assert _status(db, "SF9950000001").status == "lost"
-    assert not window.findChild(QPushButton, "parcel_declare_lost").isVisible()
+    qtbot.waitUntil(lambda: not button.isVisible(), timeout=5000)     # the window shows the parcel lost
 
 
 def test_a_failed_delivery_tells_the_customer_and_gives_the_warehouse_a_new_task(qtbot, depot, open_main):

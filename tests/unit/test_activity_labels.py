@@ -199,3 +199,11 @@ def test_an_unknown_key_reads_as_its_words_and_odd_values_do_not_fail():
 
 def test_every_field_label_is_a_message_with_no_code_in_it():
     assert all("_" not in msgid for msgid in FIELD_LABELS.values())
+
+
+def test_a_tasks_kind_and_queue_read_as_their_names_not_codes():
+    set_language("vi")
+    text = describe_change("task", {}, {"kind": "count_differences", "role": "care"})
+    assert text == "Loại: — → Chênh lệch khi kiểm đếm; Vai trò: — → CSKH"
+    set_language("en")
+    assert describe_change("task", {}, {"kind": "deliver"}) == "Type: — → Deliver"

@@ -14,17 +14,29 @@ def _sources() -> dict[Path, str]:
             if p != ROOT / "app" / "settings.py"}
 
 
+#: the functions that open a task (tasks.open_task, and the module's own _new_task for hand-written
+#: tasks); both take (tx, actor, kind, role, title, entity, entity_id, due_in, due_at, …)
+OPENERS = ("open_task", "_new_task")
+
+
 def _opened_task_kinds(sources) -> set[str]:
-    """Task kinds some service opens: open_task(tx, actor, TaskKind.X, …)."""
+    """Task kinds some service opens due after their own setting: open_task(tx, actor, TaskKind.X, …)
+    without a due time computed in the call (``due_in=default_due_in(tx, OTHER_KIND)`` reads
+    another kind's setting; a plain variable may be None, and then the kind's own is read)."""
     kinds = set()
     for text in sources.values():
         for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "open_task":
-                for arg in node.args[2:3]:
-                    if isinstance(arg, ast.Attribute):
-                        kinds.add(arg.attr.lower())
-                    elif isinstance(arg, ast.Constant):
-                        kinds.add(str(arg.value))
+            if not (isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", "")) in OPENERS):
+                continue
+            due = node.args[7:9] + [k.value for k in node.keywords if k.arg in ("due_in", "due_at")]
+            if any(isinstance(v, ast.Call) or (isinstance(v, ast.Constant) and v.value is not None) for v in due):
+                continue
+            for arg in node.args[2:3]:
+                if isinstance(arg, ast.Attribute):
+                    kinds.add(arg.attr.lower())
+                elif isinstance(arg, ast.Constant):
+                    kinds.add(str(arg.value))
     return kinds
 
 
@@ -61,3 +73,11 @@ def test_every_declared_setting_is_read_by_some_rule():
 def test_the_check_sees_a_task_kind_nobody_opens():
     sources = {Path("x.py"): "open_task(tx, actor, TaskKind.DELIVER, Role.X, 't')"}
     assert _opened_task_kinds(sources) == {"deliver"}
+
+
+def test_a_kind_opened_only_with_another_kinds_due_time_does_not_read_its_own():
+    sources = {Path("x.py"): "open_task(tx, actor, TaskKind.COUNT_DIFFERENCES, Role.CARE, 't', 'order', 1,\n"
+                             "          due_in=default_due_in(tx, TaskKind.COMPLAINT_CARE))\n"
+                             "open_task(tx, actor, TaskKind.DELIVER, Role.X, 't', due_at=when)\n"
+                             "_new_task(tx, actor, TaskKind.OTHER, role, title, None, None, None, due_at, who, '')"}
+    assert _opened_task_kinds(sources) == {"deliver", "other"}

@@ -37,12 +37,16 @@ from ui.windows.detail import ActivityTimeline
 class OpenComplaintDialog(QDialog):
     """"Open complaint": what is wrong, on which items or parcels, described, with photos."""
 
-    def __init__(self, session: Session, order_id: int, parent: QWidget | None = None) -> None:
+    open_operation = "complaints.open"      # the complaint a goods count proposes opens through its own
+
+    def __init__(self, session: Session, order_id: int, parent: QWidget | None = None,
+                 choices: complaints.ComplaintChoices | None = None) -> None:
         super().__init__(parent)
         named(self, "complaint_open_dialog", _("Open a complaint"))
         self.session, self.order_id = session, order_id
         self.complaint_id: int | None = None
-        choices = session.call("complaints.choices", order_id)
+        if choices is None:     # a caller that read them with its own first paint passes them
+            choices = session.call("complaints.choices", order_id)
         self.setWindowTitle(_("Open a complaint — {code}").format(code=choices.order_code))
         intro = named(QLabel(_("Order {code} · {stage}").format(
             code=choices.order_code, stage=_(COMPLAINT_STAGE_LABELS[choices.stage]))), "complaint_open_intro")
@@ -83,7 +87,7 @@ class OpenComplaintDialog(QDialog):
         data = ComplaintInput(self.order_id, self.kind.currentData(), self.description.toPlainText(),
                               self.lines.chosen(), list(self.photos.photos))
         try:
-            self.complaint_id = s.call("complaints.open", data)
+            self.complaint_id = s.call(self.open_operation, data)
         except ValidationFailed as exc:
             errors = dict(exc.field_errors)
             errors.setdefault("lines", next((m for k, m in errors.items() if k.startswith("lines.")), ""))

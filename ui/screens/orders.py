@@ -345,6 +345,9 @@ class OrderWindow(QDialog):
             notices.append(_("Waiting for the customer's answer."))
         if v.approval_pending:
             notices.append(_("A chosen service needs a manager's approval."))
+        if v.has_count_differences:
+            notices.append(_("The goods count found differences: a complaint is proposed (More ▸ Open the "
+                             "proposed complaint…)."))
         if v.is_draft and v.expires_at:
             notices.append(_("This cart expires on {date} unless it is submitted.").format(date=fmt_datetime(v.expires_at)))
         self.notice.setText(" · ".join(notices))
@@ -409,10 +412,14 @@ class OrderWindow(QDialog):
             return
         self.items.setRowCount(len(v.items))
         for r, it in enumerate(v.items):
-            values = ["", f"{it.shop_name or _('(shop not known yet)')} · {it.platform}", it.title or it.product_url,
-                      it.variant, fmt_decimal(it.quantity),
+            received = fmt_decimal(it.quantity_received)
+            if it.quantity_damaged or it.quantity_wrong:       # the count's bad pieces, without hovering
+                received = _("{good} (+{damaged} damaged, {wrong} wrong item)").format(
+                    good=received, damaged=fmt_decimal(it.quantity_damaged), wrong=fmt_decimal(it.quantity_wrong))
+            values = ["", " · ".join(x for x in (it.shop_name or _("(shop not known yet)"), it.platform) if x),
+                      it.title or it.product_url, it.variant, fmt_decimal(it.quantity),
                       "" if it.quantity_bought is None else fmt_decimal(it.quantity_bought),
-                      fmt_decimal(it.quantity_received), fmt_decimal(it.unit_price_cny, digits=2),
+                      received, fmt_decimal(it.unit_price_cny, digits=2),
                       fmt_decimal(it.line_total.amount, digits=2),
                       " · ".join(x for x in (_("no tally") if it.tally_exempt else "", it.note) if x)]
             for c, text in enumerate(values):

@@ -15,7 +15,8 @@ from app.errors import DomainError, ValidationFailed
 from app.i18n import _, fmt_datetime
 from app.permissions import ROLE_LABELS, Perm, Role
 from app.services.tasks import TaskView
-from ui.common import error_label, named, report_error
+from app.workflows.tasks import TaskKind
+from ui.common import error_label, named, report_error, show_field_errors
 from ui.session import Session
 from ui.windows.detail import ActivityTimeline
 
@@ -91,6 +92,8 @@ class NewTaskDialog(QDialog):
         self.title.setPlaceholderText(_("What is to be done, e.g. Call back Mrs Hằng about order DH0000123"))
         self.title_error = error_label("new_task_title_error")
         self.title.textEdited.connect(lambda _t: self.title_error.hide())
+        self.person_error = error_label("new_task_person_error")
+        self.due_error = error_label("new_task_due_error")
         self.role = named(QComboBox(), "new_task_role", _("Department"))
         for role in Role:
             if role is not Role.SYSTEM:
@@ -105,6 +108,8 @@ class NewTaskDialog(QDialog):
         self.due.setDateTime(QDateTime(form_data.now.astimezone() + timedelta(days=1)))
         self.due.setEnabled(False)
         self.has_due.toggled.connect(self.due.setEnabled)
+        self.due.dateTimeChanged.connect(lambda _d: self.due_error.hide())
+        self.person.currentIndexChanged.connect(lambda _i: self.person_error.hide())
         due_row = QHBoxLayout()
         due_row.addWidget(self.has_due)
         due_row.addWidget(self.due, 1)
@@ -113,7 +118,9 @@ class NewTaskDialog(QDialog):
         form.addRow("", self.title_error)
         form.addRow(_("Department"), self.role)
         form.addRow(_("Person"), self.person)
+        form.addRow("", self.person_error)
         form.addRow("", due_row)
+        form.addRow("", self.due_error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         named(box.button(QDialogButtonBox.StandardButton.Ok), "new_task_submit").setText(_("Create"))
         box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -141,8 +148,8 @@ class NewTaskDialog(QDialog):
             self.task_id = self.session.call("tasks.create_manual", Role(self.role.currentData()),
                                              self.title.text(), self.person.currentData(), due)
         except ValidationFailed as exc:
-            self.title_error.setText(exc.field_errors.get("title", str(exc)))
-            self.title_error.show()
+            show_field_errors({"title": self.title_error, "assignee": self.person_error, "due_at": self.due_error},
+                              dict(exc.field_errors))
             return
         except DomainError as exc:
             report_error(self, exc)
@@ -236,6 +243,9 @@ class TaskWindow(QDialog):
         self.note.setWordWrap(True)
         self.subject = named(QPushButton(""), "task_open_subject")
         self.subject.clicked.connect(self.open_subject)
+        # a goods count's differences propose a complaint: care staff open it from here in one action
+        self.propose_button = named(QPushButton(_("Open the proposed &complaint…")), "task_window_count_complaint")
+        self.propose_button.clicked.connect(self.open_proposed_complaint)
         form = QFormLayout()
         form.addRow(_("Status"), self.status)
         form.addRow(_("Queue"), self.queue)
@@ -244,6 +254,7 @@ class TaskWindow(QDialog):
         form.addRow(_("Created"), self.created)
         about = QHBoxLayout()
         about.addWidget(self.subject)
+        about.addWidget(self.propose_button)
         about.addStretch(1)
         form.addRow(_("About"), about)
         form.addRow(_("Note"), self.note)
@@ -296,6 +307,9 @@ class TaskWindow(QDialog):
         elif v.entity and v.entity_id is not None:
             self.subject.setText(_("Open {entity} {id}").format(entity=v.entity, id=v.entity_id))
         self.subject.setVisible(bool(v.entity and v.entity_id is not None))
+        self.propose_button.setVisible(v.kind == TaskKind.COUNT_DIFFERENCES and v.entity == "order"
+                                       and v.entity_id is not None and v.can_complete
+                                       and s.can(Perm.OPEN_COMPLAINTS))
         self.claim_button.setEnabled(v.can_claim)
         self.done_button.setEnabled(v.can_complete)
         for b in (self.assign_button, self.reschedule_button, self.cancel_button):
@@ -305,6 +319,15 @@ class TaskWindow(QDialog):
 
     def _run(self, action) -> None:
         if action(self.session, self.task_id, self):
+            self.reload()
+            self.changed.emit()
+            if self.main is not None and hasattr(self.main, "refresh_all"):
+                self.main.refresh_all()
+
+    def open_proposed_complaint(self) -> None:
+        from ui.screens.item_counts import open_proposed_complaint   # loaded when first needed
+
+        if self.view is not None and open_proposed_complaint(self.session, self.view.entity_id, self) is not None:
             self.reload()
             self.changed.emit()
             if self.main is not None and hasattr(self.main, "refresh_all"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 def declare(add) -> None:
     from app.remote import views_orders as views
-    from app.services import (activity, cart_import, complaints, customers, ledger, orders,
+    from app.services import (activity, cart_import, complaints, customers, item_counts, ledger, orders,
                               seller_complaints)
 
     add("activity.history", activity.history)
@@ -45,6 +45,10 @@ def declare(add) -> None:
     add("complaints.dismiss", complaints.dismiss_complaint)
     add("complaints.withdraw", complaints.withdraw_complaint)
     add("complaints.record_inspection", complaints.record_inspection)
+    # the complaint a goods count proposes (its dialog's first paint in one call, and opening it)
+    add("orders.count_complaint_form", views.count_complaint_form)
+    add("orders.open_count_complaint", item_counts.open_count_complaint)
+    add("orders.set_tally_exemptions", item_counts.set_tally_exemptions)   # after the form is locked too
     # claims against sellers
     add("seller_complaints.claim_choices", views.seller_claim_choices)
     add("seller_complaints.open", seller_complaints.open_seller_complaint)
