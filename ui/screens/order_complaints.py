@@ -21,6 +21,7 @@ from ui.screens.complaint_common import LinePicker, PhotoPicker, dialog_buttons
 from ui.screens.complaints import open_complaint_dialog
 from ui.screens.money_common import cell, heading, readonly_table
 from ui.session import Session
+from ui.widgets.read_when_shown import ReadWhenShown
 
 
 # -- the customer's inspection after delivery -----------------------------------------------------------------
@@ -120,7 +121,7 @@ def inspection_dialog(session: Session, order_id: int, parent: QWidget | None) -
 
 
 
-class OrderComplaintsTab(QWidget):
+class OrderComplaintsTab(ReadWhenShown, QWidget):
     """The order window's "Complaints" tab: its complaints, its claims against sellers, the
     customer's inspections, and the buttons that add them."""
 
@@ -163,21 +164,13 @@ class OrderComplaintsTab(QWidget):
         for table, entity in ((self.complaints, "complaint"), (self.claims, "seller_complaint")):
             QShortcut(QKeySequence(Qt.Key.Key_Return), table, activated=lambda t=table, e=entity:
                       self._open(e, t, t.currentRow()), context=Qt.ShortcutContext.WidgetShortcut)
-        self._stale = True      # read when the tab is first shown, not with the order window's first paint
-        self.refresh(view)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._load()
+        self.refresh(view)      # its rows are read when the tab is first shown (ReadWhenShown)
 
     def refresh(self, view=None) -> None:
         s = self.session
         if view is not None:
             self.order_view = view
-        self._stale = True
-        if self.isVisible():
-            self._load()
+        super().refresh(view)
         purchase = self.kind == OrderKind.PURCHASE
         self.claims.setVisible(purchase)
         self.claims_heading.setVisible(purchase)
@@ -188,14 +181,14 @@ class OrderComplaintsTab(QWidget):
         self.claim_button.setVisible(purchase and s.can(Perm.SELLER_COMPLAINTS))
         self.claim_button.setEnabled(self.order_view.can_claim_from_seller)
 
-    def _load(self) -> None:
+    def load(self) -> None:
         """The order's complaints, claims and inspections, in one call."""
         try:
             shown = self.session.call("complaints.of_order", self.order_id)
         except DomainError as exc:
+            self._stale = True          # read again when next shown
             report_error(self, exc)
             return
-        self._stale = False
         rows = shown.complaints
         self.complaints.setRowCount(len(rows))
         for r, c in enumerate(rows):
