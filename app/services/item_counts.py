@@ -31,13 +31,13 @@ from app.models import Order, OrderItem, OrderMoney, Parcel, Task
 from app.permissions import Actor, Perm, Role, require
 from app.services.activity import now, record
 from app.services.complaints.common import ComplaintInput, LineInput
-from app.services.complaints.lifecycle import open_on_order
+from app.services.complaints.lifecycle import complainable_order, open_on_order
 from app.services.notifications import notify_staff
 from app.services.order_rows import check_order_version
 from app.services.tasks import close_tasks, default_due_in, open_task
 from app.text import clean
-from app.workflows.complaints import NOT_COMPLAINABLE, ComplaintKind
-from app.workflows.orders import CLOSED, STATUS_LABELS, OrderKind
+from app.workflows.complaints import ComplaintKind
+from app.workflows.orders import CLOSED, OrderKind
 from app.workflows.parcels import IN_VIETNAM, ParcelStatus
 from app.workflows.tasks import TaskKind, TaskStatus
 
@@ -286,12 +286,7 @@ def open_count_complaint(db: Database, actor: Actor, data: ComplaintInput) -> in
     on the order is done, and the order's history says the complaint came from the count."""
     require(actor, Perm.OPEN_COMPLAINTS)
     with db.transaction() as tx:
-        order = tx.get(Order, data.order_id, with_for_update=True)
-        if order is None:
-            raise NotFound(what=Lazy(N_("The order")))
-        if order.status in NOT_COMPLAINABLE:
-            raise DomainError(N_("Order {code} is {status}: there is nothing to complain about yet."),
-                              code=order.code, status=Lazy(STATUS_LABELS[order.status]))
+        order = complainable_order(tx, data.order_id)
         if _proposal(tx, order) is None:
             raise DomainError(NO_PROPOSAL, code=order.code)
         complaint = open_on_order(tx, actor, order, data,

@@ -140,18 +140,23 @@ def open_on_order(tx: Session, actor: Actor, order: Order, data: ComplaintInput,
     return c
 
 
+def complainable_order(tx: Session, order_id: int) -> Order:
+    """The order a complaint is opened on, locked; refused while there is nothing to complain about."""
+    order = tx.get(Order, order_id, with_for_update=True)
+    if order is None:
+        raise NotFound(what=Lazy(N_("The order")))
+    if order.status in NOT_COMPLAINABLE:
+        raise DomainError(N_("Order {code} is {status}: there is nothing to complain about yet."),
+                          code=order.code, status=Lazy(STATUS_LABELS[order.status]))
+    return order
+
+
 def open_complaint(db: Database, actor: Actor, data: ComplaintInput) -> int:
     """A complaint on an order: which items or parcels, what is wrong, photos. Before the
     customer has the goods (the VN warehouse's inspection) or after they received them."""
     require(actor, Perm.OPEN_COMPLAINTS)
     with db.transaction() as tx:
-        order = tx.get(Order, data.order_id, with_for_update=True)
-        if order is None:
-            raise NotFound(what=Lazy(N_("The order")))
-        if order.status in NOT_COMPLAINABLE:
-            raise DomainError(N_("Order {code} is {status}: there is nothing to complain about yet."),
-                              code=order.code, status=Lazy(STATUS_LABELS[order.status]))
-        return open_on_order(tx, actor, order, data).id
+        return open_on_order(tx, actor, complainable_order(tx, data.order_id), data).id
 
 
 def add_photos(db: Database, actor: Actor, complaint_id: int, photos: list[tuple[str, bytes]]) -> None:
