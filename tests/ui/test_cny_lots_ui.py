@@ -15,6 +15,22 @@ from tests.factories import PASSWORD, make_customer, make_order, make_user
 from tests.money_helpers import accounts, fund, set_rates
 from tests.ui.conftest import type_text
 from tests.ui.test_money_ui import money_company  # noqa: F401  (the fixture)
+from tests.ui.test_statistics_ui import open_statistics
+
+
+def bought_from_a_shop(db, shop_order_no: str, cny_account: int):
+    """An order confirmed and bought for 150 ¥ from ``cny_account``: (its care staff, its id)."""
+    care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
+    cid = make_customer(db, care)
+    oid = make_order(db, care, cid)
+    fund(db, cid)
+    orders.apply_action(db, care, oid, "submit")
+    orders.confirm_order(db, manager, oid, care.user_id, buyer.user_id)
+    purchasing.prepare_shop_orders(db, buyer, oid)
+    so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
+    purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
+        shop_order_no, Decimal("150.00"), Decimal(0), Decimal(0), cny_account, {i.id: i.quantity for i in so.items}))
+    return care, oid
 
 
 def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, sqlite_db):
@@ -56,17 +72,7 @@ def test_an_accountant_records_a_lot_and_sees_an_orders_currency_result(qtbot, s
     assert [(l.reference, l.cny, l.vnd, l.value_date) for l in report.lots] == [
         ("FT-ALIPAY-01", Money(Decimal("200.00"), CNY), Money(Decimal(710000), VND), date(2026, 12, 2))]
 
-    care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
-    cid = make_customer(db, care)
-    oid = make_order(db, care, cid)
-    fund(db, cid)
-    orders.apply_action(db, care, oid, "submit")
-    orders.confirm_order(db, manager, oid, care.user_id, buyer.user_id)
-    purchasing.prepare_shop_orders(db, buyer, oid)
-    so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
-    purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
-        "TB-1", Decimal("150.00"), Decimal(0), Decimal(0), accounts(db, borrow=None)[1],
-        {i.id: i.quantity for i in so.items}))
+    care, oid = bought_from_a_shop(db, "TB-1", accounts(db, borrow=None)[1])
 
     tab = OrderMoneyTab(session, session.call("orders.get", oid))
     qtbot.addWidget(tab)
@@ -146,25 +152,10 @@ def test_an_accountant_reads_the_cny_lots_reports_in_statistics(qtbot, sqlite_db
     for amount, vnd_paid, ref in (("100.00", "350000", "FX-A"), ("100.00", "358000", "FX-B")):
         ledger.record_cny_purchase(db, accountant, alipay, Decimal(amount), bank, Decimal(vnd_paid), ref,
                                    day(2026, 11, 20))
-    care, manager, buyer = (make_user(db, r) for r in (Role.CARE, Role.MANAGER, Role.ORDERING))
-    cid = make_customer(db, care)
-    oid = make_order(db, care, cid)
-    fund(db, cid)
-    orders.apply_action(db, care, oid, "submit")
-    orders.confirm_order(db, manager, oid, care.user_id, buyer.user_id)
-    purchasing.prepare_shop_orders(db, buyer, oid)
-    so = purchasing.purchasing_view(db, buyer, oid).shop_orders[0]
-    purchasing.record_shop_order(db, buyer, so.id, purchasing.ShopOrderInput(
-        "TB-9", Decimal("150.00"), Decimal(0), Decimal(0), alipay, {i.id: i.quantity for i in so.items}))
+    care, oid = bought_from_a_shop(db, "TB-9", alipay)
     code = orders.get_order(db, care, oid).code
 
-    main = open_main(db, "phuong")
-    action = next(a for a in main.create_actions if a.objectName() == "open_statistics")
-    assert action.isVisible()
-    action.trigger()
-    window = main._statistics_window
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dashboard.board is not None, timeout=15000)
+    window = open_statistics(qtbot, open_main(db, "phuong"), role=None)
     choose_period(qtbot, window, day(2026, 11, 1), day(2026, 11, 30))
     window.tabs.setCurrentIndex(1)
     reports = window.findChild(QListWidget, "stats_report_list")

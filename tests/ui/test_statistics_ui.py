@@ -45,10 +45,12 @@ def business(business_file, tmp_path):
     database.dispose()
 
 
-def open_statistics(qtbot, main_window):
+def open_statistics(qtbot, main_window, role: Role | None = Role.MANAGER):
+    """The Statistics window as its toolbar action opens it (in ``role``; None: the role signed in)."""
     from ui.screens.statistics import StatisticsWindow
 
-    main_window.role_box.setCurrentIndex(main_window.role_box.findData(Role.MANAGER.value))
+    if role is not None:
+        main_window.role_box.setCurrentIndex(main_window.role_box.findData(role.value))
     action = next(a for a in main_window.create_actions if a.objectName() == "open_statistics")
     assert action.isVisible()
     action.trigger()
@@ -153,13 +155,7 @@ def test_an_accountant_reads_the_china_money_book_and_exports_it(qtbot, business
 
     from app.services import ledger
 
-    main = open_main(business, "ketoan")
-    action = next(a for a in main.create_actions if a.objectName() == "open_statistics")
-    assert action.isVisible()
-    action.trigger()
-    window = main._statistics_window
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dashboard.board is not None, timeout=15000)
+    window = open_statistics(qtbot, open_main(business, "ketoan"), role=None)
     assert figure(window, "debts") != "—"
     choose_period(qtbot, window, date(2026, 10, 1), date(2026, 11, 30))
     window.tabs.setCurrentIndex(1)
