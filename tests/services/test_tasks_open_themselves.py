@@ -114,23 +114,13 @@ def test_each_task_is_due_after_the_hours_its_setting_says_now(db, st):
     """Receiving, matching and delivering take their due time from their own setting, read when
     the task opens: a changed setting changes the next task's due time, not the one already open."""
     admin = make_user(db, Role.ADMIN)
-    settings_service.update_settings(db, admin, {"tasks.due_hours.match_parcel": 5,
-                                                 "tasks.due_hours.receive_warehouse": 7,
-                                                 "tasks.due_hours.deliver": 9})
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "ZT7710000000001", kg("1.0"))
-    cid = _to_hanoi(db, st, "SF7810000001")
-    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
-    deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready], "courier",
-                                                           delivery_fee=Money.of("0", VND)))
-    assert (_due_hours(db, "match_parcel"), _due_hours(db, "receive_warehouse"), _due_hours(db, "deliver")) == (
-        [5], [7], [9])
-    settings_service.update_settings(db, admin, {"tasks.due_hours.match_parcel": 30,
-                                                 "tasks.due_hours.receive_warehouse": 2,
-                                                 "tasks.due_hours.deliver": 100})
-    parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], "ZT7710000000002", kg("1.0"))
-    cid = _to_hanoi(db, st, "SF7810000002")
-    ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
-    deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready], "courier",
-                                                           delivery_fee=Money.of("0", VND)))
-    assert (_due_hours(db, "match_parcel"), _due_hours(db, "receive_warehouse"), _due_hours(db, "deliver")) == (
-        [5, 30], [7, 2], [9, 100])
+    kinds = ("match_parcel", "receive_warehouse", "deliver")
+    for n, hours in enumerate(((5, 7, 9), (30, 2, 100)), start=1):
+        settings_service.update_settings(db, admin, {f"tasks.due_hours.{k}": h for k, h in zip(kinds, hours)})
+        parcels.receive_cn(db, st.cn, st.wh["CN-GZ"], f"ZT771000000000{n}", kg("1.0"))   # ownerless: match
+        cid = _to_hanoi(db, st, f"SF781000000{n}")                                       # arrives: receive
+        ready = deliveries.deliverable_parcels(db, st.store, cid, st.wh["VN-HN"])
+        deliveries.create_delivery(db, st.store, DeliveryInput(cid, st.wh["VN-HN"], [p.id for p in ready],
+                                                               "courier", delivery_fee=Money.of("0", VND)))
+    # each task kept the hours of its own day: the one already open did not move
+    assert [_due_hours(db, k) for k in kinds] == [[5, 30], [7, 2], [9, 100]]
