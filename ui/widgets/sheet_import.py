@@ -22,7 +22,19 @@ from ui.widgets.column_map import ColumnMapTable, problems_label
 class SheetImportDialog(FieldDialog):
     """Builds ``{prefix}_choose``, ``{prefix}_file``, ``{prefix}_problems``, ``{prefix}_columns``,
     ``{prefix}_summary``, ``{prefix}_run`` and ``{prefix}_close``; the subclass builds ``self.table``
-    (the preview) and its own fields, then calls ``lay_out``."""
+    (the preview) and its own fields, then calls ``lay_out``.
+
+    The subclass defines what is its own:
+
+    - ``read_preview(name, content)``: the server's preview of the file (with ``.columns``,
+      ``.problems``, ``.rows``, ``.ok``, ``.error_count``), or None after saying in the summary
+      why there is none yet;
+    - ``show_rows(preview)``: fill ``self.table``;
+    - ``ready_text(preview) -> str``: the summary of a file that can be imported;
+    - ``import_call(name, content) -> (operation, args, kwargs)``: the call that imports it;
+    - ``imported(result)``: what follows a successful import;
+    - optionally ``preview_failed()``.
+    """
 
     table: QTableWidget
 
@@ -83,27 +95,9 @@ class SheetImportDialog(FieldDialog):
             self.file_label.setText(str(self.path))
             self._new_source()
 
-    # -- what each dialog says for itself ----------------------------------------------------------
-    def read_preview(self, name: str, content: bytes) -> Any:
-        """The server's preview of the file (with ``.columns``, ``.problems``, ``.rows``, ``.ok``,
-        ``.error_count``), or None after saying in the summary why there is none yet."""
-        raise NotImplementedError
-
+    # -- what each dialog says for itself (see the class's docstring) ------------------------------
     def preview_failed(self) -> None:
-        """The preview could not be read: hide what belongs to the last one."""
-
-    def show_rows(self, preview: Any) -> None:
-        raise NotImplementedError
-
-    def ready_text(self, preview: Any) -> str:
-        raise NotImplementedError
-
-    def import_call(self, name: str, content: bytes) -> tuple[str, tuple, dict]:
-        """The operation that imports the file, its arguments and its keyword arguments."""
-        raise NotImplementedError
-
-    def imported(self, result: Any) -> None:
-        raise NotImplementedError
+        """The preview could not be read: hide what belongs to the last one (nothing by default)."""
 
     # -- the flow ----------------------------------------------------------------------------------
     def preview(self) -> None:
