@@ -86,6 +86,8 @@ class ImportDialog(SheetImportDialog):
                 if r.errors:
                     item.setBackground(QColor("#ffebee"))
                 self.table.setItem(row, col, item)
+        for col in range(self.table.columnCount() - 1):     # whole codes and titles; the problems take the rest
+            self.table.resizeColumnToContents(col)
 
     def ready_text(self, pv: ImportPreview) -> str:
         counts = {a: sum(1 for r in pv.rows if r.action == a) for a in _actions()}
