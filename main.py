@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Start-up builds a few hundred thousand objects that live as long as the app (modules, classes,
-    # mappers); collecting while they are built only walks them again and again (~0.2 s). The app
-    # re-enables the collector once its first window is up (ui.app), a command at once
-    # (app.bootstrap.run_command).
+    # mappers); collecting while they are built only walks them again and again (~0.2 s). Once its
+    # first window is up the app collects on the UI thread only (ui.collector); a command
+    # re-enables the collector at once (app.bootstrap.run_command).
     gc.disable()
     sys.exit(main())

@@ -43,12 +43,16 @@ _frozen = False
 
 def collect_garbage_again() -> None:
     """Start-up is over (main.py and ``_open`` held the collector back while it ran): what it
-    built stays for the app's life, so freeze it once, out of every later collection's way."""
+    built stays for the app's life, so freeze it once, out of every later collection's way. From
+    now on the collector runs on the UI thread only (ui.collector: a cycle holding a Qt object
+    freed on a worker thread crashes Qt)."""
+    from ui.collector import collect_on_ui_thread
+
     global _frozen
     if not _frozen:
         gc.freeze()
         _frozen = True
-    gc.enable()
+    collect_on_ui_thread()
 
 
 def apply_language(lang: str) -> None:
@@ -237,7 +241,7 @@ class AppController(QObject):
         return Session(self.db, signed)
 
     def _open(self, signed) -> bool:
-        gc.disable()   # until the window is up: the first turn of the event loop re-enables it,
+        gc.disable()   # until the window is up: the first turn of the event loop hands it back,
         QTimer.singleShot(0, collect_garbage_again)   # even if building the window fails
         from ui.main_window import MainWindow
 

@@ -6,6 +6,7 @@ Quick work never flashes a dialog (it appears after 600 ms). The callbacks run o
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Any, Callable
 
@@ -16,7 +17,11 @@ from shiboken6 import isValid
 from app.i18n import _
 from app.progress import CancellableProgress, Cancelled
 
-_running: set["BackgroundJob"] = set()  # keep jobs alive until they report back
+#: jobs started and not yet reported, by key: a job lives until the UI thread takes its report
+_running: dict[int, "BackgroundJob"] = {}
+#: (succeeded, result or exception) of a job whose worker has finished, until the UI thread takes it
+_reports: dict[int, tuple[bool, Any]] = {}
+_keys = itertools.count(1)
 
 # While a worker runs Python (an export writing rows), the UI thread must take the GIL for every
 # call Qt makes into Python (each overridden method of our widgets and models, every cell of a
@@ -26,13 +31,70 @@ _running: set["BackgroundJob"] = set()  # keep jobs alive until they report back
 sys.setswitchinterval(0.001)
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
+class _Relay(QObject):
+    """Tells the UI thread that a job's worker has finished. Made once, on the UI thread, and never
+    destroyed: the worker emits on an object that cannot go away under it."""
+
+    reported = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported.connect(self._reported)
+
+    @Slot(int)
+    def _reported(self, key: int) -> None:
+        job = _running.pop(key, None)
+        succeeded, value = _reports.pop(key, (False, None))
+        if job is None:
+            return
+        if succeeded:
+            job._finished(value)
+        else:
+            job._failed(value)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None:      # on the UI thread: the first job is started there
+        _relay = _Relay()
+    return _relay
 
 
 class _QtProgress(CancellableProgress):
     pass
+
+
+class _Runner(QRunnable):
+    """Runs one job's ``fn`` on a pool thread and reports by the job's key.
+
+    The worker never holds the last reference to anything Qt. The job (with its progress dialog,
+    and the screen its ``fn`` refers to) and its result or exception (whose traceback holds the
+    frames of ``fn``) stay in module dictionaries that only the UI thread empties, and the worker
+    lets go of all of them before it reports with a number. An object whose last reference goes
+    on a worker is destroyed there, beside the UI thread using it: a crash inside Qt (ui.collector
+    closes the same door for the garbage collector)."""
+
+    def __init__(self, key: int) -> None:
+        super().__init__()
+        self.key = key
+
+    def run(self) -> None:  # worker thread: never touch a widget here
+        key = self.key
+        job = _running[key]
+        fn, progress = job.fn, job.progress
+        job = None
+        try:
+            _reports[key] = (True, fn(progress))
+        except BaseException as exc:  # reported on the UI thread
+            _reports[key] = (False, exc)
+        fn = None
+        try:
+            _relay.reported.emit(key)
+        except RuntimeError:   # the app is closing and took the receiver with it
+            pass
 
 
 class BackgroundJob(QObject):
@@ -46,9 +108,6 @@ class BackgroundJob(QObject):
         self._owner = parent
         self.fn, self.on_done, self.on_error = fn, on_done, on_error
         self.progress = _QtProgress()
-        self.signals = _Signals()
-        self.signals.finished.connect(self._finished)
-        self.signals.failed.connect(self._failed)
         self.dialog: QProgressDialog | None = None
         if show_progress:
             self.dialog = QProgressDialog(label or _("Working…"), _("Cancel"), 0, 0, parent)
@@ -63,23 +122,10 @@ class BackgroundJob(QObject):
             self._timer.start(150)
 
     def start(self) -> None:
-        _running.add(self)
-        job = self
-
-        class Runner(QRunnable):
-            def run(self) -> None:  # worker thread: never touch a widget here
-                try:
-                    result = job.fn(job.progress)
-                except BaseException as exc:  # reported on the UI thread
-                    outcome, value = job.signals.failed, exc
-                else:
-                    outcome, value = job.signals.finished, result
-                try:
-                    outcome.emit(value)
-                except RuntimeError:   # the app is closing and took the receiver with it
-                    pass
-
-        QThreadPool.globalInstance().start(Runner())
+        _the_relay()
+        key = next(_keys)
+        _running[key] = self
+        QThreadPool.globalInstance().start(_Runner(key))
 
     def _tick(self) -> None:
         if self.dialog is None:
@@ -97,25 +143,20 @@ class BackgroundJob(QObject):
             self.dialog.reset()
             self.dialog.hide()
             self.dialog.deleteLater()
-        _running.discard(self)
 
     def _gone(self) -> bool:
         """The screen that asked for the work was closed meanwhile: drop the result."""
         owner = self._owner
         return not isValid(self) or (owner is not None and not isValid(owner))
 
-    @Slot(object)
     def _finished(self, result: Any) -> None:
         if self._gone():
-            _running.discard(self)
             return
         self._close()
         self.on_done(result)
 
-    @Slot(object)
     def _failed(self, exc: BaseException) -> None:
         if self._gone():
-            _running.discard(self)
             return
         self._close()
         if self.on_error is not None:

@@ -16,6 +16,17 @@ def _isolated_qsettings(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _collect_on_the_ui_thread(qapp):
+    """As in the app (ui.collector): while a screen test runs, the garbage collector runs on the UI
+    thread only, and is CPython's own again for the service tests that follow in this worker."""
+    from ui.collector import collect_on_ui_thread, stop_collecting_on_ui_thread
+
+    collect_on_ui_thread()
+    yield
+    stop_collecting_on_ui_thread()
+
+
 @pytest.fixture
 def company(sqlite_db):
     """A small company: a manager who is also care staff, an ordering staff, an admin; orders."""
