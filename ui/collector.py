@@ -29,7 +29,7 @@ _installed: "UiThreadCollector | None" = None
 
 class UiThreadCollector(QObject):
     """Made on the UI thread (its timer fires there). ``start()`` turns automatic collection off,
-    ``stop()`` collects once more on this thread and turns it back on."""
+    ``stop()`` turns it back on."""
 
     def __init__(self, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__()
@@ -44,7 +44,6 @@ class UiThreadCollector(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        gc.collect()
         gc.enable()
 
     def check(self) -> int:
