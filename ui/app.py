@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from typing import Callable
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal, Slot
@@ -105,6 +106,35 @@ class StandardButtonsFromOurCatalog(QTranslator):
         return text if text != plain else None
 
 
+class _LiveRelay(QObject):
+    """Hands a change committed on any thread (a watcher's, a worker's that committed) to its
+    controller on the UI thread. One per process, made on the UI thread and never destroyed: the
+    thread emits on an object that cannot go away under it, and holds the controller only by a
+    weak reference, so it never lets go of the controller's last reference (its destruction, timers
+    and all, would then run on that thread)."""
+
+    changes = Signal(object, object, int)   # (weak reference to the controller, tables, window)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object, object, int)
+    def _deliver(self, ref, tables, token: int) -> None:
+        controller = ref()
+        if controller is not None:
+            controller._deliver_changes(tables, token)
+
+
+_live_relay: _LiveRelay | None = None
+
+
+class _Workers:
+    """What a watcher thread may reach besides the relay: plain Python, no Qt object."""
+
+    outbox = None
+
+
 class AppController(QObject):
     """Runs the sign-in → main window → sign-out loop and keeps the live-update watcher.
 
@@ -114,17 +144,16 @@ class AppController(QObject):
     itself (``main.py serve``, app.server.jobs), and a session that ends asks for the password
     again (ui.reauth)."""
 
-    #: changes committed (tables, the window they were watched for): emitted on any thread (the
-    #: watcher's, a worker's that committed), delivered on the UI thread by ``_deliver_changes``
-    _changes = Signal(object, int)
-
     def __init__(self, db: dbmod.Database | None, server: str | None = None,
                  open_local: Callable[[], dbmod.Database] | None = None) -> None:
         super().__init__()
         # A watcher thread never emits on the window itself: the window may be deleted on the UI
-        # thread between any check and the emit (a crash in Qt, seen once under load). The
-        # controller lives as long as the application, so emitting on it is always safe.
-        self._changes.connect(self._deliver_changes, Qt.ConnectionType.QueuedConnection)
+        # thread between any check and the emit (a crash in Qt, seen once under load). It emits on
+        # the process's relay, which hands the change to this controller on the UI thread.
+        global _live_relay
+        if _live_relay is None:
+            _live_relay = _LiveRelay()
+        self._workers = _Workers()
         self.db = db
         #: the address the sign-in dialog shows (None: the one used last time)
         self.server_hint = server
@@ -140,8 +169,16 @@ class AppController(QObject):
         # by its own thread, woken whenever a message is queued.
         self._minute_timer = QTimer(self, interval=60 * 1000)
         self._minute_timer.timeout.connect(self._escalate)
-        self.outbox = None
         self._window_token = 0
+
+    @property
+    def outbox(self):
+        """The customer outbox's sender thread (this computer's own database only)."""
+        return self._workers.outbox
+
+    @outbox.setter
+    def outbox(self, worker) -> None:
+        self._workers.outbox = worker
 
     @property
     def remote(self) -> bool:
@@ -286,7 +323,6 @@ class AppController(QObject):
         elif not self.remote:
             self._housekeeping()   # its first run, now that start-up is over
 
-    @Slot(object, int)
     def _deliver_changes(self, tables, token: int) -> None:
         window = self.window
         if token == self._window_token and window is not None and isValid(window):
@@ -295,11 +331,13 @@ class AppController(QObject):
     def _start_live(self) -> None:
         self._stop_live()
         token = self._window_token
+        relay, me, workers = _live_relay, weakref.ref(self), self._workers
 
-        def arrived(tables, origin) -> None:     # any thread
-            self._changes.emit(tables, token)
-            if self.outbox is not None and (not tables or "customer_messages" in tables):
-                self.outbox.wake()   # a message was queued (here or on another desktop): send it now
+        def arrived(tables, origin) -> None:     # any thread: holds no Qt object but the relay
+            relay.changes.emit(me, tables, token)
+            outbox = workers.outbox
+            if outbox is not None and (not tables or "customer_messages" in tables):
+                outbox.wake()   # a message was queued (here or on another desktop): send it now
 
         if self.session is not None and self.session.remote:
             # what other desktops change, pushed by the server (it listens to the database for us)

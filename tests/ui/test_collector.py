@@ -66,3 +66,35 @@ def test_a_background_job_lets_go_of_its_work_and_result_on_the_ui_thread(qtbot)
         start(fails)
     qtbot.waitUntil(lambda: running_jobs() == 0 and len(freed_on_main) == 4, timeout=5000)
     assert freed_on_main == [True] * 4
+
+
+def test_a_live_update_thread_never_holds_the_desktop_controller(qtbot, company):
+    """The watcher's callback reaches the controller through the process's relay and a weak
+    reference: a controller let go of on the UI thread is gone, and a late change is dropped."""
+    from app.services.auth import login
+    from tests.factories import PASSWORD
+    from ui.app import AppController
+
+    controller = AppController(company["db"])
+    controller._open(login(company["db"], "quanly", PASSWORD))
+    arrived = controller.watcher.on_change           # what the watcher thread calls
+    window = controller.window
+    window.close()
+    window.deleteLater()
+    qtbot.waitUntil(lambda: controller.watcher is None)
+    gone = weakref.ref(controller)
+    del controller, window
+    qtbot.waitUntil(lambda: gone() is None, timeout=3000)
+    failures: list[BaseException] = []
+
+    def late():
+        try:
+            arrived(frozenset({"customers"}), "")
+        except BaseException as exc:  # noqa: BLE001 — the test reports it
+            failures.append(exc)
+
+    t = threading.Thread(target=late)
+    t.start()
+    t.join()
+    qtbot.wait(100)
+    assert failures == []
