@@ -17,6 +17,7 @@ from app.i18n import Lazy, N_
 from app.models import ActivityEvent, Order, OrderFile, OrderItem, StoredFile, User
 from app.money import Money
 from app.permissions import Actor, Perm, require
+from app.services.delays import expected_delivery
 from app.services.item_counts import proposes_complaint
 from app.workflows.orders import CLOSED, EXITS, ITEMS_EDITABLE, OrderKind, OrderStatus, flow_for
 from app.workflows.complaints import AFTER_RECEIPT, CLAIMABLE, NOT_COMPLAINABLE
@@ -128,6 +129,9 @@ class OrderView:
     #: the Vietnam warehouse's count found differences care staff have not taken up yet: it
     #: proposes a complaint (app.services.item_counts)
     has_count_differences: bool = False
+    #: the delivery day the customer is told in shipping e-mails (app.services.delays.expected_delivery:
+    #: the forecast of the order window's Schedule tab, else the estimate, else the committed date)
+    expected_deliver_at: datetime | None = None
 
     @property
     def editable_items(self) -> bool:
@@ -274,4 +278,5 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
             tuple(ActionView(st.action, st.label, st.needs_reason) for st in flow.allowed(o, actor)),
             o.kind == OrderKind.PURCHASE and any(p.status in IN_VIETNAM for p in o.parcels)
             and proposes_complaint(s, o.id),
+            expected_delivery(s, o),
         )

@@ -129,6 +129,24 @@ def test_stages_that_cannot_fit_flag_expecting_delay_as_soon_as_the_order_is_acc
     assert expecting in _inbox(db, staff["care"]) and expecting not in _inbox(db, staff["manager"])
 
 
+def test_the_order_window_shows_the_delivery_day_the_customer_is_told(db, staff, clock):
+    """The header's "Expected delivery" is the shipping e-mails' day: the Schedule tab's forecast
+    (here later than promised, the stages left not fitting), not the estimate fixed at acceptance."""
+    from app.services.order_view import get_order
+
+    settings_service.update_settings(db, staff["admin"], {"delays.hours.in_transit": "400"})
+    oid = accepted(db, staff)
+    view = get_order(db, staff["care"], oid)
+    schedule = delays.order_schedule(db, staff["care"], oid)
+    with db.read() as s:
+        told = delays.expected_delivery(s, s.get(Order, oid))
+    assert view.expected_deliver_at == told == schedule.forecast_deliver_at
+    assert view.expected_deliver_at > view.committed_deliver_by and view.estimated_deliver_at == view.committed_deliver_by
+    clock.advance(days=2)                           # nothing moved: the stages left end later
+    later = get_order(db, staff["care"], oid).expected_deliver_at
+    assert later > told and later == delays.order_schedule(db, staff["care"], oid).forecast_deliver_at
+
+
 def test_a_later_estimate_flags_the_order_at_once_and_the_customer_is_told(db, staff, clock):
     oid = accepted(db, staff)
     o = _order(db, oid)

@@ -212,3 +212,29 @@ def test_the_activity_tab_shows_each_status_change_in_words(qtbot, company, open
     assert "Nhân viên đặt hàng: — → Vũ Minh Đức" in changes[2]   # not "ordering_staff_id: — → 5"
     current = order.findChild(QLabel, "tracker_new")
     assert current.accessibleName().endswith(_("Waiting for deposit"))
+
+
+def test_the_order_window_header_shows_the_delivery_day_the_customer_is_told_in_red_when_late(
+        qtbot, company, open_main):
+    """Care staff read in the header the day the shipping e-mails tell the customer (the forecast at
+    the usual pace), not only the estimate fixed at acceptance; red when it is past the promise."""
+    from app.services import delays
+    from app.services import settings as settings_service
+    from app.services.order_view import get_order
+    from app.i18n import fmt_date
+    from ui.screens.orders import OrderWindow
+
+    db, oid = company["db"], company["orders"][0]
+    settings_service.update_settings(db, company["admin"], {"delays.hours.in_transit": "400"})
+    fund(db, company["customer"])
+    orders.apply_action(db, company["care"], oid, "submit")
+    orders.confirm_order(db, company["manager"], oid, company["care"].user_id, company["ordering"].user_id)
+    view = get_order(db, company["care"], oid)
+    told = delays.order_schedule(db, company["care"], oid).forecast_deliver_at
+    assert fmt_date(told) != fmt_date(view.estimated_deliver_at)   # the two days differ here
+    window = open_main(db, "trang")
+    order = OrderWindow(window.session, oid, window)
+    qtbot.addWidget(order)
+    order.show()
+    dates = order.findChild(QLabel, "order_dates")
+    assert f'<b style="color: #c62828;">{fmt_date(told)}</b>' in dates.text()   # the told day, in red

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
@@ -258,6 +259,8 @@ class OrderWindow(QDialog):
         self.people = named(QLabel(""), "order_people")
         self.people.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dates = named(QLabel(""), "order_dates")
+        self.dates.setWordWrap(True)    # five dates and who changed the order last: two lines on a laptop
+        self.dates.setTextFormat(Qt.TextFormat.RichText)   # the expected day in red when it is late
         self.notice = named(QLabel(""), "order_notice")
         self.notice.setStyleSheet("color: #b3261e;")
         self.tracker = StatusTracker()
@@ -332,11 +335,18 @@ class OrderWindow(QDialog):
                 dest=v.destination_warehouse or "—", recv=v.receiving_warehouse or "—")
             + "\n" + _("Delivery address: {address}").format(address=v.delivery_address or "—")
             + "\n" + _("Extra services: {services}").format(services=services))
-        self.dates.setText(_("To be shipped by: {ship} (estimate {est_ship}) · To be delivered by: {deliver} "
-                             "(estimate {est_deliver}) · Last change: {changed} by {who}").format(
-            ship=fmt_date(v.committed_ship_by) or "—", est_ship=fmt_date(v.estimated_ship_at) or "—",
-            deliver=fmt_date(v.committed_deliver_by) or "—", est_deliver=fmt_date(v.estimated_deliver_at) or "—",
-            changed=fmt_datetime(v.updated_at), who=v.updated_by or "—"))
+        late = v.committed_deliver_by is not None and v.expected_deliver_at is not None \
+            and v.expected_deliver_at > v.committed_deliver_by
+        expected = escape(fmt_date(v.expected_deliver_at) or "—")
+        # the day the customer is told (shipping e-mails) is later than promised: say so at a glance
+        self.dates.setText(escape(_("To be shipped by: {ship} (estimate {est_ship}) · To be delivered by: {deliver} "
+                                    "(estimate {est_deliver}) · Expected delivery: {expected} · "
+                                    "Last change: {changed} by {who}")).format(
+            ship=escape(fmt_date(v.committed_ship_by) or "—"), est_ship=escape(fmt_date(v.estimated_ship_at) or "—"),
+            deliver=escape(fmt_date(v.committed_deliver_by) or "—"),
+            est_deliver=escape(fmt_date(v.estimated_deliver_at) or "—"),
+            expected=f'<b style="color: #c62828;">{expected}</b>' if late else expected,
+            changed=escape(fmt_datetime(v.updated_at)), who=escape(v.updated_by or "—")))
         self._show_couriers(w.couriers)
         notices = []
         if v.status_reason and v.ended:
@@ -396,8 +406,6 @@ class OrderWindow(QDialog):
 
     def _show_couriers(self, rows) -> None:
         """The Vietnamese courier carrying the order's parcels, with its tracking page."""
-        from html import escape
-
         parts = [(_("Courier: {courier} · tracking {code}").format(courier=escape(c or "—"), code=escape(t))
                   + (f" · <a href='{escape(link)}'>{escape(link)}</a>" if link else "")) for c, t, link in rows]
         self.couriers.setText("<br>".join(parts))
