@@ -792,12 +792,17 @@ class Station:
             self._thread = threading.Thread(target=self._run, name="station-journal-sender", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> threading.Thread | None:
+        """Stop the sender; the thread still finishing a call after ``timeout`` (a slow link), or
+        None once it has ended."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                return thread
+        return None
 
     def wake(self) -> None:
         self._wake.set()

@@ -60,7 +60,7 @@ def test_the_station_keeps_scanning_offline_then_catches_up_and_asks_for_a_revie
     panel.sounds.last = None
     link.station.wake()                               # the link is back
     qtbot.waitUntil(lambda: status.text() == "Online — every scan sent", timeout=15000)
-    qtbot.waitUntil(review.isVisible, timeout=2000)
+    qtbot.waitUntil(review.isVisible, timeout=10_000)
     assert review.text() == "To review (1)" and panel.sounds.last == "review"     # its own sound
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(StationScan)) == 2
@@ -158,3 +158,48 @@ def test_the_receiving_station_through_a_server_answers_at_once_then_prints_the_
         row = s.scalar(select(StationScan))
     assert (row.kind, row.user_id, row.scanned_by_id) == ("receive_cn", link.station.user_id, link.station.user_id)
     link.stop()
+
+
+def test_closing_a_station_does_not_wait_for_a_call_stuck_on_a_slow_link_and_lets_go_on_the_ui_thread(
+        qtbot, sqlite_db):
+    """A forwarder closes the station while its sender waits on a slow link: the window closes at
+    once, the sender ends after its call, and what the sender's calls use (the session) is let go
+    on the UI thread, never on the sender's (a Qt object destroyed there crashes Qt)."""
+    import threading
+    import time
+
+    from ui.session import Session
+    from ui.widgets import journal_status
+
+    db = sqlite_db
+    st = make_staff(db)
+    make_user(db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    consignment_order(db, st, ["SF9800000001"])
+    link = journal_status.StationLink(Session(db, login(db, "wang", PASSWORD)), lambda: st.wh["CN-GZ"])
+    freed_on_main: list[bool] = []
+
+    class Held:                     # stands for the session the sender's calls hold
+        def __del__(self):
+            freed_on_main.append(threading.current_thread() is threading.main_thread())
+
+    held, in_call, link_back = Held(), threading.Event(), threading.Event()
+
+    def slow_send(scans, session=held):
+        in_call.set()
+        link_back.wait(10)          # the answer is on its way over a slow link
+        raise ConnectionError("link reset")
+
+    link.station.send = slow_send
+    del held, slow_send
+    link.station.online = False     # journalled and answered here; the sender takes it
+    link.scan(st.wh["CN-GZ"], "SF9800000001")
+    link.station.wake()
+    assert in_call.wait(5)
+    started = time.monotonic()
+    link.stop()                     # the station window closes
+    assert time.monotonic() - started < 2.0          # it did not wait for the link
+    del link
+    assert journal_status._ending and freed_on_main == []
+    link_back.set()
+    qtbot.waitUntil(lambda: not journal_status._ending and bool(freed_on_main), timeout=5000)
+    assert freed_on_main == [True]

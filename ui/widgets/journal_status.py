@@ -8,6 +8,7 @@ counts on the UI thread, twice a second.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -106,7 +107,29 @@ class StationLink(QWidget):
 
     def stop(self) -> None:
         self._timer.stop()
-        self.station.stop()
+        # Closing the station does not wait for a call in flight on a slow link (the window would
+        # freeze): the sender ends after it. Until then this keeps the station, and through it the
+        # session its calls use, so their last reference goes here on the UI thread and not on the
+        # sender's (a Qt object destroyed on another thread crashes Qt: ui.collector).
+        still_sending = self.station.stop(timeout=0.3)
+        if still_sending is not None:
+            _keep_until_ended(self.station, still_sending)
+
+
+#: stations whose sender thread is still finishing a call after its window closed
+_ending: list[tuple[Station, threading.Thread]] = []
+
+
+def _keep_until_ended(station: Station, thread: threading.Thread) -> None:
+    _ending.append((station, thread))
+    if len(_ending) == 1:
+        QTimer.singleShot(250, _let_go_of_ended)
+
+
+def _let_go_of_ended() -> None:
+    _ending[:] = [(st, t) for st, t in _ending if t.is_alive()]
+    if _ending:
+        QTimer.singleShot(250, _let_go_of_ended)
 
 
 class ReviewDialog(QDialog):
