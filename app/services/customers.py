@@ -17,7 +17,6 @@ from app.models import Customer, CustomerAddress, User, UserRole, VipLevel
 from app.permissions import Actor, Perm, Role, require
 from app.queries.paging import Search, search_clause
 from app.services.activity import changes, now, record, stale_edit, stale_edit_after
-from app.services.mail_html import BUTTONS
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.text import clean_input, digits, search_blob
 
@@ -148,7 +147,6 @@ CUSTOMER_TEMPLATES.setdefault("welcome", (
 CUSTOMER_TEMPLATES.setdefault("welcome_no_extension", (
     N_("Welcome to {company} — your customer code is {code}"),
     N_("Dear {name}, your customer code at {company} is {code}: write it on every bank transfer to us.")))
-BUTTONS.setdefault("welcome", N_("Add the ordering extension"))    # the HTML part's button to {extension}
 
 
 def extension_link(db: Database) -> str:

@@ -32,7 +32,6 @@ from app.services.delays import expected_delivery
 from app.services.scanning import Outcome, ScanResult, fmt_kg, follow_orders, refused
 from app.services.writes import log_event
 from app.services.tasks import close_tasks, open_task
-from app.services.mail_html import BUTTONS
 from app.services.notifications import CUSTOMER_TEMPLATES, notify_customer
 from app.services.transitions import move
 from app.text import clean, clean_input
@@ -369,7 +368,6 @@ CUSTOMER_TEMPLATES.setdefault("order_on_the_way_no_link", (
     N_("Order {code} is on its way to you"),
     N_("Dear {name}, order {code} left our warehouse with {courier}, tracking number {tracking}. Expected "
        "delivery: {date}.")))
-BUTTONS.setdefault("order_on_the_way", N_("Track your parcel"))   # the HTML part's button to {link}
 
 
 def _parcels(tx: Session, d: DeliveryRequest) -> list[Parcel]:

@@ -21,9 +21,13 @@ import re
 
 from app.i18n import N_, translate
 
-#: event -> the label of the button leading to the last link of the message (declared by the
-#: module that writes the event's template, beside it: ``BUTTONS.setdefault(event, N_(...))``)
-BUTTONS: dict[str, str] = {}
+#: event -> the label of a button to the last link of its message (the template's {link} of
+#: app.services.deliveries, {extension} of app.services.customers). Kept here, not beside the
+#: templates: the sender (``main.py send-mail`` too) imports this module, not theirs.
+BUTTONS: dict[str, str] = {
+    "order_on_the_way": N_("Track your parcel"),
+    "welcome": N_("Add the ordering extension"),
+}
 #: the entity a message is about -> the label of its code at the top of the e-mail
 CODE_LABELS = {"order": N_("Order code"), "complaint": N_("Order code"), "customer": N_("Customer code")}
 REPLY_NOTE = N_("Reply to this e-mail to write to us.")

@@ -312,3 +312,81 @@ def test_every_customer_email_has_an_html_part_saying_what_its_text_says(db, clo
     assert page.links == [("https://hangnga.vn/bang-gia?loai=1&trang=2", "https://hangnga.vn/bang-gia?loai=1&trang=2")]
     # the staff member's copy of a notice stays a plain e-mail (no customer layout, no "reply to us")
     assert mails["staff_notice"].get_content_type() == "text/plain"
+
+
+def _inner_body(source: str) -> str:
+    """Our HTML as a mail client puts it inside a reply: the content of <body>."""
+    return re.search(r"<body[^>]*>(.*)</body>", source, re.S)[1]
+
+
+def _answer(ours, n: int, plain_text: str | None, html_text: str | None) -> bytes:
+    from email.message import EmailMessage
+    from email.utils import formataddr
+
+    m = EmailMessage()
+    m["From"] = formataddr(("Nguyễn Thị Hằng", CUSTOMER))
+    m["To"] = "cskh@hangnga.vn"
+    m["Subject"] = "Re: " + str(ours["Subject"])
+    m["Message-ID"] = f"<tra-loi-{n}@example.com>"
+    m["In-Reply-To"] = m["References"] = ours["Message-ID"]
+    if plain_text is not None:
+        m.set_content(plain_text)
+        if html_text is not None:
+            m.add_alternative(html_text, subtype="html")
+    else:
+        m.set_content(html_text, subtype="html")
+    return m.as_bytes()
+
+
+def test_replies_quoting_the_html_email_bring_only_the_customers_words_into_the_chat(db, clock, smtp):
+    """Gmail, Outlook and Apple Mail quote the message answered, now its HTML layout: the order's
+    chat gets the customer's own lines, never our layout, our text or the quote's header."""
+    from app.services import customer_chat, mailbox
+
+    mails, facts = one_order_by_mail(db, clock, smtp)
+    ours = mails["delivery_failed"]
+    ours_plain, ours_html = plain(ours), _inner_body(html_of(ours))
+    quoted_plain = "\n".join("> " + line for line in ours_plain.splitlines())
+    gmail_vi = "Vào Th 2, 7 thg 12, 2026 vào lúc 20:05 Hằng Nga Logistics <cskh@hangnga.vn> đã viết:"
+    gmail_en = "On Mon, Dec 7, 2026 at 8:05 PM Hằng Nga Logistics <cskh@hangnga.vn> wrote:"
+    outlook_head = ("<b>Từ:</b> Hằng Nga Logistics &lt;cskh@hangnga.vn&gt;<br><b>Đã gửi:</b> Thứ Hai, 7 tháng 12, "
+                    "2026 20:05<br><b>Đến:</b> hang@example.com<br><b>Chủ đề:</b> " + str(ours["Subject"]))
+    said = {
+        # Gmail on a phone: both parts, the text quoted with "> ", the HTML in a blockquote
+        1: ("Thứ Bảy sau 9 giờ sáng giao giúp chị nhé",
+            lambda t: (f"{t}\n\n{gmail_vi}\n\n{quoted_plain}\n",
+                       f'<div dir="ltr">{t}</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+                       f'{gmail_vi.replace("<", "&lt;").replace(">", "&gt;")}<br></div><blockquote class="gmail_quote"'
+                       f' style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">'
+                       f'{ours_html}</blockquote></div>')),
+        # the same HTML alone (clients that send no text part), in English
+        2: ("Chủ nhật cũng được, em gọi trước nhé.\nSố của chị: 0912 345 678",
+            lambda t: (None, f'<div dir="ltr">{t.replace(chr(10), "<br>")}</div><br><div class="gmail_quote">'
+                             f'<div dir="ltr" class="gmail_attr">{gmail_en.replace("<", "&lt;").replace(">", "&gt;")}'
+                             f'<br></div><blockquote class="gmail_quote">{ours_html}</blockquote></div>')),
+        # Outlook (web and new Outlook): HTML alone, our layout under a "Từ:" header, no blockquote
+        3: ("Chị đi vắng đến thứ Năm, em giao sau ngày đó giúp chị.",
+            lambda t: (None, f'<html><head><meta charset="utf-8"><style>P {{margin:0}}</style></head><body dir="ltr">'
+                             f'<div style="font-family:Calibri">{t}</div><hr style="display:inline-block;width:98%">'
+                             f'<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri" color="#000000">{outlook_head}'
+                             f'</font><div>&nbsp;</div></div>{ours_html}</body></html>')),
+        # Outlook for Windows, text part: a line of underscores, then the header and our text unquoted
+        4: ("Ok em, cảm ơn em.",
+            lambda t: (f"{t}\n\n________________________________\nTừ: Hằng Nga Logistics <cskh@hangnga.vn>\n"
+                       f"Đã gửi: Thứ Hai, 7 tháng 12, 2026 20:05\nĐến: hang@example.com\n\n{ours_plain}\n",
+                       f'<html><body><p class="MsoNormal">{t}</p><div style="border:none;border-top:solid #E1E1E1 '
+                       f'1.0pt;padding:3.0pt 0cm 0cm 0cm"><p class="MsoNormal">{outlook_head}</p></div>'
+                       f'{ours_html}</body></html>')),
+        # Apple Mail: HTML alone, our whole message in <blockquote type="cite">
+        5: ("Dạ vâng ạ",
+            lambda t: (None, f'<html><body><div>{t}</div><div><br><blockquote type="cite"><div>{gmail_vi}</div>'
+                             f'{html_of(ours)}</blockquote></div></body></html>')),
+    }
+    with db.read() as s:
+        oid = s.scalar(select(Order.id).where(Order.code == facts["code"]))
+    care = make_user(db, Role.CARE)
+    for n, (text, build) in said.items():
+        plain_text, html_text = build(text)
+        assert mailbox.import_message(db, _answer(ours, n, plain_text, html_text)) == customer_chat.THREADED, n
+        last = orders.list_messages(db, care, oid, "customer")[-1]
+        assert last.body == text, (n, last.body)
