@@ -269,6 +269,9 @@ Connect = Callable[[MailConfig], Connection]
 
 
 def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
+    """One queued message as sent: its text; for a customer, the HTML alternative made from that
+    same text (``mail_html``: the text first, the HTML second, which clients show); then the
+    attached document, if any."""
     email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = formataddr((config.sender_name, config.sender))
     email["To"] = m.to_address
