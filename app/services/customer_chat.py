@@ -43,9 +43,10 @@ THREADED, UNMATCHED, FILED, DISMISSED = (MailStatus.THREADED, MailStatus.UNMATCH
                                          MailStatus.DISMISSED)
 
 
-#: where a mail client starts quoting the message answered
+#: where a mail client starts quoting the message answered (Outlook: a line of underscores, then
+#: "From:"/"Từ:"/"发件人:"; Gmail: "On … wrote:"/"Vào … đã viết:"; Apple Mail and others: "> ")
 _QUOTE_START = re.compile(
-    r"^(>|-{2,}\s*(original message|tin nhắn gốc|原始邮件)|On .+ wrote:\s*$|Vào .+ đã viết:\s*$|"
+    r"^(>|_{10,}$|-{2,}\s*(original message|tin nhắn gốc|原始邮件)|On .+ wrote:\s*$|Vào .+ đã viết:\s*$|"
     r".+(wrote|đã viết|写道)\s*[:：]\s*$|From:\s|Từ:\s|发件人[:：])", re.IGNORECASE)
 
 

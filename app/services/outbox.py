@@ -43,10 +43,11 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import Lazy, N_, _
-from app.models import Customer, CustomerMessage, Order, Secret, StoredFile
+from app.models import Complaint, Customer, CustomerMessage, Order, Secret, StoredFile
 from app.permissions import SYSTEM_ACTOR, Actor, Perm, require
 from app.services import settings as settings_service
 from app.services.activity import now, record
+from app.services.mail_html import CODE_LABELS, customer_html
 from app.services.transitions import move
 from app.services.unique import insert_ignore
 from app.workflows.messages import OUTBOX_FLOW, OUTBOX_STATUS_LABELS, MessageStatus  # noqa: F401 (the labels: read from here)
@@ -268,6 +269,9 @@ Connect = Callable[[MailConfig], Connection]
 
 
 def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
+    """One queued message as sent: its text; for a customer, the HTML alternative made from that
+    same text (``mail_html``: the text first, the HTML second, which clients show); then the
+    attached document, if any."""
     email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = formataddr((config.sender_name, config.sender))
     email["To"] = m.to_address
@@ -275,6 +279,11 @@ def build_email(config: MailConfig, m: Any, at: datetime) -> EmailMessage:
     email["Date"] = format_datetime(at)
     email["Message-ID"] = message_id(config, m.id)
     email.set_content(m.body)
+    if m.customer_id is not None:   # a customer's e-mail (a staff member's notice copy stays plain text)
+        label, code = getattr(m, "headline", ("", ""))                 # read by _claim
+        email.add_alternative(customer_html(subject=m.subject, body=m.body, language=m.language,
+                                            company=config.sender_name, event=m.event, code=code,
+                                            code_label=label), subtype="html")
     attachment = getattr(m, "attachment", None)     # (name, MIME type, bytes), read by _claim
     if attachment is not None:
         name, mime, data = attachment
@@ -342,6 +351,22 @@ def _resolve_addresses(tx: Session, at: datetime) -> int:
     return marked
 
 
+def _headline(tx: Session, m: CustomerMessage) -> tuple[str, str]:
+    """(label msgid, code) of what a message is about: its order's code (a complaint's order), or
+    the customer's own code (the welcome); ("", "") for the rest (a wallet top-up)."""
+    label = CODE_LABELS.get(m.entity or "", "")
+    if not label or m.entity_id is None:
+        return "", ""
+    if m.entity == "order":
+        code = tx.scalar(select(Order.code).where(Order.id == m.entity_id))
+    elif m.entity == "complaint":
+        code = tx.scalar(select(Order.code).join(Complaint, Complaint.order_id == Order.id)
+                         .where(Complaint.id == m.entity_id))
+    else:
+        code = tx.scalar(select(Customer.code).where(Customer.id == m.entity_id))
+    return (label, code) if code else ("", "")
+
+
 def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMessage], int]:
     with db.transaction() as tx:
         at = now(tx)
@@ -361,6 +386,7 @@ def _claim(db: Database, batch: int) -> tuple[MailConfig | None, list[CustomerMe
                  stamp={"attempts": m.attempts + 1, "next_attempt_at": at + CLAIM_LEASE})
         tx.flush()
         for m in rows:
+            m.headline = _headline(tx, m)          # the code at the top of the HTML part
             if m.attachment_file_id is not None:   # the document goes with it (a plain attribute)
                 f = tx.get(StoredFile, m.attachment_file_id)
                 m.attachment = (m.attachment_name, f.mime, f.data)

@@ -86,7 +86,7 @@ def reply(to, subject, text, sender=CUSTOMER, name="Nguyễn Thị Hằng", mess
     if to is None:
         m.set_content(text + "\n")
     else:   # as a mail client answers: the new text, then the message answered, quoted
-        quoted = "\n".join("> " + line for line in to.get_content().splitlines())
+        quoted = "\n".join("> " + line for line in to.get_body(("plain",)).get_content().splitlines())
         m.set_content(f"{text}\n\nVào Thứ Hai, cskh@hangnga.vn đã viết:\n{quoted}\n")
     return m.as_bytes()
 
@@ -113,8 +113,8 @@ def test_a_staff_line_reaches_the_customer_by_email_with_the_order_code_and_show
     mail = mails[0]
     subject_id, _body = CUSTOMER_TEMPLATES["chat_message"]
     assert mail["Subject"] == translate(subject_id, "vi").format(code=code)   # in the customer's language
-    assert "Chị Hằng ơi, hàng đã về kho Quảng Châu ạ." in mail.get_content()
-    assert "Lê Thu Trang" in mail.get_content()
+    assert "Chị Hằng ơi, hàng đã về kho Quảng Châu ạ." in mail.get_body(("plain",)).get_content()
+    assert "Lê Thu Trang" in mail.get_body(("plain",)).get_content()
     assert [m.delivery for m in chat(db, staff, oid)] == ["sent"]
     # a line recorded on the customer's behalf (a phone call) is not mailed back to them
     orders.post_message(db, staff["care"], oid, "customer", "Khách gọi: ok", from_customer=True)
@@ -140,7 +140,7 @@ def test_a_chat_line_waits_and_is_retried_with_back_off_while_the_mail_server_is
     clock.advance(minutes=1)
     assert outbox.send_due(db).sent == 1
     assert [m.delivery for m in chat(db, staff, oid)] == ["sent"]
-    assert any("Đơn của chị đang được mua." in m.get_content() for m in smtp.messages)
+    assert any("Đơn của chị đang được mua." in m.get_body(("plain",)).get_content() for m in smtp.messages)
 
 
 def test_the_customers_reply_comes_back_into_the_chat_once_and_care_staff_are_told(db, staff, smtp, imap):
@@ -288,7 +288,7 @@ def _rating_asked(db, staff, smtp, imap, clock):
 
 def test_a_completed_order_asks_for_a_rating_and_the_number_in_the_reply_is_recorded(db, staff, smtp, imap, clock):
     oid, ask = _rating_asked(db, staff, smtp, imap, clock)
-    assert len(ask) == 1 and "1" in ask[0].get_content() and "5" in ask[0].get_content()
+    assert len(ask) == 1 and "1" in ask[0].get_body(("plain",)).get_content() and "5" in ask[0].get_body(("plain",)).get_content()
     imap.append(MAILBOX, reply(ask[0], None, "4 sao. Hàng tốt nhưng giao hơi chậm"))
     assert mailbox.poll_mailbox(db) == 1
     with db.read() as s:
@@ -299,7 +299,7 @@ def test_a_completed_order_asks_for_a_rating_and_the_number_in_the_reply_is_reco
     # a number answering a chat line, after the question was asked, is about the chat line
     orders.post_message(db, staff["care"], oid, "customer", "Lần sau chị đặt mấy bộ ạ?")
     outbox.send_due(db)
-    line = next(m for m in smtp.messages if "Lần sau chị đặt mấy bộ ạ?" in m.get_content())
+    line = next(m for m in smtp.messages if "Lần sau chị đặt mấy bộ ạ?" in m.get_body(("plain",)).get_content())
     imap.append(MAILBOX, reply(line, None, "2 bộ em nhé"))
     assert mailbox.poll_mailbox(db) == 1
     with db.read() as s:
@@ -318,7 +318,7 @@ def test_a_number_in_an_ordinary_reply_is_not_a_rating(db, staff, smtp, imap):
     oid = an_order(db, staff)
     orders.post_message(db, staff["care"], oid, "customer", "Chị lấy mấy cái ạ?")
     outbox.send_due(db)
-    sent = next(m for m in smtp.messages if "Chị lấy mấy cái ạ?" in m.get_content())
+    sent = next(m for m in smtp.messages if "Chị lấy mấy cái ạ?" in m.get_body(("plain",)).get_content())
     imap.append(MAILBOX, reply(sent, None, "2 cái em nhé"))
     assert mailbox.poll_mailbox(db) == 1
     with db.read() as s:
