@@ -81,7 +81,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Schema:
-    """The fields one kind of import reads; ``kind`` also keys the remembered mappings."""
+    """The fields one kind of import reads; ``kind`` also keys the remembered mappings. The first
+    field is what names a row (the tracking code, the link, the shipment code)."""
 
     kind: str
     fields: tuple[Field, ...]
@@ -387,8 +388,9 @@ class Sheet:
     rows: list[SheetRow]
     header_at: int = 0          # index into rows of the header row
     columns: list[Column] = field(default_factory=list)
-    #: the fields a row must have: a row labelled "Total"/"Tổng cộng"/"合计" without them is the total
-    required: tuple[str, ...] = ()
+    #: the field naming what a row is (the schema's first): a row labelled "Total"/"Tổng cộng"/"合计"
+    #: with none of its own there is the total (or a subtotal), whatever it sums
+    key_field: str = ""
     #: rows under the header: 1, or 2 when a merged title sits above sub-titles ("Size" over L, W, H)
     header_rows: int = 1
 
@@ -404,8 +406,8 @@ class Sheet:
                       for c in self.columns if c.field}
             if not any(values.values()):
                 continue
-            if any(is_total_label(c) for c in row.cells if c.strip()) and all(
-                    not values.get(k) or is_total_label(values[k]) for k in self.required):
+            key = values.get(self.key_field, "")
+            if (not key or is_total_label(key)) and any(is_total_label(c) for c in row.cells if c.strip()):
                 continue
             out.append((row, values))
         return out
@@ -781,4 +783,4 @@ def understand(schema: Schema, file_name: str, rows: list[SheetRow], remembered:
                           for j, f in row.formulas.items())
     headers = list(headers) + [""] * (width - len(headers))
     return Sheet(file_name, rows, at, match_columns(schema, headers, remembered, chosen, samples),
-                 tuple(f.key for f in schema.fields if f.required), span)
+                 schema.fields[0].key, span)
