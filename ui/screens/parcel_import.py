@@ -65,10 +65,9 @@ class ImportDialog(SheetImportDialog):
         self.without_weights.setChecked(False)
         self.preview()
 
-    def read_preview(self, name: str, content: bytes) -> ImportPreview:
-        return self.session.call("parcel_imports.preview", self.warehouse.currentData(), name, content,
-                                 columns=dict(self.columns.choices),
-                                 without_weights=self.without_weights.isChecked())
+    def preview_call(self, name: str, content: bytes) -> tuple[str, tuple, dict]:
+        return ("parcel_imports.preview", (self.warehouse.currentData(), name, content),
+                {"columns": dict(self.columns.choices), "without_weights": self.without_weights.isChecked()})
 
     def preview_failed(self) -> None:
         self.without_weights.hide()
