@@ -201,7 +201,7 @@ def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict
         # codes stay exact text; one Excel already rounded is an error, never a wrong parcel
         raw, code_lost = code_cell(v.get("code", ""), sheet.column_of("code") in sheet_row.numbers)
         shop_order, order_lost = code_cell(v.get("shop_order", ""), sheet.column_of("shop_order") in sheet_row.numbers)
-        row = PreviewRow(n, raw, normalize_code(raw), shop_order=shop_order,
+        row = PreviewRow(n, raw, "" if code_lost else normalize_code(raw), shop_order=shop_order,
                          note=v.get("note", "").strip(), warnings=list(sheet_row.warnings))
         row.errors.extend(sheet_row.errors)
         if order_lost:

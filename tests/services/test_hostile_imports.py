@@ -47,6 +47,7 @@ def test_tracking_codes_excel_already_rounded_refuse_the_file_and_say_which_row(
     first, second = pv.rows
     assert first.code == "773120001234" and first.errors == []
     assert second.line == 3 and len(second.errors) == 1 and "7.7312E+11" in second.errors[0]
+    assert second.action == "" and second.raw_code == "7.7312E+11"          # no parcel made of it
     with pytest.raises(parcel_imports.ImportRefused):
         parcel_imports.import_parcels(db, st.cn, st.wh["CN-GZ"], "list.csv", csv)
     assert _parcels(db) == 0

@@ -82,6 +82,7 @@ class ImportDialog(SheetImportDialog):
                                         r.shop_order, actions.get(r.action, "") + (f" ({r.order_code})" if r.order_code else ""),
                                         " ".join(r.errors + r.warnings))):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)           # a long problem is cut in its cell
                 if r.errors:
                     item.setBackground(QColor("#ffebee"))
                 self.table.setItem(row, col, item)
