@@ -443,8 +443,10 @@ def read_sheet(file_name: str, content: bytes, max_rows: int, schema: Schema | N
     elif kind == fmt.XLS:
         rows = _xls_rows(content, limit, schema)
     elif kind == fmt.HTML:
-        text = _html_text(content)
-        rows = _kept([SheetRow(i, cells) for i, cells in enumerate(fmt.html_tables(text), start=1)], limit)
+        table = fmt.html_tables(_html_text(content))
+        if not table:               # a back end's error or sign-in page saved as the "export"
+            raise ValidationFailed({"file": _(fmt.NOT_A_SHEET).format(kind=_("web page without a table"))})
+        rows = _kept([SheetRow(i, cells) for i, cells in enumerate(table, start=1)], limit)
     elif kind == fmt.XML2003:
         try:
             cells = fmt.spreadsheet_xml(content)

@@ -84,8 +84,9 @@ def test_an_xlsx_named_xls_and_an_xls_named_xlsx_are_read_by_what_they_are():
     ("only-blank-rows.xlsx", _xlsx([[None], [None, ""]]), sheet_formats.EMPTY),
     ("cut.xlsx", _xlsx([["a"], ["b"]])[:700], sheet_formats.DAMAGED),
     ("cut.xls", (DATA / "china-parcel-list.xls").read_bytes()[:1536], sheet_formats.DAMAGED),
-    ("locked.xlsx", sheet_formats.OLE_MAGIC + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le")
-     + b"\x00" * 1024, sheet_formats.ENCRYPTED),
+    # saved with the password "secret" (msoffcrypto-tool's OOXML encryption, as Excel does it)
+    ("locked.xlsx", (DATA / "password-protected.xlsx").read_bytes(), sheet_formats.ENCRYPTED),
+    ("locked.xls", (DATA / "password-protected.xlsx").read_bytes(), sheet_formats.ENCRYPTED),
 ])
 def test_a_file_that_cannot_be_read_says_why_in_the_users_language(name, content, message):
     with pytest.raises(ValidationFailed) as caught:
@@ -100,6 +101,19 @@ def test_a_word_document_renamed_xlsx_is_named_for_what_it_is():
     with pytest.raises(ValidationFailed) as caught:
         read_sheet("cart.xlsx", buf.getvalue(), 100)
     assert caught.value.field_errors["file"] == _(sheet_formats.NOT_A_SHEET).format(kind=_("Word document"))
+
+
+def test_a_sign_in_page_saved_as_the_export_is_named_for_what_it_is():
+    page = "<html><head><title>登录</title></head><body><p>您的登录已过期，请重新登录</p></body></html>"
+    with pytest.raises(ValidationFailed) as caught:
+        read_sheet("订单导出.xls", page.encode("utf-8"), 100)
+    assert caught.value.field_errors["file"] == _(sheet_formats.NOT_A_SHEET).format(
+        kind=_("web page without a table"))
+
+
+def test_a_formula_without_a_stored_value_on_the_data_sheet_is_still_flagged():
+    rows = read_sheet("f.xlsx", _xlsx([], [["快递单号", "重量"], ["SF7300000000001", "=0.5*3"]]), 100)
+    assert rows[1].formulas == {1: "=0.5*3"}
 
 
 def test_the_data_on_a_second_sheet_behind_an_empty_or_hidden_or_cover_sheet_is_read():
