@@ -534,8 +534,18 @@ def _csv_rows(content: bytes, limit: int) -> list[SheetRow]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return _kept((SheetRow(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)),
-                 limit)
+    return _kept((SheetRow(i, [_as_text(c) for c in cells])
+                  for i, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)), limit)
+
+
+_FORCED_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.S)
+
+
+def _as_text(cell: str) -> str:
+    """A CSV cell as its text: back ends write ``="773120001234"`` (or a leading tab) so that Excel
+    keeps a long number as text; the value is what is inside."""
+    m = _FORCED_TEXT.match(cell)
+    return m.group(1).replace('""', '"') if m else cell.lstrip("\t")
 
 
 def _sheet_score(schema: Schema | None, rows: list[list[str]]) -> int:

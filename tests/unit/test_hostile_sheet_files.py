@@ -210,3 +210,9 @@ def test_a_semicolon_csv_with_decimal_commas_and_a_bom():
     content = "\ufeffMã vận đơn;Cân nặng\nSF7300000000001;1,5\nSF7300000000002;2,25\n".encode()
     assert _cells(read_sheet("vi.csv", content, 100)) == [
         ["Mã vận đơn", "Cân nặng"], ["SF7300000000001", "1,5"], ["SF7300000000002", "2,25"]]
+
+
+def test_a_code_a_back_end_forced_to_text_for_excel_is_read_as_the_code():
+    """Taobao/1688 order exports write ="…" (or a leading tab) so Excel keeps a long number as text."""
+    content = '订单号,快递单号\n="3512345678901234567",\t773120001234\n'.encode("gb18030")
+    assert _cells(read_sheet("orders.csv", content, 100))[1] == ["3512345678901234567", "773120001234"]
