@@ -530,12 +530,20 @@ def decode_text(content: bytes) -> str:
 
 def _csv_rows(content: bytes, limit: int) -> list[SheetRow]:
     text = decode_text(content)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    first = 1
+    hint = re.match(r"^\ufeff?sep=(.)\r?\n", text, re.I)     # Excel's own "sep=;" line names the separator
+    if hint:
+        text, first = text[hint.end():], 2
+
+        class dialect(csv.excel):  # noqa: N801 (a csv dialect is a class)
+            delimiter = hint.group(1)
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
     return _kept((SheetRow(i, [_as_text(c) for c in cells])
-                  for i, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1)), limit)
+                  for i, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=first)), limit)
 
 
 _FORCED_TEXT = re.compile(r'^\s*="(.*)"\s*$', re.S)

@@ -216,3 +216,10 @@ def test_a_code_a_back_end_forced_to_text_for_excel_is_read_as_the_code():
     """Taobao/1688 order exports write ="…" (or a leading tab) so Excel keeps a long number as text."""
     content = '订单号,快递单号\n="3512345678901234567",\t773120001234\n'.encode("gb18030")
     assert _cells(read_sheet("orders.csv", content, 100))[1] == ["3512345678901234567", "773120001234"]
+
+
+def test_excels_sep_line_names_the_separator():
+    content = "sep=;\r\nMã vận đơn;Ghi chú\r\nSF7300000000001;hàng dễ vỡ, bọc kỹ\r\n".encode("utf-8")
+    rows = read_sheet("vi.csv", content, 100)
+    assert _cells(rows) == [["Mã vận đơn", "Ghi chú"], ["SF7300000000001", "hàng dễ vỡ, bọc kỹ"]]
+    assert [r.line for r in rows] == [2, 3]
