@@ -160,6 +160,10 @@ def _rows(sheet: Sheet) -> list[CartRow]:
                 cells["price"] = format(parse_measure(cells["price"], "money_cny", units.get("price")).normalize(), "f")
             except ValueError:
                 pass  # left as written: check_row says what is wrong with it
+        try:  # "1,000" / "1.000" / "１２": shown as the count it is read as (a thousand, not one)
+            cells["quantity"] = str(quantity_of(cells["quantity"])) if cells["quantity"] else ""
+        except ValueError:
+            pass
         fields = {c.index: c.field for c in sheet.columns if c.field}
         formulas = {fields[j]: f for j, f in sheet_row.formulas.items() if j in fields}
         for key, formula in formulas.items():

@@ -80,6 +80,7 @@ def test_a_cart_with_thousands_a_yuan_sign_and_a_total_row_is_read_as_written():
            "Tổng cộng;1.012;\n").encode("utf-8-sig")
     pv = cart_import.read_cart_content("giỏ hàng.csv", csv)
     assert pv.ok, (pv.problems, [(r.number, r.errors) for r in pv.rows])
+    assert [r.quantity for r in pv.rows] == ["1000", "12"]        # the preview shows the count it reads
     items = cart_import.to_items(pv.rows)
     assert [(i.quantity, i.unit_price_cny) for i in items] == [(1000, Decimal("35.50")), (12, Decimal("12.5"))]
 
