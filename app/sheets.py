@@ -45,7 +45,9 @@ def mark_uncomputed(source: bytes | str | Path, rows: list[list[Any]], sheet: in
     wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
                        data_only=False)
     try:
-        for r, formulas in zip(range(len(rows)), wb.worksheets[sheet].iter_rows(values_only=True)):
+        ws = wb.worksheets[sheet]
+        ws.reset_dimensions()            # the stored size may lie, as for the values
+        for r, formulas in zip(range(len(rows)), ws.iter_rows(values_only=True)):
             row = rows[r]
             for c, f in enumerate(formulas):
                 if c < len(row) and row[c] in (None, "") and isinstance(f, str) and f.startswith("="):

@@ -31,8 +31,8 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import Tariff
 from app.i18n import Message, N_, _, fmt_decimal, fmt_money
-from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_measure,
-                                parse_number, read_sheet, understand)
+from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, code_cell, missing_required,
+                                parse_measure, parse_number, parse_whole_number, read_sheet, understand)
 from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentCustody, ShipmentParcel, Warehouse
 from app.money import VND, Money
 from app.permissions import Actor, Perm, Role, require
@@ -243,7 +243,7 @@ def _money_text(text: str, label: str, errors: list[str]) -> Money | None:
     if not t:
         return None
     try:
-        value = parse_number(t.replace(".", "") if t.count(".") > 1 else t)
+        value = parse_whole_number(t)      # VND has no decimals: "1.234" and "1,234" are 1234
     except ValueError:
         errors.append(_("{what}: cannot read “{text}” as an amount.").format(what=_(label), text=text))
         return None
@@ -444,7 +444,7 @@ def source_of(carrier: str) -> str:
 
 def _file_rows(s: Session, carrier: str, file_name: str, content: bytes,
                chosen: dict[str, str]) -> tuple[Sheet, list[str], list[LineCheck]]:
-    sheet_rows: list[SheetRow] = read_sheet(file_name, content, MAX_ROWS)
+    sheet_rows: list[SheetRow] = read_sheet(file_name, content, MAX_ROWS, SCHEMA)
     sheet = understand(SCHEMA, file_name, sheet_rows,
                        column_maps.remembered(s, SCHEMA.kind, source_of(carrier)), chosen)
     found = {c.field for c in sheet.columns if c.field}
@@ -480,8 +480,10 @@ def _file_rows(s: Session, carrier: str, file_name: str, content: bytes,
         price = _money_text(v.get("unit_price", ""), N_("Unit price (VND)"), errors)
         surcharges = _money_text(v.get("surcharges", ""), N_("Surcharges (VND)"), errors)
         amount = _money_text(v.get("amount", ""), N_("Amount (VND)"), errors)
-        rows.append(_check_line(sheet_row.line, BillLineInput(v.get("shipment", ""), kg, m3, price, surcharges,
-                                                              amount), errors))
+        code, lost = code_cell(v.get("shipment", ""), sheet.column_of("shipment") in sheet_row.numbers)
+        if lost:
+            errors.append(lost)
+        rows.append(_check_line(sheet_row.line, BillLineInput(code, kg, m3, price, surcharges, amount), errors))
     _duplicates(rows)
     return sheet, problems, rows
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from app.bounds import field_label
@@ -19,7 +18,7 @@ from app.db import Database
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
 from app.import_columns import (Column, Field, Schema, Sheet, missing_required,
-                                parse_measure, read_sheet, understand)
+                                parse_measure, parse_whole_number, read_sheet, understand)
 from app.permissions import Actor, Perm, require
 from app.services import column_maps
 from app.services.orders import ItemInput, parse_price, platform_of
@@ -86,16 +85,25 @@ def source_of(customer_id: int | None) -> str:
     return f"customer:{customer_id}" if customer_id else "customer:-"
 
 
+def quantity_of(text: str) -> int:
+    """A whole number of pieces: "12", "１２", "1,000" / "1.000" (a thousand, not one), "12 cái"
+    is refused; ValueError otherwise."""
+    value = parse_whole_number(text or "")
+    if value != value.to_integral_value():
+        raise ValueError(text)
+    return int(value)
+
+
 def check_row(row: CartRow) -> CartRow:
     """(Re)compute a row's problems after reading or after a person edited it."""
     errors: dict[str, str] = {}
     if not re.match(r"^https?://\S+$", row.link.strip(), re.I):
         errors["link"] = _("The link must start with http:// or https://.")
     try:
-        qty = int(Decimal(row.quantity.replace(",", ".").strip()))
-        if Decimal(row.quantity.replace(",", ".").strip()) != qty or not 1 <= qty <= 100000:
+        qty = quantity_of(row.quantity)
+        if not 1 <= qty <= 100000:
             raise ValueError
-    except Exception:
+    except ValueError:
         errors["quantity"] = _("The quantity is a whole number from 1.")
     try:
         parse_price(row.price)
@@ -126,7 +134,7 @@ def read_cart_content(file_name: str, content: bytes, remembered: dict[str, str]
     """``read_cart`` of a file's bytes (a desktop read the file and sent them)."""
     name = Path(file_name).name
     try:
-        sheet_rows = read_sheet(name, content, MAX_ROWS + 50)
+        sheet_rows = read_sheet(name, content, MAX_ROWS, SCHEMA)
     except ValidationFailed as exc:
         raise CartUnreadable(why=" ".join(exc.field_errors.values())) from None
     except Exception as exc:  # not a workbook, damaged, locked…
@@ -152,6 +160,10 @@ def _rows(sheet: Sheet) -> list[CartRow]:
                 cells["price"] = format(parse_measure(cells["price"], "money_cny", units.get("price")).normalize(), "f")
             except ValueError:
                 pass  # left as written: check_row says what is wrong with it
+        try:  # "1,000" / "1.000" / "１２": shown as the count it is read as (a thousand, not one)
+            cells["quantity"] = str(quantity_of(cells["quantity"])) if cells["quantity"] else ""
+        except ValueError:
+            pass
         fields = {c.index: c.field for c in sheet.columns if c.field}
         formulas = {fields[j]: f for j, f in sheet_row.formulas.items() if j in fields}
         for key, formula in formulas.items():
@@ -197,5 +209,5 @@ def to_items(rows: list[CartRow]) -> list[ItemInput]:
         raise DomainError(N_("Fix or drop the marked rows first (rows {rows})."),
                           rows=", ".join(str(n) for n in bad[:20]))
     return [ItemInput(shop_name=r.shop, platform=platform_of(r.link), product_url=r.link.strip(),
-                      quantity=int(Decimal(r.quantity.replace(",", "."))), unit_price_cny=parse_price(r.price),
+                      quantity=quantity_of(r.quantity), unit_price_cny=parse_price(r.price),
                       title=r.title, variant=r.variant, note=r.note) for r in rows]

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from app.db import Database
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
-from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required, parse_dims_measure,
-                                parse_measure, read_sheet, understand)
+from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, code_cell, missing_required,
+                                parse_dims_measure, parse_measure, read_sheet, understand)
 from app.models import Order, Parcel, ParcelImport, ShopOrder, Warehouse
 from app.permissions import Actor, Perm, require
 from app.progress import Progress
@@ -198,11 +198,17 @@ def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict
     seen: dict[str, int] = {}
     for sheet_row, v in table:
         n = sheet_row.line
-        raw = v.get("code", "")
-        row = PreviewRow(n, raw, normalize_code(raw), shop_order=v.get("shop_order", "").strip(),
+        # codes stay exact text; one Excel already rounded is an error, never a wrong parcel
+        raw, code_lost = code_cell(v.get("code", ""), sheet.column_of("code") in sheet_row.numbers)
+        shop_order, order_lost = code_cell(v.get("shop_order", ""), sheet.column_of("shop_order") in sheet_row.numbers)
+        row = PreviewRow(n, raw, "" if code_lost else normalize_code(raw), shop_order=shop_order,
                          note=v.get("note", "").strip(), warnings=list(sheet_row.warnings))
         row.errors.extend(sheet_row.errors)
-        if not row.code:
+        if order_lost:
+            row.errors.append(order_lost)
+        if code_lost:
+            row.errors.append(code_lost)
+        elif not row.code:
             row.errors.append(_("No tracking code."))
         elif not is_plausible(row.code):
             row.errors.append(_("“{code}” does not look like a tracking code.").format(code=raw))
@@ -254,7 +260,7 @@ def preview(db: Database, actor: Actor, warehouse_id: int, file_name: str, conte
     ignore the column}); they win over the warehouse's remembered choices and over the headers."""
     require(actor, Perm.IMPORT_PARCELS)
     chosen = column_maps.check_choices(SCHEMA, columns)
-    sheet_rows = read_sheet(file_name, content, MAX_ROWS)
+    sheet_rows = read_sheet(file_name, content, MAX_ROWS, SCHEMA)
     with db.read() as s:
         _china_warehouse(s, warehouse_id)
         sheet = _sheet(s, warehouse_id, file_name, sheet_rows, chosen)
@@ -276,7 +282,7 @@ def import_parcels(db: Database, actor: Actor, warehouse_id: int, file_name: str
 
     require(actor, Perm.IMPORT_PARCELS)
     chosen = column_maps.check_choices(SCHEMA, columns)
-    sheet_rows = read_sheet(file_name, content, MAX_ROWS)
+    sheet_rows = read_sheet(file_name, content, MAX_ROWS, SCHEMA)
     # a code linked here that a scan or another import gave a parcel at this very moment
     with unique_rules(tracking_code_taken(field="file")), db.transaction() as tx:
         _china_warehouse(tx, warehouse_id)

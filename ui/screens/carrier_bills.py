@@ -165,12 +165,12 @@ class CarrierBillImportDialog(SheetImportDialog):
         self.lay_out(top)
         fit_to_screen(self, 1280, 720)
 
-    def read_preview(self, name: str, content: bytes) -> BillPreview | None:
+    def preview_call(self, name: str, content: bytes) -> tuple[str, tuple, dict] | None:
         carrier = self.fields.carrier.currentText().strip()
         if not carrier:
             self.summary.setText(_("Enter the carrier's name: their columns are remembered by it."))
             return None
-        return self.session.call("carrier_bills.preview", carrier, name, content, columns=dict(self.columns.choices))
+        return "carrier_bills.preview", (carrier, name, content), {"columns": dict(self.columns.choices)}
 
     def show_rows(self, pv: BillPreview) -> None:
         _fill_lines(self.table, pv.rows, first=[str(r.line) for r in pv.rows])

@@ -17,11 +17,13 @@ from app.errors import DomainError, StaleEdit, ValidationFailed
 from app.fees import CHOOSABLE, SERVICES
 from app.i18n import N_, NumberInputError, _, fmt_decimal, parse_decimal
 from app.import_columns import SHEET_PATTERNS
+from app.progress import Cancelled
 from app.services import cart_import, orders   # their dataclasses and pure helpers; data comes through session.call
 from app.workflows.orders import OrderKind
 from ui.common import ask_open_path, error_label, fit_to_screen, named, report_error, show_field_errors
 from ui.session import Session
 from ui.widgets.customer_picker import CustomerPicker  # noqa: F401 (the editor's customer field)
+from ui.widgets.sheet_import import PREVIEW_IN_BACKGROUND
 
 ITEM_COLUMNS = ("shop_name", "platform", "product_url", "title", "variant", "quantity",
                 "unit_price_cny", "tally_exempt", "note", "image")
@@ -462,15 +464,41 @@ class OrderEditor(QDialog):
             self.import_cart_file(path)
 
     def import_cart_file(self, path: str) -> bool:
+        """Read the customer's cart and show its preview; True once its items are in the table. A
+        big file is read in the background (progress, Cancel): the preview follows when it is read,
+        and this returns False at once."""
         s, customer_id = self.session, self.customer.customer_id
         name = os.path.basename(path)
         try:
             with open(path, "rb") as f:      # the desktop reads the file; the server reads the cart
                 content = f.read()
-            first = s.call("orders.preview_cart", customer_id, name, content)
-        except (DomainError, OSError) as exc:
+        except OSError as exc:
             report_error(self, exc)
             return False
+        if len(content) > PREVIEW_IN_BACKGROUND:
+            from ui.background import run_in_background
+
+            def read(first: cart_import.CartPreview) -> None:
+                if not job.progress.cancelled:
+                    self._preview_cart(first, customer_id, name, content)
+
+            def failed(exc: BaseException) -> None:
+                if not job.progress.cancelled and not isinstance(exc, Cancelled):
+                    report_error(self, exc)
+
+            job = run_in_background(self, lambda p: s.call("orders.preview_cart", customer_id, name, content),
+                                    read, failed, label=_("Reading {name}…").format(name=name))
+            return False
+        try:
+            first = s.call("orders.preview_cart", customer_id, name, content)
+        except DomainError as exc:
+            report_error(self, exc)
+            return False
+        return self._preview_cart(first, customer_id, name, content)
+
+    def _preview_cart(self, first: cart_import.CartPreview, customer_id: int | None, name: str,
+                      content: bytes) -> bool:
+        s = self.session
         preview = CartPreviewDialog(first, lambda choices: s.call("orders.preview_cart", customer_id, name,
                                                                   content, choices), self)
         if preview.exec() != QDialog.DialogCode.Accepted:

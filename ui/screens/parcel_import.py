@@ -65,10 +65,9 @@ class ImportDialog(SheetImportDialog):
         self.without_weights.setChecked(False)
         self.preview()
 
-    def read_preview(self, name: str, content: bytes) -> ImportPreview:
-        return self.session.call("parcel_imports.preview", self.warehouse.currentData(), name, content,
-                                 columns=dict(self.columns.choices),
-                                 without_weights=self.without_weights.isChecked())
+    def preview_call(self, name: str, content: bytes) -> tuple[str, tuple, dict]:
+        return ("parcel_imports.preview", (self.warehouse.currentData(), name, content),
+                {"columns": dict(self.columns.choices), "without_weights": self.without_weights.isChecked()})
 
     def preview_failed(self) -> None:
         self.without_weights.hide()
@@ -83,6 +82,7 @@ class ImportDialog(SheetImportDialog):
                                         r.shop_order, actions.get(r.action, "") + (f" ({r.order_code})" if r.order_code else ""),
                                         " ".join(r.errors + r.warnings))):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)           # a long problem is cut in its cell
                 if r.errors:
                     item.setBackground(QColor("#ffebee"))
                 self.table.setItem(row, col, item)

@@ -11,12 +11,17 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableWidget, QVBoxLayout, QWidget
 
 from app.errors import DomainError, ValidationFailed
+from app.progress import Cancelled
 from app.i18n import _
 from app.import_columns import SHEET_PATTERNS, Schema
 from ui.common import ask_open_path, named, report_error
 from ui.screens.warehouse_common import FieldDialog
 from ui.session import Session
 from ui.widgets.column_map import ColumnMapTable, problems_label
+
+
+#: a file larger than this is previewed in the background (a 60,000-row list takes seconds to read)
+PREVIEW_IN_BACKGROUND = 256 * 1024
 
 
 class SheetImportDialog(FieldDialog):
@@ -26,9 +31,10 @@ class SheetImportDialog(FieldDialog):
 
     The subclass defines what is its own:
 
-    - ``read_preview(name, content)``: the server's preview of the file (with ``.columns``,
-      ``.problems``, ``.rows``, ``.ok``, ``.error_count``), or None after saying in the summary
-      why there is none yet;
+    - ``preview_call(name, content) -> (operation, args, kwargs)``: the call that previews the file
+      (its answer has ``.columns``, ``.problems``, ``.rows``, ``.ok``, ``.error_count``), or None
+      after saying in the summary why there is none yet. A big file is previewed off the UI thread
+      (``PREVIEW_IN_BACKGROUND``) with a progress dialog whose Cancel drops the preview;
     - ``show_rows(preview)``: fill ``self.table``;
     - ``ready_text(preview) -> str``: the summary of a file that can be imported;
     - ``import_call(name, content) -> (operation, args, kwargs)``: the call that imports it;
@@ -46,6 +52,7 @@ class SheetImportDialog(FieldDialog):
         self.path: Path | None = None
         self.content = b""
         self.preview_data: Any = None
+        self._previews = 0                  # the latest preview asked for; an older answer is dropped
         self.file_label = named(QLabel(_("No file chosen")), f"{prefix}_file")
         self.choose_button = named(QPushButton(_("Choose file…")), f"{prefix}_choose")
         self.choose_button.clicked.connect(lambda: self.choose())
@@ -104,17 +111,58 @@ class SheetImportDialog(FieldDialog):
         if self.path is None:
             return
         self.import_button.setEnabled(False)
-        try:
-            pv = self.read_preview(self.path.name, self.content)
-        except (ValidationFailed, DomainError) as exc:
-            self.table.setRowCount(0)
-            self.columns.setRowCount(0)
-            self.problems.hide()
-            self.preview_failed()
-            self.summary.setText(str(exc))
+        self._previews += 1
+        token = self._previews
+        call = self.preview_call(self.path.name, self.content)
+        if call is None:
             return
-        if pv is None:
+        op, args, kwargs = call
+        if len(self.content) <= PREVIEW_IN_BACKGROUND:
+            try:
+                pv = self.session.call(op, *args, **kwargs)
+            except (ValidationFailed, DomainError) as exc:
+                self._preview_refused(exc)
+                return
+            self._show_preview(pv)
             return
+        from ui.background import run_in_background
+
+        s = self.session
+        self.summary.setText(_("Reading the file…"))
+
+        def done(pv: Any) -> None:
+            if token != self._previews:
+                return                      # another file or another choice was asked for since
+            if job.progress.cancelled:
+                self._preview_refused(None)
+                return
+            self._show_preview(pv)
+
+        def failed(exc: BaseException) -> None:
+            if token != self._previews:
+                return
+            if job.progress.cancelled:
+                exc = Cancelled()
+            if isinstance(exc, (ValidationFailed, DomainError, Cancelled)):
+                self._preview_refused(None if isinstance(exc, Cancelled) else exc)
+            else:
+                self._preview_refused(None)
+                report_error(self, exc)
+
+        job = run_in_background(self, lambda p: s.call(op, *args, **kwargs), done, failed,
+                                label=_("Reading {name}…").format(name=self.path.name))
+
+    def _preview_refused(self, exc: BaseException | None) -> None:
+        """No preview: the file was refused (``exc`` says why) or its reading cancelled (None)."""
+        self.preview_data = None
+        self.table.setRowCount(0)
+        self.columns.setRowCount(0)
+        self.problems.hide()
+        self.preview_failed()
+        self.summary.setText(str(exc) if exc is not None else _("Reading the file was cancelled: nothing was "
+                                                                 "imported. Choose the file again to read it."))
+
+    def _show_preview(self, pv: Any) -> None:
         self.preview_data = pv
         self.columns.show_columns(pv.columns)
         self.problems.setText("\n".join(pv.problems))
