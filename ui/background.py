@@ -7,10 +7,13 @@ Quick work never flashes a dialog (it appears after 600 ms). The callbacks run o
 from __future__ import annotations
 
 import itertools
+import os
+import queue
 import sys
+import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
@@ -67,8 +70,8 @@ class _QtProgress(CancellableProgress):
     pass
 
 
-class _Runner(QRunnable):
-    """Runs one job's ``fn`` on a pool thread and reports by the job's key.
+def _work(key: int) -> None:
+    """Runs one job's ``fn`` on a worker thread and reports by the job's key.
 
     The worker never holds the last reference to anything Qt. The job (with its progress dialog,
     and the screen its ``fn`` refers to) and its result or exception (whose traceback holds the
@@ -76,25 +79,53 @@ class _Runner(QRunnable):
     lets go of all of them before it reports with a number. An object whose last reference goes
     on a worker is destroyed there, beside the UI thread using it: a crash inside Qt (ui.collector
     closes the same door for the garbage collector)."""
+    job = _running[key]
+    fn, progress = job.fn, job.progress
+    job = None
+    try:
+        _reports[key] = (True, fn(progress))
+    except BaseException as exc:  # reported on the UI thread
+        _reports[key] = (False, exc)
+    fn = None
+    try:
+        _relay.reported.emit(key)
+    except RuntimeError:   # the app is closing and took the receiver with it
+        pass
 
-    def __init__(self, key: int) -> None:
-        super().__init__()
-        self.key = key
 
-    def run(self) -> None:  # worker thread: never touch a widget here
-        key = self.key
-        job = _running[key]
-        fn, progress = job.fn, job.progress
-        job = None
-        try:
-            _reports[key] = (True, fn(progress))
-        except BaseException as exc:  # reported on the UI thread
-            _reports[key] = (False, exc)
-        fn = None
-        try:
-            _relay.reported.emit(key)
-        except RuntimeError:   # the app is closing and took the receiver with it
-            pass
+class _Workers:
+    """The threads that run the jobs: plain Python daemon threads taking job keys from a queue.
+
+    Not Qt's thread pool: it needs each job wrapped in a Python-made ``QRunnable``, which the pool
+    deletes (wrapper and all) on its worker thread when the job is done, a Qt object destroyed
+    off the UI thread on every job. A full test run had a worker process die with a segmentation
+    fault on a thread holding Python's lock but no Python frame while a screen's job was running;
+    the pool's deletion of the runnable is the one thing our code had such a thread do. Here a
+    worker touches no Qt object but the relay's signal. As many threads as Qt's pool had (one per
+    core, at least two); a job waits for a free one. Daemon threads: quitting never waits for a
+    call still in flight."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.queue: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, key: int) -> None:
+        with self._lock:
+            if not self.threads:
+                for n in range(self.size):
+                    t = threading.Thread(target=self._loop, name=f"importdesk-job-{n + 1}", daemon=True)
+                    t.start()
+                    self.threads.append(t)
+        self.queue.put(key)
+
+    def _loop(self) -> None:
+        while True:
+            _work(self.queue.get())
+
+
+_workers = _Workers(max(2, min(os.cpu_count() or 2, 8)))
 
 
 class BackgroundJob(QObject):
@@ -125,7 +156,7 @@ class BackgroundJob(QObject):
         _the_relay()
         key = next(_keys)
         _running[key] = self
-        QThreadPool.globalInstance().start(_Runner(key))
+        _workers.submit(key)
 
     def _tick(self) -> None:
         if self.dialog is None:
