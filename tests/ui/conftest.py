@@ -44,6 +44,36 @@ def company(sqlite_db):
 
 
 @pytest.fixture
+def depot(sqlite_db):
+    """The warehouses, the staff of tests.services.warehouse_helpers and a China forwarder, wang
+    (a test file needing more people defines its own ``depot``)."""
+    from tests.services.warehouse_helpers import make_staff
+
+    make_warehouses(sqlite_db)
+    st = make_staff(sqlite_db)
+    make_user(sqlite_db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
+    return sqlite_db, st
+
+
+def errors_on_a_thread(fn, *args) -> list[BaseException]:
+    """Call ``fn(*args)`` on a thread of its own, as a watcher or a worker would; what it raised."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def run():
+        try:
+            fn(*args)
+        except BaseException as exc:  # noqa: BLE001 — the test reports it
+            failures.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    return failures
+
+
+@pytest.fixture
 def open_main(qtbot):
     """Sign in through the service and show the main window for that person."""
     import ui.screens  # noqa: F401

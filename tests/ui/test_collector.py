@@ -9,6 +9,8 @@ import weakref
 
 from PySide6.QtWidgets import QDialog, QLineEdit
 
+from tests.ui.conftest import errors_on_a_thread
+
 
 def test_a_worker_making_garbage_never_collects_it_and_the_ui_thread_soon_does(qtbot):
     collections_on_main: list[bool] = []
@@ -81,20 +83,9 @@ def test_a_live_update_thread_never_holds_the_desktop_controller(qtbot, company)
     window = controller.window
     window.close()
     window.deleteLater()
-    qtbot.waitUntil(lambda: controller.watcher is None)
+    qtbot.waitUntil(lambda c=controller: c.watcher is None)
     gone = weakref.ref(controller)
     del controller, window
     qtbot.waitUntil(lambda: gone() is None, timeout=3000)
-    failures: list[BaseException] = []
-
-    def late():
-        try:
-            arrived(frozenset({"customers"}), "")
-        except BaseException as exc:  # noqa: BLE001 — the test reports it
-            failures.append(exc)
-
-    t = threading.Thread(target=late)
-    t.start()
-    t.join()
+    assert errors_on_a_thread(arrived, frozenset({"customers"}), "") == []    # a late change
     qtbot.wait(100)
-    assert failures == []

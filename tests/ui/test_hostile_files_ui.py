@@ -12,9 +12,9 @@ from app.i18n import _
 from app.models import CarrierBill, Parcel
 from app.permissions import Role
 from app.services import cart_import, parcel_imports
-from tests.factories import PASSWORD, make_user, make_warehouses
+from tests.factories import PASSWORD, make_user
 from tests.services.carrier_helpers import make_sacks
-from tests.services.warehouse_helpers import consignment_order, make_staff
+from tests.services.warehouse_helpers import consignment_order
 from tests.unit.test_hostile_sheet_files import TAOBAO_HTML
 
 
@@ -27,14 +27,6 @@ def shown(monkeypatch):
                             raising=False)
     monkeypatch.setattr("ui.common.report_error", lambda parent, exc, title=None: errors.append(str(exc)))
     return errors
-
-
-@pytest.fixture
-def depot(sqlite_db):
-    make_warehouses(sqlite_db)
-    st = make_staff(sqlite_db)
-    make_user(sqlite_db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
-    return sqlite_db, st
 
 
 def _session(db, username):

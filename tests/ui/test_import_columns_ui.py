@@ -10,9 +10,7 @@ from sqlalchemy import select
 from app.i18n import _, fmt_decimal
 from app.models import Parcel
 from app.services import parcel_imports
-from app.permissions import Role
-from tests.factories import make_user, make_warehouses
-from tests.services.warehouse_helpers import consignment_order, make_staff
+from tests.services.warehouse_helpers import consignment_order
 
 
 @pytest.fixture(autouse=True)
@@ -21,14 +19,6 @@ def _errors_fail_the_test(monkeypatch):
         raise AssertionError(f"error shown to the user: {exc}") from exc
     monkeypatch.setattr("ui.widgets.sheet_import.report_error", raise_it)   # the import dialogs' flow
     monkeypatch.setattr("ui.screens.order_editor.report_error", raise_it)
-
-
-@pytest.fixture
-def depot(sqlite_db):
-    make_warehouses(sqlite_db)
-    st = make_staff(sqlite_db)
-    make_user(sqlite_db, Role.FORWARDER_CN, username="wang", full_name="王小明", warehouse_code="CN-GZ")
-    return sqlite_db, st
 
 
 def _parcel(db, code):

@@ -18,7 +18,7 @@ from app.services import settings as settings_service
 from app.services.notifications import notify_customer
 from app.workflows.tasks import TaskKind
 from tests.money_helpers import fund
-from tests.ui.conftest import show_order_tab, type_text
+from tests.ui.conftest import errors_on_a_thread, show_order_tab, type_text
 
 
 def _select_queue(window, name):
@@ -374,16 +374,8 @@ def test_changes_committed_on_other_threads_reach_the_window_and_stop_with_it(qt
         window.deleteLater()
         qtbot.waitUntil(lambda: controller.watcher is None)
         seen.clear()
-        failures: list[BaseException] = []
-
-        def late():          # a poll answered just as the window went
-            try:
-                arrived(frozenset({"customers"}), "")
-            except BaseException as exc:   # noqa: BLE001 — the test reports it
-                failures.append(exc)
-        t = threading.Thread(target=late)
-        t.start()
-        t.join()
+        # a poll answered just as the window went
+        failures = errors_on_a_thread(arrived, frozenset({"customers"}), "")
         commit_on_a_thread()
         qtbot.wait(200)
         assert seen == [] and failures == []
