@@ -397,6 +397,11 @@ class Sheet:
     def column_of(self, key: str) -> int | None:
         return next((c.index for c in self.columns if c.field == key), None)
 
+    def code(self, row: SheetRow, values: dict[str, str], key: str) -> tuple[str, str | None]:
+        """``code_cell`` of a record's ``key`` field (a tracking code, an order or shipment
+        number): the exact text, and the error when Excel already changed it."""
+        return code_cell(values.get(key, ""), self.column_of(key) in row.numbers)
+
     def records(self) -> list[tuple[SheetRow, dict[str, str]]]:
         """Each non-empty data row under the header with {field: text} for the mapped columns;
         a total row at the bottom (or a subtotal) is not a record."""
@@ -787,8 +792,9 @@ def understand(schema: Schema, file_name: str, rows: list[SheetRow], remembered:
         merged = two_row_header(rows[top].cells, rows[top + 1].cells)
         alone = max(len(_named_fields(schema, rows[top].cells, known)),
                     len(_named_fields(schema, rows[top + 1].cells, known)))
-        if len(_named_fields(schema, merged, known)) > max(best, alone):
-            at, headers, span, best = top, merged, 2, len(_named_fields(schema, merged, known))
+        named = len(_named_fields(schema, merged, known))
+        if named > max(best, alone):
+            at, headers, span, best = top, merged, 2, named
     first = at + span
     width = max(len(r.cells) for r in [SheetRow(0, headers)] + rows[first:first + 200])
     samples = []

@@ -6,7 +6,8 @@ HTML table, or an Excel 2003 XML workbook (SpreadsheetML), or tab-separated text
 ``.xls``; people rename an ``.xlsx`` to ``.xls`` and back. So the reader looks at the bytes:
 ``sniff`` says which format they hold, and ``html_tables``/``spreadsheet_xml`` read the two text
 formats (stdlib only). A file the app cannot read is named for what it is — empty, protected by a
-password, damaged — in ``FileUnreadable``'s translated message.
+password, damaged, not a spreadsheet — by the messages below (``app.import_columns.read_sheet``
+raises them).
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ ENCRYPTED = N_("The file is protected by a password. Open it in Excel or WPS, re
                "(File → Info → Protect Workbook), save it and import it again.")
 DAMAGED = N_("The file is damaged and cannot be opened as a spreadsheet. Open it in Excel or WPS, save it "
              "again as .xlsx and import that copy.")
+#: how many cells merges reaching down from a row may cover in one page (``_Tables``)
+SPAN_BUDGET = 200_000
+
 NOT_A_SHEET = N_("The file is not a spreadsheet (it looks like a {kind}). Save the sheet as .xlsx or .csv "
                  "and import that.")
 
@@ -70,13 +74,17 @@ class _Tables(HTMLParser):
         self.tables: list[list[list[str]]] = []
         self._stack: list[dict] = []        # open tables: rows, taken cells, the cell being read
         self._skip = 0                       # inside <script>/<style>
+        #: the cells below a rowspan that may still be marked covered: a page of cells each
+        #: spanning 1000 × 1000 must not fill memory (the server previews files too)
+        self._span_budget = SPAN_BUDGET
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in ("script", "style"):
             self._skip += 1
         elif tag == "table":
-            self._stack.append({"rows": [], "taken": set(), "cell": None, "row": -1})
+            # "next": where the row's next cell may go (the cells left of it are placed)
+            self._stack.append({"rows": [], "taken": set(), "cell": None, "row": -1, "next": 0})
         elif not self._stack:
             return
         elif tag == "tr":
@@ -84,6 +92,7 @@ class _Tables(HTMLParser):
             t = self._stack[-1]
             t["row"] += 1
             t["rows"].append([])
+            t["next"] = 0
         elif tag in ("td", "th"):
             self._end_cell()
             t = self._stack[-1]
@@ -118,20 +127,21 @@ class _Tables(HTMLParser):
             return
         r = t["row"]
         row = t["rows"][r]
-        c = 0
+        c = t["next"]
         while (r, c) in t["taken"] or (c < len(row) and row[c] is not None):
             c += 1
         text = " ".join("".join(cell["text"]).split())
         if cell["num"] not in (None, ""):       # Excel's own HTML: the number as stored, not as shown
             text = cell["num"].strip()
-        for dr in range(cell["rowspan"]):
-            for dc in range(cell["colspan"]):
-                if dr == 0:
-                    while len(row) <= c + dc:
-                        row.append(None)
-                    row[c + dc] = text if dc == 0 else ""
-                else:
-                    t["taken"].add((r + dr, c + dc))
+        rowspan, colspan = cell["rowspan"], cell["colspan"]
+        if (rowspan - 1) * colspan > self._span_budget:
+            rowspan = 1                      # past the budget a merge down is read as one row
+        self._span_budget -= (rowspan - 1) * colspan
+        while len(row) < c + colspan:
+            row.append(None)
+        row[c:c + colspan] = [text] + [""] * (colspan - 1)
+        t["next"] = c + colspan
+        t["taken"].update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
 
     def close(self) -> None:
         super().close()
@@ -155,11 +165,7 @@ def html_tables(text: str) -> list[list[str]]:
     if not parser.tables:
         return []
     best = max(parser.tables, key=lambda rows: sum(1 for row in rows for c in row if c))
-    out = []
-    for r, row in enumerate(best):
-        out.append(["" if c is None else c for c in row])
-    # rows spanned into from above that have no cell of their own still count as rows
-    return out
+    return [["" if c is None else c for c in row] for row in best]
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"

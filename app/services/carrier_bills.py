@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -31,7 +31,7 @@ from app.db import Database
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.fees import Tariff
 from app.i18n import Message, N_, _, fmt_decimal, fmt_money
-from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, code_cell, missing_required,
+from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required,
                                 parse_measure, parse_number, parse_whole_number, read_sheet, understand)
 from app.models import CarrierBill, CarrierBillLine, Parcel, Shipment, ShipmentCustody, ShipmentParcel, Warehouse
 from app.money import VND, Money
@@ -480,7 +480,7 @@ def _file_rows(s: Session, carrier: str, file_name: str, content: bytes,
         price = _money_text(v.get("unit_price", ""), N_("Unit price (VND)"), errors)
         surcharges = _money_text(v.get("surcharges", ""), N_("Surcharges (VND)"), errors)
         amount = _money_text(v.get("amount", ""), N_("Amount (VND)"), errors)
-        code, lost = code_cell(v.get("shipment", ""), sheet.column_of("shipment") in sheet_row.numbers)
+        code, lost = sheet.code(sheet_row, v, "shipment")
         if lost:
             errors.append(lost)
         rows.append(_check_line(sheet_row.line, BillLineInput(code, kg, m3, price, surcharges, amount), errors))

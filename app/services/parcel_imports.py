@@ -25,7 +25,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.errors import DomainError, ValidationFailed
 from app.i18n import N_, _
-from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, code_cell, missing_required,
+from app.import_columns import (Column, Field, Schema, Sheet, SheetRow, missing_required,
                                 parse_dims_measure, parse_measure, read_sheet, understand)
 from app.models import Order, Parcel, ParcelImport, ShopOrder, Warehouse
 from app.permissions import Actor, Perm, require
@@ -199,8 +199,8 @@ def _check(tx, warehouse_id: int, sheet: Sheet, table: list[tuple[SheetRow, dict
     for sheet_row, v in table:
         n = sheet_row.line
         # codes stay exact text; one Excel already rounded is an error, never a wrong parcel
-        raw, code_lost = code_cell(v.get("code", ""), sheet.column_of("code") in sheet_row.numbers)
-        shop_order, order_lost = code_cell(v.get("shop_order", ""), sheet.column_of("shop_order") in sheet_row.numbers)
+        raw, code_lost = sheet.code(sheet_row, v, "code")
+        shop_order, order_lost = sheet.code(sheet_row, v, "shop_order")
         row = PreviewRow(n, raw, "" if code_lost else normalize_code(raw), shop_order=shop_order,
                          note=v.get("note", "").strip(), warnings=list(sheet_row.warnings))
         row.errors.extend(sheet_row.errors)

@@ -223,3 +223,21 @@ def test_excels_sep_line_names_the_separator():
     rows = read_sheet("vi.csv", content, 100)
     assert _cells(rows) == [["Mã vận đơn", "Ghi chú"], ["SF7300000000001", "hàng dễ vỡ, bọc kỹ"]]
     assert [r.line for r in rows] == [2, 3]
+
+
+def test_a_page_of_huge_merges_is_read_without_filling_memory():
+    """Each cell claims 1000 rows × 1000 columns: past 200,000 covered cells a merge down is read
+    as one row, so a hostile page (the server previews files too) cannot exhaust its memory."""
+    import tracemalloc
+
+    cell = '<td rowspan="1000" colspan="1000">x</td>'
+    page = ("<table><tr><td>Mã vận đơn</td></tr>" + "".join(f"<tr>{cell * 5}</tr>" for _ in range(20))
+            + "</table>").encode()
+    tracemalloc.start()
+    try:
+        rows = sheet_formats.html_tables(page.decode())
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows[0] == ["Mã vận đơn"] and rows[1][0] == "x"
+    assert peak < 100 * 1024 * 1024
